@@ -1,0 +1,76 @@
+// The Lambda authorizer, for REST APIs (REQUEST type, returns an IAM policy covering every route the
+// token's scopes allow, so API Gateway may cache it per token) and for HTTP APIs (payload 2.0,
+// simple response for the route being called). Bad tokens: 401 on REST (`Unauthorized`), a refusal
+// on HTTP APIs. DynamoDB or Secrets Manager failing: the error propagates and the request fails
+// closed with a 500, which API Gateway does not cache.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import { UnauthorizedError } from '../../shared/errors';
+import { allowPolicy, parseMethodArn, scopesAllow } from '../../shared/policy';
+import type { Caller } from '../../shared/verify-bearer';
+import { logger } from '../commons/logger';
+import { verifier } from '../commons/runtime';
+
+type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
+type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
+type AuthorizerResult =
+  | APIGatewayAuthorizerResult
+  | APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+
+function authorizationHeader(
+  headers: Record<string, string | undefined> | null | undefined,
+): string | undefined {
+  if (!headers) return undefined;
+  return headers.authorization ?? headers.Authorization ?? undefined;
+}
+
+function contextOf(caller: Caller): AuthorizerContext {
+  const { tokenId, kind, scopes, principal } = caller;
+  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
+}
+
+/** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
+async function callerFor(event: AuthorizerEvent): Promise<Caller | null> {
+  try {
+    return await verifier.verify(authorizationHeader(event.headers));
+  } catch (error) {
+    if (error instanceof UnauthorizedError) return null;
+    throw error;
+  }
+}
+
+function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {
+  const stage = event.requestContext.stage;
+  const prefix = `/${stage}`;
+  const raw = event.rawPath;
+  return stage !== '$default' && (raw === prefix || raw.startsWith(`${prefix}/`))
+    ? raw.slice(prefix.length) || '/'
+    : raw;
+}
+
+export const handler = middy<AuthorizerEvent, AuthorizerResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (event): Promise<AuthorizerResult> => {
+    const caller = await callerFor(event);
+    if ('version' in event && event.version === '2.0') {
+      const allowed =
+        caller !== null && scopesAllow(caller.scopes, event.requestContext.http.method, httpApiPath(event));
+      return allowed
+        ? { isAuthorized: true, context: contextOf(caller) }
+        : { isAuthorized: false, context: {} as AuthorizerContext };
+    }
+    const arn = parseMethodArn((event as APIGatewayRequestAuthorizerEvent).methodArn);
+    if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
+    logger.debug('Token accepted', { token_id: caller.tokenId });
+    return {
+      principalId: caller.principal,
+      policyDocument: allowPolicy(arn.apiPrefix, caller.scopes),
+      context: contextOf(caller),
+    };
+  });

@@ -1,0 +1,11 @@
+// The domain services of this process, built once at module load from the environment.
+import { services } from '../../shared/clients';
+import { readConfig } from '../../shared/config';
+import { TokenService } from '../../shared/token-service';
+import { BearerVerifier } from '../../shared/verify-bearer';
+
+export const config = readConfig();
+const { store, keys } = services(config);
+
+export const tokens = new TokenService({ store, keys });
+export const verifier = new BearerVerifier({ store, keys });

@@ -1,0 +1,15 @@
+// POST /__api__/v1/system/service-tokens
+import { parseServiceTokenCreate, serviceTokenView } from '../../shared/service-tokens';
+import { callerOf, httpHandler, json } from '../commons/http';
+import { tokens } from '../commons/runtime';
+
+export const handler = httpHandler(
+  'connect',
+  async (event) => {
+    const input = parseServiceTokenCreate(event.body, tokens.now());
+    const { record, token } = await tokens.create(input, callerOf(event));
+    const { guid, name, ...rest } = serviceTokenView(record);
+    return json(201, { guid, name, key: token, ...rest });
+  },
+  { body: true },
+);

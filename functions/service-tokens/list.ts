@@ -1,0 +1,9 @@
+// GET /__api__/v1/system/service-tokens: the service tokens that still work.
+import { serviceTokenView } from '../../shared/service-tokens';
+import { httpHandler, json } from '../commons/http';
+import { tokens } from '../commons/runtime';
+
+export const handler = httpHandler('connect', async () => {
+  const active = await tokens.listActive('service');
+  return json(200, active.map(serviceTokenView));
+});

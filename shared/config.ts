@@ -1,0 +1,48 @@
+// Configuration, read once from the environment that the CDK stack (or the local stack) sets.
+// A missing variable fails at start, loudly, not at the first request.
+
+export class ConfigError extends Error {}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`Environment variable ${name} must be set`);
+  return value;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+export interface Config {
+  tokensTable: string;
+  /** Secrets Manager secret holding the HMAC key ring (AWS). */
+  keySecretId: string | undefined;
+  /** File holding the HMAC key ring (local stack). */
+  keyFile: string | undefined;
+  /** Local DynamoDB endpoint; unset in AWS. */
+  dynamoEndpoint: string | undefined;
+  retentionDays: number;
+  /** How long the key ring is kept in memory before Secrets Manager is asked again. */
+  keyCacheSeconds: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const keySecretId = env.TOKENGATE_KEY_SECRET_ID || undefined;
+  const keyFile = env.TOKENGATE_KEY_FILE || undefined;
+  if (!keySecretId && !keyFile) {
+    throw new ConfigError('Set TOKENGATE_KEY_SECRET_ID (Secrets Manager) or TOKENGATE_KEY_FILE (local)');
+  }
+  return {
+    tokensTable: required(env, 'TOKENGATE_TOKENS_TABLE'),
+    keySecretId,
+    keyFile,
+    dynamoEndpoint: env.TOKENGATE_DYNAMODB_ENDPOINT || undefined,
+    retentionDays: positiveInteger(env, 'TOKENGATE_RETENTION_DAYS', 30),
+    keyCacheSeconds: positiveInteger(env, 'TOKENGATE_KEY_CACHE_SECONDS', 300),
+  };
+}

@@ -1,0 +1,305 @@
+// The token store on DynamoDB (table layout: shared/tables.ts).
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from './errors';
+import { SCOPE_NAMES } from './scopes';
+import { principalOf, type TokenKind, type TokenRecord } from './token';
+import type { Credential, Stamp, TokenStore } from './token-store';
+
+const LIST_PARTITION = 'tokens';
+const DAY_SECONDS = 86_400;
+
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => value ?? null);
+
+const scopesSchema = z.array(
+  z.object({
+    scope: z.enum(SCOPE_NAMES),
+    resources: z
+      .array(z.string())
+      .nullish()
+      .transform((value) => value ?? null),
+  }),
+);
+
+const credentialSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['service', 'user']),
+  scopes: scopesSchema,
+  expires_at: optional,
+  revoked_at: optional,
+  last_used_at: optional,
+  secret_hash: z.string(),
+  key_id: z.string(),
+});
+
+const itemSchema = credentialSchema.extend({
+  description: z.string(),
+  user_email: optional,
+  created_at: z.string(),
+  created_by: z.string(),
+  revoked_by: optional,
+  hint: z.string(),
+});
+
+const CREDENTIAL_ATTRIBUTES = Object.keys(credentialSchema.shape);
+
+function toRecord(item: Record<string, unknown>): TokenRecord {
+  const row = itemSchema.parse(item);
+  return {
+    id: row.id,
+    kind: row.kind,
+    description: row.description,
+    userEmail: row.user_email,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+    lastUsedAt: row.last_used_at,
+    hint: row.hint,
+    hash: { hash: row.secret_hash, keyId: row.key_id },
+  };
+}
+
+function stampItem(stamp: Stamp) {
+  return { actor_type: stamp.actor.type, actor_id: stamp.actor.id, op: stamp.op, at: stamp.at };
+}
+
+/** The list indexes' sort keys: live tokens under `A#`, revoked ones under `R#`. */
+function sortKeys(record: Pick<TokenRecord, 'id' | 'createdAt' | 'description'>, state: 'A' | 'R') {
+  return {
+    created_sk: `${state}#${record.createdAt}#${record.id}`,
+    name_sk: `${state}#${record.description.toLowerCase().slice(0, 200)}#${record.id}`,
+  };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException;
+}
+
+export interface DynamoTokenStoreOptions {
+  tableName: string;
+  /** How long a revoked or expired token stays listable before TTL removes it. */
+  retentionDays: number;
+}
+
+export class DynamoTokenStore implements TokenStore {
+  private readonly table: string;
+  private readonly retentionSeconds: number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    options: DynamoTokenStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.retentionSeconds = options.retentionDays * DAY_SECONDS;
+  }
+
+  private ttlAfter(iso: string): number {
+    return Math.floor(Date.parse(iso) / 1000) + this.retentionSeconds;
+  }
+
+  async insert(record: TokenRecord, stamp: Stamp): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            id: record.id,
+            kind: record.kind,
+            description: record.description,
+            user_email: record.userEmail ?? undefined,
+            scopes: record.scopes.map(({ scope, resources }) => ({
+              scope,
+              resources: resources ?? undefined,
+            })),
+            scope_names: new Set(record.scopes.map((grant) => grant.scope)),
+            created_at: record.createdAt,
+            created_by: record.createdBy,
+            expires_at: record.expiresAt ?? undefined,
+            hint: record.hint,
+            secret_hash: record.hash.hash,
+            key_id: record.hash.keyId,
+            ttl: record.expiresAt ? this.ttlAfter(record.expiresAt) : undefined,
+            list_pk: LIST_PARTITION,
+            ...sortKeys(record, 'A'),
+            stamp: stampItem(stamp),
+          },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError(`Token ${record.id} already exists`);
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<TokenRecord | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : null;
+  }
+
+  async getCredential(id: string): Promise<Credential | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { id },
+        ConsistentRead: true,
+        ProjectionExpression: CREDENTIAL_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(
+          CREDENTIAL_ATTRIBUTES.map((name, i) => [`#a${i}`, name]),
+        ),
+      }),
+    );
+    if (!Item) return null;
+    const row = credentialSchema.parse(Item);
+    return {
+      id: row.id,
+      kind: row.kind,
+      scopes: row.scopes,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      lastUsedAt: row.last_used_at,
+      hash: { hash: row.secret_hash, keyId: row.key_id },
+    };
+  }
+
+  async listLive(kind?: TokenKind): Promise<TokenRecord[]> {
+    const records: TokenRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: 'by_created',
+        KeyConditionExpression: 'list_pk = :pk AND begins_with(created_sk, :live)',
+        ScanIndexForward: false,
+        ...(kind
+          ? {
+              FilterExpression: '#kind = :kind',
+              ExpressionAttributeNames: { '#kind': 'kind' },
+              ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#', ':kind': kind },
+            }
+          : { ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#' } }),
+      },
+    );
+    for await (const page of pages) records.push(...(page.Items ?? []).map(toRecord));
+    return records;
+  }
+
+  async revoke(id: string, stamp: Stamp): Promise<TokenRecord> {
+    const current = await this.get(id);
+    if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
+    if (current.revokedAt !== null) return current;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression:
+            'SET revoked_at = :at, revoked_by = :by, #ttl = :ttl, created_sk = :csk, name_sk = :nsk, stamp = :stamp',
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(revoked_at)',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':at': stamp.at,
+            ':by': principalOf(stamp.actor),
+            ':ttl': this.ttlAfter(stamp.at),
+            ':csk': sortKeys(current, 'R').created_sk,
+            ':nsk': sortKeys(current, 'R').name_sk,
+            ':stamp': stampItem(stamp),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(Attributes ?? {});
+    } catch (error) {
+      // Someone revoked (or deleted) it between our read and our write: theirs stands.
+      if (!isConditionFailure(error)) throw error;
+      const now = await this.get(id);
+      if (!now) throw new NotFoundError(`No token with id ${id}`, 'id');
+      return now;
+    }
+  }
+
+  async remove(id: string, stamp: Stamp): Promise<void> {
+    // Stamp first, so the stream's REMOVE record carries (in its old image) who deleted it.
+    const revoked = await this.revoke(id, { ...stamp, op: 'revoke' });
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET stamp = :stamp',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':stamp': stampItem(stamp) },
+        }),
+      );
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { id },
+          ConditionExpression: 'stamp.#op = :delete AND stamp.#at = :at',
+          ExpressionAttributeNames: { '#op': 'op', '#at': 'at' },
+          ExpressionAttributeValues: { ':delete': 'delete', ':at': stamp.at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Gone already, or stamped by a concurrent writer: the token is revoked either way.
+      if (await this.get(revoked.id))
+        throw new ConflictError(`Token ${id} changed while being deleted; try again`);
+    }
+  }
+
+  async touchLastUsed(id: string, at: string, notBefore: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET last_used_at = :at',
+          ConditionExpression:
+            'attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at < :nb)',
+          ExpressionAttributeValues: { ':at': at, ':nb': notBefore },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async hasActiveAdmin(now: Date): Promise<boolean> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: 'by_created',
+        KeyConditionExpression: 'list_pk = :pk AND begins_with(created_sk, :live)',
+        FilterExpression:
+          'contains(scope_names, :admin) AND (attribute_not_exists(expires_at) OR expires_at > :now)',
+        ExpressionAttributeValues: {
+          ':pk': LIST_PARTITION,
+          ':live': 'A#',
+          ':admin': 'global:admin',
+          ':now': now.toISOString(),
+        },
+        ProjectionExpression: 'id',
+      },
+    );
+    for await (const page of pages) if ((page.Items ?? []).length > 0) return true;
+    return false;
+  }
+}

@@ -1,0 +1,60 @@
+// One error hierarchy for the whole domain. Entry points map it to HTTP once, in middleware.
+
+export abstract class DomainError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly code: string;
+  /** The request field at fault, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.field = field;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly statusCode = 400;
+  readonly code = 'invalid_request';
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly statusCode = 401;
+  readonly code = 'unauthorized';
+  constructor(message = 'A valid token is required') {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly statusCode = 403;
+  readonly code = 'forbidden';
+  constructor(message = 'The token does not have the scope this needs') {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly statusCode = 404;
+  readonly code = 'not_found';
+}
+
+export class ConflictError extends DomainError {
+  readonly statusCode = 409;
+  readonly code = 'conflict';
+}
+
+export class PayloadTooLargeError extends DomainError {
+  readonly statusCode = 413;
+  readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly statusCode = 415;
+  readonly code = 'unsupported_media_type';
+}
+
+export class TooManyRequestsError extends DomainError {
+  readonly statusCode = 429;
+  readonly code = 'too_many_requests';
+}

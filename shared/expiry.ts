@@ -1,0 +1,45 @@
+// Expiry as users give it: never, in N days, or on an RFC 3339 date or date-time in the future.
+import { ValidationError } from './errors';
+
+export const MAX_EXPIRY_DAYS = 3650;
+const DAY_MS = 86_400_000;
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * An RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, which must lie in
+ * the future and no more than ten years ahead. Returns it normalised to UTC.
+ */
+export function parseExpiresAt(value: string, now: Date, field = 'expires_at'): string {
+  let time: number;
+  const dateOnly = DATE_ONLY.exec(value);
+  if (dateOnly) {
+    const [year, month, day] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
+    if (!isRealDate(year, month, day)) throw new ValidationError(`${field} is not a real date`, field);
+    time = Date.UTC(year, month - 1, day);
+  } else if (DATE_TIME.test(value) && isRealDate(...splitDate(value))) {
+    time = Date.parse(value);
+  } else {
+    throw new ValidationError(`${field} must be an RFC 3339 date (2027-01-31) or date-time`, field);
+  }
+  if (Number.isNaN(time)) throw new ValidationError(`${field} is not a valid date-time`, field);
+  if (time <= now.getTime()) throw new ValidationError(`${field} must be in the future`, field);
+  if (time > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) {
+    throw new ValidationError(`${field} must be at most ${MAX_EXPIRY_DAYS} days ahead`, field);
+  }
+  return new Date(time).toISOString();
+}
+
+function splitDate(value: string): [number, number, number] {
+  return [Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10))];
+}
+
+export function expiresInDays(days: number, now: Date): string {
+  return new Date(now.getTime() + days * DAY_MS).toISOString();
+}

@@ -1,0 +1,92 @@
+// The HMAC keys that turn a token into its stored hash. Only hashes are stored; each records the id
+// of the key that made it, so a new key can become current while tokens hashed with older keys
+// keep working until they are rotated out.
+//
+// Serialised form (the Secrets Manager secret's value, or the local stack's key file):
+//   {"current": "k1", "k1": "<key material>", "k0": "<older key material>"}
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface KeyRing {
+  readonly currentKeyId: string;
+  readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+export interface TokenHash {
+  hash: string;
+  keyId: string;
+}
+
+/** Where the key ring comes from: Secrets Manager in AWS, a file in the local stack. */
+export interface KeyRingSource {
+  get(): Promise<KeyRing>;
+}
+
+export class KeyRingError extends Error {}
+
+export function parseKeyRing(serialised: string): KeyRing {
+  let value: unknown;
+  try {
+    value = JSON.parse(serialised);
+  } catch {
+    throw new KeyRingError('The HMAC key ring is not JSON');
+  }
+  if (typeof value !== 'object' || value === null)
+    throw new KeyRingError('The HMAC key ring is not an object');
+  const { current, ...rest } = value as Record<string, unknown>;
+  const keys = new Map<string, Buffer>();
+  for (const [id, material] of Object.entries(rest)) {
+    if (typeof material !== 'string' || material.length < 32) {
+      throw new KeyRingError(`HMAC key "${id}" must be a string of at least 32 characters`);
+    }
+    keys.set(id, Buffer.from(material, 'utf8'));
+  }
+  if (typeof current !== 'string' || !keys.has(current)) {
+    throw new KeyRingError('The HMAC key ring names no current key that it holds');
+  }
+  return { currentKeyId: current, keys };
+}
+
+function hmac(key: Buffer, token: string): Buffer {
+  return createHmac('sha256', key).update(token).digest();
+}
+
+export function hashToken(ring: KeyRing, token: string): TokenHash {
+  const key = ring.keys.get(ring.currentKeyId) as Buffer; // parseKeyRing guarantees it
+  return { hash: hmac(key, token).toString('base64'), keyId: ring.currentKeyId };
+}
+
+/** Constant-time: the comparison takes as long whichever byte differs. */
+export function tokenMatchesHash(ring: KeyRing, token: string, stored: TokenHash): boolean {
+  const key = ring.keys.get(stored.keyId);
+  if (!key) return false;
+  const expected = Buffer.from(stored.hash, 'base64');
+  const actual = hmac(key, token);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+export function newKeyMaterial(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+/** The local stack's key ring: created once in the data folder, then only read. */
+export class FileKeyRingSource implements KeyRingSource {
+  private ring: Promise<KeyRing> | undefined;
+
+  constructor(private readonly path: string) {}
+
+  static ensure(path: string): void {
+    if (existsSync(path)) return;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ current: 'k1', k1: newKeyMaterial() })}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  }
+
+  get(): Promise<KeyRing> {
+    this.ring ??= Promise.resolve().then(() => parseKeyRing(readFileSync(this.path, 'utf8')));
+    return this.ring;
+  }
+}

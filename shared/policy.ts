@@ -1,0 +1,100 @@
+// From a token's scopes to what it may call. One set of ARN patterns serves all three uses: the IAM
+// policy a REST authorizer returns (cached by API Gateway per token, so it must cover every route the
+// token may reach, not just the one being called), the yes/no of an HTTP API authorizer, and the
+// local gateway's evaluation of that policy.
+import { ROUTES } from './routes';
+import { SCOPES, type ScopeGrant } from './scopes';
+
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` split at the method. */
+export interface MethodArn {
+  apiPrefix: string;
+  method: string;
+  path: string;
+}
+
+export function parseMethodArn(methodArn: string): MethodArn | null {
+  const match = /^(arn:[^:]+:execute-api:[^:]*:[^:]*:[^/]+\/[^/]+)\/([^/]+)(\/.*)?$/.exec(methodArn);
+  if (!match?.[1] || !match[2]) return null;
+  return { apiPrefix: match[1], method: match[2], path: match[3] ?? '/' };
+}
+
+/** `/x/*` stands for `/x` and everything below it; anything else for itself. */
+function expandPath(path: string): string[] {
+  if (path === '/*') return ['/*'];
+  return path.endsWith('/*') ? [path.slice(0, -2), path] : [path];
+}
+
+/** ARN tails (`METHOD/path`, IAM wildcards) that the scopes grant, plus the routes any token may call. */
+export function grantedPatterns(scopes: readonly ScopeGrant[]): string[] {
+  if (scopes.some((grant) => grant.scope === 'global:admin')) return ['*/*'];
+  const patterns = new Set<string>();
+  for (const { scope, resources } of scopes) {
+    for (const grant of SCOPES[scope].grants) {
+      const paths = grant.path.includes('{resource}')
+        ? (resources ?? []).map((name) => grant.path.replace('{resource}', name)) // `*` is IAM's own wildcard
+        : [grant.path];
+      for (const path of paths.flatMap(expandPath)) patterns.add(`${grant.method}${path}`);
+    }
+  }
+  for (const route of ROUTES) {
+    if (route.access === 'any-token')
+      patterns.add(`${route.method === 'ANY' ? '*' : route.method}${route.path}`);
+  }
+  return [...patterns];
+}
+
+const globCache = new Map<string, RegExp>();
+
+/** IAM string matching: `*` is any run of characters (slashes too), `?` any one character. */
+export function globMatches(pattern: string, value: string): boolean {
+  let regex = globCache.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    regex = new RegExp(`^${source}$`, 's');
+    globCache.set(pattern, regex);
+  }
+  return regex.test(value);
+}
+
+export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
+  const target = `${method}${path}`;
+  return grantedPatterns(scopes).some((pattern) => globMatches(pattern, target));
+}
+
+export interface PolicyStatement {
+  Action: string;
+  Effect: 'Allow' | 'Deny';
+  Resource: string[];
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+export function allowPolicy(apiPrefix: string, scopes: readonly ScopeGrant[]): PolicyDocument {
+  // Any stage and any API id would widen the grant beyond the API that asked; keep both.
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: grantedPatterns(scopes).map((pattern) => `${apiPrefix}/${pattern}`),
+      },
+    ],
+  };
+}
+
+/** IAM's answer for one `execute-api:Invoke` on `methodArn`: an explicit Deny wins, then any Allow. */
+export function policyAllows(policy: PolicyDocument, methodArn: string): boolean {
+  const matching = policy.Statement.filter(
+    (statement) =>
+      globMatches(statement.Action, 'execute-api:Invoke') &&
+      statement.Resource.some((resource) => globMatches(resource, methodArn)),
+  );
+  return matching.length > 0 && matching.every((statement) => statement.Effect === 'Allow');
+}

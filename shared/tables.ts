@@ -1,0 +1,84 @@
+// The DynamoDB tables, defined once. The CDK stack, the local stack and the tests all build their
+// tables from these definitions, so what runs locally is what runs in AWS.
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** The logical name: CDK construct id, and the table name's suffix locally. */
+  id: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  /** Epoch seconds after which DynamoDB may delete the item. Nothing relies on it having done so. */
+  ttlAttribute: string;
+  stream: 'NEW_AND_OLD_IMAGES' | null;
+  indexes: IndexDefinition[];
+}
+
+/**
+ * Tokens, one item per token, keyed by the token id the token string carries, so the authorizer
+ * needs one GetItem. The list indexes hold every token in one partition (`list_pk`), sorted with the
+ * live ones (`A#`) before the revoked ones (`R#`), by creation time or by name.
+ */
+export const TOKENS_TABLE: TableDefinition = {
+  id: 'Tokens',
+  partitionKey: { name: 'id', type: 'S' },
+  ttlAttribute: 'ttl',
+  stream: 'NEW_AND_OLD_IMAGES',
+  indexes: [
+    {
+      name: 'by_created',
+      partitionKey: { name: 'list_pk', type: 'S' },
+      sortKey: { name: 'created_sk', type: 'S' },
+    },
+    {
+      name: 'by_name',
+      partitionKey: { name: 'list_pk', type: 'S' },
+      sortKey: { name: 'name_sk', type: 'S' },
+    },
+  ],
+};
+
+export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE];
+
+/** The CreateTable request for a definition (DynamoDB Local and tests; CDK builds its own from the same). */
+export function createTableInput(table: TableDefinition, tableName: string): CreateTableCommandInput {
+  const keys = [
+    table.partitionKey,
+    table.sortKey,
+    ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  const attributes = new Map(keys.filter((k) => k !== undefined).map((k) => [k.name, k.type]));
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: [
+      { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+      ...(table.sortKey ? [{ AttributeName: table.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(table.indexes.length > 0 && {
+      GlobalSecondaryIndexes: table.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+    ...(table.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } }),
+  };
+}

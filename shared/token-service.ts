@@ -1,0 +1,89 @@
+// Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
+import { ConflictError, NotFoundError } from './errors';
+import { hashToken, type KeyRingSource } from './keyring';
+import type { ScopeGrant } from './scopes';
+import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
+import { mintToken } from './token-format';
+import type { TokenStore } from './token-store';
+
+export interface NewToken {
+  kind: TokenKind;
+  description: string;
+  userEmail: string | null;
+  scopes: ScopeGrant[];
+  expiresAt: string | null;
+}
+
+export interface CreatedToken {
+  record: TokenRecord;
+  /** The secret: returned to the caller once, in the create response, and never again. */
+  token: string;
+}
+
+export interface TokenServiceDeps {
+  store: TokenStore;
+  keys: KeyRingSource;
+  now?: () => Date;
+}
+
+export class TokenService {
+  private readonly store: TokenStore;
+  private readonly keys: KeyRingSource;
+  readonly now: () => Date;
+
+  constructor(deps: TokenServiceDeps) {
+    this.store = deps.store;
+    this.keys = deps.keys;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async create(input: NewToken, actor: Actor): Promise<CreatedToken> {
+    const ring = await this.keys.get();
+    // 95 random bits make an id collision practically impossible; if one happens, mint again.
+    for (let attempt = 0; ; attempt++) {
+      const at = this.now().toISOString();
+      const minted = mintToken();
+      const record: TokenRecord = {
+        ...input,
+        id: minted.id,
+        createdAt: at,
+        createdBy: principalOf(actor),
+        revokedAt: null,
+        revokedBy: null,
+        lastUsedAt: null,
+        hint: minted.hint,
+        hash: hashToken(ring, minted.token),
+      };
+      try {
+        await this.store.insert(record, { actor, op: 'create', at });
+        return { record, token: minted.token };
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async get(id: string): Promise<TokenRecord> {
+    const record = await this.store.get(id);
+    if (!record) throw new NotFoundError(`No token with id ${id}`, 'id');
+    return record;
+  }
+
+  /** The tokens that work right now: neither revoked nor expired. Newest first. */
+  async listActive(kind?: TokenKind): Promise<TokenRecord[]> {
+    const now = this.now();
+    return (await this.store.listLive(kind)).filter((record) => statusOf(record, now) === 'active');
+  }
+
+  revoke(id: string, actor: Actor): Promise<TokenRecord> {
+    return this.store.revoke(id, { actor, op: 'revoke', at: this.now().toISOString() });
+  }
+
+  delete(id: string, actor: Actor): Promise<void> {
+    return this.store.remove(id, { actor, op: 'delete', at: this.now().toISOString() });
+  }
+
+  hasActiveAdmin(): Promise<boolean> {
+    return this.store.hasActiveAdmin(this.now());
+  }
+}

@@ -1,0 +1,32 @@
+// The token store's interface: the domain speaks to this, and one file implements it on DynamoDB.
+import type { Actor, TokenKind, TokenRecord } from './token';
+
+/** Every write carries one, so the audit stream can say who did what. */
+export interface Stamp {
+  actor: Actor;
+  op: 'create' | 'revoke' | 'update' | 'delete';
+  at: string;
+}
+
+/** What the authorizer needs of a token, and nothing more. */
+export type Credential = Pick<
+  TokenRecord,
+  'id' | 'kind' | 'scopes' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'hash'
+>;
+
+export interface TokenStore {
+  /** Fails with ConflictError if the id is taken. */
+  insert(record: TokenRecord, stamp: Stamp): Promise<void>;
+  get(id: string): Promise<TokenRecord | null>;
+  /** One strongly consistent read. */
+  getCredential(id: string): Promise<Credential | null>;
+  /** Tokens not revoked (expired ones included), newest first. */
+  listLive(kind?: TokenKind): Promise<TokenRecord[]>;
+  /** Idempotent: a revoked token comes back as it was. Fails with NotFoundError if unknown. */
+  revoke(id: string, stamp: Stamp): Promise<TokenRecord>;
+  /** Revokes, then deletes. Fails with NotFoundError if unknown. */
+  remove(id: string, stamp: Stamp): Promise<void>;
+  /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
+  touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
+  hasActiveAdmin(now: Date): Promise<boolean>;
+}

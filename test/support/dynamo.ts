@@ -1,0 +1,23 @@
+// Test helpers for DynamoDB Local: clients on the run's shared instance, and fresh tables per test.
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { ensureTables } from '../../local/dynamodb-local';
+import { documentClient, dynamoClient } from '../../shared/clients';
+import { TOKENS_TABLE } from '../../shared/tables';
+
+export function testEndpoint(): string {
+  return inject('dynamoEndpoint');
+}
+
+export function testDocumentClient() {
+  return documentClient(testEndpoint());
+}
+
+/** A new, empty tokens table with a unique name. */
+export async function freshTokensTable(): Promise<string> {
+  const name = `tokens-${randomUUID()}`;
+  const client = dynamoClient(testEndpoint());
+  await ensureTables(client, [{ definition: TOKENS_TABLE, name }]);
+  client.destroy();
+  return name;
+}
