@@ -15,11 +15,24 @@ export type Access = 'admin' | 'any-token' | 'scoped' | 'public';
 
 export type ErrorFace = 'connect' | 'native';
 
-/** What a function may touch: least privilege is derived from this, in AWS and in tests. */
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/** What a function may touch: its IAM grants are exactly these, in AWS and in the CDK tests. */
 export interface FunctionNeeds {
-  tokens: 'none' | 'read' | 'write';
+  /** DynamoDB actions on the tokens table (and its indexes, for Query). */
+  tokens: readonly TableAction[];
+  /** Reads the HMAC key ring from Secrets Manager. */
   hmacKey: boolean;
 }
+
+/** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one token. */
+export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 30;
+
+/** The bodies API Gateway itself answers with when the authorizer refuses (native error shape). */
+export const GATEWAY_RESPONSES = {
+  401: { error: { code: 'unauthorized', message: 'A valid token is required' } },
+  403: { error: { code: 'forbidden', message: 'The token does not have the scope this needs' } },
+} as const;
 
 export interface FunctionDef {
   /** Stable name: the CDK construct id and the local gateway's handler key. */
@@ -41,29 +54,29 @@ export interface Route {
 export const AUTHORIZER: FunctionDef = {
   name: 'Authorizer',
   entry: 'functions/authorizer/handler.ts',
-  needs: { tokens: 'write', hmacKey: true }, // write: last_used_at only
+  needs: { tokens: ['GetItem', 'UpdateItem'], hmacKey: true }, // UpdateItem: last_used_at only
 };
 
 const fn = (name: string, entry: string, needs: FunctionNeeds): FunctionDef => ({ name, entry, needs });
 
 export const FUNCTIONS = {
   createServiceToken: fn('CreateServiceToken', 'functions/service-tokens/create.ts', {
-    tokens: 'write',
+    tokens: ['PutItem'],
     hmacKey: true,
   }),
   listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', {
-    tokens: 'read',
+    tokens: ['Query'],
     hmacKey: false,
   }),
   listServiceTokenScopes: fn('ListServiceTokenScopes', 'functions/service-tokens/scopes.ts', {
-    tokens: 'none',
+    tokens: [],
     hmacKey: false,
   }),
   deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', {
-    tokens: 'write',
+    tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
     hmacKey: false,
   }),
-  echo: fn('ProtectedEcho', 'functions/example/echo.ts', { tokens: 'none', hmacKey: false }),
+  echo: fn('ProtectedEcho', 'functions/example/echo.ts', { tokens: [], hmacKey: false }),
 } as const satisfies Record<string, FunctionDef>;
 
 const CONNECT = '/__api__/v1/system/service-tokens';

@@ -50,6 +50,12 @@ export const TOKENS_TABLE: TableDefinition = {
 
 export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE];
 
+/**
+ * Tag on the tokens table naming the Secrets Manager secret with the HMAC key ring, so that
+ * `tokengate bootstrap --table NAME` finds the key from the table alone.
+ */
+export const KEY_SECRET_TAG = 'tokengate:key-secret';
+
 /** The CreateTable request for a definition (DynamoDB Local and tests; CDK builds its own from the same). */
 export function createTableInput(table: TableDefinition, tableName: string): CreateTableCommandInput {
   const keys = [

@@ -83,7 +83,25 @@ export class TokenService {
     return this.store.remove(id, { actor, op: 'delete', at: this.now().toISOString() });
   }
 
-  hasActiveAdmin(): Promise<boolean> {
-    return this.store.hasActiveAdmin(this.now());
+  /**
+   * The first `global:admin` token, made only while no active one exists (the way into an empty
+   * deployment). Two bootstraps racing may both succeed; each is audited.
+   */
+  async bootstrapAdmin(actor: Actor): Promise<CreatedToken> {
+    if (await this.store.hasActiveAdmin(this.now())) {
+      throw new ConflictError(
+        'An active global:admin token exists already: bootstrap only makes the first one. Use it to create others.',
+      );
+    }
+    return this.create(
+      {
+        kind: 'user',
+        description: 'Bootstrap admin token',
+        userEmail: null,
+        scopes: [{ scope: 'global:admin', resources: null }],
+        expiresAt: null,
+      },
+      actor,
+    );
   }
 }

@@ -9,6 +9,7 @@ import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { UnauthorizedError } from '../../shared/errors';
@@ -61,9 +62,7 @@ export const handler = middy<AuthorizerEvent, AuthorizerResult>()
     if ('version' in event && event.version === '2.0') {
       const allowed =
         caller !== null && scopesAllow(caller.scopes, event.requestContext.http.method, httpApiPath(event));
-      return allowed
-        ? { isAuthorized: true, context: contextOf(caller) }
-        : { isAuthorized: false, context: {} as AuthorizerContext };
+      return allowed ? { isAuthorized: true, context: contextOf(caller) } : { isAuthorized: false };
     }
     const arn = parseMethodArn((event as APIGatewayRequestAuthorizerEvent).methodArn);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
