@@ -24,6 +24,8 @@ type AuthorizerResult =
   | APIGatewayAuthorizerResult
   | APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
+const REFUSED: APIGatewaySimpleAuthorizerResult = { isAuthorized: false };
+
 function authorizationHeader(
   headers: Record<string, string | undefined> | null | undefined,
 ): string | undefined {
@@ -62,7 +64,8 @@ export const handler = middy<AuthorizerEvent, AuthorizerResult>()
     if ('version' in event && event.version === '2.0') {
       const allowed =
         caller !== null && scopesAllow(caller.scopes, event.requestContext.http.method, httpApiPath(event));
-      return allowed ? { isAuthorized: true, context: contextOf(caller) } : { isAuthorized: false };
+      if (!allowed) return REFUSED;
+      return { isAuthorized: true, context: contextOf(caller) };
     }
     const arn = parseMethodArn((event as APIGatewayRequestAuthorizerEvent).methodArn);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
