@@ -22,6 +22,7 @@ type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAutho
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
 type AuthorizerResult =
   | APIGatewayAuthorizerResult
+  | APIGatewaySimpleAuthorizerResult
   | APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 const REFUSED: APIGatewaySimpleAuthorizerResult = { isAuthorized: false };
