@@ -18,6 +18,16 @@ export function parseMethodArn(methodArn: string): MethodArn | null {
   return { apiPrefix: match[1], method: match[2], path: match[3] ?? '/' };
 }
 
+/**
+ * The methods API Gateway puts in a method ARN. A grant for any method names each of them: IAM's `*`
+ * also matches slashes, so `*` + `/scim/v2/*` would match `GET/repos/a/scim/v2/x` too.
+ */
+export const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
+
+function methodsOf(method: string): readonly string[] {
+  return method === '*' || method === 'ANY' ? HTTP_METHODS : [method];
+}
+
 /** `/x/*` stands for `/x` and everything below it; anything else for itself. */
 function expandPath(path: string): string[] {
   if (path === '/*') return ['/*'];
@@ -33,12 +43,14 @@ export function grantedPatterns(scopes: readonly ScopeGrant[]): string[] {
       const paths = grant.path.includes('{resource}')
         ? (resources ?? []).map((name) => grant.path.replace('{resource}', name)) // `*` is IAM's own wildcard
         : [grant.path];
-      for (const path of paths.flatMap(expandPath)) patterns.add(`${grant.method}${path}`);
+      for (const path of paths.flatMap(expandPath)) {
+        for (const method of methodsOf(grant.method)) patterns.add(`${method}${path}`);
+      }
     }
   }
   for (const route of ROUTES) {
-    if (route.access === 'any-token')
-      patterns.add(`${route.method === 'ANY' ? '*' : route.method}${route.path}`);
+    if (route.access !== 'any-token') continue;
+    for (const method of methodsOf(route.method)) patterns.add(`${method}${route.path}`);
   }
   return [...patterns];
 }
