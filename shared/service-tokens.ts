@@ -28,7 +28,8 @@ export function parseServiceTokenCreate(body: unknown, now: Date): NewToken {
     description: input.name,
     userEmail: null,
     scopes: [...new Set(input.scopes)].map((scope) => ({ scope, resources: null })),
-    expiresAt: input.expires_at ? parseExpiresAt(input.expires_at, now) : null,
+    // Only an absent or null expiry means never: an empty string is a mistake, not a choice.
+    expiresAt: input.expires_at == null ? null : parseExpiresAt(input.expires_at, now),
   };
 }
 
