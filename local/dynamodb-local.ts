@@ -29,6 +29,11 @@ export interface DynamoDbLocalOptions {
   /** Where the database file lives; unset: in memory. */
   dbPath?: string;
   heapMb?: number;
+  /**
+   * Run it in its own process group, so a terminal's Ctrl-C reaches only its parent, which stops it
+   * (SIGTERM) after the requests in flight are done.
+   */
+  detached?: boolean;
 }
 
 function jarDirectory(): string {
@@ -89,8 +94,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       String(port),
       ...storage,
     ],
-    { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false },
   );
+  // If this process ends without stop() (an uncaught error, process.exit), do not leave Java behind.
+  const stopOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', stopOnExit);
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -104,6 +114,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await waitUntilServing(client, child, () => output);
   } catch (error) {
     child.kill('SIGKILL');
+    process.off('exit', stopOnExit);
     throw error;
   } finally {
     client.destroy();
@@ -112,6 +123,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     port,
     async stop() {
+      process.off('exit', stopOnExit);
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

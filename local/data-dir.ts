@@ -1,0 +1,90 @@
+// The local stack's data folder (`$DATA_DIR`, default `.data/`): DynamoDB Local's database, the HMAC
+// key file, and `stack.json`, through which the CLI finds a running stack. The local stack and
+// `tokengate bootstrap --local` both prepare it here, the same way.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { dynamoClient } from '../shared/clients';
+import { FileKeyRingSource } from '../shared/keyring';
+import { TOKENS_TABLE } from '../shared/tables';
+import { ensureTables } from './dynamodb-local';
+
+export const DEFAULT_DATA_DIR = '.data';
+
+/** Locally, tables are named the way the CDK stack names them: `tokengate-<id>`. */
+export const LOCAL_TOKENS_TABLE = `tokengate-${TOKENS_TABLE.id}`;
+
+export interface DataDir {
+  root: string;
+  dynamoDir: string;
+  keyFile: string;
+  stackFile: string;
+}
+
+export function dataDir(env: NodeJS.ProcessEnv = process.env): DataDir {
+  const root = resolve(env.DATA_DIR || DEFAULT_DATA_DIR);
+  return {
+    root,
+    dynamoDir: join(root, 'dynamodb'),
+    keyFile: join(root, 'hmac-keys.json'),
+    stackFile: join(root, 'stack.json'),
+  };
+}
+
+/** Creates what is missing: the tables in DynamoDB Local at `endpoint`, and the HMAC key file. */
+export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<void> {
+  const client = dynamoClient(endpoint);
+  try {
+    await ensureTables(client, [{ definition: TOKENS_TABLE, name: LOCAL_TOKENS_TABLE }]);
+  } finally {
+    client.destroy();
+  }
+  FileKeyRingSource.ensure(dir.keyFile);
+}
+
+/** The environment the handlers read their configuration from (shared/config.ts). */
+export function handlerEnvironment(dir: DataDir, endpoint: string): Record<string, string> {
+  return {
+    TOKENGATE_TOKENS_TABLE: LOCAL_TOKENS_TABLE,
+    TOKENGATE_KEY_FILE: dir.keyFile,
+    TOKENGATE_DYNAMODB_ENDPOINT: endpoint,
+  };
+}
+
+const stackInfoSchema = z.object({
+  url: z.string(),
+  dynamodb_endpoint: z.string(),
+  tokens_table: z.string(),
+  pid: z.number().int(),
+});
+
+/** What a running local stack publishes in `stack.json`. */
+export type StackInfo = z.infer<typeof stackInfoSchema>;
+
+/** The running stack's details, or null if there is no `stack.json` or it cannot be read. */
+export function readStackInfo(dir: DataDir): StackInfo | null {
+  if (!existsSync(dir.stackFile)) return null;
+  try {
+    return stackInfoSchema.parse(JSON.parse(readFileSync(dir.stackFile, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+export function writeStackInfo(dir: DataDir, info: StackInfo): void {
+  writeFileSync(dir.stackFile, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+/** Removes `stack.json` if it is this process's (a newer stack may have replaced it). */
+export function removeStackInfo(dir: DataDir, pid: number = process.pid): void {
+  if (readStackInfo(dir)?.pid === pid) rmSync(dir.stackFile, { force: true });
+}
+
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,141 @@
+// `npm start`: the whole system on this machine. DynamoDB Local keeps its data in $DATA_DIR, the
+// gateway serves the deployment's routes with the same authorizer and handlers as in AWS.
+//   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
+//   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
+import { mkdirSync } from 'node:fs';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../shared/routes';
+import {
+  type DataDir,
+  dataDir,
+  handlerEnvironment,
+  LOCAL_TOKENS_TABLE,
+  prepareDataDir,
+  processIsAlive,
+  readStackInfo,
+  removeStackInfo,
+  writeStackInfo,
+} from './data-dir';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { Gateway, messageOf } from './gateway';
+import { loadHandlers, settleHandlers } from './handlers';
+import { type GatewayServer, listen } from './server';
+
+const HOST = '127.0.0.1';
+const DEFAULT_PORT = 8787;
+/** API Gateway's own bound on `authorizerResultTtlInSeconds`. */
+const MAX_CACHE_TTL_SECONDS = 3600;
+
+class StartError extends Error {}
+
+interface StartOptions {
+  port: number;
+  dir: DataDir;
+  cacheTtlSeconds: number;
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new StartError(`${name} must be a whole number from 0 to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function readOptions(env: NodeJS.ProcessEnv): StartOptions {
+  return {
+    port: wholeNumber(env, 'PORT', DEFAULT_PORT, 65_535),
+    dir: dataDir(env),
+    cacheTtlSeconds: wholeNumber(
+      env,
+      'TOKENGATE_AUTHORIZER_CACHE_TTL',
+      DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+      MAX_CACHE_TTL_SECONDS,
+    ),
+  };
+}
+
+const debug = process.env.TOKENGATE_DEBUG === '1';
+let server: GatewayServer | undefined;
+let db: DynamoDbLocal | undefined;
+let handlersLoaded = false;
+let stopping = false;
+
+function fail(error: unknown): never {
+  const message = error instanceof StartError ? error.message : messageOf(error);
+  console.error(`tokengate: ${message}`);
+  if (debug && error instanceof Error) console.error(error.stack);
+  process.exit(1); // DynamoDB Local, if started, is stopped by its exit hook
+}
+
+async function openServer(port: number): Promise<GatewayServer> {
+  try {
+    return await listen({ host: HOST, port, log: (line) => console.log(line) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartError(`Port ${port} on ${HOST} is already in use: stop what holds it, or set PORT`);
+    }
+    throw error;
+  }
+}
+
+/** Stop accepting requests, let those in flight finish, then stop DynamoDB Local so nothing is lost. */
+async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
+  if (stopping) {
+    console.error(`tokengate: ${signal} again, exiting without waiting`);
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`tokengate local stack stopping (${signal})`);
+  try {
+    await server?.close();
+    if (handlersLoaded) await settleHandlers();
+    await db?.stop();
+    removeStackInfo(dir);
+  } catch (error) {
+    fail(error);
+  }
+  console.log('tokengate local stack stopped');
+  process.exit(0);
+}
+
+async function start(): Promise<void> {
+  const options = readOptions(process.env);
+  const { dir } = options;
+  mkdirSync(dir.root, { recursive: true });
+  const running = readStackInfo(dir);
+  if (running && running.pid !== process.pid && processIsAlive(running.pid)) {
+    throw new StartError(`A local stack (pid ${running.pid}) already runs on ${dir.root}, at ${running.url}`);
+  }
+  // Bind the port first: if it is taken, say so before spending seconds on DynamoDB Local.
+  server = await openServer(options.port);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal, dir));
+
+  db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
+  if (stopping) return;
+  await prepareDataDir(dir, db.endpoint);
+  Object.assign(process.env, handlerEnvironment(dir, db.endpoint));
+  const { authorizer, handlers } = await loadHandlers(ROUTES);
+  handlersLoaded = true;
+  if (stopping) return;
+
+  server.ready(
+    new Gateway({
+      routes: ROUTES,
+      authorizer,
+      handlers,
+      cacheTtlSeconds: options.cacheTtlSeconds,
+      onError: (message) => console.error(`tokengate: ${message}`),
+    }),
+  );
+  writeStackInfo(dir, {
+    url: server.url,
+    dynamodb_endpoint: db.endpoint,
+    tokens_table: LOCAL_TOKENS_TABLE,
+    pid: process.pid,
+  });
+  console.log(`tokengate local stack ready at ${server.url}`);
+}
+
+start().catch(fail);
