@@ -1,0 +1,51 @@
+// `tokengate bootstrap`: the first global:admin token of a deployment, made directly in its token
+// table (there is no token yet to call the API with). Refused while an active admin token exists.
+import { type Command, Option } from 'commander';
+import { dataDir } from '../../local/data-dir';
+import type { Actor } from '../../shared/token';
+import { TokenService } from '../../shared/token-service';
+import { openAwsTable } from '../aws-table';
+import { CliError, type CliIo } from '../io';
+import { openLocalTable } from '../local-table';
+import type { TokenTable } from '../token-table';
+
+const BOOTSTRAP_ACTOR: Actor = { type: 'system', id: 'bootstrap' };
+
+interface BootstrapOptions {
+  local?: boolean;
+  table?: string;
+  region?: string;
+}
+
+function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
+  if (options.region && !options.table) throw new CliError('--region goes with --table');
+  if (options.local) return openLocalTable(dataDir(io.env));
+  if (options.table) return openAwsTable({ table: options.table, region: options.region }, io.env);
+  throw new CliError('Say which token table: --local, or --table NAME [--region R]');
+}
+
+export function registerBootstrap(program: Command, io: CliIo): void {
+  program
+    .command('bootstrap')
+    .description('Create the first global:admin token, only while none is active, and print it')
+    .addOption(
+      new Option('--local', 'the local stack whose data folder is $DATA_DIR (default .data/)').conflicts(
+        'table',
+      ),
+    )
+    .addOption(new Option('--table <name>', 'the tokens table in AWS, with your AWS credentials'))
+    .addOption(new Option('--region <region>', 'the AWS region of --table (default: your AWS configuration)'))
+    .action(async (options: BootstrapOptions) => {
+      const table = await openTable(options, io);
+      try {
+        const { record, token } = await new TokenService(table.services).bootstrapAdmin(BOOTSTRAP_ACTOR);
+        io.stderr(
+          `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +
+            'It is shown this once and cannot be shown again: store it now.\n',
+        );
+        io.stdout(`${token}\n`);
+      } finally {
+        await table.close();
+      }
+    });
+}

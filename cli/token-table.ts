@@ -1,0 +1,17 @@
+// The token table a command works on directly (not through the HTTP API): the local stack's, or one
+// in AWS. Either way the services are built from a Config, the way the Lambda functions build theirs.
+import { type Services, services } from '../shared/clients';
+import { readConfig } from '../shared/config';
+
+export interface TokenTable {
+  /** For messages: which table, and where. */
+  description: string;
+  services: Services;
+  /** Releases what opening it started (a DynamoDB Local of its own). */
+  close(): Promise<void>;
+}
+
+/** Services from the same environment variables the Lambda functions read, and their defaults. */
+export function servicesFromEnv(env: Record<string, string | undefined>): Services {
+  return services(readConfig(env));
+}
