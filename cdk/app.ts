@@ -1,0 +1,11 @@
+// `npx cdk synth|deploy`: environment-agnostic, so synth needs no AWS credentials.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TokenGateStack } from './stack';
+
+const app = new App();
+new TokenGateStack(app, 'TokenGate', {
+  description: 'tokengate: scoped API tokens (Lambda authorizer, token API, DynamoDB)',
+});
+// cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops the synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -1,0 +1,5 @@
+export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
+export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
+export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-api';
+export { TokenGateStack, type TokenGateStackProps } from './stack';
+export { KEY_RING_TEMPLATE, TokenGate, type TokenGateProps } from './token-gate';

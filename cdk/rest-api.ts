@@ -1,0 +1,139 @@
+// A REST API with the logging every tokengate API has, and the wiring from the route table to it.
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  type IAuthorizer,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { FunctionDef, Route } from '../shared/routes';
+
+export interface TokenGateRestApiProps {
+  readonly description: string;
+  /**
+   * Create the account-wide role API Gateway writes execution logs with. An account has one; set
+   * false when another stack or API already manages it, or deploy after an API that creates it.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly accessLogRetention?: RetentionDays;
+}
+
+// Who called what, and what the authorizer decided. Never a header: the Authorization header is the secret.
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: AccessLogField.contextRequestId(),
+    requestTime: AccessLogField.contextRequestTime(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    userAgent: AccessLogField.contextIdentityUserAgent(),
+    method: AccessLogField.contextHttpMethod(),
+    resourcePath: AccessLogField.contextResourcePath(),
+    path: AccessLogField.contextPath(),
+    status: AccessLogField.contextStatus(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    principal: AccessLogField.contextAuthorizerPrincipalId(),
+    authorizerError: AccessLogField.contextAuthorizerError(),
+    errorType: AccessLogField.contextErrorResponseType(),
+  }),
+);
+
+/**
+ * A regional REST API with JSON access logs (kept on stack deletion: they say who called), error-level
+ * execution logs without request data, and X-Ray tracing. The access log group is created beside the
+ * API (id `<id>AccessLogs`) because the stage needs it when the API is created.
+ */
+export class TokenGateRestApi extends RestApi {
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: TokenGateRestApiProps) {
+    const accessLogs = new LogGroup(scope, `${id}AccessLogs`, {
+      retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const cloudWatchRole = props.cloudWatchRole ?? true;
+    super(scope, id, {
+      description: props.description,
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole,
+      deployOptions: {
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: ACCESS_LOG_FORMAT,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false, // would log whole requests, Authorization headers included
+        tracingEnabled: true,
+      },
+    });
+    this.accessLogs = accessLogs;
+
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Every handler validates its parameters and body (zod, shared/) and answers in the error shape of ' +
+          'the API contract; an API Gateway validator would answer first, in a shape of its own.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'WAF is left to the deploying account (a web ACL costs money and its rules depend on the traffic); ' +
+          'every method but the public ones already needs a valid token.',
+      },
+    );
+    if (cloudWatchRole) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-wide role API Gateway needs for execution logs; AWS maintains this policy for exactly that.',
+      });
+    }
+  }
+}
+
+const TOKEN_AUTHORIZER_REASON =
+  'tokengate is the authorization: a Lambda token authorizer checks each scoped API token; Cognito is not used by design.';
+
+/**
+ * Adds each route to `api`, served by `functionFor(route.fn)`: public routes without authorization,
+ * all others behind `authorizer`.
+ */
+export function addRoutes(
+  api: RestApi,
+  routes: readonly Route[],
+  authorizer: IAuthorizer,
+  functionFor: (definition: FunctionDef) => IFunction,
+): Method[] {
+  return routes.map((route) => {
+    const integration = new LambdaIntegration(functionFor(route.fn), { allowTestInvoke: false });
+    const resource = api.root.resourceForPath(route.path);
+    if (route.access === 'public') {
+      const method = resource.addMethod(route.method, integration, {
+        authorizationType: AuthorizationType.NONE,
+      });
+      Validations.of(method).acknowledge(
+        {
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by the API contract (no token needed).`,
+        },
+        { id: 'AwsSolutions-COG4', reason: `${route.method} ${route.path} is public by the API contract.` },
+      );
+      return method;
+    }
+    const method = resource.addMethod(route.method, integration, {
+      authorizationType: AuthorizationType.CUSTOM,
+      authorizer,
+    });
+    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: TOKEN_AUTHORIZER_REASON });
+    return method;
+  });
+}

@@ -1,0 +1,62 @@
+// The tokengate deployment: the TokenGate construct, and the example protected API of CONTRACT
+// section 3, which uses the authorizer exactly as another team's API would.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import type { Construct } from 'constructs';
+import { type FunctionDef, ROUTES } from '../shared/routes';
+import { TokenGateFunction } from './function';
+import { bindNeeds } from './grants';
+import { addRoutes, TokenGateRestApi } from './rest-api';
+import { TokenGate, type TokenGateProps } from './token-gate';
+
+export interface TokenGateStackProps extends StackProps {
+  /** Passed to the `TokenGate` construct. */
+  readonly tokenGate?: TokenGateProps;
+}
+
+export class TokenGateStack extends Stack {
+  readonly tokenGate: TokenGate;
+  /** The example protected API: the `scoped` routes of `ROUTES`, answered by the echo function. */
+  readonly exampleApi: TokenGateRestApi;
+
+  constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
+    const { tokenGate: tokenGateProps, ...stackProps } = props;
+    super(scope, id, stackProps);
+    this.tokenGate = new TokenGate(this, 'Tokens', tokenGateProps);
+
+    this.exampleApi = new TokenGateRestApi(this, 'ExampleApi', {
+      description: 'tokengate: example protected API (echoes what the authorizer passed on)',
+      cloudWatchRole: false, // the management API sets up the account's logging role...
+    });
+    // ...which the stage's execution logging needs before it can be created.
+    for (const account of this.tokenGate.api.node.findAll().filter((c) => c instanceof CfnAccount)) {
+      this.exampleApi.deploymentStage.node.addDependency(account);
+    }
+    this.tokenGate.addGatewayResponses(this.exampleApi);
+
+    const functions = new Map<string, TokenGateFunction>();
+    const functionFor = (definition: FunctionDef) => {
+      let fn = functions.get(definition.name);
+      if (!fn) {
+        fn = new TokenGateFunction(this, definition.name, { definition });
+        bindNeeds(fn, definition.needs, this.tokenGate);
+        functions.set(definition.name, fn);
+      }
+      return fn;
+    };
+    addRoutes(
+      this.exampleApi,
+      ROUTES.filter((route) => route.access === 'scoped'),
+      this.tokenGate.requestAuthorizer(this, 'ExampleAuthorizer'),
+      functionFor,
+    );
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: this.tokenGate.api.url });
+    new CfnOutput(this, 'ExampleApiUrl', {
+      description: 'Example protected API',
+      value: this.exampleApi.url,
+    });
+    new CfnOutput(this, 'TokensTableName', { value: this.tokenGate.tokensTable.tableName });
+    new CfnOutput(this, 'KeySecretArn', { value: this.tokenGate.keySecret.secretArn });
+  }
+}

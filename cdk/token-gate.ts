@@ -1,0 +1,219 @@
+// The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, and the
+// management REST API, built from the shared table definition and route table.
+import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import {
+  type GatewayResponse,
+  IdentitySource,
+  RequestAuthorizer,
+  ResponseType,
+  type RestApiBase,
+} from 'aws-cdk-lib/aws-apigateway';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  type Attribute,
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+} from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import {
+  AUTHORIZER,
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  type FunctionDef,
+  GATEWAY_RESPONSES,
+  ROUTES,
+} from '../shared/routes';
+import { KEY_SECRET_TAG, type KeyAttribute, TOKENS_TABLE } from '../shared/tables';
+import { type LogLevel, TokenGateFunction } from './function';
+import { bindNeeds, type TokenGateResources } from './grants';
+import { addRoutes, TokenGateRestApi } from './rest-api';
+
+export interface TokenGateProps {
+  /**
+   * How long API Gateway reuses the authorizer's answer for one token: the longest a revoked token
+   * can still pass.
+   * @default Duration.seconds(30) (`DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS`)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * Days a revoked or expired token is kept before DynamoDB's TTL removes it (`TOKENGATE_RETENTION_DAYS`).
+   * @default 30
+   */
+  readonly retentionDays?: number;
+  /**
+   * What happens to the tokens table and the key secret when they leave the stack. They share one
+   * policy: the stored hashes are worthless without the key.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Create the account-wide role API Gateway writes execution logs with (`RestApiProps.cloudWatchRole`).
+   * Set false when the account's role is managed elsewhere.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /** Retention of the functions' log groups. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** The functions' `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
+  readonly logLevel?: LogLevel;
+}
+
+/** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/keyring.ts). */
+export const KEY_RING_TEMPLATE = {
+  secretStringTemplate: JSON.stringify({ current: 'k1' }),
+  generateStringKey: 'k1',
+  excludePunctuation: true,
+  passwordLength: 64,
+} as const;
+
+const AUTHORIZER_TIMEOUT = Duration.seconds(5);
+
+function attribute(key: KeyAttribute): Attribute {
+  return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}
+
+/**
+ * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with
+ * `requestAuthorizer()` (REST) or `httpAuthorizer()` (HTTP APIs).
+ */
+export class TokenGate extends Construct implements TokenGateResources {
+  /** One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. */
+  readonly tokensTable: Table;
+  /** The HMAC key ring that token hashes are made with. */
+  readonly keySecret: Secret;
+  /** The Lambda token authorizer, for REST and HTTP APIs. */
+  readonly authorizerFunction: TokenGateFunction;
+  /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
+  readonly api: TokenGateRestApi;
+  /** The authorizer of `api`. */
+  readonly authorizer: RequestAuthorizer;
+  /** The functions behind `api`, by `FunctionDef.name`. */
+  readonly functions: ReadonlyMap<string, TokenGateFunction>;
+  readonly authorizerCacheTtl: Duration;
+  readonly retentionDays: number;
+
+  constructor(scope: Construct, id: string, props: TokenGateProps = {}) {
+    super(scope, id);
+    this.authorizerCacheTtl =
+      props.authorizerCacheTtl ?? Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS);
+    this.retentionDays = props.retentionDays ?? 30;
+    if (!Number.isInteger(this.retentionDays) || this.retentionDays < 0) {
+      throw new Error(`retentionDays must be a whole number of days, got ${this.retentionDays}`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.keySecret = new Secret(this, 'KeySecret', {
+      description: 'tokengate HMAC key ring: token hashes are keyed with it',
+      generateSecretString: KEY_RING_TEMPLATE,
+      removalPolicy,
+    });
+    Validations.of(this.keySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the key ring means adding a key and making it current while older keys stay for existing ' +
+        'hashes (shared/keyring.ts); a Secrets Manager rotation would replace the value and break every token.',
+    });
+
+    this.tokensTable = this.createTokensTable(removalPolicy);
+
+    const createFunction = (definition: FunctionDef) => {
+      const fn = new TokenGateFunction(this, definition.name, {
+        definition,
+        ...(definition === AUTHORIZER && { timeout: AUTHORIZER_TIMEOUT }),
+        logRetention: props.logRetention,
+        logLevel: props.logLevel,
+      });
+      bindNeeds(fn, definition.needs, this);
+      return fn;
+    };
+
+    this.authorizerFunction = createFunction(AUTHORIZER);
+    this.api = new TokenGateRestApi(this, 'Api', {
+      description: 'tokengate: token management API',
+      cloudWatchRole: props.cloudWatchRole,
+    });
+    this.authorizer = this.requestAuthorizer(this, 'ApiAuthorizer');
+    this.addGatewayResponses(this.api);
+
+    const functions = new Map<string, TokenGateFunction>();
+    const functionFor = (definition: FunctionDef) => {
+      let fn = functions.get(definition.name);
+      if (!fn) {
+        fn = createFunction(definition);
+        functions.set(definition.name, fn);
+      }
+      return fn;
+    };
+    const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
+    addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
+    this.functions = functions;
+  }
+
+  /**
+   * A new authorizer using the token authorizer function, for one of your REST APIs (a
+   * `RequestAuthorizer` belongs to exactly one RestApi, and must be used by at least one method).
+   * Identity source: the `Authorization` header; answers are cached per token for `authorizerCacheTtl`.
+   */
+  requestAuthorizer(scope: Construct, id: string): RequestAuthorizer {
+    return new RequestAuthorizer(scope, id, {
+      handler: this.authorizerFunction,
+      identitySources: [IdentitySource.header('Authorization')],
+      resultsCacheTtl: this.authorizerCacheTtl,
+    });
+  }
+
+  /**
+   * An authorizer for an HTTP API (payload 2.0, simple responses). Its answer is a yes/no for one
+   * route, so it is cached per token and route key.
+   */
+  httpAuthorizer(id: string): HttpLambdaAuthorizer {
+    return new HttpLambdaAuthorizer(id, this.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization', '$context.routeKey'],
+      resultsCacheTtl: this.authorizerCacheTtl,
+    });
+  }
+
+  /** API Gateway's own 401 and 403 answers, in the API's JSON error shape (`GATEWAY_RESPONSES`). */
+  addGatewayResponses(api: RestApiBase): GatewayResponse[] {
+    const refusals = [
+      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, statusCode: 401 },
+      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, statusCode: 403 },
+    ] as const;
+    return refusals.map(({ id, type, statusCode }) =>
+      api.addGatewayResponse(`${id}Response`, {
+        type,
+        statusCode: String(statusCode),
+        responseHeaders: { 'Content-Type': "'application/json'" },
+        templates: { 'application/json': JSON.stringify(GATEWAY_RESPONSES[statusCode]) },
+      }),
+    );
+  }
+
+  private createTokensTable(removalPolicy: RemovalPolicy): Table {
+    const definition = TOKENS_TABLE;
+    const table = new Table(this, definition.id, {
+      partitionKey: attribute(definition.partitionKey),
+      ...(definition.sortKey && { sortKey: attribute(definition.sortKey) }),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: definition.ttlAttribute,
+      ...(definition.stream && { stream: StreamViewType[definition.stream] }),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    for (const index of definition.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    Tags.of(table).add(KEY_SECRET_TAG, this.keySecret.secretArn);
+    return table;
+  }
+}
