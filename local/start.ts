@@ -80,12 +80,21 @@ async function openServer(port: number): Promise<GatewayServer> {
   }
 }
 
+/**
+ * A terminal's Ctrl-C reaches this process twice: from the terminal and relayed by tsx's wrapper.
+ * Repeats within this window are that one Ctrl-C; a later one means "stop waiting".
+ */
+const REPEAT_WINDOW_MS = 2_000;
+let stopRequestedAt = 0;
+
 /** Stop accepting requests, let those in flight finish, then stop DynamoDB Local so nothing is lost. */
 async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
-  if (stopping) {
+  if (stopRequestedAt > 0) {
+    if (Date.now() - stopRequestedAt < REPEAT_WINDOW_MS) return;
     console.error(`tokengate: ${signal} again, exiting without waiting`);
     process.exit(1);
   }
+  stopRequestedAt = Date.now();
   stopping = true;
   console.log(`tokengate local stack stopping (${signal})`);
   try {

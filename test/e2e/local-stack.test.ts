@@ -1,0 +1,185 @@
+// The local stack as a user meets it: `npm start`'s entry in a child process with its own DynamoDB
+// Local, the `tokengate` CLI in another, and HTTP in between. The tests run in order and share the
+// stack and the tokens they make. Timeouts are generous: a slow two-core machine must pass too.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_RESPONSES } from '../../shared/routes';
+import { TOKEN_PREFIX } from '../../shared/token-format';
+import { LocalStack, tokengate } from './support/processes';
+
+const CACHE_TTL_MS = 2_000;
+const CONNECT = '/__api__/v1/system/service-tokens';
+const STEP_TIMEOUT = 90_000;
+
+describe('the local stack', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-e2e-'));
+  const env = { PORT: '0', DATA_DIR: dataDir, TOKENGATE_AUTHORIZER_CACHE_TTL: String(CACHE_TTL_MS / 1000) };
+  const stacks: LocalStack[] = [];
+  let stack: LocalStack;
+  let adminToken = '';
+  let service: { guid: string; key: string } | undefined;
+
+  async function startStack(): Promise<LocalStack> {
+    const started = await LocalStack.start(env);
+    stacks.push(started);
+    return started;
+  }
+
+  function call(method: string, path: string, authorization?: string, body?: unknown) {
+    return fetch(`${stack.url}${path}`, {
+      method,
+      headers: {
+        ...(authorization && { authorization }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  }
+
+  function serviceToken() {
+    if (!service) throw new Error('An earlier test did not create the service token');
+    return service;
+  }
+
+  beforeAll(async () => {
+    stack = await startStack();
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const started of stacks) await started.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('prints its URL once, when ready, and then /healthz answers 200 without a token', async () => {
+    expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.log.split('\n').filter((line) => line.includes(stack.url))).toHaveLength(1);
+    const response = await call('GET', '/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(existsSync(join(dataDir, 'stack.json'))).toBe(true);
+  });
+
+  it(
+    'bootstrap --local prints a new admin token alone on stdout, using the running stack',
+    async () => {
+      const result = await tokengate(['bootstrap', '--local'], { DATA_DIR: dataDir });
+
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{65}\\n$`));
+      expect(result.stderr).toContain(`of the local stack at ${stack.url}`);
+      expect(result.stderr).toContain('shown this once');
+      adminToken = result.stdout.trim();
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    'a second bootstrap, while an admin token is active, fails with one line on stderr',
+    async () => {
+      const result = await tokengate(['bootstrap', '--local'], { DATA_DIR: dataDir });
+
+      expect(result.status).not.toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^tokengate: An active global:admin token exists already/);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('an admin token creates a Connect service token; its key is in the create response only', async () => {
+    const created = await call('POST', CONNECT, `Bearer ${adminToken}`, {
+      name: 'scim sync',
+      scopes: ['identity:manage'],
+    });
+    expect(created.status).toBe(201);
+    const body = await created.json();
+    expect(body).toMatchObject({ name: 'scim sync', scopes: ['identity:manage'] });
+    expect(body.key).toMatch(new RegExp(`^${TOKEN_PREFIX}`));
+    service = { guid: body.guid, key: body.key };
+
+    const listed = await call('GET', CONNECT, `Bearer ${adminToken}`);
+    expect(listed.status).toBe(200);
+    const tokens: Record<string, unknown>[] = await listed.json();
+    const entry = tokens.find((token) => token.guid === service?.guid);
+    expect(entry).toMatchObject({ name: 'scim sync', scopes: ['identity:manage'] });
+    expect(entry).not.toHaveProperty('key');
+    expect(JSON.stringify(tokens)).not.toContain(service.key);
+  });
+
+  it('the service token reaches /scim/v2/* as Bearer or Key, and the backend sees who it is', async () => {
+    const { guid, key } = serviceToken();
+    const expected = {
+      token_id: guid,
+      kind: 'service',
+      scopes: [{ scope: 'identity:manage', resources: null }],
+      principal: `token:${guid}`,
+    };
+    for (const authorization of [`Bearer ${key}`, `Key ${key}`]) {
+      const response = await call('GET', '/scim/v2/Users', authorization);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(expected);
+    }
+  });
+
+  it('the service token is refused token management with 403', async () => {
+    const response = await call('GET', CONNECT, `Bearer ${serviceToken().key}`);
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual(GATEWAY_RESPONSES[403]);
+  });
+
+  it('a malformed token, or none, gets 401', async () => {
+    for (const authorization of [`Bearer ${TOKEN_PREFIX}not-a-token`, 'Bearer', undefined]) {
+      const response = await call('GET', '/scim/v2/Users', authorization);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual(GATEWAY_RESPONSES[401]);
+    }
+  });
+
+  it(
+    'a deleted token passes only while its authorizer answer is cached, then gets 401',
+    async () => {
+      const { guid, key } = serviceToken();
+      await sleep(CACHE_TTL_MS + 200); // earlier answers for this key have expired: the next one is fresh
+
+      const primedFrom = Date.now();
+      expect((await call('GET', '/scim/v2/Users', `Bearer ${key}`)).status).toBe(200); // cached now
+      expect((await call('DELETE', `${CONNECT}/${guid}`, `Bearer ${adminToken}`)).status).toBe(204);
+      const whileCached = await call('GET', '/scim/v2/Users', `Bearer ${key}`);
+      if (Date.now() - primedFrom < CACHE_TTL_MS) expect(whileCached.status).toBe(200);
+      // The same key under a header value not in the cache goes to the authorizer, which refuses it.
+      expect((await call('GET', '/scim/v2/Users', `Key ${key}`)).status).toBe(401);
+
+      let status = whileCached.status;
+      const deadline = Date.now() + 30_000;
+      while (status !== 401 && Date.now() < deadline) {
+        await sleep(250);
+        status = (await call('GET', '/scim/v2/Users', `Bearer ${key}`)).status;
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - primedFrom).toBeGreaterThanOrEqual(CACHE_TTL_MS);
+      const listed: { guid: string }[] = await (await call('GET', CONNECT, `Bearer ${adminToken}`)).json();
+      expect(listed.map((token) => token.guid)).not.toContain(guid);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('never writes a token to its output', () => {
+    expect(stack.log).not.toContain(adminToken);
+    expect(stack.log).not.toContain(serviceToken().key);
+  });
+
+  it('stops on SIGTERM with status 0, and after a restart on the same DATA_DIR the admin token still works', async () => {
+    expect(await stack.stop()).toBe(0);
+    expect(stack.log).toContain('tokengate local stack stopped');
+    expect(existsSync(join(dataDir, 'stack.json'))).toBe(false);
+
+    stack = await startStack();
+    const response = await call('GET', CONNECT, `Bearer ${adminToken}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+  }, 180_000);
+});
