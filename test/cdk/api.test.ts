@@ -1,0 +1,276 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { addRoutes } from '../../cdk/rest-api';
+import { TokenGate } from '../../cdk/token-gate';
+import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/routes';
+import {
+  lambdaFunction,
+  onlyResource,
+  refTo,
+  resourcePaths,
+  restApi,
+  synthStack,
+  unbundledApp,
+} from './template';
+
+interface MethodView {
+  route: string;
+  authorizationType: unknown;
+  authorizerId: unknown;
+}
+
+/** The methods of one RestApi, as `METHOD /path` with their authorization. */
+function methodsOf(template: Template, apiId: string): MethodView[] {
+  const paths = resourcePaths(template);
+  const methods = template.findResources('AWS::ApiGateway::Method', {
+    Properties: { RestApiId: refTo(apiId) },
+  });
+  return Object.values(methods).map(({ Properties: p }) => ({
+    route: `${p.HttpMethod} ${paths.get(p.ResourceId.Ref) ?? '/'}`,
+    authorizationType: p.AuthorizationType,
+    authorizerId: p.AuthorizerId,
+  }));
+}
+
+const routeKey = (route: Route) => `${route.method} ${route.path}`;
+
+describe('the management API', () => {
+  const { template } = synthStack();
+  const [apiId] = restApi(template, 'token management');
+  const [authorizerId] = onlyResource(template, 'AWS::ApiGateway::Authorizer', {
+    Properties: { RestApiId: refTo(apiId) },
+  });
+  const methods = methodsOf(template, apiId);
+
+  it('serves every route of the route table except the example protected ones', () => {
+    const expected = ROUTES.filter((route) => route.access !== 'scoped').map(routeKey);
+    expect(methods.map((method) => method.route).sort()).toEqual(expected.sort());
+  });
+
+  it('asks the token authorizer on every route that is not public, and on none that is', () => {
+    for (const route of ROUTES.filter((r) => r.access !== 'scoped')) {
+      const method = methods.find((m) => m.route === routeKey(route));
+      expect(method, routeKey(route)).toEqual(
+        route.access === 'public'
+          ? { route: routeKey(route), authorizationType: 'NONE', authorizerId: undefined }
+          : { route: routeKey(route), authorizationType: 'CUSTOM', authorizerId: refTo(authorizerId) },
+      );
+    }
+  });
+
+  it('serves each route with the function the route table names', () => {
+    for (const route of ROUTES.filter((r) => r.access !== 'scoped')) {
+      const [functionId] = lambdaFunction(template, route.fn.name);
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        RestApiId: refTo(apiId),
+        HttpMethod: route.method,
+        Integration: {
+          Type: 'AWS_PROXY',
+          Uri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [functionId, 'Arn'] }])] },
+        },
+      });
+    }
+  });
+});
+
+describe('the example protected API', () => {
+  const { template } = synthStack();
+  const [apiId] = restApi(template, 'example protected');
+  const [authorizerId] = onlyResource(template, 'AWS::ApiGateway::Authorizer', {
+    Properties: { RestApiId: refTo(apiId) },
+  });
+  const methods = methodsOf(template, apiId);
+
+  it('is its own API, serving exactly the scoped routes behind its own token authorizer', () => {
+    const scoped = ROUTES.filter((route) => route.access === 'scoped');
+    expect(scoped.length).toBeGreaterThan(0);
+    expect(methods).toHaveLength(scoped.length);
+    for (const route of scoped) {
+      expect(methods).toContainEqual({
+        route: routeKey(route),
+        authorizationType: 'CUSTOM',
+        authorizerId: refTo(authorizerId),
+      });
+    }
+  });
+
+  it('is answered by the echo function', () => {
+    const [echoId] = lambdaFunction(template, FUNCTIONS.echo.name);
+    const methodsOfApi = template.findResources('AWS::ApiGateway::Method', {
+      Properties: { RestApiId: refTo(apiId) },
+    });
+    for (const method of Object.values(methodsOfApi)) {
+      expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(`"${echoId}"`);
+    }
+  });
+});
+
+describe('a route with public access', () => {
+  it('is called without a token: no authorizer, authorization NONE', () => {
+    const stack = new Stack(unbundledApp(), 'PublicRoute');
+    const gate = new TokenGate(stack, 'Tokens');
+    const publicRoute: Route = {
+      method: 'POST',
+      path: '/v1/tokens/revoke',
+      access: 'public',
+      fn: FUNCTIONS.listServiceTokenScopes,
+      face: 'native',
+    };
+    addRoutes(gate.api, [publicRoute], gate.authorizer, () => gate.authorizerFunction);
+    const template = Template.fromStack(stack);
+    const [apiId] = restApi(template, 'token management');
+    expect(methodsOf(template, apiId)).toContainEqual({
+      route: 'POST /v1/tokens/revoke',
+      authorizationType: 'NONE',
+      authorizerId: undefined,
+    });
+  });
+});
+
+describe('the token authorizer', () => {
+  it('is a REQUEST authorizer identified by the Authorization header, on both APIs', () => {
+    const { template } = synthStack();
+    const authorizers = template.findResources('AWS::ApiGateway::Authorizer');
+    expect(Object.keys(authorizers)).toHaveLength(2);
+    for (const { Properties: p } of Object.values(authorizers)) {
+      expect(p.Type).toBe('REQUEST');
+      expect(p.IdentitySource).toBe('method.request.header.Authorization');
+    }
+  });
+
+  it('is the one authorizer function, on every API', () => {
+    const { template } = synthStack();
+    const [functionId] = lambdaFunction(template, AUTHORIZER.name);
+    for (const { Properties: p } of Object.values(template.findResources('AWS::ApiGateway::Authorizer'))) {
+      expect(JSON.stringify(p.AuthorizerUri)).toContain(`"${functionId}"`);
+    }
+  });
+
+  it("the authorizer's answers are cached for 30 seconds unless configured", () => {
+    const ttls = (template: Template) =>
+      Object.values(template.findResources('AWS::ApiGateway::Authorizer')).map(
+        (authorizer) => authorizer.Properties.AuthorizerResultTtlInSeconds,
+      );
+    expect(ttls(synthStack().template)).toEqual([30, 30]);
+    const configured = synthStack({ tokenGate: { authorizerCacheTtl: Duration.seconds(5) } });
+    expect(ttls(configured.template)).toEqual([5, 5]);
+  });
+
+  it("another team's REST API gets its own authorizer, with the same function, header and cache", () => {
+    const stack = new Stack(unbundledApp(), 'OtherTeam');
+    const gate = new TokenGate(stack, 'Tokens', { authorizerCacheTtl: Duration.seconds(10) });
+    const theirs = new RestApi(stack, 'Theirs');
+    theirs.root.addMethod('GET', new MockIntegration(), {
+      authorizer: gate.requestAuthorizer(stack, 'Gate'),
+    });
+    const template = Template.fromStack(stack);
+
+    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi', { Properties: { Name: 'Theirs' } });
+    const [functionId] = lambdaFunction(template, AUTHORIZER.name);
+    const [, authorizer] = onlyResource(template, 'AWS::ApiGateway::Authorizer', {
+      Properties: { RestApiId: refTo(apiId) },
+    });
+    expect(authorizer.Properties).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 10,
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(`"${functionId}"`);
+    // API Gateway may invoke the function for their API's authorizer.
+    const permissions = template.findResources('AWS::Lambda::Permission', {
+      Properties: { FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+    });
+    const sources = Object.values(permissions).map((p) => JSON.stringify(p.Properties.SourceArn));
+    expect(sources.some((source) => source.includes(`"${apiId}"`) && source.includes('/authorizers/'))).toBe(
+      true,
+    );
+  });
+
+  it('answers HTTP APIs with simple responses, cached per token and route', () => {
+    const stack = new Stack(unbundledApp(), 'HttpTeam');
+    const gate = new TokenGate(stack, 'Tokens');
+    const backend = new LambdaFunction(stack, 'Backend', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+    });
+    const api = new HttpApi(stack, 'Theirs');
+    api.addRoutes({
+      path: '/repos/{proxy+}',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('Backend', backend),
+      authorizer: gate.httpAuthorizer('Gate'),
+    });
+    const template = Template.fromStack(stack);
+
+    const [functionId] = lambdaFunction(template, AUTHORIZER.name);
+    const [, authorizer] = onlyResource(template, 'AWS::ApiGatewayV2::Authorizer', {});
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
+      AuthorizerResultTtlInSeconds: 30,
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(`"${functionId}"`);
+  });
+});
+
+describe("API Gateway's own refusals", () => {
+  const { template } = synthStack();
+
+  it.each([
+    [401, 'UNAUTHORIZED'],
+    [403, 'ACCESS_DENIED'],
+  ] as const)('answer %i (%s) with the JSON error body of the route table, on both APIs', (status, type) => {
+    for (const description of ['token management', 'example protected']) {
+      const [apiId] = restApi(template, description);
+      const [, response] = onlyResource(template, 'AWS::ApiGateway::GatewayResponse', {
+        Properties: { RestApiId: refTo(apiId), ResponseType: type },
+      });
+      expect(response.Properties.StatusCode).toBe(String(status));
+      expect(response.Properties.ResponseParameters).toEqual({
+        'gatewayresponse.header.Content-Type': "'application/json'",
+      });
+      const templates = response.Properties.ResponseTemplates as Record<string, string>;
+      expect(JSON.parse(templates['application/json'] ?? '')).toEqual(GATEWAY_RESPONSES[status]);
+    }
+  });
+});
+
+describe('API stages', () => {
+  const { template } = synthStack();
+  const stages = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+
+  it('write JSON access logs naming the token principal, but no header', () => {
+    expect(stages).toHaveLength(2);
+    for (const stage of stages) {
+      const settings = stage.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string };
+      expect(settings.DestinationArn).toBeDefined();
+      const format = JSON.parse(settings.Format);
+      expect(format).toMatchObject({
+        principal: '$context.authorizer.principalId',
+        status: '$context.status',
+      });
+      expect(settings.Format).not.toMatch(/header|authorization/i);
+    }
+  });
+
+  it('log execution errors for every method, never request and response data', () => {
+    for (const stage of stages) {
+      expect(stage.Properties.MethodSettings).toEqual([
+        { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false },
+      ]);
+    }
+  });
+
+  it('only start once the account can deliver execution logs', () => {
+    const [accountId] = onlyResource(template, 'AWS::ApiGateway::Account', {});
+    for (const stage of stages) expect(stage.DependsOn).toContain(accountId);
+  });
+});
