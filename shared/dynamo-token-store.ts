@@ -1,6 +1,8 @@
 // The token store on DynamoDB (table layout: shared/tables.ts).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,10 +11,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { TokenLister } from './dynamo-token-list';
 import { ConflictError, NotFoundError } from './errors';
 import { SCOPE_NAMES } from './scopes';
 import { principalOf, type TokenKind, type TokenRecord } from './token';
-import type { Credential, Stamp, TokenStore } from './token-store';
+import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from './token-store';
 
 const LIST_PARTITION = 'tokens';
 const DAY_SECONDS = 86_400;
@@ -73,6 +76,24 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   };
 }
 
+function toCredential(item: Record<string, unknown>): Credential {
+  const row = credentialSchema.parse(item);
+  return {
+    id: row.id,
+    kind: row.kind,
+    scopes: row.scopes,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    hash: { hash: row.secret_hash, keyId: row.key_id },
+  };
+}
+
+/** What `q` searches: description, user email and id, lower-cased. */
+function searchText(record: Pick<TokenRecord, 'id' | 'description' | 'userEmail'>): string {
+  return [record.description, record.userEmail ?? '', record.id].join('\n').toLowerCase();
+}
+
 function stampItem(stamp: Stamp) {
   return { actor_type: stamp.actor.type, actor_id: stamp.actor.id, op: stamp.op, at: stamp.at };
 }
@@ -98,6 +119,7 @@ export interface DynamoTokenStoreOptions {
 export class DynamoTokenStore implements TokenStore {
   private readonly table: string;
   private readonly retentionSeconds: number;
+  private readonly lister: TokenLister;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -105,6 +127,7 @@ export class DynamoTokenStore implements TokenStore {
   ) {
     this.table = options.tableName;
     this.retentionSeconds = options.retentionDays * DAY_SECONDS;
+    this.lister = new TokenLister(client, this.table, LIST_PARTITION);
   }
 
   private ttlAfter(iso: string): number {
@@ -130,6 +153,7 @@ export class DynamoTokenStore implements TokenStore {
             created_by: record.createdBy,
             expires_at: record.expiresAt ?? undefined,
             hint: record.hint,
+            search_text: searchText(record),
             secret_hash: record.hash.hash,
             key_id: record.hash.keyId,
             ttl: record.expiresAt ? this.ttlAfter(record.expiresAt) : undefined,
@@ -165,17 +189,69 @@ export class DynamoTokenStore implements TokenStore {
         ),
       }),
     );
-    if (!Item) return null;
-    const row = credentialSchema.parse(Item);
-    return {
-      id: row.id,
-      kind: row.kind,
-      scopes: row.scopes,
-      expiresAt: row.expires_at,
-      revokedAt: row.revoked_at,
-      lastUsedAt: row.last_used_at,
-      hash: { hash: row.secret_hash, keyId: row.key_id },
-    };
+    return Item ? toCredential(Item) : null;
+  }
+
+  async getCredentials(ids: readonly string[]): Promise<Credential[]> {
+    const credentials: Credential[] = [];
+    for (let start = 0; start < ids.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map((id) => ({ id }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: CREDENTIAL_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+                ExpressionAttributeNames: Object.fromEntries(
+                  CREDENTIAL_ATTRIBUTES.map((name, i) => [`#a${i}`, name]),
+                ),
+              },
+            },
+          }),
+        );
+        credentials.push(...(Responses?.[this.table] ?? []).map(toCredential));
+        keys = UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return credentials;
+  }
+
+  async list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>> {
+    const page = await this.lister.list(query, now);
+    return { items: page.items.map(toRecord), nextCursor: page.nextCursor };
+  }
+
+  async updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord> {
+    const current = await this.get(id);
+    if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
+    const text = searchText({ ...current, userEmail });
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression:
+            userEmail === null
+              ? 'SET search_text = :text, stamp = :stamp REMOVE user_email'
+              : 'SET user_email = :email, search_text = :text, stamp = :stamp',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: {
+            ...(userEmail !== null && { ':email': userEmail }),
+            ':text': text,
+            ':stamp': stampItem(stamp),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError(`No token with id ${id}`, 'id');
+      throw error;
+    }
   }
 
   async listLive(kind?: TokenKind): Promise<TokenRecord[]> {

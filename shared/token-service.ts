@@ -1,10 +1,10 @@
 // Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
 import { ConflictError, NotFoundError } from './errors';
-import { hashToken, type KeyRingSource } from './keyring';
+import { hashToken, type KeyRingSource, tokenMatchesHash } from './keyring';
 import type { ScopeGrant } from './scopes';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
-import { mintToken } from './token-format';
-import type { TokenStore } from './token-store';
+import { mintToken, parseToken } from './token-format';
+import type { ListPage, ListQuery, TokenStore } from './token-store';
 
 export interface NewToken {
   kind: TokenKind;
@@ -77,6 +77,45 @@ export class TokenService {
 
   revoke(id: string, actor: Actor): Promise<TokenRecord> {
     return this.store.revoke(id, { actor, op: 'revoke', at: this.now().toISOString() });
+  }
+
+  list(query: ListQuery): Promise<ListPage<TokenRecord>> {
+    return this.store.list(query, this.now());
+  }
+
+  updateEmail(id: string, userEmail: string | null, actor: Actor): Promise<TokenRecord> {
+    return this.store.updateEmail(id, userEmail, { actor, op: 'update', at: this.now().toISOString() });
+  }
+
+  /**
+   * Revokes every token in the list that is real: well-formed, known, and matching its stored hash.
+   * Anyone holding a leaked token may do this, so the answer never says which ones were; the
+   * revocation is attributed to the token itself. Malformed entries cost no read.
+   */
+  async revokeLeaked(candidates: readonly string[]): Promise<void> {
+    const held = new Map<string, string[]>();
+    for (const candidate of candidates) {
+      const id = parseToken(candidate);
+      if (id) held.set(id, [...(held.get(id) ?? []), candidate]);
+    }
+    if (held.size === 0) return;
+    const [credentials, ring] = await Promise.all([
+      this.store.getCredentials([...held.keys()]),
+      this.keys.get(),
+    ]);
+    const leaked = credentials.filter(
+      (credential) =>
+        credential.revokedAt === null &&
+        (held.get(credential.id) ?? []).some((token) => tokenMatchesHash(ring, token, credential.hash)),
+    );
+    const at = this.now().toISOString();
+    for (let start = 0; start < leaked.length; start += 10) {
+      await Promise.all(
+        leaked
+          .slice(start, start + 10)
+          .map(({ id }) => this.store.revoke(id, { actor: { type: 'token', id }, op: 'revoke', at })),
+      );
+    }
   }
 
   delete(id: string, actor: Actor): Promise<void> {

@@ -1,5 +1,24 @@
 // The token store's interface: the domain speaks to this, and one file implements it on DynamoDB.
-import type { Actor, TokenKind, TokenRecord } from './token';
+import type { Actor, TokenKind, TokenRecord, TokenStatus } from './token';
+
+export type ListSort = 'newest' | 'oldest' | 'name_asc' | 'name_desc';
+export type ExpirationFilter = 'never' | 'has_expiration' | 'expired';
+
+export interface ListQuery {
+  status?: TokenStatus | undefined;
+  expiration?: ExpirationFilter | undefined;
+  /** Case-insensitive substring of description, user email or id. */
+  q?: string | undefined;
+  kind?: TokenKind | undefined;
+  sort: ListSort;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 
 /** Every write carries one, so the audit stream can say who did what. */
 export interface Stamp {
@@ -29,4 +48,10 @@ export interface TokenStore {
   /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
   touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
   hasActiveAdmin(now: Date): Promise<boolean>;
+  /** A page of tokens: active ones first, then revoked and expired, each in the query's sort. */
+  list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>>;
+  /** Sets or clears the user email. Fails with NotFoundError if unknown. */
+  updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord>;
+  /** Strongly consistent reads of several tokens at once; unknown ids are left out. */
+  getCredentials(ids: readonly string[]): Promise<Credential[]>;
 }

@@ -1,0 +1,15 @@
+// POST /v1/tokens: the token object plus the secret, which no other response ever carries.
+import { parseCreateToken } from '../../shared/native-tokens';
+import { tokenView } from '../../shared/token';
+import { callerOf, httpHandler, json } from '../commons/http';
+import { tokens } from '../commons/runtime';
+
+export const handler = httpHandler(
+  'native',
+  async (event) => {
+    const { token: input, warnings } = parseCreateToken(event.body, tokens.now());
+    const { record, token } = await tokens.create(input, callerOf(event));
+    return json(201, { ...tokenView(record, tokens.now()), token, ...(warnings.length > 0 && { warnings }) });
+  },
+  { body: true },
+);

@@ -1,0 +1,10 @@
+// GET /v1/tokens/{id}
+import { tokenView } from '../../shared/token';
+import { TOKEN_ID_PATTERN } from '../../shared/token-format';
+import { httpHandler, json, pathParameter } from '../commons/http';
+import { tokens } from '../commons/runtime';
+
+export const handler = httpHandler('native', async (event) => {
+  const record = await tokens.get(pathParameter(event, 'id', TOKEN_ID_PATTERN));
+  return json(200, tokenView(record, tokens.now()));
+});

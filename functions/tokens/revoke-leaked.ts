@@ -1,0 +1,14 @@
+// POST /v1/tokens/revoke, unauthenticated: whoever holds a leaked token can revoke it. Always 202,
+// so the answer tells nobody whether a token existed.
+import { parseRevokeLeaked } from '../../shared/native-tokens';
+import { httpHandler, json } from '../commons/http';
+import { tokens } from '../commons/runtime';
+
+export const handler = httpHandler(
+  'native',
+  async (event) => {
+    await tokens.revokeLeaked(parseRevokeLeaked(event.body));
+    return json(202, {});
+  },
+  { body: true },
+);

@@ -1,0 +1,17 @@
+// PATCH /v1/tokens/{id}: only the user email can change.
+import { parseUpdateToken } from '../../shared/native-tokens';
+import { tokenView } from '../../shared/token';
+import { TOKEN_ID_PATTERN } from '../../shared/token-format';
+import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
+import { tokens } from '../commons/runtime';
+
+export const handler = httpHandler(
+  'native',
+  async (event) => {
+    const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);
+    const { userEmail } = parseUpdateToken(event.body);
+    const record = await tokens.updateEmail(id, userEmail, callerOf(event));
+    return json(200, tokenView(record, tokens.now()));
+  },
+  { body: true },
+);

@@ -1,0 +1,163 @@
+// Listing tokens from the list indexes (shared/tables.ts) without scanning the table.
+//
+// Every token sits in one index partition, its sort key prefixed `A#` while live and `R#` once
+// revoked. "Active first" is then two phases: the active tokens are the `A#` entries not yet
+// expired; the inactive ones merge two sorted streams, the expired `A#` entries and the `R#` ones.
+// The cursor is the sort key (less its prefix) of the last token returned, which is unique, so a
+// page resumes exactly after it: tokens created meanwhile never repeat or push others out of sight.
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from './errors';
+import type { TokenStatus } from './token';
+import type { ListPage, ListQuery, ListSort } from './token-store';
+
+type Item = Record<string, unknown>;
+
+interface Stream {
+  prefix: 'A#' | 'R#';
+  /** Extra filter for this stream: which of the `A#` entries it keeps. */
+  filter?: string;
+}
+
+const ACTIVE: Stream = { prefix: 'A#', filter: '(attribute_not_exists(expires_at) OR expires_at > :now)' };
+const EXPIRED: Stream = { prefix: 'A#', filter: 'expires_at <= :now' };
+const REVOKED: Stream = { prefix: 'R#' };
+
+/** Which streams serve each phase: 1 = active, 2 = inactive (merged). */
+function phasesFor(status: TokenStatus | undefined): Stream[][] {
+  switch (status) {
+    case 'active':
+      return [[ACTIVE]];
+    case 'expired':
+      return [[EXPIRED]];
+    case 'revoked':
+      return [[REVOKED]];
+    default:
+      return [[ACTIVE], [EXPIRED, REVOKED]];
+  }
+}
+
+interface Cursor {
+  sort: ListSort;
+  phase: number;
+  after: string | null;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.phase, cursor.after])).toString('base64url');
+}
+
+function decodeCursor(raw: string, sort: ListSort): Cursor {
+  try {
+    const [cursorSort, phase, after] = JSON.parse(
+      Buffer.from(raw, 'base64url').toString('utf8'),
+    ) as unknown[];
+    if (cursorSort === sort && typeof phase === 'number' && (after === null || typeof after === 'string')) {
+      return { sort, phase, after };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('cursor is not a cursor this listing returned (with the same sort)', 'cursor');
+}
+
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+export class TokenLister {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly partition: string,
+  ) {}
+
+  async list(query: ListQuery, now: Date): Promise<ListPage<Item>> {
+    const index = query.sort === 'newest' || query.sort === 'oldest' ? 'created' : 'name';
+    const forward = query.sort === 'oldest' || query.sort === 'name_asc';
+    const phases = phasesFor(query.status);
+    let cursor: Cursor = query.cursor
+      ? decodeCursor(query.cursor, query.sort)
+      : { sort: query.sort, phase: 0, after: null };
+    const items: Item[] = [];
+
+    while (cursor.phase < phases.length && items.length < query.limit) {
+      const streams = phases[cursor.phase] ?? [];
+      const want = query.limit - items.length;
+      const reads = await Promise.all(
+        streams.map((stream) => this.read(stream, index, forward, cursor.after, want, query, now)),
+      );
+      const merged = reads
+        .flatMap((read) => read.entries)
+        .sort((a, b) => (forward ? 1 : -1) * byteOrder(a.suffix, b.suffix));
+      const taken = merged.slice(0, want);
+      items.push(...taken.map((entry) => entry.item));
+      const more = merged.length > want || reads.some((read) => !read.exhausted);
+      const last = taken.at(-1);
+      cursor = more
+        ? { sort: query.sort, phase: cursor.phase, after: last ? last.suffix : cursor.after }
+        : { sort: query.sort, phase: cursor.phase + 1, after: null };
+    }
+    const nextCursor = cursor.phase < phases.length ? encodeCursor(cursor) : null;
+    return { items, nextCursor };
+  }
+
+  /** Up to `want` matching entries of one stream after the cursor, in order. */
+  private async read(
+    stream: Stream,
+    index: 'created' | 'name',
+    forward: boolean,
+    after: string | null,
+    want: number,
+    query: ListQuery,
+    now: Date,
+  ): Promise<{ entries: { suffix: string; item: Item }[]; exhausted: boolean }> {
+    const sortKey = `${index}_sk`;
+    const values: Record<string, unknown> = { ':pk': this.partition, ':p': stream.prefix };
+    let keyCondition = `list_pk = :pk AND begins_with(${sortKey}, :p)`;
+    const boundary = after === null ? null : stream.prefix + after;
+    if (boundary !== null) {
+      keyCondition = `list_pk = :pk AND ${sortKey} BETWEEN :lo AND :hi`;
+      values[':lo'] = forward ? boundary : stream.prefix;
+      values[':hi'] = forward ? `${stream.prefix}\uffff` : boundary;
+      delete values[':p'];
+    }
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    if (stream.filter) filters.push(stream.filter);
+    if (stream.filter || query.expiration === 'expired') values[':now'] = now.toISOString();
+    if (query.kind) {
+      filters.push('#kind = :kind');
+      names['#kind'] = 'kind';
+      values[':kind'] = query.kind;
+    }
+    if (query.q) {
+      filters.push('contains(search_text, :q)');
+      values[':q'] = query.q.toLowerCase();
+    }
+    if (query.expiration === 'never') filters.push('attribute_not_exists(expires_at)');
+    if (query.expiration === 'has_expiration') filters.push('attribute_exists(expires_at)');
+    if (query.expiration === 'expired') filters.push('expires_at <= :now');
+
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: `by_${index}`,
+      KeyConditionExpression: keyCondition,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: forward,
+      // Filters apply after the read: ask for more than we want when filtering.
+      Limit: Math.min(filters.length > 0 ? Math.max(want * 4, 200) : want + 1, 1000),
+      ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
+      ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+    };
+    const entries: { suffix: string; item: Item }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        const key = String(item[sortKey]);
+        if (key === boundary) continue; // BETWEEN includes the cursor's own entry
+        entries.push({ suffix: key.slice(stream.prefix.length), item });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && entries.length < want);
+    return { entries, exhausted: startKey === undefined && entries.length <= want };
+  }
+}

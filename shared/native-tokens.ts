@@ -1,0 +1,167 @@
+// The native token API's requests and responses (CONTRACT section 4, second block). These zod
+// schemas validate the requests and are what the OpenAPI document is generated from.
+import { z } from 'zod';
+import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from './expiry';
+import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from './scopes';
+import type { NewToken } from './token-service';
+import { parseWith } from './validation';
+
+export const MAX_LEAKED_TOKENS = 1000;
+export const MAX_RESOURCES = 100;
+
+const resourceName = z.string().refine((name) => name === '*' || RESOURCE_NAME_PATTERN.test(name), {
+  error: 'must be * or a name of letters, digits, ".", "_" and "-" (at most 100 characters)',
+});
+
+const email = z.email({ error: 'must be a valid email address' }).max(254);
+
+export const scopeGrantInputSchema = z
+  .object({
+    scope: z.enum(SCOPE_NAMES, { error: `must be one of ${SCOPE_NAMES.join(', ')}` }),
+    resources: z
+      .array(resourceName)
+      .min(1, 'must name at least one resource, or *')
+      .max(MAX_RESOURCES)
+      .optional(),
+  })
+  .strict();
+
+export const createTokenSchema = z
+  .object({
+    description: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+    user_email: email.nullable().optional(),
+    scopes: z.array(scopeGrantInputSchema).min(1, 'must hold at least one scope').max(SCOPE_NAMES.length),
+    expires_in_days: z
+      .number()
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1')
+      .max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`)
+      .nullable()
+      .optional(),
+    expires_at: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future'),
+  })
+  .strict()
+  .superRefine((input, context) => {
+    const seen = new Set<string>();
+    input.scopes.forEach((grant, i) => {
+      const path = ['scopes', i];
+      if (seen.has(grant.scope))
+        context.addIssue({ code: 'custom', path: [...path, 'scope'], message: 'is listed twice' });
+      seen.add(grant.scope);
+      const kind = SCOPES[grant.scope].resource;
+      if (kind && !grant.resources) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'resources'],
+          message: `${grant.scope} needs ${kind} names or *`,
+        });
+      }
+      if (!kind && grant.resources) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'resources'],
+          message: `${grant.scope} takes no resources`,
+        });
+      }
+    });
+    if (input.expires_in_days != null && input.expires_at != null) {
+      context.addIssue({
+        code: 'custom',
+        path: ['expires_at'],
+        message: 'give expires_in_days or expires_at, not both',
+      });
+    }
+  });
+
+export interface ParsedCreate {
+  token: NewToken;
+  warnings: string[];
+}
+
+function normaliseResources(resources: string[] | undefined): string[] | null {
+  if (!resources) return null;
+  return resources.includes('*') ? ['*'] : [...new Set(resources)];
+}
+
+export function parseCreateToken(body: unknown, now: Date): ParsedCreate {
+  const input = parseWith(createTokenSchema, body);
+  const scopes: ScopeGrant[] = input.scopes.map((grant) => ({
+    scope: grant.scope,
+    resources: normaliseResources(grant.resources),
+  }));
+  const warnings = scopes.flatMap(({ scope }) => {
+    const replacement = SCOPES[scope].deprecatedBy;
+    return replacement ? [`${scope} is deprecated: use ${replacement}, which grants it too`] : [];
+  });
+  let expiresAt: string | null = null;
+  if (input.expires_in_days != null) expiresAt = expiresInDays(input.expires_in_days, now);
+  if (input.expires_at != null) expiresAt = parseExpiresAt(input.expires_at, now);
+  return {
+    token: {
+      kind: 'user',
+      description: input.description,
+      userEmail: input.user_email ?? null,
+      scopes,
+      expiresAt,
+    },
+    warnings,
+  };
+}
+
+export const updateTokenSchema = z.object({ user_email: email.nullable() }).strict();
+
+export function parseUpdateToken(body: unknown): { userEmail: string | null } {
+  return { userEmail: parseWith(updateTokenSchema, body).user_email };
+}
+
+export const revokeLeakedSchema = z
+  .object({
+    tokens: z
+      .array(z.string().max(200))
+      .min(1, 'must hold at least one token')
+      .max(MAX_LEAKED_TOKENS, `must hold at most ${MAX_LEAKED_TOKENS} tokens`),
+  })
+  .strict();
+
+export function parseRevokeLeaked(body: unknown): string[] {
+  return [...new Set(parseWith(revokeLeakedSchema, body).tokens)];
+}
+
+/** Query strings arrive as strings; an empty one (`?q=`) means "not given". */
+const queryValue = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+export const listTokensQuerySchema = z
+  .object({
+    status: queryValue(z.enum(['active', 'revoked', 'expired'])),
+    expiration: queryValue(z.enum(['never', 'has_expiration', 'expired'])),
+    q: queryValue(z.string().max(200)),
+    sort: queryValue(z.enum(['newest', 'oldest', 'name_asc', 'name_desc'])),
+    kind: queryValue(z.enum(['service', 'user'])),
+    limit: queryValue(z.coerce.number().int('must be a whole number').min(1).max(100)),
+    cursor: queryValue(z.string().max(2000)),
+  })
+  .strict();
+
+export type ListTokensParams = z.output<typeof listTokensQuerySchema>;
+
+export function parseListQuery(query: Record<string, string | undefined> | null) {
+  const params = parseWith(listTokensQuerySchema, query ?? {});
+  return { ...params, sort: params.sort ?? 'newest', limit: params.limit ?? 50 };
+}
+
+export function scopeCatalogue() {
+  return {
+    scopes: SCOPE_NAMES.map((name) => ({
+      name,
+      description: SCOPES[name].description,
+      resource_type: SCOPES[name].resource,
+      grants: SCOPES[name].grants.map((grant) => `${grant.method} ${grant.path}`),
+      deprecated_by: SCOPES[name].deprecatedBy ?? null,
+    })),
+  };
+}
