@@ -31,7 +31,9 @@ function authorizationHeader(
   headers: Record<string, string | undefined> | null | undefined,
 ): string | undefined {
   if (!headers) return undefined;
-  return headers.authorization ?? headers.Authorization ?? undefined;
+  // Header names are case-insensitive, and REST APIs pass them on in the case the client sent.
+  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'authorization');
+  return name === undefined ? undefined : headers[name];
 }
 
 function contextOf(caller: Caller): AuthorizerContext {
