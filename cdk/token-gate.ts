@@ -1,6 +1,6 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, and the
 // management REST API, built from the shared table definition and route table.
-import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
   IdentitySource,
@@ -17,6 +17,7 @@ import {
   StreamViewType,
   Table,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -159,8 +160,18 @@ export class TokenGate extends Construct implements TokenGateResources {
    * Identity source: the `Authorization` header; answers are cached per token for `authorizerCacheTtl`.
    */
   requestAuthorizer(scope: Construct, id: string): RequestAuthorizer {
+    // The authorizer grants API Gateway invocation by adding a permission beside its handler. From
+    // another stack that would make this stack depend on the caller's, and the caller's on this one;
+    // a reference to the function in the caller's stack keeps the permission there.
+    const handler =
+      Stack.of(scope) === Stack.of(this)
+        ? this.authorizerFunction
+        : LambdaFunction.fromFunctionAttributes(scope, `${id}Handler`, {
+            functionArn: this.authorizerFunction.functionArn,
+            sameEnvironment: true,
+          });
     return new RequestAuthorizer(scope, id, {
-      handler: this.authorizerFunction,
+      handler,
       identitySources: [IdentitySource.header('Authorization')],
       resultsCacheTtl: this.authorizerCacheTtl,
     });

@@ -191,6 +191,23 @@ describe('the token authorizer', () => {
     );
   });
 
+  it("another team's REST API in a stack of its own can use the authorizer without a dependency cycle", () => {
+    const app = unbundledApp();
+    const gate = new TokenGate(new Stack(app, 'Gate'), 'Tokens');
+    const team = new Stack(app, 'Team');
+    const theirs = new RestApi(team, 'Theirs');
+    theirs.root.addMethod('GET', new MockIntegration(), { authorizer: gate.requestAuthorizer(team, 'Gate') });
+
+    expect(() => app.synth()).not.toThrow();
+    const template = Template.fromStack(team);
+    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi', { Properties: { Name: 'Theirs' } });
+    const [, permission] = onlyResource(template, 'AWS::Lambda::Permission', {
+      Properties: { Principal: 'apigateway.amazonaws.com' },
+    });
+    expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`"${apiId}"`);
+    expect(JSON.stringify(permission.Properties.FunctionName)).toContain('Fn::ImportValue');
+  });
+
   it('answers HTTP APIs with simple responses, cached per token and route', () => {
     const stack = new Stack(unbundledApp(), 'HttpTeam');
     const gate = new TokenGate(stack, 'Tokens');
