@@ -1,0 +1,225 @@
+// How domain errors become HTTP responses, in each face's error shape (CONTRACT section 4).
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  ConflictError,
+  type DomainError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../../shared/errors';
+import type { ErrorFace } from '../../shared/routes';
+import { lambdaContext, proxyEvent } from '../support/lambda-events';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+});
+
+let http: typeof import('../../functions/commons/http');
+beforeAll(async () => {
+  http = await import('../../functions/commons/http');
+});
+
+/** Invokes a handler that fails with `error`, and returns the response the error became. */
+async function responseTo(face: ErrorFace, error: unknown) {
+  const handler = http.httpHandler(face, async () => {
+    throw error;
+  });
+  const result = await handler(proxyEvent('POST', '/x'), lambdaContext());
+  return { statusCode: result.statusCode, headers: result.headers, body: JSON.parse(result.body) as unknown };
+}
+
+const jsonPost = (body: string, contentType = 'application/json') =>
+  proxyEvent('POST', '/x', { body, headers: { 'Content-Type': contentType } });
+
+describe('error mapping', () => {
+  it('Connect face: {code, error, payload:{field}} for an error naming a field', async () => {
+    const response = await responseTo('connect', new ValidationError('name is required', 'name'));
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toEqual({ code: 3, error: 'name is required', payload: { field: 'name' } });
+    expect(response.headers?.['content-type']).toBe('application/json');
+  });
+
+  it('Connect face: payload null when no field is at fault', async () => {
+    const response = await responseTo('connect', new NotFoundError('No token with id x'));
+
+    expect(response.body).toEqual({ code: 6, error: 'No token with id x', payload: null });
+  });
+
+  it('native face: {error:{code, message, field}}', async () => {
+    const response = await responseTo(
+      'native',
+      new ValidationError('description is required', 'description'),
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toEqual({
+      error: { code: 'invalid_request', message: 'description is required', field: 'description' },
+    });
+  });
+
+  it('native face: no field key when no field is at fault', async () => {
+    const response = await responseTo('native', new ConflictError('It changed'));
+
+    expect(response.body).toEqual({ error: { code: 'conflict', message: 'It changed' } });
+  });
+
+  it.each([
+    [new ValidationError('v'), 400, 'invalid_request', 3],
+    [new UnauthorizedError(), 401, 'unauthorized', 4],
+    [new ForbiddenError(), 403, 'forbidden', 5],
+    [new NotFoundError('n'), 404, 'not_found', 6],
+    [new ConflictError('c'), 409, 'conflict', 7],
+    [new PayloadTooLargeError('p'), 413, 'payload_too_large', 8],
+    [new UnsupportedMediaTypeError('u'), 415, 'unsupported_media_type', 9],
+    [new TooManyRequestsError('t'), 429, 'too_many_requests', 10],
+  ] as [DomainError, number, string, number][])(
+    '%s → %i, native code %s, Connect code %i',
+    async (error, status, code, connectCode) => {
+      const native = await responseTo('native', error);
+      const connect = await responseTo('connect', error);
+
+      expect(native.statusCode).toBe(status);
+      expect(native.body).toEqual({ error: { code, message: error.message } });
+      expect(connect.statusCode).toBe(status);
+      expect(connect.body).toEqual({ code: connectCode, error: error.message, payload: null });
+    },
+  );
+
+  it.each([
+    ['an unexpected error', new Error('connect ECONNREFUSED 10.0.0.7:8000 password=hunter2')],
+    [
+      'an HTTP 5xx error',
+      Object.assign(new Error('upstream hunter2 is down'), { statusCode: 503, expose: false }),
+    ],
+    ['a 4xx error not meant to be shown', Object.assign(new Error('hunter2'), { statusCode: 400 })],
+    ['a thrown string', 'hunter2'],
+  ])('%s becomes a 500 that hides its message', async (_, error) => {
+    const native = await responseTo('native', error);
+    const connect = await responseTo('connect', error);
+
+    expect(native.statusCode).toBe(500);
+    expect(native.body).toEqual({ error: { code: 'internal_error', message: 'Internal server error' } });
+    expect(connect.statusCode).toBe(500);
+    expect(connect.body).toEqual({ code: 1, error: 'Internal server error', payload: null });
+    expect(JSON.stringify([native.body, connect.body])).not.toContain('hunter2');
+  });
+
+  it('errorBody builds both shapes from one failure', () => {
+    const failure = { statusCode: 409, code: 'conflict', message: 'm', field: 'f' };
+    expect(http.errorBody('connect', failure)).toEqual({ code: 7, error: 'm', payload: { field: 'f' } });
+    expect(http.errorBody('native', failure)).toEqual({
+      error: { code: 'conflict', message: 'm', field: 'f' },
+    });
+  });
+});
+
+describe('request bodies', () => {
+  const echoBody = () =>
+    http.httpHandler('native', async (event) => http.json(200, { received: event.body }), { body: true });
+
+  it('parses a JSON body, whatever the case of Content-Type and with a charset', async () => {
+    const handler = echoBody();
+
+    const plain = await handler(jsonPost('{"a":1}'), lambdaContext());
+    const charset = await handler(
+      proxyEvent('POST', '/x', {
+        body: '{"a":2}',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      }),
+      lambdaContext(),
+    );
+
+    expect(JSON.parse(plain.body)).toEqual({ received: { a: 1 } });
+    expect(JSON.parse(charset.body)).toEqual({ received: { a: 2 } });
+  });
+
+  it('malformed JSON is a 400 naming the body', async () => {
+    const result = await echoBody()(jsonPost('{"a":'), lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: 'invalid_request', message: 'The request body is not valid JSON', field: 'body' },
+    });
+  });
+
+  it('another content type is a 415', async () => {
+    const result = await echoBody()(jsonPost('{"a":1}', 'text/plain'), lambdaContext());
+
+    expect(result.statusCode).toBe(415);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'unsupported_media_type' } });
+  });
+
+  it(`a body of exactly ${64 * 1024} bytes passes; one byte more is a 413`, async () => {
+    const handler = echoBody();
+    const fits = JSON.stringify({ a: 'x'.repeat(http.MAX_BODY_BYTES - 8) });
+    expect(Buffer.byteLength(fits)).toBe(http.MAX_BODY_BYTES);
+
+    const ok = await handler(jsonPost(fits), lambdaContext());
+    const tooLarge = await handler(jsonPost(fits.replace('"x', '"xx')), lambdaContext());
+
+    expect(ok.statusCode).toBe(200);
+    expect(tooLarge.statusCode).toBe(413);
+    expect(JSON.parse(tooLarge.body)).toMatchObject({ error: { code: 'payload_too_large', field: 'body' } });
+  });
+
+  it('counts the limit in bytes, not characters', async () => {
+    const result = await echoBody()(
+      jsonPost(JSON.stringify({ a: 'é'.repeat(http.MAX_BODY_BYTES / 2) })),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(413);
+  });
+});
+
+describe('json', () => {
+  it('a response without a body has an empty body and no JSON content type', () => {
+    expect(http.json(204)).toEqual({ statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' });
+  });
+
+  it('a JSON response is never cached', () => {
+    expect(http.json(200, { a: 1 }).headers).toEqual({
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    });
+  });
+});
+
+describe('callerOf', () => {
+  it('is the token the authorizer verified', () => {
+    const event = proxyEvent('GET', '/x', {
+      authorizer: { token_id: 'Tok123', principalId: 'token:Tok123' },
+    });
+    expect(http.callerOf(event)).toEqual({ type: 'token', id: 'Tok123' });
+  });
+
+  it('is the IAM principal for an IAM-authorised call', () => {
+    const event = proxyEvent('GET', '/x');
+    event.requestContext.identity.userArn = 'arn:aws:iam::123456789012:user/ops';
+    expect(http.callerOf(event)).toEqual({ type: 'iam', id: 'arn:aws:iam::123456789012:user/ops' });
+  });
+
+  it('refuses a request that reached a protected handler with no caller', () => {
+    expect(() => http.callerOf(proxyEvent('GET', '/x'))).toThrow(/without an authenticated caller/);
+  });
+});
+
+describe('pathParameter', () => {
+  it('returns a parameter that matches its pattern', () => {
+    const event = proxyEvent('GET', '/t/abc', { pathParameters: { id: 'abc' } });
+    expect(http.pathParameter(event, 'id', /^[a-z]+$/)).toBe('abc');
+  });
+
+  it('a missing or malformed parameter is a NotFoundError naming it', () => {
+    const malformed = proxyEvent('GET', '/t/ABC', { pathParameters: { id: 'ABC' } });
+    expect(() => http.pathParameter(malformed, 'id', /^[a-z]+$/)).toThrow(NotFoundError);
+    expect(() => http.pathParameter(proxyEvent('GET', '/t'), 'id', /^[a-z]+$/)).toThrow(
+      expect.objectContaining({ field: 'id' }),
+    );
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ValidationError } from '../../shared/errors';
+import { hashToken, newKeyMaterial, parseKeyRing } from '../../shared/keyring';
+import { parseServiceTokenCreate, serviceTokenScopes, serviceTokenView } from '../../shared/service-tokens';
+import type { TokenRecord } from '../../shared/token';
+import { mintToken } from '../../shared/token-format';
+import { parseWith } from '../../shared/validation';
+
+const NOW = new Date('2026-06-15T12:00:00.000Z');
+
+function refusal(body: unknown): ValidationError {
+  try {
+    parseServiceTokenCreate(body, NOW);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error(`${JSON.stringify(body)} was accepted`);
+}
+
+describe('parseServiceTokenCreate', () => {
+  it('a valid request becomes a service token without user, resources or expiry', () => {
+    expect(parseServiceTokenCreate({ name: 'SCIM sync', scopes: ['identity:manage'] }, NOW)).toEqual({
+      kind: 'service',
+      description: 'SCIM sync',
+      userEmail: null,
+      scopes: [{ scope: 'identity:manage', resources: null }],
+      expiresAt: null,
+    });
+  });
+
+  it('trims the name, drops repeated scopes and normalises the expiry to UTC', () => {
+    const input = parseServiceTokenCreate(
+      {
+        name: '  directory  ',
+        scopes: ['nameservice:read', 'identity:manage', 'nameservice:read'],
+        expires_at: '2027-01-31T10:00:00+01:00',
+      },
+      NOW,
+    );
+
+    expect(input.description).toBe('directory');
+    expect(input.scopes).toEqual([
+      { scope: 'nameservice:read', resources: null },
+      { scope: 'identity:manage', resources: null },
+    ]);
+    expect(input.expiresAt).toBe('2027-01-31T09:00:00.000Z');
+  });
+
+  it('expires_at null means never', () => {
+    expect(
+      parseServiceTokenCreate({ name: 'n', scopes: ['identity:manage'], expires_at: null }, NOW).expiresAt,
+    ).toBe(null);
+  });
+
+  it('accepts a name of exactly 500 characters', () => {
+    expect(
+      parseServiceTokenCreate({ name: 'x'.repeat(500), scopes: ['identity:manage'] }, NOW).description,
+    ).toHaveLength(500);
+  });
+
+  const valid = { name: 'n', scopes: ['identity:manage'] };
+  it.each([
+    ['name missing', { scopes: ['identity:manage'] }, 'name', /name is required/],
+    ['name empty', { ...valid, name: '' }, 'name', /empty/],
+    ['name only spaces', { ...valid, name: '   ' }, 'name', /empty/],
+    ['name too long', { ...valid, name: 'x'.repeat(501) }, 'name', /500/],
+    ['name not a string', { ...valid, name: 42 }, 'name', /name/],
+    ['scopes missing', { name: 'n' }, 'scopes', /scopes is required/],
+    ['scopes empty', { ...valid, scopes: [] }, 'scopes', /at least one/],
+    ['scopes not a list', { ...valid, scopes: 'identity:manage' }, 'scopes', /scopes/],
+    [
+      'an unknown scope',
+      { ...valid, scopes: ['identity:manage', 'nope:nope'] },
+      'scopes.1',
+      /must be one of/,
+    ],
+    ['global:admin', { ...valid, scopes: ['global:admin'] }, 'scopes.0', /identity:manage, nameservice:read/],
+    ['a scope only native tokens take', { ...valid, scopes: ['repos:read'] }, 'scopes.0', /must be one of/],
+    ['expires_at garbage', { ...valid, expires_at: 'soon' }, 'expires_at', /RFC 3339/],
+    ['expires_at in the past', { ...valid, expires_at: '2020-01-01' }, 'expires_at', /future/],
+    ['expires_at impossible', { ...valid, expires_at: '2027-02-30' }, 'expires_at', /expires_at/],
+    ['expires_at empty', { ...valid, expires_at: '' }, 'expires_at', /expires_at/],
+    ['expires_at a number', { ...valid, expires_at: 1798761600 }, 'expires_at', /expires_at/],
+    ['an unknown field', { ...valid, foo: 1 }, 'foo', /Unknown field: foo/],
+    ['a body that is not an object', ['identity:manage'], 'body', /body/],
+    ['no body at all', undefined, 'body', /body is required/],
+    ['a null body', null, 'body', /body/],
+  ])('refuses %s, naming the field', (_, body, field, message) => {
+    const error = refusal(body);
+
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
+    expect(error.statusCode).toBe(400);
+  });
+});
+
+describe('serviceTokenView', () => {
+  it('shows the Connect fields of the record, and never its hash', () => {
+    const ring = parseKeyRing(JSON.stringify({ current: 'k1', k1: newKeyMaterial() }));
+    const minted = mintToken();
+    const record: TokenRecord = {
+      id: minted.id,
+      kind: 'service',
+      description: 'SCIM sync',
+      userEmail: null,
+      scopes: [{ scope: 'identity:manage', resources: null }],
+      createdAt: '2026-06-15T12:00:00.000Z',
+      createdBy: 'token:admin',
+      expiresAt: '2027-01-31T00:00:00.000Z',
+      revokedAt: null,
+      revokedBy: null,
+      lastUsedAt: '2026-06-15T12:30:00.000Z',
+      hint: minted.hint,
+      hash: hashToken(ring, minted.token),
+    };
+
+    const view = serviceTokenView(record);
+
+    expect(view).toEqual({
+      guid: minted.id,
+      name: 'SCIM sync',
+      scopes: ['identity:manage'],
+      created_time: '2026-06-15T12:00:00.000Z',
+      active_time: '2026-06-15T12:30:00.000Z',
+      expires_at: '2027-01-31T00:00:00.000Z',
+    });
+    const serialised = JSON.stringify(view);
+    expect(serialised).not.toContain(record.hash.hash);
+    expect(serialised).not.toContain(minted.token);
+  });
+});
+
+describe('serviceTokenScopes', () => {
+  it('lists exactly the two scopes a service token may hold, each with a description', () => {
+    const { scopes } = serviceTokenScopes();
+
+    expect(scopes.map((scope) => scope.name)).toEqual(['identity:manage', 'nameservice:read']);
+    for (const scope of scopes) expect(scope.description.length).toBeGreaterThan(0);
+  });
+});
+
+describe('parseWith', () => {
+  const schema = z.object({ outer: z.object({ inner: z.number() }) }).strict();
+
+  it('returns the parsed value when it is valid', () => {
+    expect(parseWith(schema, { outer: { inner: 1 } })).toEqual({ outer: { inner: 1 } });
+  });
+
+  it('names a nested field by its dotted path', () => {
+    expect(() => parseWith(schema, { outer: { inner: 'x' } })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'outer.inner' }),
+    );
+  });
+
+  it('names a missing field and says it is required', () => {
+    expect(() => parseWith(schema, {})).toThrow(
+      expect.objectContaining({ field: 'outer', message: 'outer is required' }),
+    );
+  });
+});
