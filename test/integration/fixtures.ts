@@ -1,0 +1,87 @@
+// Shared pieces of the integration tests: in-memory key rings, token records, and a count of the
+// commands a DynamoDB client really sends (a middleware on the real client, not a mock).
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  hashToken,
+  type KeyRing,
+  type KeyRingSource,
+  newKeyMaterial,
+  parseKeyRing,
+} from '../../shared/keyring';
+import type { ScopeGrant } from '../../shared/scopes';
+import type { Actor, TokenRecord } from '../../shared/token';
+import { mintToken } from '../../shared/token-format';
+import type { Stamp } from '../../shared/token-store';
+
+export function newKeyRing(current = 'k1', others: Record<string, string> = {}): KeyRing {
+  return parseKeyRing(JSON.stringify({ current, [current]: newKeyMaterial(), ...others }));
+}
+
+export function staticKeys(ring: KeyRing): KeyRingSource {
+  return { get: async () => ring };
+}
+
+export const ADMIN: Actor = { type: 'token', id: 'AdminTokenId0001' };
+
+export function stamp(op: Stamp['op'], at: string, actor: Actor = ADMIN): Stamp {
+  return { actor, op, at };
+}
+
+export interface TokenFixture {
+  record: TokenRecord;
+  token: string;
+}
+
+/** A token record as TokenService would build it, hashed with `ring`, and its secret. */
+export function tokenRecord(
+  ring: KeyRing,
+  overrides: Partial<Omit<TokenRecord, 'id' | 'hash'>> = {},
+): TokenFixture {
+  const minted = mintToken();
+  const scopes: ScopeGrant[] = [{ scope: 'identity:manage', resources: null }];
+  return {
+    token: minted.token,
+    record: {
+      id: minted.id,
+      kind: 'service',
+      description: 'a token',
+      userEmail: null,
+      scopes,
+      createdAt: new Date().toISOString(),
+      createdBy: 'token:AdminTokenId0001',
+      expiresAt: null,
+      revokedAt: null,
+      revokedBy: null,
+      lastUsedAt: null,
+      hint: minted.hint,
+      hash: hashToken(ring, minted.token),
+      ...overrides,
+    },
+  };
+}
+
+export interface CommandLog {
+  /** Names of the DynamoDB operations sent, in order (`GetItem`, `UpdateItem`, ...). */
+  readonly sent: string[];
+  count(operation?: string): number;
+  clear(): void;
+}
+
+/** Records every command the client sends from now on. */
+export function logCommands(client: DynamoDBDocumentClient): CommandLog {
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'testCommandLog' },
+  );
+  return {
+    sent,
+    count: (operation) => (operation ? sent.filter((name) => name === operation).length : sent.length),
+    clear: () => {
+      sent.length = 0;
+    },
+  };
+}

@@ -1,0 +1,379 @@
+// The Posit-Connect-compatible service-token handlers, invoked with the proxy events API Gateway sends
+// once the authorizer has let an admin token through, on DynamoDB Local.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoTokenStore } from '../../shared/dynamo-token-store';
+import { UnauthorizedError } from '../../shared/errors';
+import { FileKeyRingSource } from '../../shared/keyring';
+import { mintToken } from '../../shared/token-format';
+import { TokenService } from '../../shared/token-service';
+import { BearerVerifier } from '../../shared/verify-bearer';
+import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { ADMIN, stamp, tokenRecord } from './fixtures';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+interface Handlers {
+  create: Handler;
+  list: Handler;
+  scopes: Handler;
+  remove: Handler;
+}
+
+const PATH = '/__api__/v1/system/service-tokens';
+const ADMIN_ID = 'AdminTokenId0001';
+const ENV_KEYS = [
+  'TOKENGATE_TOKENS_TABLE',
+  'TOKENGATE_KEY_FILE',
+  'TOKENGATE_KEY_SECRET_ID',
+  'TOKENGATE_DYNAMODB_ENDPOINT',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const dir = mkdtempSync(join(tmpdir(), 'tokengate-service-tokens-'));
+const keyFile = join(dir, 'keys.json');
+const client = testDocumentClient();
+
+/** The four handlers as Lambda would load them, configured for `table`. */
+async function loadHandlers(table: string): Promise<Handlers> {
+  process.env.TOKENGATE_TOKENS_TABLE = table;
+  vi.resetModules();
+  const [create, list, scopes, remove] = await Promise.all([
+    import('../../functions/service-tokens/create'),
+    import('../../functions/service-tokens/list'),
+    import('../../functions/service-tokens/scopes'),
+    import('../../functions/service-tokens/delete'),
+  ]);
+  return {
+    create: create.handler as unknown as Handler,
+    list: list.handler as unknown as Handler,
+    scopes: scopes.handler as unknown as Handler,
+    remove: remove.handler as unknown as Handler,
+  };
+}
+
+function servicesOn(table: string) {
+  const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+  const keys = new FileKeyRingSource(keyFile);
+  return { store, tokens: new TokenService({ store, keys }), verifier: new BearerVerifier({ store, keys }) };
+}
+
+let table: string;
+let handlers: Handlers;
+let services: ReturnType<typeof servicesOn>;
+
+beforeAll(async () => {
+  FileKeyRingSource.ensure(keyFile);
+  Object.assign(process.env, {
+    TOKENGATE_KEY_FILE: keyFile,
+    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  table = await freshTokensTable();
+  handlers = await loadHandlers(table);
+  services = servicesOn(table);
+});
+
+afterAll(() => {
+  for (const key of ENV_KEYS) {
+    if (savedEnv[key] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[key];
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const asAdmin = { authorizer: adminAuthorizerContext(ADMIN_ID) };
+
+function createEvent(
+  body: unknown,
+  headers: Record<string, string> = { 'Content-Type': 'application/json' },
+) {
+  return proxyEvent('POST', PATH, {
+    ...asAdmin,
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+function deleteEvent(guid: string) {
+  return proxyEvent('DELETE', `${PATH}/${guid}`, { ...asAdmin, pathParameters: { guid } });
+}
+
+function bodyOf(result: APIGatewayProxyResult): unknown {
+  return JSON.parse(result.body);
+}
+
+async function itemCount(tableName: string): Promise<number> {
+  const { Count } = await client.send(
+    new ScanCommand({ TableName: tableName, ConsistentRead: true, Select: 'COUNT' }),
+  );
+  return Count ?? 0;
+}
+
+interface CreatedView {
+  guid: string;
+  name: string;
+  key: string;
+  scopes: string[];
+  created_time: string;
+  active_time: string | null;
+  expires_at: string | null;
+}
+
+async function createViaApi(body: unknown, on: Handlers = handlers): Promise<CreatedView> {
+  const result = await on.create(createEvent(body), lambdaContext());
+  expect(result.statusCode).toBe(201);
+  return bodyOf(result) as CreatedView;
+}
+
+describe('POST /__api__/v1/system/service-tokens', () => {
+  it('answers 201 with the token, its key shown this once, and the key works', async () => {
+    const before = Date.now();
+
+    const result = await handlers.create(
+      createEvent({ name: 'SCIM sync', scopes: ['identity:manage', 'nameservice:read'] }),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(201);
+    expect(result.headers).toMatchObject({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    const body = bodyOf(result) as CreatedView;
+    expect(Object.keys(body).sort()).toEqual(
+      ['active_time', 'created_time', 'expires_at', 'guid', 'key', 'name', 'scopes'].sort(),
+    );
+    expect(body).toMatchObject({
+      name: 'SCIM sync',
+      scopes: ['identity:manage', 'nameservice:read'],
+      active_time: null,
+      expires_at: null,
+    });
+    expect(Date.parse(body.created_time)).toBeGreaterThanOrEqual(before - 1000);
+    const caller = await services.verifier.verify(`Key ${body.key}`);
+    expect(caller).toMatchObject({ tokenId: body.guid, kind: 'service' });
+    await services.verifier.settle();
+  });
+
+  it('stores the token as created by the admin token that called, and only a hash of the key', async () => {
+    const { guid, key } = await createViaApi({ name: 'attributed', scopes: ['nameservice:read'] });
+
+    const record = await services.store.get(guid);
+    const { Items } = await client.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'id = :id',
+        ExpressionAttributeValues: { ':id': guid },
+      }),
+    );
+
+    expect(record).toMatchObject({
+      kind: 'service',
+      description: 'attributed',
+      createdBy: `token:${ADMIN_ID}`,
+    });
+    expect(JSON.stringify(Items)).not.toContain(key);
+    expect(JSON.stringify(Items)).not.toContain(key.slice(3));
+  });
+
+  it('takes an expiry and answers it in UTC', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+    const body = await createViaApi({ name: 'expiring', scopes: ['identity:manage'], expires_at: tomorrow });
+
+    expect(body.expires_at).toBe(`${tomorrow}T00:00:00.000Z`);
+  });
+});
+
+describe('GET /__api__/v1/system/service-tokens', () => {
+  it('lists the active service tokens, newest first, without key or hash', async () => {
+    const listTable = await freshTokensTable();
+    const on = await loadHandlers(listTable);
+    const { store, tokens } = servicesOn(listTable);
+    const older = await createViaApi({ name: 'older', scopes: ['identity:manage'] }, on);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // distinct creation times
+    const newer = await createViaApi({ name: 'newer', scopes: ['nameservice:read'] }, on);
+    const revoked = await createViaApi({ name: 'revoked', scopes: ['identity:manage'] }, on);
+    await tokens.revoke(revoked.guid, ADMIN);
+    const expired = tokenRecord(await new FileKeyRingSource(keyFile).get(), {
+      description: 'expired',
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    await store.insert(expired.record, stamp('create', expired.record.createdAt));
+    await tokens.create(
+      {
+        kind: 'user',
+        description: 'a user token',
+        userEmail: 'u@example.com',
+        scopes: [{ scope: 'global:admin', resources: null }],
+        expiresAt: null,
+      },
+      ADMIN,
+    );
+
+    const result = await on.list(proxyEvent('GET', PATH, asAdmin), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    const listed = bodyOf(result) as Record<string, unknown>[];
+    expect(listed.map((token) => token.guid)).toEqual([newer.guid, older.guid]);
+    expect(listed[0]).toEqual({
+      guid: newer.guid,
+      name: 'newer',
+      scopes: ['nameservice:read'],
+      created_time: newer.created_time,
+      active_time: null,
+      expires_at: null,
+    });
+    const newerHash = (await store.get(newer.guid))?.hash.hash ?? 'missing';
+    expect(result.body).not.toContain(newer.key);
+    expect(result.body).not.toContain(newerHash);
+    for (const token of listed) {
+      expect(token).not.toHaveProperty('key');
+      expect(token).not.toHaveProperty('hash');
+      expect(token).not.toHaveProperty('secret_hash');
+    }
+  });
+
+  it('an empty table lists nothing', async () => {
+    const on = await loadHandlers(await freshTokensTable());
+
+    const result = await on.list(proxyEvent('GET', PATH, asAdmin), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual([]);
+  });
+});
+
+describe('GET /__api__/v1/system/service-tokens/scopes', () => {
+  it('lists exactly the scopes a service token may hold, with descriptions', async () => {
+    const result = await handlers.scopes(proxyEvent('GET', `${PATH}/scopes`, asAdmin), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    const { scopes } = bodyOf(result) as { scopes: { name: string; description: string }[] };
+    expect(scopes.map((scope) => scope.name)).toEqual(['identity:manage', 'nameservice:read']);
+    for (const scope of scopes) {
+      expect(Object.keys(scope).sort()).toEqual(['description', 'name']);
+      expect(scope.description).not.toBe('');
+    }
+  });
+});
+
+describe('DELETE /__api__/v1/system/service-tokens/{guid}', () => {
+  it('answers 204, the token stops working, and it is gone', async () => {
+    const { guid, key } = await createViaApi({ name: 'to delete', scopes: ['identity:manage'] });
+    await services.verifier.verify(`Bearer ${key}`);
+    await services.verifier.settle();
+
+    const result = await handlers.remove(deleteEvent(guid), lambdaContext());
+
+    expect(result.statusCode).toBe(204);
+    expect(result.body).toBe('');
+    await expect(services.verifier.verify(`Bearer ${key}`)).rejects.toThrow(UnauthorizedError);
+    expect(await services.store.get(guid)).toBeNull();
+  });
+
+  it('a second delete answers 404 in the Connect error shape', async () => {
+    const { guid } = await createViaApi({ name: 'deleted twice', scopes: ['identity:manage'] });
+    await handlers.remove(deleteEvent(guid), lambdaContext());
+
+    const result = await handlers.remove(deleteEvent(guid), lambdaContext());
+
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toEqual({
+      code: 6,
+      error: expect.stringContaining(guid),
+      payload: expect.anything(),
+    });
+  });
+
+  it.each([
+    ['an unknown guid', mintToken().id],
+    ['a guid that is not a token id', 'not-a-guid'],
+  ])('%s answers 404', async (_, guid) => {
+    const result = await handlers.remove(deleteEvent(guid), lambdaContext());
+
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toMatchObject({ code: 6, error: expect.any(String) });
+  });
+});
+
+describe('refusals: the Connect error shape, and nothing written', () => {
+  let empty: string;
+  let on: Handlers;
+
+  beforeAll(async () => {
+    empty = await freshTokensTable();
+    on = await loadHandlers(empty);
+  });
+
+  const valid = { name: 'n', scopes: ['identity:manage'] };
+  it.each([
+    ['name missing', { scopes: ['identity:manage'] }, 'name'],
+    ['name empty', { ...valid, name: '' }, 'name'],
+    ['name blank', { ...valid, name: '  ' }, 'name'],
+    ['name over 500 characters', { ...valid, name: 'x'.repeat(501) }, 'name'],
+    ['scopes missing', { name: 'n' }, 'scopes'],
+    ['scopes empty', { ...valid, scopes: [] }, 'scopes'],
+    ['an unknown scope', { ...valid, scopes: ['nope:nope'] }, 'scopes.0'],
+    ['global:admin', { ...valid, scopes: ['global:admin'] }, 'scopes.0'],
+    ['a native-only scope', { ...valid, scopes: ['identity:manage', 'repos:read'] }, 'scopes.1'],
+    ['expires_at garbage', { ...valid, expires_at: 'next week' }, 'expires_at'],
+    ['expires_at in the past', { ...valid, expires_at: '2020-01-01T00:00:00Z' }, 'expires_at'],
+    ['expires_at impossible', { ...valid, expires_at: '2027-02-30' }, 'expires_at'],
+    ['expires_at empty', { ...valid, expires_at: '' }, 'expires_at'],
+    ['an unknown field', { ...valid, foo: 'bar' }, 'foo'],
+    ['a body that is a list', [valid], 'body'],
+    ['a body that is null', null, 'body'],
+  ])('%s: 400 naming %s', async (_, body, field) => {
+    const result = await on.create(createEvent(body), lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({ code: 3, error: expect.any(String), payload: { field } });
+    expect(await itemCount(empty)).toBe(0);
+  });
+
+  it('malformed JSON: 400 naming the body', async () => {
+    const result = await on.create(createEvent('{"name": "n", "scopes": ['), lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({ code: 3, error: expect.any(String), payload: { field: 'body' } });
+    expect(await itemCount(empty)).toBe(0);
+  });
+
+  it('a body over 64 KB: 413', async () => {
+    const result = await on.create(createEvent({ ...valid, name: 'x'.repeat(70_000) }), lambdaContext());
+
+    expect(result.statusCode).toBe(413);
+    expect(bodyOf(result)).toEqual({ code: 8, error: expect.any(String), payload: { field: 'body' } });
+    expect(await itemCount(empty)).toBe(0);
+  });
+
+  it.each([
+    ['text/plain', { 'Content-Type': 'text/plain' }],
+    ['form data', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+    ['no content type', {} as Record<string, string>],
+  ])('%s: 415', async (_, headers) => {
+    const result = await on.create(createEvent(valid, headers), lambdaContext());
+
+    expect(result.statusCode).toBe(415);
+    expect(bodyOf(result)).toMatchObject({ code: 9, error: expect.any(String) });
+    expect(await itemCount(empty)).toBe(0);
+  });
+
+  it('a request that reached the handler without an authenticated caller: 500, nothing said, nothing written', async () => {
+    const result = await on.create(
+      proxyEvent('POST', PATH, {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(valid),
+      }),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(500);
+    expect(bodyOf(result)).toEqual({ code: 1, error: 'Internal server error', payload: null });
+    expect(await itemCount(empty)).toBe(0);
+  });
+});

@@ -1,0 +1,299 @@
+// BearerVerifier with the real store on DynamoDB Local. Only Secrets Manager is mocked.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { documentClient } from '../../shared/clients';
+import { DynamoTokenStore } from '../../shared/dynamo-token-store';
+import { UnauthorizedError } from '../../shared/errors';
+import { hashToken } from '../../shared/keyring';
+import type { ScopeGrant } from '../../shared/scopes';
+import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
+import { mintToken, TOKEN_PREFIX } from '../../shared/token-format';
+import { TokenService } from '../../shared/token-service';
+import { BearerVerifier } from '../../shared/verify-bearer';
+import { freshTokensTable, testDocumentClient } from '../support/dynamo';
+import { ADMIN, type CommandLog, logCommands, newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
+
+const MINUTE = 60_000;
+const ring = newKeyRing();
+const keys = staticKeys(ring);
+const client = testDocumentClient();
+const commands: CommandLog = logCommands(client);
+
+let store: DynamoTokenStore;
+let tokens: TokenService;
+
+beforeAll(async () => {
+  store = new DynamoTokenStore(client, { tableName: await freshTokensTable(), retentionDays: 30 });
+  tokens = new TokenService({ store, keys });
+});
+
+beforeEach(() => commands.clear());
+
+/** A clock the test moves by hand. */
+function clock(start = Date.now()) {
+  let now = start;
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+async function serviceToken(scopes: ScopeGrant[] = [{ scope: 'identity:manage', resources: null }]) {
+  return tokens.create(
+    { kind: 'service', description: 'verify test', userEmail: null, scopes, expiresAt: null },
+    ADMIN,
+  );
+}
+
+describe('BearerVerifier', () => {
+  it('a valid token gives its caller: id, kind, scopes and principal', async () => {
+    const { record, token } = await serviceToken([
+      { scope: 'identity:manage', resources: null },
+      { scope: 'nameservice:read', resources: null },
+    ]);
+    const verifier = new BearerVerifier({ store, keys });
+
+    const caller = await verifier.verify(`Bearer ${token}`);
+
+    expect(caller).toEqual({
+      tokenId: record.id,
+      kind: 'service',
+      scopes: record.scopes,
+      principal: `token:${record.id}`,
+    });
+    await verifier.settle();
+  });
+
+  it('accepts the Posit Connect `Key` scheme too', async () => {
+    const { record, token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys });
+
+    expect((await verifier.verify(`Key ${token}`)).tokenId).toBe(record.id);
+    await verifier.settle();
+  });
+
+  it('a well-formed token costs exactly one read', async () => {
+    const { token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    commands.clear();
+
+    await verifier.verify(`Bearer ${token}`);
+
+    expect(commands.sent).toEqual(['GetItem']);
+  });
+
+  it('an unknown token id is refused', async () => {
+    const verifier = new BearerVerifier({ store, keys });
+
+    await expect(verifier.verify(`Bearer ${mintToken().token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('a token with a valid checksum and an existing id but another secret is refused', async () => {
+    const { record } = await serviceToken();
+    const forged = mintToken(record.id).token;
+    const verifier = new BearerVerifier({ store, keys });
+
+    await expect(verifier.verify(`Bearer ${forged}`)).rejects.toThrow(UnauthorizedError);
+    expect(commands.count('GetItem')).toBe(1);
+  });
+
+  it('a revoked token is refused on the next check', async () => {
+    const { record, token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys });
+    await verifier.verify(`Bearer ${token}`);
+    await verifier.settle();
+
+    await tokens.revoke(record.id, ADMIN);
+
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(/revoked/);
+  });
+
+  it('an expired token is refused although its item is still in the table (TTL has not removed it)', async () => {
+    const { record, token } = tokenRecord(ring, { expiresAt: new Date(Date.now() - MINUTE).toISOString() });
+    await store.insert(record, stamp('create', record.createdAt));
+    const verifier = new BearerVerifier({ store, keys });
+
+    expect(await store.getCredential(record.id)).not.toBeNull();
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(/expired/);
+  });
+
+  it('a token is refused from the very moment it expires', async () => {
+    const expiresAt = new Date(Date.now() + 10 * MINUTE);
+    const { record, token } = tokenRecord(ring, { expiresAt: expiresAt.toISOString() });
+    await store.insert(record, stamp('create', record.createdAt));
+    const time = clock(expiresAt.getTime() - 1);
+    const verifier = new BearerVerifier({ store, keys, now: time.now });
+
+    await verifier.verify(`Bearer ${token}`);
+    time.advance(1);
+
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    await verifier.settle();
+  });
+
+  it('a token whose key was removed from the ring is refused', async () => {
+    const oldRing = newKeyRing('k0');
+    const { record, token } = tokenRecord(oldRing);
+    await store.insert(record, stamp('create', record.createdAt));
+
+    const withOldKey = newKeyRing('k1', { k0: oldRing.keys.get('k0')?.toString('utf8') ?? '' });
+    const rotated = new BearerVerifier({ store, keys: staticKeys(withOldKey) });
+    const retired = new BearerVerifier({ store, keys: staticKeys(newKeyRing('k1')) });
+
+    expect((await rotated.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
+    await expect(retired.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    await rotated.settle();
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['a scheme without a token', 'Bearer '],
+    ['a short token', 'Bearer tg_abc'],
+    ['a token with a foreign prefix', `Bearer ghp_${'a'.repeat(62)}`],
+    ['a token with a character outside base62', `Bearer ${mintToken().token.slice(0, -1)}-`],
+    ['two tokens', `Bearer ${mintToken().token} ${mintToken().token}`],
+  ])('%s is refused without any database read', async (_, header) => {
+    const verifier = new BearerVerifier({ store, keys });
+
+    await expect(verifier.verify(header)).rejects.toThrow(UnauthorizedError);
+    expect(commands.sent).toEqual([]);
+  });
+
+  it('a token with a bad checksum is refused without any database read, even when its id exists', async () => {
+    const { token } = await serviceToken();
+    commands.clear();
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    const mistyped = token.slice(0, -1) + last;
+    const verifier = new BearerVerifier({ store, keys });
+
+    await expect(verifier.verify(`Bearer ${mistyped}`)).rejects.toThrow(/malformed/);
+    expect(mistyped.startsWith(TOKEN_PREFIX)).toBe(true);
+    expect(commands.sent).toEqual([]);
+  });
+});
+
+describe('last_used_at', () => {
+  it('is written at most once per 15 minutes per token', async () => {
+    const { record, token } = await serviceToken();
+    const time = clock();
+    const verifier = new BearerVerifier({ store, keys, now: time.now });
+    const start = time.now().toISOString();
+    commands.clear();
+
+    await verifier.verify(`Bearer ${token}`);
+    await verifier.settle();
+    const first = (await store.get(record.id))?.lastUsedAt;
+    for (const step of [1, 5, 8]) {
+      time.advance(step * MINUTE); // 14 minutes after the first use in all
+      await verifier.verify(`Bearer ${token}`);
+    }
+    await verifier.settle();
+    const writesWithin = commands.count('UpdateItem');
+    time.advance(2 * MINUTE);
+    await verifier.verify(`Bearer ${token}`);
+    await verifier.settle();
+
+    expect(first).toBe(start);
+    expect(writesWithin).toBe(1);
+    expect(commands.count('UpdateItem')).toBe(2);
+    expect((await store.get(record.id))?.lastUsedAt).toBe(time.now().toISOString());
+  });
+
+  it('another process that sees a recent use in the record does not write it again', async () => {
+    const { record, token } = await serviceToken();
+    const time = clock();
+    const first = new BearerVerifier({ store, keys, now: time.now });
+    await first.verify(`Bearer ${token}`);
+    await first.settle();
+    commands.clear();
+
+    time.advance(5 * MINUTE);
+    const second = new BearerVerifier({ store, keys, now: time.now });
+    await second.verify(`Bearer ${token}`);
+    await second.settle();
+
+    expect(commands.count('UpdateItem')).toBe(0);
+    expect((await store.get(record.id))?.lastUsedAt).toBe(
+      new Date(time.now().getTime() - 5 * MINUTE).toISOString(),
+    );
+  });
+
+  it('each token has its own interval', async () => {
+    const a = await serviceToken();
+    const b = await serviceToken();
+    const time = clock();
+    const verifier = new BearerVerifier({ store, keys, now: time.now });
+
+    await verifier.verify(`Bearer ${a.token}`);
+    time.advance(MINUTE);
+    await verifier.verify(`Bearer ${b.token}`);
+    await verifier.settle();
+
+    expect((await store.get(a.record.id))?.lastUsedAt).not.toBeNull();
+    expect((await store.get(b.record.id))?.lastUsedAt).toBe(time.now().toISOString());
+  });
+});
+
+describe('when a dependency fails, the check fails closed with an error that is not a refusal', () => {
+  it('DynamoDB unreachable', async () => {
+    const { token } = await serviceToken();
+    const unreachable = new DynamoTokenStore(documentClient('http://127.0.0.1:1'), {
+      tableName: 'any',
+      retentionDays: 30,
+    });
+    const verifier = new BearerVerifier({ store: unreachable, keys });
+
+    const outcome = verifier.verify(`Bearer ${token}`);
+
+    await expect(outcome).rejects.toThrow();
+    await expect(outcome).rejects.not.toBeInstanceOf(UnauthorizedError);
+  });
+
+  describe('Secrets Manager', () => {
+    const secrets = mockClient(SecretsManagerClient);
+    afterAll(() => secrets.restore());
+
+    it('failing', async () => {
+      const { token } = await serviceToken();
+      secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
+      const fromSecrets = new SecretsManagerKeyRingSource({
+        secretId: 'tokengate/hmac-keys',
+        client: new SecretsManagerClient({ region: 'eu-west-1' }),
+      });
+      const verifier = new BearerVerifier({ store, keys: fromSecrets });
+
+      const outcome = verifier.verify(`Bearer ${token}`);
+
+      await expect(outcome).rejects.toThrow();
+      await expect(outcome).rejects.not.toBeInstanceOf(UnauthorizedError);
+    });
+
+    it('holding a key ring verifies tokens hashed with it', async () => {
+      secrets.reset();
+      const smRing = newKeyRing();
+      const serialised = JSON.stringify({
+        current: 'k1',
+        k1: smRing.keys.get('k1')?.toString('utf8'),
+      });
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: serialised });
+      const { record, token } = tokenRecord(smRing);
+      await store.insert(record, stamp('create', record.createdAt));
+      const verifier = new BearerVerifier({
+        store,
+        keys: new SecretsManagerKeyRingSource({
+          secretId: 'tokengate/hmac-keys',
+          client: new SecretsManagerClient({ region: 'eu-west-1' }),
+        }),
+      });
+
+      expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
+      expect(hashToken(smRing, token)).toEqual(record.hash);
+      await verifier.settle();
+    });
+  });
+});
