@@ -177,7 +177,8 @@ export class Gateway {
         result = await this.invoke(this.options.authorizer, authorizerEvent(request, match));
       } catch (error) {
         // Only this exact message means "refused"; anything else is API Gateway's
-        // AuthorizerConfigurationException. Neither is cached here.
+        // AuthorizerConfigurationException, never cached. Refusals are not cached either: a refused
+        // token stays refused, so only the authorizer's call count could tell the difference.
         if (error instanceof Error && error.message === 'Unauthorized') return refuse(401);
         this.options.onError?.(`The authorizer failed: ${messageOf(error)}`);
         return refuse(500);

@@ -43,7 +43,8 @@ function readBody(request: IncomingMessage): Promise<Buffer | null> {
 }
 
 function splitUrl(url: string): { path: string; query: string } {
-  const target = url.startsWith('/') ? url : new URL(url, 'http://localhost').pathname;
+  const absolute = url.startsWith('/') ? undefined : new URL(url, 'http://localhost');
+  const target = absolute ? absolute.pathname + absolute.search : url;
   const at = target.indexOf('?');
   return at === -1 ? { path: target, query: '' } : { path: target.slice(0, at), query: target.slice(at + 1) };
 }
@@ -87,8 +88,8 @@ export function listen(options: ListenOptions): Promise<GatewayServer> {
     } catch (error) {
       if (error instanceof PayloadTooLarge) {
         reply = gatewayResponse(413, GATEWAY_ERRORS[413], requestId);
-        request.resume(); // drain what is still coming, so the client reads the answer
-        response.setHeader('connection', 'close');
+        // Read and drop the rest: closing now would cut the client off before it reads the answer.
+        request.resume();
       } else {
         options.log(`request failed: ${messageOf(error)}`);
         reply = gatewayResponse(400, GATEWAY_ERRORS[400], requestId);

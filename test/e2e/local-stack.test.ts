@@ -131,6 +131,17 @@ describe('the local stack', () => {
     expect(await response.json()).toEqual(GATEWAY_RESPONSES[403]);
   });
 
+  it('a request body over 10 MB gets 413, as from API Gateway', async () => {
+    const response = await call(
+      'POST',
+      '/scim/v2/Users',
+      `Bearer ${adminToken}`,
+      'x'.repeat(10 * 1024 * 1024),
+    );
+    expect(response.status).toBe(413);
+    expect((await response.json()).error.code).toBe('payload_too_large');
+  });
+
   it('a malformed token, or none, gets 401', async () => {
     for (const authorization of [`Bearer ${TOKEN_PREFIX}not-a-token`, 'Bearer', undefined]) {
       const response = await call('GET', '/scim/v2/Users', authorization);
