@@ -38,6 +38,32 @@ const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-authorizer-'));
 const keyFile = join(dir, 'keys.json');
 
+/**
+ * Everything the file's handlers write: stdout, stderr and the console are captured (and kept off the
+ * test output) from the start, as the authorizer logs at DEBUG level here.
+ */
+const written: string[] = [];
+let restoreOutput: () => void = () => undefined;
+
+function captureOutput(): () => void {
+  const capture = (chunk: unknown) => {
+    written.push(String(chunk));
+    return true;
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ...(['log', 'info', 'debug', 'warn', 'error', 'trace'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        written.push(args.map(String).join(' '));
+      }),
+    ),
+  ];
+  return () => {
+    for (const spy of spies) spy.mockRestore();
+  };
+}
+
 let handler: Handler;
 let unreachableHandler: Handler;
 let tokens: TokenService;
@@ -50,6 +76,7 @@ async function importHandler(): Promise<Handler> {
 }
 
 beforeAll(async () => {
+  restoreOutput = captureOutput();
   const table = await freshTokensTable();
   FileKeyRingSource.ensure(keyFile);
   Object.assign(process.env, {
@@ -69,6 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  restoreOutput();
   for (const key of ENV_KEYS) {
     if (savedEnv[key] === undefined) delete process.env[key];
     else process.env[key] = savedEnv[key];
@@ -303,44 +331,28 @@ describe('HTTP API (payload 2.0, simple response)', () => {
 
 describe('logging', () => {
   it('never writes the token, whatever the outcome, even at DEBUG level', async () => {
-    const written: string[] = [];
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk));
-      return true;
-    };
-    const spies = [
-      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
-      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-      ...(['log', 'info', 'debug', 'warn', 'error', 'trace'] as const).map((method) =>
-        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-          written.push(args.map(String).join(' '));
-        }),
-      ),
-    ];
     const valid = await create(IDENTITY);
     const revoked = await create(IDENTITY);
     await tokens.revoke(revoked.record.id, ADMIN);
     const unknown = mintToken().token;
     const secrets = [valid.token, revoked.token, unknown];
-    try {
-      await authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${valid.token}` });
-      await authorizeRest('GET', '/nameservice/x', { Authorization: `Bearer ${valid.token}` });
-      await handler(
-        httpApiAuthorizerEvent('GET', '/scim/v2/Users', { authorization: `Bearer ${valid.token}` }),
-        lambdaContext(),
+    written.length = 0;
+
+    await authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${valid.token}` });
+    await authorizeRest('GET', '/nameservice/x', { Authorization: `Bearer ${valid.token}` });
+    await handler(
+      httpApiAuthorizerEvent('GET', '/scim/v2/Users', { authorization: `Bearer ${valid.token}` }),
+      lambdaContext(),
+    );
+    for (const token of [revoked.token, unknown, `${valid.token.slice(0, -1)}x`]) {
+      await authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${token}` }).catch(
+        () => undefined,
       );
-      for (const token of [revoked.token, unknown, `${valid.token.slice(0, -1)}x`]) {
-        await authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${token}` }).catch(
-          () => undefined,
-        );
-      }
-      await unreachableHandler(
-        restAuthorizerEvent('GET', '/scim/v2/Users', { Authorization: `Bearer ${valid.token}` }),
-        lambdaContext(),
-      ).catch(() => undefined);
-    } finally {
-      for (const spy of spies) spy.mockRestore();
     }
+    await unreachableHandler(
+      restAuthorizerEvent('GET', '/scim/v2/Users', { Authorization: `Bearer ${valid.token}` }),
+      lambdaContext(),
+    ).catch(() => undefined);
 
     const output = written.join('\n');
     expect(output).toContain('Token accepted'); // the capture works: the handler's own DEBUG line is here
