@@ -8,6 +8,7 @@ import {
   policyAllows,
   scopesAllow,
 } from '../../shared/policy';
+import { ROUTES } from '../../shared/routes';
 import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '../../shared/scopes';
 
 const API = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
@@ -16,8 +17,26 @@ const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as 
 const grant = (scope: ScopeName, resources: string[] | null = null): ScopeGrant => ({ scope, resources });
 const everyMethod = (path: string) => METHODS.map((method) => `${method}${path}`);
 const sorted = (values: readonly string[]) => [...values].sort();
+/** What every valid token may call whatever its scopes: the route table's `any-token` routes. */
+const anyTokenPatterns = () => grantedPatterns([]);
+/** The patterns the scopes add to those. */
+const ownPatterns = (scopes: ScopeGrant[]) => {
+  const base = new Set(anyTokenPatterns());
+  return grantedPatterns(scopes).filter((pattern) => !base.has(pattern));
+};
 
 describe('grantedPatterns', () => {
+  it("every token may call the route table's any-token routes, on their method only", () => {
+    const expected = ROUTES.filter((route) => route.access === 'any-token').flatMap((route) =>
+      route.method === 'ANY' ? everyMethod(route.path) : [`${route.method}${route.path}`],
+    );
+
+    expect(sorted(anyTokenPatterns())).toEqual(sorted(expected));
+    for (const pattern of anyTokenPatterns()) {
+      expect(grantedPatterns([grant('nameservice:read')])).toContain(pattern);
+    }
+  });
+
   it('global:admin grants every method on every path, whatever else the token holds', () => {
     expect(grantedPatterns([grant('global:admin')])).toEqual(['*/*']);
     expect(grantedPatterns([grant('nameservice:read'), grant('global:admin')])).toEqual(['*/*']);
@@ -31,11 +50,11 @@ describe('grantedPatterns', () => {
     ['metadata:read', ['GET/metadata', 'GET/metadata/*']],
     ['metadata:admin', [...everyMethod('/metadata'), ...everyMethod('/metadata/*')]],
   ] as const)('%s grants its own prefix and the path below it', (scope, expected) => {
-    expect(sorted(grantedPatterns([grant(scope)]))).toEqual(sorted(expected));
+    expect(sorted(ownPatterns([grant(scope)]))).toEqual(sorted(expected));
   });
 
   it('repos:read grants GET on each named repository, and GET /metadata/* too', () => {
-    expect(sorted(grantedPatterns([grant('repos:read', ['a', 'b'])]))).toEqual(
+    expect(sorted(ownPatterns([grant('repos:read', ['a', 'b'])]))).toEqual(
       sorted([
         'GET/repos/a',
         'GET/repos/a/*',
@@ -48,19 +67,19 @@ describe('grantedPatterns', () => {
   });
 
   it('repos:read on `*` grants GET on every repository', () => {
-    expect(sorted(grantedPatterns([grant('repos:read', ['*'])]))).toEqual(
+    expect(sorted(ownPatterns([grant('repos:read', ['*'])]))).toEqual(
       sorted(['GET/repos/*', 'GET/repos/*/*', 'GET/metadata', 'GET/metadata/*']),
     );
   });
 
   it('sources:write grants every method on the packages of each named source', () => {
-    expect(sorted(grantedPatterns([grant('sources:write', ['s'])]))).toEqual(
+    expect(sorted(ownPatterns([grant('sources:write', ['s'])]))).toEqual(
       sorted([...everyMethod('/sources/s/packages'), ...everyMethod('/sources/s/packages/*')]),
     );
   });
 
   it('sources:admin grants every method on each named source, or on all of them with `*`', () => {
-    expect(sorted(grantedPatterns([grant('sources:admin', ['s', 't'])]))).toEqual(
+    expect(sorted(ownPatterns([grant('sources:admin', ['s', 't'])]))).toEqual(
       sorted([
         ...everyMethod('/sources/s'),
         ...everyMethod('/sources/s/*'),
@@ -68,14 +87,14 @@ describe('grantedPatterns', () => {
         ...everyMethod('/sources/t/*'),
       ]),
     );
-    expect(sorted(grantedPatterns([grant('sources:admin', ['*'])]))).toEqual(
+    expect(sorted(ownPatterns([grant('sources:admin', ['*'])]))).toEqual(
       sorted([...everyMethod('/sources/*'), ...everyMethod('/sources/*/*')]),
     );
   });
 
   it('a resource-limited scope without resources grants no resource path', () => {
-    expect(grantedPatterns([grant('sources:write', null)])).toEqual([]);
-    expect(grantedPatterns([grant('repos:read', [])])).toEqual(['GET/metadata', 'GET/metadata/*']);
+    expect(ownPatterns([grant('sources:write', null)])).toEqual([]);
+    expect(ownPatterns([grant('repos:read', [])])).toEqual(['GET/metadata', 'GET/metadata/*']);
   });
 
   it('overlapping scopes give each pattern once', () => {
@@ -202,7 +221,7 @@ describe('policy properties', () => {
         method,
         path,
         (g, m, p) => {
-          fc.pre(scopesAllow([g], m, p));
+          fc.pre(scopesAllow([g], m, p) && !scopesAllow([], m, p));
           const prefixes = SCOPES[g.scope].grants.map((x) => x.path.split('/')[1]);
           expect(prefixes).toContain(p.split('/')[1]);
         },
