@@ -27,6 +27,8 @@ export interface TokenGateRestApiProps {
   readonly cloudWatchRole?: boolean;
   /** @default RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: RetentionDays;
+  /** Routes with a `throttle` of their own get it as a stage method setting. @default none */
+  readonly routes?: readonly Route[];
 }
 
 // Who called what, and what the authorizer decided. Never a header: the Authorization header is the secret.
@@ -72,6 +74,21 @@ export class TokenGateRestApi extends RestApi {
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // would log whole requests, Authorization headers included
         tracingEnabled: true,
+        methodOptions: Object.fromEntries(
+          (props.routes ?? []).flatMap((route) =>
+            route.throttle
+              ? [
+                  [
+                    `${route.path}/${route.method}`,
+                    {
+                      throttlingRateLimit: route.throttle.rateLimit,
+                      throttlingBurstLimit: route.throttle.burstLimit,
+                    },
+                  ],
+                ]
+              : [],
+          ),
+        ),
       },
     });
     this.accessLogs = accessLogs;

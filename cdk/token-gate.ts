@@ -133,9 +133,11 @@ export class TokenGate extends Construct implements TokenGateResources {
     };
 
     this.authorizerFunction = createFunction(AUTHORIZER);
+    const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
       cloudWatchRole: props.cloudWatchRole,
+      routes: managementRoutes,
     });
     this.authorizer = this.requestAuthorizer(this, 'ApiAuthorizer');
     this.addGatewayResponses(this.api);
@@ -149,7 +151,6 @@ export class TokenGate extends Construct implements TokenGateResources {
       }
       return fn;
     };
-    const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
     this.functions = functions;
   }
@@ -189,11 +190,12 @@ export class TokenGate extends Construct implements TokenGateResources {
     });
   }
 
-  /** API Gateway's own 401 and 403 answers, in the API's JSON error shape (`GATEWAY_RESPONSES`). */
+  /** API Gateway's own 401, 403 and 429 answers, in the API's JSON error shape (`GATEWAY_RESPONSES`). */
   addGatewayResponses(api: RestApiBase): GatewayResponse[] {
     const refusals = [
       { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, statusCode: 401 },
       { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, statusCode: 403 },
+      { id: 'Throttled', type: ResponseType.THROTTLED, statusCode: 429 },
     ] as const;
     return refusals.map(({ id, type, statusCode }) =>
       api.addGatewayResponse(`${id}Response`, {

@@ -18,6 +18,7 @@ import {
   proxyEvent,
 } from './events';
 import { type RouteMatch, RouteTable } from './routing';
+import { TokenBucket } from './throttle';
 
 /** A Lambda handler as the runtime calls it (middy handlers are this). */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -126,6 +127,7 @@ export class Gateway {
   private readonly cache: AuthorizerCache<AuthorizerAnswer>;
   private readonly now: () => number;
   private readonly timeoutMs: number;
+  private readonly throttles = new Map<Route, TokenBucket>();
 
   constructor(private readonly options: GatewayOptions) {
     this.table = new RouteTable(options.routes);
@@ -134,6 +136,7 @@ export class Gateway {
     this.timeoutMs = options.timeoutMs ?? INTEGRATION_TIMEOUT_MS;
     for (const route of options.routes) {
       if (!options.handlers.has(route.fn.entry)) throw new Error(`No handler loaded for ${route.fn.entry}`);
+      if (route.throttle) this.throttles.set(route, new TokenBucket(route.throttle, this.now));
     }
   }
 
@@ -141,6 +144,10 @@ export class Gateway {
     const { requestId } = request;
     const match = this.table.match(request.method, request.path);
     if (!match) return gatewayResponse(404, GATEWAY_ERRORS[404], requestId);
+    // Stage throttling comes before the authorizer, as in API Gateway.
+    if (this.throttles.get(match.route)?.take() === false) {
+      return gatewayResponse(429, GATEWAY_RESPONSES[429], requestId);
+    }
     const authorization = await this.authorize(request, match);
     if (!authorization.ok) return authorization.response;
     const handler = this.options.handlers.get(match.route.fn.entry) as LambdaHandler; // checked in constructor

@@ -15,7 +15,7 @@ export type Access = 'admin' | 'any-token' | 'scoped' | 'public';
 
 export type ErrorFace = 'connect' | 'native';
 
-export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
 /** What a function may touch: its IAM grants are exactly these, in AWS and in the CDK tests. */
 export interface FunctionNeeds {
@@ -32,6 +32,7 @@ export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 30;
 export const GATEWAY_RESPONSES = {
   401: { error: { code: 'unauthorized', message: 'A valid token is required' } },
   403: { error: { code: 'forbidden', message: 'The token does not have the scope this needs' } },
+  429: { error: { code: 'too_many_requests', message: 'Too many requests: slow down and try again' } },
 } as const;
 
 export interface FunctionDef {
@@ -42,6 +43,12 @@ export interface FunctionDef {
   needs: FunctionNeeds;
 }
 
+/** Requests per second over all callers (steady rate, and the burst allowed above it). */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface Route {
   method: HttpMethod;
   /** API Gateway resource path: `{name}` for a path parameter, `{proxy+}` for the rest of the path. */
@@ -49,6 +56,8 @@ export interface Route {
   access: Access;
   fn: FunctionDef;
   face: ErrorFace;
+  /** A stage throttle on this route alone (in AWS: the stage's method settings). */
+  throttle?: Throttle;
 }
 
 export const AUTHORIZER: FunctionDef = {
@@ -76,6 +85,24 @@ export const FUNCTIONS = {
     tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
     hmacKey: false,
   }),
+  createToken: fn('CreateToken', 'functions/tokens/create.ts', { tokens: ['PutItem'], hmacKey: true }),
+  listTokens: fn('ListTokens', 'functions/tokens/list.ts', { tokens: ['Query'], hmacKey: false }),
+  getToken: fn('GetToken', 'functions/tokens/get.ts', { tokens: ['GetItem'], hmacKey: false }),
+  updateToken: fn('UpdateToken', 'functions/tokens/update.ts', {
+    tokens: ['GetItem', 'UpdateItem'],
+    hmacKey: false,
+  }),
+  revokeToken: fn('RevokeToken', 'functions/tokens/revoke.ts', {
+    tokens: ['GetItem', 'UpdateItem'],
+    hmacKey: false,
+  }),
+  revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', {
+    tokens: ['BatchGetItem', 'GetItem', 'UpdateItem'],
+    hmacKey: true,
+  }),
+  whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', { tokens: ['GetItem'], hmacKey: false }),
+  listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', { tokens: [], hmacKey: false }),
+  openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', { tokens: [], hmacKey: false }),
   echo: fn('ProtectedEcho', 'functions/example/echo.ts', { tokens: [], hmacKey: false }),
 } as const satisfies Record<string, FunctionDef>;
 
@@ -98,6 +125,29 @@ export const ROUTES: readonly Route[] = [
     fn: FUNCTIONS.deleteServiceToken,
     face: 'connect',
   },
+  { method: 'POST', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.createToken, face: 'native' },
+  { method: 'GET', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.listTokens, face: 'native' },
+  // Anyone holding a leaked token may revoke it: no token needed, so it is throttled instead.
+  {
+    method: 'POST',
+    path: '/v1/tokens/revoke',
+    access: 'public',
+    fn: FUNCTIONS.revokeLeakedTokens,
+    face: 'native',
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  { method: 'GET', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.getToken, face: 'native' },
+  { method: 'PATCH', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.updateToken, face: 'native' },
+  {
+    method: 'POST',
+    path: '/v1/tokens/{id}/revoke',
+    access: 'admin',
+    fn: FUNCTIONS.revokeToken,
+    face: 'native',
+  },
+  { method: 'GET', path: '/v1/whoami', access: 'any-token', fn: FUNCTIONS.whoami, face: 'native' },
+  { method: 'GET', path: '/v1/scopes', access: 'admin', fn: FUNCTIONS.listScopes, face: 'native' },
+  { method: 'GET', path: '/openapi.json', access: 'public', fn: FUNCTIONS.openApi, face: 'native' },
   // The example protected API: what another team's service looks like behind the authorizer.
   ...PROTECTED_PREFIXES.map(
     (prefix): Route => ({

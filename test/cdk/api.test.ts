@@ -5,7 +5,6 @@ import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { addRoutes } from '../../cdk/rest-api';
 import { TokenGate } from '../../cdk/token-gate';
 import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/routes';
 import {
@@ -110,26 +109,25 @@ describe('the example protected API', () => {
   });
 });
 
-describe('a route with public access', () => {
-  it('is called without a token: no authorizer, authorization NONE', () => {
-    const stack = new Stack(unbundledApp(), 'PublicRoute');
-    const gate = new TokenGate(stack, 'Tokens');
-    const publicRoute: Route = {
-      method: 'POST',
-      path: '/v1/tokens/revoke',
-      access: 'public',
-      fn: FUNCTIONS.listServiceTokenScopes,
-      face: 'native',
-    };
-    addRoutes(gate.api, [publicRoute], gate.authorizer, () => gate.authorizerFunction);
-    const template = Template.fromStack(stack);
-    const [apiId] = restApi(template, 'token management');
-    expect(methodsOf(template, apiId)).toContainEqual({
-      route: 'POST /v1/tokens/revoke',
-      authorizationType: 'NONE',
-      authorizerId: undefined,
-    });
+describe('the public routes of the route table', () => {
+  const { template } = synthStack();
+  const publicRoutes = ROUTES.filter((route) => route.access === 'public');
+
+  it('exist, so the check below checks something', () => {
+    expect(publicRoutes.length).toBeGreaterThan(0);
   });
+
+  it.each(publicRoutes.map(routeKey))(
+    '%s is called without a token: no authorizer, authorization NONE',
+    (key) => {
+      const [apiId] = restApi(template, 'token management');
+      expect(methodsOf(template, apiId)).toContainEqual({
+        route: key,
+        authorizationType: 'NONE',
+        authorizerId: undefined,
+      });
+    },
+  );
 });
 
 describe('the token authorizer', () => {
@@ -244,6 +242,7 @@ describe("API Gateway's own refusals", () => {
   it.each([
     [401, 'UNAUTHORIZED'],
     [403, 'ACCESS_DENIED'],
+    [429, 'THROTTLED'],
   ] as const)('answer %i (%s) with the JSON error body of the route table, on both APIs', (status, type) => {
     for (const description of ['token management', 'example protected']) {
       const [apiId] = restApi(template, description);
@@ -280,11 +279,35 @@ describe('API stages', () => {
 
   it('log execution errors for every method, never request and response data', () => {
     for (const stage of stages) {
-      expect(stage.Properties.MethodSettings).toEqual([
-        { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false },
-      ]);
+      expect(stage.Properties.MethodSettings).toContainEqual({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      });
+      const tracing = (stage.Properties.MethodSettings as { DataTraceEnabled?: boolean }[]).filter(
+        (setting) => setting.DataTraceEnabled === true,
+      );
+      expect(tracing).toEqual([]);
     }
   });
+
+  it.each(ROUTES.filter((route) => route.throttle).map((route) => [routeKey(route), route] as const))(
+    'throttle %s as the route table says, on the stage of the management API',
+    (_key, route) => {
+      const settings = stages.flatMap(
+        (stage) => stage.Properties.MethodSettings as Record<string, unknown>[],
+      );
+      expect(settings).toContainEqual(
+        expect.objectContaining({
+          HttpMethod: route.method,
+          ResourcePath: `/${route.path.replaceAll('/', '~1')}`,
+          ThrottlingRateLimit: route.throttle?.rateLimit,
+          ThrottlingBurstLimit: route.throttle?.burstLimit,
+        }),
+      );
+    },
+  );
 
   it('only start once the account can deliver execution logs', () => {
     const [accountId] = onlyResource(template, 'AWS::ApiGateway::Account', {});
