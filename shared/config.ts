@@ -46,3 +46,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheSeconds: positiveInteger(env, 'TOKENGATE_KEY_CACHE_SECONDS', 300),
   };
 }
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
+
+/** What the audit functions (stream consumer, audit listing) read; they need no token table or key. */
+export interface AuditConfig {
+  auditTable: string;
+  /** Local DynamoDB endpoint; unset in AWS. */
+  dynamoEndpoint: string | undefined;
+  /** Days an audit event is kept before DynamoDB's TTL removes it. */
+  retentionDays: number;
+}
+
+export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
+  return {
+    auditTable: required(env, 'TOKENGATE_AUDIT_TABLE'),
+    dynamoEndpoint: env.TOKENGATE_DYNAMODB_ENDPOINT || undefined,
+    retentionDays: positiveInteger(env, 'TOKENGATE_AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS),
+  };
+}

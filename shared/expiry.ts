@@ -12,11 +12,8 @@ function isRealDate(year: number, month: number, day: number): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-/**
- * An RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, which must lie in
- * the future and no more than ten years ahead. Returns it normalised to UTC.
- */
-export function parseExpiresAt(value: string, now: Date, field = 'expires_at'): string {
+/** An RFC 3339 date (00:00 UTC that day) or date-time, as epoch milliseconds. */
+export function parseTime(value: string, field: string): number {
   let time: number;
   const dateOnly = DATE_ONLY.exec(value);
   if (dateOnly) {
@@ -29,6 +26,15 @@ export function parseExpiresAt(value: string, now: Date, field = 'expires_at'): 
     throw new ValidationError(`${field} must be an RFC 3339 date (2027-01-31) or date-time`, field);
   }
   if (Number.isNaN(time)) throw new ValidationError(`${field} is not a valid date-time`, field);
+  return time;
+}
+
+/**
+ * An RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, which must lie in
+ * the future and no more than ten years ahead. Returns it normalised to UTC.
+ */
+export function parseExpiresAt(value: string, now: Date, field = 'expires_at'): string {
+  const time = parseTime(value, field);
   if (time <= now.getTime()) throw new ValidationError(`${field} must be in the future`, field);
   if (time > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) {
     throw new ValidationError(`${field} must be at most ${MAX_EXPIRY_DAYS} days ahead`, field);

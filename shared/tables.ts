@@ -48,7 +48,44 @@ export const TOKENS_TABLE: TableDefinition = {
   ],
 };
 
-export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE];
+/**
+ * The audit trail, one item per event, keyed by the event id (the id of the tokens table's stream
+ * record it came from), so a replayed record is a conditional put that finds its item already there.
+ * Each index answers one filter, newest first: events of a token, of an actor (`token:<id>`,
+ * `iam:<arn>`, `system:<name>`), of a type, or all of them (`all_pk`, one partition: audit events
+ * come only from token writes, far below a partition's 1,000 writes a second). Every sort key is
+ * `<time>#<id>`, so a time range is a key condition and the id breaks ties between equal times.
+ */
+export const AUDIT_TABLE: TableDefinition = {
+  id: 'Audit',
+  partitionKey: { name: 'id', type: 'S' },
+  ttlAttribute: 'ttl',
+  stream: null,
+  indexes: [
+    {
+      name: 'by_token',
+      partitionKey: { name: 'token_id', type: 'S' },
+      sortKey: { name: 'time_sk', type: 'S' },
+    },
+    {
+      name: 'by_actor',
+      partitionKey: { name: 'actor_key', type: 'S' },
+      sortKey: { name: 'time_sk', type: 'S' },
+    },
+    {
+      name: 'by_type',
+      partitionKey: { name: 'type', type: 'S' },
+      sortKey: { name: 'time_sk', type: 'S' },
+    },
+    {
+      name: 'by_time',
+      partitionKey: { name: 'all_pk', type: 'S' },
+      sortKey: { name: 'time_sk', type: 'S' },
+    },
+  ],
+};
+
+export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE];
 
 /**
  * Tag on the tokens table naming the Secrets Manager secret with the HMAC key ring, so that

@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { auditEventOf, type StreamChange, TTL_ACTOR, UNATTRIBUTED_ACTOR } from '../../shared/audit';
+import { ValidationError } from '../../shared/errors';
+
+const TOKEN_ID = 'Tok3nId000000001';
+const ADMIN = { type: 'token', id: 'AdminTokenId0001' } as const;
+const CREATED_AT = '2026-06-15T12:00:00.000Z';
+const SECRET_HASH = 'c2VjcmV0LWhhc2gtdGhhdC1tdXN0LW5ldmVyLWxlYWs';
+const KEY_ID = 'k7';
+
+type Image = Record<string, unknown>;
+
+const stamp = (op: string, at: string, actor: { type: string; id: string } = ADMIN) => ({
+  actor_type: actor.type,
+  actor_id: actor.id,
+  op,
+  at,
+});
+
+/** A token item as shared/dynamo-token-store.ts writes it, unmarshalled. */
+function tokenItem(overrides: Image = {}): Image {
+  return {
+    id: TOKEN_ID,
+    kind: 'user',
+    description: 'CI deploys',
+    scopes: [{ scope: 'repos:read', resources: ['cran'] }],
+    scope_names: new Set(['repos:read']),
+    created_at: CREATED_AT,
+    created_by: `token:${ADMIN.id}`,
+    expires_at: '2027-01-31T00:00:00.000Z',
+    hint: 'tg_Tok3nId0',
+    search_text: 'ci deploys\n\ntok3nid000000001',
+    secret_hash: SECRET_HASH,
+    key_id: KEY_ID,
+    ttl: 1_800_000_000,
+    list_pk: 'tokens',
+    created_sk: `A#${CREATED_AT}#${TOKEN_ID}`,
+    name_sk: `A#ci deploys#${TOKEN_ID}`,
+    stamp: stamp('create', CREATED_AT),
+    ...overrides,
+  };
+}
+
+function change(
+  eventName: StreamChange['eventName'],
+  images: { old?: Image; new?: Image },
+  extra: Partial<StreamChange> = {},
+): StreamChange {
+  return {
+    eventId: 'e0f1a2b3c4d5e6f708192a3b4c5d6e7f',
+    eventName,
+    approximateTime: new Date('2026-06-15T12:34:00.000Z'),
+    oldImage: images.old,
+    newImage: images.new,
+    ...extra,
+  };
+}
+
+const REVOKED_AT = '2026-06-16T08:00:00.000Z';
+const revokedItem = (by = ADMIN) =>
+  tokenItem({
+    revoked_at: REVOKED_AT,
+    revoked_by: `${by.type}:${by.id}`,
+    created_sk: `R#${CREATED_AT}#${TOKEN_ID}`,
+    stamp: stamp('revoke', REVOKED_AT, by),
+  });
+
+describe('auditEventOf', () => {
+  it('an INSERT is token.created, by the creator, at the creation time, with what was granted', () => {
+    const event = auditEventOf(change('INSERT', { new: tokenItem() }));
+
+    expect(event).toEqual({
+      id: 'e0f1a2b3c4d5e6f708192a3b4c5d6e7f',
+      time: CREATED_AT,
+      type: 'token.created',
+      token_id: TOKEN_ID,
+      actor: ADMIN,
+      details: {
+        kind: 'user',
+        description: 'CI deploys',
+        user_email: null,
+        scopes: [{ scope: 'repos:read', resources: ['cran'] }],
+        expires_at: '2027-01-31T00:00:00.000Z',
+      },
+    });
+  });
+
+  it('a token created by bootstrap is attributed to the system actor that made it', () => {
+    const bootstrap = { type: 'system', id: 'bootstrap' };
+    const event = auditEventOf(
+      change('INSERT', { new: tokenItem({ stamp: stamp('create', CREATED_AT, bootstrap) }) }),
+    );
+    expect(event?.actor).toEqual(bootstrap);
+  });
+
+  it('a MODIFY that newly sets revoked_at is token.revoked, by whoever revoked it', () => {
+    const event = auditEventOf(change('MODIFY', { old: tokenItem(), new: revokedItem() }));
+
+    expect(event).toMatchObject({
+      type: 'token.revoked',
+      token_id: TOKEN_ID,
+      actor: ADMIN,
+      time: REVOKED_AT,
+      details: { kind: 'user', description: 'CI deploys', revoked_at: REVOKED_AT },
+    });
+  });
+
+  it('a leaked token revoked by whoever held it is attributed to the token itself', () => {
+    const self = { type: 'token', id: TOKEN_ID } as const;
+    const event = auditEventOf(change('MODIFY', { old: tokenItem(), new: revokedItem(self) }));
+    expect(event?.actor).toEqual(self);
+  });
+
+  it('an update is token.updated, naming each changed field before and after', () => {
+    const at = '2026-06-15T13:00:00.000Z';
+    const event = auditEventOf(
+      change('MODIFY', {
+        old: tokenItem({ user_email: 'old@example.com' }),
+        new: tokenItem({ user_email: 'new@example.com', stamp: stamp('update', at) }),
+      }),
+    );
+
+    expect(event).toMatchObject({
+      type: 'token.updated',
+      actor: ADMIN,
+      time: at,
+      details: { changes: { user_email: { old: 'old@example.com', new: 'new@example.com' } } },
+    });
+    expect(Object.keys(event?.details.changes ?? {})).toEqual(['user_email']);
+  });
+
+  it('clearing the user email is an update from the address to null', () => {
+    const event = auditEventOf(
+      change('MODIFY', {
+        old: tokenItem({ user_email: 'old@example.com' }),
+        new: tokenItem({ stamp: stamp('update', '2026-06-15T13:00:00.000Z') }),
+      }),
+    );
+    expect(event?.details.changes).toEqual({ user_email: { old: 'old@example.com', new: null } });
+  });
+
+  it('a MODIFY that changes only last_used_at (stamp as it was) is no event', () => {
+    const event = auditEventOf(
+      change('MODIFY', {
+        old: tokenItem(),
+        new: tokenItem({ last_used_at: '2026-06-15T14:00:00.000Z' }),
+      }),
+    );
+    expect(event).toBeNull();
+  });
+
+  it('an update that set what was there already is no event', () => {
+    const event = auditEventOf(
+      change('MODIFY', {
+        old: tokenItem({ user_email: 'same@example.com' }),
+        new: tokenItem({
+          user_email: 'same@example.com',
+          stamp: stamp('update', '2026-06-15T13:00:00.000Z'),
+        }),
+      }),
+    );
+    expect(event).toBeNull();
+  });
+
+  it('the stamp a delete puts on just before its REMOVE is no event (the REMOVE is)', () => {
+    const deletedAt = '2026-06-16T09:00:00.000Z';
+    const event = auditEventOf(
+      change('MODIFY', { old: revokedItem(), new: { ...revokedItem(), stamp: stamp('delete', deletedAt) } }),
+    );
+    expect(event).toBeNull();
+  });
+
+  it('a REMOVE is token.deleted, attributed from the delete stamp in its old image', () => {
+    const deletedAt = '2026-06-16T09:00:00.000Z';
+    const deleter = { type: 'iam', id: 'arn:aws:iam::123456789012:role/ops' } as const;
+    const event = auditEventOf(
+      change('REMOVE', { old: { ...revokedItem(), stamp: stamp('delete', deletedAt, deleter) } }),
+    );
+
+    expect(event).toMatchObject({
+      type: 'token.deleted',
+      token_id: TOKEN_ID,
+      actor: deleter,
+      time: deletedAt,
+      details: { kind: 'user', description: 'CI deploys', revoked_at: REVOKED_AT },
+    });
+  });
+
+  it('a REMOVE by DynamoDB TTL is token.expired, by the system actor dynamodb-ttl', () => {
+    const event = auditEventOf(
+      change(
+        'REMOVE',
+        { old: tokenItem() },
+        { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } },
+      ),
+    );
+
+    expect(event).toMatchObject({
+      type: 'token.expired',
+      actor: TTL_ACTOR,
+      time: '2026-06-15T12:34:00.000Z',
+      details: { expires_at: '2027-01-31T00:00:00.000Z', revoked_at: null },
+    });
+    expect(TTL_ACTOR).toEqual({ type: 'system', id: 'dynamodb-ttl' });
+  });
+
+  it('a REMOVE made by hand, without a delete stamp, is not pinned on the last writer', () => {
+    const event = auditEventOf(change('REMOVE', { old: tokenItem() }));
+    expect(event).toMatchObject({ type: 'token.deleted', actor: UNATTRIBUTED_ACTOR });
+  });
+
+  it('a change made by hand without a new stamp is still recorded, as unattributed', () => {
+    const event = auditEventOf(
+      change('MODIFY', { old: tokenItem(), new: tokenItem({ description: 'renamed in the console' }) }),
+    );
+    expect(event).toMatchObject({
+      type: 'token.updated',
+      actor: UNATTRIBUTED_ACTOR,
+      details: { changes: { description: { old: 'CI deploys', new: 'renamed in the console' } } },
+    });
+  });
+
+  it('never puts the hash, the key id or other bookkeeping into details', () => {
+    const events = [
+      auditEventOf(change('INSERT', { new: tokenItem() })),
+      auditEventOf(change('MODIFY', { old: tokenItem(), new: revokedItem() })),
+      auditEventOf(
+        change('MODIFY', {
+          old: tokenItem(),
+          new: tokenItem({ user_email: 'a@example.com', stamp: stamp('update', REVOKED_AT) }),
+        }),
+      ),
+      auditEventOf(change('REMOVE', { old: { ...revokedItem(), stamp: stamp('delete', REVOKED_AT) } })),
+      auditEventOf(
+        change(
+          'REMOVE',
+          { old: tokenItem() },
+          { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } },
+        ),
+      ),
+    ];
+    const allowed = ['kind', 'description', 'user_email', 'scopes', 'expires_at', 'revoked_at', 'changes'];
+    for (const event of events) {
+      expect(event).not.toBeNull();
+      const text = JSON.stringify(event);
+      expect(text).not.toContain(SECRET_HASH);
+      expect(text).not.toContain('secret_hash');
+      expect(text).not.toContain('key_id');
+      expect(text).not.toContain('hint');
+      for (const key of Object.keys(event?.details ?? {})) expect(allowed).toContain(key);
+    }
+  });
+
+  it('refuses a record that does not describe a token, so that it fails instead of vanishing', () => {
+    expect(() => auditEventOf(change('INSERT', {}))).toThrow(ValidationError);
+    expect(() => auditEventOf(change('INSERT', { new: { description: 'no id' } }))).toThrow(ValidationError);
+    expect(() =>
+      auditEventOf(change('INSERT', { new: tokenItem({ stamp: { op: 'create', at: 'yesterday' } }) })),
+    ).toThrow(ValidationError);
+  });
+});
