@@ -123,6 +123,21 @@ export class TokenService {
   }
 
   /**
+   * Deletes a Posit-Connect-style service token. Any other token is not one, so it is not found
+   * there (the Connect API must not reach the native tokens); errors name Connect's `guid`.
+   */
+  async deleteServiceToken(guid: string, actor: Actor): Promise<void> {
+    const notFound = () => new NotFoundError(`No service token with guid ${guid}`, 'guid');
+    const record = await this.store.get(guid);
+    if (record?.kind !== 'service') throw notFound();
+    try {
+      await this.delete(guid, actor);
+    } catch (error) {
+      throw error instanceof NotFoundError ? notFound() : error;
+    }
+  }
+
+  /**
    * The first `global:admin` token, made only while no active one exists (the way into an empty
    * deployment). Two bootstraps racing may both succeed; each is audited.
    */
