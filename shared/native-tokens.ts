@@ -7,6 +7,11 @@ import type { NewToken } from './token-service';
 import { parseWith } from './validation';
 
 export const MAX_LEAKED_TOKENS = 1000;
+/**
+ * The leaked-token route's body limit: room for MAX_LEAKED_TOKENS entries of up to 250 bytes each.
+ * A real token is 68 characters, so 1000 of them (about 71 KB) are over the usual 64 KB.
+ */
+export const MAX_LEAKED_BODY_BYTES = MAX_LEAKED_TOKENS * 256;
 export const MAX_RESOURCES = 100;
 
 const resourceName = z.string().refine((name) => name === '*' || RESOURCE_NAME_PATTERN.test(name), {

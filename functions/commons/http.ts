@@ -100,6 +100,8 @@ function bodyLimit(maxBytes: number): MiddlewareObj<HttpEvent, HttpResult> {
 export interface HandlerOptions {
   /** Parse a JSON request body into `event.body`. */
   body?: boolean;
+  /** A larger body limit than MAX_BODY_BYTES, for a route whose valid requests need it. */
+  maxBodyBytes?: number;
 }
 
 export function httpHandler(
@@ -111,7 +113,7 @@ export function httpHandler(
   const chain = middy<HttpEvent, HttpResult>()
     .use(httpErrors(face))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(bodyLimit(MAX_BODY_BYTES));
+    .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES));
   if (options.body) chain.use(httpJsonBodyParser());
   return chain.handler(handler);
 }

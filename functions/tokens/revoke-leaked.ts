@@ -1,6 +1,6 @@
 // POST /v1/tokens/revoke, unauthenticated: whoever holds a leaked token can revoke it. Always 202,
 // so the answer tells nobody whether a token existed.
-import { parseRevokeLeaked } from '../../shared/native-tokens';
+import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '../../shared/native-tokens';
 import { httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 
@@ -10,5 +10,5 @@ export const handler = httpHandler(
     await tokens.revokeLeaked(parseRevokeLeaked(event.body));
     return json(202, {});
   },
-  { body: true },
+  { body: true, maxBodyBytes: MAX_LEAKED_BODY_BYTES },
 );
