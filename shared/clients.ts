@@ -32,11 +32,15 @@ export function documentClient(endpoint?: string): DynamoDBDocumentClient {
 export interface Services {
   store: TokenStore;
   keys: KeyRingSource;
+  /** The client the store uses (benchmarks compare against bare reads on it). */
+  dynamo: DynamoDBDocumentClient;
 }
 
 export function services(config: Config): Services {
+  const dynamo = documentClient(config.dynamoEndpoint);
   return {
-    store: new DynamoTokenStore(documentClient(config.dynamoEndpoint), {
+    dynamo,
+    store: new DynamoTokenStore(dynamo, {
       tableName: config.tokensTable,
       retentionDays: config.retentionDays,
     }),

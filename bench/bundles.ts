@@ -1,0 +1,63 @@
+// Cold start: each Lambda bundled exactly as the CDK bundles it (cdk/bundling.ts), its minified
+// size, and how long loading it takes beyond a bare `node` start. The AWS SDK v3 stays external,
+// as in Lambda, where the runtime provides it; loading it from disk still counts in the init time.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { esbuildOptions } from '../cdk/bundling';
+import { PROJECT_ROOT } from '../cdk/function';
+import { ALL_FUNCTIONS } from '../shared/routes';
+import { median, round } from './stats';
+
+export interface BundleFigures {
+  bundle_kb: Record<string, number>;
+  init_ms: Record<string, number>;
+}
+
+const RUNS = 5;
+
+// Prints how long importing the module took, in ms, measured inside the process.
+const LOADER = `const t = performance.now(); await import(process.argv[1]); console.log(performance.now() - t);`;
+
+function initMs(file: string): number {
+  const env = {
+    ...process.env,
+    TOKENGATE_TOKENS_TABLE: 'bench',
+    TOKENGATE_AUDIT_TABLE: 'bench-audit',
+    TOKENGATE_KEY_SECRET_ID: 'bench',
+    AWS_REGION: 'eu-west-1',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', LOADER, file], {
+      env,
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) {
+      throw new Error(`Loading ${file} failed: ${result.stderr.trim().split('\n').slice(-6).join('\n')}`);
+    }
+    times.push(Number(result.stdout.trim()));
+  }
+  return median(times);
+}
+
+export async function benchBundles(): Promise<BundleFigures> {
+  // Inside the project, so the externals resolve from its node_modules as they do from the runtime's.
+  const outDir = join(PROJECT_ROOT, '.tmp', 'bench-bundles');
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const bundle_kb: Record<string, number> = {};
+  const init_ms: Record<string, number> = {};
+  for (const fn of ALL_FUNCTIONS) {
+    const outfile = join(outDir, `${fn.name}.mjs`);
+    const result = await build(esbuildOptions(join(PROJECT_ROOT, fn.entry), outfile));
+    const output =
+      result.metafile?.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? ''];
+    bundle_kb[fn.name] = round((output?.bytes ?? Number.NaN) / 1024, 1);
+    init_ms[fn.name] = round(initMs(outfile), 1);
+  }
+  rmSync(outDir, { recursive: true, force: true });
+  return { bundle_kb, init_ms };
+}

@@ -1,0 +1,73 @@
+// What the benchmarks run against: AWS's DynamoDB Local with fresh tables, a key file, and the
+// environment the Lambda handlers read at import time.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../local/dynamodb-local';
+import { dynamoClient } from '../shared/clients';
+import { FileKeyRingSource } from '../shared/keyring';
+import { TOKENS_TABLE } from '../shared/tables';
+
+export interface BenchDatabase {
+  db: DynamoDbLocal;
+  tokensTable: string;
+  keyFile: string;
+}
+
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const db = await startDynamoDbLocal({ heapMb: 1024 });
+  const tokensTable = 'bench-tokens';
+  const client = dynamoClient(db.endpoint);
+  await ensureTables(client, [{ definition: TOKENS_TABLE, name: tokensTable }]);
+  client.destroy();
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'tokengate-bench-')), 'hmac-keys.json');
+  FileKeyRingSource.ensure(keyFile);
+  // The handlers read these once, at import: set them before importing any handler.
+  process.env.TOKENGATE_TOKENS_TABLE = tokensTable;
+  process.env.TOKENGATE_KEY_FILE = keyFile;
+  process.env.TOKENGATE_DYNAMODB_ENDPOINT = db.endpoint;
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  return { db, tokensTable, keyFile };
+}
+
+/** A Lambda context good enough for middy and Powertools. */
+export function lambdaContext(functionName: string) {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'bench',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => 5_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:bench123/prod/GET/scim/v2/Users';
+
+export function authorizerEvent(authorization: string) {
+  return {
+    type: 'REQUEST',
+    methodArn: METHOD_ARN,
+    resource: '/scim/v2/{proxy+}',
+    path: '/scim/v2/Users',
+    httpMethod: 'GET',
+    headers: { Authorization: authorization },
+    multiValueHeaders: { Authorization: [authorization] },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { proxy: 'Users' },
+    stageVariables: null,
+    requestContext: {
+      path: '/prod/scim/v2/Users',
+      stage: 'prod',
+      httpMethod: 'GET',
+      resourcePath: '/scim/v2/{proxy+}',
+    },
+  };
+}

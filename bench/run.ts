@@ -1,0 +1,127 @@
+// `npm run bench`: every benchmark against the real DynamoDB Local, a readable table of figures with
+// their budgets, and with `--json` the same figures as one JSON object on the last line.
+// `--only authorizer,cpu,bundles,listing,stack` runs a subset.
+import { cpus } from 'node:os';
+import { benchAuthorizer } from './authorizer';
+import { benchBundles } from './bundles';
+import { benchCpu } from './cpu';
+import { startBenchDatabase } from './fixtures';
+import { benchListing } from './listing';
+import { benchLocalStack } from './local-stack';
+import { round } from './stats';
+
+type Figures = Record<string, number | Record<string, number>>;
+
+interface Budget {
+  figure: string;
+  limit: string;
+  holds: (figures: Figures) => boolean;
+}
+
+const num = (figures: Figures, key: string) => figures[key] as number;
+
+/** What each budget guards is in the README's Performance section. */
+const BUDGETS: Budget[] = [
+  {
+    figure: 'authorizer_over_getitem_p50',
+    limit: '<= 1.10',
+    holds: (f) => num(f, 'authorizer_over_getitem_p50') <= 1.1,
+  },
+  { figure: 'malformed_db_reads', limit: '= 0', holds: (f) => num(f, 'malformed_db_reads') === 0 },
+  {
+    figure: 'authorizer_cpu_p50_us',
+    limit: '<= jwt_verify_p50_us',
+    holds: (f) => num(f, 'authorizer_cpu_p50_us') <= num(f, 'jwt_verify_p50_us'),
+  },
+  {
+    figure: 'bundle_kb.Authorizer',
+    limit: '< 100',
+    holds: (f) => ((f.bundle_kb as Record<string, number>).Authorizer ?? Infinity) < 100,
+  },
+  {
+    figure: 'init_ms.Authorizer',
+    limit: '< 50',
+    holds: (f) => ((f.init_ms as Record<string, number>).Authorizer ?? Infinity) < 50,
+  },
+  { figure: 'list_page_p50_ms_10k', limit: '< 100', holds: (f) => num(f, 'list_page_p50_ms_10k') < 100 },
+  { figure: 'search_p50_ms_10k', limit: '< 500', holds: (f) => num(f, 'search_p50_ms_10k') < 500 },
+  { figure: 'audit_lag_p99_ms', limit: '< 2000', holds: (f) => num(f, 'audit_lag_p99_ms') < 2000 },
+  { figure: 'gateway_errors', limit: '= 0', holds: (f) => num(f, 'gateway_errors') === 0 },
+];
+
+function arg(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const only = arg('--only')?.split(',');
+  const wanted = (name: string) => !only || only.includes(name);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const figures: Figures = {};
+
+  log(
+    `tokengate benchmarks on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+  );
+  if (wanted('authorizer') || wanted('cpu') || wanted('listing')) {
+    log('starting DynamoDB Local...');
+    const bench = await startBenchDatabase();
+    try {
+      if (wanted('authorizer')) {
+        log('authorizer vs GetItem, junk tokens...');
+        Object.assign(figures, await benchAuthorizer(bench.tokensTable));
+      }
+      if (wanted('cpu')) {
+        log('CPU per check vs RS256 JWT...');
+        Object.assign(figures, await benchCpu(bench.keyFile));
+      }
+      if (wanted('listing')) {
+        log('listing with 10,000 tokens (inserting them takes a while)...');
+        Object.assign(figures, await benchListing());
+      }
+    } finally {
+      await bench.db.stop();
+    }
+  }
+  if (wanted('bundles')) {
+    log('bundles and init times...');
+    Object.assign(figures, await benchBundles());
+  }
+  if (wanted('stack')) {
+    log('local stack: gateway load and audit lag...');
+    Object.assign(figures, await benchLocalStack());
+  }
+
+  const rows: string[][] = [['figure', 'value', 'budget', '']];
+  for (const [key, value] of Object.entries(figures)) {
+    const entries =
+      typeof value === 'number'
+        ? [[key, value] as const]
+        : Object.entries(value).map(([k, v]) => [`${key}.${k}`, v] as const);
+    for (const [name, v] of entries) {
+      const budget = BUDGETS.find((b) => b.figure === name);
+      rows.push([
+        name,
+        String(round(v, 3)),
+        budget?.limit ?? '',
+        budget ? (budget.holds(figures) ? 'ok' : 'MISSED') : '',
+      ]);
+    }
+  }
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+  if (json) console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : String(error));
+  process.exit(1);
+});
