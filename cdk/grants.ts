@@ -5,14 +5,19 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { FunctionNeeds } from '../shared/routes';
-import { TOKENS_TABLE } from '../shared/tables';
+import type { FunctionNeeds, TableAction } from '../shared/routes';
+import { AUDIT_TABLE, type TableDefinition, TOKENS_TABLE } from '../shared/tables';
 
-/** The resources a tokengate function may be bound to (`TokenGate` is one); the table is `TOKENS_TABLE`. */
+/**
+ * The resources a tokengate function may be bound to (`TokenGate` is one); the tables are
+ * `TOKENS_TABLE` and `AUDIT_TABLE`.
+ */
 export interface TokenGateResources {
   readonly tokensTable: ITable;
   readonly keySecret: ISecret;
   readonly retentionDays: number;
+  readonly auditTable: ITable;
+  readonly auditRetentionDays: number;
 }
 
 /**
@@ -24,33 +29,49 @@ export function needsConfig(needs: FunctionNeeds): boolean {
   return needs.tokens.length > 0 || needs.hmacKey;
 }
 
+/** Each action on the table, and Query also on its indexes, by name. */
+function grantTable(
+  fn: LambdaFunction,
+  actions: readonly TableAction[],
+  table: ITable,
+  definition: TableDefinition,
+): void {
+  if (actions.length === 0) return;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resources: [table.tableArn],
+    }),
+  );
+  if (actions.includes('Query') && definition.indexes.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`),
+      }),
+    );
+  }
+}
+
 /**
- * Sets the environment `shared/config.ts` reads and grants exactly `needs`: each table action on the
+ * Sets the environment `shared/config.ts` reads and grants exactly `needs`: each table action on its
  * table (Query also on its indexes, by name), and `secretsmanager:GetSecretValue` on the key secret.
+ * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
  */
 export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: TokenGateResources): void {
-  const { tokensTable, keySecret } = resources;
+  const { tokensTable, keySecret, auditTable } = resources;
+  const audit = needs.audit ?? [];
   if (needsConfig(needs)) {
     fn.addEnvironment('TOKENGATE_TOKENS_TABLE', tokensTable.tableName);
     fn.addEnvironment('TOKENGATE_KEY_SECRET_ID', keySecret.secretArn);
     fn.addEnvironment('TOKENGATE_RETENTION_DAYS', String(resources.retentionDays));
   }
-  if (needs.tokens.length > 0) {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: needs.tokens.map((action) => `dynamodb:${action}`),
-        resources: [tokensTable.tableArn],
-      }),
-    );
+  if (audit.length > 0) {
+    fn.addEnvironment('TOKENGATE_AUDIT_TABLE', auditTable.tableName);
+    fn.addEnvironment('TOKENGATE_AUDIT_RETENTION_DAYS', String(resources.auditRetentionDays));
   }
-  if (needs.tokens.includes('Query') && TOKENS_TABLE.indexes.length > 0) {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: TOKENS_TABLE.indexes.map((index) => `${tokensTable.tableArn}/index/${index.name}`),
-      }),
-    );
-  }
+  grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE);
+  grantTable(fn, audit, auditTable, AUDIT_TABLE);
   if (needs.hmacKey) {
     // Powertools' SecretsProvider only calls GetSecretValue; the secret uses the AWS managed key.
     fn.addToRolePolicy(

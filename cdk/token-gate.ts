@@ -1,5 +1,5 @@
-// The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, and the
-// management REST API, built from the shared table definition and route table.
+// The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
+// management REST API and the audit trail, built from the shared table definitions and route table.
 import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
@@ -9,29 +9,26 @@ import {
   type RestApiBase,
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import {
-  type Attribute,
-  AttributeType,
-  BillingMode,
-  ProjectionType,
-  StreamViewType,
-  Table,
-} from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../shared/config';
 import {
+  AUDIT_CONSUMER,
   AUTHORIZER,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   type FunctionDef,
   GATEWAY_RESPONSES,
   ROUTES,
 } from '../shared/routes';
-import { KEY_SECRET_TAG, type KeyAttribute, TOKENS_TABLE } from '../shared/tables';
+import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '../shared/tables';
+import { AuditStream } from './audit';
 import { type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
+import { tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
   /**
@@ -61,6 +58,11 @@ export interface TokenGateProps {
   readonly logRetention?: RetentionDays;
   /** The functions' `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /**
+   * Days an audit event is kept before DynamoDB's TTL removes it (`TOKENGATE_AUDIT_RETENTION_DAYS`).
+   * @default 400
+   */
+  readonly auditRetentionDays?: number;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/keyring.ts). */
@@ -72,10 +74,8 @@ export const KEY_RING_TEMPLATE = {
 } as const;
 
 const AUTHORIZER_TIMEOUT = Duration.seconds(5);
-
-function attribute(key: KeyAttribute): Attribute {
-  return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
-}
+/** A batch of up to 100 records, written in parallel. */
+const AUDIT_CONSUMER_TIMEOUT = Duration.seconds(30);
 
 /**
  * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with
@@ -86,6 +86,12 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly tokensTable: Table;
   /** The HMAC key ring that token hashes are made with. */
   readonly keySecret: Secret;
+  /** One item per audit event, built from `AUDIT_TABLE`; shares the tokens table's removal policy. */
+  readonly auditTable: Table;
+  /** The audit consumer, fed by the tokens table's stream. */
+  readonly auditConsumer: TokenGateFunction;
+  /** The stream's event source mapping, its failure queue and alarm. */
+  readonly auditStream: AuditStream;
   /** The Lambda token authorizer, for REST and HTTP APIs. */
   readonly authorizerFunction: TokenGateFunction;
   /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
@@ -96,14 +102,20 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly functions: ReadonlyMap<string, TokenGateFunction>;
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
+  readonly auditRetentionDays: number;
 
   constructor(scope: Construct, id: string, props: TokenGateProps = {}) {
     super(scope, id);
     this.authorizerCacheTtl =
       props.authorizerCacheTtl ?? Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS);
     this.retentionDays = props.retentionDays ?? 30;
-    if (!Number.isInteger(this.retentionDays) || this.retentionDays < 0) {
-      throw new Error(`retentionDays must be a whole number of days, got ${this.retentionDays}`);
+    this.auditRetentionDays = props.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+    for (const [name, days] of Object.entries({
+      retentionDays: this.retentionDays,
+      auditRetentionDays: this.auditRetentionDays,
+    })) {
+      if (!Number.isInteger(days) || days < 0)
+        throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -120,11 +132,13 @@ export class TokenGate extends Construct implements TokenGateResources {
     });
 
     this.tokensTable = this.createTokensTable(removalPolicy);
+    this.auditTable = tableFromDefinition(this, AUDIT_TABLE, removalPolicy);
 
     const createFunction = (definition: FunctionDef) => {
       const fn = new TokenGateFunction(this, definition.name, {
         definition,
         ...(definition === AUTHORIZER && { timeout: AUTHORIZER_TIMEOUT }),
+        ...(definition === AUDIT_CONSUMER && { timeout: AUDIT_CONSUMER_TIMEOUT }),
         logRetention: props.logRetention,
         logLevel: props.logLevel,
       });
@@ -133,6 +147,11 @@ export class TokenGate extends Construct implements TokenGateResources {
     };
 
     this.authorizerFunction = createFunction(AUTHORIZER);
+    this.auditConsumer = createFunction(AUDIT_CONSUMER);
+    this.auditStream = new AuditStream(this, 'AuditStream', {
+      tokensTable: this.tokensTable,
+      consumer: this.auditConsumer,
+    });
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
@@ -208,24 +227,7 @@ export class TokenGate extends Construct implements TokenGateResources {
   }
 
   private createTokensTable(removalPolicy: RemovalPolicy): Table {
-    const definition = TOKENS_TABLE;
-    const table = new Table(this, definition.id, {
-      partitionKey: attribute(definition.partitionKey),
-      ...(definition.sortKey && { sortKey: attribute(definition.sortKey) }),
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: definition.ttlAttribute,
-      ...(definition.stream && { stream: StreamViewType[definition.stream] }),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy,
-    });
-    for (const index of definition.indexes) {
-      table.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: attribute(index.partitionKey),
-        sortKey: attribute(index.sortKey),
-        projectionType: ProjectionType.ALL,
-      });
-    }
+    const table = tableFromDefinition(this, TOKENS_TABLE, removalPolicy);
     Tags.of(table).add(KEY_SECRET_TAG, this.keySecret.secretArn);
     return table;
   }

@@ -1,24 +1,30 @@
 // The local stack's data folder (`$DATA_DIR`, default `.data/`): DynamoDB Local's database, the HMAC
-// key file, and `stack.json`, through which the CLI finds a running stack. The local stack and
+// key file, the audit stream poller's checkpoint and failures, and `stack.json`, through which the
+// CLI finds a running stack. The local stack and
 // `tokengate bootstrap --local` both prepare it here, the same way.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { dynamoClient } from '../shared/clients';
 import { FileKeyRingSource } from '../shared/keyring';
-import { TOKENS_TABLE } from '../shared/tables';
+import { AUDIT_TABLE, TOKENS_TABLE } from '../shared/tables';
 import { ensureTables } from './dynamodb-local';
 
 export const DEFAULT_DATA_DIR = '.data';
 
 /** Locally, tables are named the way the CDK stack names them: `tokengate-<id>`. */
 export const LOCAL_TOKENS_TABLE = `tokengate-${TOKENS_TABLE.id}`;
+export const LOCAL_AUDIT_TABLE = `tokengate-${AUDIT_TABLE.id}`;
 
 export interface DataDir {
   root: string;
   dynamoDir: string;
   keyFile: string;
   stackFile: string;
+  /** Where the audit stream poller has got to in each shard of the tokens table's stream. */
+  streamCheckpointFile: string;
+  /** Stream records the audit consumer failed on too often (the local on-failure destination). */
+  streamFailuresFile: string;
 }
 
 export function dataDir(env: NodeJS.ProcessEnv = process.env): DataDir {
@@ -28,6 +34,8 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): DataDir {
     dynamoDir: join(root, 'dynamodb'),
     keyFile: join(root, 'hmac-keys.json'),
     stackFile: join(root, 'stack.json'),
+    streamCheckpointFile: join(root, 'audit-stream.json'),
+    streamFailuresFile: join(root, 'audit-failures.jsonl'),
   };
 }
 
@@ -35,7 +43,10 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): DataDir {
 export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<void> {
   const client = dynamoClient(endpoint);
   try {
-    await ensureTables(client, [{ definition: TOKENS_TABLE, name: LOCAL_TOKENS_TABLE }]);
+    await ensureTables(client, [
+      { definition: TOKENS_TABLE, name: LOCAL_TOKENS_TABLE },
+      { definition: AUDIT_TABLE, name: LOCAL_AUDIT_TABLE },
+    ]);
   } finally {
     client.destroy();
   }
@@ -46,6 +57,7 @@ export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<vo
 export function handlerEnvironment(dir: DataDir, endpoint: string): Record<string, string> {
   return {
     TOKENGATE_TOKENS_TABLE: LOCAL_TOKENS_TABLE,
+    TOKENGATE_AUDIT_TABLE: LOCAL_AUDIT_TABLE,
     TOKENGATE_KEY_FILE: dir.keyFile,
     TOKENGATE_DYNAMODB_ENDPOINT: endpoint,
   };

@@ -1,6 +1,7 @@
 // Response schemas of the HTTP API, for the OpenAPI document (request schemas live beside their
 // parsers in native-tokens.ts and service-tokens.ts). Type tests keep them equal to the view types.
 import { z } from 'zod';
+import { AUDIT_EVENT_TYPES } from './audit';
 import { SCOPE_NAMES } from './scopes';
 
 const time = z.iso.datetime();
@@ -98,3 +99,41 @@ export const echoSchema = z
   .strict();
 
 export const emptySchema = z.object({}).strict();
+
+const fieldChangeSchema = z.object({ old: z.unknown(), new: z.unknown() }).strict();
+
+export const auditEventSchema = z
+  .object({
+    id: z.string().describe('The id of the stream record the event came from'),
+    time: time.describe('When the change was made'),
+    type: z.enum(AUDIT_EVENT_TYPES),
+    token_id: z.string(),
+    actor: z
+      .object({
+        type: z.enum(['token', 'iam', 'system']),
+        id: z
+          .string()
+          .describe('A token id, an IAM ARN, or a system name (dynamodb-ttl, bootstrap, unknown)'),
+      })
+      .strict(),
+    details: z
+      .object({
+        kind: z.string().optional(),
+        description: z.string().optional(),
+        user_email: z.string().nullable().optional(),
+        scopes: z.array(scopeGrantSchema).optional(),
+        expires_at: nullableTime.optional(),
+        revoked_at: nullableTime.optional(),
+        changes: z
+          .record(z.string(), fieldChangeSchema)
+          .optional()
+          .describe('token.updated: old and new values'),
+      })
+      .strict()
+      .describe('What the token was or what changed; never its hash or secret'),
+  })
+  .strict();
+
+export const auditPageSchema = z
+  .object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() })
+  .strict();

@@ -2,6 +2,7 @@
 // zod schemas that validate the requests. Nothing here restates a field.
 import { z } from 'zod';
 import {
+  auditPageSchema,
   connectErrorSchema,
   createdServiceTokenSchema,
   createdTokenSchema,
@@ -14,6 +15,7 @@ import {
   tokenPageSchema,
   tokenViewSchema,
 } from './api-schemas';
+import { auditQuerySchema } from './audit-query';
 import {
   createTokenSchema,
   listTokensQuerySchema,
@@ -83,6 +85,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/whoami': {
     summary: "The calling token's own token object",
     responses: { 200: { description: 'The caller', schema: tokenViewSchema } },
+  },
+  'GET /v1/audit': {
+    summary: 'Audit events, newest first: by token, actor, type and time range',
+    query: auditQuerySchema,
+    responses: { 200: { description: 'A page of audit events', schema: auditPageSchema } },
   },
   'GET /v1/scopes': {
     summary: 'The scope catalogue',

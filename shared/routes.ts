@@ -23,6 +23,13 @@ export interface FunctionNeeds {
   tokens: readonly TableAction[];
   /** Reads the HMAC key ring from Secrets Manager. */
   hmacKey: boolean;
+  /** DynamoDB actions on the audit table (and its indexes, for Query). @default none */
+  audit?: readonly TableAction[];
+  /**
+   * Consumes the tokens table's stream: reads it, and sends what it cannot process to the on-failure
+   * queue (granted by the event source mapping). @default false
+   */
+  tokensStream?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one token. */
@@ -66,6 +73,13 @@ export const AUTHORIZER: FunctionDef = {
   needs: { tokens: ['GetItem', 'UpdateItem'], hmacKey: true }, // UpdateItem: last_used_at only
 };
 
+/** Turns the tokens table's stream into audit events. Not on a route: its event source is the stream. */
+export const AUDIT_CONSUMER: FunctionDef = {
+  name: 'AuditConsumer',
+  entry: 'functions/audit/consumer.ts',
+  needs: { tokens: [], hmacKey: false, audit: ['PutItem'], tokensStream: true },
+};
+
 const fn = (name: string, entry: string, needs: FunctionNeeds): FunctionDef => ({ name, entry, needs });
 
 export const FUNCTIONS = {
@@ -102,6 +116,11 @@ export const FUNCTIONS = {
   }),
   whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', { tokens: ['GetItem'], hmacKey: false }),
   listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', { tokens: [], hmacKey: false }),
+  listAuditEvents: fn('ListAuditEvents', 'functions/audit/list.ts', {
+    tokens: [],
+    hmacKey: false,
+    audit: ['Query'],
+  }),
   openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', { tokens: [], hmacKey: false }),
   echo: fn('ProtectedEcho', 'functions/example/echo.ts', { tokens: [], hmacKey: false }),
 } as const satisfies Record<string, FunctionDef>;
@@ -147,6 +166,7 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', path: '/v1/whoami', access: 'any-token', fn: FUNCTIONS.whoami, face: 'native' },
   { method: 'GET', path: '/v1/scopes', access: 'admin', fn: FUNCTIONS.listScopes, face: 'native' },
+  { method: 'GET', path: '/v1/audit', access: 'admin', fn: FUNCTIONS.listAuditEvents, face: 'native' },
   { method: 'GET', path: '/openapi.json', access: 'public', fn: FUNCTIONS.openApi, face: 'native' },
   // The example protected API: what another team's service looks like behind the authorizer.
   ...PROTECTED_PREFIXES.map(
@@ -161,4 +181,8 @@ export const ROUTES: readonly Route[] = [
 ];
 
 /** Every function the deployment runs, once each. */
-export const ALL_FUNCTIONS: readonly FunctionDef[] = [AUTHORIZER, ...Object.values(FUNCTIONS)];
+export const ALL_FUNCTIONS: readonly FunctionDef[] = [
+  AUTHORIZER,
+  AUDIT_CONSUMER,
+  ...Object.values(FUNCTIONS),
+];

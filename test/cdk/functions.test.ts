@@ -1,15 +1,20 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/function';
-import { readConfig } from '../../shared/config';
+import { readAuditConfig, readConfig } from '../../shared/config';
 import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '../../shared/routes';
-import { TOKENS_TABLE } from '../../shared/tables';
-import { actionsOf, lambdaFunction, onlyResource, roleStatements, synthStack } from './template';
+import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
+import { actionsOf, lambdaFunction, onlyResource, roleStatements, synthStack, table } from './template';
 
 const { template } = synthStack();
-const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table', {});
+const [tableId] = table(template, TOKENS_TABLE);
+const [auditTableId] = table(template, AUDIT_TABLE);
 const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {});
+const [failureQueueId] = onlyResource(template, 'AWS::SQS::Queue', {});
 const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+const auditTableArn = { 'Fn::GetAtt': [auditTableId, 'Arn'] };
+const indexArns = (arn: unknown, definition: typeof TOKENS_TABLE) =>
+  definition.indexes.map((index) => ({ 'Fn::Join': ['', [arn, `/index/${index.name}`]] }));
 
 /** What every function may do whatever its needs: write its own logs, send traces. */
 const PLATFORM_ACTIONS = [
@@ -19,12 +24,26 @@ const PLATFORM_ACTIONS = [
   'xray:PutTraceSegments',
 ];
 
+/** What the tokens table's stream event source grants its consumer: read the stream, report failures. */
+const STREAM_CONSUMER_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  'sqs:SendMessage',
+];
+
 function expectedActions(definition: FunctionDef): string[] {
-  return [
-    ...definition.needs.tokens.map((action) => `dynamodb:${action}`),
-    ...(definition.needs.hmacKey ? ['secretsmanager:GetSecretValue'] : []),
+  const { needs } = definition;
+  const actions = new Set([
+    ...[...needs.tokens, ...(needs.audit ?? [])].map((action) => `dynamodb:${action}`),
+    ...(needs.hmacKey ? ['secretsmanager:GetSecretValue'] : []),
+    ...(needs.tokensStream ? STREAM_CONSUMER_ACTIONS : []),
     ...PLATFORM_ACTIONS,
-  ].sort();
+  ]);
+  return [...actions].sort();
 }
 
 function environmentOf(definition: FunctionDef): Record<string, unknown> {
@@ -32,8 +51,8 @@ function environmentOf(definition: FunctionDef): Record<string, unknown> {
   return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
-/** Whether the function's bundle includes shared/config.ts, whose readConfig() runs at load. */
-async function loadsConfig(definition: FunctionDef): Promise<boolean> {
+/** The modules in the function's bundle, by path from the repository root. */
+async function bundledModules(definition: FunctionDef): Promise<string[]> {
   const result = await build({
     entryPoints: [definition.entry],
     absWorkingDir: PROJECT_ROOT,
@@ -45,8 +64,14 @@ async function loadsConfig(definition: FunctionDef): Promise<boolean> {
     external: ['@aws-sdk/*'],
     logLevel: 'silent',
   });
-  return Object.keys(result.metafile.inputs).includes('shared/config.ts');
+  return Object.keys(result.metafile.inputs);
 }
+
+/** Modules that read their configuration at load: readConfig() and readAuditConfig() respectively. */
+const TOKEN_RUNTIME = 'functions/commons/runtime.ts';
+const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
+const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
+const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
 
 describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as const))(
   'the %s function',
@@ -78,7 +103,8 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       expect([...actions].sort()).toEqual(expectedActions(definition));
     });
 
-    it('reaches the table and the key secret only, and indexes only to query them', () => {
+    it('reaches its tables and the key secret only, each table only as its needs say, indexes only to query them', () => {
+      const { needs } = definition;
       for (const statement of roleStatements(template, definition.name)) {
         const actions = actionsOf(statement);
         if (actions.every((action) => action.startsWith('xray:'))) {
@@ -87,13 +113,26 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
           expect(JSON.stringify(statement.Resource)).toMatch(/LogGroup/);
         } else if (actions.includes('secretsmanager:GetSecretValue')) {
           expect(statement.Resource).toEqual({ Ref: secretId });
+        } else if (actions.every((action) => action.startsWith('sqs:'))) {
+          expect(needs.tokensStream).toBe(true);
+          expect(statement.Resource).toEqual({ 'Fn::GetAtt': [failureQueueId, 'Arn'] });
+        } else if (actions.includes('dynamodb:ListStreams')) {
+          expect(needs.tokensStream).toBe(true);
+          expect(actions).toEqual(['dynamodb:ListStreams']); // no resource-level permissions
+          expect(statement.Resource).toBe('*');
+        } else if (actions.includes('dynamodb:GetRecords')) {
+          expect(needs.tokensStream).toBe(true);
+          expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
         } else if (Array.isArray(statement.Resource)) {
           expect(actions).toEqual(['dynamodb:Query']);
-          expect(statement.Resource).toEqual(
-            TOKENS_TABLE.indexes.map((index) => ({ 'Fn::Join': ['', [tableArn, `/index/${index.name}`]] })),
+          expect([indexArns(tableArn, TOKENS_TABLE), indexArns(auditTableArn, AUDIT_TABLE)]).toContainEqual(
+            statement.Resource,
           );
+        } else if (JSON.stringify(statement.Resource) === JSON.stringify(auditTableArn)) {
+          expect(actions).toEqual((needs.audit ?? []).map((action) => `dynamodb:${action}`));
         } else {
           expect(statement.Resource).toEqual(tableArn);
+          expect(actions).toEqual(needs.tokens.map((action) => `dynamodb:${action}`));
         }
       }
     });
@@ -108,16 +147,18 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       ]);
     });
 
-    it('gets the environment readConfig() requires if it loads the config, and no table or key otherwise', async () => {
+    it('gets the environment its configuration reader requires, and no table or key it does not read', async () => {
       const environment = environmentOf(definition);
-      if (await loadsConfig(definition)) {
-        const resolved = Object.fromEntries(
-          // A reference to a table or secret stands for its name or ARN at deploy time.
-          Object.entries(environment).map(([name, value]) => [
-            name,
-            typeof value === 'string' ? value : JSON.stringify(value),
-          ]),
-        );
+      const modules = await bundledModules(definition);
+      // A reference to a table or secret stands for its name or ARN at deploy time.
+      const resolved = Object.fromEntries(
+        Object.entries(environment).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : JSON.stringify(value),
+        ]),
+      );
+      const given = (names: string[]) => Object.keys(environment).filter((name) => names.includes(name));
+      if (modules.includes(TOKEN_RUNTIME)) {
         expect(() => readConfig(resolved)).not.toThrow();
         expect(environment).toMatchObject({
           TOKENGATE_TOKENS_TABLE: { Ref: tableId },
@@ -125,8 +166,21 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
           TOKENGATE_RETENTION_DAYS: '30',
         });
       } else {
-        expect(Object.keys(environment).filter((name) => name.startsWith('TOKENGATE_'))).toEqual([]);
+        expect(given(TOKEN_ENVIRONMENT)).toEqual([]);
       }
+      if (modules.includes(AUDIT_RUNTIME)) {
+        expect(() => readAuditConfig(resolved)).not.toThrow();
+        expect(environment).toMatchObject({
+          TOKENGATE_AUDIT_TABLE: { Ref: auditTableId },
+          TOKENGATE_AUDIT_RETENTION_DAYS: '400',
+        });
+      } else {
+        expect(given(AUDIT_ENVIRONMENT)).toEqual([]);
+      }
+      const known = [...TOKEN_ENVIRONMENT, ...AUDIT_ENVIRONMENT];
+      expect(
+        Object.keys(environment).filter((name) => name.startsWith('TOKENGATE_') && !known.includes(name)),
+      ).toEqual([]);
     });
   },
 );

@@ -5,6 +5,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { FUNCTION_TAG } from '../../cdk/function';
 import { TokenGateStack, type TokenGateStackProps } from '../../cdk/stack';
+import { TABLE_TAG } from '../../cdk/tables';
+import type { TableDefinition } from '../../shared/tables';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
 
@@ -28,6 +30,13 @@ export function onlyResource(template: Template, type: string, props: unknown): 
 export function lambdaFunction(template: Template, name: string): [string, Resource] {
   return onlyResource(template, 'AWS::Lambda::Function', {
     Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: name }]) },
+  });
+}
+
+/** The DynamoDB table built from `definition`. */
+export function table(template: Template, definition: TableDefinition): [string, Resource] {
+  return onlyResource(template, 'AWS::DynamoDB::Table', {
+    Properties: { Tags: Match.arrayWith([{ Key: TABLE_TAG, Value: definition.id }]) },
   });
 }
 

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseKeyRing } from '../../shared/keyring';
 import { KEY_SECRET_TAG, TOKENS_TABLE } from '../../shared/tables';
-import { onlyResource, refTo, synthStack } from './template';
+import { onlyResource, refTo, synthStack, table } from './template';
 
 describe('the tokens table', () => {
   const { template } = synthStack();
@@ -34,8 +34,8 @@ describe('the tokens table', () => {
   });
 
   it('has both list indexes, projecting every attribute', () => {
-    const [, table] = onlyResource(template, 'AWS::DynamoDB::Table', {});
-    const indexes = table.Properties.GlobalSecondaryIndexes as { IndexName: string }[];
+    const [, tokens] = table(template, TOKENS_TABLE);
+    const indexes = tokens.Properties.GlobalSecondaryIndexes as { IndexName: string }[];
     expect(indexes.map((index) => index.IndexName).sort()).toEqual(['by_created', 'by_name']);
     for (const index of TOKENS_TABLE.indexes) {
       expect(indexes).toContainEqual({

@@ -57,7 +57,7 @@ function change(
 }
 
 const REVOKED_AT = '2026-06-16T08:00:00.000Z';
-const revokedItem = (by = ADMIN) =>
+const revokedItem = (by: { type: string; id: string } = ADMIN) =>
   tokenItem({
     revoked_at: REVOKED_AT,
     revoked_by: `${by.type}:${by.id}`,

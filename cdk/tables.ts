@@ -1,0 +1,47 @@
+// DynamoDB tables built from the shared definitions (shared/tables.ts), the same ones the local
+// stack and the tests create, so the two can never disagree.
+import { type RemovalPolicy, Tags } from 'aws-cdk-lib';
+import {
+  type Attribute,
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+} from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import type { KeyAttribute, TableDefinition } from '../shared/tables';
+
+/** Tag naming the `TableDefinition` a table was built from. */
+export const TABLE_TAG = 'tokengate:table';
+
+function attribute(key: KeyAttribute): Attribute {
+  return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}
+
+/** An on-demand table with TTL, point-in-time recovery and the definition's keys, indexes and stream. */
+export function tableFromDefinition(
+  scope: Construct,
+  definition: TableDefinition,
+  removalPolicy: RemovalPolicy,
+): Table {
+  const table = new Table(scope, definition.id, {
+    partitionKey: attribute(definition.partitionKey),
+    ...(definition.sortKey && { sortKey: attribute(definition.sortKey) }),
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    timeToLiveAttribute: definition.ttlAttribute,
+    ...(definition.stream && { stream: StreamViewType[definition.stream] }),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    removalPolicy,
+  });
+  for (const index of definition.indexes) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: attribute(index.partitionKey),
+      sortKey: attribute(index.sortKey),
+      projectionType: ProjectionType.ALL,
+    });
+  }
+  Tags.of(table).add(TABLE_TAG, definition.id);
+  return table;
+}

@@ -1,0 +1,56 @@
+// The audit stream consumer: each record of the tokens table's stream becomes at most one audit
+// event. Records succeed or fail one by one; a failed record is reported alone (partial batch
+// response), so Lambda retries from it, the others are neither lost nor recorded twice (the audit
+// store's writes are idempotent on the record's eventID), and the batch never fails as a whole
+// because of one record.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { auditEventOf, type StreamChange } from '../../shared/audit';
+import { ValidationError } from '../../shared/errors';
+import { audit } from '../commons/audit-runtime';
+import { logger } from '../commons/logger';
+
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+type Image = Record<string, AttributeValue> | undefined;
+
+/** Lambda's record, with its images unmarshalled (the Lambda and SDK attribute value shapes agree). */
+function changeOf(record: DynamoDBRecord): StreamChange {
+  const { eventID, eventName, dynamodb } = record;
+  if (!eventID || !eventName) throw new ValidationError('A stream record without eventID or eventName');
+  const image = (value: unknown) => (value ? unmarshall(value as Image & object) : undefined);
+  const seconds = dynamodb?.ApproximateCreationDateTime;
+  return {
+    eventId: eventID,
+    eventName,
+    approximateTime: seconds === undefined ? new Date() : new Date(seconds * 1000),
+    oldImage: image(dynamodb?.OldImage),
+    newImage: image(dynamodb?.NewImage),
+    userIdentity: record.userIdentity,
+  };
+}
+
+async function recordHandler(record: DynamoDBRecord): Promise<void> {
+  try {
+    const event = auditEventOf(changeOf(record));
+    if (event) await audit.record(event);
+  } catch (error) {
+    // Never the images: they hold the token's hash.
+    logger.error('Audit record failed; it will be retried', {
+      eventID: record.eventID,
+      sequenceNumber: record.dynamodb?.SequenceNumber,
+      error: error as Error,
+    });
+    throw error;
+  }
+}
+
+export const handler = async (
+  event: DynamoDBStreamEvent,
+  context: Context,
+): Promise<DynamoDBBatchResponse> => {
+  logger.addContext(context);
+  return processPartialResponse(event, recordHandler, processor, { context });
+};

@@ -1,0 +1,9 @@
+// GET /v1/audit: audit events newest first, by token, actor, type and time range, a page at a time.
+import { parseAuditQuery } from '../../shared/audit-query';
+import { audit } from '../commons/audit-runtime';
+import { httpHandler, json } from '../commons/http';
+
+export const handler = httpHandler('native', async (event) => {
+  const page = await audit.list(parseAuditQuery(event.queryStringParameters));
+  return json(200, { events: page.items, next_cursor: page.nextCursor });
+});
