@@ -98,11 +98,25 @@ function stampItem(stamp: Stamp) {
   return { actor_type: stamp.actor.type, actor_id: stamp.actor.id, op: stamp.op, at: stamp.at };
 }
 
+/**
+ * Ends the name in a name index key. It sorts below every character the name part holds, so a name
+ * comes before the longer names it begins (`deploy` before `deploy prod`, whatever the ids).
+ */
+const NAME_END = '\u001f';
+
+/** A description as the name index sorts it: lower-cased, control characters left out, 200 at most. */
+function nameKey(description: string): string {
+  return Array.from(description.toLowerCase())
+    .filter((character) => character > NAME_END)
+    .slice(0, 200)
+    .join('');
+}
+
 /** The list indexes' sort keys: live tokens under `A#`, revoked ones under `R#`. */
 function sortKeys(record: Pick<TokenRecord, 'id' | 'createdAt' | 'description'>, state: 'A' | 'R') {
   return {
     created_sk: `${state}#${record.createdAt}#${record.id}`,
-    name_sk: `${state}#${record.description.toLowerCase().slice(0, 200)}#${record.id}`,
+    name_sk: `${state}#${nameKey(record.description)}${NAME_END}${record.id}`,
   };
 }
 
