@@ -46,18 +46,32 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.sort, cursor.phase, cursor.after])).toString('base64url');
 }
 
-function decodeCursor(raw: string, sort: ListSort): Cursor {
+/** DynamoDB refuses sort keys over 1024 bytes; ours (shared/dynamo-token-store.ts) stay well below. */
+const MAX_AFTER_BYTES = 1000;
+
+function decodeCursor(raw: string, sort: ListSort, phaseCount: number): Cursor {
   try {
     const [cursorSort, phase, after] = JSON.parse(
       Buffer.from(raw, 'base64url').toString('utf8'),
     ) as unknown[];
-    if (cursorSort === sort && typeof phase === 'number' && (after === null || typeof after === 'string')) {
-      return { sort, phase, after };
+    if (
+      cursorSort === sort &&
+      Number.isInteger(phase) &&
+      (phase as number) >= 0 &&
+      (phase as number) < phaseCount &&
+      (after === null || (typeof after === 'string' && Buffer.byteLength(after) <= MAX_AFTER_BYTES))
+    ) {
+      return { sort, phase: phase as number, after };
     }
   } catch {
     // fall through
   }
   throw new ValidationError('cursor is not a cursor this listing returned (with the same sort)', 'cursor');
+}
+
+/** The least string above every key that begins with `prefix` (`A#` gives `A$`), whatever follows. */
+function pastPrefix(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -74,7 +88,7 @@ export class TokenLister {
     const forward = query.sort === 'oldest' || query.sort === 'name_asc';
     const phases = phasesFor(query.status);
     let cursor: Cursor = query.cursor
-      ? decodeCursor(query.cursor, query.sort)
+      ? decodeCursor(query.cursor, query.sort, phases.length)
       : { sort: query.sort, phase: 0, after: null };
     const items: Item[] = [];
 
@@ -116,7 +130,7 @@ export class TokenLister {
     if (boundary !== null) {
       keyCondition = `list_pk = :pk AND ${sortKey} BETWEEN :lo AND :hi`;
       values[':lo'] = forward ? boundary : stream.prefix;
-      values[':hi'] = forward ? `${stream.prefix}\uffff` : boundary;
+      values[':hi'] = forward ? pastPrefix(stream.prefix) : boundary;
       delete values[':p'];
     }
     const filters: string[] = [];
