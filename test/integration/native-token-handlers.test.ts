@@ -1,0 +1,956 @@
+// The native token API (CONTRACT section 4), each endpoint through its Lambda handler, on DynamoDB
+// Local. Callers are authorised by the real authorizer handler, and the handlers receive what API
+// Gateway passes on from it: its context plus the principal.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoTokenStore } from '../../shared/dynamo-token-store';
+import { UnauthorizedError } from '../../shared/errors';
+import { FileKeyRingSource } from '../../shared/keyring';
+import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '../../shared/native-tokens';
+import { SCOPE_NAMES } from '../../shared/scopes';
+import type { TokenView } from '../../shared/token';
+import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/token-format';
+import { TokenService } from '../../shared/token-service';
+import { BearerVerifier } from '../../shared/verify-bearer';
+import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { lambdaContext, proxyEvent, restAuthorizerEvent } from '../support/lambda-events';
+import { logCommands } from './fixtures';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type Authorizer = (event: unknown, context: Context) => Promise<APIGatewayAuthorizerResult>;
+type Caller = Record<string, string | number>;
+
+const ENV_KEYS = [
+  'TOKENGATE_TOKENS_TABLE',
+  'TOKENGATE_KEY_FILE',
+  'TOKENGATE_KEY_SECRET_ID',
+  'TOKENGATE_DYNAMODB_ENDPOINT',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const dir = mkdtempSync(join(tmpdir(), 'tokengate-native-'));
+const keyFile = join(dir, 'keys.json');
+const client = testDocumentClient();
+
+/** The handlers as Lambda loads them (configuration read at import), for `table`. */
+async function loadHandlers(table: string) {
+  process.env.TOKENGATE_TOKENS_TABLE = table;
+  vi.resetModules();
+  const modules = await Promise.all([
+    import('../../functions/authorizer/handler'),
+    import('../../functions/tokens/create'),
+    import('../../functions/tokens/list'),
+    import('../../functions/tokens/get'),
+    import('../../functions/tokens/update'),
+    import('../../functions/tokens/revoke'),
+    import('../../functions/tokens/revoke-leaked'),
+    import('../../functions/tokens/whoami'),
+    import('../../functions/tokens/scopes'),
+    import('../../functions/service-tokens/delete'),
+    import('../../functions/commons/runtime'),
+  ]);
+  const [authorizer, create, list, get, update, revoke, revokeLeaked, whoami, scopes, deleteService] = modules
+    .slice(0, 10)
+    .map((module) => (module as { handler: unknown }).handler);
+  const runtime = modules[10] as typeof import('../../functions/commons/runtime');
+  return {
+    authorizer: authorizer as Authorizer,
+    create: create as Handler,
+    list: list as Handler,
+    get: get as Handler,
+    update: update as Handler,
+    revoke: revoke as Handler,
+    revokeLeaked: revokeLeaked as Handler,
+    whoami: whoami as Handler,
+    scopes: scopes as Handler,
+    deleteService: deleteService as Handler,
+    /** Waits for the authorizer's background `last_used_at` writes. */
+    settle: () => runtime.verifier.settle(),
+  };
+}
+
+let table: string;
+let handlers: Awaited<ReturnType<typeof loadHandlers>>;
+let store: DynamoTokenStore;
+let tokens: TokenService;
+let verifier: BearerVerifier;
+let admin: { id: string; token: string; caller: Caller };
+
+/** What API Gateway hands the integration after the authorizer accepted `token`. */
+async function callerFor(token: string): Promise<Caller> {
+  const result = await handlers.authorizer(
+    restAuthorizerEvent('GET', '/v1/whoami', { Authorization: `Bearer ${token}` }),
+    lambdaContext('authorizer'),
+  );
+  await handlers.settle();
+  return {
+    ...(result.context as Record<string, string>),
+    principalId: result.principalId,
+    integrationLatency: 9,
+  };
+}
+
+beforeAll(async () => {
+  FileKeyRingSource.ensure(keyFile);
+  Object.assign(process.env, {
+    TOKENGATE_KEY_FILE: keyFile,
+    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  table = await freshTokensTable();
+  handlers = await loadHandlers(table);
+  store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+  const keys = new FileKeyRingSource(keyFile);
+  tokens = new TokenService({ store, keys });
+  verifier = new BearerVerifier({ store, keys });
+  const bootstrap = await tokens.bootstrapAdmin({ type: 'system', id: 'test' });
+  admin = { id: bootstrap.record.id, token: bootstrap.token, caller: {} };
+  admin.caller = await callerFor(bootstrap.token);
+});
+
+afterAll(() => {
+  for (const key of ENV_KEYS) {
+    if (savedEnv[key] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[key];
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Call {
+  /** JSON-encoded unless `rawBody` is given. */
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  /** What the authorizer passed on; the admin by default, null for a public route. */
+  caller?: Caller | null;
+}
+
+/** A REST API proxy event for `method resource` (`resource` as in the route table). */
+function apiEvent(method: string, resource: string, call: Call = {}): APIGatewayProxyEvent {
+  const path = resource.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(call.params?.[name] ?? ''),
+  );
+  const body = call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body));
+  const headers = call.headers ?? (body === null ? {} : { 'Content-Type': 'application/json' });
+  const event = proxyEvent(method, path, { body, headers, pathParameters: call.params ?? null });
+  const query = call.query ?? null;
+  return {
+    ...event,
+    resource,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query
+      ? Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]]))
+      : null,
+    requestContext: {
+      ...event.requestContext,
+      resourcePath: resource,
+      authorizer: call.caller === undefined ? admin.caller : call.caller,
+    },
+  };
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+async function invoke(handler: Handler, event: APIGatewayProxyEvent): Promise<Answer> {
+  const result = await handler(event, lambdaContext());
+  return {
+    status: result.statusCode,
+    headers: result.headers ?? {},
+    body: result.body === '' ? undefined : JSON.parse(result.body),
+  };
+}
+
+const send = {
+  create: (call: Call) => invoke(handlers.create, apiEvent('POST', '/v1/tokens', call)),
+  list: (query: Record<string, string> = {}) =>
+    invoke(handlers.list, apiEvent('GET', '/v1/tokens', { query })),
+  get: (id: string) => invoke(handlers.get, apiEvent('GET', '/v1/tokens/{id}', { params: { id } })),
+  update: (id: string, body: unknown) =>
+    invoke(handlers.update, apiEvent('PATCH', '/v1/tokens/{id}', { params: { id }, body })),
+  revoke: (id: string) =>
+    invoke(handlers.revoke, apiEvent('POST', '/v1/tokens/{id}/revoke', { params: { id } })),
+  revokeLeaked: (body: unknown, call: Call = {}) =>
+    invoke(handlers.revokeLeaked, apiEvent('POST', '/v1/tokens/revoke', { body, caller: null, ...call })),
+  whoami: (caller: Caller) => invoke(handlers.whoami, apiEvent('GET', '/v1/whoami', { caller })),
+  scopes: () => invoke(handlers.scopes, apiEvent('GET', '/v1/scopes')),
+};
+
+interface Created extends TokenView {
+  token: string;
+  warnings?: string[];
+}
+
+const VALID = { description: 'CI deploys', scopes: [{ scope: 'repos:read', resources: ['cran'] }] };
+
+async function created(body: Record<string, unknown> = {}): Promise<Created> {
+  const answer = await send.create({ body: { ...VALID, ...body } });
+  expect(answer.status).toBe(201);
+  return answer.body as Created;
+}
+
+async function itemCount(): Promise<number> {
+  const { Count } = await client.send(
+    new ScanCommand({ TableName: table, ConsistentRead: true, Select: 'COUNT' }),
+  );
+  return Count ?? 0;
+}
+
+async function rawItem(id: string) {
+  const { Item } = await client.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }));
+  return Item;
+}
+
+const TOKEN_VIEW_KEYS = [
+  'id',
+  'kind',
+  'description',
+  'user_email',
+  'scopes',
+  'status',
+  'created_at',
+  'created_by',
+  'expires_at',
+  'revoked_at',
+  'revoked_by',
+  'last_used_at',
+  'hint',
+].sort();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('POST /v1/tokens', () => {
+  it('answers 201 with the token object and the secret, which works as a bearer token', async () => {
+    const before = Date.now();
+
+    const answer = await send.create({
+      body: {
+        description: 'CI deploys',
+        user_email: 'ci@example.com',
+        scopes: [
+          { scope: 'repos:read', resources: ['cran', 'internal'] },
+          { scope: 'sources:write', resources: ['uploads'] },
+        ],
+        expires_in_days: 30,
+      },
+    });
+
+    expect(answer.status).toBe(201);
+    expect(answer.headers).toMatchObject({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    const body = answer.body as Created;
+    expect(Object.keys(body).sort()).toEqual([...TOKEN_VIEW_KEYS, 'token'].sort());
+    expect(body).toMatchObject({
+      kind: 'user',
+      description: 'CI deploys',
+      user_email: 'ci@example.com',
+      scopes: [
+        { scope: 'repos:read', resources: ['cran', 'internal'] },
+        { scope: 'sources:write', resources: ['uploads'] },
+      ],
+      status: 'active',
+      created_by: `token:${admin.id}`,
+      revoked_at: null,
+      revoked_by: null,
+      last_used_at: null,
+    });
+    expect(Date.parse(body.created_at)).toBeGreaterThanOrEqual(before - 1000);
+    // Within the request's time: expiry is reckoned when the body is read, creation a moment later.
+    expect(Date.parse(body.expires_at ?? '') - Date.parse(body.created_at) - 30 * 86_400_000).toBeGreaterThan(
+      -1000,
+    );
+    expect(
+      Date.parse(body.expires_at ?? '') - Date.parse(body.created_at) - 30 * 86_400_000,
+    ).toBeLessThanOrEqual(0);
+    expect(body.token.startsWith(TOKEN_PREFIX)).toBe(true);
+    expect(body.hint).toBe(body.token.slice(0, HINT_LENGTH));
+    const caller = await verifier.verify(`Bearer ${body.token}`);
+    expect(caller).toMatchObject({ tokenId: body.id, kind: 'user', scopes: body.scopes });
+    await verifier.settle();
+  });
+
+  it('stores only a hash: the secret appears in no item of the table', async () => {
+    const body = await created();
+
+    const item = await rawItem(body.id);
+
+    expect(JSON.stringify(item)).not.toContain(body.token.slice(TOKEN_PREFIX.length));
+  });
+
+  it('a token without email or expiry has nulls, and never expires', async () => {
+    const body = await created();
+
+    expect(body).toMatchObject({ user_email: null, expires_at: null, status: 'active' });
+    expect(body).not.toHaveProperty('warnings');
+  });
+
+  it('warns that metadata:read is deprecated, and still makes the token', async () => {
+    const body = await created({ scopes: [{ scope: 'metadata:read' }] });
+
+    expect(body.warnings).toEqual([expect.stringContaining('repos:read')]);
+    expect(body.scopes).toEqual([{ scope: 'metadata:read', resources: null }]);
+  });
+
+  it('normalises a resource list holding * to just *', async () => {
+    const body = await created({ scopes: [{ scope: 'sources:admin', resources: ['a', '*', 'b'] }] });
+
+    expect(body.scopes).toEqual([{ scope: 'sources:admin', resources: ['*'] }]);
+  });
+
+  it('takes an expiry date as 00:00 UTC that day, and a date-time with an offset in UTC', async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+
+    const onDate = await created({ expires_at: day });
+    const onTime = await created({ expires_at: `${day}T12:30:00+02:00` });
+
+    expect(onDate.expires_at).toBe(`${day}T00:00:00.000Z`);
+    expect(onTime.expires_at).toBe(`${day}T10:30:00.000Z`);
+  });
+
+  it('an explicit null email and null expiry mean none', async () => {
+    const body = await created({ user_email: null, expires_at: null, expires_in_days: null });
+
+    expect(body).toMatchObject({ user_email: null, expires_at: null });
+  });
+
+  it(`accepts ${MAX_RESOURCES} resources`, async () => {
+    const names = Array.from({ length: MAX_RESOURCES }, (_, i) => `repo-${i}`);
+
+    const body = await created({ scopes: [{ scope: 'repos:read', resources: names }] });
+
+    expect(body.scopes[0]?.resources).toEqual(names);
+  });
+});
+
+describe('POST /v1/tokens refusals: 400 naming the field, and nothing written', () => {
+  const repos = { scope: 'repos:read', resources: ['cran'] };
+  const day = 86_400_000;
+  it.each([
+    ['description missing', 'description', { scopes: [repos] }],
+    ['description empty', 'description', { ...VALID, description: '' }],
+    ['description blank', 'description', { ...VALID, description: '   ' }],
+    ['description of 501 characters', 'description', { ...VALID, description: 'x'.repeat(501) }],
+    ['description not a string', 'description', { ...VALID, description: 5 }],
+    ['email malformed', 'user_email', { ...VALID, user_email: 'not-an-email' }],
+    ['email without domain', 'user_email', { ...VALID, user_email: 'me@' }],
+    ['scopes missing', 'scopes', { description: 'd' }],
+    ['scopes empty', 'scopes', { ...VALID, scopes: [] }],
+    ['a scope as a plain string', 'scopes.0', { ...VALID, scopes: ['repos:read'] }],
+    ['an unknown scope', 'scopes.0.scope', { ...VALID, scopes: [{ scope: 'repos:write' }] }],
+    ['repos:read without resources', 'scopes.0.resources', { ...VALID, scopes: [{ scope: 'repos:read' }] }],
+    [
+      'sources:write without resources',
+      'scopes.0.resources',
+      { ...VALID, scopes: [{ scope: 'sources:write' }] },
+    ],
+    [
+      'sources:admin without resources',
+      'scopes.1.resources',
+      { ...VALID, scopes: [repos, { scope: 'sources:admin' }] },
+    ],
+    [
+      'resources for a scope that takes none',
+      'scopes.0.resources',
+      { ...VALID, scopes: [{ scope: 'blocklist:read', resources: ['x'] }] },
+    ],
+    [
+      'resources null for a scope that takes none',
+      'scopes.0.resources',
+      { ...VALID, scopes: [{ scope: 'blocklist:read', resources: null }] },
+    ],
+    [
+      'an empty resource list',
+      'scopes.0.resources',
+      { ...VALID, scopes: [{ scope: 'repos:read', resources: [] }] },
+    ],
+    [
+      'a resource name with a slash',
+      'scopes.0.resources.0',
+      { ...VALID, scopes: [{ scope: 'repos:read', resources: ['a/b'] }] },
+    ],
+    [
+      'a resource name with a wildcard',
+      'scopes.0.resources.1',
+      { ...VALID, scopes: [{ scope: 'repos:read', resources: ['cran', 'a*'] }] },
+    ],
+    [
+      'an empty resource name',
+      'scopes.0.resources.0',
+      { ...VALID, scopes: [{ scope: 'sources:write', resources: [''] }] },
+    ],
+    [
+      `more than ${MAX_RESOURCES} resources`,
+      'scopes.0.resources',
+      {
+        ...VALID,
+        scopes: [
+          { scope: 'repos:read', resources: Array.from({ length: MAX_RESOURCES + 1 }, (_, i) => `r${i}`) },
+        ],
+      },
+    ],
+    [
+      'a scope listed twice',
+      'scopes.1.scope',
+      { ...VALID, scopes: [repos, { scope: 'repos:read', resources: ['x'] }] },
+    ],
+    ['expires_in_days 0', 'expires_in_days', { ...VALID, expires_in_days: 0 }],
+    ['expires_in_days 3651', 'expires_in_days', { ...VALID, expires_in_days: 3651 }],
+    ['expires_in_days 1.5', 'expires_in_days', { ...VALID, expires_in_days: 1.5 }],
+    ['expires_in_days as a string', 'expires_in_days', { ...VALID, expires_in_days: '30' }],
+    ['expires_at in the past', 'expires_at', { ...VALID, expires_at: '2020-01-01T00:00:00Z' }],
+    [
+      'expires_at today (00:00 UTC has passed)',
+      'expires_at',
+      { ...VALID, expires_at: new Date().toISOString().slice(0, 10) },
+    ],
+    ['expires_at not a date', 'expires_at', { ...VALID, expires_at: 'next tuesday' }],
+    ['expires_at an impossible date', 'expires_at', { ...VALID, expires_at: '2030-02-30' }],
+    ['expires_at empty', 'expires_at', { ...VALID, expires_at: '' }],
+    [
+      'expires_at beyond ten years',
+      'expires_at',
+      { ...VALID, expires_at: new Date(Date.now() + 3660 * day).toISOString() },
+    ],
+    [
+      'both expires_in_days and expires_at',
+      'expires_at',
+      { ...VALID, expires_in_days: 5, expires_at: new Date(Date.now() + 9 * day).toISOString() },
+    ],
+    ['an unknown top-level field', 'owner', { ...VALID, owner: 'me' }],
+    ['a field of the token object', 'status', { ...VALID, status: 'active' }],
+    ['an unknown field in a scope', 'scopes.0.level', { ...VALID, scopes: [{ ...repos, level: 'read' }] }],
+    ['a body that is a list', 'body', [VALID]],
+    ['a body that is null', 'body', null],
+  ])('%s: 400 naming %s', async (_, field, body) => {
+    const before = await itemCount();
+
+    const answer = await send.create({ body });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String), field } });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('expires_at of this very moment: 400, it must lie in the future', async () => {
+    const before = await itemCount();
+
+    const answer = await send.create({ body: { ...VALID, expires_at: new Date().toISOString() } });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({
+      error: { field: 'expires_at', message: expect.stringMatching(/future/) },
+    });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('malformed JSON: 400 naming the body', async () => {
+    const before = await itemCount();
+
+    const answer = await send.create({ rawBody: '{"description": "x", "scopes": [' });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      error: { code: 'invalid_request', message: expect.any(String), field: 'body' },
+    });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('a body over 64 KB: 413 naming the body', async () => {
+    const before = await itemCount();
+
+    const answer = await send.create({ body: { ...VALID, description: 'x'.repeat(65 * 1024) } });
+
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({
+      error: { code: 'payload_too_large', message: expect.any(String), field: 'body' },
+    });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it.each([
+    ['text/plain', { 'Content-Type': 'text/plain' }],
+    ['form data', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+    ['no content type', {}],
+  ])('%s: 415', async (_, headers) => {
+    const before = await itemCount();
+
+    const answer = await send.create({ body: VALID, headers });
+
+    expect(answer.status).toBe(415);
+    expect(answer.body).toEqual({ error: { code: 'unsupported_media_type', message: expect.any(String) } });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('a JSON content type with a charset is accepted', async () => {
+    const answer = await send.create({
+      body: VALID,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+
+    expect(answer.status).toBe(201);
+  });
+});
+
+describe('GET /v1/tokens/{id}', () => {
+  it('answers the token object, without the secret or its hash', async () => {
+    const token = await created({ user_email: 'get@example.com' });
+    const hash = String((await rawItem(token.id))?.secret_hash);
+
+    const answer = await send.get(token.id);
+
+    expect(answer.status).toBe(200);
+    const { token: secret, ...view } = token;
+    expect(answer.body).toEqual(view);
+    expect(JSON.stringify(answer.body)).not.toContain(secret);
+    expect(JSON.stringify(answer.body)).not.toContain(hash);
+  });
+
+  it.each([
+    ['an unknown id', () => mintToken().id],
+    ['a malformed id', () => 'not-a-token-id'],
+    ['a whole token instead of its id', () => mintToken().token],
+  ])('%s: 404 naming the id', async (_, id) => {
+    const answer = await send.get(id());
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.any(String), field: 'id' } });
+  });
+});
+
+describe('PATCH /v1/tokens/{id}', () => {
+  it('sets the email, and the change is stored', async () => {
+    const token = await created();
+
+    const answer = await send.update(token.id, { user_email: 'owner@example.com' });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: token.id, user_email: 'owner@example.com', status: 'active' });
+    expect((await send.get(token.id)).body).toMatchObject({ user_email: 'owner@example.com' });
+  });
+
+  it('clears the email with null', async () => {
+    const token = await created({ user_email: 'leaving@example.com' });
+
+    const answer = await send.update(token.id, { user_email: null });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ user_email: null });
+    expect((await send.get(token.id)).body).toMatchObject({ user_email: null });
+    expect(await rawItem(token.id)).not.toHaveProperty('user_email');
+  });
+
+  it('changes nothing else of the token', async () => {
+    const { token: _secret, ...token } = await created({ user_email: 'a@example.com', expires_in_days: 9 });
+
+    const answer = await send.update(token.id, { user_email: 'b@example.com' });
+
+    expect(answer.body).toEqual({ ...token, user_email: 'b@example.com' });
+  });
+
+  it.each([
+    ['an unknown id', () => mintToken().id],
+    ['a malformed id', () => 'nope'],
+  ])('%s: 404 naming the id, and nothing written', async (_, id) => {
+    const before = await itemCount();
+
+    const answer = await send.update(id(), { user_email: 'x@example.com' });
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.any(String), field: 'id' } });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it.each([
+    ['a malformed email', 'user_email', { user_email: 'nope' }],
+    ['no email at all', 'user_email', {}],
+    ['another field', 'description', { user_email: 'a@example.com', description: 'renamed' }],
+  ])('%s: 400 naming %s, and the token unchanged', async (_, field, body) => {
+    const token = await created({ user_email: 'kept@example.com' });
+    const item = await rawItem(token.id);
+
+    const answer = await send.update(token.id, body);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String), field } });
+    expect(await rawItem(token.id)).toEqual(item);
+  });
+});
+
+describe('POST /v1/tokens/{id}/revoke', () => {
+  it('answers 200 with the token revoked by the caller, and the token stops working', async () => {
+    const token = await created();
+    await verifier.verify(`Bearer ${token.token}`);
+    await verifier.settle();
+    const before = Date.now();
+
+    const answer = await send.revoke(token.id);
+
+    expect(answer.status).toBe(200);
+    const body = answer.body as TokenView;
+    expect(body).toMatchObject({ id: token.id, status: 'revoked', revoked_by: `token:${admin.id}` });
+    expect(Date.parse(body.revoked_at ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    await expect(verifier.verify(`Bearer ${token.token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('a second revoke changes nothing: same revoked_at, same item', async () => {
+    const token = await created();
+    const first = (await send.revoke(token.id)).body as TokenView;
+    const item = await rawItem(token.id);
+    await sleep(5);
+
+    const second = await send.revoke(token.id);
+
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first);
+    expect(await rawItem(token.id)).toEqual(item);
+  });
+
+  it('is permanent: editing the email, revoking again or reporting it leaked never reinstates it', async () => {
+    const token = await created();
+    await send.revoke(token.id);
+
+    await send.update(token.id, { user_email: 'after@example.com' });
+    await send.revoke(token.id);
+    await send.revokeLeaked({ tokens: [token.token] });
+
+    const answer = await send.get(token.id);
+    expect(answer.body).toMatchObject({ status: 'revoked', user_email: 'after@example.com' });
+    const listed = (await send.list({ status: 'active', q: token.id })).body as { tokens: TokenView[] };
+    expect(listed.tokens).toEqual([]);
+    await expect(verifier.verify(`Bearer ${token.token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it.each([
+    ['an unknown id', () => mintToken().id],
+    ['a malformed id', () => 'x'],
+  ])('%s: 404 naming the id, and nothing written', async (_, id) => {
+    const before = await itemCount();
+
+    const answer = await send.revoke(id());
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.any(String), field: 'id' } });
+    expect(await itemCount()).toBe(before);
+  });
+});
+
+describe('GET /v1/whoami', () => {
+  it("answers the admin caller's own token object", async () => {
+    const answer = await send.whoami(admin.caller);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: admin.id, kind: 'user', status: 'active' });
+    expect(Object.keys(answer.body as object).sort()).toEqual(TOKEN_VIEW_KEYS);
+  });
+
+  it('answers any valid token, a service token without any native scope included', async () => {
+    const service = await tokens.create(
+      {
+        kind: 'service',
+        description: 'SCIM sync',
+        userEmail: null,
+        scopes: [{ scope: 'nameservice:read', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'token', id: admin.id },
+    );
+    const caller = await callerFor(service.token);
+
+    const answer = await send.whoami(caller);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      id: service.record.id,
+      kind: 'service',
+      description: 'SCIM sync',
+      scopes: [{ scope: 'nameservice:read', resources: null }],
+      status: 'active',
+    });
+  });
+
+  it('shows the use the authorizer recorded', async () => {
+    const token = await created({ scopes: [{ scope: 'blocklist:read' }] });
+    const caller = await callerFor(token.token);
+
+    const answer = await send.whoami(caller);
+
+    expect(answer.body).toMatchObject({ id: token.id, last_used_at: expect.any(String) });
+  });
+});
+
+describe('GET /v1/scopes', () => {
+  it('answers the catalogue of section 3: every scope, its resource type and what it grants', async () => {
+    const answer = await send.scopes();
+
+    expect(answer.status).toBe(200);
+    const { scopes } = answer.body as {
+      scopes: {
+        name: string;
+        resource_type: string | null;
+        grants: string[];
+        deprecated_by: string | null;
+      }[];
+    };
+    expect(scopes.map((scope) => scope.name)).toEqual([...SCOPE_NAMES]);
+    const byName = Object.fromEntries(scopes.map((scope) => [scope.name, scope]));
+    expect(byName['repos:read']).toMatchObject({ resource_type: 'repos' });
+    expect(byName['sources:write']).toMatchObject({ resource_type: 'sources' });
+    expect(byName['sources:admin']).toMatchObject({ resource_type: 'sources' });
+    expect(byName['metadata:read']).toMatchObject({ resource_type: null, deprecated_by: 'repos:read' });
+    expect(byName['nameservice:read']?.grants).toEqual(['GET /nameservice/*']);
+  });
+});
+
+describe('POST /v1/tokens/revoke (leaked tokens, no authentication)', () => {
+  it('revokes a real token, attributed to the token itself, and answers 202 {}', async () => {
+    const token = await created();
+
+    const answer = await send.revokeLeaked({ tokens: [token.token] });
+
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({});
+    expect((await send.get(token.id)).body).toMatchObject({
+      status: 'revoked',
+      revoked_by: `token:${token.id}`,
+    });
+    await expect(verifier.verify(`Bearer ${token.token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('answers the same 202 {} for tokens that never existed', async () => {
+    const answer = await send.revokeLeaked({ tokens: [mintToken().token, 'tg_garbage', 'hello'] });
+
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({});
+  });
+
+  it('a forged token (real id, valid checksum, wrong secret) revokes nothing', async () => {
+    const token = await created();
+    const forged = mintToken(token.id).token;
+    const item = await rawItem(token.id);
+
+    const answer = await send.revokeLeaked({ tokens: [forged] });
+
+    expect(answer.status).toBe(202);
+    expect(await rawItem(token.id)).toEqual(item);
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'active' });
+  });
+
+  it('a token whose checksum is wrong revokes nothing, even if the rest is the real token', async () => {
+    const token = await created();
+    const last = token.token.at(-1) === 'A' ? 'B' : 'A';
+    const mistyped = token.token.slice(0, -1) + last;
+
+    await send.revokeLeaked({ tokens: [mistyped] });
+
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'active' });
+  });
+
+  it('malformed entries cost no read of the table', async () => {
+    const logged = testDocumentClient();
+    const log = logCommands(logged);
+    const service = new TokenService({
+      store: new DynamoTokenStore(logged, { tableName: table, retentionDays: 30 }),
+      keys: new FileKeyRingSource(keyFile),
+    });
+    const real = mintToken().token;
+
+    await service.revokeLeaked([
+      '',
+      'tg_short',
+      `${real}x`,
+      real.slice(0, -1) + (real.at(-1) === '0' ? '1' : '0'),
+    ]);
+
+    expect(log.sent).toEqual([]);
+  });
+
+  it(`revokes all of ${MAX_LEAKED_TOKENS} tokens, real ones among unknown ones`, async () => {
+    const real = await Promise.all(Array.from({ length: 3 }, () => created()));
+    const unknown = Array.from({ length: MAX_LEAKED_TOKENS - real.length }, () => mintToken().token);
+    const list = [...unknown.slice(0, 500), ...real.map((token) => token.token), ...unknown.slice(500)];
+
+    const answer = await send.revokeLeaked({ tokens: list });
+
+    expect(answer.status).toBe(202);
+    for (const token of real) {
+      expect((await send.get(token.id)).body).toMatchObject({
+        status: 'revoked',
+        revoked_by: `token:${token.id}`,
+      });
+    }
+  });
+
+  it(`refuses ${MAX_LEAKED_TOKENS + 1} tokens with 400 naming tokens, revoking none`, async () => {
+    const token = await created();
+    const list = [token.token, ...Array.from({ length: MAX_LEAKED_TOKENS }, () => mintToken().token)];
+
+    const answer = await send.revokeLeaked({ tokens: list });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      error: { code: 'invalid_request', message: expect.any(String), field: 'tokens' },
+    });
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'active' });
+  });
+
+  it.each([
+    ['no tokens', 'tokens', { tokens: [] }],
+    ['tokens missing', 'tokens', {}],
+    ['tokens not a list', 'tokens', { tokens: 'tg_x' }],
+    ['an entry that is not a string', 'tokens.0', { tokens: [42] }],
+    ['an unknown field', 'reason', { tokens: ['x'], reason: 'leaked' }],
+  ])('%s: 400 naming %s', async (_, field, body) => {
+    const answer = await send.revokeLeaked(body);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String), field } });
+  });
+
+  it("a body over the route's limit: 413 naming the body", async () => {
+    const huge = JSON.stringify({ tokens: ['x'.repeat(MAX_LEAKED_BODY_BYTES)] });
+
+    const answer = await send.revokeLeaked(undefined, { rawBody: huge });
+
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({
+      error: { code: 'payload_too_large', message: expect.any(String), field: 'body' },
+    });
+  });
+
+  it('a token listed twice is revoked once', async () => {
+    const token = await created();
+
+    const answer = await send.revokeLeaked({ tokens: [token.token, token.token] });
+
+    expect(answer.status).toBe(202);
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'revoked' });
+  });
+
+  it('an already revoked token keeps its first revocation', async () => {
+    const token = await created();
+    const first = (await send.revoke(token.id)).body as TokenView;
+
+    await send.revokeLeaked({ tokens: [token.token] });
+
+    expect((await send.get(token.id)).body).toMatchObject({
+      revoked_at: first.revoked_at,
+      revoked_by: `token:${admin.id}`,
+    });
+  });
+});
+
+describe('GET /v1/tokens query refusals: 400 naming the parameter', () => {
+  it.each([
+    ['status=x', { status: 'x' }, 'status'],
+    ['expiration=soon', { expiration: 'soon' }, 'expiration'],
+    ['kind=robot', { kind: 'robot' }, 'kind'],
+    ['sort=x', { sort: 'x' }, 'sort'],
+    ['limit=0', { limit: '0' }, 'limit'],
+    ['limit=101', { limit: '101' }, 'limit'],
+    ['limit=2.5', { limit: '2.5' }, 'limit'],
+    ['limit=ten', { limit: 'ten' }, 'limit'],
+    ['a cursor this API never made', { cursor: 'bm90IGEgY3Vyc29y' }, 'cursor'],
+    ['an unknown parameter', { search: 'x' }, 'search'],
+  ])('%s', async (_, query, field) => {
+    const answer = await send.list(query);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String), field } });
+  });
+});
+
+describe('statuses are computed when read', () => {
+  it('a token becomes expired the moment expires_at passes, with no write', async () => {
+    const token = await created({ expires_at: new Date(Date.now() + 1500).toISOString() });
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'active' });
+    const item = await rawItem(token.id);
+
+    await sleep(Math.max(0, Date.parse(token.expires_at ?? '') - Date.now()) + 50);
+
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'expired', revoked_at: null });
+    const expired = (await send.list({ status: 'expired', q: token.id })).body as { tokens: TokenView[] };
+    expect(expired.tokens.map((listed) => listed.id)).toEqual([token.id]);
+    const active = (await send.list({ status: 'active', q: token.id })).body as { tokens: TokenView[] };
+    expect(active.tokens).toEqual([]);
+    expect(await rawItem(token.id)).toEqual(item);
+    await expect(verifier.verify(`Bearer ${token.token}`)).rejects.toThrow(/expired/);
+  });
+
+  it('revoked wins over expired: an expired token that is revoked shows as revoked', async () => {
+    const token = await created({ expires_at: new Date(Date.now() + 1000).toISOString() });
+    await sleep(Math.max(0, Date.parse(token.expires_at ?? '') - Date.now()) + 50);
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'expired' });
+
+    const answer = await send.revoke(token.id);
+
+    expect(answer.body).toMatchObject({ status: 'revoked' });
+    expect((await send.get(token.id)).body).toMatchObject({ status: 'revoked' });
+    const expired = (await send.list({ status: 'expired', q: token.id })).body as { tokens: TokenView[] };
+    expect(expired.tokens).toEqual([]);
+    const revoked = (await send.list({ status: 'revoked', q: token.id })).body as { tokens: TokenView[] };
+    expect(revoked.tokens.map((listed) => listed.id)).toEqual([token.id]);
+  });
+});
+
+describe('DELETE /__api__/v1/system/service-tokens/{guid} deletes service tokens only', () => {
+  const remove = (guid: string) =>
+    invoke(
+      handlers.deleteService,
+      apiEvent('DELETE', '/__api__/v1/system/service-tokens/{guid}', { params: { guid } }),
+    );
+
+  it('a native user token is not a service token: 404 naming guid, and it stays and works', async () => {
+    const token = await created();
+    const item = await rawItem(token.id);
+
+    const answer = await remove(token.id);
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ code: 6, error: expect.any(String), payload: { field: 'guid' } });
+    expect(await rawItem(token.id)).toEqual(item);
+    await expect(verifier.verify(`Bearer ${token.token}`)).resolves.toMatchObject({ tokenId: token.id });
+    await verifier.settle();
+  });
+
+  it.each([
+    ['an unknown guid', () => mintToken().id],
+    ['a malformed guid', () => 'not-a-guid'],
+  ])('%s: 404 naming guid', async (_, guid) => {
+    const answer = await remove(guid());
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ code: 6, error: expect.any(String), payload: { field: 'guid' } });
+  });
+
+  it('a service token is deleted: 204', async () => {
+    const service = await tokens.create(
+      {
+        kind: 'service',
+        description: 'to delete',
+        userEmail: null,
+        scopes: [{ scope: 'identity:manage', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'token', id: admin.id },
+    );
+
+    const answer = await remove(service.record.id);
+
+    expect(answer.status).toBe(204);
+    expect(await rawItem(service.record.id)).toBeUndefined();
+  });
+});
