@@ -1,9 +1,9 @@
-// Loads the Lambda entry modules the deployment runs (the authorizer and every route's function),
-// the same files that are bundled for AWS. They read their configuration at import time, so the
+// Loads the Lambda entry modules the deployment runs (the authorizer, every route's function, the
+// audit consumer), the same files that are bundled for AWS. They read their configuration at import time, so the
 // caller sets the environment first.
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AUTHORIZER, type Route } from '../shared/routes';
+import { AUTHORIZER, type FunctionDef, type Route } from '../shared/routes';
 import type { LambdaFunction, LambdaHandler } from './gateway';
 
 const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -12,6 +12,11 @@ async function loadHandler(entry: string): Promise<LambdaHandler> {
   const module: { handler?: unknown } = await import(pathToFileURL(join(REPOSITORY_ROOT, entry)).href);
   if (typeof module.handler !== 'function') throw new Error(`${entry} exports no handler function`);
   return module.handler as LambdaHandler;
+}
+
+/** One function that is not behind a route (the audit consumer). */
+export async function loadFunction(fn: FunctionDef): Promise<LambdaFunction> {
+  return { fn, handler: await loadHandler(fn.entry) };
 }
 
 export interface LoadedHandlers {
@@ -24,7 +29,7 @@ export async function loadHandlers(routes: readonly Route[]): Promise<LoadedHand
   const entries = [...new Set(routes.map((route) => route.fn.entry))];
   const handlers = new Map<string, LambdaHandler>();
   for (const entry of entries) handlers.set(entry, await loadHandler(entry));
-  return { authorizer: { fn: AUTHORIZER, handler: await loadHandler(AUTHORIZER.entry) }, handlers };
+  return { authorizer: await loadFunction(AUTHORIZER), handlers };
 }
 
 /** Waits for work the handlers left running after answering (the authorizer's `last_used_at` writes). */

@@ -1,9 +1,10 @@
 // `npm start`: the whole system on this machine. DynamoDB Local keeps its data in $DATA_DIR, the
-// gateway serves the deployment's routes with the same authorizer and handlers as in AWS.
+// gateway serves the deployment's routes with the same authorizer and handlers as in AWS, and the
+// stream poller feeds the tokens table's stream to the same audit consumer.
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 import { mkdirSync } from 'node:fs';
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../shared/routes';
+import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../shared/routes';
 import {
   type DataDir,
   dataDir,
@@ -17,8 +18,9 @@ import {
 } from './data-dir';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { Gateway, messageOf } from './gateway';
-import { loadHandlers, settleHandlers } from './handlers';
+import { loadFunction, loadHandlers, settleHandlers } from './handlers';
 import { type GatewayServer, listen } from './server';
+import { StreamPoller } from './stream-poller';
 
 const HOST = '127.0.0.1';
 const DEFAULT_PORT = 8787;
@@ -59,6 +61,7 @@ function readOptions(env: NodeJS.ProcessEnv): StartOptions {
 const debug = process.env.TOKENGATE_DEBUG === '1';
 let server: GatewayServer | undefined;
 let db: DynamoDbLocal | undefined;
+let poller: StreamPoller | undefined;
 let handlersLoaded = false;
 let stopping = false;
 
@@ -87,7 +90,10 @@ async function openServer(port: number): Promise<GatewayServer> {
 const REPEAT_WINDOW_MS = 2_000;
 let stopRequestedAt = 0;
 
-/** Stop accepting requests, let those in flight finish, then stop DynamoDB Local so nothing is lost. */
+/**
+ * Stop accepting requests, let those in flight finish, let the stream poller finish its batch and
+ * hand over what those requests changed, then stop DynamoDB Local so nothing is lost.
+ */
 async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
   if (stopRequestedAt > 0) {
     if (Date.now() - stopRequestedAt < REPEAT_WINDOW_MS) return;
@@ -100,6 +106,7 @@ async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
   try {
     await server?.close();
     if (handlersLoaded) await settleHandlers();
+    await poller?.stop();
     await db?.stop();
     removeStackInfo(dir);
   } catch (error) {
@@ -127,7 +134,17 @@ async function start(): Promise<void> {
   Object.assign(process.env, handlerEnvironment(dir, db.endpoint));
   const { authorizer, handlers } = await loadHandlers(ROUTES);
   handlersLoaded = true;
+  const consumer = await loadFunction(AUDIT_CONSUMER);
   if (stopping) return;
+  poller = new StreamPoller({
+    endpoint: db.endpoint,
+    tableName: LOCAL_TOKENS_TABLE,
+    consumer,
+    checkpointFile: dir.streamCheckpointFile,
+    failuresFile: dir.streamFailuresFile,
+    log: (line) => console.error(`tokengate: ${line}`),
+  });
+  poller.start();
 
   server.ready(
     new Gateway({

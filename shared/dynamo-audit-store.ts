@@ -135,7 +135,7 @@ export class DynamoAuditStore implements AuditStore {
     // Both bounds exclusive at the top: `until` never equals a `<time>#<id>` key, `after` is skipped below.
     const upper = [after, query.until].filter((bound) => bound !== undefined).sort()[0];
     const lower = query.since;
-    const names: Record<string, string> = { '#pk': key.attribute, '#sk': 'time_sk' };
+    const names: Record<string, string> = { '#pk': key.attribute };
     const values: Record<string, string> = { ':pk': key.value };
     let range = '';
     if (lower !== undefined && upper !== undefined) {
@@ -149,6 +149,7 @@ export class DynamoAuditStore implements AuditStore {
       range = ' AND #sk >= :lower';
       values[':lower'] = lower;
     }
+    if (range) names['#sk'] = 'time_sk';
     filters.forEach((filter, i) => {
       names[`#f${i}`] = filter.attribute;
       values[`:f${i}`] = filter.value;
