@@ -100,6 +100,13 @@ export const echoSchema = z
 
 export const emptySchema = z.object({}).strict();
 
+/** GET /openapi.json: the outline of an OpenAPI 3.1 document (its parts are OpenAPI's own). */
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.string().regex(/^3\.1\.\d+$/),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+
 const fieldChangeSchema = z.object({ old: z.unknown(), new: z.unknown() }).strict();
 
 export const auditEventSchema = z

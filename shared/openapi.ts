@@ -9,6 +9,7 @@ import {
   echoSchema,
   emptySchema,
   nativeErrorSchema,
+  openApiDocumentSchema,
   scopeCatalogueSchema,
   serviceTokenSchema,
   serviceTokenScopesSchema,
@@ -31,6 +32,8 @@ interface OperationDoc {
   query?: z.ZodObject;
   /** Success responses; error responses are added from the route's access and face. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** When a route without a path parameter can answer 404 all the same. */
+  notFound?: string;
 }
 
 /** Documentation of each route, keyed `METHOD path` as in the route table. */
@@ -85,6 +88,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/whoami': {
     summary: "The calling token's own token object",
     responses: { 200: { description: 'The caller', schema: tokenViewSchema } },
+    notFound: 'The calling token is gone: deleted after the authorizer let it in, or not a token at all',
   },
   'GET /v1/audit': {
     summary: 'Audit events, newest first: by token, actor, type and time range',
@@ -97,7 +101,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'GET /openapi.json': {
     summary: 'This document',
-    responses: { 200: { description: 'OpenAPI 3.1' } },
+    responses: { 200: { description: 'OpenAPI 3.1', schema: openApiDocumentSchema } },
   },
 };
 
@@ -118,7 +122,7 @@ function content(schema: z.ZodType, io: 'input' | 'output') {
   return { 'application/json': { schema: jsonSchema(schema, io) } };
 }
 
-function errorResponses(route: Route) {
+function errorResponses(route: Route, doc: OperationDoc) {
   const schema = route.face === 'connect' ? connectErrorSchema : nativeErrorSchema;
   const gateway = { 'application/json': { schema: jsonSchema(nativeErrorSchema, 'output') } };
   const responses: Record<string, unknown> = {
@@ -136,6 +140,15 @@ function errorResponses(route: Route) {
   }
   if (route.path.includes('{') && route.access !== 'scoped') {
     responses[404] = { description: 'Unknown id', content: content(schema, 'output') };
+  } else if (doc.notFound) {
+    responses[404] = { description: doc.notFound, content: content(schema, 'output') };
+  }
+  if (doc.body) {
+    responses[413] = { description: 'The request body is too large', content: content(schema, 'output') };
+    responses[415] = { description: 'The request body is not JSON', content: content(schema, 'output') };
+  }
+  if (route.throttle) {
+    responses[429] = { description: 'Too many requests: slow down and try again', content: gateway };
   }
   return responses;
 }
@@ -169,7 +182,7 @@ function operation(route: Route, doc: OperationDoc) {
           },
         ]),
       ),
-      ...errorResponses(route),
+      ...errorResponses(route, doc),
     },
   };
 }
