@@ -14,11 +14,19 @@ export const MAX_LEAKED_TOKENS = 1000;
 export const MAX_LEAKED_BODY_BYTES = MAX_LEAKED_TOKENS * 256;
 export const MAX_RESOURCES = 100;
 
-const resourceName = z.string().refine((name) => name === '*' || RESOURCE_NAME_PATTERN.test(name), {
-  error: 'must be * or a name of letters, digits, ".", "_" and "-" (at most 100 characters)',
-});
+// Rules are patterns and lengths rather than refinements wherever JSON Schema can say them, so the
+// OpenAPI document refuses what the API refuses.
+const resourceName = z
+  .string()
+  .regex(new RegExp(`^(?:\\*|${RESOURCE_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`), {
+    error: 'must be * or a name of letters, digits, ".", "_" and "-" (at most 100 characters)',
+  });
 
-const email = z.email({ error: 'must be a valid email address' }).max(254);
+/** zod's email pattern, with each domain label ending in a letter or digit as DNS (and `format: email`) wants. */
+const EMAIL_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+
+const email = z.email({ pattern: EMAIL_PATTERN, error: 'must be a valid email address' }).max(254);
 
 export const scopeGrantInputSchema = z
   .object({
@@ -33,7 +41,8 @@ export const scopeGrantInputSchema = z
 
 export const createTokenSchema = z
   .object({
-    description: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+    // The length is checked before trimming, as the document's maxLength is.
+    description: z.string().max(500, 'must be at most 500 characters').trim().min(1, 'must not be empty'),
     user_email: email.nullable().optional(),
     scopes: z.array(scopeGrantInputSchema).min(1, 'must hold at least one scope').max(SCOPE_NAMES.length),
     expires_in_days: z
