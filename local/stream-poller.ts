@@ -113,18 +113,24 @@ const partialResponseSchema = z.object({
   batchItemFailures: z.array(z.object({ itemIdentifier: z.string().optional() })),
 });
 
+/** Where a batch failed: the first record to retry, and whether the batch failed as a whole. */
+interface Failure {
+  at: number;
+  whole: boolean;
+}
+
 /**
- * Index of the first record to retry, or null if the batch succeeded. As in AWS, a failure naming
- * no record of the batch (or a thrown error) fails the whole batch.
+ * The failure a consumer's answer reports, or null if the batch succeeded. As in AWS, a failure
+ * naming no record of the batch fails the whole batch.
  */
-function firstFailure(result: unknown, sequences: string[]): number | null {
+function failureOf(result: unknown, sequences: string[]): Failure | null {
   const parsed = partialResponseSchema.safeParse(result ?? { batchItemFailures: [] });
   if (!parsed.success) return null; // anything else is a success, as Lambda takes it
   const failed = parsed.data.batchItemFailures.map((failure) =>
     sequences.indexOf(failure.itemIdentifier ?? ''),
   );
   if (failed.length === 0) return null;
-  return failed.includes(-1) ? 0 : Math.min(...failed);
+  return failed.includes(-1) ? { at: 0, whole: true } : { at: Math.min(...failed), whole: false };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -174,7 +180,8 @@ export class StreamPoller {
 
   /**
    * Finishes the batch in flight, then hands the consumer what is left on the stream (for a few
-   * seconds at most), and closes. The checkpoint is saved after every batch.
+   * seconds at most; shards waiting to retry a failure are left for the next start), and closes.
+   * The checkpoint is saved after every batch.
    */
   async stop(): Promise<void> {
     this.stopping.abort();
@@ -244,11 +251,11 @@ export class StreamPoller {
     }
 
     const sequences = Records.map((record) => record.dynamodb?.SequenceNumber ?? '');
-    const failedAt = await this.invoke(
+    const failure = await this.invoke(
       Records.map((record) => lambdaRecord(record, streamArn)),
       sequences,
     );
-    if (failedAt === null) {
+    if (failure === null) {
       this.retries.delete(shardId);
       this.advance(checkpoint, shardId, sequences.at(-1));
       if (NextShardIterator) this.iterators.set(shardId, NextShardIterator);
@@ -258,12 +265,13 @@ export class StreamPoller {
 
     // Keep what succeeded before the failure; the next batch starts at the failed record.
     this.iterators.delete(shardId);
-    if (failedAt > 0) this.advance(checkpoint, shardId, sequences[failedAt - 1]);
-    const sequence = sequences[failedAt] as string;
+    if (failure.at > 0) this.advance(checkpoint, shardId, sequences[failure.at - 1]);
+    const sequence = sequences[failure.at] as string;
     const failures = retry?.sequence === sequence ? retry.failures + 1 : 1;
-    const wholeBatch = failedAt === 0 && Records.length > 1;
-    if (failures > this.retryAttempts && !wholeBatch) {
-      this.deadLetter(streamArn, shardId, Records[failedAt] as StreamRecord, failures);
+    // A batch that failed as a whole is halved (bisected) until the failing record is alone.
+    const bisect = failure.whole && Records.length > 1;
+    if (failures > this.retryAttempts && !bisect) {
+      this.deadLetter(streamArn, shardId, Records[failure.at] as StreamRecord, failures);
       this.retries.delete(shardId);
       this.advance(checkpoint, shardId, sequence);
       return Records.length;
@@ -272,14 +280,13 @@ export class StreamPoller {
       sequence,
       failures,
       notBefore: Date.now() + this.backoffMs(failures),
-      // A batch that failed as a whole is halved until the failing record is alone.
-      limit: wholeBatch ? Math.max(1, Math.floor(Records.length / 2)) : limit,
+      limit: bisect ? Math.max(1, Math.floor(Records.length / 2)) : limit,
     });
     return Records.length;
   }
 
-  /** Index of the first record to retry, or null when the batch succeeded. */
-  private async invoke(records: DynamoDBRecord[], sequences: string[]): Promise<number | null> {
+  /** Where the batch failed, or null when it succeeded; a thrown error fails it as a whole. */
+  private async invoke(records: DynamoDBRecord[], sequences: string[]): Promise<Failure | null> {
     const event: DynamoDBStreamEvent = { Records: records };
     const { fn, handler } = this.options.consumer;
     const context = lambdaContext(fn, randomUUID(), Date.now() + CONSUMER_TIMEOUT_MS);
@@ -291,14 +298,14 @@ export class StreamPoller {
           timer = setTimeout(() => reject(new Error('the consumer timed out')), CONSUMER_TIMEOUT_MS);
         }),
       ]);
-      const failedAt = firstFailure(result, sequences);
-      if (failedAt !== null) this.log(`audit consumer failed on record ${sequences[failedAt]}; retrying`);
-      return failedAt;
+      const failure = failureOf(result, sequences);
+      if (failure) this.log(`audit consumer failed on record ${sequences[failure.at]}; retrying`);
+      return failure;
     } catch (error) {
       this.log(
         `audit consumer failed on a batch of ${records.length}: ${(error as Error).message}; retrying`,
       );
-      return 0;
+      return { at: 0, whole: true };
     } finally {
       clearTimeout(timer);
     }

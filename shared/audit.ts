@@ -235,7 +235,11 @@ export interface AuditQuery {
 }
 
 export interface AuditStore {
-  /** Idempotent on the event id: recording an event again is a success that changes nothing. */
-  record(event: AuditEvent): Promise<'recorded' | 'duplicate'>;
+  /**
+   * Idempotent on the event id: recording an event again is a success that changes nothing.
+   * `streamSequence` (the record's sequence number) orders events of the same time the way the
+   * stream does: a delete's revoke and delete share one time, and one token's changes one shard.
+   */
+  record(event: AuditEvent, streamSequence?: string): Promise<'recorded' | 'duplicate'>;
   list(query: AuditQuery): Promise<ListPage<AuditEvent>>;
 }

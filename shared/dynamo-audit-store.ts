@@ -2,8 +2,8 @@
 //
 // A query reads the index of its most selective filter (token, then actor, then type, else all
 // events) newest first, with a time range as the sort key condition; the other filters are filter
-// expressions. The cursor is the sort key (`<time>#<id>`, unique) of the last event returned, so the
-// next page resumes just after it, whatever was recorded meanwhile.
+// expressions. The cursor is the sort key (`<time>#<stream sequence>#<id>`, unique) of the last event
+// returned, so the next page resumes just after it, whatever was recorded meanwhile.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -46,7 +46,9 @@ function toEvent(item: Record<string, unknown>): AuditEvent {
   };
 }
 
-const sortKey = (event: Pick<AuditEvent, 'time' | 'id'>) => `${event.time}#${event.id}`;
+/** DynamoDB's sequence numbers are up to 40 digits; padded, they sort as numbers. */
+const sortKey = (event: Pick<AuditEvent, 'time' | 'id'>, streamSequence = '') =>
+  `${event.time}#${streamSequence.padStart(40, '0')}#${event.id}`;
 
 function encodeCursor(index: IndexName, after: string): string {
   return Buffer.from(JSON.stringify([index, after])).toString('base64url');
@@ -100,7 +102,7 @@ export class DynamoAuditStore implements AuditStore {
     this.retentionSeconds = options.retentionDays * DAY_SECONDS;
   }
 
-  async record(event: AuditEvent): Promise<'recorded' | 'duplicate'> {
+  async record(event: AuditEvent, streamSequence?: string): Promise<'recorded' | 'duplicate'> {
     try {
       await this.client.send(
         new PutCommand({
@@ -114,7 +116,7 @@ export class DynamoAuditStore implements AuditStore {
             actor_id: event.actor.id,
             actor_key: principalOf(event.actor),
             details: event.details,
-            time_sk: sortKey(event),
+            time_sk: sortKey(event, streamSequence),
             all_pk: ALL_PARTITION,
             ttl: Math.floor(Date.parse(event.time) / 1000) + this.retentionSeconds,
           },
@@ -132,7 +134,7 @@ export class DynamoAuditStore implements AuditStore {
   async list(query: AuditQuery): Promise<ListPage<AuditEvent>> {
     const { index, key, filters } = plan(query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, index);
-    // Both bounds exclusive at the top: `until` never equals a `<time>#<id>` key, `after` is skipped below.
+    // Both bounds exclusive at the top: `until` never equals a `<time>#...` key, `after` is skipped below.
     const upper = [after, query.until].filter((bound) => bound !== undefined).sort()[0];
     const lower = query.since;
     const names: Record<string, string> = { '#pk': key.attribute };

@@ -54,7 +54,8 @@ export const TOKENS_TABLE: TableDefinition = {
  * Each index answers one filter, newest first: events of a token, of an actor (`token:<id>`,
  * `iam:<arn>`, `system:<name>`), of a type, or all of them (`all_pk`, one partition: audit events
  * come only from token writes, far below a partition's 1,000 writes a second). Every sort key is
- * `<time>#<id>`, so a time range is a key condition and the id breaks ties between equal times.
+ * `<time>#<stream sequence>#<id>`, so a time range is a key condition, and events of the same time
+ * keep the stream's order.
  */
 export const AUDIT_TABLE: TableDefinition = {
   id: 'Audit',

@@ -35,7 +35,7 @@ function changeOf(record: DynamoDBRecord): StreamChange {
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   try {
     const event = auditEventOf(changeOf(record));
-    if (event) await audit.record(event);
+    if (event) await audit.record(event, record.dynamodb?.SequenceNumber);
   } catch (error) {
     // Never the images: they hold the token's hash.
     logger.error('Audit record failed; it will be retried', {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ensureTables } from '../../local/dynamodb-local';
 import { documentClient, dynamoClient } from '../../shared/clients';
-import { TOKENS_TABLE } from '../../shared/tables';
+import { type TableDefinition, TOKENS_TABLE } from '../../shared/tables';
 
 export function testEndpoint(): string {
   return inject('dynamoEndpoint');
@@ -13,11 +13,16 @@ export function testDocumentClient() {
   return documentClient(testEndpoint());
 }
 
-/** A new, empty tokens table with a unique name. */
-export async function freshTokensTable(): Promise<string> {
-  const name = `tokens-${randomUUID()}`;
+/** A new, empty table of `definition` with a unique name. */
+export async function freshTable(definition: TableDefinition): Promise<string> {
+  const name = `${definition.id.toLowerCase()}-${randomUUID()}`;
   const client = dynamoClient(testEndpoint());
-  await ensureTables(client, [{ definition: TOKENS_TABLE, name }]);
+  await ensureTables(client, [{ definition, name }]);
   client.destroy();
   return name;
+}
+
+/** A new, empty tokens table with a unique name. */
+export function freshTokensTable(): Promise<string> {
+  return freshTable(TOKENS_TABLE);
 }

@@ -1,0 +1,373 @@
+// The audit trail on DynamoDB Local, end to end below HTTP: token writes (through the store and the
+// token handlers) go to the tokens table's real stream, the local stream poller hands them to the
+// audit consumer handler, which writes the audit table; plus the consumer's batch semantics on
+// hand-made events, and the audit listing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StreamPoller } from '../../local/stream-poller';
+import type { AuditEvent, AuditQuery } from '../../shared/audit';
+import { DynamoAuditStore } from '../../shared/dynamo-audit-store';
+import { DynamoTokenStore } from '../../shared/dynamo-token-store';
+import { ValidationError } from '../../shared/errors';
+import { AUDIT_CONSUMER } from '../../shared/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
+import type { Actor } from '../../shared/token';
+import { TokenService } from '../../shared/token-service';
+import { freshTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { newKeyRing, staticKeys } from './fixtures';
+
+type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>;
+
+const ADMIN_ID = 'AdminTokenId0001';
+const OPS: Actor = { type: 'iam', id: 'arn:aws:iam::123456789012:role/ops' };
+const ENV_KEYS = [
+  'TOKENGATE_TOKENS_TABLE',
+  'TOKENGATE_AUDIT_TABLE',
+  'TOKENGATE_KEY_FILE',
+  'TOKENGATE_KEY_SECRET_ID',
+  'TOKENGATE_DYNAMODB_ENDPOINT',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const dir = mkdtempSync(join(tmpdir(), 'tokengate-audit-'));
+const client = testDocumentClient();
+
+let tokensTable = '';
+let auditTable = '';
+let consumer: StreamHandler;
+let createToken: HttpHandler;
+let revokeToken: HttpHandler;
+let poller: StreamPoller;
+let audit: DynamoAuditStore;
+let tokens: TokenService;
+let store: DynamoTokenStore;
+
+/** Hands everything on the stream to the consumer; returns how many records it was given. */
+async function pump(): Promise<number> {
+  let total = 0;
+  for (let given = await poller.pollOnce(); given > 0; given = await poller.pollOnce()) total += given;
+  return total;
+}
+
+async function eventsOf(tokenId: string, query: Partial<AuditQuery> = {}): Promise<AuditEvent[]> {
+  return (await audit.list({ tokenId, limit: 100, ...query })).items;
+}
+
+beforeAll(async () => {
+  [tokensTable, auditTable] = await Promise.all([freshTable(TOKENS_TABLE), freshTable(AUDIT_TABLE)]);
+  Object.assign(process.env, {
+    TOKENGATE_TOKENS_TABLE: tokensTable,
+    TOKENGATE_AUDIT_TABLE: auditTable,
+    TOKENGATE_KEY_FILE: join(dir, 'keys.json'),
+    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  const { FileKeyRingSource } = await import('../../shared/keyring');
+  FileKeyRingSource.ensure(join(dir, 'keys.json'));
+  vi.resetModules();
+  const [consumerModule, createModule, revokeModule] = await Promise.all([
+    import('../../functions/audit/consumer'),
+    import('../../functions/tokens/create'),
+    import('../../functions/tokens/revoke'),
+  ]);
+  consumer = consumerModule.handler as unknown as StreamHandler;
+  createToken = createModule.handler as unknown as HttpHandler;
+  revokeToken = revokeModule.handler as unknown as HttpHandler;
+  poller = new StreamPoller({
+    endpoint: testEndpoint(),
+    tableName: tokensTable,
+    consumer: {
+      fn: AUDIT_CONSUMER,
+      handler: consumer as (event: unknown, context: Context) => Promise<unknown>,
+    },
+    checkpointFile: join(dir, 'checkpoint.json'),
+    failuresFile: join(dir, 'failures.jsonl'),
+    backoffMs: () => 0,
+  });
+  audit = new DynamoAuditStore(client, { tableName: auditTable, retentionDays: 400 });
+  store = new DynamoTokenStore(client, { tableName: tokensTable, retentionDays: 30 });
+  tokens = new TokenService({ store, keys: staticKeys(newKeyRing()) });
+});
+
+afterAll(async () => {
+  await poller.stop();
+  for (const key of ENV_KEYS) {
+    if (savedEnv[key] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[key];
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function newToken(description = 'audited'): Promise<string> {
+  const { record } = await tokens.create(
+    {
+      kind: 'user',
+      description,
+      userEmail: null,
+      scopes: [{ scope: 'nameservice:read', resources: null }],
+      expiresAt: null,
+    },
+    OPS,
+  );
+  return record.id;
+}
+
+describe('the audit trail, from token writes through the stream', () => {
+  it('an operation done with an admin token is attributed to that token', async () => {
+    const admin = { authorizer: adminAuthorizerContext(ADMIN_ID) };
+    const created = await createToken(
+      proxyEvent('POST', '/v1/tokens', {
+        ...admin,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ description: 'made by the admin', scopes: [{ scope: 'nameservice:read' }] }),
+      }),
+      lambdaContext(),
+    );
+    expect(created.statusCode).toBe(201);
+    const { id, token } = JSON.parse(created.body);
+    const revoked = await revokeToken(
+      proxyEvent('POST', `/v1/tokens/${id}/revoke`, { ...admin, pathParameters: { id } }),
+      lambdaContext(),
+    );
+    expect(revoked.statusCode).toBe(200);
+
+    await pump();
+
+    const events = await eventsOf(id);
+    expect(events).toMatchObject([
+      { type: 'token.revoked', token_id: id, actor: { type: 'token', id: ADMIN_ID } },
+      { type: 'token.created', token_id: id, actor: { type: 'token', id: ADMIN_ID } },
+    ]);
+    expect(JSON.stringify(events)).not.toContain(token);
+    expect(JSON.stringify(events)).not.toMatch(/secret_hash|key_id/);
+    const byAdmin = await audit.list({ actor: `token:${ADMIN_ID}`, limit: 100 });
+    expect(byAdmin.items.map((event) => event.token_id)).toEqual([id, id]);
+  });
+
+  it('revoking twice yields one token.revoked, with the first revocation time', async () => {
+    const id = await newToken();
+    const first = await tokens.revoke(id, OPS);
+    await tokens.revoke(id, { type: 'token', id: ADMIN_ID });
+
+    await pump();
+
+    const revocations = await eventsOf(id, { type: 'token.revoked' });
+    expect(revocations).toHaveLength(1);
+    expect(revocations[0]).toMatchObject({ actor: OPS, details: { revoked_at: first.revokedAt } });
+  });
+
+  it('recording last_used_at is a change on the stream but no audit event', async () => {
+    const id = await newToken();
+    await pump();
+    await store.touchLastUsed(id, new Date().toISOString(), new Date(0).toISOString());
+
+    expect(await pump()).toBe(1);
+    expect((await eventsOf(id)).map((event) => event.type)).toEqual(['token.created']);
+  });
+
+  it('a delete is a revoke then a delete, both by the deleter; the stamp in between is no event', async () => {
+    const id = await newToken();
+    await tokens.delete(id, OPS);
+
+    await pump();
+
+    expect((await eventsOf(id)).map((event) => [event.type, event.actor])).toEqual([
+      ['token.deleted', OPS],
+      ['token.revoked', OPS],
+      ['token.created', OPS],
+    ]);
+  });
+
+  it('an update names the changed field, before and after', async () => {
+    const id = await newToken();
+    await tokens.updateEmail(id, 'owner@example.com', OPS);
+
+    await pump();
+
+    const [updated] = await eventsOf(id, { type: 'token.updated' });
+    expect(updated?.details.changes).toEqual({ user_email: { old: null, new: 'owner@example.com' } });
+  });
+
+  it('reading the whole stream again (a lost checkpoint) adds no duplicate', async () => {
+    const before = (await audit.list({ limit: 100 })).items;
+    const replay = new StreamPoller({
+      endpoint: testEndpoint(),
+      tableName: tokensTable,
+      consumer: {
+        fn: AUDIT_CONSUMER,
+        handler: consumer as (event: unknown, context: Context) => Promise<unknown>,
+      },
+      checkpointFile: join(dir, 'fresh-checkpoint.json'),
+      failuresFile: join(dir, 'failures.jsonl'),
+    });
+    let given = 0;
+    for (let n = await replay.pollOnce(); n > 0; n = await replay.pollOnce()) given += n;
+    await replay.stop();
+
+    expect(given).toBeGreaterThan(10);
+    expect((await audit.list({ limit: 100 })).items).toEqual(before);
+  });
+});
+
+/** A Lambda stream record of `eventName` for a token item, as DynamoDB Streams delivers it. */
+function streamRecord(sequence: number, eventName: 'INSERT' | 'MODIFY', image: Record<string, unknown>) {
+  return {
+    eventID: `hand-made-${sequence}-${auditTable}`,
+    eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-west-1',
+    eventSourceARN: 'arn:aws:dynamodb:eu-west-1:123456789012:table/tokens/stream/2026-06-15T00:00:00.000',
+    dynamodb: {
+      ApproximateCreationDateTime: 1_781_524_800,
+      Keys: { id: { S: String(image.id ?? 'missing') } },
+      NewImage: marshall(image, { removeUndefinedValues: true }) as Record<string, never>,
+      SequenceNumber: String(100 + sequence).padStart(21, '0'),
+      SizeBytes: 100,
+      StreamViewType: 'NEW_AND_OLD_IMAGES' as const,
+    },
+  };
+}
+
+function tokenImage(id: string, at: string) {
+  return {
+    id,
+    kind: 'service',
+    description: `hand-made ${id}`,
+    scopes: [{ scope: 'identity:manage' }],
+    created_at: at,
+    stamp: { actor_type: 'token', actor_id: ADMIN_ID, op: 'create', at },
+  };
+}
+
+describe('the audit consumer, invoked with a batch', () => {
+  const at = '2026-06-15T10:00:00.000Z';
+  const good = ['Batch0Token00001', 'Batch0Token00003'];
+  const batch = (): DynamoDBStreamEvent => ({
+    Records: [
+      streamRecord(1, 'INSERT', tokenImage(good[0] as string, at)),
+      streamRecord(2, 'INSERT', { description: 'a poison record: no token id', stamp: { op: 'create' } }),
+      streamRecord(3, 'INSERT', tokenImage(good[1] as string, at)),
+    ],
+  });
+
+  it('a poison record fails alone: the partial batch response names only it, the others are recorded', async () => {
+    const response = await consumer(batch(), lambdaContext('audit-consumer'));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '000000000000000000102' }] });
+    for (const id of good) expect((await eventsOf(id)).map((event) => event.type)).toEqual(['token.created']);
+  });
+
+  it('a replayed batch adds no duplicate', async () => {
+    const clean = { Records: batch().Records.filter((_, i) => i !== 1) };
+    expect(await consumer(clean, lambdaContext('audit-consumer'))).toEqual({ batchItemFailures: [] });
+    expect(await consumer(clean, lambdaContext('audit-consumer'))).toEqual({ batchItemFailures: [] });
+
+    for (const id of good) expect(await eventsOf(id)).toHaveLength(1);
+  });
+});
+
+describe('the audit listing', () => {
+  const tokenA = 'ListingToken0001';
+  const tokenB = 'ListingToken0002';
+  const times = Array.from({ length: 7 }, (_, i) => `2026-07-0${i + 1}T12:00:00.000Z`);
+
+  beforeAll(async () => {
+    const events: AuditEvent[] = [
+      ...times.map((time, i) => ({
+        id: `listing-a-${i}`,
+        time,
+        type: i === 0 ? ('token.created' as const) : ('token.updated' as const),
+        token_id: tokenA,
+        actor: i % 2 === 0 ? OPS : { type: 'token' as const, id: ADMIN_ID },
+        details: {},
+      })),
+      {
+        id: 'listing-b-0',
+        time: times[3] as string,
+        type: 'token.created',
+        token_id: tokenB,
+        actor: OPS,
+        details: {},
+      },
+    ];
+    for (const event of events) expect(await audit.record(event)).toBe('recorded');
+  });
+
+  it('records an event once: recording it again is a success that changes nothing', async () => {
+    const again = {
+      id: 'listing-b-0',
+      time: times[3] as string,
+      type: 'token.created' as const,
+      token_id: tokenB,
+      actor: OPS,
+      details: {},
+    };
+    expect(await audit.record(again)).toBe('duplicate');
+    expect(await eventsOf(tokenB)).toHaveLength(1);
+  });
+
+  it('pages newest first; the pages neither repeat nor skip an event', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await audit.list({ tokenId: tokenA, limit: 3, cursor });
+      seen.push(...page.items.map((event) => event.time));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual([...times].reverse());
+    expect(pages).toBe(3);
+  });
+
+  it('filters by actor, by type, and by time range (since inclusive, until exclusive), combined', async () => {
+    const ops = await eventsOf(tokenA, { actor: `iam:${OPS.id}` });
+    expect(ops.map((event) => event.id)).toEqual([
+      'listing-a-6',
+      'listing-a-4',
+      'listing-a-2',
+      'listing-a-0',
+    ]);
+
+    const updates = await eventsOf(tokenA, { type: 'token.updated', actor: `iam:${OPS.id}` });
+    expect(updates.map((event) => event.id)).toEqual(['listing-a-6', 'listing-a-4', 'listing-a-2']);
+
+    const ranged = await audit.list({ since: times[2], until: times[5], limit: 100 });
+    expect(ranged.items.map((event) => event.id)).toEqual([
+      'listing-a-4',
+      'listing-b-0',
+      'listing-a-3',
+      'listing-a-2',
+    ]);
+  });
+
+  it('pages through filtered results with the same cursor rules', async () => {
+    const first = await audit.list({ tokenId: tokenA, type: 'token.updated', limit: 4 });
+    expect(first.items).toHaveLength(4);
+    const second = await audit.list({
+      tokenId: tokenA,
+      type: 'token.updated',
+      limit: 4,
+      cursor: first.nextCursor ?? undefined,
+    });
+    expect([...first.items, ...second.items].map((event) => event.id)).toEqual(
+      [6, 5, 4, 3, 2, 1].map((i) => `listing-a-${i}`),
+    );
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('refuses a cursor from a listing with other filters', async () => {
+    const page = await audit.list({ tokenId: tokenA, limit: 1 });
+    await expect(
+      audit.list({ type: 'token.updated', limit: 1, cursor: page.nextCursor ?? '' }),
+    ).rejects.toThrow(ValidationError);
+  });
+});
