@@ -12,7 +12,13 @@ export const MAX_LEAKED_TOKENS = 1000;
  * A real token is 68 characters, so 1000 of them (about 71 KB) are over the usual 64 KB.
  */
 export const MAX_LEAKED_BODY_BYTES = MAX_LEAKED_TOKENS * 256;
-export const MAX_RESOURCES = 100;
+/**
+ * Names per resource-limited scope. The REST authorizer's policy grows by 2 ARNs per repos name and
+ * 14 per sources name (one per method); at 10, the largest token the API accepts (every scope,
+ * 100-character names) makes a policy of about 60 KB, where 100 made about 580 KB. `*` covers any
+ * number of names in one ARN per grant. test/unit/native-policy-size.test.ts measures it.
+ */
+export const MAX_RESOURCES = 10;
 
 // Rules are patterns and lengths rather than refinements wherever JSON Schema can say them, so the
 // OpenAPI document refuses what the API refuses.
@@ -34,7 +40,7 @@ export const scopeGrantInputSchema = z
     resources: z
       .array(resourceName)
       .min(1, 'must name at least one resource, or *')
-      .max(MAX_RESOURCES)
+      .max(MAX_RESOURCES, `must name at most ${MAX_RESOURCES} resources; use * for all of them`)
       .optional(),
   })
   .strict();
