@@ -236,11 +236,12 @@ const MIX: Spec[] = [
 describe('listing a realistic mix', () => {
   let records: TokenRecord[];
   let list: Handler;
+  let store: DynamoTokenStore;
 
   beforeAll(async () => {
     const table = await freshTokensTable();
     ({ list } = await loadHandlers(table));
-    const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+    store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
     records = await Promise.all(MIX.map((spec) => insert(store, spec)));
     // The mix covers what it claims to.
     const now = new Date();
@@ -395,6 +396,22 @@ describe('listing a realistic mix', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('statuses are those at the time of listing: three days on, tokens expire without any write', async () => {
+    const later = new Date(Date.now() + 3 * DAY);
+    const tokens = new TokenService({ store, keys, now: () => later });
+
+    const page = await tokens.list(parseListQuery({}));
+
+    expect(page.items.map((record) => record.id)).toEqual(expected(records, { sort: 'newest' }, later));
+    const expiredLater = records.filter(
+      (record) => statusOf(record, new Date()) === 'active' && statusOf(record, later) === 'expired',
+    );
+    expect(expiredLater.map((record) => record.description)).toEqual(['Name service reader']);
+    const expiredPage = await tokens.list(parseListQuery({ status: 'expired' }));
+    expect(expiredPage.items.map((record) => record.description)).toContain('Name service reader');
+    expect(await store.get(expiredLater[0]?.id ?? '')).toEqual(expiredLater[0]);
   });
 
   it('a cursor of one sort is refused with another', async () => {

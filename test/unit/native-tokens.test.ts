@@ -1,0 +1,145 @@
+// The native API's request parsing (shared/native-tokens.ts), with a fixed clock: what a valid
+// request becomes, and the catalogue GET /v1/scopes answers.
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../shared/errors';
+import {
+  parseCreateToken,
+  parseListQuery,
+  parseRevokeLeaked,
+  parseUpdateToken,
+  scopeCatalogue,
+} from '../../shared/native-tokens';
+import { SCOPE_NAMES, SCOPES } from '../../shared/scopes';
+
+const NOW = new Date('2026-06-15T12:34:56.789Z');
+
+describe('parseCreateToken', () => {
+  it('makes a user token of the request, trimming the description', () => {
+    const { token, warnings } = parseCreateToken(
+      {
+        description: '  CI deploys ',
+        user_email: 'ci@example.com',
+        scopes: [{ scope: 'repos:read', resources: ['cran', 'bioc'] }, { scope: 'blocklist:read' }],
+      },
+      NOW,
+    );
+
+    expect(token).toEqual({
+      kind: 'user',
+      description: 'CI deploys',
+      userEmail: 'ci@example.com',
+      scopes: [
+        { scope: 'repos:read', resources: ['cran', 'bioc'] },
+        { scope: 'blocklist:read', resources: null },
+      ],
+      expiresAt: null,
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('expires_in_days counts whole days from now', () => {
+    const { token } = parseCreateToken(
+      { description: 'd', scopes: [{ scope: 'global:admin' }], expires_in_days: 90 },
+      NOW,
+    );
+
+    expect(token.expiresAt).toBe('2026-09-13T12:34:56.789Z');
+  });
+
+  it('expires_at as a date means 00:00 UTC that day; as a date-time, that moment in UTC', () => {
+    const onDate = parseCreateToken(
+      { description: 'd', scopes: [{ scope: 'global:admin' }], expires_at: '2027-01-31' },
+      NOW,
+    );
+    const onTime = parseCreateToken(
+      { description: 'd', scopes: [{ scope: 'global:admin' }], expires_at: '2027-01-31T09:00:00-05:00' },
+      NOW,
+    );
+
+    expect(onDate.token.expiresAt).toBe('2027-01-31T00:00:00.000Z');
+    expect(onTime.token.expiresAt).toBe('2027-01-31T14:00:00.000Z');
+  });
+
+  it('a resource list with * is just *; names listed twice count once', () => {
+    const { token } = parseCreateToken(
+      {
+        description: 'd',
+        scopes: [
+          { scope: 'sources:write', resources: ['a', '*'] },
+          { scope: 'repos:read', resources: ['cran', 'cran', 'bioc'] },
+        ],
+      },
+      NOW,
+    );
+
+    expect(token.scopes).toEqual([
+      { scope: 'sources:write', resources: ['*'] },
+      { scope: 'repos:read', resources: ['cran', 'bioc'] },
+    ]);
+  });
+
+  it('warns about each deprecated scope, naming its replacement', () => {
+    const { warnings } = parseCreateToken({ description: 'd', scopes: [{ scope: 'metadata:read' }] }, NOW);
+
+    expect(warnings).toEqual(['metadata:read is deprecated: use repos:read, which grants it too']);
+  });
+
+  it('refuses with a ValidationError naming the first field at fault', () => {
+    expect(() => parseCreateToken({ description: 'd', scopes: [{ scope: 'repos:read' }] }, NOW)).toThrow(
+      expect.objectContaining({ field: 'scopes.0.resources' }),
+    );
+    expect(() => parseCreateToken({ description: 'd', scopes: [] }, NOW)).toThrow(ValidationError);
+  });
+});
+
+describe('parseUpdateToken', () => {
+  it('takes an email, or null to clear it', () => {
+    expect(parseUpdateToken({ user_email: 'a@example.com' })).toEqual({ userEmail: 'a@example.com' });
+    expect(parseUpdateToken({ user_email: null })).toEqual({ userEmail: null });
+  });
+});
+
+describe('parseRevokeLeaked', () => {
+  it('keeps each token once, in order', () => {
+    expect(parseRevokeLeaked({ tokens: ['b', 'a', 'b'] })).toEqual(['b', 'a']);
+  });
+});
+
+describe('parseListQuery', () => {
+  it('defaults to the newest 50, every status and kind', () => {
+    expect(parseListQuery(null)).toEqual({ sort: 'newest', limit: 50 });
+  });
+
+  it('an empty parameter is one not given (a form submitted with an empty field)', () => {
+    expect(parseListQuery({ status: '', q: '', limit: '', sort: '' })).toEqual({ sort: 'newest', limit: 50 });
+  });
+
+  it('reads the limit as a number', () => {
+    expect(parseListQuery({ limit: '7', sort: 'name_desc', kind: 'service' })).toEqual({
+      limit: 7,
+      sort: 'name_desc',
+      kind: 'service',
+    });
+  });
+});
+
+describe('scopeCatalogue', () => {
+  it('lists every scope of the catalogue with its description, resource type, grants and replacement', () => {
+    const { scopes } = scopeCatalogue();
+
+    expect(scopes.map((scope) => scope.name)).toEqual([...SCOPE_NAMES]);
+    for (const scope of scopes) {
+      const definition = SCOPES[scope.name];
+      expect(scope).toEqual({
+        name: scope.name,
+        description: definition.description,
+        resource_type: definition.resource,
+        grants: definition.grants.map((grant) => `${grant.method} ${grant.path}`),
+        deprecated_by: definition.deprecatedBy ?? null,
+      });
+    }
+    expect(scopes.find((scope) => scope.name === 'sources:write')?.grants).toEqual([
+      '* /sources/{resource}/packages/*',
+    ]);
+  });
+});
