@@ -156,8 +156,12 @@ export class TokenLister {
       KeyConditionExpression: keyCondition,
       ExpressionAttributeValues: values,
       ScanIndexForward: forward,
-      // Filters apply after the read: ask for more than we want when filtering.
-      Limit: Math.min(filters.length > 0 ? Math.max(want * 4, 200) : want + 1, 1000),
+      // Filters apply after the read: ask for more than we want when filtering. Unfiltered, one more
+      // than we want tells whether there is more (plus the cursor's own entry, which BETWEEN reads).
+      Limit: Math.min(
+        filters.length > 0 ? Math.max(want * 4, 200) : want + 1 + (boundary === null ? 0 : 1),
+        1000,
+      ),
       ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
       ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
     };
