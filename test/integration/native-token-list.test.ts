@@ -90,7 +90,10 @@ async function listPage(handler: Handler, query: Record<string, string>): Promis
   return JSON.parse(result.body) as Page;
 }
 
-/** Every page of a listing, following next_cursor; checks each page's size on the way. */
+/**
+ * Every page of a listing, following next_cursor; checks each page's size on the way. A listing of
+ * one status is one index range, so a next_cursor always leads to more tokens: no empty page.
+ */
 async function listAll(handler: Handler, query: Record<string, string>, limit: number) {
   const ids: string[] = [];
   let cursor: string | null = null;
@@ -102,6 +105,8 @@ async function listAll(handler: Handler, query: Record<string, string>, limit: n
       ...(cursor && { cursor }),
     });
     expect(page.tokens.length).toBeLessThanOrEqual(limit);
+    if (query.status && pages > 0)
+      expect(page.tokens.length, 'a page after a next_cursor').toBeGreaterThan(0);
     ids.push(...page.tokens.map((token) => token.id));
     cursor = page.next_cursor;
     pages++;
@@ -361,6 +366,16 @@ describe('listing a realistic mix', () => {
 
       expect(ids).toEqual(expected(records, { sort }));
       expect(pages).toBeGreaterThanOrEqual(Math.ceil(records.length / limit));
+    },
+  );
+
+  it.each([1, 2, 3, 5])(
+    'status=revoked with limit=%i: every page holds tokens, the last one ends the listing',
+    async (limit) => {
+      const { ids, pages } = await listAll(list, { status: 'revoked' }, limit);
+
+      expect(ids).toEqual(expected(records, { status: 'revoked', sort: 'newest' }));
+      expect(pages).toBe(Math.ceil(ids.length / limit));
     },
   );
 
