@@ -18,6 +18,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type Shard,
   type _Record as StreamRecord,
@@ -241,9 +242,15 @@ export class StreamPoller {
       iterator = ShardIterator;
     }
     const limit = retry?.limit ?? this.batchSize;
-    const { Records = [], NextShardIterator } = await this.streams.send(
-      new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }),
-    );
+    let page: GetRecordsCommandOutput;
+    try {
+      page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+    } catch (error) {
+      // An expired or broken iterator: the next round asks for a new one at the checkpoint.
+      this.iterators.delete(shardId);
+      throw error;
+    }
+    const { Records = [], NextShardIterator } = page;
     if (Records.length === 0) {
       if (NextShardIterator) this.iterators.set(shardId, NextShardIterator);
       else this.close(checkpoint, shardId);

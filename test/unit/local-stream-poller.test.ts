@@ -35,12 +35,21 @@ const record = (id: string, sequence: string) => ({
   },
 });
 
+/** Reads to fail before the fake answers again. */
+let failingReads = 0;
+
 /** Each shard's records, then its end (closed) or more to come (open). */
 function serve(shards: Shard[], contents: Record<string, { ids: string[]; closed: boolean }>) {
+  failingReads = 0;
   dynamo.on(DescribeTableCommand).resolves({ Table: { LatestStreamArn: STREAM_ARN } });
   streams.on(DescribeStreamCommand).resolves({ StreamDescription: { Shards: shards } });
-  streams.on(GetShardIteratorCommand).callsFake(({ ShardId }) => ({ ShardIterator: `${ShardId}/start` }));
+  // From the start, or (after any sequence number: each shard's records are served in one batch) its end.
+  streams.on(GetShardIteratorCommand).callsFake(({ ShardId, ShardIteratorType }) => ({
+    ShardIterator: `${ShardId}/${ShardIteratorType === 'TRIM_HORIZON' ? 'start' : 'end'}`,
+  }));
   streams.on(GetRecordsCommand).callsFake(({ ShardIterator }: { ShardIterator: string }) => {
+    if (failingReads-- > 0)
+      throw Object.assign(new Error('Iterator expired'), { name: 'ExpiredIteratorException' });
     const [shard, position] = ShardIterator.split('/') as [string, string];
     const content = contents[shard] ?? { ids: [], closed: false };
     if (position === 'start') {
@@ -113,6 +122,27 @@ describe('the stream poller across shards', () => {
       stream_arn: STREAM_ARN,
       shards: { old: { after: '30', closed: true } },
     });
+  });
+
+  it('after a failed read, asks for a fresh iterator at its checkpoint instead of reusing the broken one', async () => {
+    serve([{ ShardId: 'live' }], { live: { ids: ['l1'], closed: false } });
+    const { p, batches } = poller();
+    await p.pollOnce();
+    failingReads = 1;
+
+    await expect(p.pollOnce()).rejects.toThrow('Iterator expired');
+    await p.pollOnce();
+
+    expect(batches).toEqual([['l1']]);
+    expect(streams.commandCalls(GetShardIteratorCommand).map((call) => call.args[0].input)).toEqual([
+      { StreamArn: STREAM_ARN, ShardId: 'live', ShardIteratorType: 'TRIM_HORIZON' },
+      {
+        StreamArn: STREAM_ARN,
+        ShardId: 'live',
+        ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+        SequenceNumber: '40',
+      },
+    ]);
   });
 
   it('reads a child at once when its parent has left the stream (trimmed after 24 hours)', async () => {
