@@ -16,7 +16,10 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     ).toEqual([]);
   });
 
-  it('let the app synthesize as `cdk synth` does, with the checks as a validation plugin', () => {
+  // A whole synthesis with every check: about 20 s on a two-core machine running the other tests too.
+  it('let the app synthesize as `cdk synth` does, with the checks as a validation plugin', {
+    timeout: 120_000,
+  }, () => {
     const app = unbundledApp();
     new TokenGateStack(app, 'Nagged');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
