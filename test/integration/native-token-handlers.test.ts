@@ -874,25 +874,38 @@ describe('GET /v1/tokens query refusals: 400 naming the parameter', () => {
 });
 
 describe('statuses are computed when read', () => {
+  // Two tokens that expire in a moment, made together so that the tests wait for expiry once.
+  let expiring: Created;
+  let expiringThenRevoked: Created;
+  let itemBefore: Record<string, unknown> | undefined;
+
+  beforeAll(async () => {
+    const soon = new Date(Date.now() + 1200).toISOString();
+    [expiring, expiringThenRevoked] = await Promise.all([
+      created({ expires_at: soon }),
+      created({ expires_at: soon }),
+    ]);
+    expect((await send.get(expiring.id)).body).toMatchObject({ status: 'active' });
+    itemBefore = await rawItem(expiring.id);
+    await sleep(Math.max(0, Date.parse(soon) - Date.now()) + 50);
+  });
+
   it('a token becomes expired the moment expires_at passes, with no write', async () => {
-    const token = await created({ expires_at: new Date(Date.now() + 1500).toISOString() });
-    expect((await send.get(token.id)).body).toMatchObject({ status: 'active' });
-    const item = await rawItem(token.id);
+    const token = expiring;
 
-    await sleep(Math.max(0, Date.parse(token.expires_at ?? '') - Date.now()) + 50);
+    const answer = await send.get(token.id);
 
-    expect((await send.get(token.id)).body).toMatchObject({ status: 'expired', revoked_at: null });
+    expect(answer.body).toMatchObject({ status: 'expired', revoked_at: null });
     const expired = (await send.list({ status: 'expired', q: token.id })).body as { tokens: TokenView[] };
     expect(expired.tokens.map((listed) => listed.id)).toEqual([token.id]);
     const active = (await send.list({ status: 'active', q: token.id })).body as { tokens: TokenView[] };
     expect(active.tokens).toEqual([]);
-    expect(await rawItem(token.id)).toEqual(item);
+    expect(await rawItem(token.id)).toEqual(itemBefore);
     await expect(verifier.verify(`Bearer ${token.token}`)).rejects.toThrow(/expired/);
   });
 
   it('revoked wins over expired: an expired token that is revoked shows as revoked', async () => {
-    const token = await created({ expires_at: new Date(Date.now() + 1000).toISOString() });
-    await sleep(Math.max(0, Date.parse(token.expires_at ?? '') - Date.now()) + 50);
+    const token = expiringThenRevoked;
     expect((await send.get(token.id)).body).toMatchObject({ status: 'expired' });
 
     const answer = await send.revoke(token.id);
