@@ -57,6 +57,11 @@ export class TokenGateStack extends Stack {
       value: this.exampleApi.url,
     });
     new CfnOutput(this, 'TokensTableName', { value: this.tokenGate.tokensTable.tableName });
+    new CfnOutput(this, 'AuditTableName', { value: this.tokenGate.auditTable.tableName });
+    new CfnOutput(this, 'AuditFailureQueueUrl', {
+      description: 'Stream records the audit consumer gave up on (replay them within 24 hours)',
+      value: this.tokenGate.auditStream.failureQueue.queueUrl,
+    });
     new CfnOutput(this, 'KeySecretArn', { value: this.tokenGate.keySecret.secretArn });
   }
 }

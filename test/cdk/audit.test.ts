@@ -223,3 +223,16 @@ describe('AuditStream', () => {
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
+
+describe('the stack outputs', () => {
+  it('name the audit table and the failure queue, for operators', () => {
+    const { template } = synthStack();
+    const [auditId] = table(template, AUDIT_TABLE);
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', {});
+    const outputs = Object.values(template.toJSON().Outputs as Record<string, { Value: unknown }>).map(
+      (output) => output.Value,
+    );
+    expect(outputs).toContainEqual(refTo(auditId));
+    expect(outputs).toContainEqual(refTo(queueId));
+  });
+});
