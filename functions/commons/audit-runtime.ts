@@ -1,7 +1,11 @@
 // The audit store of this process, built once at module load from the environment. The audit
 // functions need neither the tokens table nor the HMAC key, so they do not load runtime.ts.
-import { auditStore } from '../../shared/clients';
 import { readAuditConfig } from '../../shared/config';
+import { DynamoAuditStore } from '../../shared/dynamo-audit-store';
+import { documentClient } from '../../shared/dynamo-client';
 
 export const auditConfig = readAuditConfig();
-export const audit = auditStore(auditConfig);
+export const audit = new DynamoAuditStore(documentClient(auditConfig.dynamoEndpoint), {
+  tableName: auditConfig.auditTable,
+  retentionDays: auditConfig.retentionDays,
+});
