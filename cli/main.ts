@@ -1,9 +1,31 @@
-// The tokengate CLI: one commander program; each command is defined in cli/commands/ and added here.
+// The tokengate CLI: one commander program; each command is defined in cli/commands/ and listed in
+// COMMANDS. Commands are `verb noun`, as in rspm (`create token`, `list tokens`).
 // Every failure ends as one line on stderr and a non-zero exit status (the stack with TOKENGATE_DEBUG=1).
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
+import { addTargetOptions, examples } from './command-kit';
 import { registerBootstrap } from './commands/bootstrap';
+import { registerCreateToken } from './commands/create-token';
+import { registerEditToken } from './commands/edit-token';
+import { registerListTokens } from './commands/list-tokens';
+import { registerRevokeToken } from './commands/revoke-token';
+import { registerShowToken } from './commands/show-token';
+import { registerWhoami } from './commands/whoami';
 import { type CliIo, processIo } from './io';
+
+/** Adds one command (or one noun under a verb) to the program. */
+export type RegisterCommand = (program: Command, io: CliIo) => void;
+
+/** Every command, in the order of --help. A new command is one entry here. */
+const COMMANDS: readonly RegisterCommand[] = [
+  registerBootstrap,
+  registerCreateToken,
+  registerListTokens,
+  registerShowToken,
+  registerEditToken,
+  registerRevokeToken,
+  registerWhoami,
+];
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
@@ -18,13 +40,27 @@ export function buildProgram(io: CliIo): Command {
     .description('Scoped API tokens for AWS serverless: make and manage tokens')
     .version(packageJson.version)
     .showSuggestionAfterError()
+    // Options before the command are the program's (the caller's --token); those after it, the
+    // command's. So `revoke token --token` can name the token to revoke, as in rspm.
+    .enablePositionalOptions()
     .exitOverride() // commands added with .command() inherit this and the output settings
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
       outputError: (text, write) => write(`tokengate: ${oneLine(text.replace(/^error: /, ''))}\n`),
     });
-  registerBootstrap(program, io);
+  addTargetOptions(program);
+  for (const register of COMMANDS) register(program, io);
+  program.addHelpText(
+    'after',
+    examples(
+      'export TOKENGATE_TOKEN=$(tokengate bootstrap --local)',
+      "tokengate create token --description 'CI downloads' --scope repos:read --repos '*' --expires 90d",
+      'tokengate list tokens --revoked=no --expired=no',
+      'tokengate --endpoint https://api.example.com/prod --token "$ADMIN" whoami',
+      'tokengate <command> <noun> --help',
+    ),
+  );
   return program;
 }
 

@@ -1,12 +1,11 @@
 // `tokengate bootstrap`: the first global:admin token of a deployment, made directly in its token
 // table (there is no token yet to call the API with). Refused while an active admin token exists.
+// The table modules (the AWS SDK, DynamoDB Local) are loaded only when the command runs, so that the
+// other commands start quickly.
 import { type Command, Option } from 'commander';
-import { dataDir } from '../../local/data-dir';
 import type { Actor } from '../../shared/token';
-import { TokenService } from '../../shared/token-service';
-import { openAwsTable } from '../aws-table';
+import { examples } from '../command-kit';
 import { CliError, type CliIo } from '../io';
-import { openLocalTable } from '../local-table';
 import type { TokenTable } from '../token-table';
 
 const BOOTSTRAP_ACTOR: Actor = { type: 'system', id: 'bootstrap' };
@@ -17,10 +16,19 @@ interface BootstrapOptions {
   region?: string;
 }
 
-function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
+async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
   if (options.region && !options.table) throw new CliError('--region goes with --table');
-  if (options.local) return openLocalTable(dataDir(io.env));
-  if (options.table) return openAwsTable({ table: options.table, region: options.region }, io.env);
+  if (options.local) {
+    const [{ dataDir }, { openLocalTable }] = await Promise.all([
+      import('../../local/data-dir'),
+      import('../local-table'),
+    ]);
+    return openLocalTable(dataDir(io.env));
+  }
+  if (options.table) {
+    const { openAwsTable } = await import('../aws-table');
+    return openAwsTable({ table: options.table, region: options.region }, io.env);
+  }
   throw new CliError('Say which token table: --local, or --table NAME [--region R]');
 }
 
@@ -35,9 +43,17 @@ export function registerBootstrap(program: Command, io: CliIo): void {
     )
     .addOption(new Option('--table <name>', 'the tokens table in AWS, with your AWS credentials'))
     .addOption(new Option('--region <region>', 'the AWS region of --table (default: your AWS configuration)'))
+    .addHelpText(
+      'after',
+      examples(
+        'TOKEN=$(tokengate bootstrap --local)',
+        'tokengate bootstrap --table tokengate-tokens --region eu-west-1',
+      ),
+    )
     .action(async (options: BootstrapOptions) => {
       const table = await openTable(options, io);
       try {
+        const { TokenService } = await import('../../shared/token-service');
         const { record, token } = await new TokenService(table.services).bootstrapAdmin(BOOTSTRAP_ACTOR);
         io.stderr(
           `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +

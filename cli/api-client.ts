@@ -1,0 +1,164 @@
+// The HTTP client of the API commands: one request, its JSON answer checked against a schema, and
+// every failure (refused, unreachable, not JSON, not the expected shape) turned into one line that
+// says what happened and, where it can, what to do.
+import type { z } from 'zod';
+import { CliError } from './io';
+import { connectErrorSchema, nativeErrorSchema } from './responses';
+import type { Target } from './target';
+
+const TIMEOUT_MS = 60_000;
+
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PATCH';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  /** Send the caller's token (the default); false for the public routes. */
+  authenticated?: boolean;
+  /**
+   * The command-line option behind a request field, for error messages: `{ scopes: '--scope' }`.
+   * Keys are field paths with `*` for list positions; the longest match wins.
+   */
+  options?: Record<string, string>;
+}
+
+/** The API refused the request: `status` and the error's `code` and `field` as it sent them. */
+export class ApiError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+interface Refusal {
+  message: string;
+  code: string;
+  field: string | undefined;
+}
+
+function refusalOf(status: number, statusText: string, body: unknown): Refusal {
+  const native = nativeErrorSchema.safeParse(body);
+  if (native.success) {
+    const { code, message, field } = native.data.error;
+    return { message, code, field };
+  }
+  const connect = connectErrorSchema.safeParse(body);
+  if (connect.success) {
+    const { code, error, payload } = connect.data;
+    return { message: error, code: String(code), field: payload?.field };
+  }
+  return { message: statusText || 'The request failed', code: `http_${status}`, field: undefined };
+}
+
+/** The option named for `field` (`scopes.0.resources` tries `scopes.*.resources`, `scopes.*`, `scopes`). */
+export function optionForField(field: string, options: Record<string, string> = {}): string | undefined {
+  const parts = field.split('.').map((part) => (/^\d+$/.test(part) ? '*' : part));
+  for (let length = parts.length; length > 0; length--) {
+    const option = options[parts.slice(0, length).join('.')];
+    if (option) return option;
+  }
+  return undefined;
+}
+
+/** What the user can do about a refusal the API alone cannot tell them. */
+function adviceFor(status: number, target: Target): string | undefined {
+  if (status === 401) {
+    if (!target.token) return 'no token was given: set TOKENGATE_TOKEN or pass --token';
+    const where = target.tokenFrom === 'option' ? '--token' : 'TOKENGATE_TOKEN';
+    return `the token in ${where} is malformed, unknown, revoked or expired`;
+  }
+  if (status === 403) return 'this needs a global:admin token';
+  return undefined;
+}
+
+/** The one line for an API refusal: its message, status, code and field, and the option behind it. */
+export function refusalLine(status: number, refusal: Refusal, request: ApiRequest, target: Target): string {
+  const option = refusal.field ? optionForField(refusal.field, request.options) : undefined;
+  const detail = [`${status} ${refusal.code}`];
+  if (refusal.field) detail.push(`field ${refusal.field}${option ? ` (${option})` : ''}`);
+  const advice = adviceFor(status, target);
+  return `${refusal.message.trim()} [${detail.join(', ')}]${advice ? `: ${advice}` : ''}`;
+}
+
+function unreachableLine(url: string, error: unknown, target: Target): string {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return `No answer from ${url} within ${TIMEOUT_MS / 1000} s`;
+  }
+  const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
+  const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const hint =
+    target.endpointFrom === 'default' || target.endpointFrom === 'local-stack'
+      ? ': is the local stack running (npm start)? Or name the API with --endpoint or TOKENGATE_ENDPOINT'
+      : '';
+  return `Cannot reach the tokengate API at ${target.endpoint} (${reason})${hint}`;
+}
+
+export class ApiClient {
+  constructor(
+    readonly target: Target,
+    private readonly fetcher: typeof globalThis.fetch = globalThis.fetch,
+  ) {}
+
+  /** Sends the request and returns its answer, checked against `schema`; throws a CliError otherwise. */
+  async send<S extends z.ZodType>(request: ApiRequest, schema: S): Promise<z.output<S>> {
+    const url = this.urlOf(request);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.authenticated !== false && this.target.token) {
+      headers.authorization = `Bearer ${this.target.token}`;
+    }
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetcher(url, {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new CliError(unreachableLine(url, error, this.target));
+    }
+    const body = parseJson(text);
+    if (!response.ok) {
+      const refusal = refusalOf(response.status, response.statusText, body);
+      throw new ApiError(
+        refusalLine(response.status, refusal, request, this.target),
+        response.status,
+        refusal.code,
+        refusal.field,
+      );
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const what = body === undefined ? 'something that is not JSON' : 'JSON of an unexpected shape';
+      throw new CliError(
+        `${request.method} ${url} answered ${response.status} with ${what}: is ${this.target.endpoint} a tokengate API?`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private urlOf(request: ApiRequest): string {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined && value !== '') query.set(name, value);
+    }
+    const search = query.size > 0 ? `?${query}` : '';
+    return `${this.target.endpoint}${request.path}${search}`;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

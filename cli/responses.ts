@@ -1,0 +1,54 @@
+// What the CLI reads of the native API's answers (CONTRACT section 4). Checked, so that a wrong
+// endpoint fails with one clear line, but tolerantly: fields a newer server adds pass through (and
+// are printed with -o json), and statuses or scopes the CLI does not know are shown as they come.
+import { z } from 'zod';
+
+const time = z.string();
+
+const scopeGrantSchema = z.looseObject({ scope: z.string(), resources: z.array(z.string()).nullable() });
+
+export const tokenSchema = z.looseObject({
+  id: z.string(),
+  kind: z.string(),
+  description: z.string(),
+  user_email: z.string().nullable(),
+  scopes: z.array(scopeGrantSchema),
+  status: z.string(),
+  created_at: time,
+  created_by: z.string(),
+  expires_at: time.nullable(),
+  revoked_at: time.nullable(),
+  revoked_by: z.string().nullable(),
+  last_used_at: time.nullable(),
+  hint: z.string(),
+});
+
+export type Token = z.output<typeof tokenSchema>;
+export type ScopeGrant = Token['scopes'][number];
+
+export const createdTokenSchema = tokenSchema.extend({
+  token: z.string(),
+  warnings: z.array(z.string()).optional(),
+});
+
+export type CreatedToken = z.output<typeof createdTokenSchema>;
+
+export const tokenPageSchema = z.looseObject({
+  tokens: z.array(tokenSchema),
+  next_cursor: z.string().nullable(),
+});
+
+/** `POST /v1/tokens/revoke` answers `{}`. */
+export const acceptedSchema = z.looseObject({});
+
+/** The native error shape, `{"error": {"code", "message", "field"?}}`. */
+export const nativeErrorSchema = z.looseObject({
+  error: z.looseObject({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+
+/** Posit Connect's error shape, `{"code", "error", "payload": {"field"} | null}`. */
+export const connectErrorSchema = z.looseObject({
+  code: z.number(),
+  error: z.string(),
+  payload: z.looseObject({ field: z.string() }).nullable().optional(),
+});
