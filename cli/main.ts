@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addTargetOptions, examples } from './command-kit';
+import { registerAudit } from './commands/audit';
 import { registerBootstrap } from './commands/bootstrap';
 import { registerCreateToken } from './commands/create-token';
 import { registerEditToken } from './commands/edit-token';
@@ -25,6 +26,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerEditToken,
   registerRevokeToken,
   registerWhoami,
+  registerAudit,
 ];
 
 function oneLine(text: string): string {

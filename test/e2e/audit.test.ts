@@ -133,6 +133,27 @@ describe('the audit trail on the local stack', () => {
     expect(new Set(events.map((event) => event.id)).size).toBe(3);
   }, 180_000);
 
+  it(
+    'tokengate audit --guid prints the same events, as JSON or as a table',
+    async () => {
+      const env = { DATA_DIR: dataDir, TOKENGATE_TOKEN: adminToken };
+      const json = await tokengate(['audit', '--guid', tokenId, '-o', 'json'], env);
+      expect(json.status, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual(await eventsOf(tokenId));
+
+      const human = await tokengate(['audit', '--guid', tokenId], env);
+      expect(human.status, human.stderr).toBe(0);
+      const rows = human.stdout.trim().split('\n').slice(1);
+      expect(rows.map((row) => row.split(/\s{2,}/)[1])).toEqual([
+        'token.updated',
+        'token.revoked',
+        'token.created',
+      ]);
+      expect(human.stdout).toContain(`token:${adminId}`);
+    },
+    STEP_TIMEOUT,
+  );
+
   it('never writes a token to its output', () => {
     for (const started of stacks) expect(started.log).not.toContain(adminToken);
   });

@@ -1,0 +1,104 @@
+// `tokengate audit [--guid ID]`: GET /v1/audit, every page, newest first: who did what to which
+// token. With --guid, the events of that token only.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import {
+  addTargetOptions,
+  apiClient,
+  examples,
+  type OutputFormat,
+  outputOption,
+  print,
+} from '../command-kit';
+import { formatTime, table, truncate } from '../format';
+import { CliError, type CliIo } from '../io';
+
+/** What the CLI reads of an audit event (CONTRACT section 4); fields a newer server adds pass through. */
+const auditEventSchema = z.looseObject({
+  id: z.string(),
+  time: z.string(),
+  type: z.string(),
+  token_id: z.string(),
+  actor: z.looseObject({ type: z.string(), id: z.string() }),
+  details: z.record(z.string(), z.unknown()),
+});
+
+type AuditEvent = z.output<typeof auditEventSchema>;
+
+const auditPageSchema = z.looseObject({
+  events: z.array(auditEventSchema),
+  next_cursor: z.string().nullable(),
+});
+
+const PAGE_SIZE = '100';
+const SUMMARY_WIDTH = 60;
+
+const shown = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
+
+/** One line on what the event says: the description, or the fields an update changed. */
+function summary(event: AuditEvent): string {
+  const changes = z
+    .record(z.string(), z.looseObject({ old: z.unknown(), new: z.unknown() }))
+    .safeParse(event.details.changes);
+  if (changes.success) {
+    return Object.entries(changes.data)
+      .map(([field, change]) => `${field}: ${shown(change.old)} -> ${shown(change.new)}`)
+      .join('; ');
+  }
+  return typeof event.details.description === 'string' ? event.details.description : '';
+}
+
+export function auditTable(events: readonly AuditEvent[]): string {
+  return table(
+    ['TIME (UTC)', 'EVENT', 'TOKEN', 'BY', 'DETAILS'],
+    events.map((event) => [
+      formatTime(event.time, true),
+      event.type,
+      event.token_id,
+      `${event.actor.type}:${event.actor.id}`,
+      truncate(summary(event), SUMMARY_WIDTH),
+    ]),
+  );
+}
+
+export function registerAudit(program: Command, io: CliIo): void {
+  const command = program
+    .command('audit')
+    .description('Show the audit trail, newest first: every change to a token, and who made it')
+    .option('--guid <id>', 'only the events of this token (its id, as listed by tokengate list tokens)')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'tokengate audit',
+        'tokengate audit --guid 3fWq0cYb8kTz1LmN',
+        'tokengate audit -o json     a JSON array of every audit event, for scripts',
+      ),
+    );
+  addTargetOptions(command).action(
+    async (options: { guid?: string; outputFormat: OutputFormat }, self: Command) => {
+      const client = await apiClient(self, io);
+      const events: AuditEvent[] = [];
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await client.send(
+          {
+            method: 'GET',
+            path: '/v1/audit',
+            query: { token_id: options.guid, limit: PAGE_SIZE, cursor },
+            options: { token_id: '--guid' },
+          },
+          auditPageSchema,
+        );
+        events.push(...page.events);
+        cursor = page.next_cursor ?? undefined;
+        if (cursor !== undefined && seen.has(cursor))
+          throw new CliError('The API returned the same page cursor twice');
+        if (cursor !== undefined) seen.add(cursor);
+      } while (cursor !== undefined);
+      if (options.outputFormat === 'human' && events.length === 0) return io.stderr('No audit events.\n');
+      print(io, options.outputFormat, events, auditTable);
+    },
+  );
+}
