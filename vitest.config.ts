@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 20_000,
+    testTimeout: 60_000, // CDK synthesis on a busy 2-core machine can take tens of seconds
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
