@@ -5,14 +5,10 @@ import { AUDIT_EVENT_TYPES, type AuditQuery } from './audit';
 import { ValidationError } from './errors';
 import { parseTime } from './expiry';
 import { TOKEN_ID_PATTERN } from './token-format';
-import { parseWith } from './validation';
+import { parseWith, queryValue } from './validation';
 
 export const DEFAULT_AUDIT_PAGE = 50;
 export const MAX_AUDIT_PAGE = 100;
-
-/** Query strings arrive as strings; an empty one (`?type=`) means "not given". */
-const queryValue = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 const time = z
   .string()

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from './expiry';
 import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from './scopes';
 import type { NewToken } from './token-service';
-import { parseWith } from './validation';
+import { parseWith, queryValue } from './validation';
 
 export const MAX_LEAKED_TOKENS = 1000;
 /**
@@ -150,10 +150,6 @@ export const revokeLeakedSchema = z
 export function parseRevokeLeaked(body: unknown): string[] {
   return [...new Set(parseWith(revokeLeakedSchema, body).tokens)];
 }
-
-/** Query strings arrive as strings; an empty one (`?q=`) means "not given". */
-const queryValue = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 export const listTokensQuerySchema = z
   .object({

@@ -1,5 +1,5 @@
 // Request validation with zod, failing as a ValidationError that names the field at fault.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './errors';
 
 function fieldOf(issue: z.core.$ZodIssue): string {
@@ -22,3 +22,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.out
   const field = fieldOf(issue);
   throw new ValidationError(messageOf(issue, field), field);
 }
+
+/** Query strings arrive as strings; an empty one (`?q=`) means "not given". */
+export const queryValue = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());

@@ -2,6 +2,7 @@
 // token handlers) go to the tokens table's real stream, the local stream poller hands them to the
 // audit consumer handler, which writes the audit table; plus the consumer's batch semantics on
 // hand-made events, and the audit listing.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
 import type { Actor } from '../../shared/token';
 import { TokenService } from '../../shared/token-service';
 import { freshTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { saveHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { newKeyRing, staticKeys } from './fixtures';
 
@@ -26,15 +28,7 @@ type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<u
 
 const ADMIN_ID = 'AdminTokenId0001';
 const OPS: Actor = { type: 'iam', id: 'arn:aws:iam::123456789012:role/ops' };
-const ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_AUDIT_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-audit-'));
 const client = testDocumentClient();
 
@@ -98,10 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await poller.stop();
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,6 @@
 // The authorizer Lambda as API Gateway invokes it, with its real store on DynamoDB Local and its key
 // ring in a file, configured through the environment as the CDK stack configures it.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { ScopeGrant } from '../../shared/scopes';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { saveHandlerEnv } from '../support/handler-env';
 import {
   API_PREFIX,
   httpApiAuthorizerEvent,
@@ -27,14 +29,7 @@ interface RestResult {
   context?: Record<string, string>;
 }
 
-const ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-authorizer-'));
 const keyFile = join(dir, 'keys.json');
 
@@ -97,10 +92,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   restoreOutput();
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
 

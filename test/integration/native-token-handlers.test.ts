@@ -1,6 +1,7 @@
 // The native token API (CONTRACT section 4), each endpoint through its Lambda handler, on DynamoDB
 // Local. Callers are authorised by the real authorizer handler, and the handlers receive what API
 // Gateway passes on from it: its context plus the principal.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/token-format'
 import { TokenService } from '../../shared/token-service';
 import { BearerVerifier } from '../../shared/verify-bearer';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { saveHandlerEnv } from '../support/handler-env';
 import { lambdaContext, proxyEvent, restAuthorizerEvent } from '../support/lambda-events';
 import { logCommands } from './fixtures';
 
@@ -29,14 +31,7 @@ type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGat
 type Authorizer = (event: unknown, context: Context) => Promise<APIGatewayAuthorizerResult>;
 type Caller = Record<string, string | number>;
 
-const ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-native-'));
 const keyFile = join(dir, 'keys.json');
 const client = testDocumentClient();
@@ -119,10 +114,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
 

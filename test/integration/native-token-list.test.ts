@@ -1,6 +1,7 @@
 // GET /v1/tokens on DynamoDB Local: filters, search, sorts and cursor pagination, compared with an
 // in-memory model of the contract: active tokens first, then revoked and expired ones, each part in
 // the query's sort; names compared lower-cased, in code point order; ties broken by id.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,19 +22,13 @@ import {
 import { TokenService } from '../../shared/token-service';
 import type { ExpirationFilter, ListSort } from '../../shared/token-store';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { saveHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { stamp, tokenRecord } from './fixtures';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-list-'));
 const keyFile = join(dir, 'keys.json');
 const client = testDocumentClient();
@@ -66,10 +61,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
 // The OpenAPI document as GET /openapi.json serves it, checked against what the handlers really
 // answer: every route's success and error responses validate against the document's schema for
 // that status (ajv, JSON Schema 2020-12), and an undocumented status fails.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { AUDIT_TABLE } from '../../shared/tables';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { saveHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -32,15 +34,7 @@ interface Document {
   paths: Record<string, Record<string, Operation>>;
 }
 
-const ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_AUDIT_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-openapi-'));
 const keyFile = join(dir, 'keys.json');
 
@@ -80,10 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,6 @@
 // The Posit-Connect-compatible service-token handlers, invoked with the proxy events API Gateway sends
 // once the authorizer has let an admin token through, on DynamoDB Local.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { BearerVerifier } from '../../shared/verify-bearer';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { saveHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { ADMIN, stamp, tokenRecord } from './fixtures';
 
@@ -26,14 +28,7 @@ interface Handlers {
 
 const PATH = '/__api__/v1/system/service-tokens';
 const ADMIN_ID = 'AdminTokenId0001';
-const ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-service-tokens-'));
 const keyFile = join(dir, 'keys.json');
 const client = testDocumentClient();
@@ -80,10 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
 
