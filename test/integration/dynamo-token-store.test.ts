@@ -98,22 +98,21 @@ describe('insert and get', () => {
 });
 
 describe('getCredential', () => {
-  it('returns what the authorizer needs, and reads nothing else from the table', async () => {
+  it('returns only what the authorizer needs, from one strongly consistent GetItem', async () => {
     const record = await inserted({
       description: 'not needed by the authorizer',
       userEmail: 'someone@example.com',
       expiresAt: t(60),
     });
-    const readKeys: string[][] = [];
+    const reads: { command: string; consistent: unknown }[] = [];
     const watched = testDocumentClient();
     watched.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const item = (result.output as { Item?: Record<string, unknown> }).Item;
-        if (item) readKeys.push(Object.keys(item).sort());
-        return result;
+      (next, context) => async (args) => {
+        const input = args.input as { ConsistentRead?: unknown };
+        reads.push({ command: String(context.commandName), consistent: input.ConsistentRead });
+        return next(args);
       },
-      { step: 'initialize', name: 'readKeys' },
+      { step: 'initialize', name: 'reads' },
     );
 
     const credential = await new DynamoTokenStore(watched, {
@@ -130,7 +129,7 @@ describe('getCredential', () => {
       lastUsedAt: null,
       hash: record.hash,
     });
-    expect(readKeys).toEqual([['expires_at', 'id', 'key_id', 'kind', 'scopes', 'secret_hash']]);
+    expect(reads).toEqual([{ command: 'GetItemCommand', consistent: true }]);
   });
 
   it('is null for an unknown id', async () => {
