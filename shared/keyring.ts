@@ -86,7 +86,12 @@ export class FileKeyRingSource implements KeyRingSource {
   }
 
   get(): Promise<KeyRing> {
-    this.ring ??= Promise.resolve().then(() => parseKeyRing(readFileSync(this.path, 'utf8')));
+    this.ring ??= Promise.resolve()
+      .then(() => parseKeyRing(readFileSync(this.path, 'utf8')))
+      .catch((error: unknown) => {
+        this.ring = undefined; // a failed read is not kept: the next call reads the file again
+        throw error;
+      });
     return this.ring;
   }
 }

@@ -9,7 +9,7 @@ import { parseWith } from './validation';
 
 export const serviceTokenCreateSchema = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+    name: z.string().max(500, 'must be at most 500 characters').trim().min(1, 'must not be empty'),
     scopes: z
       .array(
         z.enum(SERVICE_SCOPE_NAMES as [ScopeName, ...ScopeName[]], {

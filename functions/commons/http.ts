@@ -2,6 +2,7 @@
 // where domain errors become HTTP responses, in the error shape of the API's face.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DomainError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/errors';
@@ -113,7 +114,8 @@ export function httpHandler(
   const chain = middy<HttpEvent, HttpResult>()
     .use(httpErrors(face))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES));
+    .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES))
+    .use(httpHeaderNormalizer()); // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
   if (options.body) chain.use(httpJsonBodyParser());
   return chain.handler(handler);
 }

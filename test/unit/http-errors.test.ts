@@ -138,6 +138,16 @@ describe('request bodies', () => {
     expect(JSON.parse(charset.body)).toEqual({ received: { a: 2 } });
   });
 
+  it('reads the Content-Type header whatever the case of its name', async () => {
+    const result = await echoBody()(
+      proxyEvent('POST', '/x', { body: '{"a":3}', headers: { 'CONTENT-TYPE': 'application/json' } }),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ received: { a: 3 } });
+  });
+
   it('malformed JSON is a 400 naming the body', async () => {
     const result = await echoBody()(jsonPost('{"a":'), lambdaContext());
 

@@ -132,6 +132,16 @@ describe('FileKeyRingSource', () => {
     expect(await source.get()).toBe(first);
   });
 
+  it('a failed first read is not kept: once the file is there, the next read succeeds', async () => {
+    const path = join(dir, 'late.json');
+    const source = new FileKeyRingSource(path);
+    await expect(source.get()).rejects.toThrow();
+
+    FileKeyRingSource.ensure(path);
+
+    expect((await source.get()).currentKeyId).toBe('k1');
+  });
+
   it('a broken key file rejects with a KeyRingError', async () => {
     const path = join(dir, 'broken.json');
     writeFileSync(path, JSON.stringify({ current: 'k1', k1: 'short' }));

@@ -66,6 +66,7 @@ describe('parseServiceTokenCreate', () => {
     ['name empty', { ...valid, name: '' }, 'name', /empty/],
     ['name only spaces', { ...valid, name: '   ' }, 'name', /empty/],
     ['name too long', { ...valid, name: 'x'.repeat(501) }, 'name', /500/],
+    ['name too long before trimming', { ...valid, name: ` ${'x'.repeat(499)}  ` }, 'name', /500/],
     ['name not a string', { ...valid, name: 42 }, 'name', /name/],
     ['scopes missing', { name: 'n' }, 'scopes', /scopes is required/],
     ['scopes empty', { ...valid, scopes: [] }, 'scopes', /at least one/],
