@@ -34,6 +34,11 @@ function expandPath(path: string): string[] {
   return path.endsWith('/*') ? [path.slice(0, -2), path] : [path];
 }
 
+/** The routes every valid token may call (`access: 'any-token'`): fixed, so derived once. */
+const ANY_TOKEN_PATTERNS: readonly string[] = ROUTES.filter((route) => route.access === 'any-token').flatMap(
+  (route) => methodsOf(route.method).map((method) => `${method}${route.path}`),
+);
+
 /** ARN tails (`METHOD/path`, IAM wildcards) that the scopes grant, plus the routes any token may call. */
 export function grantedPatterns(scopes: readonly ScopeGrant[]): string[] {
   if (scopes.some((grant) => grant.scope === 'global:admin')) return ['*/*'];
@@ -48,19 +53,19 @@ export function grantedPatterns(scopes: readonly ScopeGrant[]): string[] {
       }
     }
   }
-  for (const route of ROUTES) {
-    if (route.access !== 'any-token') continue;
-    for (const method of methodsOf(route.method)) patterns.add(`${method}${route.path}`);
-  }
+  for (const pattern of ANY_TOKEN_PATTERNS) patterns.add(pattern);
   return [...patterns];
 }
 
+const GLOB_CACHE_LIMIT = 10_000;
 const globCache = new Map<string, RegExp>();
 
 /** IAM string matching: `*` is any run of characters (slashes too), `?` any one character. */
 export function globMatches(pattern: string, value: string): boolean {
   let regex = globCache.get(pattern);
   if (!regex) {
+    // Patterns carry resource names callers chose: keep the cache from growing without bound.
+    if (globCache.size >= GLOB_CACHE_LIMIT) globCache.clear();
     const source = pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
       .replace(/\*/g, '.*')
