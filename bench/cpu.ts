@@ -6,7 +6,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { FileKeyRingSource, hashToken } from '../shared/keyring';
 import { allowPolicy } from '../shared/policy';
 import { mintToken } from '../shared/token-format';
-import type { Credential, TokenStore } from '../shared/token-store';
+import type { Credential, CredentialStore } from '../shared/token-store';
 import { BearerVerifier } from '../shared/verify-bearer';
 import { median } from './stats';
 
@@ -47,7 +47,10 @@ export async function benchCpu(keyFile: string): Promise<CpuFigures> {
     lastUsedAt: new Date().toISOString(), // recorded just now: no write
     hash: hashToken(ring, token),
   };
-  const memoryStore = { getCredential: async () => credential } as unknown as TokenStore;
+  const memoryStore: CredentialStore = {
+    getCredential: async () => credential,
+    touchLastUsed: async () => undefined,
+  };
   const verifier = new BearerVerifier({ store: memoryStore, keys });
   const apiPrefix = 'arn:aws:execute-api:eu-west-1:123456789012:bench123/prod';
   const ours = await microsPerCall(async () => {

@@ -35,8 +35,8 @@ export async function loadHandlers(routes: readonly Route[]): Promise<LoadedHand
 /** Waits for work the handlers left running after answering (the authorizer's `last_used_at` writes). */
 export async function settleHandlers(): Promise<void> {
   // The module the handlers imported (same URL, same instance); imported late as it reads the env.
-  const runtime: typeof import('../functions/commons/runtime') = await import(
-    pathToFileURL(join(REPOSITORY_ROOT, 'functions/commons/runtime.ts')).href
+  const runtime: typeof import('../functions/authorizer/runtime') = await import(
+    pathToFileURL(join(REPOSITORY_ROOT, 'functions/authorizer/runtime.ts')).href
   );
   await runtime.verifier.settle();
 }

@@ -47,6 +47,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** How to reach DynamoDB Local at `endpoint` (any credentials do: it runs with -sharedDb). */
+export function localClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: process.env.AWS_REGION ?? 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+}
+
 export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
 
 /** What the audit functions (stream consumer, audit listing) read; they need no token table or key. */

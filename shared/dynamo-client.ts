@@ -2,15 +2,9 @@
 // a client (the audit functions) does not bundle the token store and the key ring with it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localClientConfig } from './config';
 
-/** How to reach DynamoDB Local at `endpoint` (any credentials do: it runs with -sharedDb). */
-export function localClientConfig(endpoint: string) {
-  return {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  };
-}
+export { localClientConfig };
 
 /** A DynamoDB client; with an endpoint, one for DynamoDB Local. */
 export function dynamoClient(endpoint?: string): DynamoDBClient {

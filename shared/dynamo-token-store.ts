@@ -11,33 +11,20 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import {
+  CREDENTIAL_ATTRIBUTES,
+  credentialSchema,
+  optionalString,
+  scopesOf,
+  toCredential,
+} from './credential-item';
 import { TokenLister } from './dynamo-token-list';
 import { ConflictError, NotFoundError } from './errors';
-import { SCOPE_NAMES, type ScopeGrant } from './scopes';
 import { principalOf, type TokenKind, type TokenRecord } from './token';
 import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from './token-store';
 
 const LIST_PARTITION = 'tokens';
 const DAY_SECONDS = 86_400;
-
-// Items are checked when read, but with zod's tree-shakable build: the authorizer reads credentials
-// on every uncached check, and the full build would be most of its bundle (bench/bundles.ts).
-const optionalString = z.optional(z.string());
-
-const scopesSchema = z.array(
-  z.object({ scope: z.enum(SCOPE_NAMES), resources: z.optional(z.nullable(z.array(z.string()))) }),
-);
-
-const credentialSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['service', 'user']),
-  scopes: scopesSchema,
-  expires_at: optionalString,
-  revoked_at: optionalString,
-  last_used_at: optionalString,
-  secret_hash: z.string(),
-  key_id: z.string(),
-});
 
 const itemSchema = z.extend(credentialSchema, {
   description: z.string(),
@@ -47,12 +34,6 @@ const itemSchema = z.extend(credentialSchema, {
   revoked_by: optionalString,
   hint: z.string(),
 });
-
-const CREDENTIAL_ATTRIBUTES = Object.keys(credentialSchema.shape);
-
-function scopesOf(scopes: z.infer<typeof scopesSchema>): ScopeGrant[] {
-  return scopes.map(({ scope, resources }) => ({ scope, resources: resources ?? null }));
-}
 
 function toRecord(item: Record<string, unknown>): TokenRecord {
   const row = itemSchema.parse(item);
@@ -69,19 +50,6 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
     revokedBy: row.revoked_by ?? null,
     lastUsedAt: row.last_used_at ?? null,
     hint: row.hint,
-    hash: { hash: row.secret_hash, keyId: row.key_id },
-  };
-}
-
-function toCredential(item: Record<string, unknown>): Credential {
-  const row = credentialSchema.parse(item);
-  return {
-    id: row.id,
-    kind: row.kind,
-    scopes: scopesOf(row.scopes),
-    expiresAt: row.expires_at ?? null,
-    revokedAt: row.revoked_at ?? null,
-    lastUsedAt: row.last_used_at ?? null,
     hash: { hash: row.secret_hash, keyId: row.key_id },
   };
 }
@@ -186,19 +154,6 @@ export class DynamoTokenStore implements TokenStore {
       new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
     );
     return Item ? toRecord(Item) : null;
-  }
-
-  // No ProjectionExpression: DynamoDB bills a read by the whole item anyway, and parsing one costs
-  // the authorizer time on every uncached check (bench/: 1.16x a bare GetItem with it, 1.08x without).
-  async getCredential(id: string): Promise<Credential | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { id },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? toCredential(Item) : null;
   }
 
   async getCredentials(ids: readonly string[]): Promise<Credential[]> {
@@ -346,23 +301,6 @@ export class DynamoTokenStore implements TokenStore {
       // Gone already, or stamped by a concurrent writer: the token is revoked either way.
       if (await this.get(revoked.id))
         throw new ConflictError(`Token ${id} changed while being deleted; try again`);
-    }
-  }
-
-  async touchLastUsed(id: string, at: string, notBefore: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression: 'SET last_used_at = :at',
-          ConditionExpression:
-            'attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at < :nb)',
-          ExpressionAttributeValues: { ':at': at, ':nb': notBefore },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
     }
   }
 

@@ -33,20 +33,24 @@ export type Credential = Pick<
   'id' | 'kind' | 'scopes' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'hash'
 >;
 
+/** What checking a bearer reads and writes: the authorizer's whole view of the table. */
+export interface CredentialStore {
+  /** One strongly consistent read. */
+  getCredential(id: string): Promise<Credential | null>;
+  /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
+  touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
+}
+
 export interface TokenStore {
   /** Fails with ConflictError if the id is taken. */
   insert(record: TokenRecord, stamp: Stamp): Promise<void>;
   get(id: string): Promise<TokenRecord | null>;
-  /** One strongly consistent read. */
-  getCredential(id: string): Promise<Credential | null>;
   /** Tokens not revoked (expired ones included), newest first. */
   listLive(kind?: TokenKind): Promise<TokenRecord[]>;
   /** Idempotent: a revoked token comes back as it was. Fails with NotFoundError if unknown. */
   revoke(id: string, stamp: Stamp): Promise<TokenRecord>;
   /** Revokes, then deletes. Fails with NotFoundError if unknown. */
   remove(id: string, stamp: Stamp): Promise<void>;
-  /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
-  touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
   hasActiveAdmin(now: Date): Promise<boolean>;
   /** A page of tokens: active ones first, then revoked and expired, each in the query's sort. */
   list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>>;

@@ -6,7 +6,7 @@ import { type KeyRingSource, tokenMatchesHash } from './keyring';
 import type { ScopeGrant } from './scopes';
 import { statusOf, type TokenKind } from './token';
 import { parseToken, tokenFromAuthorization } from './token-format';
-import type { Credential, TokenStore } from './token-store';
+import type { Credential, CredentialStore } from './token-store';
 
 export interface Caller {
   tokenId: string;
@@ -17,7 +17,7 @@ export interface Caller {
 }
 
 export interface BearerVerifierDeps {
-  store: TokenStore;
+  store: CredentialStore;
   keys: KeyRingSource;
   now?: () => Date;
   /** `last_used_at` is written at most this often per token. */
@@ -28,7 +28,7 @@ const FIFTEEN_MINUTES = 15 * 60_000;
 const MEMO_LIMIT = 10_000;
 
 export class BearerVerifier {
-  private readonly store: TokenStore;
+  private readonly store: CredentialStore;
   private readonly keys: KeyRingSource;
   private readonly now: () => Date;
   private readonly interval: number;

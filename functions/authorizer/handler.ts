@@ -15,7 +15,7 @@ import { UnauthorizedError } from '../../shared/errors';
 import { allowPolicy, parseMethodArn, scopesAllow } from '../../shared/policy';
 import type { Caller } from '../../shared/verify-bearer';
 import { logger } from '../commons/logger';
-import { verifier } from '../commons/runtime';
+import { verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };

@@ -2,13 +2,11 @@
 import { services } from '../../shared/clients';
 import { readConfig } from '../../shared/config';
 import { TokenService } from '../../shared/token-service';
-import { BearerVerifier } from '../../shared/verify-bearer';
 
 export const config = readConfig();
 const { store, keys, dynamo } = services(config);
 
-/** This process's DynamoDB client, for benchmarks that compare against bare reads on it. */
+/** This process's DynamoDB client. */
 export { dynamo };
 
 export const tokens = new TokenService({ store, keys });
-export const verifier = new BearerVerifier({ store, keys });

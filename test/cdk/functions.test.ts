@@ -68,7 +68,8 @@ async function bundledModules(definition: FunctionDef): Promise<string[]> {
 }
 
 /** Modules that read their configuration at load: readConfig() and readAuditConfig() respectively. */
-const TOKEN_RUNTIME = 'functions/commons/runtime.ts';
+/** The modules that read the token configuration (shared/config.ts readConfig). */
+const TOKEN_RUNTIMES = ['functions/commons/runtime.ts', 'functions/authorizer/runtime.ts'];
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
@@ -158,7 +159,7 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
         ]),
       );
       const given = (names: string[]) => Object.keys(environment).filter((name) => names.includes(name));
-      if (modules.includes(TOKEN_RUNTIME)) {
+      if (TOKEN_RUNTIMES.some((runtime) => modules.includes(runtime))) {
         expect(() => readConfig(resolved)).not.toThrow();
         expect(environment).toMatchObject({
           TOKENGATE_TOKENS_TABLE: { Ref: tableId },

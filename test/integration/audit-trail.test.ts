@@ -18,7 +18,7 @@ import { AUDIT_CONSUMER } from '../../shared/routes';
 import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
 import type { Actor } from '../../shared/token';
 import { TokenService } from '../../shared/token-service';
-import { freshTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { freshTable, testCredentialStore, testDocumentClient, testEndpoint } from '../support/dynamo';
 import { saveHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { newKeyRing, staticKeys } from './fixtures';
@@ -157,7 +157,11 @@ describe('the audit trail, from token writes through the stream', () => {
   it('recording last_used_at is a change on the stream but no audit event', async () => {
     const id = await newToken();
     await pump();
-    await store.touchLastUsed(id, new Date().toISOString(), new Date(0).toISOString());
+    await testCredentialStore(tokensTable).touchLastUsed(
+      id,
+      new Date().toISOString(),
+      new Date(0).toISOString(),
+    );
 
     expect(await pump()).toBe(1);
     expect((await eventsOf(id)).map((event) => event.type)).toEqual(['token.created']);

@@ -8,12 +8,20 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamoClient } from '../../shared/clients';
+import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
 import { DynamoTokenStore } from '../../shared/dynamo-token-store';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { TokenRecord } from '../../shared/token';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import {
+  freshTokensTable,
+  testCredentialStore,
+  testDocumentClient,
+  testEndpoint,
+  testJsonClient,
+  watchDynamoRequests,
+} from '../support/dynamo';
 import { ADMIN, newKeyRing, stamp, tokenRecord } from './fixtures';
 
 const RETENTION_DAYS = 30;
@@ -27,10 +35,13 @@ function storeOn(tableName: string): DynamoTokenStore {
 
 let table: string;
 let store: DynamoTokenStore;
+/** The authorizer's view of the same table (shared/dynamo-credential-store.ts). */
+let credentials: DynamoCredentialStore;
 
 beforeAll(async () => {
   table = await freshTokensTable();
   store = storeOn(table);
+  credentials = testCredentialStore(table);
 });
 
 async function rawItem(id: string, tableName = table): Promise<Record<string, unknown> | undefined> {
@@ -97,28 +108,19 @@ describe('insert and get', () => {
   });
 });
 
-describe('getCredential', () => {
+describe("getCredential (the authorizer's read)", () => {
   it('returns only what the authorizer needs, from one strongly consistent GetItem', async () => {
     const record = await inserted({
       description: 'not needed by the authorizer',
       userEmail: 'someone@example.com',
       expiresAt: t(60),
     });
-    const reads: { command: string; consistent: unknown }[] = [];
-    const watched = testDocumentClient();
-    watched.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { ConsistentRead?: unknown };
-        reads.push({ command: String(context.commandName), consistent: input.ConsistentRead });
-        return next(args);
-      },
-      { step: 'initialize', name: 'reads' },
-    );
+    const client = testJsonClient();
+    const calls = vi.spyOn(client, 'call');
+    const reader = new DynamoCredentialStore(client, table);
+    const requests = watchDynamoRequests();
 
-    const credential = await new DynamoTokenStore(watched, {
-      tableName: table,
-      retentionDays: RETENTION_DAYS,
-    }).getCredential(record.id);
+    const credential = await reader.getCredential(record.id);
 
     expect(credential).toEqual({
       id: record.id,
@@ -129,19 +131,21 @@ describe('getCredential', () => {
       lastUsedAt: null,
       hash: record.hash,
     });
-    expect(reads).toEqual([{ command: 'GetItemCommand', consistent: true }]);
+    requests.stop();
+    expect(requests.sent).toEqual(['GetItem']);
+    expect(calls.mock.calls[0]?.[1]).toMatchObject({ ConsistentRead: true });
   });
 
   it('is null for an unknown id', async () => {
-    expect(await store.getCredential('UnknownTokenId00')).toBeNull();
+    expect(await credentials.getCredential('UnknownTokenId00')).toBeNull();
   });
 
   it('shows a revocation and a recorded use', async () => {
     const record = await inserted();
     await store.revoke(record.id, stamp('revoke', t(1)));
-    await store.touchLastUsed(record.id, t(0, 60), t(0, 45));
+    await credentials.touchLastUsed(record.id, t(0, 60), t(0, 45));
 
-    const credential = await store.getCredential(record.id);
+    const credential = await credentials.getCredential(record.id);
 
     expect(credential?.revokedAt).toBe(t(1));
     expect(credential?.lastUsedAt).toBe(t(0, 60));
@@ -200,7 +204,7 @@ describe('remove', () => {
     await store.remove(record.id, stamp('delete', t(1)));
 
     expect(await store.get(record.id)).toBeNull();
-    expect(await store.getCredential(record.id)).toBeNull();
+    expect(await credentials.getCredential(record.id)).toBeNull();
   });
 
   it('deletes a token that was revoked before', async () => {
@@ -221,11 +225,11 @@ describe('remove', () => {
   });
 });
 
-describe('touchLastUsed', () => {
+describe("touchLastUsed (the authorizer's write)", () => {
   it('records the first use', async () => {
     const record = await inserted();
 
-    await store.touchLastUsed(record.id, t(0, 60), t(0, 45));
+    await credentials.touchLastUsed(record.id, t(0, 60), t(0, 45));
 
     expect((await store.get(record.id))?.lastUsedAt).toBe(t(0, 60));
   });
@@ -234,8 +238,8 @@ describe('touchLastUsed', () => {
     const record = await inserted();
     await store.remove(record.id, stamp('delete', t(1)));
 
-    await store.touchLastUsed(record.id, t(1, 60), t(1, 45));
-    await store.touchLastUsed('UnknownTokenId00', t(1, 60), t(1, 45));
+    await credentials.touchLastUsed(record.id, t(1, 60), t(1, 45));
+    await credentials.touchLastUsed('UnknownTokenId00', t(1, 60), t(1, 45));
 
     expect(await rawItem(record.id)).toBeUndefined();
     expect(await rawItem('UnknownTokenId00')).toBeUndefined();
@@ -243,20 +247,20 @@ describe('touchLastUsed', () => {
 
   it('does not overwrite a newer use', async () => {
     const record = await inserted();
-    await store.touchLastUsed(record.id, t(0, 120), t(0, 105));
+    await credentials.touchLastUsed(record.id, t(0, 120), t(0, 105));
 
-    await store.touchLastUsed(record.id, t(0, 60), t(0, 45));
+    await credentials.touchLastUsed(record.id, t(0, 60), t(0, 45));
 
     expect((await store.get(record.id))?.lastUsedAt).toBe(t(0, 120));
   });
 
   it('skips a use while one at or after notBefore is recorded, and records it once none is', async () => {
     const record = await inserted();
-    await store.touchLastUsed(record.id, t(0, 60), t(0, 45));
+    await credentials.touchLastUsed(record.id, t(0, 60), t(0, 45));
 
-    await store.touchLastUsed(record.id, t(0, 65), t(0, 50));
+    await credentials.touchLastUsed(record.id, t(0, 65), t(0, 50));
     const within = (await store.get(record.id))?.lastUsedAt;
-    await store.touchLastUsed(record.id, t(0, 76), t(0, 61));
+    await credentials.touchLastUsed(record.id, t(0, 76), t(0, 61));
     const after = (await store.get(record.id))?.lastUsedAt;
 
     expect(within).toBe(t(0, 60));

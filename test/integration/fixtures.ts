@@ -1,6 +1,4 @@
-// Shared pieces of the integration tests: in-memory key rings, token records, and a count of the
-// commands a DynamoDB client really sends (a middleware on the real client, not a mock).
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Shared pieces of the integration tests: in-memory key rings and token records.
 import {
   hashToken,
   type KeyRing,
@@ -56,32 +54,6 @@ export function tokenRecord(
       hint: minted.hint,
       hash: hashToken(ring, minted.token),
       ...overrides,
-    },
-  };
-}
-
-export interface CommandLog {
-  /** Names of the DynamoDB operations sent, in order (`GetItem`, `UpdateItem`, ...). */
-  readonly sent: string[];
-  count(operation?: string): number;
-  clear(): void;
-}
-
-/** Records every command the client sends from now on. */
-export function logCommands(client: DynamoDBDocumentClient): CommandLog {
-  const sent: string[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'testCommandLog' },
-  );
-  return {
-    sent,
-    count: (operation) => (operation ? sent.filter((name) => name === operation).length : sent.length),
-    clear: () => {
-      sent.length = 0;
     },
   };
 }

@@ -22,10 +22,15 @@ import type { TokenView } from '../../shared/token';
 import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { BearerVerifier } from '../../shared/verify-bearer';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import {
+  freshTokensTable,
+  testCredentialStore,
+  testDocumentClient,
+  testEndpoint,
+  watchDynamoRequests,
+} from '../support/dynamo';
 import { saveHandlerEnv } from '../support/handler-env';
 import { lambdaContext, proxyEvent, restAuthorizerEvent } from '../support/lambda-events';
-import { logCommands } from './fixtures';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Authorizer = (event: unknown, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -51,12 +56,12 @@ async function loadHandlers(table: string) {
     import('../../functions/tokens/whoami'),
     import('../../functions/tokens/scopes'),
     import('../../functions/service-tokens/delete'),
-    import('../../functions/commons/runtime'),
+    import('../../functions/authorizer/runtime'),
   ]);
   const [authorizer, create, list, get, update, revoke, revokeLeaked, whoami, scopes, deleteService] = modules
     .slice(0, 10)
     .map((module) => (module as { handler: unknown }).handler);
-  const runtime = modules[10] as typeof import('../../functions/commons/runtime');
+  const runtime = modules[10] as typeof import('../../functions/authorizer/runtime');
   return {
     authorizer: authorizer as Authorizer,
     create: create as Handler,
@@ -107,7 +112,7 @@ beforeAll(async () => {
   store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
   const keys = new FileKeyRingSource(keyFile);
   tokens = new TokenService({ store, keys });
-  verifier = new BearerVerifier({ store, keys });
+  verifier = new BearerVerifier({ store: testCredentialStore(table), keys });
   const bootstrap = await tokens.bootstrapAdmin({ type: 'system', id: 'test' });
   admin = { id: bootstrap.record.id, token: bootstrap.token, caller: {} };
   admin.caller = await callerFor(bootstrap.token);
@@ -752,10 +757,9 @@ describe('POST /v1/tokens/revoke (leaked tokens, no authentication)', () => {
   });
 
   it('malformed entries cost no read of the table', async () => {
-    const logged = testDocumentClient();
-    const log = logCommands(logged);
+    const log = watchDynamoRequests();
     const service = new TokenService({
-      store: new DynamoTokenStore(logged, { tableName: table, retentionDays: 30 }),
+      store: new DynamoTokenStore(testDocumentClient(), { tableName: table, retentionDays: 30 }),
       keys: new FileKeyRingSource(keyFile),
     });
     const real = mintToken().token;
@@ -766,6 +770,7 @@ describe('POST /v1/tokens/revoke (leaked tokens, no authentication)', () => {
       `${real}x`,
       real.slice(0, -1) + (real.at(-1) === '0' ? '1' : '0'),
     ]);
+    log.stop();
 
     expect(log.sent).toEqual([]);
   });

@@ -13,7 +13,7 @@ import { FileKeyRingSource } from '../../shared/keyring';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { BearerVerifier } from '../../shared/verify-bearer';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { freshTokensTable, testCredentialStore, testDocumentClient, testEndpoint } from '../support/dynamo';
 import { saveHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { ADMIN, stamp, tokenRecord } from './fixtures';
@@ -54,7 +54,11 @@ async function loadHandlers(table: string): Promise<Handlers> {
 function servicesOn(table: string) {
   const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
   const keys = new FileKeyRingSource(keyFile);
-  return { store, tokens: new TokenService({ store, keys }), verifier: new BearerVerifier({ store, keys }) };
+  return {
+    store,
+    tokens: new TokenService({ store, keys }),
+    verifier: new BearerVerifier({ store: testCredentialStore(table), keys }),
+  };
 }
 
 let table: string;

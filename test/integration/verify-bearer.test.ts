@@ -1,8 +1,8 @@
-// BearerVerifier with the real store on DynamoDB Local. Only Secrets Manager is mocked.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
+// BearerVerifier with the real tables on DynamoDB Local, read through the authorizer's SDK-free
+// client. Only Secrets Manager is faked (test/support/fake-secrets-manager.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { documentClient } from '../../shared/clients';
+import { AwsJsonClient, DYNAMODB } from '../../shared/aws/json-client';
+import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
 import { DynamoTokenStore } from '../../shared/dynamo-token-store';
 import { UnauthorizedError } from '../../shared/errors';
 import { hashToken } from '../../shared/keyring';
@@ -11,21 +11,34 @@ import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
 import { mintToken, TOKEN_PREFIX } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { BearerVerifier } from '../../shared/verify-bearer';
-import { freshTokensTable, testDocumentClient } from '../support/dynamo';
-import { ADMIN, type CommandLog, logCommands, newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
+import {
+  freshTokensTable,
+  type RequestLog,
+  testCredentialStore,
+  testDocumentClient,
+  watchDynamoRequests,
+} from '../support/dynamo';
+import { type FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { ADMIN, newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
 
 const MINUTE = 60_000;
 const ring = newKeyRing();
 const keys = staticKeys(ring);
 const client = testDocumentClient();
-const commands: CommandLog = logCommands(client);
+const commands: RequestLog = watchDynamoRequests();
+afterAll(() => commands.stop());
 
-let store: DynamoTokenStore;
+/** The token store, for writing tokens and reading them back. */
+let tokenStore: DynamoTokenStore;
+/** What the verifier reads through. */
+let store: DynamoCredentialStore;
 let tokens: TokenService;
 
 beforeAll(async () => {
-  store = new DynamoTokenStore(client, { tableName: await freshTokensTable(), retentionDays: 30 });
-  tokens = new TokenService({ store, keys });
+  const tableName = await freshTokensTable();
+  tokenStore = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
+  store = testCredentialStore(tableName);
+  tokens = new TokenService({ store: tokenStore, keys });
 });
 
 beforeEach(() => commands.clear());
@@ -113,7 +126,7 @@ describe('BearerVerifier', () => {
 
   it('an expired token is refused although its item is still in the table (TTL has not removed it)', async () => {
     const { record, token } = tokenRecord(ring, { expiresAt: new Date(Date.now() - MINUTE).toISOString() });
-    await store.insert(record, stamp('create', record.createdAt));
+    await tokenStore.insert(record, stamp('create', record.createdAt));
     const verifier = new BearerVerifier({ store, keys });
 
     expect(await store.getCredential(record.id)).not.toBeNull();
@@ -123,7 +136,7 @@ describe('BearerVerifier', () => {
   it('a token is refused from the very moment it expires', async () => {
     const expiresAt = new Date(Date.now() + 10 * MINUTE);
     const { record, token } = tokenRecord(ring, { expiresAt: expiresAt.toISOString() });
-    await store.insert(record, stamp('create', record.createdAt));
+    await tokenStore.insert(record, stamp('create', record.createdAt));
     const time = clock(expiresAt.getTime() - 1);
     const verifier = new BearerVerifier({ store, keys, now: time.now });
 
@@ -137,7 +150,7 @@ describe('BearerVerifier', () => {
   it('a token whose key was removed from the ring is refused', async () => {
     const oldRing = newKeyRing('k0');
     const { record, token } = tokenRecord(oldRing);
-    await store.insert(record, stamp('create', record.createdAt));
+    await tokenStore.insert(record, stamp('create', record.createdAt));
 
     const withOldKey = newKeyRing('k1', { k0: oldRing.keys.get('k0')?.toString('utf8') ?? '' });
     const rotated = new BearerVerifier({ store, keys: staticKeys(withOldKey) });
@@ -187,7 +200,7 @@ describe('last_used_at', () => {
 
     await verifier.verify(`Bearer ${token}`);
     await verifier.settle();
-    const first = (await store.get(record.id))?.lastUsedAt;
+    const first = (await tokenStore.get(record.id))?.lastUsedAt;
     for (const step of [1, 5, 8]) {
       time.advance(step * MINUTE); // 14 minutes after the first use in all
       await verifier.verify(`Bearer ${token}`);
@@ -201,7 +214,7 @@ describe('last_used_at', () => {
     expect(first).toBe(start);
     expect(writesWithin).toBe(1);
     expect(commands.count('UpdateItem')).toBe(2);
-    expect((await store.get(record.id))?.lastUsedAt).toBe(time.now().toISOString());
+    expect((await tokenStore.get(record.id))?.lastUsedAt).toBe(time.now().toISOString());
   });
 
   it('another process that sees a recent use in the record does not write it again', async () => {
@@ -218,7 +231,7 @@ describe('last_used_at', () => {
     await second.settle();
 
     expect(commands.count('UpdateItem')).toBe(0);
-    expect((await store.get(record.id))?.lastUsedAt).toBe(
+    expect((await tokenStore.get(record.id))?.lastUsedAt).toBe(
       new Date(time.now().getTime() - 5 * MINUTE).toISOString(),
     );
   });
@@ -234,18 +247,22 @@ describe('last_used_at', () => {
     await verifier.verify(`Bearer ${b.token}`);
     await verifier.settle();
 
-    expect((await store.get(a.record.id))?.lastUsedAt).not.toBeNull();
-    expect((await store.get(b.record.id))?.lastUsedAt).toBe(time.now().toISOString());
+    expect((await tokenStore.get(a.record.id))?.lastUsedAt).not.toBeNull();
+    expect((await tokenStore.get(b.record.id))?.lastUsedAt).toBe(time.now().toISOString());
   });
 });
 
 describe('when a dependency fails, the check fails closed with an error that is not a refusal', () => {
   it('DynamoDB unreachable', async () => {
     const { token } = await serviceToken();
-    const unreachable = new DynamoTokenStore(documentClient('http://127.0.0.1:1'), {
-      tableName: 'any',
-      retentionDays: 30,
-    });
+    const unreachable = new DynamoCredentialStore(
+      new AwsJsonClient(DYNAMODB, {
+        endpoint: 'http://127.0.0.1:1',
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+      'any',
+    );
     const verifier = new BearerVerifier({ store: unreachable, keys });
 
     const outcome = verifier.verify(`Bearer ${token}`);
@@ -255,17 +272,18 @@ describe('when a dependency fails, the check fails closed with an error that is 
   });
 
   describe('Secrets Manager', () => {
-    const secrets = mockClient(SecretsManagerClient);
-    afterAll(() => secrets.restore());
+    let secrets: FakeSecretsManager;
+    beforeAll(async () => {
+      secrets = await startFakeSecretsManager();
+    });
+    afterAll(() => secrets.close());
+    const fromSecrets = () =>
+      new SecretsManagerKeyRingSource({ secretId: 'tokengate/hmac-keys', client: secrets.client() });
 
     it('failing', async () => {
       const { token } = await serviceToken();
-      secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
-      const fromSecrets = new SecretsManagerKeyRingSource({
-        secretId: 'tokengate/hmac-keys',
-        client: new SecretsManagerClient({ region: 'eu-west-1' }),
-      });
-      const verifier = new BearerVerifier({ store, keys: fromSecrets });
+      secrets.answer({ error: 'AccessDeniedException' });
+      const verifier = new BearerVerifier({ store, keys: fromSecrets() });
 
       const outcome = verifier.verify(`Bearer ${token}`);
 
@@ -274,22 +292,15 @@ describe('when a dependency fails, the check fails closed with an error that is 
     });
 
     it('holding a key ring verifies tokens hashed with it', async () => {
-      secrets.reset();
       const smRing = newKeyRing();
       const serialised = JSON.stringify({
         current: 'k1',
         k1: smRing.keys.get('k1')?.toString('utf8'),
       });
-      secrets.on(GetSecretValueCommand).resolves({ SecretString: serialised });
+      secrets.answer({ secretString: serialised });
       const { record, token } = tokenRecord(smRing);
-      await store.insert(record, stamp('create', record.createdAt));
-      const verifier = new BearerVerifier({
-        store,
-        keys: new SecretsManagerKeyRingSource({
-          secretId: 'tokengate/hmac-keys',
-          client: new SecretsManagerClient({ region: 'eu-west-1' }),
-        }),
-      });
+      await tokenStore.insert(record, stamp('create', record.createdAt));
+      const verifier = new BearerVerifier({ store, keys: fromSecrets() });
 
       expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
       expect(hashToken(smRing, token)).toEqual(record.hash);

@@ -1,81 +1,101 @@
-// Only Secrets Manager is mocked (aws-sdk-client-mock): there is no local Secrets Manager to run.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// The key ring read from Secrets Manager, here a fake one on loopback (test/support): there is no
+// local Secrets Manager to run.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeyRingError, newKeyMaterial } from '../../shared/keyring';
 import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
+import { type FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 
 const SECRET_ID = 'tokengate/hmac-keys';
-const secrets = mockClient(SecretsManagerClient);
-const client = () => new SecretsManagerClient({ region: 'eu-west-1' });
 const serialised = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });
 
-describe('SecretsManagerKeyRingSource', () => {
-  beforeEach(() => secrets.reset());
-  afterEach(() => vi.useRealTimers());
+let secrets: FakeSecretsManager;
 
+beforeAll(async () => {
+  secrets = await startFakeSecretsManager();
+});
+afterAll(() => secrets.close());
+beforeEach(() => {
+  secrets.requests.length = 0;
+});
+
+/** A clock the test moves by hand, in ms. */
+function clock() {
+  let now = Date.now();
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+function source(options: { maxAgeSeconds?: number; now?: () => number } = {}) {
+  return new SecretsManagerKeyRingSource({ secretId: SECRET_ID, client: secrets.client(), ...options });
+}
+
+describe('SecretsManagerKeyRingSource', () => {
   it('reads the key ring from the secret', async () => {
     const k1 = newKeyMaterial();
-    secrets
-      .on(GetSecretValueCommand, { SecretId: SECRET_ID })
-      .resolves({ SecretString: serialised('k1', { k1 }) });
+    secrets.answer({ secretString: serialised('k1', { k1 }) });
 
-    const ring = await new SecretsManagerKeyRingSource({ secretId: SECRET_ID, client: client() }).get();
+    const ring = await source().get();
 
     expect(ring.currentKeyId).toBe('k1');
     expect(ring.keys.get('k1')?.toString('utf8')).toBe(k1);
+    expect(secrets.requests).toEqual([SECRET_ID]);
   });
 
   it('two reads within the maximum age cost one GetSecretValue call', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: serialised('k1', { k1: newKeyMaterial() }) });
-    const source = new SecretsManagerKeyRingSource({
-      secretId: SECRET_ID,
-      client: client(),
-      maxAgeSeconds: 300,
-    });
+    secrets.answer({ secretString: serialised('k1', { k1: newKeyMaterial() }) });
+    const keys = source({ maxAgeSeconds: 300 });
 
-    const first = await source.get();
-    const second = await source.get();
+    const first = await keys.get();
+    const second = await keys.get();
 
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(secrets.requests).toHaveLength(1);
     expect(second).toBe(first);
   });
 
+  it('concurrent first reads share one GetSecretValue call', async () => {
+    secrets.answer({ secretString: serialised('k1', { k1: newKeyMaterial() }) });
+    const keys = source();
+
+    const rings = await Promise.all([keys.get(), keys.get(), keys.get()]);
+
+    expect(secrets.requests).toHaveLength(1);
+    expect(new Set(rings).size).toBe(1);
+  });
+
   it('asks again once the maximum age has passed, and serves a rotated ring', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
     const [k1, k2] = [newKeyMaterial(), newKeyMaterial()];
-    secrets
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: serialised('k1', { k1 }) })
-      .resolves({ SecretString: serialised('k2', { k2, k1 }) });
-    const source = new SecretsManagerKeyRingSource({
-      secretId: SECRET_ID,
-      client: client(),
-      maxAgeSeconds: 60,
-    });
+    secrets.answerOnce({ secretString: serialised('k1', { k1 }) });
+    secrets.answer({ secretString: serialised('k2', { k2, k1 }) });
+    const time = clock();
+    const keys = source({ maxAgeSeconds: 60, now: time.now });
 
-    const before = await source.get();
-    vi.advanceTimersByTime(61_000);
-    const after = await source.get();
+    const before = await keys.get();
+    time.advance(59_000);
+    const within = await keys.get();
+    time.advance(2_000);
+    const after = await keys.get();
 
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
-    expect(before.currentKeyId).toBe('k1');
-    expect(after.currentKeyId).toBe('k2');
+    expect(secrets.requests).toHaveLength(2);
+    expect([before.currentKeyId, within.currentKeyId, after.currentKeyId]).toEqual(['k1', 'k1', 'k2']);
   });
 
   it('a secret that is not a valid key ring rejects with a KeyRingError', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"current":"k1"}' });
+    secrets.answer({ secretString: '{"current":"k1"}' });
 
-    await expect(
-      new SecretsManagerKeyRingSource({ secretId: SECRET_ID, client: client() }).get(),
-    ).rejects.toThrow(KeyRingError);
+    await expect(source().get()).rejects.toThrow(KeyRingError);
   });
 
-  it('Secrets Manager failing rejects the read', async () => {
-    secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
+  it('Secrets Manager failing rejects the read, and the failure is not kept', async () => {
+    secrets.answerOnce({ error: 'AccessDeniedException' });
+    secrets.answer({ secretString: serialised('k1', { k1: newKeyMaterial() }) });
+    const keys = source();
 
-    await expect(
-      new SecretsManagerKeyRingSource({ secretId: SECRET_ID, client: client() }).get(),
-    ).rejects.toThrow();
+    await expect(keys.get()).rejects.toMatchObject({ code: 'AccessDeniedException' });
+    expect((await keys.get()).currentKeyId).toBe('k1');
+    expect(secrets.requests).toHaveLength(2);
   });
 });

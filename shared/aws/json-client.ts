@@ -1,0 +1,225 @@
+// A small client for AWS's JSON protocols (DynamoDB, Secrets Manager): one signed POST per call over
+// a kept-alive connection, retries with jittered backoff for what the SDK also retries, and a bound
+// on each attempt. The authorizer uses it instead of the SDK clients, whose module load alone takes
+// longer than the whole cold-start budget (bench/bundles.ts, README "Performance").
+//
+// Credentials come from the environment, which is where Lambda puts the function role's: the SDK's
+// default chain reads the same variables there, once, and keeps them for the process's life.
+import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
+import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';
+
+export interface AwsJsonService {
+  /** The signing name, also the endpoint's first label: `dynamodb`. */
+  signingName: string;
+  /** Prefix of the `x-amz-target` header: `DynamoDB_20120810`. */
+  targetPrefix: string;
+  jsonVersion: '1.0' | '1.1';
+  /** The SDK's service-specific endpoint variable, honoured the same way. */
+  endpointVariable: string;
+}
+
+export const DYNAMODB: AwsJsonService = {
+  signingName: 'dynamodb',
+  targetPrefix: 'DynamoDB_20120810',
+  jsonVersion: '1.0',
+  endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB',
+};
+
+export const SECRETS_MANAGER: AwsJsonService = {
+  signingName: 'secretsmanager',
+  targetPrefix: 'secretsmanager',
+  jsonVersion: '1.1',
+  endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+};
+
+export interface AwsJsonClientOptions {
+  /** Defaults to `AWS_REGION`. */
+  region?: string | undefined;
+  /** Defaults to the service's endpoint variable, then `AWS_ENDPOINT_URL`, then the public endpoint. */
+  endpoint?: string | undefined;
+  /** Defaults to `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. */
+  credentials?: AwsCredentials | undefined;
+  /** Tries per call, the first included (the SDK's default: 3). */
+  maxAttempts?: number | undefined;
+  /** Bound on one try, from sending to the last byte of the answer. */
+  attemptTimeoutMs?: number | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** An error answer from the service, or no answer at all (`statusCode` 0). */
+export class AwsServiceError extends Error {
+  constructor(
+    /** The error's short name: `ConditionalCheckFailedException`, `ThrottlingException`, ... */
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+// What the SDK's standard retry strategy treats as throttling or transient, besides 5xx and 429.
+const RETRYABLE_CODES = new Set([
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TransactionInProgressException',
+]);
+
+/**
+ * node:http or node:https as the CommonJS modules they are. An ESM `import` of node:http builds a
+ * namespace of all its exports, which in Node 22 runs its lazy undici getters: ~40 ms of cold start
+ * spent on nothing (measured with --cpu-prof, bench/bundles.ts). Only the protocol in use is loaded.
+ */
+function transport(protocol: string): { Agent: typeof Agent; request: typeof httpRequest } {
+  return protocol === 'https:'
+    ? process.getBuiltinModule('node:https')
+    : process.getBuiltinModule('node:http');
+}
+
+const BACKOFF_BASE_MS = 25;
+const BACKOFF_CAP_MS = 1_000;
+
+function publicEndpoint(prefix: string, region: string): string {
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${prefix}.${region}.${suffix}`;
+}
+
+function credentialsFrom(env: NodeJS.ProcessEnv): AwsCredentials {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new AwsServiceError(
+      'CredentialsNotFound',
+      'No AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set',
+      0,
+      false,
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+}
+
+function errorFrom(status: number, body: string, typeHeader: string | undefined): AwsServiceError {
+  let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // not JSON: a proxy or load balancer answered
+  }
+  const type = typeof parsed.__type === 'string' ? parsed.__type : (typeHeader ?? `Http${status}`);
+  const code = type.slice(type.lastIndexOf('#') + 1).split(':')[0] ?? type;
+  const message = parsed.message ?? parsed.Message;
+  return new AwsServiceError(
+    code,
+    typeof message === 'string' ? message : `${code} (HTTP ${status})`,
+    status,
+    status >= 500 || status === 429 || RETRYABLE_CODES.has(code),
+  );
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  errorType: string | undefined;
+}
+
+export class AwsJsonClient {
+  private readonly url: URL;
+  private readonly scope: SigningScope;
+  private readonly credentials: AwsCredentials | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly maxAttempts: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly agent: Agent;
+  private readonly request: typeof httpRequest;
+  private readonly contentType: string;
+
+  constructor(
+    private readonly service: AwsJsonService,
+    options: AwsJsonClientOptions = {},
+  ) {
+    this.env = options.env ?? process.env;
+    const region = options.region ?? this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION;
+    if (!region) throw new Error(`No region for ${service.signingName}: set AWS_REGION`);
+    const endpoint =
+      options.endpoint ||
+      this.env[service.endpointVariable] ||
+      this.env.AWS_ENDPOINT_URL ||
+      publicEndpoint(service.signingName, region);
+    this.url = new URL(endpoint);
+    this.scope = { service: service.signingName, region };
+    this.credentials = options.credentials;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2_000;
+    const { Agent, request } = transport(this.url.protocol);
+    this.agent = new Agent({ keepAlive: true, maxSockets: 50 });
+    this.request = request;
+    this.contentType = `application/x-amz-json-${service.jsonVersion}`;
+  }
+
+  /** Calls `operation` (`GetItem`, `GetSecretValue`) with `input`; resolves to the parsed answer. */
+  async call<T>(operation: string, input: object): Promise<T> {
+    const body = JSON.stringify(input);
+    for (let attempt = 1; ; attempt++) {
+      let failure: AwsServiceError;
+      try {
+        const answer = await this.send(operation, body);
+        if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.body || '{}') as T;
+        failure = errorFrom(answer.status, answer.body, answer.errorType);
+      } catch (error) {
+        if (error instanceof AwsServiceError) throw error; // no credentials: trying again cannot help
+        failure = new AwsServiceError('NetworkingError', (error as Error).message, 0, true);
+      }
+      if (!failure.retryable || attempt >= this.maxAttempts) throw failure;
+      const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
+  }
+
+  private send(operation: string, body: string): Promise<Answer> {
+    const headers = signRequest(
+      {
+        host: this.url.host,
+        headers: {
+          'content-type': this.contentType,
+          'x-amz-target': `${this.service.targetPrefix}.${operation}`,
+        },
+        body,
+      },
+      this.scope,
+      this.credentials ?? credentialsFrom(this.env),
+    );
+    headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise<Answer>((resolve, reject) => {
+      const outgoing = this.request(this.url, { method: 'POST', headers, agent: this.agent });
+      const timer = setTimeout(
+        () => outgoing.destroy(new Error(`No answer within ${this.attemptTimeoutMs} ms`)),
+        this.attemptTimeoutMs,
+      );
+      outgoing.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      outgoing.on('response', (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          clearTimeout(timer);
+          const errorType = response.headers['x-amzn-errortype'];
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            errorType: typeof errorType === 'string' ? errorType : undefined,
+          });
+        });
+      });
+      outgoing.end(body);
+    });
+  }
+}
