@@ -32,8 +32,7 @@ export function fromAttributeValue(value: AttributeValue): unknown {
   throw new TypeError(`Unknown DynamoDB attribute type: ${Object.keys(value).join(', ')}`);
 }
 
+/** Every attribute becomes an own property, `__proto__` too (Object.fromEntries defines, never sets). */
 export function fromItem(item: Item): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) result[name] = fromAttributeValue(value);
-  return result;
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, fromAttributeValue(value)]));
 }

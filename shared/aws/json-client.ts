@@ -107,7 +107,8 @@ function credentialsFrom(env: NodeJS.ProcessEnv): AwsCredentials {
 function errorFrom(status: number, body: string, typeHeader: string | undefined): AwsServiceError {
   let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
   try {
-    parsed = JSON.parse(body);
+    const json: unknown = JSON.parse(body);
+    if (typeof json === 'object' && json !== null) parsed = json;
   } catch {
     // not JSON: a proxy or load balancer answered
   }
@@ -152,6 +153,10 @@ export class AwsJsonClient {
       this.env.AWS_ENDPOINT_URL ||
       publicEndpoint(service.signingName, region);
     this.url = new URL(endpoint);
+    // Requests are signed for the path `/`, which is where every AWS JSON-protocol endpoint listens.
+    if (this.url.pathname !== '/' || this.url.search) {
+      throw new Error(`The ${service.signingName} endpoint must have no path or query: ${endpoint}`);
+    }
     this.scope = { service: service.signingName, region };
     this.credentials = options.credentials;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);

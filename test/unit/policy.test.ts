@@ -255,6 +255,28 @@ describe('policy properties', () => {
   });
 });
 
+describe('remembered patterns and policies (keyed by the scopes JSON)', () => {
+  it('give the same answers as deriving them afresh', () => {
+    fc.assert(
+      fc.property(fc.array(scopeGrant, { maxLength: 4 }), method, path, (scopes, m, p) => {
+        const key = JSON.stringify(scopes);
+        expect(scopesAllow(scopes, m, p, key)).toBe(scopesAllow(scopes, m, p));
+        expect(allowPolicy(API, scopes, key)).toEqual(allowPolicy(API, scopes));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('return one document per API and scope set, and another for another API', () => {
+    const scopes = [grant('repos:read', ['a'])];
+    const key = JSON.stringify(scopes);
+    const other = 'arn:aws:execute-api:eu-west-1:123456789012:other99/prod';
+
+    expect(allowPolicy(API, scopes, key)).toBe(allowPolicy(API, scopes, key));
+    expect(allowPolicy(other, scopes, key).Statement[0]?.Resource[0]?.startsWith(`${other}/`)).toBe(true);
+  });
+});
+
 describe('allowPolicy', () => {
   it('one Allow statement for execute-api:Invoke, every resource under the API id and stage that asked', () => {
     const policy = allowPolicy(API, [grant('repos:read', ['a']), grant('identity:manage')]);
