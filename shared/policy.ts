@@ -76,9 +76,45 @@ export function globMatches(pattern: string, value: string): boolean {
   return regex.test(value);
 }
 
-export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
+/**
+ * A bounded memo for the authorizer's hot path: every check of a token derives the same patterns and
+ * policy from the same scopes, so they are derived once per scope set (keyed by the scopes' JSON,
+ * which the authorizer builds anyway for its context) and API.
+ */
+class Memo<T> {
+  private readonly entries = new Map<string, T>();
+  constructor(private readonly limit: number) {}
+
+  get(key: string, derive: () => T): T {
+    let value = this.entries.get(key);
+    if (value === undefined) {
+      if (this.entries.size >= this.limit) this.entries.clear();
+      value = derive();
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+}
+
+const MEMO_LIMIT = 1_000;
+const patternMemo = new Memo<readonly string[]>(MEMO_LIMIT);
+const policyMemo = new Memo<PolicyDocument>(MEMO_LIMIT);
+
+/** `scopesKey`: a string that identifies the scopes (their JSON); with it, patterns are remembered. */
+function patternsOf(scopes: readonly ScopeGrant[], scopesKey?: string): readonly string[] {
+  return scopesKey === undefined
+    ? grantedPatterns(scopes)
+    : patternMemo.get(scopesKey, () => grantedPatterns(scopes));
+}
+
+export function scopesAllow(
+  scopes: readonly ScopeGrant[],
+  method: string,
+  path: string,
+  scopesKey?: string,
+): boolean {
   const target = `${method}${path}`;
-  return grantedPatterns(scopes).some((pattern) => globMatches(pattern, target));
+  return patternsOf(scopes, scopesKey).some((pattern) => globMatches(pattern, target));
 }
 
 export interface PolicyStatement {
@@ -92,18 +128,24 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-export function allowPolicy(apiPrefix: string, scopes: readonly ScopeGrant[]): PolicyDocument {
+/** With `scopesKey` (see scopesAllow), the same document is returned for the same API and scopes. */
+export function allowPolicy(
+  apiPrefix: string,
+  scopes: readonly ScopeGrant[],
+  scopesKey?: string,
+): PolicyDocument {
   // Any stage and any API id would widen the grant beyond the API that asked; keep both.
-  return {
+  const build = (): PolicyDocument => ({
     Version: '2012-10-17',
     Statement: [
       {
         Action: 'execute-api:Invoke',
         Effect: 'Allow',
-        Resource: grantedPatterns(scopes).map((pattern) => `${apiPrefix}/${pattern}`),
+        Resource: patternsOf(scopes, scopesKey).map((pattern) => `${apiPrefix}/${pattern}`),
       },
     ],
-  };
+  });
+  return scopesKey === undefined ? build() : policyMemo.get(`${apiPrefix} ${scopesKey}`, build);
 }
 
 /** IAM's answer for one `execute-api:Invoke` on `methodArn`: an explicit Deny wins, then any Allow. */

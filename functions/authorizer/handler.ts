@@ -35,9 +35,9 @@ function authorizationHeader(
   return name === undefined ? undefined : headers[name];
 }
 
-function contextOf(caller: Caller): AuthorizerContext {
-  const { tokenId, kind, scopes, principal } = caller;
-  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
+function contextOf(caller: Caller, scopesJson: string): AuthorizerContext {
+  const { tokenId, kind, principal } = caller;
+  return { token_id: tokenId, kind, scopes: scopesJson, principal };
 }
 
 /** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
@@ -62,19 +62,21 @@ function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {
 /** The decision for one event, free of the Lambda wrapper. */
 export async function authorize(event: AuthorizerEvent): Promise<AuthorizerResult> {
   const caller = await callerFor(event);
+  // The scopes' JSON goes into the context, and keys the remembered patterns and policies.
+  const scopesJson = caller === null ? '' : JSON.stringify(caller.scopes);
   if ('version' in event && event.version === '2.0') {
-    const allowed =
-      caller !== null && scopesAllow(caller.scopes, event.requestContext.http.method, httpApiPath(event));
+    const { method } = event.requestContext.http;
+    const allowed = caller !== null && scopesAllow(caller.scopes, method, httpApiPath(event), scopesJson);
     if (!allowed) return REFUSED;
-    return { isAuthorized: true, context: contextOf(caller) };
+    return { isAuthorized: true, context: contextOf(caller, scopesJson) };
   }
   const arn = parseMethodArn((event as APIGatewayRequestAuthorizerEvent).methodArn);
   if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
   logger.debug('Token accepted', { token_id: caller.tokenId });
   return {
     principalId: caller.principal,
-    policyDocument: allowPolicy(arn.apiPrefix, caller.scopes),
-    context: contextOf(caller),
+    policyDocument: allowPolicy(arn.apiPrefix, caller.scopes, scopesJson),
+    context: contextOf(caller, scopesJson),
   };
 }
 
