@@ -57,13 +57,21 @@ export function hashToken(ring: KeyRing, token: string): TokenHash {
   return { hash: hmac(key, token).toString('base64'), keyId: ring.currentKeyId };
 }
 
+/** The token's HMAC under key `keyId` (the current key by default), or null if the ring lacks it. */
+export function tokenDigest(ring: KeyRing, token: string, keyId: string = ring.currentKeyId): Buffer | null {
+  const key = ring.keys.get(keyId);
+  return key ? hmac(key, token) : null;
+}
+
 /** Constant-time: the comparison takes as long whichever byte differs. */
-export function tokenMatchesHash(ring: KeyRing, token: string, stored: TokenHash): boolean {
-  const key = ring.keys.get(stored.keyId);
-  if (!key) return false;
+export function digestMatches(stored: TokenHash, digest: Buffer | null): boolean {
+  if (!digest) return false;
   const expected = Buffer.from(stored.hash, 'base64');
-  const actual = hmac(key, token);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return expected.length === digest.length && timingSafeEqual(expected, digest);
+}
+
+export function tokenMatchesHash(ring: KeyRing, token: string, stored: TokenHash): boolean {
+  return digestMatches(stored, tokenDigest(ring, token, stored.keyId));
 }
 
 export function newKeyMaterial(): string {
