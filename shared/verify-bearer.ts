@@ -49,10 +49,8 @@ export class BearerVerifier {
     const id = parseToken(token);
     if (!id) throw new UnauthorizedError('The token is malformed');
     const read = this.store.getCredential(id);
-    const ring = await this.keys.get().catch((error: unknown) => {
-      read.catch(() => undefined); // the key ring's failure is the one reported
-      throw error;
-    });
+    read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
+    const ring = await this.keys.get();
     // While DynamoDB answers: the HMAC under the current key, which hashed nearly every stored token.
     const current = tokenDigest(ring, token);
     const credential = await read;

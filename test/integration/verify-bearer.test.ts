@@ -10,6 +10,7 @@ import type { ScopeGrant } from '../../shared/scopes';
 import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
 import { mintToken, TOKEN_PREFIX } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
+import type { CredentialStore } from '../../shared/token-store';
 import { BearerVerifier } from '../../shared/verify-bearer';
 import {
   freshTokensTable,
@@ -269,6 +270,30 @@ describe('when a dependency fails, the check fails closed with an error that is 
 
     await expect(outcome).rejects.toThrow();
     await expect(outcome).rejects.not.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('DynamoDB failing while the key ring is still being read: the read failure is the answer', async () => {
+    const { token } = await serviceToken();
+    const failing: CredentialStore = {
+      getCredential: async () => {
+        throw new Error('DynamoDB is down');
+      },
+      touchLastUsed: async () => undefined,
+    };
+    const slowKeys = {
+      get: () => new Promise<typeof ring>((resolve) => setTimeout(() => resolve(ring), 50)),
+    };
+    const verifier = new BearerVerifier({ store: failing, keys: slowKeys });
+
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow('DynamoDB is down');
+  });
+
+  it('the key ring failing while the read is under way: the key ring failure is the answer', async () => {
+    const { token } = await serviceToken();
+    const brokenKeys = { get: async () => Promise.reject(new Error('no key ring')) };
+    const verifier = new BearerVerifier({ store, keys: brokenKeys });
+
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow('no key ring');
   });
 
   describe('Secrets Manager', () => {
