@@ -62,23 +62,19 @@ function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {
 /** The scopes' JSON goes into the context, and keys the remembered patterns and policies. */
 const scopesJsonOf = (caller: Caller | null) => (caller === null ? '' : JSON.stringify(caller.scopes));
 
-/**
- * The decision for one event, free of the Lambda wrapper. The token's read is sent first; what the
- * event asks for is worked out while DynamoDB answers.
- */
+/** The decision for one event, free of the Lambda wrapper. */
 export async function authorize(event: AuthorizerEvent): Promise<AuthorizerResult> {
-  const verified = callerFor(event);
   if ('version' in event && event.version === '2.0') {
     const { method } = event.requestContext.http;
     const path = httpApiPath(event);
-    const caller = await verified;
+    const caller = await callerFor(event);
     const scopesJson = scopesJsonOf(caller);
     const allowed = caller !== null && scopesAllow(caller.scopes, method, path, scopesJson);
     if (!allowed) return REFUSED;
     return { isAuthorized: true, context: contextOf(caller, scopesJson) };
   }
   const arn = parseMethodArn((event as APIGatewayRequestAuthorizerEvent).methodArn);
-  const caller = await verified;
+  const caller = await callerFor(event);
   const scopesJson = scopesJsonOf(caller);
   if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
   logger.debug('Token accepted', { token_id: caller.tokenId });
