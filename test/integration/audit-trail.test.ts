@@ -19,7 +19,7 @@ import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
 import type { Actor } from '../../shared/token';
 import { TokenService } from '../../shared/token-service';
 import { freshTable, testCredentialStore, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv } from '../support/handler-env';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { newKeyRing, staticKeys } from './fixtures';
 
@@ -55,16 +55,7 @@ async function eventsOf(tokenId: string, query: Partial<AuditQuery> = {}): Promi
 
 beforeAll(async () => {
   [tokensTable, auditTable] = await Promise.all([freshTable(TOKENS_TABLE), freshTable(AUDIT_TABLE)]);
-  Object.assign(process.env, {
-    TOKENGATE_TOKENS_TABLE: tokensTable,
-    TOKENGATE_AUDIT_TABLE: auditTable,
-    TOKENGATE_KEY_FILE: join(dir, 'keys.json'),
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
-  const { FileKeyRingSource } = await import('../../shared/keyring');
-  FileKeyRingSource.ensure(join(dir, 'keys.json'));
+  useLocalHandlerEnv({ keyFile: join(dir, 'keys.json'), tokensTable, auditTable });
   vi.resetModules();
   const [consumerModule, createModule, revokeModule] = await Promise.all([
     import('../../functions/audit/consumer'),

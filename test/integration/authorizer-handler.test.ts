@@ -13,7 +13,7 @@ import type { ScopeGrant } from '../../shared/scopes';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv } from '../support/handler-env';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import {
   API_PREFIX,
   httpApiAuthorizerEvent,
@@ -73,14 +73,8 @@ async function importHandler(): Promise<Handler> {
 beforeAll(async () => {
   restoreOutput = captureOutput();
   const table = await freshTokensTable();
-  FileKeyRingSource.ensure(keyFile);
-  Object.assign(process.env, {
-    TOKENGATE_TOKENS_TABLE: table,
-    TOKENGATE_KEY_FILE: keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
-    POWERTOOLS_LOG_LEVEL: 'DEBUG', // log all it would ever log: the token must be in none of it
-  });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  // Log all it would ever log: the token must be in none of it.
+  useLocalHandlerEnv({ keyFile, tokensTable: table, logLevel: 'DEBUG' });
   handler = await importHandler();
   process.env.TOKENGATE_DYNAMODB_ENDPOINT = 'http://127.0.0.1:1';
   unreachableHandler = await importHandler();

@@ -26,10 +26,9 @@ import {
   freshTokensTable,
   testCredentialStore,
   testDocumentClient,
-  testEndpoint,
   watchDynamoRequests,
 } from '../support/dynamo';
-import { saveHandlerEnv } from '../support/handler-env';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import { lambdaContext, proxyEvent, restAuthorizerEvent } from '../support/lambda-events';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -100,13 +99,7 @@ async function callerFor(token: string): Promise<Caller> {
 }
 
 beforeAll(async () => {
-  FileKeyRingSource.ensure(keyFile);
-  Object.assign(process.env, {
-    TOKENGATE_KEY_FILE: keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  useLocalHandlerEnv({ keyFile });
   table = await freshTokensTable();
   handlers = await loadHandlers(table);
   store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });

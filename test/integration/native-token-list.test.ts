@@ -21,8 +21,8 @@ import {
 } from '../../shared/token';
 import { TokenService } from '../../shared/token-service';
 import type { ExpirationFilter, ListSort } from '../../shared/token-store';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv } from '../support/handler-env';
+import { freshTokensTable, testDocumentClient } from '../support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { stamp, tokenRecord } from './fixtures';
 
@@ -51,13 +51,7 @@ async function loadHandlers(table: string) {
 }
 
 beforeAll(() => {
-  FileKeyRingSource.ensure(keyFile);
-  Object.assign(process.env, {
-    TOKENGATE_KEY_FILE: keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  useLocalHandlerEnv({ keyFile });
 });
 
 afterAll(() => {

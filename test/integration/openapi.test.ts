@@ -19,7 +19,7 @@ import { AUDIT_TABLE } from '../../shared/tables';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv } from '../support/handler-env';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -53,14 +53,7 @@ beforeAll(async () => {
   const admin = dynamoClient(testEndpoint());
   await ensureTables(admin, [{ definition: AUDIT_TABLE, name: auditTable }]);
   admin.destroy();
-  Object.assign(process.env, {
-    TOKENGATE_TOKENS_TABLE: table,
-    TOKENGATE_AUDIT_TABLE: auditTable,
-    TOKENGATE_KEY_FILE: keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  useLocalHandlerEnv({ keyFile, tokensTable: table, auditTable });
   vi.resetModules();
   for (const entry of new Set(ROUTES.map((route) => route.fn.entry))) {
     const module = (await import(/* @vite-ignore */ `../../${entry}`)) as { handler: Handler };

@@ -13,8 +13,8 @@ import { FileKeyRingSource } from '../../shared/keyring';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
 import { BearerVerifier } from '../../shared/verify-bearer';
-import { freshTokensTable, testCredentialStore, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv } from '../support/handler-env';
+import { freshTokensTable, testCredentialStore, testDocumentClient } from '../support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
 import { ADMIN, stamp, tokenRecord } from './fixtures';
 
@@ -66,13 +66,7 @@ let handlers: Handlers;
 let services: ReturnType<typeof servicesOn>;
 
 beforeAll(async () => {
-  FileKeyRingSource.ensure(keyFile);
-  Object.assign(process.env, {
-    TOKENGATE_KEY_FILE: keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  useLocalHandlerEnv({ keyFile });
   table = await freshTokensTable();
   handlers = await loadHandlers(table);
   services = servicesOn(table);

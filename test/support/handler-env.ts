@@ -1,5 +1,8 @@
 // The environment the Lambda handlers read at import time. A test file that loads handlers sets these
 // for its own tables; this puts them back afterwards, so files cannot leak configuration into each other.
+import { FileKeyRingSource } from '../../shared/keyring';
+import { testEndpoint } from './dynamo';
+
 const HANDLER_ENV_KEYS = [
   'TOKENGATE_TOKENS_TABLE',
   'TOKENGATE_AUDIT_TABLE',
@@ -18,4 +21,33 @@ export function saveHandlerEnv(): () => void {
       else process.env[key] = saved[key];
     }
   };
+}
+
+export interface LocalHandlerEnv {
+  keyFile: string;
+  tokensTable?: string;
+  auditTable?: string;
+  /** Powertools' level; SILENT unless a test reads the logs. */
+  logLevel?: string;
+}
+
+/**
+ * Points the handlers at this run's DynamoDB Local and a key file (created if missing), as the local
+ * stack does; no Secrets Manager. Set before importing a handler: they read it at import.
+ */
+export function useLocalHandlerEnv({
+  keyFile,
+  tokensTable,
+  auditTable,
+  logLevel = 'SILENT',
+}: LocalHandlerEnv) {
+  FileKeyRingSource.ensure(keyFile);
+  Object.assign(process.env, {
+    ...(tokensTable && { TOKENGATE_TOKENS_TABLE: tokensTable }),
+    ...(auditTable && { TOKENGATE_AUDIT_TABLE: auditTable }),
+    TOKENGATE_KEY_FILE: keyFile,
+    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
+    POWERTOOLS_LOG_LEVEL: logLevel,
+  });
+  delete process.env.TOKENGATE_KEY_SECRET_ID;
 }
