@@ -1,10 +1,9 @@
 // The authorizer in process against the real table, side by side with a bare strongly consistent
 // GetItem of the same item on the same client (the authorizer's SDK-free one); then junk tokens,
 // which must cost no read at all, counted on the wire. The SDK's GetItem is timed too, for scale.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { ClientRequest } from 'node:http';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mintToken } from '../shared/token-format';
+import { watchAwsRequests } from '../test/support/wire-log';
 import { authorizerEvent, lambdaContext } from './fixtures';
 import { median, msSince, percentile } from './stats';
 
@@ -75,11 +74,7 @@ export async function benchAuthorizer(tokensTable: string): Promise<AuthorizerFi
   }
 
   // Junk: well-shaped tokens with a wrong checksum, and strings that are no token at all.
-  let reads = 0;
-  const countRequest = (message: unknown) => {
-    if ((message as { request: ClientRequest }).request.getHeader('x-amz-target')) reads++;
-  };
-  subscribe('http.client.request.start', countRequest);
+  const requests = watchAwsRequests();
   const junk = Array.from({ length: 1000 }, (_, i) => {
     if (i % 2 === 0) return `Bearer ${i}-not-a-token`;
     const real = mintToken().token;
@@ -97,7 +92,7 @@ export async function benchAuthorizer(tokensTable: string): Promise<AuthorizerFi
     }
   }
   const seconds = msSince(start) / 1000;
-  unsubscribe('http.client.request.start', countRequest);
+  requests.stop();
 
   return {
     authorizer_p50_ms: median(rounds.map((r) => r.a50)),
@@ -107,6 +102,6 @@ export async function benchAuthorizer(tokensTable: string): Promise<AuthorizerFi
     authorizer_over_getitem_p50: median(rounds.map((r) => r.a50 / r.g50)),
     sdk_getitem_p50_ms: median(rounds.map((r) => r.s50)),
     malformed_rejections_per_s: Math.round(rejected / seconds),
-    malformed_db_reads: reads,
+    malformed_db_reads: requests.count(),
   };
 }

@@ -103,7 +103,8 @@ export function requestTime(at: Date): string {
   return `${day}/${month}/${at.getUTCFullYear()}:${time} +0000`;
 }
 
-function identity(request: GatewayRequest): APIGatewayEventIdentity {
+/** The caller as API Gateway describes a plain HTTPS client: no IAM, Cognito or API key identity. */
+export function callerIdentity(sourceIp: string, userAgent: string | null): APIGatewayEventIdentity {
   return {
     accessKey: null,
     accountId: null,
@@ -116,11 +117,15 @@ function identity(request: GatewayRequest): APIGatewayEventIdentity {
     cognitoIdentityId: null,
     cognitoIdentityPoolId: null,
     principalOrgId: null,
-    sourceIp: request.sourceIp,
+    sourceIp,
     user: null,
-    userAgent: headerValue(request.rawHeaders, 'user-agent') ?? null,
+    userAgent,
     userArn: null,
   };
+}
+
+function identity(request: GatewayRequest): APIGatewayEventIdentity {
+  return callerIdentity(request.sourceIp, headerValue(request.rawHeaders, 'user-agent') ?? null);
 }
 
 function requestContext<T>(

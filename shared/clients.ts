@@ -7,7 +7,7 @@ import type { KeyRingSource } from './keyring';
 import { keyRingSource } from './secrets-keyring';
 import type { TokenStore } from './token-store';
 
-export { documentClient, dynamoClient, localClientConfig } from './dynamo-client';
+export { documentClient, dynamoClient } from './dynamo-client';
 
 export interface Services {
   store: TokenStore;

@@ -4,8 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localClientConfig } from './config';
 
-export { localClientConfig };
-
 /** A DynamoDB client; with an endpoint, one for DynamoDB Local. */
 export function dynamoClient(endpoint?: string): DynamoDBClient {
   return new DynamoDBClient(endpoint ? localClientConfig(endpoint) : {});

@@ -5,6 +5,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from 'aws-lambda';
+import { callerIdentity } from '../../local/events';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
@@ -13,23 +14,7 @@ export const STAGE = 'prod';
 export const API_PREFIX = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}`;
 
 /** The caller as API Gateway describes it: a plain HTTPS client, no IAM or Cognito identity. */
-const CALLER_IDENTITY = {
-  accessKey: null,
-  accountId: null,
-  apiKey: null,
-  apiKeyId: null,
-  caller: null,
-  clientCert: null,
-  cognitoAuthenticationProvider: null,
-  cognitoAuthenticationType: null,
-  cognitoIdentityId: null,
-  cognitoIdentityPoolId: null,
-  principalOrgId: null,
-  sourceIp: '203.0.113.7',
-  user: null,
-  userAgent: 'curl/8.5.0',
-  userArn: null,
-};
+const CALLER_IDENTITY = callerIdentity('203.0.113.7', 'curl/8.5.0');
 
 export function lambdaContext(functionName = 'test-function'): Context {
   return {
