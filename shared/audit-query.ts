@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AUDIT_EVENT_TYPES, type AuditQuery } from './audit';
 import { ValidationError } from './errors';
 import { parseTime } from './expiry';
+import { isPartitionKeyValue, MAX_PARTITION_KEY_BYTES } from './list-cursor';
 import { TOKEN_ID_PATTERN } from './token-format';
 import { parseWith, queryValue } from './validation';
 
@@ -22,7 +23,8 @@ export const auditQuerySchema = z
       z
         .string()
         .max(2100)
-        .regex(/^(token|iam|system):\S+$/, 'must be token:<id>, iam:<arn> or system:<name>'),
+        .regex(/^(token|iam|system):\S+$/, 'must be token:<id>, iam:<arn> or system:<name>')
+        .refine(isPartitionKeyValue, `must be at most ${MAX_PARTITION_KEY_BYTES} bytes of UTF-8`),
     ),
     type: queryValue(z.enum(AUDIT_EVENT_TYPES, { error: `must be one of ${AUDIT_EVENT_TYPES.join(', ')}` })),
     since: queryValue(time),

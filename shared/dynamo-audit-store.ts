@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditQuery, type AuditStore } from './audit';
-import { ValidationError } from './errors';
+import { decodeCursor, encodeCursor, isSortKeyValue } from './list-cursor';
 import { principalOf } from './token';
 import type { ListPage } from './token-store';
 
@@ -50,18 +50,18 @@ function toEvent(item: Record<string, unknown>): AuditEvent {
 const sortKey = (event: Pick<AuditEvent, 'time' | 'id'>, streamSequence = '') =>
   `${event.time}#${streamSequence.padStart(40, '0')}#${event.id}`;
 
-function encodeCursor(index: IndexName, after: string): string {
-  return Buffer.from(JSON.stringify([index, after])).toString('base64url');
-}
-
-function decodeCursor(raw: string, index: IndexName): string {
-  try {
-    const [cursorIndex, after] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (cursorIndex === index && typeof after === 'string') return after;
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('cursor is not a cursor this listing returned (with the same filters)', 'cursor');
+/**
+ * A cursor is the index a listing reads and the sort key of its last event: only a position. What is
+ * listed comes from the query alone, so a cursor replayed with other filters can neither change the
+ * index nor reach another partition; and its position is one DynamoDB accepts as a key condition.
+ */
+function decodeAuditCursor(raw: string, index: IndexName): string {
+  return decodeCursor(
+    raw,
+    2,
+    ([cursorIndex, after]) => (cursorIndex === index && isSortKeyValue(after) ? after : undefined),
+    'filters',
+  );
 }
 
 interface Filter {
@@ -133,7 +133,7 @@ export class DynamoAuditStore implements AuditStore {
 
   async list(query: AuditQuery): Promise<ListPage<AuditEvent>> {
     const { index, key, filters } = plan(query);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, index);
+    const after = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor, index);
     // Both bounds exclusive at the top: `until` never equals a `<time>#...` key, `after` is skipped below.
     const upper = [after, query.until].filter((bound) => bound !== undefined).sort()[0];
     const lower = query.since;
@@ -181,13 +181,13 @@ export class DynamoAuditStore implements AuditStore {
         items.push(toEvent(row));
         if (items.length === query.limit) {
           const more = i < rows.length - 1 || page.LastEvaluatedKey !== undefined;
-          return { items, nextCursor: more ? encodeCursor(index, String(row.time_sk)) : null };
+          return { items, nextCursor: more ? encodeCursor([index, String(row.time_sk)]) : null };
         }
       }
       start = page.LastEvaluatedKey;
       if (!start) return { items, nextCursor: null };
     }
     // Many reads found few matches: a short page, and a cursor just after what was read.
-    return { items, nextCursor: encodeCursor(index, String(start?.time_sk)) };
+    return { items, nextCursor: encodeCursor([index, String(start?.time_sk)]) };
   }
 }

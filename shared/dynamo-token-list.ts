@@ -6,7 +6,7 @@
 // The cursor is the sort key (less its prefix) of the last token returned, which is unique, so a
 // page resumes exactly after it: tokens created meanwhile never repeat or push others out of sight.
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from './errors';
+import { decodeCursor, encodeCursor } from './list-cursor';
 import type { TokenStatus } from './token';
 import type { ListPage, ListQuery, ListSort } from './token-store';
 
@@ -42,31 +42,28 @@ interface Cursor {
   after: string | null;
 }
 
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, cursor.phase, cursor.after])).toString('base64url');
+function encodeListCursor(cursor: Cursor): string {
+  return encodeCursor([cursor.sort, cursor.phase, cursor.after]);
 }
 
-/** DynamoDB refuses sort keys over 1024 bytes; ours (shared/dynamo-token-store.ts) stay well below. */
+/** DynamoDB refuses sort keys over 1024 bytes: the cursor's part, after its 2-byte prefix, must fit. */
 const MAX_AFTER_BYTES = 1000;
 
-function decodeCursor(raw: string, sort: ListSort, phaseCount: number): Cursor {
-  try {
-    const [cursorSort, phase, after] = JSON.parse(
-      Buffer.from(raw, 'base64url').toString('utf8'),
-    ) as unknown[];
-    if (
+function decodeListCursor(raw: string, sort: ListSort, phaseCount: number): Cursor {
+  return decodeCursor(
+    raw,
+    3,
+    ([cursorSort, phase, after]) =>
       cursorSort === sort &&
+      typeof phase === 'number' &&
       Number.isInteger(phase) &&
-      (phase as number) >= 0 &&
-      (phase as number) < phaseCount &&
+      phase >= 0 &&
+      phase < phaseCount &&
       (after === null || (typeof after === 'string' && Buffer.byteLength(after) <= MAX_AFTER_BYTES))
-    ) {
-      return { sort, phase: phase as number, after };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('cursor is not a cursor this listing returned (with the same sort)', 'cursor');
+        ? { sort, phase, after }
+        : undefined,
+    'sort',
+  );
 }
 
 /** The least string above every key that begins with `prefix` (`A#` gives `A$`), whatever follows. */
@@ -88,7 +85,7 @@ export class TokenLister {
     const forward = query.sort === 'oldest' || query.sort === 'name_asc';
     const phases = phasesFor(query.status);
     let cursor: Cursor = query.cursor
-      ? decodeCursor(query.cursor, query.sort, phases.length)
+      ? decodeListCursor(query.cursor, query.sort, phases.length)
       : { sort: query.sort, phase: 0, after: null };
     const items: Item[] = [];
 
@@ -109,7 +106,7 @@ export class TokenLister {
         ? { sort: query.sort, phase: cursor.phase, after: last ? last.suffix : cursor.after }
         : { sort: query.sort, phase: cursor.phase + 1, after: null };
     }
-    const nextCursor = cursor.phase < phases.length ? encodeCursor(cursor) : null;
+    const nextCursor = cursor.phase < phases.length ? encodeListCursor(cursor) : null;
     return { items, nextCursor };
   }
 
