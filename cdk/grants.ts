@@ -29,20 +29,50 @@ export function needsConfig(needs: FunctionNeeds): boolean {
   return needs.tokens.length > 0 || needs.hmacKey;
 }
 
-/** Each action on the table, and Query also on its indexes, by name. */
+/**
+ * What an UpdateItem may return (AWS's advice with `dynamodb:Attributes`): nothing, or the attributes it
+ * updated; `ALL_OLD` and `ALL_NEW` would read attributes beyond the list.
+ */
+const RETURN_VALUES_WITHIN_ATTRIBUTES = ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'];
+
+/**
+ * Each action on the table, UpdateItem only on the attributes in `updates` and the table's key, and
+ * Query also on its indexes, by name.
+ */
 function grantTable(
   fn: LambdaFunction,
   actions: readonly TableAction[],
   table: ITable,
   definition: TableDefinition,
+  updates: readonly string[] = [],
 ): void {
-  if (actions.length === 0) return;
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: actions.map((action) => `dynamodb:${action}`),
-      resources: [table.tableArn],
-    }),
-  );
+  const unconditioned = actions.filter((action) => action !== 'UpdateItem');
+  if (unconditioned.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: unconditioned.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn],
+      }),
+    );
+  }
+  if (actions.includes('UpdateItem')) {
+    if (updates.length === 0) {
+      throw new Error(
+        `${fn.node.path}: UpdateItem on table ${definition.id} is granted only with the attributes it updates (needs.updates)`,
+      );
+    }
+    const key = [definition.partitionKey.name, ...(definition.sortKey ? [definition.sortKey.name] : [])];
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...new Set([...key, ...updates])].sort() },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': RETURN_VALUES_WITHIN_ATTRIBUTES },
+        },
+      }),
+    );
+  }
   if (actions.includes('Query') && definition.indexes.length > 0) {
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -55,7 +85,8 @@ function grantTable(
 
 /**
  * Sets the environment `shared/config.ts` reads and grants exactly `needs`: each table action on its
- * table (Query also on its indexes, by name), and `secretsmanager:GetSecretValue` on the key secret.
+ * table (Query also on its indexes, by name; UpdateItem only on `needs.updates` and the key, returning
+ * nothing beyond them), and `secretsmanager:GetSecretValue` on the key secret.
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
  */
 export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: TokenGateResources): void {
@@ -70,7 +101,7 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
     fn.addEnvironment('TOKENGATE_AUDIT_TABLE', auditTable.tableName);
     fn.addEnvironment('TOKENGATE_AUDIT_RETENTION_DAYS', String(resources.auditRetentionDays));
   }
-  grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE);
+  grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE, needs.updates);
   grantTable(fn, audit, auditTable, AUDIT_TABLE);
   if (needs.hmacKey) {
     // Powertools' SecretsProvider only calls GetSecretValue; the secret uses the AWS managed key.

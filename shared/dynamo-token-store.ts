@@ -194,7 +194,8 @@ export class DynamoTokenStore implements TokenStore {
     if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
     const text = searchText({ ...current, userEmail });
     try {
-      const { Attributes } = await this.client.send(
+      // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
+      await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
@@ -208,10 +209,9 @@ export class DynamoTokenStore implements TokenStore {
             ':text': text,
             ':stamp': stampItem(stamp),
           },
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      return toRecord(Attributes ?? {});
+      return { ...current, userEmail };
     } catch (error) {
       if (isConditionFailure(error)) throw new NotFoundError(`No token with id ${id}`, 'id');
       throw error;
@@ -244,8 +244,10 @@ export class DynamoTokenStore implements TokenStore {
     const current = await this.get(id);
     if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
     if (current.revokedAt !== null) return current;
+    const revokedBy = principalOf(stamp.actor);
     try {
-      const { Attributes } = await this.client.send(
+      // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
+      await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
@@ -255,16 +257,15 @@ export class DynamoTokenStore implements TokenStore {
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: {
             ':at': stamp.at,
-            ':by': principalOf(stamp.actor),
+            ':by': revokedBy,
             ':ttl': this.ttlAfter(stamp.at),
             ':csk': sortKeys(current, 'R').created_sk,
             ':nsk': sortKeys(current, 'R').name_sk,
             ':stamp': stampItem(stamp),
           },
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      return toRecord(Attributes ?? {});
+      return { ...current, revokedAt: stamp.at, revokedBy };
     } catch (error) {
       // Someone revoked (or deleted) it between our read and our write: theirs stands.
       if (!isConditionFailure(error)) throw error;

@@ -2,6 +2,7 @@
 // The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer's
 // policies cover its `any-token` routes, and the README's API section is checked against it.
 import { PROTECTED_PREFIXES } from './scopes';
+import { TOKEN_ATTRIBUTES as ITEM, type TokenAttribute } from './tables';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
 
@@ -21,6 +22,12 @@ export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'Up
 export interface FunctionNeeds {
   /** DynamoDB actions on the tokens table (and its indexes, for Query). */
   tokens: readonly TableAction[];
+  /**
+   * With `UpdateItem` on the tokens table, required: the item attributes its updates set, remove or
+   * test in a condition. Its UpdateItem grant names these and the table's key, and nothing else; and
+   * returns no attributes beyond them (no `ALL_OLD` or `ALL_NEW`).
+   */
+  updates?: readonly TokenAttribute[];
   /** Reads the HMAC key ring from Secrets Manager. */
   hmacKey: boolean;
   /** DynamoDB actions on the audit table (and its indexes, for Query). @default none */
@@ -70,8 +77,18 @@ export interface Route {
 export const AUTHORIZER: FunctionDef = {
   name: 'Authorizer',
   entry: 'functions/authorizer/handler.ts',
-  needs: { tokens: ['GetItem', 'UpdateItem'], hmacKey: true }, // UpdateItem: last_used_at only
+  needs: { tokens: ['GetItem', 'UpdateItem'], updates: [ITEM.last_used_at], hmacKey: true },
 };
+
+/** What revoking a token updates (shared/dynamo-token-store.ts `revoke`, and `remove`'s stamp). */
+const REVOKE_UPDATES = [
+  ITEM.revoked_at,
+  ITEM.revoked_by,
+  ITEM.ttl,
+  ITEM.created_sk,
+  ITEM.name_sk,
+  ITEM.stamp,
+] as const;
 
 /** Turns the tokens table's stream into audit events. Not on a route: its event source is the stream. */
 export const AUDIT_CONSUMER: FunctionDef = {
@@ -97,6 +114,7 @@ export const FUNCTIONS = {
   }),
   deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', {
     tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    updates: REVOKE_UPDATES,
     hmacKey: false,
   }),
   createToken: fn('CreateToken', 'functions/tokens/create.ts', { tokens: ['PutItem'], hmacKey: true }),
@@ -104,14 +122,17 @@ export const FUNCTIONS = {
   getToken: fn('GetToken', 'functions/tokens/get.ts', { tokens: ['GetItem'], hmacKey: false }),
   updateToken: fn('UpdateToken', 'functions/tokens/update.ts', {
     tokens: ['GetItem', 'UpdateItem'],
+    updates: [ITEM.user_email, ITEM.search_text, ITEM.stamp],
     hmacKey: false,
   }),
   revokeToken: fn('RevokeToken', 'functions/tokens/revoke.ts', {
     tokens: ['GetItem', 'UpdateItem'],
+    updates: REVOKE_UPDATES,
     hmacKey: false,
   }),
   revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', {
     tokens: ['BatchGetItem', 'GetItem', 'UpdateItem'],
+    updates: REVOKE_UPDATES,
     hmacKey: true,
   }),
   whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', { tokens: ['GetItem'], hmacKey: false }),

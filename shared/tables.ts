@@ -48,6 +48,40 @@ export const TOKENS_TABLE: TableDefinition = {
   ],
 };
 
+/** Each name as its own value, so that a name is written once and every use is checked against it. */
+const attributeNames = <const Name extends string>(...names: Name[]) =>
+  Object.fromEntries(names.map((name) => [name, name])) as { readonly [N in Name]: N };
+
+/**
+ * The top-level attributes of a token item (shared/dynamo-token-store.ts writes them, the key and the
+ * index keys of `TOKENS_TABLE` among them). The functions' UpdateItem grants name theirs from here.
+ */
+export const TOKEN_ATTRIBUTES = attributeNames(
+  'id',
+  'kind',
+  'description',
+  'user_email',
+  'scopes',
+  'scope_names',
+  'created_at',
+  'created_by',
+  'expires_at',
+  'revoked_at',
+  'revoked_by',
+  'last_used_at',
+  'hint',
+  'search_text',
+  'secret_hash',
+  'key_id',
+  'ttl',
+  'list_pk',
+  'created_sk',
+  'name_sk',
+  'stamp',
+);
+
+export type TokenAttribute = keyof typeof TOKEN_ATTRIBUTES;
+
 /**
  * The audit trail, one item per event, keyed by the event id (the id of the tokens table's stream
  * record it came from), so a replayed record is a conditional put that finds its item already there.

@@ -1,10 +1,24 @@
+import { Stack } from 'aws-cdk-lib';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/function';
+import { bindNeeds } from '../../cdk/grants';
 import { readAuditConfig, readConfig } from '../../shared/config';
 import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '../../shared/routes';
 import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
-import { actionsOf, lambdaFunction, onlyResource, roleStatements, synthStack, table } from './template';
+import {
+  actionsOf,
+  lambdaFunction,
+  onlyResource,
+  roleStatements,
+  type Statement,
+  synthStack,
+  table,
+  unbundledApp,
+} from './template';
 
 const { template } = synthStack();
 const [tableId] = table(template, TOKENS_TABLE);
@@ -13,8 +27,6 @@ const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {});
 const [failureQueueId] = onlyResource(template, 'AWS::SQS::Queue', {});
 const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
 const auditTableArn = { 'Fn::GetAtt': [auditTableId, 'Arn'] };
-const indexArns = (arn: unknown, definition: typeof TOKENS_TABLE) =>
-  definition.indexes.map((index) => ({ 'Fn::Join': ['', [arn, `/index/${index.name}`]] }));
 
 /** What every function may do whatever its needs: write its own logs, send traces. */
 const PLATFORM_ACTIONS = [
@@ -34,6 +46,116 @@ const STREAM_CONSUMER_ACTIONS = [
   'sqs:GetQueueUrl',
   'sqs:SendMessage',
 ];
+
+/** What each function's role holds besides its logs and traces, written out by hand: not read from shared/. */
+type On =
+  | 'tokens table'
+  | 'tokens indexes'
+  | 'audit table'
+  | 'audit indexes'
+  | 'key secret'
+  | 'tokens stream'
+  | 'failure queue'
+  | 'any';
+
+interface Grant {
+  actions: string[];
+  on: On;
+  condition?: Record<string, Record<string, unknown>>;
+}
+
+/** AWS's advice for UpdateItem on some attributes only: nothing else named, nothing else returned. */
+const updatesOnly = (attributes: string[]) => ({
+  'ForAllValues:StringEquals': { 'dynamodb:Attributes': attributes },
+  StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+});
+
+const REVOKE_ATTRIBUTES = ['created_sk', 'id', 'name_sk', 'revoked_at', 'revoked_by', 'stamp', 'ttl'];
+
+const GRANTS: Record<string, Grant[]> = {
+  Authorizer: [
+    { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(['id', 'last_used_at']) },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+  ],
+  AuditConsumer: [
+    { actions: ['dynamodb:PutItem'], on: 'audit table' },
+    { actions: ['dynamodb:ListStreams'], on: 'any' }, // no resource-level permissions
+    {
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      on: 'tokens stream',
+    },
+    { actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], on: 'failure queue' },
+  ],
+  CreateServiceToken: [
+    { actions: ['dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+  ],
+  ListServiceTokens: [
+    { actions: ['dynamodb:Query'], on: 'tokens table' },
+    { actions: ['dynamodb:Query'], on: 'tokens indexes' },
+  ],
+  ListServiceTokenScopes: [],
+  DeleteServiceToken: [
+    { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
+  ],
+  CreateToken: [
+    { actions: ['dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+  ],
+  ListTokens: [
+    { actions: ['dynamodb:Query'], on: 'tokens table' },
+    { actions: ['dynamodb:Query'], on: 'tokens indexes' },
+  ],
+  GetToken: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
+  UpdateToken: [
+    { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    {
+      actions: ['dynamodb:UpdateItem'],
+      on: 'tokens table',
+      condition: updatesOnly(['id', 'search_text', 'stamp', 'user_email']),
+    },
+  ],
+  RevokeToken: [
+    { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
+  ],
+  RevokeLeakedTokens: [
+    { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+  ],
+  WhoAmI: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
+  ListScopes: [],
+  ListAuditEvents: [
+    { actions: ['dynamodb:Query'], on: 'audit table' },
+    { actions: ['dynamodb:Query'], on: 'audit indexes' },
+  ],
+  OpenApiDocument: [],
+  ProtectedEcho: [],
+};
+
+const indexes = (arn: unknown, names: string[]) =>
+  names.map((name) => ({ 'Fn::Join': ['', [arn, `/index/${name}`]] }));
+
+const RESOURCES: Record<On, unknown> = {
+  'tokens table': tableArn,
+  'tokens indexes': indexes(tableArn, ['by_created', 'by_name']),
+  'audit table': auditTableArn,
+  'audit indexes': indexes(auditTableArn, ['by_token', 'by_actor', 'by_type', 'by_time']),
+  'key secret': { Ref: secretId },
+  'tokens stream': { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+  'failure queue': { 'Fn::GetAtt': [failureQueueId, 'Arn'] },
+  any: '*',
+};
+
+/** Statements in one order, each with its actions as a sorted list, to compare as sets. */
+function sortedStatements(statements: Statement[]): Statement[] {
+  return statements
+    .map((statement) => ({ ...statement, Action: [...actionsOf(statement)].sort() }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
 
 function expectedActions(definition: FunctionDef): string[] {
   const { needs } = definition;
@@ -104,38 +226,25 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       expect([...actions].sort()).toEqual(expectedActions(definition));
     });
 
-    it('reaches its tables and the key secret only, each table only as its needs say, indexes only to query them', () => {
-      const { needs } = definition;
-      for (const statement of roleStatements(template, definition.name)) {
-        const actions = actionsOf(statement);
-        if (actions.every((action) => action.startsWith('xray:'))) {
-          expect(statement.Resource).toBe('*'); // X-Ray has no resource-level permissions
-        } else if (actions.every((action) => action.startsWith('logs:'))) {
-          expect(JSON.stringify(statement.Resource)).toMatch(/LogGroup/);
-        } else if (actions.includes('secretsmanager:GetSecretValue')) {
-          expect(statement.Resource).toEqual({ Ref: secretId });
-        } else if (actions.every((action) => action.startsWith('sqs:'))) {
-          expect(needs.tokensStream).toBe(true);
-          expect(statement.Resource).toEqual({ 'Fn::GetAtt': [failureQueueId, 'Arn'] });
-        } else if (actions.includes('dynamodb:ListStreams')) {
-          expect(needs.tokensStream).toBe(true);
-          expect(actions).toEqual(['dynamodb:ListStreams']); // no resource-level permissions
-          expect(statement.Resource).toBe('*');
-        } else if (actions.includes('dynamodb:GetRecords')) {
-          expect(needs.tokensStream).toBe(true);
-          expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
-        } else if (Array.isArray(statement.Resource)) {
-          expect(actions).toEqual(['dynamodb:Query']);
-          expect([indexArns(tableArn, TOKENS_TABLE), indexArns(auditTableArn, AUDIT_TABLE)]).toContainEqual(
-            statement.Resource,
-          );
-        } else if (JSON.stringify(statement.Resource) === JSON.stringify(auditTableArn)) {
-          expect(actions).toEqual((needs.audit ?? []).map((action) => `dynamodb:${action}`));
-        } else {
-          expect(statement.Resource).toEqual(tableArn);
-          expect(actions).toEqual(needs.tokens.map((action) => `dynamodb:${action}`));
-        }
-      }
+    it('holds exactly the grants written out for it below, each on its resource, UpdateItem on named attributes only', () => {
+      const [, fn] = lambdaFunction(template, definition.name);
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const expected = [
+        { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], on: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+        { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], on: '*' }, // no resource-level permissions
+        ...(GRANTS[definition.name] ?? []).map((grant) => ({ ...grant, on: RESOURCES[grant.on] })),
+      ];
+
+      expect(sortedStatements(roleStatements(template, definition.name))).toEqual(
+        sortedStatements(
+          expected.map(({ actions, on, condition }) => ({
+            Action: actions,
+            Effect: 'Allow',
+            Resource: on,
+            ...(condition && { Condition: condition }),
+          })),
+        ),
+      );
     });
 
     it('has a role of its own, with no AWS managed policy', () => {
@@ -186,6 +295,28 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
   },
 );
 
+describe('binding a function to its needs', () => {
+  it('refuses UpdateItem on the tokens table without the attributes it updates', () => {
+    const stack = new Stack(unbundledApp(), 'Bare');
+    const fn = new LambdaFunction(stack, 'Updater', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = () => {};'),
+    });
+    const resources = {
+      tokensTable: new Table(stack, 'Tokens', { partitionKey: { name: 'id', type: AttributeType.STRING } }),
+      auditTable: new Table(stack, 'Audit', { partitionKey: { name: 'id', type: AttributeType.STRING } }),
+      keySecret: new Secret(stack, 'Key'),
+      retentionDays: 30,
+      auditRetentionDays: 400,
+    };
+
+    expect(() => bindNeeds(fn, { tokens: ['GetItem', 'UpdateItem'], hmacKey: false }, resources)).toThrow(
+      /UpdateItem on table Tokens is granted only with the attributes it updates/,
+    );
+  });
+});
+
 describe('the authorizer function', () => {
   it('gives up within 5 seconds, so a stuck check fails closed quickly', () => {
     const [, fn] = lambdaFunction(template, AUTHORIZER.name);
@@ -194,6 +325,29 @@ describe('the authorizer function', () => {
 });
 
 describe('the deployment', () => {
+  it('has grants written out above for every function it runs, and for no other', () => {
+    expect(Object.keys(GRANTS).sort()).toEqual(ALL_FUNCTIONS.map((definition) => definition.name).sort());
+  });
+
+  it('grants UpdateItem nowhere without naming the attributes, and never a Deny, Resource-less or NotAction statement', () => {
+    const statements = ALL_FUNCTIONS.flatMap((definition) => roleStatements(template, definition.name));
+    for (const statement of statements) {
+      expect(Object.keys(statement).sort()).toEqual(
+        statement.Condition
+          ? ['Action', 'Condition', 'Effect', 'Resource']
+          : ['Action', 'Effect', 'Resource'],
+      );
+      expect(statement.Effect).toBe('Allow');
+      if (actionsOf(statement).includes('dynamodb:UpdateItem')) {
+        expect(actionsOf(statement)).toEqual(['dynamodb:UpdateItem']);
+        expect(Object.keys(statement.Condition ?? {}).sort()).toEqual([
+          'ForAllValues:StringEquals',
+          'StringEqualsIfExists',
+        ]);
+      }
+    }
+  });
+
   it('runs every function of the route table, once each', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(ALL_FUNCTIONS.length);

@@ -44,6 +44,7 @@ export interface Statement {
   Action: string | string[];
   Effect: string;
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every statement of the IAM policies attached to the role of the function built from `name`. */
