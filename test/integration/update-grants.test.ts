@@ -75,6 +75,8 @@ function attributesTouched(log: RequestLog): string[] {
     const input = JSON.parse(request.body) as UpdateItemInput;
     const placeholders = input.ExpressionAttributeNames ?? {};
     for (const name of Object.keys(input.Key)) names.add(name);
+    // Every name given, used at the top of a path or not: IAM may count them all.
+    for (const name of Object.values(placeholders)) names.add(name);
     for (const expression of [input.UpdateExpression, input.ConditionExpression]) {
       for (const name of topLevelNames(expression ?? '', placeholders)) names.add(name);
     }
