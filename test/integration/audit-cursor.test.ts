@@ -192,8 +192,8 @@ describe('an audit cursor is only a position', () => {
     expect(replayed.events.every((event) => event.token_id === TOKEN_B)).toBe(true);
   });
 
-  it("a cursor positioned after all of B's events, given with token B, shows no event of A", async () => {
-    // Token A's events are all older than B's: a position past B's newest reads the partition of B only.
+  it("a forged position above every event, given with token B, lists all of B's events and none of A's", async () => {
+    // A's events are all older than B's: were the position to reach past B's partition, they would follow.
     const past = cursorOf(['by_token', '9999-12-31T23:59:59.999Z']);
 
     const page = await listPage({ token_id: TOKEN_B, cursor: past });
