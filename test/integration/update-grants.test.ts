@@ -72,6 +72,7 @@ interface UpdateItemInput {
 function attributesTouched(log: RequestLog): string[] {
   const names = new Set<string>();
   for (const request of log.requests.filter((sent) => sent.operation === 'UpdateItem')) {
+    if (!request.body) throw new Error('No body in the wire log: it needs Node 22 (see wire-log.ts)');
     const input = JSON.parse(request.body) as UpdateItemInput;
     const placeholders = input.ExpressionAttributeNames ?? {};
     for (const name of Object.keys(input.Key)) names.add(name);
