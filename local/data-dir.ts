@@ -73,6 +73,25 @@ const stackInfoSchema = z.object({
 /** What a running local stack publishes in `stack.json`. */
 export type StackInfo = z.infer<typeof stackInfoSchema>;
 
+/**
+ * Whether `raw` is an http(s) URL of this machine's loopback interface: `localhost`, 127.0.0.0/8 or
+ * `::1`, and no user name or password. A `stack.json` is read from the current directory, which may
+ * be a repository someone else wrote, so its URLs are trusted only this far: the CLI sends tokens to
+ * them. The host is compared as the WHATWG URL parser leaves it (`127.1` is `127.0.0.1`), never by
+ * prefix, so `127.0.0.1.example.com`, `localhost@example.com` and `[::ffff:127.0.0.1]` are not loopback.
+ */
+export function isLoopbackUrl(raw: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.username !== '' || url.password !== '') return false;
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+}
+
 /** The running stack's details, or null if there is no `stack.json` or it cannot be read. */
 export function readStackInfo(dir: DataDir): StackInfo | null {
   if (!existsSync(dir.stackFile)) return null;
