@@ -1,8 +1,20 @@
 // The local stack's token table, for commands that work on it directly. If the stack runs (its
 // stack.json names a DynamoDB Local that answers), that one is used; otherwise a DynamoDB Local of
-// our own is started on the same data folder for the time of the command.
-import { type DataDir, handlerEnvironment, prepareDataDir, readStackInfo } from '../local/data-dir';
-import { startDynamoDbLocal } from '../local/dynamodb-local';
+// our own is started on the same data folder for the time of the command, holding the folder's
+// DynamoDB lock, so that commands run side by side take turns instead of sharing one database file
+// between two DynamoDB Locals.
+import {
+  type DataDir,
+  DataDirBusyError,
+  handlerEnvironment,
+  isLoopbackUrl,
+  lockDynamoDir,
+  prepareDataDir,
+  readStackInfo,
+  type StackInfo,
+} from '../local/data-dir';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+import { CliError } from './io';
 import { servicesFromEnv, type TokenTable } from './token-table';
 
 /** Whether anything answers HTTP at `endpoint` within a short time (DynamoDB Local answers 400 to GET). */
@@ -15,29 +27,68 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
+/** The running local stack, if stack.json names one whose DynamoDB Local answers. */
+async function runningStack(dir: DataDir): Promise<StackInfo | null> {
   const stack = readStackInfo(dir);
-  if (stack && (await answers(stack.dynamodb_endpoint))) {
-    return {
-      description: `table ${stack.tokens_table} of the local stack at ${stack.url}`,
-      services: servicesFromEnv({
-        ...handlerEnvironment(dir, stack.dynamodb_endpoint),
-        TOKENGATE_TOKENS_TABLE: stack.tokens_table,
-      }),
-      close: async () => {},
-    };
+  if (!stack) return null;
+  // stack.json may come with a cloned repository: only a DynamoDB Local on this machine is used.
+  if (!isLoopbackUrl(stack.dynamodb_endpoint)) {
+    throw new CliError(
+      `${dir.stackFile} names DynamoDB at ${JSON.stringify(stack.dynamodb_endpoint)}, which is not on this machine; refusing to use it`,
+    );
   }
-  const db = await startDynamoDbLocal({ dbPath: dir.dynamoDir });
+  return (await answers(stack.dynamodb_endpoint)) ? stack : null;
+}
+
+function stackTable(dir: DataDir, stack: StackInfo): TokenTable {
+  return {
+    description: `table ${stack.tokens_table} of the local stack at ${stack.url}`,
+    services: servicesFromEnv({
+      ...handlerEnvironment(dir, stack.dynamodb_endpoint),
+      TOKENGATE_TOKENS_TABLE: stack.tokens_table,
+    }),
+    close: async () => {},
+  };
+}
+
+export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
+  const stack = await runningStack(dir);
+  if (stack) return stackTable(dir, stack);
+  let unlock: () => void;
   try {
+    unlock = await lockDynamoDir(dir);
+  } catch (error) {
+    throw error instanceof DataDirBusyError ? new CliError(error.message) : error;
+  }
+  let db: DynamoDbLocal | undefined;
+  try {
+    // A stack may have started while we waited for the lock.
+    const started = await runningStack(dir);
+    if (started) {
+      unlock();
+      return stackTable(dir, started);
+    }
+    db = await startDynamoDbLocal({ dbPath: dir.dynamoDir });
     await prepareDataDir(dir, db.endpoint);
     const env = handlerEnvironment(dir, db.endpoint);
+    const own = db;
     return {
       description: `table ${env.TOKENGATE_TOKENS_TABLE} in ${dir.root} (the local stack is not running)`,
       services: servicesFromEnv(env),
-      close: () => db.stop(),
+      close: async () => {
+        try {
+          await own.stop();
+        } finally {
+          unlock();
+        }
+      },
     };
   } catch (error) {
-    await db.stop();
+    try {
+      await db?.stop();
+    } finally {
+      unlock();
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 // Which API the commands talk to, and as whom: --endpoint / TOKENGATE_ENDPOINT, else the running
-// local stack (the `url` in $DATA_DIR/stack.json), else the local stack's default address; the
-// caller's token from --token / TOKENGATE_TOKEN.
+// local stack (the `url` in $DATA_DIR/stack.json, loopback only), else the local stack's default
+// address; the caller's token from --token / TOKENGATE_TOKEN.
 import { CliError } from './io';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
@@ -35,11 +35,23 @@ export function normaliseEndpoint(raw: string, from: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** The URL a running local stack published, if there is one. */
+/**
+ * The URL a running local stack published, if there is one. `.data/stack.json` may come with a
+ * cloned repository, so a URL there that is not this machine's loopback is refused: the token is
+ * sent to another host only when the user names it (--endpoint, TOKENGATE_ENDPOINT).
+ */
 async function localStackUrl(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   // Loaded only when needed: the data-dir module brings the AWS SDK with it.
-  const { dataDir, readStackInfo } = await import('../local/data-dir');
-  return readStackInfo(dataDir(env))?.url;
+  const { dataDir, isLoopbackUrl, readStackInfo } = await import('../local/data-dir');
+  const dir = dataDir(env);
+  const url = readStackInfo(dir)?.url;
+  if (url !== undefined && !isLoopbackUrl(url)) {
+    throw new CliError(
+      `${dir.stackFile} names ${JSON.stringify(url)}, which is not on this machine (localhost, 127.0.0.0/8, ::1); ` +
+        'refusing to send it a token. To use another API, pass --endpoint or set TOKENGATE_ENDPOINT',
+    );
+  }
+  return url;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>

@@ -2,7 +2,7 @@
 // key file, the audit stream poller's checkpoint and failures, and `stack.json`, through which the
 // CLI finds a running stack. The local stack and
 // `tokengate bootstrap --local` both prepare it here, the same way.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { dynamoClient } from '../shared/clients';
@@ -21,6 +21,12 @@ export interface DataDir {
   dynamoDir: string;
   keyFile: string;
   stackFile: string;
+  /**
+   * Held (created exclusively, holding the holder's pid) by a process that runs a DynamoDB Local of its
+   * own on `dynamoDir`: two of them on one database file fail each other (SQLite's lock, tables made
+   * twice) and their writes are not atomic with each other's.
+   */
+  dynamoLockFile: string;
   /** Where the audit stream poller has got to in each shard of the tokens table's stream. */
   streamCheckpointFile: string;
   /** Stream records the audit consumer failed on too often (the local on-failure destination). */
@@ -34,6 +40,7 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): DataDir {
     dynamoDir: join(root, 'dynamodb'),
     keyFile: join(root, 'hmac-keys.json'),
     stackFile: join(root, 'stack.json'),
+    dynamoLockFile: join(root, 'dynamodb.lock'),
     streamCheckpointFile: join(root, 'audit-stream.json'),
     streamFailuresFile: join(root, 'audit-failures.jsonl'),
   };
@@ -73,6 +80,25 @@ const stackInfoSchema = z.object({
 /** What a running local stack publishes in `stack.json`. */
 export type StackInfo = z.infer<typeof stackInfoSchema>;
 
+/**
+ * Whether `raw` is an http(s) URL of this machine's loopback interface: `localhost`, 127.0.0.0/8 or
+ * `::1`, and no user name or password. A `stack.json` is read from the current directory, which may
+ * be a repository someone else wrote, so its URLs are trusted only this far: the CLI sends tokens to
+ * them. The host is compared as the WHATWG URL parser leaves it (`127.1` is `127.0.0.1`), never by
+ * prefix, so `127.0.0.1.example.com`, `localhost@example.com` and `[::ffff:127.0.0.1]` are not loopback.
+ */
+export function isLoopbackUrl(raw: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.username !== '' || url.password !== '') return false;
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+}
+
 /** The running stack's details, or null if there is no `stack.json` or it cannot be read. */
 export function readStackInfo(dir: DataDir): StackInfo | null {
   if (!existsSync(dir.stackFile)) return null;
@@ -90,6 +116,49 @@ export function writeStackInfo(dir: DataDir, info: StackInfo): void {
 /** Removes `stack.json` if it is this process's (a newer stack may have replaced it). */
 export function removeStackInfo(dir: DataDir, pid: number = process.pid): void {
   if (readStackInfo(dir)?.pid === pid) rmSync(dir.stackFile, { force: true });
+}
+
+/** Another process holds the data folder's DynamoDB lock and did not let go in time. */
+export class DataDirBusyError extends Error {}
+
+/**
+ * Takes the data folder's DynamoDB lock, waiting up to `timeoutMs` for a live holder to let it go; a
+ * lock left by a process that has ended is taken over. Resolves to the function that releases it.
+ */
+export async function lockDynamoDir(dir: DataDir, timeoutMs = 120_000): Promise<() => void> {
+  mkdirSync(dir.root, { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(dir.dynamoLockFile, `${process.pid}\n`, { flag: 'wx' });
+      return () => {
+        if (lockHolder(dir) === process.pid) rmSync(dir.dynamoLockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = lockHolder(dir);
+    if (holder !== null && !processIsAlive(holder)) {
+      rmSync(dir.dynamoLockFile, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new DataDirBusyError(
+        `DynamoDB Local in ${dir.root} is in use by process ${holder ?? '(unknown)'}; try again when it has finished`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
+  }
+}
+
+/** The pid in the lock file; null if there is none or it is being written. */
+function lockHolder(dir: DataDir): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(dir.dynamoLockFile, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 export function processIsAlive(pid: number): boolean {

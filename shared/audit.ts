@@ -4,6 +4,7 @@
 // change itself says who made it. No AWS event types here: the consumer unmarshals the record first.
 import { z } from 'zod';
 import { ValidationError } from './errors';
+import { BOOTSTRAP_CLAIM_ID } from './tables';
 import type { Actor } from './token';
 import type { ListPage } from './token-store';
 
@@ -204,10 +205,12 @@ function fromRemove(change: StreamChange): AuditEvent {
 
 /**
  * The audit event a change of the tokens table makes, or null for a change that is not one (a
- * `last_used_at` touch, the stamp a delete puts on just before its REMOVE). Throws ValidationError
+ * `last_used_at` touch, the stamp a delete puts on just before its REMOVE, the bootstrap claim). Throws ValidationError
  * for a record that does not describe a token: such a record must fail, not vanish.
  */
 export function auditEventOf(change: StreamChange): AuditEvent | null {
+  // The bootstrap claim is not a token; the admin token written with it makes its own event.
+  if ((change.newImage ?? change.oldImage)?.id === BOOTSTRAP_CLAIM_ID) return null;
   switch (change.eventName) {
     case 'INSERT':
       return fromInsert(change);

@@ -1,10 +1,13 @@
-// SDK clients and the services built on them, created once per process.
+// SDK clients and the services built on them, created once per process. Everything here finds its
+// AWS region and credentials through the SDK's default chain (environment, shared config and
+// credentials files with profiles and SSO, credential_process, container and instance roles): only
+// the authorizer reads them from the environment alone (functions/authorizer/runtime.ts).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from './config';
 import { documentClient } from './dynamo-client';
 import { DynamoTokenStore } from './dynamo-token-store';
 import type { KeyRingSource } from './keyring';
-import { keyRingSource } from './secrets-keyring';
+import { type AwsAccess, keyRingSource } from './secrets-keyring';
 import type { TokenStore } from './token-store';
 
 export { documentClient, dynamoClient } from './dynamo-client';
@@ -16,6 +19,14 @@ export interface Services {
   dynamo: DynamoDBDocumentClient;
 }
 
+/** The region and credentials `client` resolved through the SDK's chain, for the SDK-free clients. */
+export function sdkAccess(client: DynamoDBDocumentClient): AwsAccess {
+  return async () => ({
+    region: await client.config.region(),
+    credentials: () => client.config.credentials(),
+  });
+}
+
 export function services(config: Config): Services {
   const dynamo = documentClient(config.dynamoEndpoint);
   return {
@@ -24,6 +35,6 @@ export function services(config: Config): Services {
       tableName: config.tokensTable,
       retentionDays: config.retentionDays,
     }),
-    keys: keyRingSource(config),
+    keys: keyRingSource(config, sdkAccess(dynamo)),
   };
 }

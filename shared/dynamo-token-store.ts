@@ -1,5 +1,5 @@
 // The token store on DynamoDB (table layout: shared/tables.ts).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -8,6 +8,7 @@ import {
   GetCommand,
   PutCommand,
   paginateQuery,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -20,11 +21,14 @@ import {
 } from './credential-item';
 import { TokenLister } from './dynamo-token-list';
 import { ConflictError, NotFoundError } from './errors';
+import { BOOTSTRAP_CLAIM_ID } from './tables';
 import { principalOf, type TokenKind, type TokenRecord } from './token';
 import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from './token-store';
 
 const LIST_PARTITION = 'tokens';
 const DAY_SECONDS = 86_400;
+/** Tries of a bootstrap transaction that DynamoDB cancelled for a concurrent transaction on its items. */
+const BOOTSTRAP_TRIES = 5;
 
 const itemSchema = z.extend(credentialSchema, {
   description: z.string(),
@@ -89,6 +93,12 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException;
 }
 
+/** Why DynamoDB cancelled a transaction: one code per item, `None` for those that were not the cause. */
+function cancellationCodes(error: unknown): string[] | null {
+  if (!(error instanceof TransactionCanceledException)) return null;
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
 export interface DynamoTokenStoreOptions {
   tableName: string;
   /** How long a revoked or expired token stays listable before TTL removes it. */
@@ -113,39 +123,112 @@ export class DynamoTokenStore implements TokenStore {
     return Math.floor(Date.parse(iso) / 1000) + this.retentionSeconds;
   }
 
+  private tokenItem(record: TokenRecord, stamp: Stamp): Record<string, unknown> {
+    return {
+      id: record.id,
+      kind: record.kind,
+      description: record.description,
+      user_email: record.userEmail ?? undefined,
+      scopes: record.scopes.map(({ scope, resources }) => ({
+        scope,
+        resources: resources ?? undefined,
+      })),
+      scope_names: new Set(record.scopes.map((grant) => grant.scope)),
+      created_at: record.createdAt,
+      created_by: record.createdBy,
+      expires_at: record.expiresAt ?? undefined,
+      hint: record.hint,
+      search_text: searchText(record),
+      secret_hash: record.hash.hash,
+      key_id: record.hash.keyId,
+      ttl: record.expiresAt ? this.ttlAfter(record.expiresAt) : undefined,
+      list_pk: LIST_PARTITION,
+      ...sortKeys(record, 'A'),
+      stamp: stampItem(stamp),
+    };
+  }
+
   async insert(record: TokenRecord, stamp: Stamp): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            id: record.id,
-            kind: record.kind,
-            description: record.description,
-            user_email: record.userEmail ?? undefined,
-            scopes: record.scopes.map(({ scope, resources }) => ({
-              scope,
-              resources: resources ?? undefined,
-            })),
-            scope_names: new Set(record.scopes.map((grant) => grant.scope)),
-            created_at: record.createdAt,
-            created_by: record.createdBy,
-            expires_at: record.expiresAt ?? undefined,
-            hint: record.hint,
-            search_text: searchText(record),
-            secret_hash: record.hash.hash,
-            key_id: record.hash.keyId,
-            ttl: record.expiresAt ? this.ttlAfter(record.expiresAt) : undefined,
-            list_pk: LIST_PARTITION,
-            ...sortKeys(record, 'A'),
-            stamp: stampItem(stamp),
-          },
+          Item: this.tokenItem(record, stamp),
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictError(`Token ${record.id} already exists`);
       throw error;
+    }
+  }
+
+  async insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const { Item: claim } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { id: BOOTSTRAP_CLAIM_ID }, ConsistentRead: true }),
+      );
+      const previous = typeof claim?.admin_id === 'string' ? claim.admin_id : null;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              // The claim moves to the new token only from where we read it: absent, or on a token that
+              // no longer works (the check below). Whoever moves it first wins; the others fail here.
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { id: BOOTSTRAP_CLAIM_ID, admin_id: record.id, at: stamp.at },
+                  ...(previous === null
+                    ? { ConditionExpression: 'attribute_not_exists(id)' }
+                    : {
+                        ConditionExpression: 'admin_id = :previous',
+                        ExpressionAttributeValues: { ':previous': previous },
+                      }),
+                },
+              },
+              ...(previous === null
+                ? []
+                : [
+                    {
+                      ConditionCheck: {
+                        TableName: this.table,
+                        Key: { id: previous },
+                        ConditionExpression:
+                          'attribute_not_exists(id) OR attribute_exists(revoked_at) OR expires_at <= :now',
+                        ExpressionAttributeValues: { ':now': now.toISOString() },
+                      },
+                    },
+                  ]),
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: this.tokenItem(record, stamp),
+                  ConditionExpression: 'attribute_not_exists(id)',
+                },
+              },
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes === null) throw error;
+        // The reasons come in the order of TransactItems: the claim, then the check on the previous token.
+        const [claimCode, previousCode] = codes;
+        if (claimCode === 'ConditionalCheckFailed') {
+          throw new ConflictError('another bootstrap has just made one');
+        }
+        if (previous !== null && previousCode === 'ConditionalCheckFailed') {
+          throw new ConflictError(`token ${previous}, made by an earlier bootstrap`);
+        }
+        if (codes.includes('ConditionalCheckFailed')) {
+          throw new ConflictError(`Token ${record.id} already exists`);
+        }
+        // Cancelled because another transaction was working on the same items: read and try again.
+        if (!codes.includes('TransactionConflict') || attempt >= BOOTSTRAP_TRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+      }
     }
   }
 

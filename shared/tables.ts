@@ -123,6 +123,15 @@ export const AUDIT_TABLE: TableDefinition = {
 export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE];
 
 /**
+ * The one item of the tokens table that is not a token: the bootstrap claim, `{id, admin_id, at}`,
+ * naming the token the last `tokengate bootstrap` made. Bootstrap writes it in the same transaction as
+ * the admin token, on condition that it is absent or names a token that no longer works, so two
+ * bootstraps can never both win. Its id can never be a token id (`#` is not base62), it has no
+ * `list_pk`, so no list index holds it, and the audit trail passes over its changes.
+ */
+export const BOOTSTRAP_CLAIM_ID = '#bootstrap';
+
+/**
  * Tag on the tokens table naming the Secrets Manager secret with the HMAC key ring, so that
  * `tokengate bootstrap --table NAME` finds the key from the table alone.
  */

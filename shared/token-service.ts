@@ -1,6 +1,6 @@
 // Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
 import { ConflictError, NotFoundError } from './errors';
-import { hashToken, type KeyRingSource, tokenMatchesHash } from './keyring';
+import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
 import type { ScopeGrant } from './scopes';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
 import { mintToken, parseToken } from './token-format';
@@ -37,26 +37,33 @@ export class TokenService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async create(input: NewToken, actor: Actor): Promise<CreatedToken> {
-    const ring = await this.keys.get();
-    // 95 random bits make an id collision practically impossible; if one happens, mint again.
-    for (let attempt = 0; ; attempt++) {
-      const at = this.now().toISOString();
-      const minted = mintToken();
-      const record: TokenRecord = {
+  /** A new token and its record, not yet stored. */
+  private mint(input: NewToken, actor: Actor, ring: KeyRing): CreatedToken {
+    const minted = mintToken();
+    return {
+      token: minted.token,
+      record: {
         ...input,
         id: minted.id,
-        createdAt: at,
+        createdAt: this.now().toISOString(),
         createdBy: principalOf(actor),
         revokedAt: null,
         revokedBy: null,
         lastUsedAt: null,
         hint: minted.hint,
         hash: hashToken(ring, minted.token),
-      };
+      },
+    };
+  }
+
+  async create(input: NewToken, actor: Actor): Promise<CreatedToken> {
+    const ring = await this.keys.get();
+    // 95 random bits make an id collision practically impossible; if one happens, mint again.
+    for (let attempt = 0; ; attempt++) {
+      const created = this.mint(input, actor, ring);
       try {
-        await this.store.insert(record, { actor, op: 'create', at });
-        return { record, token: minted.token };
+        await this.store.insert(created.record, { actor, op: 'create', at: created.record.createdAt });
+        return created;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 2) throw error;
       }
@@ -139,15 +146,17 @@ export class TokenService {
 
   /**
    * The first `global:admin` token, made only while no active one exists (the way into an empty
-   * deployment). Two bootstraps racing may both succeed; each is audited.
+   * deployment, or back into one whose admin tokens are all revoked or expired). Of bootstraps that
+   * race, exactly one wins: the store moves the bootstrap claim in the same transaction.
    */
   async bootstrapAdmin(actor: Actor): Promise<CreatedToken> {
-    if (await this.store.hasActiveAdmin(this.now())) {
-      throw new ConflictError(
-        'An active global:admin token exists already: bootstrap only makes the first one. Use it to create others.',
+    const refused = (why?: string) =>
+      new ConflictError(
+        `An active global:admin token exists already${why ? ` (${why})` : ''}: bootstrap only makes the first one. Use it to create others.`,
       );
-    }
-    return this.create(
+    const now = this.now();
+    if (await this.store.hasActiveAdmin(now)) throw refused();
+    const created = this.mint(
       {
         kind: 'user',
         description: 'Bootstrap admin token',
@@ -156,6 +165,17 @@ export class TokenService {
         expiresAt: null,
       },
       actor,
+      await this.keys.get(),
     );
+    try {
+      await this.store.insertBootstrapAdmin(
+        created.record,
+        { actor, op: 'create', at: created.record.createdAt },
+        now,
+      );
+    } catch (error) {
+      throw error instanceof ConflictError ? refused(error.message) : error;
+    }
+    return created;
   }
 }

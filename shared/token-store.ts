@@ -52,6 +52,12 @@ export interface TokenStore {
   /** Revokes, then deletes. Fails with NotFoundError if unknown. */
   remove(id: string, stamp: Stamp): Promise<void>;
   hasActiveAdmin(now: Date): Promise<boolean>;
+  /**
+   * Inserts the bootstrap admin token, together with the bootstrap claim (shared/tables.ts), in one
+   * transaction. Fails with ConflictError, inserting nothing, if the token an earlier bootstrap made
+   * still works at `now` or another bootstrap wins meanwhile.
+   */
+  insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void>;
   /** A page of tokens: active ones first, then revoked and expired, each in the query's sort. */
   list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>>;
   /** Sets or clears the user email. Fails with NotFoundError if unknown. */

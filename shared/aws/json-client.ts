@@ -1,10 +1,13 @@
 // A small client for AWS's JSON protocols (DynamoDB, Secrets Manager): one signed POST per call over
-// a kept-alive connection, retries with jittered backoff for what the SDK also retries, and a bound
-// on each attempt. The authorizer uses it instead of the SDK clients, whose module load alone takes
-// longer than the whole cold-start budget (bench/bundles.ts, README "Performance").
+// a kept-alive connection, retries with jittered backoff for what the SDK also retries, a bound on
+// each attempt and one on the whole call. The authorizer uses it instead of the SDK clients, whose
+// module load alone takes longer than the whole cold-start budget (bench/bundles.ts, README
+// "Performance").
 //
-// Credentials come from the environment, which is where Lambda puts the function role's: the SDK's
-// default chain reads the same variables there, once, and keeps them for the process's life.
+// The authorizer's credentials come from the environment, which is where Lambda puts the function
+// role's: the SDK's default chain reads the same variables there, once, and keeps them for the
+// process's life. Everything else passes the SDK's own credential provider (shared/clients.ts), so a
+// profile, SSO or a role from instance metadata works there too.
 import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
 import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';
 
@@ -32,17 +35,36 @@ export const SECRETS_MANAGER: AwsJsonService = {
   endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
+/** The authorizer function's timeout. cdk/token-gate.ts gives the function this one. */
+export const AUTHORIZER_TIMEOUT_MS = 5_000;
+
+/**
+ * How long one call may take in all, every attempt and the backoff between them: a second short of
+ * the authorizer's timeout, so that a DynamoDB or Secrets Manager that does not answer ends in a
+ * clear error (and a refusal) rather than in Lambda killing the function. The authorizer's reads of
+ * the token and of the key ring run side by side, so its check is bound by this too.
+ */
+export const CALL_DEADLINE_MS = AUTHORIZER_TIMEOUT_MS - 1_000;
+
+/** An attempt with less time than this left is not started: it could not get an answer anyway. */
+const MIN_ATTEMPT_MS = 100;
+
+/** Credentials looked up when a call is made (the SDK's provider, which refreshes them itself). */
+export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
+
 export interface AwsJsonClientOptions {
   /** Defaults to `AWS_REGION`. */
   region?: string | undefined;
   /** Defaults to the service's endpoint variable, then `AWS_ENDPOINT_URL`, then the public endpoint. */
   endpoint?: string | undefined;
   /** Defaults to `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. */
-  credentials?: AwsCredentials | undefined;
+  credentials?: AwsCredentials | AwsCredentialsProvider | undefined;
   /** Tries per call, the first included (the SDK's default: 3). */
   maxAttempts?: number | undefined;
   /** Bound on one try, from sending to the last byte of the answer. */
   attemptTimeoutMs?: number | undefined;
+  /** Bound on a whole call, all tries and the waits between them. Defaults to CALL_DEADLINE_MS. */
+  deadlineMs?: number | undefined;
   env?: NodeJS.ProcessEnv | undefined;
 }
 
@@ -132,10 +154,11 @@ interface Answer {
 export class AwsJsonClient {
   private readonly url: URL;
   private readonly scope: SigningScope;
-  private readonly credentials: AwsCredentials | undefined;
+  private readonly credentials: AwsCredentials | AwsCredentialsProvider | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly maxAttempts: number;
   private readonly attemptTimeoutMs: number;
+  private readonly deadlineMs: number;
   private readonly agent: Agent;
   private readonly request: typeof httpRequest;
   private readonly contentType: string;
@@ -161,32 +184,70 @@ export class AwsJsonClient {
     this.credentials = options.credentials;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2_000;
+    this.deadlineMs = options.deadlineMs ?? CALL_DEADLINE_MS;
     const { Agent, request } = transport(this.url.protocol);
     this.agent = new Agent({ keepAlive: true, maxSockets: 50 });
     this.request = request;
     this.contentType = `application/x-amz-json-${service.jsonVersion}`;
   }
 
-  /** Calls `operation` (`GetItem`, `GetSecretValue`) with `input`; resolves to the parsed answer. */
+  /**
+   * Calls `operation` (`GetItem`, `GetSecretValue`) with `input`; resolves to the parsed answer.
+   * Gives up when the call's deadline has passed: each try gets at most what is left of it, and no
+   * try starts with less than MIN_ATTEMPT_MS left.
+   */
   async call<T>(operation: string, input: object): Promise<T> {
+    const started = performance.now();
+    const left = () => this.deadlineMs - (performance.now() - started);
     const body = JSON.stringify(input);
+    const credentials = await this.credentialsForCall();
     for (let attempt = 1; ; attempt++) {
       let failure: AwsServiceError;
       try {
-        const answer = await this.send(operation, body);
+        const answer = await this.send(operation, body, credentials, Math.min(this.attemptTimeoutMs, left()));
         if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.body || '{}') as T;
         failure = errorFrom(answer.status, answer.body, answer.errorType);
       } catch (error) {
-        if (error instanceof AwsServiceError) throw error; // no credentials: trying again cannot help
         failure = new AwsServiceError('NetworkingError', (error as Error).message, 0, true);
       }
       if (!failure.retryable || attempt >= this.maxAttempts) throw failure;
       const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      if (left() - backoff < MIN_ATTEMPT_MS) {
+        throw new AwsServiceError(
+          failure.code,
+          `${failure.message} (gave up on ${this.service.signingName} ${operation} after ${attempt} ` +
+            `${attempt === 1 ? 'try' : 'tries'} and ${Math.round(performance.now() - started)} ms: ` +
+            `a call may take ${this.deadlineMs} ms in all)`,
+          failure.statusCode,
+          failure.retryable,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, backoff));
     }
   }
 
-  private send(operation: string, body: string): Promise<Answer> {
+  /** The credentials to sign with; none found is a failure that trying again cannot mend. */
+  private async credentialsForCall(): Promise<AwsCredentials> {
+    if (this.credentials === undefined) return credentialsFrom(this.env);
+    if (typeof this.credentials !== 'function') return this.credentials;
+    try {
+      return await this.credentials();
+    } catch (error) {
+      throw new AwsServiceError(
+        'CredentialsNotFound',
+        `No AWS credentials: ${(error as Error).message}`,
+        0,
+        false,
+      );
+    }
+  }
+
+  private send(
+    operation: string,
+    body: string,
+    credentials: AwsCredentials,
+    timeoutMs: number,
+  ): Promise<Answer> {
     const headers = signRequest(
       {
         host: this.url.host,
@@ -197,14 +258,14 @@ export class AwsJsonClient {
         body,
       },
       this.scope,
-      this.credentials ?? credentialsFrom(this.env),
+      credentials,
     );
     headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise<Answer>((resolve, reject) => {
       const outgoing = this.request(this.url, { method: 'POST', headers, agent: this.agent });
       const timer = setTimeout(
-        () => outgoing.destroy(new Error(`No answer within ${this.attemptTimeoutMs} ms`)),
-        this.attemptTimeoutMs,
+        () => outgoing.destroy(new Error(`No answer within ${Math.round(timeoutMs)} ms`)),
+        timeoutMs,
       );
       outgoing.on('error', (error) => {
         clearTimeout(timer);

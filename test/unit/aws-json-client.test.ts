@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type RequestOptions, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  AUTHORIZER_TIMEOUT_MS,
   AwsJsonClient,
   type AwsJsonClientOptions,
   type AwsJsonService,
   AwsServiceError,
+  CALL_DEADLINE_MS,
   DYNAMODB,
   SECRETS_MANAGER,
 } from '../../shared/aws/json-client';
@@ -364,7 +366,124 @@ describe('AwsJsonClient errors', () => {
   });
 });
 
+describe('AwsJsonClient deadline', () => {
+  /** A TCP listener on loopback that accepts connections and never says a word. */
+  async function silentSocket() {
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      connections: () => sockets.size,
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it('leaves the authorizer a second of its timeout', () => {
+    expect(CALL_DEADLINE_MS).toBe(AUTHORIZER_TIMEOUT_MS - 1_000);
+  });
+
+  it('with the defaults, gives up on a silent socket within the deadline, well inside the authorizer timeout', async () => {
+    const silent = await silentSocket();
+    try {
+      const started = performance.now();
+
+      const error = await rejection(
+        new AwsJsonClient(DYNAMODB, {
+          region: 'eu-west-1',
+          endpoint: silent.url,
+          credentials: CREDENTIALS,
+          env: {},
+        }).call('GetItem', GET_ITEM),
+      );
+
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(CALL_DEADLINE_MS - 150);
+      expect(elapsed).toBeLessThan(CALL_DEADLINE_MS + 500);
+      expect(error).toMatchObject({ code: 'NetworkingError', statusCode: 0 });
+      expect(error.message).toMatch(
+        /^No answer within \d+ ms \(gave up on dynamodb GetItem after 2 tries and \d+ ms: a call may take 4000 ms in all\)$/,
+      );
+    } finally {
+      await silent.close();
+    }
+  }, 10_000);
+
+  it('cuts the last attempt short to what is left of the deadline', async () => {
+    aws.respond = () => 'no answer';
+    const started = performance.now();
+
+    const error = await rejection(
+      client({ deadlineMs: 500, attemptTimeoutMs: 300, maxAttempts: 5 }).call('GetItem', GET_ITEM),
+    );
+
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(480);
+    expect(elapsed).toBeLessThan(800);
+    expect(aws.received).toHaveLength(2);
+    expect(error.message).toMatch(/gave up on dynamodb GetItem after 2 tries/);
+  });
+
+  it('starts no attempt when too little of the deadline is left for one', async () => {
+    aws.respond = () => 'no answer';
+
+    const error = await rejection(
+      client({ deadlineMs: 250, attemptTimeoutMs: 200, maxAttempts: 5 }).call('GetItem', GET_ITEM),
+    );
+
+    expect(aws.received).toHaveLength(1);
+    expect(error.message).toMatch(/after 1 try and \d+ ms: a call may take 250 ms in all/);
+  });
+
+  it('still retries a quick failure within the deadline as often as maxAttempts says', async () => {
+    aws.respond = () => awsError(500, 'InternalServerError');
+
+    await rejection(client({ deadlineMs: 2_000, maxAttempts: 4 }).call('GetItem', GET_ITEM));
+
+    expect(aws.received).toHaveLength(4);
+  });
+});
+
 describe('AwsJsonClient configuration', () => {
+  it('signs with what a credentials provider gives, asking it on each call', async () => {
+    let calls = 0;
+    const provider = async () => {
+      calls++;
+      return { accessKeyId: `AKIDPROVIDED${calls}`, secretAccessKey: 'provided-secret', sessionToken: 'st' };
+    };
+    const dynamodb = client({ credentials: provider, env: ENV_CREDENTIALS });
+
+    await dynamodb.call('GetItem', GET_ITEM);
+    await dynamodb.call('GetItem', GET_ITEM);
+
+    expect(calls).toBe(2);
+    expect(aws.received[1]?.headers.authorization).toContain('Credential=AKIDPROVIDED2/');
+    expectSignedBy(aws.received[1] as Received, 'eu-west-1', 'dynamodb', {
+      accessKeyId: 'AKIDPROVIDED2',
+      secretAccessKey: 'provided-secret',
+      sessionToken: 'st',
+    });
+  });
+
+  it('rejects without sending anything when the credentials provider finds none', async () => {
+    const provider = () => Promise.reject(new Error('Could not load credentials from any providers'));
+
+    const error = await rejection(client({ credentials: provider }).call('GetItem', GET_ITEM));
+
+    expect(error).toMatchObject({
+      code: 'CredentialsNotFound',
+      message: 'No AWS credentials: Could not load credentials from any providers',
+      retryable: false,
+    });
+    expect(aws.received).toHaveLength(0);
+  });
+
   it('rejects without sending anything when the environment has no credentials', async () => {
     const dynamodb = client({ credentials: undefined, env: { AWS_ACCESS_KEY_ID: 'AKIDONLY' } });
 
