@@ -52,25 +52,34 @@ function jarDirectory(): string {
 const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
 const LAUNCHER_SOURCE = fileURLToPath(new URL(`java/${LAUNCHER_CLASS}.java`, import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL('../node_modules/.cache/tokengate/', import.meta.url));
+/** DynamoDB Local itself needs Java 17: class files any Java 17 runs, whichever JDK compiles them. */
+const JAVAC_OPTIONS = ['--release', '17'];
 
 function javaClassPath(jarDir: string, ...more: string[]): string {
   return [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*'), ...more].join(delimiter);
 }
 
 /**
- * The directory holding the compiled launcher, compiled on first use. Keyed by the launcher's source
- * and the DynamoDB Local release it is built against, so a change to either builds it anew. Built in a
- * directory of its own, then renamed into place, so concurrent starts never see half a class file.
+ * The directory holding the compiled launcher, compiled on first use. Keyed by the launcher's source,
+ * the DynamoDB Local release it is built against and javac's options, so a change to any of them
+ * builds it anew. Built in a directory of its own, then renamed into place, so that concurrent
+ * starts never see half a class file.
  */
 async function compiledLauncher(jarDir: string): Promise<string> {
   const source = readFileSync(LAUNCHER_SOURCE);
-  const key = createHash('sha256').update(source).update(basename(jarDir)).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(source)
+    .update(basename(jarDir))
+    .update(JAVAC_OPTIONS.join(' '))
+    .digest('hex')
+    .slice(0, 16);
   const target = join(CACHE_DIR, `loopback-dynamodb-local-${key}`);
   if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return target;
   const building = `${target}.${randomUUID()}.tmp`;
   mkdirSync(building, { recursive: true });
   try {
-    await promisify(execFile)('javac', ['-d', building, '-cp', javaClassPath(jarDir), LAUNCHER_SOURCE]);
+    const classPath = javaClassPath(jarDir);
+    await promisify(execFile)('javac', [...JAVAC_OPTIONS, '-d', building, '-cp', classPath, LAUNCHER_SOURCE]);
     renameSync(building, target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
