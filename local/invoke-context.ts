@@ -23,10 +23,9 @@ function isolates(store: InvokeStoreBase): boolean {
 const store = InvokeStore.getInstanceAsync(true).then((created) => {
   if (!isolates(created)) {
     throw new Error(
-      'The Lambda invoke store was created for one invocation at a time before the local stack could make it concurrent',
+      'The Lambda invoke store was made for one invocation at a time before the local stack could make it concurrent',
     );
   }
-  process.env[MAX_CONCURRENCY] ??= '1000';
   return created;
 });
 store.catch(() => undefined); // reported by runInInvokeContext
@@ -36,5 +35,9 @@ export async function runInInvokeContext<T>(
   context: Pick<Context, 'awsRequestId'>,
   invocation: () => Promise<T>,
 ): Promise<T> {
-  return (await store).run({ [REQUEST_ID]: context.awsRequestId }, invocation);
+  const invokeStore = await store;
+  // Set once the handlers' modules are loaded, not before: Powertools Batch 2.35's BatchProcessor
+  // writes to the store in its constructor, which throws outside an invocation once this is set.
+  process.env[MAX_CONCURRENCY] ??= '1000';
+  return invokeStore.run({ [REQUEST_ID]: context.awsRequestId }, invocation);
 }
