@@ -10,16 +10,21 @@ import { LocalStack } from './support/processes';
 
 const outside = nonLoopbackIPv4()[0];
 
-/** The Java processes `pid` started (DynamoDB Local), from /proc. */
+/** The Java processes `pid` started (DynamoDB Local), from /proc/<pid>/stat: `pid (comm) state ppid ...`. */
 function javaChildren(pid: number): number[] {
-  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number),
-  );
-  return children.filter((child) => readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'java');
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent === pid && comm === 'java') children.push(Number(entry));
+  }
+  return children;
 }
 
 describe('the local stack on the network', () => {

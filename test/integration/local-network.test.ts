@@ -41,7 +41,7 @@ describe('DynamoDB Local as startDynamoDbLocal starts it', () => {
   });
 });
 
-describe('the gateway server’s /healthz', () => {
+describe("the gateway server's /healthz", () => {
   const dbPath = mkdtempSync(join(tmpdir(), 'tokengate-health-'));
   const tableName = `tokens-health-${Date.now()}`;
   let port: number;
