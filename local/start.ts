@@ -19,6 +19,7 @@ import {
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { Gateway, messageOf } from './gateway';
 import { loadFunction, loadHandlers, settleHandlers } from './handlers';
+import { DynamoHealth } from './health';
 import { type GatewayServer, listen } from './server';
 import { StreamPoller } from './stream-poller';
 
@@ -154,6 +155,7 @@ async function start(): Promise<void> {
       cacheTtlSeconds: options.cacheTtlSeconds,
       onError: (message) => console.error(`tokengate: ${message}`),
     }),
+    new DynamoHealth({ endpoint: db.endpoint, tableName: LOCAL_TOKENS_TABLE }),
   );
   writeStackInfo(dir, {
     url: server.url,

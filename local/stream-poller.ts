@@ -28,6 +28,7 @@ import { z } from 'zod';
 import { localClientConfig } from '../shared/config';
 import { lambdaContext } from './events';
 import type { LambdaFunction } from './gateway';
+import { runInInvokeContext } from './invoke-context';
 
 export const DEFAULT_BATCH_SIZE = 100;
 /** As `retryAttempts` of the event source mapping in AWS. */
@@ -300,7 +301,7 @@ export class StreamPoller {
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
-        handler(event, context),
+        runInInvokeContext(context, () => handler(event, context)),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('the consumer timed out')), CONSUMER_TIMEOUT_MS);
         }),
