@@ -1,9 +1,9 @@
 // What a test needs to tell whether a server can be reached from the network: the addresses its
-// listening sockets are bound to (from the kernel's own tables, Linux only), this machine's
-// non-loopback addresses, and whether a TCP connection to an address is accepted.
+// listening sockets are bound to (from the kernel's own tables, Linux only), and whether a TCP
+// connection to a loopback address is accepted. (Tests send nothing to any other address: a socket
+// bound to 127.0.0.1 alone is the proof that nothing else can reach it.)
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
 
 const LISTEN = '0A';
 
@@ -36,14 +36,6 @@ export function listeningAddresses(port: number): string[] {
     }
   }
   return addresses;
-}
-
-/** This machine's IPv4 addresses other than loopback. */
-export function nonLoopbackIPv4(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((info) => info && info.family === 'IPv4' && !info.internal)
-    .map((info) => info?.address ?? '');
 }
 
 /** 'accepted', or the error code of the refused or failed connection. */
