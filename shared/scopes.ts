@@ -1,4 +1,4 @@
-// The scope catalogue (CONTRACT section 3): what each scope grants. The authorizer's policies, the
+// The scope catalogue (CONTRACT section 3): what each scope grants. The authorizer's decisions, the
 // API's validation, the CDK stack's example routes, the local gateway and the docs all read this.
 
 export type ResourceKind = 'repos' | 'sources';

@@ -131,6 +131,50 @@ describe('the local stack', () => {
     expect(await response.json()).toEqual(GATEWAY_RESPONSES[403]);
   });
 
+  it('a crafted path gets 400 before any authorizer or backend, even with an admin token', async () => {
+    for (const path of [
+      '/scim/v2/Users/%2e%2e/x',
+      '/scim/v2/Users/.%2E/x',
+      '/scim/v2/a%2Fb',
+      '/scim/v2/a%5cb',
+    ]) {
+      const response = await call('GET', path, `Bearer ${adminToken}`);
+      expect(response.status, path).toBe(400);
+      expect((await response.json()).error).toMatchObject({ code: 'invalid_request', field: 'path' });
+    }
+  });
+
+  it(
+    'a token is never let through after its expires_at, though answers are cached',
+    async () => {
+      const create = async (expiresInMs: number) => {
+        const expiresAt = new Date(Date.now() + expiresInMs).toISOString();
+        const response = await call('POST', '/v1/tokens', `Bearer ${adminToken}`, {
+          description: 'expires soon',
+          scopes: [{ scope: 'identity:manage' }],
+          expires_at: expiresAt,
+        });
+        expect(response.status).toBe(201);
+        return { token: (await response.json()).token as string, expiresAt: Date.parse(expiresAt) };
+      };
+      // Expiring within the cache TTL: refused at once, as no cached answer may outlive it.
+      const soon = await create(CACHE_TTL_MS / 2);
+      expect((await call('GET', '/scim/v2/Users', `Bearer ${soon.token}`)).status).toBe(401);
+
+      const later = await create(CACHE_TTL_MS + 4_000);
+      expect((await call('GET', '/scim/v2/Users', `Bearer ${later.token}`)).status).toBe(200);
+      let status = 200;
+      while (Date.now() < later.expiresAt + CACHE_TTL_MS) {
+        const sentAt = Date.now();
+        status = (await call('GET', '/scim/v2/Users', `Bearer ${later.token}`)).status;
+        if (status === 200) expect(sentAt).toBeLessThan(later.expiresAt);
+        await sleep(200);
+      }
+      expect(status).toBe(401);
+    },
+    STEP_TIMEOUT,
+  );
+
   it('a request body over 10 MB gets 413, as from API Gateway', async () => {
     const response = await call(
       'POST',
