@@ -102,7 +102,11 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     const caller = await callerFrom(deps.verifier, event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    const allowed = isSafePath(event.path) && scopesAllow(caller.scopes, arn.method, arn.path);
+    // Both paths are checked: API Gateway may have normalised or decoded one of them.
+    const allowed =
+      typeof event.path === 'string' &&
+      isSafePath(event.path) &&
+      scopesAllow(caller.scopes, arn.method, arn.path);
     logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', { token_id: caller.tokenId });
     return {
       principalId: caller.principal,
