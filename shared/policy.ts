@@ -172,7 +172,7 @@ export function requestPolicy(methodArn: string, effect: 'Allow' | 'Deny'): Poli
 }
 
 /** IAM string matching: `*` is any run of characters (slashes too), `?` any one character. */
-export function globMatches(pattern: string, value: string): boolean {
+function globMatches(pattern: string, value: string): boolean {
   const source = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
