@@ -4,7 +4,7 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { FileKeyRingSource, hashToken } from '../shared/keyring';
-import { allowPolicy } from '../shared/policy';
+import { requestPolicy, scopesAllow } from '../shared/policy';
 import { mintToken } from '../shared/token-format';
 import type { Credential, CredentialStore } from '../shared/token-store';
 import { BearerVerifier } from '../shared/verify-bearer';
@@ -52,10 +52,11 @@ export async function benchCpu(keyFile: string): Promise<CpuFigures> {
     touchLastUsed: async () => undefined,
   };
   const verifier = new BearerVerifier({ store: memoryStore, keys });
-  const apiPrefix = 'arn:aws:execute-api:eu-west-1:123456789012:bench123/prod';
+  const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:bench123/prod/GET/scim/v2/Users';
   const ours = await microsPerCall(async () => {
     const caller = await verifier.verify(`Bearer ${token}`);
-    return allowPolicy(apiPrefix, caller.scopes);
+    const allowed = scopesAllow(caller.scopes, 'GET', '/scim/v2/Users');
+    return requestPolicy(methodArn, allowed ? 'Allow' : 'Deny');
   });
 
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -14,13 +14,14 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '../shared/config';
+import { AUTHORIZER_CACHE_TTL_ENV, DEFAULT_AUDIT_RETENTION_DAYS } from '../shared/config';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   type FunctionDef,
   GATEWAY_RESPONSES,
+  REST_AUTHORIZER_IDENTITY,
   ROUTES,
 } from '../shared/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '../shared/tables';
@@ -32,8 +33,9 @@ import { tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
   /**
-   * How long API Gateway reuses the authorizer's answer for one token: the longest a revoked token
-   * can still pass.
+   * How long an authorizer answer is reused: API Gateway's cache of REST answers (per token, method
+   * and path) and the authorizer's own memo of verified callers for HTTP APIs. The longest a revoked
+   * token can still pass; on REST APIs a token is refused this long before its `expires_at`.
    * @default Duration.seconds(30) (`DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS`)
    */
   readonly authorizerCacheTtl?: Duration;
@@ -147,6 +149,11 @@ export class TokenGate extends Construct implements TokenGateResources {
     };
 
     this.authorizerFunction = createFunction(AUTHORIZER);
+    // The authorizer keeps cached answers from outliving a token's expiry, so it knows the TTL.
+    this.authorizerFunction.addEnvironment(
+      AUTHORIZER_CACHE_TTL_ENV,
+      String(this.authorizerCacheTtl.toSeconds()),
+    );
     this.auditConsumer = createFunction(AUDIT_CONSUMER);
     this.auditStream = new AuditStream(this, 'AuditStream', {
       tokensTable: this.tokensTable,
@@ -177,7 +184,8 @@ export class TokenGate extends Construct implements TokenGateResources {
   /**
    * A new authorizer using the token authorizer function, for one of your REST APIs (a
    * `RequestAuthorizer` belongs to exactly one RestApi, and must be used by at least one method).
-   * Identity source: the `Authorization` header; answers are cached per token for `authorizerCacheTtl`.
+   * Identity sources (`REST_AUTHORIZER_IDENTITY`): the `Authorization` header, the method and the
+   * path, so an answer, cached for `authorizerCacheTtl`, is only reused for the request it decided.
    */
   requestAuthorizer(scope: Construct, id: string): RequestAuthorizer {
     // The authorizer grants API Gateway invocation by adding a permission beside its handler. From
@@ -192,20 +200,24 @@ export class TokenGate extends Construct implements TokenGateResources {
           });
     return new RequestAuthorizer(scope, id, {
       handler,
-      identitySources: [IdentitySource.header('Authorization')],
+      identitySources: REST_AUTHORIZER_IDENTITY.map(({ from, name }) =>
+        from === 'header' ? IdentitySource.header(name) : IdentitySource.context(name),
+      ),
       resultsCacheTtl: this.authorizerCacheTtl,
     });
   }
 
   /**
    * An authorizer for an HTTP API (payload 2.0, simple responses). Its answer is a yes/no for one
-   * route, so it is cached per token and route key.
+   * method and path, which an HTTP API's cache key cannot hold (`$context.routeKey` is the route
+   * template, shared by every path of a proxy route), so API Gateway does not cache it; the
+   * authorizer remembers verified callers for `authorizerCacheTtl` instead and decides each request.
    */
   httpAuthorizer(id: string): HttpLambdaAuthorizer {
     return new HttpLambdaAuthorizer(id, this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization', '$context.routeKey'],
-      resultsCacheTtl: this.authorizerCacheTtl,
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.seconds(0),
     });
   }
 

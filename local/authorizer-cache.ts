@@ -1,6 +1,7 @@
-// API Gateway's authorizer result cache: the answer for one identity source value (here the
-// Authorization header) is reused for every route until the TTL passes, which is why a revoked token
-// keeps working for up to that long. Keys are SHA-256 digests, so no token is held in memory as such.
+// API Gateway's authorizer result cache: the answer for one identity (here the Authorization header,
+// the method and the path, `REST_AUTHORIZER_IDENTITY`) is reused until the TTL passes, which is why
+// a revoked token keeps working for up to that long, and only for the request it was decided for.
+// Keys are SHA-256 digests, so no token is held in memory as such.
 import { createHash } from 'node:crypto';
 
 export interface AuthorizerCacheOptions {
@@ -23,11 +24,12 @@ export class AuthorizerCache<T> {
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
-  private static keyOf(identity: string): string {
-    return createHash('sha256').update(identity).digest('base64');
+  /** The identity's parts, each as API Gateway read it; JSON keeps `a,b` + `c` apart from `a` + `b,c`. */
+  private static keyOf(identity: readonly string[]): string {
+    return createHash('sha256').update(JSON.stringify(identity)).digest('base64');
   }
 
-  get(identity: string): T | undefined {
+  get(identity: readonly string[]): T | undefined {
     if (this.ttlMs <= 0) return undefined;
     const key = AuthorizerCache.keyOf(identity);
     const entry = this.entries.get(key);
@@ -39,7 +41,7 @@ export class AuthorizerCache<T> {
     return entry.value;
   }
 
-  set(identity: string, value: T): void {
+  set(identity: readonly string[], value: T): void {
     if (this.ttlMs <= 0) return;
     const key = AuthorizerCache.keyOf(identity);
     this.entries.delete(key); // re-inserting keeps the Map in insertion order, oldest first

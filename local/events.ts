@@ -9,7 +9,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import type { FunctionDef } from '../shared/routes';
+import type { FunctionDef, IdentityPart } from '../shared/routes';
 import type { RouteMatch } from './routing';
 
 export const LOCAL_REGION = 'local';
@@ -151,6 +151,25 @@ function requestContext<T>(
     resourcePath: match.route.path,
     stage: LOCAL_STAGE,
   };
+}
+
+/**
+ * What API Gateway reads for each identity source of a REQUEST authorizer: a header (ignoring case,
+ * last value) or a `$context` variable of the request. Null when one is missing or empty: API
+ * Gateway then answers 401 without calling the authorizer.
+ */
+export function identityValues(
+  request: GatewayRequest,
+  match: RouteMatch,
+  parts: readonly IdentityPart[],
+): string[] | null {
+  const context = requestContext(request, match, undefined) as unknown as Record<string, unknown>;
+  const values = parts.map(({ from, name }) =>
+    from === 'header' ? headerValue(request.rawHeaders, name) : context[name],
+  );
+  return values.every((value): value is string => typeof value === 'string' && value.trim() !== '')
+    ? values
+    : null;
 }
 
 export function authorizerEvent(

@@ -1,18 +1,20 @@
-// The local stand-in for API Gateway (REST API): routes with the route table, runs the Lambda
-// authorizer as a REQUEST authorizer with API Gateway's result cache, judges its IAM policy, then
-// calls the route's handler with a proxy event. Free of sockets: local/server.ts serves it over HTTP.
+// The local stand-in for API Gateway (REST API): refuses crafted paths (dot segments, encoded
+// separators) before anything else, routes with the route table, runs the Lambda authorizer as a
+// REQUEST authorizer with API Gateway's result cache (keyed on `REST_AUTHORIZER_IDENTITY`), judges
+// its IAM policy, then calls the route's handler with a proxy event. Free of sockets:
+// local/server.ts serves it over HTTP.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type PolicyDocument, type PolicyStatement, policyAllows } from '../shared/policy';
-import { type FunctionDef, GATEWAY_RESPONSES, type Route } from '../shared/routes';
+import { type PolicyDocument, type PolicyStatement, pathProblem, policyAllows } from '../shared/policy';
+import { type FunctionDef, GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY, type Route } from '../shared/routes';
 import { AuthorizerCache } from './authorizer-cache';
 import {
   type AuthorizerFacts,
   authorizerEvent,
   type GatewayRequest,
-  headerValue,
   INTEGRATION_TIMEOUT_MS,
+  identityValues,
   lambdaContext,
   methodArn,
   proxyEvent,
@@ -143,6 +145,12 @@ export class Gateway {
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
     const { requestId } = request;
+    // No backend, nor the authorizer, sees a path that some server would read as another one.
+    const problem = pathProblem(request.path);
+    if (problem) {
+      const body = { error: { code: 'invalid_request', message: problem, field: 'path' } };
+      return gatewayResponse(400, body, requestId);
+    }
     const match = this.table.match(request.method, request.path);
     if (!match) return gatewayResponse(404, GATEWAY_ERRORS[404], requestId);
     // Stage throttling comes before the authorizer, as in API Gateway.
@@ -174,9 +182,9 @@ export class Gateway {
         request.requestId,
       ),
     });
-    // The identity source is the Authorization header: without it the authorizer is not called.
-    const identity = headerValue(request.rawHeaders, 'authorization');
-    if (!identity?.trim()) return refuse(401);
+    // The identity sources: without any one of them the authorizer is not called.
+    const identity = identityValues(request, match, REST_AUTHORIZER_IDENTITY);
+    if (!identity) return refuse(401);
     let answer = this.cache.get(identity);
     if (!answer) {
       const started = this.now();

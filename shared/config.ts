@@ -1,5 +1,6 @@
 // Configuration, read once from the environment that the CDK stack (or the local stack) sets.
 // A missing variable fails at start, loudly, not at the first request.
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from './routes';
 
 export class ConfigError extends Error {}
 
@@ -29,7 +30,18 @@ export interface Config {
   retentionDays: number;
   /** How long the key ring is kept in memory before Secrets Manager is asked again. */
   keyCacheSeconds: number;
+  /**
+   * How long an authorizer answer may be reused (API Gateway's cache for REST APIs, the authorizer's
+   * own memo of verified callers for HTTP APIs): the authorizer keeps it from outliving a token.
+   */
+  authorizerCacheTtlSeconds: number;
 }
+
+/**
+ * Set by the CDK construct from `authorizerCacheTtl`, and read by the local stack for its own cache,
+ * so the authorizer and the cache in front of it agree.
+ */
+export const AUTHORIZER_CACHE_TTL_ENV = 'TOKENGATE_AUTHORIZER_CACHE_TTL';
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const keySecretId = env.TOKENGATE_KEY_SECRET_ID || undefined;
@@ -44,6 +56,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamoEndpoint: env.TOKENGATE_DYNAMODB_ENDPOINT || undefined,
     retentionDays: positiveInteger(env, 'TOKENGATE_RETENTION_DAYS', 30),
     keyCacheSeconds: positiveInteger(env, 'TOKENGATE_KEY_CACHE_SECONDS', 300),
+    authorizerCacheTtlSeconds: positiveInteger(
+      env,
+      AUTHORIZER_CACHE_TTL_ENV,
+      DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+    ),
   };
 }
 

@@ -13,10 +13,8 @@ export const MAX_LEAKED_TOKENS = 1000;
  */
 export const MAX_LEAKED_BODY_BYTES = MAX_LEAKED_TOKENS * 256;
 /**
- * Names per resource-limited scope. The REST authorizer's policy grows by 2 ARNs per repos name and
- * 14 per sources name (one per method); at 10, the largest token the API accepts (every scope,
- * 100-character names) makes a policy of about 60 KB, where 100 made about 580 KB. `*` covers any
- * number of names in one ARN per grant. test/unit/native-policy-size.test.ts measures it.
+ * Names per resource-limited scope: a token meant for more repositories or sources than this is
+ * better given `*`. (The authorizer's answer no longer grows with the names: it covers one request.)
  */
 export const MAX_RESOURCES = 10;
 

@@ -1,9 +1,9 @@
-// From a token's scopes to what it may call. One set of ARN patterns serves all three uses: the IAM
-// policy a REST authorizer returns (cached by API Gateway per token, so it must cover every route the
-// token may reach, not just the one being called), the yes/no of an HTTP API authorizer, and the
-// local gateway's evaluation of that policy.
+// From a token's scopes to what it may call: one decision for one request (method and path), made
+// segment by segment against the scope catalogue, never by IAM wildcards (IAM's `*` also matches `/`).
+// The REST authorizer turns the decision into a policy for exactly the method ARN it was asked
+// about; the HTTP API authorizer answers it as a yes/no; the local gateway evaluates that policy.
 import { ROUTES } from './routes';
-import { SCOPES, type ScopeGrant } from './scopes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from './scopes';
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` split at the method. */
 export interface MethodArn {
@@ -18,103 +18,134 @@ export function parseMethodArn(methodArn: string): MethodArn | null {
   return { apiPrefix: match[1], method: match[2], path: match[3] ?? '/' };
 }
 
+/** How many times a segment is percent-decoded looking for a hidden dot segment or separator. */
+const DECODE_ROUNDS = 3;
+
+function decodeOnce(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
+/** A `.` or `..` segment, also with a `;parameter` after it (`..;` is `..` to some servers). */
+const isDotSegment = (segment: string) => /^\.{1,2}(;.*)?$/s.test(segment);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
- * The methods API Gateway puts in a method ARN. A grant for any method names each of them: IAM's `*`
- * also matches slashes, so `*` + `/scim/v2/*` would match `GET/repos/a/scim/v2/x` too.
+ * Why a request path must not reach any backend, or null when it may be matched against scopes.
+ * Refused: a `.` or `..` segment, raw or percent-encoded (in any case, or encoded twice); an
+ * encoded `/` or `\`, or a raw `\` (each a separator to some backend, none to API Gateway); a
+ * control character; a malformed percent-escape. Empty segments (`//`) and a trailing slash are
+ * left to the scope matcher, which never lets an empty segment stand for a resource.
  */
-export const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
-
-function methodsOf(method: string): readonly string[] {
-  return method === '*' || method === 'ANY' ? HTTP_METHODS : [method];
+export function pathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return 'The path must start with /';
+  if (path.includes('\\')) return 'The path may not contain a backslash';
+  for (const raw of path.slice(1).split('/')) {
+    let segment = raw;
+    for (let round = 0; ; round++) {
+      if (isDotSegment(segment)) return 'The path may not contain a . or .. segment, encoded or not';
+      if (CONTROL_CHARACTER.test(segment)) return 'The path may not contain control characters';
+      if (round > 0 && /[/\\]/.test(segment)) return 'The path may not contain an encoded / or \\';
+      if (!segment.includes('%')) break;
+      if (round === DECODE_ROUNDS) return 'The path is percent-encoded too many times over';
+      const decoded = decodeOnce(segment);
+      // As sent, a bad escape is malformed; once decoded, a `%` left over is data (`100%25`).
+      if (decoded === null) {
+        if (round === 0) return 'The path holds a malformed percent-escape';
+        break;
+      }
+      segment = decoded;
+    }
+  }
+  return null;
 }
 
-/** `/x/*` stands for `/x` and everything below it; anything else for itself. */
-function expandPath(path: string): string[] {
-  if (path === '/*') return ['/*'];
-  return path.endsWith('/*') ? [path.slice(0, -2), path] : [path];
+export const isSafePath = (path: string): boolean => pathProblem(path) === null;
+
+/**
+ * A path pattern split into segments: literals, `{resource}` (exactly one non-empty segment naming
+ * one of the token's resources) and, for a trailing `/*`, "this path and anything below it".
+ */
+interface PathPattern {
+  segments: readonly string[];
+  below: boolean;
 }
 
-/** The routes every valid token may call (`access: 'any-token'`): fixed, so derived once. */
-const ANY_TOKEN_PATTERNS: readonly string[] = ROUTES.filter((route) => route.access === 'any-token').flatMap(
-  (route) => methodsOf(route.method).map((method) => `${method}${route.path}`),
+function parsePattern(path: string): PathPattern {
+  const below = path.endsWith('/*');
+  const body = below ? path.slice(0, -2) : path;
+  return { segments: body === '' ? [] : body.slice(1).split('/'), below };
+}
+
+/**
+ * Whether `parts` (the request path split at `/`, without the leading empty part) fits `pattern`.
+ * `segment` decides a non-literal pattern segment: `{resource}` for grants, `{name}` and `{proxy+}`
+ * for the route table. Strings are compared, never turned into patterns.
+ */
+function fits(
+  pattern: PathPattern,
+  parts: readonly string[],
+  segment: (patternPart: string, part: string) => boolean,
+): boolean {
+  const { segments, below } = pattern;
+  if (below ? parts.length < segments.length : parts.length !== segments.length) return false;
+  return segments.every((patternPart, index) => {
+    const part = parts[index] as string;
+    return patternPart.startsWith('{') ? part !== '' && segment(patternPart, part) : part === patternPart;
+  });
+}
+
+interface CompiledGrant {
+  method: 'GET' | '*';
+  pattern: PathPattern;
+}
+
+/** The catalogue's grants, parsed once. */
+const GRANTS = new Map<ScopeName, readonly CompiledGrant[]>(
+  SCOPE_NAMES.map((name) => [
+    name,
+    SCOPES[name].grants.map((grant) => ({ method: grant.method, pattern: parsePattern(grant.path) })),
+  ]),
 );
 
-/** ARN tails (`METHOD/path`, IAM wildcards) that the scopes grant, plus the routes any token may call. */
-export function grantedPatterns(scopes: readonly ScopeGrant[]): string[] {
-  if (scopes.some((grant) => grant.scope === 'global:admin')) return ['*/*'];
-  const patterns = new Set<string>();
-  for (const { scope, resources } of scopes) {
-    for (const grant of SCOPES[scope].grants) {
-      const paths = grant.path.includes('{resource}')
-        ? (resources ?? []).map((name) => grant.path.replace('{resource}', name)) // `*` is IAM's own wildcard
-        : [grant.path];
-      for (const path of paths.flatMap(expandPath)) {
-        for (const method of methodsOf(grant.method)) patterns.add(`${method}${path}`);
-      }
-    }
-  }
-  for (const pattern of ANY_TOKEN_PATTERNS) patterns.add(pattern);
-  return [...patterns];
-}
+/**
+ * The routes every valid token may call (`access: 'any-token'`). Their `{name}` takes one non-empty
+ * segment, `{proxy+}` one non-empty segment and anything below it.
+ */
+const ANY_TOKEN_ROUTES = ROUTES.filter((route) => route.access === 'any-token').map((route) => ({
+  method: route.method,
+  pattern: { segments: parsePattern(route.path).segments, below: route.path.endsWith('+}') },
+}));
 
-const GLOB_CACHE_LIMIT = 10_000;
-const globCache = new Map<string, RegExp>();
+const anySegment = () => true;
 
-/** IAM string matching: `*` is any run of characters (slashes too), `?` any one character. */
-export function globMatches(pattern: string, value: string): boolean {
-  let regex = globCache.get(pattern);
-  if (!regex) {
-    // Patterns carry resource names callers chose: keep the cache from growing without bound.
-    if (globCache.size >= GLOB_CACHE_LIMIT) globCache.clear();
-    const source = pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    regex = new RegExp(`^${source}$`, 's');
-    globCache.set(pattern, regex);
-  }
-  return regex.test(value);
+function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
+  return ANY_TOKEN_ROUTES.some(
+    (route) => (route.method === 'ANY' || route.method === method) && fits(route.pattern, parts, anySegment),
+  );
 }
 
 /**
- * A bounded memo for the authorizer's hot path: every check of a token derives the same patterns and
- * policy from the same scopes, so they are derived once per scope set (keyed by the scopes' JSON,
- * which the authorizer builds anyway for its context) and API.
+ * Whether the scopes let a token call `method path` (the path as requested, relative to the API's
+ * stage). An unsafe path (see `pathProblem`) is refused to every token, `global:admin` included.
  */
-class Memo<T> {
-  private readonly entries = new Map<string, T>();
-  constructor(private readonly limit: number) {}
-
-  get(key: string, derive: () => T): T {
-    let value = this.entries.get(key);
-    if (value === undefined) {
-      if (this.entries.size >= this.limit) this.entries.clear();
-      value = derive();
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-}
-
-const MEMO_LIMIT = 1_000;
-const patternMemo = new Memo<readonly string[]>(MEMO_LIMIT);
-const policyMemo = new Memo<PolicyDocument>(MEMO_LIMIT);
-
-/** `scopesKey`: a string that identifies the scopes (their JSON); with it, patterns are remembered. */
-function patternsOf(scopes: readonly ScopeGrant[], scopesKey?: string): readonly string[] {
-  return scopesKey === undefined
-    ? grantedPatterns(scopes)
-    : patternMemo.get(scopesKey, () => grantedPatterns(scopes));
-}
-
-export function scopesAllow(
-  scopes: readonly ScopeGrant[],
-  method: string,
-  path: string,
-  scopesKey?: string,
-): boolean {
-  const target = `${method}${path}`;
-  return patternsOf(scopes, scopesKey).some((pattern) => globMatches(pattern, target));
+export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
+  if (!isSafePath(path)) return false;
+  if (scopes.some((grant) => grant.scope === 'global:admin')) return true;
+  const parts = path.slice(1).split('/');
+  if (anyTokenMayCall(method, parts)) return true;
+  return scopes.some(({ scope, resources }) => {
+    const names = resources ?? [];
+    const namesResource = (_: string, part: string) => names.includes('*') || names.includes(part);
+    return (GRANTS.get(scope) ?? []).some(
+      (grant) =>
+        (grant.method === '*' || grant.method === method) && fits(grant.pattern, parts, namesResource),
+    );
+  });
 }
 
 export interface PolicyStatement {
@@ -128,24 +159,25 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** With `scopesKey` (see scopesAllow), the same document is returned for the same API and scopes. */
-export function allowPolicy(
-  apiPrefix: string,
-  scopes: readonly ScopeGrant[],
-  scopesKey?: string,
-): PolicyDocument {
-  // Any stage and any API id would widen the grant beyond the API that asked; keep both.
-  const build = (): PolicyDocument => ({
+/**
+ * The REST authorizer's answer: Allow or Deny for exactly the method ARN it was asked about, nothing
+ * wider. API Gateway caches it per token, method and path (`REST_AUTHORIZER_IDENTITY`), so it is
+ * only ever applied to the request it was decided for.
+ */
+export function requestPolicy(methodArn: string, effect: 'Allow' | 'Deny'): PolicyDocument {
+  return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Action: 'execute-api:Invoke',
-        Effect: 'Allow',
-        Resource: patternsOf(scopes, scopesKey).map((pattern) => `${apiPrefix}/${pattern}`),
-      },
-    ],
-  });
-  return scopesKey === undefined ? build() : policyMemo.get(`${apiPrefix} ${scopesKey}`, build);
+    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [methodArn] }],
+  };
+}
+
+/** IAM string matching: `*` is any run of characters (slashes too), `?` any one character. */
+function globMatches(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
 }
 
 /** IAM's answer for one `execute-api:Invoke` on `methodArn`: an explicit Deny wins, then any Allow. */

@@ -1,6 +1,6 @@
 // The route table: every HTTP route of the deployment, who may call it, and which function serves it.
-// The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer's
-// policies cover its `any-token` routes, and the README's API section is checked against it.
+// The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
+// every valid token call its `any-token` routes, and the README's API section is checked against it.
 import { PROTECTED_PREFIXES } from './scopes';
 import { TOKEN_ATTRIBUTES as ITEM, type TokenAttribute } from './tables';
 
@@ -39,8 +39,25 @@ export interface FunctionNeeds {
   tokensStream?: boolean;
 }
 
-/** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one token. */
+/** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
 export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 30;
+
+/** One identity source of a REST API's REQUEST authorizer: a request header or a `$context` variable. */
+export interface IdentityPart {
+  from: 'header' | 'context';
+  name: string;
+}
+
+/**
+ * What API Gateway keys a REST authorizer's cached answer on: the token and the exact request
+ * (method and stage-prefixed path) the authorizer decided, so a cached answer is never applied to a
+ * request it was not decided for. The CDK construct and the local gateway both read this.
+ */
+export const REST_AUTHORIZER_IDENTITY: readonly IdentityPart[] = [
+  { from: 'header', name: 'Authorization' },
+  { from: 'context', name: 'httpMethod' },
+  { from: 'context', name: 'path' },
+];
 
 /** The bodies API Gateway itself answers with when the authorizer refuses (native error shape). */
 export const GATEWAY_RESPONSES = {

@@ -1,4 +1,4 @@
-// The scope catalogue (CONTRACT section 3): what each scope grants. The authorizer's policies, the
+// The scope catalogue (CONTRACT section 3): what each scope grants. The authorizer's decisions, the
 // API's validation, the CDK stack's example routes, the local gateway and the docs all read this.
 
 export type ResourceKind = 'repos' | 'sources';
@@ -108,7 +108,7 @@ export interface ScopeGrant {
   resources: string[] | null;
 }
 
-/** Resource names go into IAM policy ARNs, so they may hold no wildcard or path characters. */
+/** A resource name is one path segment, compared as a string: no wildcard or path characters. */
 export const RESOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function isScopeName(name: string): name is ScopeName {

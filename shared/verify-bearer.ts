@@ -14,6 +14,8 @@ export interface Caller {
   scopes: ScopeGrant[];
   /** `token:<id>`: what the backend sees as the principal. */
   principal: string;
+  /** RFC 3339, or null for a token that never expires: no cached answer may outlive it. */
+  expiresAt: string | null;
 }
 
 export interface BearerVerifierDeps {
@@ -62,7 +64,8 @@ export class BearerVerifier {
     const status = statusOf(credential, now);
     if (status !== 'active') throw new UnauthorizedError(`The token is ${status}`);
     this.recordUse(credential, now);
-    return { tokenId: id, kind: credential.kind, scopes: credential.scopes, principal: `token:${id}` };
+    const { kind, scopes, expiresAt } = credential;
+    return { tokenId: id, kind, scopes, principal: `token:${id}`, expiresAt };
   }
 
   /**

@@ -1,8 +1,11 @@
-// The Lambda authorizer, for REST APIs (REQUEST type, returns an IAM policy covering every route the
-// token's scopes allow, so API Gateway may cache it per token) and for HTTP APIs (payload 2.0,
-// simple response for the route being called). Bad tokens: 401 on REST (`Unauthorized`), a refusal
-// on HTTP APIs. DynamoDB or Secrets Manager failing: the error propagates and the request fails
-// closed with a 500, which API Gateway does not cache.
+// The Lambda authorizer, for REST APIs (REQUEST type) and HTTP APIs (payload 2.0, simple responses).
+// Either way it decides the one request it is asked about (method and path) on every call. REST:
+// an Allow or Deny policy for exactly that method ARN, which API Gateway caches per token, method
+// and path (`REST_AUTHORIZER_IDENTITY`); a bad token throws `Unauthorized` (401). HTTP APIs, which
+// API Gateway does not cache: a yes/no, with verified callers remembered in process for the TTL.
+// A path with dot segments or encoded separators is refused whatever the token. DynamoDB or
+// Secrets Manager failing: the error propagates and the request fails closed with a 500, which API
+// Gateway does not cache.
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
@@ -12,10 +15,11 @@ import type {
   Context,
 } from 'aws-lambda';
 import { UnauthorizedError } from '../../shared/errors';
-import { allowPolicy, parseMethodArn, scopesAllow } from '../../shared/policy';
+import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
+import type { CallerSource } from '../../shared/remembered-callers';
 import type { Caller } from '../../shared/verify-bearer';
 import { logger } from '../commons/logger';
-import { verifier } from './runtime';
+import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
@@ -26,6 +30,12 @@ type AuthorizerResult =
 
 const REFUSED: APIGatewaySimpleAuthorizerResult = { isAuthorized: false };
 
+/**
+ * API Gateway starts a cached answer's TTL when the answer reaches it, a little after this function
+ * looked at the clock: the margin keeps a cached Allow from outliving `expires_at` by that much.
+ */
+const EXPIRY_MARGIN_MS = 1_000;
+
 function authorizationHeader(
   headers: Record<string, string | undefined> | null | undefined,
 ): string | undefined {
@@ -35,15 +45,15 @@ function authorizationHeader(
   return name === undefined ? undefined : headers[name];
 }
 
-function contextOf(caller: Caller, scopesJson: string): AuthorizerContext {
-  const { tokenId, kind, principal } = caller;
-  return { token_id: tokenId, kind, scopes: scopesJson, principal };
+function contextOf(caller: Caller): AuthorizerContext {
+  const { tokenId, kind, principal, scopes } = caller;
+  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
 }
 
 /** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
-async function callerFor(event: AuthorizerEvent): Promise<Caller | null> {
+async function callerFrom(source: CallerSource, event: AuthorizerEvent): Promise<Caller | null> {
   try {
-    return await verifier.verify(authorizationHeader(event.headers));
+    return await source.verify(authorizationHeader(event.headers));
   } catch (error) {
     if (error instanceof UnauthorizedError) return null;
     throw error;
@@ -59,31 +69,59 @@ function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {
     : raw;
 }
 
-/** The scopes' JSON goes into the context, and keys the remembered patterns and policies. */
-const scopesJsonOf = (caller: Caller | null) => (caller === null ? '' : JSON.stringify(caller.scopes));
+export interface AuthorizerDeps {
+  /** Asks the store every time: REST answers are cached by API Gateway already. */
+  verifier: CallerSource;
+  /** Remembers verified callers for up to the TTL: HTTP API answers are not cached. */
+  rememberedCallers: CallerSource;
+  /** API Gateway's cache TTL for REST answers (`TOKENGATE_AUTHORIZER_CACHE_TTL`). */
+  cacheTtlSeconds: number;
+  now?: () => number;
+}
 
 /** The decision for one event, free of the Lambda wrapper. */
-export async function authorize(event: AuthorizerEvent): Promise<AuthorizerResult> {
-  if ('version' in event && event.version === '2.0') {
-    const { method } = event.requestContext.http;
+export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
+  const now = deps.now ?? (() => Date.now());
+  const cacheMs = deps.cacheTtlSeconds * 1000;
+
+  /** A token that expires within the TTL would pass from API Gateway's cache after `expires_at`. */
+  const expiresWhileCached = ({ expiresAt }: Caller) =>
+    cacheMs > 0 && expiresAt !== null && !(Date.parse(expiresAt) - now() >= cacheMs + EXPIRY_MARGIN_MS);
+
+  async function authorizeHttp(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
+    const { method, path: contextPath } = event.requestContext.http;
     const path = httpApiPath(event);
-    const caller = await callerFor(event);
-    const scopesJson = scopesJsonOf(caller);
-    const allowed = caller !== null && scopesAllow(caller.scopes, method, path, scopesJson);
-    if (!allowed) return REFUSED;
-    return { isAuthorized: true, context: contextOf(caller, scopesJson) };
+    if (!isSafePath(event.rawPath) || !isSafePath(contextPath)) return REFUSED;
+    const caller = await callerFrom(deps.rememberedCallers, event);
+    if (caller === null || !scopesAllow(caller.scopes, method, path)) return REFUSED;
+    return { isAuthorized: true, context: contextOf(caller) };
   }
-  const arn = parseMethodArn((event as APIGatewayRequestAuthorizerEvent).methodArn);
-  const caller = await callerFor(event);
-  const scopesJson = scopesJsonOf(caller);
-  if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
-  logger.debug('Token accepted', { token_id: caller.tokenId });
-  return {
-    principalId: caller.principal,
-    policyDocument: allowPolicy(arn.apiPrefix, caller.scopes, scopesJson),
-    context: contextOf(caller, scopesJson),
-  };
+
+  async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
+    const arn = parseMethodArn(event.methodArn);
+    const caller = await callerFrom(deps.verifier, event);
+    if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
+    if (expiresWhileCached(caller)) throw new Error('Unauthorized');
+    // Both paths are checked: API Gateway may have normalised or decoded one of them.
+    const allowed =
+      typeof event.path === 'string' &&
+      isSafePath(event.path) &&
+      scopesAllow(caller.scopes, arn.method, arn.path);
+    logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', { token_id: caller.tokenId });
+    return {
+      principalId: caller.principal,
+      policyDocument: requestPolicy(event.methodArn, allowed ? 'Allow' : 'Deny'),
+      ...(allowed && { context: contextOf(caller) }),
+    };
+  }
+
+  return (event) =>
+    'version' in event && event.version === '2.0'
+      ? authorizeHttp(event)
+      : authorizeRest(event as APIGatewayRequestAuthorizerEvent);
 }
+
+export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds });
 
 /**
  * The Lambda entry point. Deliberately no middy chain: the authorizer parses no body, maps no error

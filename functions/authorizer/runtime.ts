@@ -1,13 +1,18 @@
 // What the authorizer holds across invocations, built once at module load from the environment:
 // its DynamoDB client (SDK-free, shared/aws/json-client.ts, for a cold start within budget) and the
-// verifier with its key ring. Nothing here loads the AWS SDK.
+// verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
+// AWS SDK.
 import { AwsJsonClient, DYNAMODB } from '../../shared/aws/json-client';
 import { localClientConfig, readConfig } from '../../shared/config';
 import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
+import { RememberedCallers } from '../../shared/remembered-callers';
 import { keyRingSource } from '../../shared/secrets-keyring';
 import { BearerVerifier } from '../../shared/verify-bearer';
 
 const config = readConfig();
+
+/** How long a cached answer may be reused: API Gateway's TTL, and the HTTP API memo's. */
+export const cacheTtlSeconds = config.authorizerCacheTtlSeconds;
 
 /** This process's DynamoDB client, for benchmarks that compare against bare reads on it. */
 export const dynamo = new AwsJsonClient(
@@ -19,3 +24,6 @@ export const verifier = new BearerVerifier({
   store: new DynamoCredentialStore(dynamo, config.tokensTable),
   keys: keyRingSource(config),
 });
+
+/** For HTTP API events, which API Gateway does not cache: who a bearer is, for up to the TTL. */
+export const rememberedCallers = new RememberedCallers(verifier, { ttlSeconds: cacheTtlSeconds });

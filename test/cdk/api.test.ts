@@ -38,6 +38,9 @@ function methodsOf(template: Template, apiId: string): MethodView[] {
 
 const routeKey = (route: Route) => `${route.method} ${route.path}`;
 
+/** API Gateway caches a REST authorizer's answer under these: the token and the exact request. */
+const REST_IDENTITY_SOURCE = 'method.request.header.Authorization,context.httpMethod,context.path';
+
 describe('the management API', () => {
   const { template } = synthStack();
   const [apiId] = restApi(template, 'token management');
@@ -131,14 +134,24 @@ describe('the public routes of the route table', () => {
 });
 
 describe('the token authorizer', () => {
-  it('is a REQUEST authorizer identified by the Authorization header, on both APIs', () => {
+  it('is a REQUEST authorizer whose answers are cached per Authorization header, method and path, on both APIs', () => {
     const { template } = synthStack();
     const authorizers = template.findResources('AWS::ApiGateway::Authorizer');
     expect(Object.keys(authorizers)).toHaveLength(2);
     for (const { Properties: p } of Object.values(authorizers)) {
       expect(p.Type).toBe('REQUEST');
-      expect(p.IdentitySource).toBe('method.request.header.Authorization');
+      expect(p.IdentitySource).toBe(REST_IDENTITY_SOURCE);
     }
+  });
+
+  it('tells the authorizer function the cache TTL, so no cached answer outlives a token', () => {
+    const ttlOf = (template: Template) => {
+      const [, fn] = lambdaFunction(template, AUTHORIZER.name);
+      return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .TOKENGATE_AUTHORIZER_CACHE_TTL;
+    };
+    expect(ttlOf(synthStack().template)).toBe('30');
+    expect(ttlOf(synthStack({ tokenGate: { authorizerCacheTtl: Duration.seconds(5) } }).template)).toBe('5');
   });
 
   it('is the one authorizer function, on every API', () => {
@@ -175,7 +188,7 @@ describe('the token authorizer', () => {
     });
     expect(authorizer.Properties).toMatchObject({
       Type: 'REQUEST',
-      IdentitySource: 'method.request.header.Authorization',
+      IdentitySource: REST_IDENTITY_SOURCE,
       AuthorizerResultTtlInSeconds: 10,
     });
     expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(`"${functionId}"`);
@@ -206,7 +219,7 @@ describe('the token authorizer', () => {
     expect(JSON.stringify(permission.Properties.FunctionName)).toContain('Fn::ImportValue');
   });
 
-  it('answers HTTP APIs with simple responses, cached per token and route', () => {
+  it('answers HTTP APIs with simple responses, not cached by API Gateway (a route key is no path)', () => {
     const stack = new Stack(unbundledApp(), 'HttpTeam');
     const gate = new TokenGate(stack, 'Tokens');
     const backend = new LambdaFunction(stack, 'Backend', {
@@ -229,8 +242,8 @@ describe('the token authorizer', () => {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
-      AuthorizerResultTtlInSeconds: 30,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 0,
     });
     expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(`"${functionId}"`);
   });

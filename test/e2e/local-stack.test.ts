@@ -2,6 +2,7 @@
 // Local, the `tokengate` CLI in another, and HTTP in between. The tests run in order and share the
 // stack and the tokens they make. Timeouts are generous: a slow two-core machine must pass too.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,6 +131,66 @@ describe('the local stack', () => {
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual(GATEWAY_RESPONSES[403]);
   });
+
+  it('a crafted path gets 400 before any authorizer or backend, even with an admin token', async () => {
+    // Sent as is: fetch, like any WHATWG URL client, would resolve `%2e%2e` before sending.
+    const rawGet = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(stack.url);
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, path, headers: { authorization: `Bearer ${adminToken}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of [
+      '/scim/v2/Users/../x',
+      '/scim/v2/Users/%2e%2e/x',
+      '/scim/v2/Users/.%2E/x',
+      '/scim/v2/a%2Fb',
+      '/scim/v2/a%5cb',
+    ]) {
+      const response = await rawGet(path);
+      expect(response.status, path).toBe(400);
+      expect(JSON.parse(response.body).error).toMatchObject({ code: 'invalid_request', field: 'path' });
+    }
+  });
+
+  it(
+    'a token is never let through after its expires_at, though answers are cached',
+    async () => {
+      const create = async (expiresInMs: number) => {
+        const expiresAt = new Date(Date.now() + expiresInMs).toISOString();
+        const response = await call('POST', '/v1/tokens', `Bearer ${adminToken}`, {
+          description: 'expires soon',
+          scopes: [{ scope: 'identity:manage' }],
+          expires_at: expiresAt,
+        });
+        expect(response.status).toBe(201);
+        return { token: (await response.json()).token as string, expiresAt: Date.parse(expiresAt) };
+      };
+      // Expiring within the cache TTL: refused at once, as no cached answer may outlive it.
+      const soon = await create(CACHE_TTL_MS / 2);
+      expect((await call('GET', '/scim/v2/Users', `Bearer ${soon.token}`)).status).toBe(401);
+
+      const later = await create(CACHE_TTL_MS + 4_000);
+      expect((await call('GET', '/scim/v2/Users', `Bearer ${later.token}`)).status).toBe(200);
+      let status = 200;
+      while (Date.now() < later.expiresAt + CACHE_TTL_MS) {
+        const sentAt = Date.now();
+        status = (await call('GET', '/scim/v2/Users', `Bearer ${later.token}`)).status;
+        if (status === 200) expect(sentAt).toBeLessThan(later.expiresAt);
+        await sleep(200);
+      }
+      expect(status).toBe(401);
+    },
+    STEP_TIMEOUT,
+  );
 
   it('a request body over 10 MB gets 413, as from API Gateway', async () => {
     const response = await call(

@@ -5,10 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type GatewayRequest, LOCAL_STAGE } from '../../local/events';
+import { Gateway } from '../../local/gateway';
 import { DynamoTokenStore } from '../../shared/dynamo-token-store';
 import { FileKeyRingSource } from '../../shared/keyring';
-import { allowPolicy, type PolicyDocument, policyAllows } from '../../shared/policy';
+import { type PolicyDocument, policyAllows, requestPolicy } from '../../shared/policy';
+import { RememberedCallers } from '../../shared/remembered-callers';
+import { AUTHORIZER, ROUTES } from '../../shared/routes';
 import type { ScopeGrant } from '../../shared/scopes';
 import { mintToken } from '../../shared/token-format';
 import { TokenService } from '../../shared/token-service';
@@ -17,6 +21,7 @@ import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import {
   API_PREFIX,
   httpApiAuthorizerEvent,
+  httpRouteKey,
   lambdaContext,
   restAuthorizerEvent,
 } from '../support/lambda-events';
@@ -59,15 +64,24 @@ function captureOutput(): () => void {
   };
 }
 
+type AuthorizerModule = typeof import('../../functions/authorizer/handler');
+type RuntimeModule = typeof import('../../functions/authorizer/runtime');
+
 let handler: Handler;
 let unreachableHandler: Handler;
+/** The module behind `handler`, and its runtime (verifier, memo), for deciding with other settings. */
+let authorizerModule: AuthorizerModule;
+let runtime: RuntimeModule;
 let tokens: TokenService;
 let store: DynamoTokenStore;
 
-async function importHandler(): Promise<Handler> {
+/** The cache TTL the handler reads, as the CDK construct sets it. */
+const CACHE_TTL_SECONDS = 30;
+
+async function importHandler(): Promise<{ module: AuthorizerModule; runtime: RuntimeModule }> {
   vi.resetModules();
   const module = await import('../../functions/authorizer/handler');
-  return module.handler as unknown as Handler;
+  return { module, runtime: await import('../../functions/authorizer/runtime') };
 }
 
 beforeAll(async () => {
@@ -75,9 +89,11 @@ beforeAll(async () => {
   const table = await freshTokensTable();
   // Log all it would ever log: the token must be in none of it.
   useLocalHandlerEnv({ keyFile, tokensTable: table, logLevel: 'DEBUG' });
-  handler = await importHandler();
+  process.env.TOKENGATE_AUTHORIZER_CACHE_TTL = String(CACHE_TTL_SECONDS);
+  ({ module: authorizerModule, runtime } = await importHandler());
+  handler = authorizerModule.handler as unknown as Handler;
   process.env.TOKENGATE_DYNAMODB_ENDPOINT = 'http://127.0.0.1:1';
-  unreachableHandler = await importHandler();
+  unreachableHandler = (await importHandler()).module.handler as unknown as Handler;
   process.env.TOKENGATE_DYNAMODB_ENDPOINT = testEndpoint();
 
   store = new DynamoTokenStore(testDocumentClient(), { tableName: table, retentionDays: 30 });
@@ -109,21 +125,25 @@ async function expectUnauthorized(outcome: Promise<unknown>) {
   await expect(outcome).rejects.toSatisfy((error) => Object.getPrototypeOf(error) === Error.prototype);
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
 describe('REST API (REQUEST authorizer, IAM policy)', () => {
-  it('a valid token gets an Allow policy for the route, covering every route its scopes grant', async () => {
+  it('a valid token with the scope gets an Allow policy for exactly the method ARN asked about', async () => {
     const { record, token } = await create([...IDENTITY, { scope: 'repos:read', resources: ['cran'] }]);
 
     const result = await authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${token}` });
 
     expect(result.principalId).toBe(`token:${record.id}`);
-    expect(result.policyDocument).toEqual(allowPolicy(API_PREFIX, record.scopes));
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/GET/scim/v2/Users`)).toBe(true);
-    // API Gateway caches the policy per token: it must also answer the token's other routes.
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/DELETE/scim/v2/Groups/7`)).toBe(true);
+    expect(result.policyDocument).toEqual(requestPolicy(`${API_PREFIX}/GET/scim/v2/Users`, 'Allow'));
+    // API Gateway caches it per token, method and path: it covers no other request.
+    expect(policyAllows(result.policyDocument, `${API_PREFIX}/DELETE/scim/v2/Users`)).toBe(false);
     expect(policyAllows(result.policyDocument, `${API_PREFIX}/GET/repos/cran/src/contrib/PACKAGES`)).toBe(
-      true,
+      false,
     );
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/GET/repos/other/x`)).toBe(false);
   });
 
   it('passes on the token id, kind, scopes (JSON) and principal as the context, all strings', async () => {
@@ -152,29 +172,75 @@ describe('REST API (REQUEST authorizer, IAM policy)', () => {
     }
   });
 
-  it('a valid token without the scope gets a policy that does not allow the route (API Gateway answers 403)', async () => {
+  it('a valid token without the scope gets a Deny for the method ARN (API Gateway answers 403)', async () => {
     const { token } = await create([{ scope: 'nameservice:read', resources: null }]);
 
     const result = await authorizeRest('POST', '/scim/v2/Users', { Authorization: `Bearer ${token}` });
 
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/POST/scim/v2/Users`)).toBe(false);
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/GET/nameservice/users`)).toBe(true);
+    expect(result.policyDocument).toEqual(requestPolicy(`${API_PREFIX}/POST/scim/v2/Users`, 'Deny'));
+    expect(result.context).toBeUndefined();
   });
+
+  it('decides each request on its own: repos:read on a reaches GET /repos/a/x, not /repos/b/x nor DELETE', async () => {
+    const { token } = await create([{ scope: 'repos:read', resources: ['a'] }]);
+    const headers = { Authorization: `Bearer ${token}` };
+
+    const effect = async (method: string, path: string) =>
+      (await authorizeRest(method, path, headers)).policyDocument.Statement[0]?.Effect;
+
+    expect(await effect('GET', '/repos/a/x')).toBe('Allow');
+    expect(await effect('GET', '/repos/b/x')).toBe('Deny');
+    expect(await effect('DELETE', '/repos/a/x')).toBe('Deny');
+  });
+
+  it('sources:write on * reaches one source segment only, never a path with more before packages', async () => {
+    const { token } = await create([{ scope: 'sources:write', resources: ['*'] }]);
+    const headers = { Authorization: `Bearer ${token}` };
+
+    const effect = async (path: string) =>
+      (await authorizeRest('DELETE', path, headers)).policyDocument.Statement[0]?.Effect;
+
+    expect(await effect('/sources/s/packages/x')).toBe('Allow');
+    expect(await effect('/sources/s/settings/packages/x')).toBe('Deny');
+    expect(await effect('/sources/a/b/c/packages/d')).toBe('Deny');
+  });
+
+  it.each([
+    ['/repos/a/../b/x', '/repos/a/../b/x'],
+    ['/repos/a/%2e%2e/b/x', '/repos/a/%2e%2e/b/x'],
+    ['/repos/a/%2F../b/x', '/repos/a/%2F../b/x'],
+    // Either path unsafe is enough: API Gateway may have normalised one of them.
+    ['/repos/b/x', '/repos/a/../b/x'],
+    ['/repos/a/..%2fb/x', '/repos/a/x'],
+  ])(
+    'denies a crafted path whatever the token, even admin (method ARN %s, event path %s)',
+    async (arnPath, path) => {
+      const { token } = await create([{ scope: 'global:admin', resources: null }]);
+      const event: APIGatewayRequestAuthorizerEvent = {
+        ...restAuthorizerEvent('GET', arnPath, { Authorization: `Bearer ${token}` }),
+        path,
+      };
+
+      const result = (await handler(event, lambdaContext())) as RestResult;
+
+      expect(result.policyDocument).toEqual(requestPolicy(event.methodArn, 'Deny'));
+    },
+  );
 
   it('a service token reaches neither token management nor the service-token API', async () => {
     const { token } = await create([...IDENTITY, { scope: 'nameservice:read', resources: null }]);
+    const headers = { Authorization: `Bearer ${token}` };
 
-    const result = await authorizeRest('POST', '/__api__/v1/system/service-tokens', {
-      Authorization: `Bearer ${token}`,
-    });
-
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/POST/__api__/v1/system/service-tokens`)).toBe(
-      false,
-    );
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/GET/v1/tokens`)).toBe(false);
+    for (const [method, path] of [
+      ['POST', '/__api__/v1/system/service-tokens'],
+      ['GET', '/v1/tokens'],
+    ] as const) {
+      const result = await authorizeRest(method, path, headers);
+      expect(result.policyDocument).toEqual(requestPolicy(`${API_PREFIX}/${method}${path}`, 'Deny'));
+    }
   });
 
-  it('a global:admin token is allowed everything on its API and stage', async () => {
+  it('a global:admin token is allowed what it asks on its API and stage', async () => {
     const { token } = await create([{ scope: 'global:admin', resources: null }]);
 
     const result = await authorizeRest('DELETE', '/__api__/v1/system/service-tokens/abc', {
@@ -184,7 +250,49 @@ describe('REST API (REQUEST authorizer, IAM policy)', () => {
     expect(
       policyAllows(result.policyDocument, `${API_PREFIX}/DELETE/__api__/v1/system/service-tokens/abc`),
     ).toBe(true);
-    expect(policyAllows(result.policyDocument, `${API_PREFIX}/GET/v1/tokens`)).toBe(true);
+  });
+
+  it('a token that expires within the cache TTL: Unauthorized, so no cached Allow outlives it', async () => {
+    const soon = await create(IDENTITY, inSeconds(CACHE_TTL_SECONDS - 5));
+    const later = await create(IDENTITY, inSeconds(CACHE_TTL_SECONDS + 60));
+
+    await expectUnauthorized(
+      authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${soon.token}` }),
+    );
+    const result = await authorizeRest('GET', '/scim/v2/Users', { Authorization: `Bearer ${later.token}` });
+    expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
+  });
+
+  it('with a shorter TTL (an injected clock), the same token passes until TTL before its expiry', async () => {
+    const expiresAt = Date.now() + 20_000;
+    const { token } = await create(IDENTITY, new Date(expiresAt).toISOString());
+    let now = Date.now();
+    const authorize = authorizerModule.authorizerFor({
+      verifier: runtime.verifier,
+      rememberedCallers: runtime.rememberedCallers,
+      cacheTtlSeconds: 5,
+      now: () => now,
+    });
+    const event = restAuthorizerEvent('GET', '/scim/v2/Users', { Authorization: `Bearer ${token}` });
+
+    await expect(authorize(event)).resolves.toMatchObject({ principalId: expect.any(String) });
+    now = expiresAt - 5_500; // a 5 s cache from here would end 0.5 s before expiry: within the margin
+    await expectUnauthorized(authorize(event));
+  });
+
+  it('with caching off (TTL 0) a token passes right up to its expiry', async () => {
+    const { token } = await create(IDENTITY, inSeconds(3));
+    const authorize = authorizerModule.authorizerFor({
+      verifier: runtime.verifier,
+      rememberedCallers: runtime.rememberedCallers,
+      cacheTtlSeconds: 0,
+    });
+
+    const result = await authorize(
+      restAuthorizerEvent('GET', '/scim/v2/Users', { Authorization: `Bearer ${token}` }),
+    );
+
+    expect(result).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Allow' }] } });
   });
 
   it('no Authorization header: Unauthorized', async () => {
@@ -270,6 +378,67 @@ describe('HTTP API (payload 2.0, simple response)', () => {
     expect(result).toMatchObject({ isAuthorized: true });
   });
 
+  it('carries the route key of the route, not the path: one key for every path and method of a proxy route', () => {
+    expect(httpApiAuthorizerEvent('GET', '/repos/a/x').routeKey).toBe('ANY /repos/{proxy+}');
+    expect(httpApiAuthorizerEvent('DELETE', '/repos/b/x').routeKey).toBe('ANY /repos/{proxy+}');
+    expect(httpRouteKey('GET', '/v1/whoami')).toBe('GET /v1/whoami');
+  });
+
+  it('one token allowed on GET /repos/a/x is refused on /repos/b/x and on DELETE, on the same route key, memo warm', async () => {
+    const { record, token } = await create([{ scope: 'repos:read', resources: ['a'] }]);
+    const headers = { authorization: `Bearer ${token}` };
+    const allowed = httpApiAuthorizerEvent('GET', '/repos/a/x', headers);
+    const otherRepo = httpApiAuthorizerEvent('GET', '/repos/b/x', headers);
+    const otherMethod = httpApiAuthorizerEvent('DELETE', '/repos/a/x', headers);
+    expect(new Set([allowed, otherRepo, otherMethod].map((event) => event.routeKey)).size).toBe(1);
+
+    expect(await handler(allowed, lambdaContext())).toMatchObject({ isAuthorized: true });
+    expect(runtime.rememberedCallers.size).toBeGreaterThan(0); // the caller is remembered now
+
+    expect(await handler(otherRepo, lambdaContext())).toEqual({ isAuthorized: false });
+    expect(await handler(otherMethod, lambdaContext())).toEqual({ isAuthorized: false });
+    expect(await handler(allowed, lambdaContext())).toMatchObject({
+      isAuthorized: true,
+      context: { token_id: record.id },
+    });
+  });
+
+  it.each([
+    ['/repos/a/../b/x'],
+    ['/repos/a/%2e%2e/b/x'],
+    ['/repos/a/%2E%2e/b/x'],
+    ['/repos/a%2fb/x'],
+    ['/repos/a%5cb/x'],
+  ])('refuses the crafted path %s whatever the token, even admin', async (path) => {
+    const { token } = await create([{ scope: 'global:admin', resources: null }]);
+
+    const result = await handler(
+      httpApiAuthorizerEvent('GET', path, { authorization: `Bearer ${token}` }),
+      lambdaContext(),
+    );
+
+    expect(result).toEqual({ isAuthorized: false });
+  });
+
+  it('a revoked token stops within the TTL on HTTP APIs (the memo asks the table again after it)', async () => {
+    const { record, token } = await create(IDENTITY);
+    let now = Date.now();
+    const authorize = authorizerModule.authorizerFor({
+      verifier: runtime.verifier,
+      rememberedCallers: new RememberedCallers(runtime.verifier, { ttlSeconds: 2, now: () => now }),
+      cacheTtlSeconds: 2,
+      now: () => now,
+    });
+    const event = httpApiAuthorizerEvent('GET', '/scim/v2/Users', { authorization: `Bearer ${token}` });
+    expect(await authorize(event)).toMatchObject({ isAuthorized: true });
+
+    await tokens.revoke(record.id, ADMIN);
+    now += 1_999;
+    expect(await authorize(event)).toMatchObject({ isAuthorized: true }); // remembered
+    now += 1;
+    expect(await authorize(event)).toEqual({ isAuthorized: false });
+  });
+
   it('a valid token without the scope for the route: refused', async () => {
     const { token } = await create([{ scope: 'nameservice:read', resources: null }]);
 
@@ -312,6 +481,82 @@ describe('HTTP API (payload 2.0, simple response)', () => {
     );
 
     await expect(outcome).rejects.toThrow();
+  });
+});
+
+describe('behind the local gateway and its cache', () => {
+  const echo = async () => ({ statusCode: 200, body: '{}' });
+
+  function request(method: string, path: string, authorization: string): GatewayRequest {
+    return {
+      method,
+      path,
+      query: '',
+      rawHeaders: ['Authorization', authorization],
+      body: null,
+      sourceIp: '127.0.0.1',
+      requestId: 'req',
+      receivedAt: new Date(),
+    };
+  }
+
+  it('never lets a token through after its expires_at, though answers are cached for the TTL', async () => {
+    const start = Date.now();
+    const expiresAt = start + 45_000; // longer than the 30 s TTL: its first check is allowed and cached
+    const { token } = await create(IDENTITY, new Date(expiresAt).toISOString());
+    vi.useFakeTimers({ toFake: ['Date'] }); // the gateway's cache and the verifier share this clock
+    const gateway = new Gateway({
+      routes: ROUTES,
+      authorizer: { fn: AUTHORIZER, handler },
+      handlers: new Map(ROUTES.map((route) => [route.fn.entry, echo])),
+      cacheTtlSeconds: CACHE_TTL_SECONDS,
+    });
+
+    const passedAt: number[] = [];
+    for (let at = start; at <= expiresAt + 40_000; at += 1_000) {
+      vi.setSystemTime(at);
+      const { statusCode } = await gateway.handle(request('GET', '/scim/v2/Users', `Bearer ${token}`));
+      expect([200, 401], `at +${at - start} ms`).toContain(statusCode);
+      if (statusCode === 200) passedAt.push(at);
+    }
+
+    expect(passedAt[0]).toBe(start); // it did pass, and from the cache for a while
+    expect(Math.max(...passedAt)).toBeLessThan(expiresAt);
+  });
+
+  it('answers a crafted path 400 before the authorizer is asked', async () => {
+    const authorizer = vi.fn(handler);
+    const gateway = new Gateway({
+      routes: ROUTES,
+      authorizer: { fn: AUTHORIZER, handler: authorizer },
+      handlers: new Map(ROUTES.map((route) => [route.fn.entry, echo])),
+      cacheTtlSeconds: CACHE_TTL_SECONDS,
+    });
+    const { token } = await create([{ scope: 'repos:read', resources: ['a'] }]);
+
+    const response = await gateway.handle(request('GET', '/repos/a/%2e%2e/b/x', `Bearer ${token}`));
+
+    expect(response.statusCode).toBe(400);
+    expect(authorizer).not.toHaveBeenCalled();
+  });
+
+  it(`keys its cache on the stage path as API Gateway does (/${LOCAL_STAGE}/...)`, async () => {
+    const { token } = await create([{ scope: 'repos:read', resources: ['a'] }]);
+    const authorizer = vi.fn(handler);
+    const gateway = new Gateway({
+      routes: ROUTES,
+      authorizer: { fn: AUTHORIZER, handler: authorizer },
+      handlers: new Map(ROUTES.map((route) => [route.fn.entry, echo])),
+      cacheTtlSeconds: CACHE_TTL_SECONDS,
+    });
+    const call = (method: string, path: string) =>
+      gateway.handle(request(method, path, `Bearer ${token}`)).then((response) => response.statusCode);
+
+    expect(await call('GET', '/repos/a/x')).toBe(200);
+    expect(await call('GET', '/repos/b/x')).toBe(403);
+    expect(await call('DELETE', '/repos/a/x')).toBe(403);
+    expect(await call('GET', '/repos/a/x')).toBe(200);
+    expect(authorizer).toHaveBeenCalledTimes(3);
   });
 });
 

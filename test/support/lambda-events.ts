@@ -6,6 +6,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { callerIdentity } from '../../local/events';
+import { RouteTable } from '../../local/routing';
+import { ROUTES } from '../../shared/routes';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
@@ -33,6 +35,23 @@ export function lambdaContext(functionName = 'test-function'): Context {
   };
 }
 
+const ROUTE_TABLE = new RouteTable(ROUTES);
+
+/** The API Gateway resource path that serves `method path` (e.g. `/repos/{proxy+}`), else the path. */
+function resourcePath(method: string, path: string): string {
+  return ROUTE_TABLE.match(method, path)?.route.path ?? path;
+}
+
+/**
+ * The route key an HTTP API gives a request: the matching route's method and template, such as
+ * `ANY /repos/{proxy+}` for every path and method under it, never the concrete path; `$default`
+ * when no route matches.
+ */
+export function httpRouteKey(method: string, path: string): string {
+  const match = ROUTE_TABLE.match(method, path);
+  return match ? `${match.route.method} ${match.route.path}` : '$default';
+}
+
 /** The event a REST API REQUEST authorizer receives for `method path`. */
 export function restAuthorizerEvent(
   method: string,
@@ -42,7 +61,7 @@ export function restAuthorizerEvent(
   return {
     type: 'REQUEST',
     methodArn: `${API_PREFIX}/${method}${path}`,
-    resource: path,
+    resource: resourcePath(method, path),
     path,
     httpMethod: method,
     headers: {
@@ -72,7 +91,7 @@ export function restAuthorizerEvent(
       requestTime: '15/Jun/2026:12:00:00 +0000',
       requestTimeEpoch: 1_781_524_800_000,
       resourceId: 'res1',
-      resourcePath: path,
+      resourcePath: resourcePath(method, path),
       stage: STAGE,
     },
   } as APIGatewayRequestAuthorizerEvent;
@@ -86,12 +105,13 @@ export function httpApiAuthorizerEvent(
   stage = '$default',
 ): APIGatewayRequestAuthorizerEventV2 {
   const rawPath = stage === '$default' ? path : `/${stage}${path}`;
+  const routeKey = httpRouteKey(method, path);
   return {
     version: '2.0',
     type: 'REQUEST',
     routeArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${stage}/${method}${path}`,
     identitySource: headers.authorization ? [headers.authorization] : [],
-    routeKey: `${method} ${path}`,
+    routeKey,
     rawPath,
     rawQueryString: '',
     cookies: [],
@@ -104,7 +124,7 @@ export function httpApiAuthorizerEvent(
       domainPrefix: API_ID,
       http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
       requestId: 'req-2',
-      routeKey: `${method} ${path}`,
+      routeKey,
       stage,
       time: '15/Jun/2026:12:00:00 +0000',
       timeEpoch: 1_781_524_800_000,

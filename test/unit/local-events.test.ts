@@ -3,6 +3,7 @@ import {
   authorizerEvent,
   type GatewayRequest,
   headerValue,
+  identityValues,
   lambdaContext,
   methodArn,
   proxyEvent,
@@ -10,7 +11,7 @@ import {
 } from '../../local/events';
 import { RouteTable } from '../../local/routing';
 import { parseMethodArn } from '../../shared/policy';
-import { FUNCTIONS, ROUTES } from '../../shared/routes';
+import { FUNCTIONS, REST_AUTHORIZER_IDENTITY, ROUTES } from '../../shared/routes';
 
 const table = new RouteTable(ROUTES);
 
@@ -139,5 +140,25 @@ describe('lambdaContext', () => {
     expect(context.getRemainingTimeInMillis()).toBe(3_000);
     now = 5_000;
     expect(context.getRemainingTimeInMillis()).toBe(0);
+  });
+});
+
+describe('identityValues', () => {
+  it('reads the REST authorizer identity as API Gateway does: the header, the method, the stage path', () => {
+    const req = request({ method: 'DELETE', path: '/scim/v2/Users/42' });
+
+    expect(identityValues(req, matchOf(req), REST_AUTHORIZER_IDENTITY)).toEqual([
+      'Bearer t',
+      'DELETE',
+      '/local/scim/v2/Users/42',
+    ]);
+    expect(authorizerEvent(req, matchOf(req)).requestContext.path).toBe('/local/scim/v2/Users/42');
+  });
+
+  it('is null when a source is missing or blank: API Gateway answers 401 without the authorizer', () => {
+    for (const rawHeaders of [[], ['Authorization', '  ']]) {
+      const req = request({ rawHeaders });
+      expect(identityValues(req, matchOf(req), REST_AUTHORIZER_IDENTITY)).toBeNull();
+    }
   });
 });

@@ -3,30 +3,47 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws
 import { describe, expect, it, vi } from 'vitest';
 import type { GatewayRequest } from '../../local/events';
 import { Gateway, type GatewayResponse, type LambdaHandler } from '../../local/gateway';
-import { allowPolicy, parseMethodArn } from '../../shared/policy';
+import { parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
 import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/routes';
+import type { ScopeGrant } from '../../shared/scopes';
 
 const SCIM_TOKEN = 'Bearer scim';
 const ADMIN_TOKEN = 'Bearer admin';
+const REPO_A_TOKEN = 'Bearer repo-a';
+/** A token whose authorizer answers with a policy wider than the request (any method and path). */
+const WIDE_TOKEN = 'Bearer wide';
 
-/** An authorizer in the shape of ours: a policy for the token's scopes, `Unauthorized` otherwise. */
+const STUB_SCOPES: Record<string, ScopeGrant[]> = {
+  [SCIM_TOKEN]: [{ scope: 'identity:manage', resources: null }],
+  [ADMIN_TOKEN]: [{ scope: 'global:admin', resources: null }],
+  [REPO_A_TOKEN]: [{ scope: 'repos:read', resources: ['a'] }],
+};
+
+/** An authorizer in the shape of ours: Allow or Deny for the method ARN, `Unauthorized` otherwise. */
 function stubAuthorizer() {
   return vi.fn(async (raw: unknown) => {
     const event = raw as APIGatewayRequestAuthorizerEvent;
-    const apiPrefix = parseMethodArn(event.methodArn)?.apiPrefix ?? '';
-    switch (event.headers?.Authorization) {
-      case SCIM_TOKEN:
+    const authorization = event.headers?.Authorization ?? '';
+    const arn = parseMethodArn(event.methodArn);
+    const scopes = STUB_SCOPES[authorization];
+    if (scopes && arn) {
+      const allowed = scopesAllow(scopes, arn.method, arn.path);
+      const token = authorization.slice('Bearer '.length);
+      return {
+        principalId: `token:${token}`,
+        policyDocument: requestPolicy(event.methodArn, allowed ? 'Allow' : 'Deny'),
+        context: { token_id: token, kind: token === 'scim' ? 'service' : 'user' },
+      };
+    }
+    switch (authorization) {
+      case WIDE_TOKEN: {
+        // Allows everything on its API, but only when asked about GET /repos/a/x.
+        const allowed = arn?.method === 'GET' && arn.path === '/repos/a/x';
         return {
-          principalId: 'token:scim',
-          policyDocument: allowPolicy(apiPrefix, [{ scope: 'identity:manage', resources: null }]),
-          context: { token_id: 'scim', kind: 'service' },
+          principalId: 'token:wide',
+          policyDocument: requestPolicy(`${arn?.apiPrefix}/*/*`, allowed ? 'Allow' : 'Deny'),
         };
-      case ADMIN_TOKEN:
-        return {
-          principalId: 'token:admin',
-          policyDocument: allowPolicy(apiPrefix, [{ scope: 'global:admin', resources: null }]),
-          context: { token_id: 'admin', kind: 'user' },
-        };
+      }
       case 'Bearer boom':
         throw new Error('DynamoDB is unreachable');
       case 'Bearer odd':
@@ -116,7 +133,7 @@ describe('Gateway authorization', () => {
     expect(json(response)).toEqual(GATEWAY_RESPONSES[401]);
   });
 
-  it('answers 403 when the policy does not cover the method ARN', async () => {
+  it('answers 403 when the policy denies the method ARN', async () => {
     const { gateway } = setup();
     const response = await gateway.handle(get('/__api__/v1/system/service-tokens', SCIM_TOKEN));
     expect(response.statusCode).toBe(403);
@@ -149,12 +166,12 @@ describe('Gateway authorization', () => {
   });
 });
 
-describe('Gateway authorizer cache', () => {
-  it('reuses the answer for the same Authorization header until the TTL passes', async () => {
+describe('Gateway authorizer cache (keyed on Authorization, method and path)', () => {
+  it('reuses the answer for the same header, method and path until the TTL passes', async () => {
     const { gateway, authorizer, advance } = setup({ ttl: 2 });
     await gateway.handle(get('/scim/v2/Users', SCIM_TOKEN));
     advance(1_999);
-    expect((await gateway.handle(get('/scim/v2/Groups', SCIM_TOKEN))).statusCode).toBe(200);
+    expect((await gateway.handle(get('/scim/v2/Users', SCIM_TOKEN))).statusCode).toBe(200);
     expect(authorizer).toHaveBeenCalledTimes(1);
 
     advance(1);
@@ -162,9 +179,29 @@ describe('Gateway authorizer cache', () => {
     expect(authorizer).toHaveBeenCalledTimes(2);
   });
 
-  it('judges a cached policy against each new route: a cache hit can still be refused', async () => {
+  it('a cached allow for GET /repos/a/x does not let the same token through on /repos/b/x or DELETE', async () => {
     const { gateway, authorizer } = setup();
-    expect((await gateway.handle(get('/scim/v2/Users', SCIM_TOKEN))).statusCode).toBe(200);
+    expect((await gateway.handle(get('/repos/a/x', REPO_A_TOKEN))).statusCode).toBe(200);
+
+    expect((await gateway.handle(get('/repos/b/x', REPO_A_TOKEN))).statusCode).toBe(403);
+    expect((await gateway.handle(get('/repos/a/x', REPO_A_TOKEN, 'DELETE'))).statusCode).toBe(403);
+    expect(authorizer).toHaveBeenCalledTimes(3); // each new request was decided by the authorizer
+    expect((await gateway.handle(get('/repos/a/x', REPO_A_TOKEN))).statusCode).toBe(200);
+    expect(authorizer).toHaveBeenCalledTimes(3); // and the same request again came from the cache
+  });
+
+  it('an answer wider than its request is still only applied to that request', async () => {
+    const { gateway } = setup();
+    expect((await gateway.handle(get('/repos/a/x', WIDE_TOKEN))).statusCode).toBe(200);
+
+    expect((await gateway.handle(get('/repos/b/x', WIDE_TOKEN))).statusCode).toBe(403);
+    expect((await gateway.handle(get('/repos/a/x', WIDE_TOKEN, 'DELETE'))).statusCode).toBe(403);
+    expect((await gateway.handle(get('/scim/v2/Users', WIDE_TOKEN))).statusCode).toBe(403);
+  });
+
+  it('judges a cached policy against the request: a cached deny stays a 403', async () => {
+    const { gateway, authorizer } = setup();
+    expect((await gateway.handle(get('/nameservice/users', SCIM_TOKEN))).statusCode).toBe(403);
     expect((await gateway.handle(get('/nameservice/users', SCIM_TOKEN))).statusCode).toBe(403);
     expect(authorizer).toHaveBeenCalledTimes(1);
   });
@@ -181,6 +218,41 @@ describe('Gateway authorizer cache', () => {
     await gateway.handle(get('/scim/v2/Users', 'Bearer nobody'));
     await gateway.handle(get('/scim/v2/Users', 'Bearer nobody'));
     expect(authorizer).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('Gateway crafted paths', () => {
+  it.each([
+    ['/repos/a/../b/x'],
+    ['/repos/a/%2e%2e/b/x'],
+    ['/repos/a/%2E%2e/b/x'],
+    ['/repos/a/.%2e/b/x'],
+    ['/repos/a/./x'],
+    ['/repos/a%2fb/x'],
+    ['/repos/a%2F..%2Fb/x'],
+    ['/repos/a%5cb/x'],
+    ['/repos/a\\b/x'],
+    ['/v1/tokens/revoke/..'],
+    ['/nowhere/../v1/whoami'],
+  ])('answers %s with 400 naming the path, before routing: no authorizer, no backend', async (path) => {
+    const handler = vi.fn(async () => ({ statusCode: 200, body: '{}' }));
+    const { gateway, authorizer } = setup({ handler });
+
+    const response = await gateway.handle(get(path, ADMIN_TOKEN));
+
+    expect(response.statusCode).toBe(400);
+    expect(json(response)).toEqual({
+      error: { code: 'invalid_request', message: expect.any(String), field: 'path' },
+    });
+    expect(authorizer).not.toHaveBeenCalled();
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('leaves double slashes and a trailing slash to the scopes: an empty segment names no repository', async () => {
+    const { gateway } = setup();
+    expect((await gateway.handle(get('/repos/a/', REPO_A_TOKEN))).statusCode).toBe(200);
+    expect((await gateway.handle(get('/repos/a//x', REPO_A_TOKEN))).statusCode).toBe(200);
+    expect((await gateway.handle(get('/repos//a/x', REPO_A_TOKEN))).statusCode).toBe(403);
   });
 });
 

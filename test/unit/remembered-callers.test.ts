@@ -1,0 +1,112 @@
+// The HTTP API authorizer's memo of verified callers, over a fake verifier and a fake clock.
+import { describe, expect, it, vi } from 'vitest';
+import { UnauthorizedError } from '../../shared/errors';
+import { RememberedCallers } from '../../shared/remembered-callers';
+import type { Caller } from '../../shared/verify-bearer';
+
+const START = Date.parse('2026-06-15T12:00:00Z');
+const TOKEN = 'tg_secretpartthatmustnotbeakey';
+
+function caller(expiresAt: string | null = null): Caller {
+  return {
+    tokenId: 'tok1',
+    kind: 'user',
+    scopes: [{ scope: 'repos:read', resources: ['a'] }],
+    principal: 'token:tok1',
+    expiresAt,
+  };
+}
+
+function setup(options: { ttlSeconds?: number; expiresAt?: string | null; maxEntries?: number } = {}) {
+  let now = START;
+  let answer: Caller | Error = caller(options.expiresAt ?? null);
+  const source = {
+    verify: vi.fn(async (_: string | null | undefined) => {
+      if (answer instanceof Error) throw answer;
+      return answer;
+    }),
+  };
+  const memo = new RememberedCallers(source, {
+    ttlSeconds: options.ttlSeconds ?? 30,
+    now: () => now,
+    maxEntries: options.maxEntries,
+  });
+  return {
+    memo,
+    source,
+    advance: (ms: number) => (now += ms),
+    refuseFromNowOn: () => (answer = new UnauthorizedError('The token is revoked')),
+  };
+}
+
+describe('RememberedCallers', () => {
+  it('remembers a verified caller for the TTL, then asks the verifier again: a revocation is seen within it', async () => {
+    const { memo, source, advance, refuseFromNowOn } = setup({ ttlSeconds: 30 });
+    await memo.verify(`Bearer ${TOKEN}`);
+    refuseFromNowOn(); // revoked just after the first check
+
+    advance(29_999);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).resolves.toMatchObject({ tokenId: 'tok1' });
+    expect(source.verify).toHaveBeenCalledTimes(1);
+
+    advance(1);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).rejects.toThrow(UnauthorizedError);
+    expect(source.verify).toHaveBeenCalledTimes(2);
+  });
+
+  it("never remembers a caller past the token's expires_at", async () => {
+    const expiresAt = new Date(START + 10_000).toISOString();
+    const { memo, source, advance, refuseFromNowOn } = setup({ ttlSeconds: 30, expiresAt });
+    await memo.verify(`Bearer ${TOKEN}`);
+    refuseFromNowOn(); // what the verifier says once the token has expired
+
+    advance(9_999);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).resolves.toMatchObject({ tokenId: 'tok1' });
+    advance(1);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).rejects.toThrow(UnauthorizedError);
+    expect(source.verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('never remembers a refusal', async () => {
+    const { memo, source, refuseFromNowOn } = setup();
+    refuseFromNowOn();
+
+    await expect(memo.verify(`Bearer ${TOKEN}`)).rejects.toThrow(UnauthorizedError);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).rejects.toThrow(UnauthorizedError);
+    expect(source.verify).toHaveBeenCalledTimes(2);
+    expect(memo.size).toBe(0);
+  });
+
+  it('with a TTL of 0 remembers nothing', async () => {
+    const { memo, source } = setup({ ttlSeconds: 0 });
+    await memo.verify(`Bearer ${TOKEN}`);
+    await memo.verify(`Bearer ${TOKEN}`);
+    expect(source.verify).toHaveBeenCalledTimes(2);
+    expect(memo.size).toBe(0);
+  });
+
+  it('keys on a digest of the exact header: another header is another entry, and no key holds the token', async () => {
+    const { memo, source } = setup();
+    await memo.verify(`Bearer ${TOKEN}`);
+    await memo.verify(`Bearer ${TOKEN}x`);
+    await memo.verify(`Bearer ${TOKEN}`);
+
+    expect(source.verify).toHaveBeenCalledTimes(2);
+    const keys = [...(memo as unknown as { entries: Map<string, unknown> }).entries.keys()];
+    expect(keys).toHaveLength(2);
+    for (const key of keys) expect(key).not.toContain(TOKEN.slice(3, 20));
+  });
+
+  it('passes a missing header straight to the verifier, remembering nothing', async () => {
+    const { memo, source } = setup();
+    await memo.verify(undefined);
+    expect(source.verify).toHaveBeenCalledWith(undefined);
+    expect(memo.size).toBe(0);
+  });
+
+  it('holds at most maxEntries', async () => {
+    const { memo } = setup({ maxEntries: 2 });
+    for (const suffix of ['a', 'b', 'c']) await memo.verify(`Bearer ${TOKEN}${suffix}`);
+    expect(memo.size).toBeLessThanOrEqual(2);
+  });
+});
