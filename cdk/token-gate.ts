@@ -14,6 +14,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { AUTHORIZER_TIMEOUT_MS } from '../shared/aws/json-client';
 import { AUTHORIZER_CACHE_TTL_ENV, DEFAULT_AUDIT_RETENTION_DAYS } from '../shared/config';
 import {
   AUDIT_CONSUMER,
@@ -75,7 +76,8 @@ export const KEY_RING_TEMPLATE = {
   passwordLength: 64,
 } as const;
 
-const AUTHORIZER_TIMEOUT = Duration.seconds(5);
+/** The authorizer's AWS client gives up a second before this (`CALL_DEADLINE_MS`). */
+const AUTHORIZER_TIMEOUT = Duration.millis(AUTHORIZER_TIMEOUT_MS);
 /** A batch of up to 100 records, written in parallel. */
 const AUDIT_CONSUMER_TIMEOUT = Duration.seconds(30);
 

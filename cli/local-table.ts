@@ -51,15 +51,32 @@ function stackTable(dir: DataDir, stack: StackInfo): TokenTable {
   };
 }
 
+const LOCK_WAIT_MS = 120_000;
+
+/**
+ * The data folder's DynamoDB lock, or the local stack that holds it: a stack that starts while we
+ * wait keeps the lock as long as it runs, and is then the one to use.
+ */
+async function lockOrRunningStack(dir: DataDir): Promise<{ unlock: () => void } | { stack: StackInfo }> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return { unlock: await lockDynamoDir(dir, 1_000) };
+    } catch (error) {
+      if (!(error instanceof DataDirBusyError)) throw error;
+      const stack = await runningStack(dir);
+      if (stack) return { stack };
+      if (Date.now() >= deadline) throw new CliError(error.message);
+    }
+  }
+}
+
 export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
   const stack = await runningStack(dir);
   if (stack) return stackTable(dir, stack);
-  let unlock: () => void;
-  try {
-    unlock = await lockDynamoDir(dir);
-  } catch (error) {
-    throw error instanceof DataDirBusyError ? new CliError(error.message) : error;
-  }
+  const lockOrStack = await lockOrRunningStack(dir);
+  if ('stack' in lockOrStack) return stackTable(dir, lockOrStack.stack);
+  const { unlock } = lockOrStack;
   let db: DynamoDbLocal | undefined;
   try {
     // A stack may have started while we waited for the lock.

@@ -4,12 +4,15 @@
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 import { mkdirSync } from 'node:fs';
+import { AUTHORIZER_CACHE_TTL_ENV } from '../shared/config';
 import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../shared/routes';
 import {
   type DataDir,
+  DataDirBusyError,
   dataDir,
   handlerEnvironment,
   LOCAL_TOKENS_TABLE,
+  lockDynamoDir,
   prepareDataDir,
   processIsAlive,
   readStackInfo,
@@ -52,7 +55,7 @@ function readOptions(env: NodeJS.ProcessEnv): StartOptions {
     dir: dataDir(env),
     cacheTtlSeconds: wholeNumber(
       env,
-      'TOKENGATE_AUTHORIZER_CACHE_TTL',
+      AUTHORIZER_CACHE_TTL_ENV,
       DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
       MAX_CACHE_TTL_SECONDS,
     ),
@@ -62,6 +65,8 @@ function readOptions(env: NodeJS.ProcessEnv): StartOptions {
 const debug = process.env.TOKENGATE_DEBUG === '1';
 let server: GatewayServer | undefined;
 let db: DynamoDbLocal | undefined;
+/** Releases $DATA_DIR's DynamoDB lock, held while this stack's DynamoDB Local runs on its files. */
+let unlockDynamoDir: (() => void) | undefined;
 let poller: StreamPoller | undefined;
 let handlersLoaded = false;
 let stopping = false;
@@ -109,6 +114,7 @@ async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
     if (handlersLoaded) await settleHandlers();
     await poller?.stop();
     await db?.stop();
+    unlockDynamoDir?.();
     removeStackInfo(dir);
   } catch (error) {
     fail(error);
@@ -129,6 +135,13 @@ async function start(): Promise<void> {
   server = await openServer(options.port);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal, dir));
 
+  // One DynamoDB Local per data folder: a `bootstrap --local` running its own takes the same lock.
+  try {
+    unlockDynamoDir = await lockDynamoDir(dir);
+  } catch (error) {
+    throw error instanceof DataDirBusyError ? new StartError(error.message) : error;
+  }
+  process.once('exit', () => unlockDynamoDir?.());
   db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
