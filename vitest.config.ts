@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Tees each worker's stdout, stderr and console into the run's logs, searched for tokens at the end.
+    setupFiles: ['test/support/log-capture.ts'],
     testTimeout: 60_000, // CDK synthesis on a busy 2-core machine can take tens of seconds
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],

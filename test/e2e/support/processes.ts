@@ -1,8 +1,11 @@
 // Child processes for end-to-end tests: the local stack as `npm start` runs it, and the CLI as
-// `npx tokengate` runs it. Output is collected so that a failure can show it.
+// `npx tokengate` runs it. Output is collected so that a failure can show it, and the stack's output
+// and the CLI's stderr also go to the run's logs, which are searched for leaked tokens (the CLI's
+// stdout is its product: `create` and `bootstrap` print a token there by design).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordLog } from '../../support/token-leak-scan';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const TSX = join(REPOSITORY_ROOT, 'node_modules/.bin/tsx');
@@ -41,6 +44,7 @@ export class LocalStack {
     const output = { text: '' };
     const ready = new Promise<string>((resolve, reject) => {
       const collect = (chunk: Buffer) => {
+        recordLog(`stack-${child.pid}.log`, chunk);
         output.text += chunk.toString();
         const url = READY.exec(output.text)?.[1];
         if (url) resolve(url);
@@ -101,7 +105,10 @@ export async function tokengate(args: string[], env: Record<string, string>, tim
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    recordLog(`cli-${child.pid}.stderr.log`, chunk);
+    stderr += chunk.toString();
+  });
   try {
     const status = await withTimeout(done, timeoutMs, () => `tokengate ${args.join(' ')} hung`);
     return { status, stdout, stderr } satisfies CliResult;

@@ -1,0 +1,325 @@
+// The authorization boundary as a whole, through the local stack as `npm start` runs it: every route
+// of the route table and every method, against a token of every scope of the catalogue (on a named
+// resource and on `*`), Connect service tokens, and tokens that must not work at all. What each
+// cell should answer comes from CONTRACT section 3, written out again as a small oracle that shares
+// nothing with shared/policy.ts (test/support/authorization-contract.ts). Then crafted paths
+// (dot segments, encoded separators, double slashes, case, trailing slashes, extra segments before a
+// scope's anchor) that a token would pass if the check were a naive prefix or IAM glob match: each
+// must be refused and reach no backend. The authorizer cache is on throughout: a cached answer must
+// never let a request through that the authorizer would refuse on its own.
+// Requests go out through node:http with the path exactly as written (fetch would normalise dots).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_ERRORS } from '../../local/gateway';
+import { GATEWAY_RESPONSES, ROUTES } from '../../shared/routes';
+import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '../../shared/scopes';
+import { mintToken } from '../../shared/token-format';
+import {
+  type Cell,
+  CONTRACT_SCOPES,
+  CRAFTED,
+  cellsOf,
+  expectedFor,
+  type Grant,
+  type Holder,
+  REPRESENTATIVE_PATHS,
+} from '../support/authorization-contract';
+import { LocalStack, tokengate } from './support/processes';
+
+/** Long enough that every answer of the run could be served from the authorizer cache. */
+const CACHE_TTL_SECONDS = 300;
+const CONNECT = '/__api__/v1/system/service-tokens';
+const CONCURRENCY = 4;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP with raw paths.
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function send(base: string, method: string, path: string, authorization?: string, body?: unknown) {
+  const url = new URL(base);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<Answer>((resolve, reject) => {
+    const outgoing = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path, // as written: node:http sends it without normalising
+        agent,
+        headers: {
+          ...(authorization !== undefined && { authorization }),
+          ...(payload !== undefined && { 'content-type': 'application/json' }),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {}
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+        response.on('error', reject);
+      },
+    );
+    outgoing.setTimeout(30_000, () => outgoing.destroy(new Error(`${method} ${path} timed out`)));
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
+
+/** What the gateway made of the request: its own answer (refusal, no route), or the backend's. */
+function outcomeOf(answer: Answer): string {
+  const own = { ...GATEWAY_ERRORS, ...GATEWAY_RESPONSES } as Record<number, unknown>;
+  return isDeepStrictEqual(answer.body, own[answer.status])
+    ? `gateway ${answer.status}`
+    : `backend ${answer.status}`;
+}
+
+/** True when the example backend answered: its JSON echo of the authorizer's context. */
+function isEcho(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'token_id' in body && 'principal' in body;
+}
+
+async function inPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: size }, worker));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the authorization matrix, through the local stack', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-matrix-'));
+  let stack: LocalStack;
+  const holders: Holder[] = [];
+  const byName = new Map<string, Holder>();
+
+  const call = (method: string, path: string, authorization?: string, body?: unknown) =>
+    send(stack.url, method, path, authorization, body);
+
+  function holder(name: string): Holder {
+    const found = byName.get(name);
+    if (!found) throw new Error(`No token "${name}": the setup did not make it`);
+    return found;
+  }
+
+  function add(entry: Holder) {
+    holders.push(entry);
+    byName.set(entry.name, entry);
+  }
+
+  /** Retries a throttled public route (5 rps) instead of counting the 429 as a cell's answer. */
+  async function callCell(cell: Cell, authorization: string | undefined): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await call(cell.method, cell.path, authorization);
+      if (outcomeOf(answer) !== 'gateway 429' || !cell.route.throttle || attempt > 40) return answer;
+      await sleep(250);
+    }
+  }
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      TOKENGATE_AUTHORIZER_CACHE_TTL: String(CACHE_TTL_SECONDS),
+    });
+    const boot = await tokengate(['bootstrap', '--local'], { DATA_DIR: dataDir });
+    if (boot.status !== 0) throw new Error(`bootstrap failed: ${boot.stderr}`);
+    const admin = `Bearer ${boot.stdout.trim()}`;
+    const me = await call('GET', '/v1/whoami', admin);
+    const adminId = (me.body as { id: string }).id;
+    add({
+      name: 'global:admin',
+      authorization: admin,
+      id: adminId,
+      grants: [{ scope: 'global:admin', resources: null }],
+      kind: 'user',
+    });
+
+    async function createUser(name: string, grant: Grant, extra: Record<string, unknown> = {}) {
+      const created = await call('POST', '/v1/tokens', admin, {
+        description: `matrix ${name}`,
+        scopes: [grant.resources === null ? { scope: grant.scope } : grant],
+        ...extra,
+      });
+      if (created.status !== 201) throw new Error(`create ${name}: ${JSON.stringify(created.body)}`);
+      const { id, token } = created.body as { id: string; token: string };
+      return { id, authorization: `Bearer ${token}` };
+    }
+
+    // A token of every scope, on one named resource and on `*` where the scope takes resources.
+    for (const scope of SCOPE_NAMES.filter((name) => name !== 'global:admin')) {
+      const variants: (string[] | null)[] = SCOPES[scope].resource ? [['a'], ['*']] : [null];
+      for (const resources of variants) {
+        const name = resources ? `${scope} [${resources.join(',')}]` : scope;
+        const grant = { scope, resources };
+        add({ name, ...(await createUser(name, grant)), grants: [grant], kind: 'user' });
+      }
+    }
+    // A Connect service token of every scope a service token may hold, as Bearer and as Key.
+    for (const scope of SERVICE_SCOPE_NAMES) {
+      const created = await call('POST', CONNECT, admin, { name: `matrix ${scope}`, scopes: [scope] });
+      if (created.status !== 201) throw new Error(`service ${scope}: ${JSON.stringify(created.body)}`);
+      const { guid, key } = created.body as { guid: string; key: string };
+      const grants = [{ scope, resources: null }];
+      add({ name: `service ${scope}`, authorization: `Bearer ${key}`, id: guid, grants, kind: 'service' });
+      add({ name: `service ${scope} (Key)`, authorization: `Key ${key}`, id: guid, grants, kind: 'service' });
+    }
+    // Tokens that must not work anywhere.
+    const revoked = await createUser('revoked', { scope: 'repos:read', resources: ['*'] });
+    const revoke = await call('POST', `/v1/tokens/${revoked.id}/revoke`, admin);
+    if (revoke.status !== 200) throw new Error(`revoke: ${JSON.stringify(revoke.body)}`);
+    const expiresAt = Date.now() + 3_000;
+    const expired = await createUser(
+      'expired',
+      { scope: 'repos:read', resources: ['*'] },
+      { expires_at: new Date(expiresAt).toISOString() },
+    );
+    const invalid = (name: string, authorization: string | undefined) =>
+      add({ name, authorization, grants: null, kind: 'invalid' });
+    invalid('no token', undefined);
+    invalid('malformed', 'Bearer tg_not-a-token');
+    invalid('other scheme', `Basic ${Buffer.from('user:password').toString('base64')}`);
+    invalid('unknown (well-formed, never stored)', `Bearer ${mintToken().token}`);
+    invalid('revoked', revoked.authorization);
+    invalid('expired', expired.authorization);
+    await sleep(Math.max(0, expiresAt - Date.now() + 1_100)); // second-resolution clocks too
+  }, 240_000);
+
+  afterAll(async () => {
+    agent.destroy();
+    await stack?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('covers every scope of the catalogue and every protected prefix of the route table', () => {
+    expect(Object.keys(CONTRACT_SCOPES).sort()).toEqual([...SCOPE_NAMES].sort());
+    expect(Object.keys(REPRESENTATIVE_PATHS).sort()).toEqual([...PROTECTED_PREFIXES].sort());
+    for (const scope of SCOPE_NAMES) {
+      expect(holders.some((h) => h.grants?.some((grant) => grant.scope === scope))).toBe(true);
+    }
+  });
+
+  describe.each(ROUTES.map((route) => [`${route.method} ${route.path} (${route.access})`, route] as const))(
+    '%s',
+    (_, route) => {
+      it('answers every method and token as CONTRACT section 3 says: reached, 401 or 403', async () => {
+        const cells = cellsOf(route).flatMap((cell) => holders.map((h) => ({ cell, holder: h })));
+        const wrong: string[] = [];
+        await inPool(cells, CONCURRENCY, async ({ cell, holder: h }) => {
+          const expected = expectedFor(h, route.access, cell.method, cell.path);
+          const answer = await callCell(cell, h.authorization);
+          const outcome = outcomeOf(answer);
+          const ok =
+            expected === 'reach'
+              ? outcome.startsWith('backend') &&
+                answer.status < 500 &&
+                (route.fn.entry !== 'functions/example/echo.ts' ||
+                  (answer.status === 200 && (answer.body as { token_id?: unknown }).token_id === h.id))
+              : outcome === `gateway ${expected}`;
+          if (!ok) wrong.push(`${h.name}: ${cell.method} ${cell.path} expected ${expected}, got ${outcome}`);
+        });
+        expect(wrong.sort()).toEqual([]);
+      }, 120_000);
+    },
+  );
+
+  it('Connect service tokens never reach a management route', async () => {
+    const services = holders.filter((h) => h.kind === 'service');
+    const management = ROUTES.filter((route) => route.access === 'admin').flatMap(cellsOf);
+    for (const h of services) {
+      for (const cell of management) {
+        const answer = await call(cell.method, cell.path, h.authorization);
+        expect(outcomeOf(answer), `${h.name}: ${cell.method} ${cell.path}`).toBe('gateway 403');
+      }
+    }
+  });
+
+  it('crafted paths that a prefix or glob match would let through are refused and reach no backend', async () => {
+    const wrong: string[] = [];
+    await inPool(CRAFTED, CONCURRENCY, async ({ token, method, path, allowed }) => {
+      const answer = await call(method, path, holder(token).authorization);
+      const reached = isEcho(answer.body);
+      if (reached || !allowed.includes(answer.status)) {
+        wrong.push(
+          `${token}: ${method} ${path} expected ${allowed.join('/')}, got ${answer.status}${reached ? ' from the backend' : ''}`,
+        );
+      }
+    });
+    expect(wrong.sort()).toEqual([]);
+  }, 120_000);
+
+  it('the same crafted paths are refused right after the token was let through on a clean path', async () => {
+    // With a cached answer in place for the token, a crafted path must still be refused.
+    const wrong: string[] = [];
+    for (const { token, method, path, allowed } of CRAFTED) {
+      const h = holder(token);
+      const [primerMethod, primer] =
+        token.startsWith('sources') || token === 'global:admin'
+          ? [method, '/sources/a/packages/p']
+          : ['GET', token.includes('identity') ? '/scim/v2/Users' : '/repos/a/x'];
+      const primed = await call(primerMethod, primer, h.authorization);
+      if (primed.status !== 200)
+        wrong.push(`${token}: primer ${primerMethod} ${primer} got ${primed.status}`);
+      const answer = await call(method, path, h.authorization);
+      if (isEcho(answer.body) || !allowed.includes(answer.status)) {
+        wrong.push(`${token}: ${method} ${path} after ${primer}: got ${answer.status}`);
+      }
+    }
+    expect(wrong.sort()).toEqual([]);
+  }, 120_000);
+
+  it('a cached allow for GET /repos/a/x lets the token neither onto /repos/b/x nor DELETE /repos/a/x', async () => {
+    const { authorization, id } = holder('repos:read [a]');
+    const allowed = await call('GET', '/repos/a/x', authorization);
+    expect(allowed.status).toBe(200);
+    expect((allowed.body as { token_id: string }).token_id).toBe(id);
+
+    for (const [method, path] of [
+      ['GET', '/repos/b/x'],
+      ['DELETE', '/repos/a/x'],
+      ['POST', '/repos/a/x'],
+      ['GET', '/repos/b/y'],
+      ['GET', '/sources/a/packages/p'],
+    ] as const) {
+      const answer = await call(method, path, authorization);
+      expect(outcomeOf(answer), `${method} ${path}`).toBe('gateway 403');
+    }
+    expect((await call('GET', '/repos/a/x', authorization)).status).toBe(200);
+  });
+
+  it('a token used just before its expires_at is refused after it, even with the answer cached', async () => {
+    const { authorization: admin } = holder('global:admin');
+    const expiresAt = Date.now() + 4_000;
+    const created = await call('POST', '/v1/tokens', admin, {
+      description: 'matrix expiring under cache',
+      scopes: [{ scope: 'repos:read', resources: ['a'] }],
+      expires_at: new Date(expiresAt).toISOString(),
+    });
+    expect(created.status).toBe(201);
+    const authorization = `Bearer ${(created.body as { token: string }).token}`;
+    // Before expiry it may pass (or be refused already, if the cache could outlive it).
+    const before = await call('GET', '/repos/a/x', authorization);
+    expect([200, 401]).toContain(before.status);
+    await sleep(Math.max(0, expiresAt - Date.now() + 1_100));
+    const after = await call('GET', '/repos/a/x', authorization);
+    expect(outcomeOf(after)).toBe('gateway 401');
+  }, 30_000);
+});

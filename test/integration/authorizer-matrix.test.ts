@@ -1,0 +1,262 @@
+// The authorization matrix again, through the authorizer handler itself on DynamoDB Local, with the
+// events API Gateway really sends: the same oracle, cells and crafted paths as the local stack's
+// matrix (test/support/authorization-contract.ts). As an HTTP API (payload 2.0) calls it, with the
+// route key of a proxy route (`ANY /repos/{proxy+}`) shared by every path below it, so each decision
+// must come from the request's own path and method, however many answers the authorizer remembers
+// from the calls before. As a REST API calls it, with its IAM policy judged here by a few lines of
+// IAM matching written for this test, not by shared/policy.ts: the policy may allow the method ARN of
+// exactly what the contract grants, and never a crafted path (in AWS no local gateway stands before it).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTokenStore } from '../../shared/dynamo-token-store';
+import { FileKeyRingSource } from '../../shared/keyring';
+import { ROUTES, type Route } from '../../shared/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, SERVICE_SCOPE_NAMES } from '../../shared/scopes';
+import type { TokenKind } from '../../shared/token';
+import { mintToken } from '../../shared/token-format';
+import { TokenService } from '../../shared/token-service';
+import {
+  CRAFTED,
+  cellsOf,
+  type Expected,
+  expectedFor,
+  type Holder,
+  REPRESENTATIVE_PATHS,
+} from '../support/authorization-contract';
+import { freshTokensTable, testDocumentClient } from '../support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
+import { httpApiAuthorizerEvent, lambdaContext, restAuthorizerEvent } from '../support/lambda-events';
+
+type Authorizer = (
+  event: APIGatewayRequestAuthorizerEventV2 | APIGatewayRequestAuthorizerEvent,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<APIGatewaySimpleAuthorizerResult | APIGatewayAuthorizerResult>;
+
+const CACHE_TTL_ENV = 'TOKENGATE_AUTHORIZER_CACHE_TTL';
+const restoreEnv = saveHandlerEnv();
+const savedTtl = process.env[CACHE_TTL_ENV];
+const dir = mkdtempSync(join(tmpdir(), 'tokengate-authorizer-matrix-'));
+const holders: Holder[] = [];
+let authorizer: Authorizer;
+let tokens: TokenService;
+let settle: () => Promise<void>;
+
+const SYSTEM = { type: 'system', id: 'authorizer-matrix' } as const;
+
+async function mint(kind: TokenKind, scopes: ScopeGrant[], expiresAt: string | null = null) {
+  const { record, token } = await tokens.create(
+    { kind, description: 'authorizer matrix', userEmail: null, scopes, expiresAt },
+    SYSTEM,
+  );
+  return { id: record.id, token };
+}
+
+/** The route a request reaches in API Gateway: the given one, or the proxy route of its prefix. */
+function resourceFor(method: string, path: string, route?: Route): { method: string; path: string } {
+  if (route) return { method: route.method, path: route.path };
+  const prefix = Object.keys(REPRESENTATIVE_PATHS).find((p) => path.startsWith(`${p}/`));
+  return prefix ? { method: 'ANY', path: `${prefix}/{proxy+}` } : { method, path };
+}
+
+function headersOf(holder: Holder): Record<string, string> {
+  return holder.authorization ? { authorization: holder.authorization } : {};
+}
+
+/** The HTTP API's answer: allowed or not (a refusal is a 403, or a 401 without a header). */
+async function decideHttp(holder: Holder, method: string, path: string, route?: Route): Promise<boolean> {
+  const event = httpApiAuthorizerEvent(method, path, headersOf(holder));
+  const resource = resourceFor(method, path, route);
+  event.routeKey = `${resource.method} ${resource.path}`;
+  event.requestContext.routeKey = event.routeKey;
+  const result = (await authorizer(event, lambdaContext('authorizer'))) as APIGatewaySimpleAuthorizerResult;
+  return result.isAuthorized;
+}
+
+// IAM's matching for `execute-api:Invoke`, for this test only: `*` any run of characters (slashes
+// too), `?` one character; an explicit Deny wins over any Allow; nothing matching is a Deny.
+function iamMatches(pattern: string, value: string): boolean {
+  const source = pattern
+    .split('')
+    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+function iamAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  const list = (value: string | string[] | undefined) =>
+    Array.isArray(value) ? value : value ? [value] : [];
+  const matching = result.policyDocument.Statement.filter((statement) => {
+    const { Action, Resource } = statement as { Action?: string | string[]; Resource?: string | string[] };
+    return (
+      list(Action).some((action) => iamMatches(action, 'execute-api:Invoke')) &&
+      list(Resource).some((resource) => iamMatches(resource, methodArn))
+    );
+  });
+  return matching.length > 0 && matching.every((statement) => statement.Effect === 'Allow');
+}
+
+/** The REST API's answer: 401 (`Unauthorized`), or what the returned policy makes of the method ARN. */
+async function decideRest(holder: Holder, method: string, path: string, route?: Route): Promise<Expected> {
+  const event = restAuthorizerEvent(
+    method,
+    path,
+    holder.authorization ? { Authorization: holder.authorization } : {},
+  );
+  const resource = resourceFor(method, path, route).path;
+  event.resource = resource;
+  event.requestContext.resourcePath = resource;
+  try {
+    const result = (await authorizer(event, lambdaContext('authorizer'))) as APIGatewayAuthorizerResult;
+    return iamAllows(result, event.methodArn) ? 'reach' : 403;
+  } catch (error) {
+    if (error instanceof Error && error.message === 'Unauthorized') return 401;
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  const keyFile = join(dir, 'keys.json');
+  const tokensTable = await freshTokensTable();
+  useLocalHandlerEnv({ keyFile, tokensTable });
+  process.env[CACHE_TTL_ENV] = '300'; // remembered answers, if any, outlive the whole file
+  authorizer = (await import('../../functions/authorizer/handler')).handler as Authorizer;
+  const runtime = await import('../../functions/authorizer/runtime');
+  settle = () => runtime.verifier.settle();
+  const store = new DynamoTokenStore(testDocumentClient(), { tableName: tokensTable, retentionDays: 30 });
+  tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
+
+  for (const scope of SCOPE_NAMES) {
+    const variants: (string[] | null)[] = SCOPES[scope].resource ? [['a'], ['*']] : [null];
+    for (const resources of variants) {
+      const grants = [{ scope, resources }];
+      const { id, token } = await mint('user', grants);
+      const name = resources ? `${scope} [${resources.join(',')}]` : scope;
+      holders.push({ name, authorization: `Bearer ${token}`, id, grants, kind: 'user' });
+    }
+  }
+  for (const scope of SERVICE_SCOPE_NAMES) {
+    const grants = [{ scope, resources: null }];
+    const { id, token } = await mint('service', grants);
+    holders.push({ name: `service ${scope}`, authorization: `Key ${token}`, id, grants, kind: 'service' });
+  }
+  const revoked = await mint('user', [{ scope: 'global:admin', resources: null }]);
+  await tokens.revokeLeaked([revoked.token]);
+  const expired = await mint(
+    'user',
+    [{ scope: 'global:admin', resources: null }],
+    new Date(Date.now() - 60_000).toISOString(),
+  );
+  const invalid = (name: string, authorization: string | undefined) =>
+    holders.push({ name, authorization, grants: null, kind: 'invalid' });
+  invalid('no token', undefined);
+  invalid('malformed', 'Bearer tg_not-a-token');
+  invalid('unknown (well-formed, never stored)', `Bearer ${mintToken().token}`);
+  invalid('revoked admin', `Bearer ${revoked.token}`);
+  invalid('expired admin', `Bearer ${expired.token}`);
+}, 60_000);
+
+afterAll(async () => {
+  await settle?.();
+  restoreEnv();
+  if (savedTtl === undefined) delete process.env[CACHE_TTL_ENV];
+  else process.env[CACHE_TTL_ENV] = savedTtl;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function holder(name: string): Holder {
+  const found = holders.find((h) => h.name === name);
+  if (!found) throw new Error(`No token "${name}"`);
+  return found;
+}
+
+const GUARDED = ROUTES.filter((route) => route.access !== 'public');
+const routeCases = GUARDED.map((route) => [`${route.method} ${route.path}`, route] as const);
+
+describe('the authorizer as an HTTP API calls it, with real route keys', () => {
+  it.each(routeCases)(
+    '%s: every method and token decided as CONTRACT section 3 says',
+    async (_, route) => {
+      const wrong: string[] = [];
+      for (const cell of cellsOf(route)) {
+        await Promise.all(
+          holders.map(async (h) => {
+            const expected = expectedFor(h, route.access, cell.method, cell.path) === 'reach';
+            const allowed = await decideHttp(h, cell.method, cell.path, route);
+            if (allowed !== expected) {
+              wrong.push(`${h.name}: ${cell.method} ${cell.path} expected ${expected ? 'allow' : 'refuse'}`);
+            }
+          }),
+        );
+      }
+      expect(wrong.sort()).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('refuses every crafted path, whatever the token allows on clean ones', async () => {
+    const wrong: string[] = [];
+    for (const { token, method, path } of CRAFTED) {
+      if (await decideHttp(holder(token), method, path)) wrong.push(`${token}: ${method} ${path} allowed`);
+    }
+    expect(wrong.sort()).toEqual([]);
+  });
+
+  it('an allow for GET /repos/a/x covers neither /repos/b/x nor DELETE /repos/a/x on the same route key', async () => {
+    const h = holder('repos:read [a]');
+    expect(await decideHttp(h, 'GET', '/repos/a/x')).toBe(true);
+    expect(await decideHttp(h, 'GET', '/repos/b/x')).toBe(false);
+    expect(await decideHttp(h, 'DELETE', '/repos/a/x')).toBe(false);
+    expect(await decideHttp(h, 'GET', '/repos/a/x')).toBe(true);
+  });
+
+  it('a token allowed just before its expires_at is refused after it', async () => {
+    const grants = [{ scope: 'repos:read' as const, resources: ['a'] }];
+    const expiresAt = Date.now() + 2_000;
+    const { id, token } = await mint('user', grants, new Date(expiresAt).toISOString());
+    const h: Holder = { name: 'expiring', authorization: `Bearer ${token}`, id, grants, kind: 'user' };
+
+    expect(await decideHttp(h, 'GET', '/repos/a/x')).toBe(true);
+    await sleep(Math.max(0, expiresAt - Date.now() + 100));
+    expect(await decideHttp(h, 'GET', '/repos/a/x')).toBe(false);
+  });
+});
+
+describe('the authorizer as a REST API calls it, its policy judged by IAM’s rules', () => {
+  it.each(routeCases)(
+    '%s: every method and token answered as CONTRACT section 3 says: allowed, 401 or 403',
+    async (_, route) => {
+      const wrong: string[] = [];
+      for (const cell of cellsOf(route)) {
+        await Promise.all(
+          holders.map(async (h) => {
+            const expected = expectedFor(h, route.access, cell.method, cell.path);
+            const answer = await decideRest(h, cell.method, cell.path, route);
+            if (answer !== expected) {
+              wrong.push(`${h.name}: ${cell.method} ${cell.path} expected ${expected}, got ${answer}`);
+            }
+          }),
+        );
+      }
+      expect(wrong.sort()).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('never allows a crafted path, whatever the token allows on clean ones', async () => {
+    const wrong: string[] = [];
+    for (const { token, method, path } of CRAFTED) {
+      const answer = await decideRest(holder(token), method, path);
+      if (answer === 'reach') wrong.push(`${token}: ${method} ${path} allowed`);
+    }
+    expect(wrong.sort()).toEqual([]);
+  });
+});

@@ -1,0 +1,33 @@
+// SECURITY.md states figures that live in code, and names the tests that back its claims: both are
+// checked here, so the document cannot drift from what the system does or point at tests that are gone.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../../shared/routes';
+import { HINT_LENGTH, ID_LENGTH, SECRET_LENGTH, TOKEN_LENGTH, TOKEN_PREFIX } from '../../shared/token-format';
+
+const root = new URL('../../', import.meta.url);
+const security = readFileSync(new URL('SECURITY.md', root), 'utf8');
+
+describe('SECURITY.md', () => {
+  it('states the public revoke route’s throttle as the route table sets it', () => {
+    const revoke = ROUTES.find((route) => route.method === 'POST' && route.path === '/v1/tokens/revoke');
+    expect(revoke?.access).toBe('public');
+    const { rateLimit, burstLimit } = revoke?.throttle ?? { rateLimit: NaN, burstLimit: NaN };
+    expect(security).toContain(`throttled to ${rateLimit} requests a second, burst ${burstLimit}`);
+  });
+
+  it('states the default cache TTL, the token format and the hint length as the code has them', () => {
+    expect(security).toContain(`default **${DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS} seconds**`);
+    expect(security).toContain(
+      `\`${TOKEN_PREFIX}\` + ${TOKEN_LENGTH - TOKEN_PREFIX.length} base62 characters`,
+    );
+    expect(security).toContain(`a ${ID_LENGTH}-character token id, a ${SECRET_LENGTH}-character secret`);
+    expect(security).toContain(`the token's first ${HINT_LENGTH} characters`);
+  });
+
+  it('names only test files that exist', () => {
+    const named = [...new Set(security.match(/test\/[\w/.-]+\.ts/g) ?? [])];
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((path) => !existsSync(new URL(path, root)))).toEqual([]);
+  });
+});

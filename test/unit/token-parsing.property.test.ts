@@ -1,0 +1,154 @@
+// Token parsing as an attacker or a typo meets it: generated strings, not hand-picked examples. It
+// never throws, whatever it is given, and it accepts only what mintToken made: a token with any one
+// character changed, cut short, extended, or with its case flipped is refused, and so is anything
+// random. The checksum is what makes this hold without a database read.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CHECKSUM_LENGTH,
+  ID_LENGTH,
+  mintToken,
+  parseToken,
+  TOKEN_LENGTH,
+  TOKEN_PREFIX,
+  tokenFromAuthorization,
+} from '../../shared/token-format';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const RUNS = { numRuns: 2_000 };
+
+/** Any string: ASCII, full Unicode, lone surrogates, control characters. */
+const anyString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: fc.constantFrom(...'tg_\u0000 \t\n\r%/\\.', ...BASE62) }),
+);
+
+/** Strings of exactly a token's shape (prefix, base62, right length) that mintToken did not make. */
+const tokenShaped = fc
+  .string({ unit: fc.constantFrom(...BASE62), minLength: TOKEN_LENGTH - 3, maxLength: TOKEN_LENGTH - 3 })
+  .map((rest) => TOKEN_PREFIX + rest);
+
+const minted = fc.constant(null).map(() => mintToken());
+
+const flipCase = (char: string) => (char === char.toUpperCase() ? char.toLowerCase() : char.toUpperCase());
+
+describe('parseToken', () => {
+  it('never throws and refuses every string that is not a minted token', () => {
+    fc.assert(
+      fc.property(anyString, (candidate) => {
+        expect(parseToken(candidate)).toBeNull();
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses strings of a token’s exact shape whose checksum mintToken did not compute', () => {
+    fc.assert(
+      fc.property(tokenShaped, (candidate) => {
+        expect(parseToken(candidate)).toBeNull();
+      }),
+      RUNS,
+    );
+  });
+
+  it('accepts every minted token and returns its id', () => {
+    fc.assert(
+      fc.property(minted, ({ id, token }) => {
+        expect(parseToken(token)).toBe(id);
+        expect(id).toHaveLength(ID_LENGTH);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a minted token with any one character changed to any other', () => {
+    fc.assert(
+      fc.property(
+        minted,
+        fc.nat({ max: TOKEN_LENGTH - 1 }),
+        fc.oneof(fc.constantFrom(...BASE62), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+        ({ token }, at, replacement) => {
+          fc.pre(token[at] !== replacement);
+          const changed = token.slice(0, at) + replacement + token.slice(at + 1);
+          expect(parseToken(changed)).toBeNull();
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('refuses a minted token with the case of one letter, or of all of them, flipped', () => {
+    fc.assert(
+      fc.property(minted, fc.nat({ max: TOKEN_LENGTH - 1 }), ({ token }, at) => {
+        const char = token[at] as string;
+        fc.pre(flipCase(char) !== char);
+        expect(parseToken(token.slice(0, at) + flipCase(char) + token.slice(at + 1))).toBeNull();
+        expect(parseToken([...token].map(flipCase).join(''))).toBeNull();
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses a minted token cut short, extended, or with a character dropped or doubled', () => {
+    fc.assert(
+      fc.property(
+        minted,
+        fc.nat({ max: TOKEN_LENGTH - 1 }),
+        fc.string({ minLength: 1, maxLength: 8 }),
+        ({ token }, at, extra) => {
+          expect(parseToken(token.slice(0, at))).toBeNull();
+          expect(parseToken(token + extra)).toBeNull();
+          expect(parseToken(extra + token)).toBeNull();
+          expect(parseToken(token.slice(0, at) + token.slice(at + 1))).toBeNull();
+          expect(parseToken(token.slice(0, at) + token.slice(at))).toBe(parseToken(token)); // sanity
+          expect(parseToken(token.slice(0, at + 1) + token.slice(at))).toBeNull();
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('refuses two minted tokens spliced together (one’s body with the other’s checksum)', () => {
+    fc.assert(
+      fc.property(minted, minted, (a, b) => {
+        const spliced = a.token.slice(0, -CHECKSUM_LENGTH) + b.token.slice(-CHECKSUM_LENGTH);
+        expect(parseToken(spliced)).toBeNull();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('tokenFromAuthorization', () => {
+  it('never throws on any header value, and what it returns is one word of that value', () => {
+    fc.assert(
+      fc.property(fc.option(anyString, { nil: undefined }), (header) => {
+        const token = tokenFromAuthorization(header);
+        if (token !== null) {
+          expect(token).not.toMatch(/\s/);
+          expect(header).toContain(token);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('finds the token after Bearer or Key in any case and spacing, and nothing after other schemes', () => {
+    fc.assert(
+      fc.property(
+        minted,
+        fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Key', 'key'),
+        fc.constantFrom(' ', '  ', '\t'),
+        fc.constantFrom('Basic', 'Token', 'Bearer:', 'Digest', ''),
+        ({ token }, scheme, space, other) => {
+          expect(tokenFromAuthorization(`${scheme}${space}${token}`)).toBe(token);
+          expect(tokenFromAuthorization(`${other} ${token}`)).toBeNull();
+          expect(tokenFromAuthorization(`${scheme}${space}${token} ${token}`)).toBeNull();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
