@@ -195,6 +195,8 @@ const TOKEN_RUNTIMES = ['functions/commons/runtime.ts', 'functions/authorizer/ru
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
+/** The authorizer alone needs the cache TTL: it refuses REST tokens that would outlive it in a cached answer. */
+const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
 
 describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as const))(
   'the %s function',
@@ -287,7 +289,12 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(AUDIT_ENVIRONMENT)).toEqual([]);
       }
-      const known = [...TOKEN_ENVIRONMENT, ...AUDIT_ENVIRONMENT];
+      if (definition.name === 'Authorizer') {
+        expect(environment).toMatchObject({ TOKENGATE_AUTHORIZER_CACHE_TTL: '30' });
+      } else {
+        expect(given(AUTHORIZER_ENVIRONMENT)).toEqual([]);
+      }
+      const known = [...TOKEN_ENVIRONMENT, ...AUDIT_ENVIRONMENT, ...AUTHORIZER_ENVIRONMENT];
       expect(
         Object.keys(environment).filter((name) => name.startsWith('TOKENGATE_') && !known.includes(name)),
       ).toEqual([]);

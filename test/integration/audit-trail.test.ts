@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runInInvokeContext } from '../../local/invoke-context';
 import { StreamPoller } from '../../local/stream-poller';
 import type { AuditEvent, AuditQuery } from '../../shared/audit';
 import { DynamoAuditStore } from '../../shared/dynamo-audit-store';
@@ -244,8 +245,14 @@ describe('the audit consumer, invoked with a batch', () => {
     ],
   });
 
+  // As Lambda invokes it: this process already ran concurrent invocations through the stream poller.
+  const invoke = (event: DynamoDBStreamEvent) => {
+    const context = lambdaContext('audit-consumer');
+    return runInInvokeContext(context, () => consumer(event, context));
+  };
+
   it('a poison record fails alone: the partial batch response names only it, the others are recorded', async () => {
-    const response = await consumer(batch(), lambdaContext('audit-consumer'));
+    const response = await invoke(batch());
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '000000000000000000102' }] });
     for (const id of good) expect((await eventsOf(id)).map((event) => event.type)).toEqual(['token.created']);
@@ -253,8 +260,8 @@ describe('the audit consumer, invoked with a batch', () => {
 
   it('a replayed batch adds no duplicate', async () => {
     const clean = { Records: batch().Records.filter((_, i) => i !== 1) };
-    expect(await consumer(clean, lambdaContext('audit-consumer'))).toEqual({ batchItemFailures: [] });
-    expect(await consumer(clean, lambdaContext('audit-consumer'))).toEqual({ batchItemFailures: [] });
+    expect(await invoke(clean)).toEqual({ batchItemFailures: [] });
+    expect(await invoke(clean)).toEqual({ batchItemFailures: [] });
 
     for (const id of good) expect(await eventsOf(id)).toHaveLength(1);
   });

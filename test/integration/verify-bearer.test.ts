@@ -63,7 +63,7 @@ async function serviceToken(scopes: ScopeGrant[] = [{ scope: 'identity:manage', 
 }
 
 describe('BearerVerifier', () => {
-  it('a valid token gives its caller: id, kind, scopes and principal', async () => {
+  it('a valid token gives its caller: id, kind, scopes, principal and expiry', async () => {
     const { record, token } = await serviceToken([
       { scope: 'identity:manage', resources: null },
       { scope: 'nameservice:read', resources: null },
@@ -77,6 +77,7 @@ describe('BearerVerifier', () => {
       kind: 'service',
       scopes: record.scopes,
       principal: `token:${record.id}`,
+      expiresAt: null,
     });
     await verifier.settle();
   });
