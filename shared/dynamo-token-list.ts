@@ -71,6 +71,17 @@ function pastPrefix(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
+/**
+ * What `q` matches: the description or the user email, case-insensitively; never the id. The query's
+ * `contains(search_text, :q)` only narrows the read: tokens stored before this rule carry a
+ * `search_text` that holds their id too, and the joined text can match across the two fields.
+ */
+function searchMatches(item: Item, q: string): boolean {
+  return [item.description, item.user_email].some(
+    (field) => typeof field === 'string' && field.toLowerCase().includes(q),
+  );
+}
+
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export class TokenLister {
@@ -133,19 +144,24 @@ export class TokenLister {
     const filters: string[] = [];
     const names: Record<string, string> = {};
     if (stream.filter) filters.push(stream.filter);
-    if (stream.filter || query.expiration === 'expired') values[':now'] = now.toISOString();
+    if (stream.filter) values[':now'] = now.toISOString();
     if (query.kind) {
       filters.push('#kind = :kind');
       names['#kind'] = 'kind';
       values[':kind'] = query.kind;
     }
-    if (query.q) {
+    const q = query.q ? query.q.toLowerCase() : null;
+    if (q !== null) {
+      // Narrows the read; `searchMatches` below decides (see there).
       filters.push('contains(search_text, :q)');
-      values[':q'] = query.q.toLowerCase();
+      values[':q'] = q;
     }
     if (query.expiration === 'never') filters.push('attribute_not_exists(expires_at)');
-    if (query.expiration === 'has_expiration') filters.push('attribute_exists(expires_at)');
+    if (query.expiration === 'has_expiration') filters.push('expires_at > :now');
     if (query.expiration === 'expired') filters.push('expires_at <= :now');
+    if (query.expiration === 'has_expiration' || query.expiration === 'expired') {
+      values[':now'] = now.toISOString();
+    }
 
     const input: QueryCommandInput = {
       TableName: this.table,
@@ -169,6 +185,7 @@ export class TokenLister {
       for (const item of page.Items ?? []) {
         const key = String(item[sortKey]);
         if (key === boundary) continue; // BETWEEN includes the cursor's own entry
+        if (q !== null && !searchMatches(item, q)) continue;
         entries.push({ suffix: key.slice(stream.prefix.length), item });
       }
       startKey = page.LastEvaluatedKey;

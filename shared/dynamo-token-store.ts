@@ -58,9 +58,9 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   };
 }
 
-/** What `q` searches: description, user email and id, lower-cased. */
-function searchText(record: Pick<TokenRecord, 'id' | 'description' | 'userEmail'>): string {
-  return [record.description, record.userEmail ?? '', record.id].join('\n').toLowerCase();
+/** What `q` searches: description and user email, lower-cased (shared/dynamo-token-list.ts). */
+function searchText(record: Pick<TokenRecord, 'description' | 'userEmail'>): string {
+  return [record.description, record.userEmail ?? ''].join('\n').toLowerCase();
 }
 
 function stampItem(stamp: Stamp) {
