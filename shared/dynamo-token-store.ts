@@ -29,6 +29,8 @@ const LIST_PARTITION = 'tokens';
 const DAY_SECONDS = 86_400;
 /** Tries of a bootstrap transaction that DynamoDB cancelled for a concurrent transaction on its items. */
 const BOOTSTRAP_TRIES = 5;
+/** Tries of a delete whose stamp another write (not a delete) replaced before the item went. */
+const REMOVE_TRIES = 5;
 
 const itemSchema = z.extend(credentialSchema, {
   description: z.string(),
@@ -360,31 +362,38 @@ export class DynamoTokenStore implements TokenStore {
 
   async remove(id: string, stamp: Stamp): Promise<void> {
     // Stamp first, so the stream's REMOVE record carries (in its old image) who deleted it.
-    const revoked = await this.revoke(id, { ...stamp, op: 'revoke' });
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression: 'SET stamp = :stamp',
-          ConditionExpression: 'attribute_exists(id)',
-          ExpressionAttributeValues: { ':stamp': stampItem(stamp) },
-        }),
-      );
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { id },
-          ConditionExpression: 'stamp.#op = :delete AND stamp.#at = :at',
-          ExpressionAttributeNames: { '#op': 'op', '#at': 'at' },
-          ExpressionAttributeValues: { ':delete': 'delete', ':at': stamp.at },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Gone already, or stamped by a concurrent writer: the token is revoked either way.
-      if (await this.get(revoked.id))
-        throw new ConflictError(`Token ${id} changed while being deleted; try again`);
+    await this.revoke(id, { ...stamp, op: 'revoke' });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { id },
+            UpdateExpression: 'SET stamp = :stamp',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeValues: { ':stamp': stampItem(stamp) },
+          }),
+        );
+        // Any delete stamp will do: concurrent deletes of one token overwrite each other's, and the
+        // REMOVE is then attributed to one of them. Only a write of another kind in between (an email
+        // edit, a last use) must not end up in the REMOVE's old image.
+        await this.client.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { id },
+            ConditionExpression: 'stamp.#op = :delete',
+            ExpressionAttributeNames: { '#op': 'op' },
+            ExpressionAttributeValues: { ':delete': 'delete' },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Gone already (a concurrent delete did what we came to do), or restamped by another writer.
+        if (!(await this.get(id))) return;
+        if (attempt >= REMOVE_TRIES)
+          throw new ConflictError(`Token ${id} changed while being deleted; try again`);
+      }
     }
   }
 

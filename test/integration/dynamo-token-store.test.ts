@@ -216,6 +216,19 @@ describe('remove', () => {
     expect(await store.get(record.id)).toBeNull();
   });
 
+  it('concurrent removes of one token each succeed or find it gone, never a conflict', async () => {
+    const record = await inserted();
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => store.remove(record.id, stamp('delete', t(1, 0, i)))),
+    );
+
+    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    for (const failure of failures) expect(failure).toBeInstanceOf(NotFoundError);
+    expect(failures.length).toBeLessThan(outcomes.length);
+    expect(await rawItem(record.id)).toBeUndefined();
+  });
+
   it('an unknown id fails with NotFoundError, and a second remove too', async () => {
     const record = await inserted();
     await store.remove(record.id, stamp('delete', t(1)));

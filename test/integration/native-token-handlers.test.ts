@@ -961,4 +961,28 @@ describe('DELETE /__api__/v1/system/service-tokens/{guid} deletes service tokens
     expect(answer.status).toBe(204);
     expect(await rawItem(service.record.id)).toBeUndefined();
   });
+
+  it('30 concurrent DELETEs of one service token: each answers 204 or 404, never 409, and it is gone', async () => {
+    const service = await tokens.create(
+      {
+        kind: 'service',
+        description: 'deleted by many at once',
+        userEmail: null,
+        scopes: [{ scope: 'identity:manage', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'token', id: admin.id },
+    );
+
+    const answers = await Promise.all(Array.from({ length: 30 }, () => remove(service.record.id)));
+
+    const statuses = answers.map((answer) => answer.status);
+    expect(
+      statuses.filter((status) => status !== 204 && status !== 404),
+      statuses.join(' '),
+    ).toEqual([]);
+    expect(statuses).toContain(204);
+    expect(await rawItem(service.record.id)).toBeUndefined();
+    await expect(verifier.verify(`Bearer ${service.token}`)).rejects.toThrow(UnauthorizedError);
+  });
 });
