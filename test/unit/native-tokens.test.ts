@@ -90,6 +90,39 @@ describe('parseCreateToken', () => {
     );
     expect(() => parseCreateToken({ description: 'd', scopes: [] }, NOW)).toThrow(ValidationError);
   });
+
+  const grant = { scope: 'blocklist:read' };
+  it.each([
+    ['description', { description: 42, scopes: [grant] }, 'description must be a string'],
+    ['description', { description: null, scopes: [grant] }, 'description must be a string'],
+    ['user_email', { description: 'd', user_email: 42, scopes: [grant] }, 'user_email must be a string'],
+    ['scopes', { description: 'd', scopes: 'blocklist:read' }, 'scopes must be an array'],
+    ['scopes.0', { description: 'd', scopes: ['blocklist:read'] }, 'scopes.0 must be an object'],
+    [
+      'scopes.0.resources',
+      { description: 'd', scopes: [{ scope: 'repos:read', resources: 'cran' }] },
+      'scopes.0.resources must be an array',
+    ],
+    [
+      'expires_in_days',
+      { description: 'd', scopes: [grant], expires_in_days: '30' },
+      'expires_in_days must be a number',
+    ],
+    [
+      'expires_at',
+      { description: 'd', scopes: [grant], expires_at: 1798761600 },
+      'expires_at must be a string',
+    ],
+    ['body', [grant], 'body must be an object'],
+  ])('%s of the wrong type: says which type it must be, naming the field', (field, body, message) => {
+    expect(() => parseCreateToken(body, NOW)).toThrow(expect.objectContaining({ field, message }));
+  });
+
+  it('a missing field is required', () => {
+    expect(() => parseCreateToken({ scopes: [grant] }, NOW)).toThrow(
+      expect.objectContaining({ field: 'description', message: 'description is required' }),
+    );
+  });
 });
 
 describe('parseUpdateToken', () => {
@@ -97,11 +130,29 @@ describe('parseUpdateToken', () => {
     expect(parseUpdateToken({ user_email: 'a@example.com' })).toEqual({ userEmail: 'a@example.com' });
     expect(parseUpdateToken({ user_email: null })).toEqual({ userEmail: null });
   });
+
+  it('an email of the wrong type must be a string; a missing one is required', () => {
+    expect(() => parseUpdateToken({ user_email: 5 })).toThrow(
+      expect.objectContaining({ field: 'user_email', message: 'user_email must be a string' }),
+    );
+    expect(() => parseUpdateToken({})).toThrow(
+      expect.objectContaining({ field: 'user_email', message: 'user_email is required' }),
+    );
+  });
 });
 
 describe('parseRevokeLeaked', () => {
   it('keeps each token once, in order', () => {
     expect(parseRevokeLeaked({ tokens: ['b', 'a', 'b'] })).toEqual(['b', 'a']);
+  });
+
+  it('tokens of the wrong type: must be an array of strings', () => {
+    expect(() => parseRevokeLeaked({ tokens: 'tg_x' })).toThrow(
+      expect.objectContaining({ field: 'tokens', message: 'tokens must be an array' }),
+    );
+    expect(() => parseRevokeLeaked({ tokens: [5] })).toThrow(
+      expect.objectContaining({ field: 'tokens.0', message: 'tokens.0 must be a string' }),
+    );
   });
 });
 
@@ -112,6 +163,12 @@ describe('parseListQuery', () => {
 
   it('an empty parameter is one not given (a form submitted with an empty field)', () => {
     expect(parseListQuery({ status: '', q: '', limit: '', sort: '' })).toEqual({ sort: 'newest', limit: 50 });
+  });
+
+  it('a limit that is not a number says so, naming it', () => {
+    expect(() => parseListQuery({ limit: 'ten' })).toThrow(
+      expect.objectContaining({ field: 'limit', message: 'limit must be a number' }),
+    );
   });
 
   it('reads the limit as a number', () => {

@@ -67,10 +67,10 @@ describe('parseServiceTokenCreate', () => {
     ['name only spaces', { ...valid, name: '   ' }, 'name', /empty/],
     ['name too long', { ...valid, name: 'x'.repeat(501) }, 'name', /500/],
     ['name too long before trimming', { ...valid, name: ` ${'x'.repeat(499)}  ` }, 'name', /500/],
-    ['name not a string', { ...valid, name: 42 }, 'name', /name/],
+    ['name not a string', { ...valid, name: 42 }, 'name', /^name must be a string$/],
     ['scopes missing', { name: 'n' }, 'scopes', /scopes is required/],
     ['scopes empty', { ...valid, scopes: [] }, 'scopes', /at least one/],
-    ['scopes not a list', { ...valid, scopes: 'identity:manage' }, 'scopes', /scopes/],
+    ['scopes not a list', { ...valid, scopes: 'identity:manage' }, 'scopes', /^scopes must be an array$/],
     [
       'an unknown scope',
       { ...valid, scopes: ['identity:manage', 'nope:nope'] },
@@ -83,11 +83,16 @@ describe('parseServiceTokenCreate', () => {
     ['expires_at in the past', { ...valid, expires_at: '2020-01-01' }, 'expires_at', /future/],
     ['expires_at impossible', { ...valid, expires_at: '2027-02-30' }, 'expires_at', /expires_at/],
     ['expires_at empty', { ...valid, expires_at: '' }, 'expires_at', /expires_at/],
-    ['expires_at a number', { ...valid, expires_at: 1798761600 }, 'expires_at', /expires_at/],
+    [
+      'expires_at a number',
+      { ...valid, expires_at: 1798761600 },
+      'expires_at',
+      /^expires_at must be a string$/,
+    ],
     ['an unknown field', { ...valid, foo: 1 }, 'foo', /Unknown field: foo/],
-    ['a body that is not an object', ['identity:manage'], 'body', /body/],
+    ['a body that is not an object', ['identity:manage'], 'body', /^body must be an object$/],
     ['no body at all', undefined, 'body', /body is required/],
-    ['a null body', null, 'body', /body/],
+    ['a null body', null, 'body', /^body must be an object$/],
   ])('refuses %s, naming the field', (_, body, field, message) => {
     const error = refusal(body);
 
@@ -157,6 +162,23 @@ describe('parseWith', () => {
 
   it('names a missing field and says it is required', () => {
     expect(() => parseWith(schema, {})).toThrow(
+      expect.objectContaining({ field: 'outer', message: 'outer is required' }),
+    );
+  });
+
+  it.each([
+    ['a string', { outer: { inner: '1' } }, 'outer.inner', 'outer.inner must be a number'],
+    ['null', { outer: null }, 'outer', 'outer must be an object'],
+    ['an array', { outer: [] }, 'outer', 'outer must be an object'],
+    ['a string for the whole body', 'x', 'body', 'body must be an object'],
+  ])('a field sent as %s says which type it must be, not that it is required', (_, value, field, message) => {
+    expect(() => parseWith(schema, value)).toThrow(expect.objectContaining({ field, message }));
+  });
+
+  it('a field inherited from the prototype is missing, not of the wrong type', () => {
+    const value = Object.create({ outer: 5 }) as object;
+
+    expect(() => parseWith(schema, value)).toThrow(
       expect.objectContaining({ field: 'outer', message: 'outer is required' }),
     );
   });
