@@ -98,6 +98,24 @@ function bodyLimit(maxBytes: number): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
+/**
+ * Media types compare case-insensitively, with optional spaces before their parameters (RFC 9110,
+ * 8.3.1): `APPLICATION/JSON ; charset=UTF-8` is JSON. The JSON body parser matches only the lower-case
+ * form written without spaces, so the header's media type is put in that form first.
+ */
+function mediaTypeNormalizer(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async ({ event }) => {
+      const value = event.headers?.['content-type'];
+      if (value === undefined) return;
+      const [type = '', ...parameters] = value.split(';');
+      const rest = parameters.join(';').trim();
+      const mediaType = type.trim().toLowerCase();
+      event.headers['content-type'] = rest ? `${mediaType}; ${rest}` : mediaType;
+    },
+  };
+}
+
 export interface HandlerOptions {
   /** Parse a JSON request body into `event.body`. */
   body?: boolean;
@@ -116,7 +134,7 @@ export function httpHandler(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES))
     .use(httpHeaderNormalizer()); // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
-  if (options.body) chain.use(httpJsonBodyParser());
+  if (options.body) chain.use(mediaTypeNormalizer()).use(httpJsonBodyParser());
   return chain.handler(handler);
 }
 

@@ -495,14 +495,14 @@ describe('POST /v1/tokens refusals: 400 naming the field, and nothing written', 
     expect(await itemCount()).toBe(before);
   });
 
-  it('a JSON content type with a charset is accepted', async () => {
-    const answer = await send.create({
-      body: VALID,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-    });
+  it.each(['application/json; charset=utf-8', 'APPLICATION/JSON', 'Application/Json; Charset=UTF-8'])(
+    'the JSON content type %j is accepted: media types compare case-insensitively',
+    async (contentType) => {
+      const answer = await send.create({ body: VALID, headers: { 'Content-Type': contentType } });
 
-    expect(answer.status).toBe(201);
-  });
+      expect(answer.status).toBe(201);
+    },
+  );
 });
 
 describe('GET /v1/tokens/{id}', () => {

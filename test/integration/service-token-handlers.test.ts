@@ -176,6 +176,20 @@ describe('POST /__api__/v1/system/service-tokens', () => {
 
     expect(body.expires_at).toBe(`${tomorrow}T00:00:00.000Z`);
   });
+
+  it.each(['APPLICATION/JSON', 'Application/Json; Charset=UTF-8'])(
+    'the JSON content type %j is accepted: media types compare case-insensitively',
+    async (contentType) => {
+      const body = { name: 'any case', scopes: ['identity:manage'] };
+
+      const result = await handlers.create(
+        createEvent(body, { 'Content-Type': contentType }),
+        lambdaContext(),
+      );
+
+      expect(result.statusCode, result.body).toBe(201);
+    },
+  );
 });
 
 describe('GET /__api__/v1/system/service-tokens', () => {

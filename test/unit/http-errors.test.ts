@@ -122,7 +122,7 @@ describe('request bodies', () => {
   const echoBody = () =>
     http.httpHandler('native', async (event) => http.json(200, { received: event.body }), { body: true });
 
-  it('parses a JSON body, whatever the case of Content-Type and with a charset', async () => {
+  it('parses a JSON body, with or without a charset', async () => {
     const handler = echoBody();
 
     const plain = await handler(jsonPost('{"a":1}'), lambdaContext());
@@ -147,6 +147,33 @@ describe('request bodies', () => {
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ received: { a: 3 } });
   });
+
+  it.each([
+    'APPLICATION/JSON',
+    'Application/Json',
+    'application/json; charset=UTF-8',
+    'APPLICATION/JSON; CHARSET=UTF-8',
+    'application/json ; charset=utf-8',
+    'application/json;',
+    ' application/json ',
+    'application/merge-patch+json',
+    'Application/Merge-Patch+JSON',
+  ])('the media type %j is JSON: media types compare case-insensitively', async (contentType) => {
+    const result = await echoBody()(jsonPost('{"a":4}', contentType), lambdaContext());
+
+    expect(result.statusCode, result.body).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ received: { a: 4 } });
+  });
+
+  it.each(['text/plain', 'application/jsonp', 'application/json-seq', 'text/json', 'json', '+json', ''])(
+    'the media type %j is not JSON: 415',
+    async (contentType) => {
+      const result = await echoBody()(jsonPost('{"a":5}', contentType), lambdaContext());
+
+      expect(result.statusCode).toBe(415);
+      expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    },
+  );
 
   it('malformed JSON is a 400 naming the body', async () => {
     const result = await echoBody()(jsonPost('{"a":'), lambdaContext());
