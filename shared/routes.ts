@@ -42,6 +42,13 @@ export interface FunctionNeeds {
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
 export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 30;
 
+/**
+ * API Gateway starts a cached answer's TTL when the answer reaches it, a little after the authorizer
+ * looked at the clock: the REST authorizer refuses a token whose `expires_at` is less than the TTL
+ * plus this margin away, so that no cached Allow outlives `expires_at`.
+ */
+export const CACHED_ALLOW_EXPIRY_MARGIN_MS = 1_000;
+
 /** One identity source of a REST API's REQUEST authorizer: a request header or a `$context` variable. */
 export interface IdentityPart {
   from: 'header' | 'context';

@@ -17,6 +17,7 @@ import type {
 import { UnauthorizedError } from '../../shared/errors';
 import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
 import type { CallerSource } from '../../shared/remembered-callers';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '../../shared/routes';
 import type { Caller } from '../../shared/verify-bearer';
 import { logger } from '../commons/logger';
 import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
@@ -29,12 +30,6 @@ type AuthorizerResult =
   | APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 const REFUSED: APIGatewaySimpleAuthorizerResult = { isAuthorized: false };
-
-/**
- * API Gateway starts a cached answer's TTL when the answer reaches it, a little after this function
- * looked at the clock: the margin keeps a cached Allow from outliving `expires_at` by that much.
- */
-const EXPIRY_MARGIN_MS = 1_000;
 
 function authorizationHeader(
   headers: Record<string, string | undefined> | null | undefined,
@@ -86,7 +81,9 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
 
   /** A token that expires within the TTL would pass from API Gateway's cache after `expires_at`. */
   const expiresWhileCached = ({ expiresAt }: Caller) =>
-    cacheMs > 0 && expiresAt !== null && !(Date.parse(expiresAt) - now() >= cacheMs + EXPIRY_MARGIN_MS);
+    cacheMs > 0 &&
+    expiresAt !== null &&
+    !(Date.parse(expiresAt) - now() >= cacheMs + CACHED_ALLOW_EXPIRY_MARGIN_MS);
 
   async function authorizeHttp(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
     const { method, path: contextPath } = event.requestContext.http;

@@ -1,15 +1,34 @@
 // The README documents the scope catalogue and the route table; these tests keep it from drifting.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../shared/routes';
+import {
+  CACHED_ALLOW_EXPIRY_MARGIN_MS,
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  ROUTES,
+} from '../../shared/routes';
 import { SCOPE_NAMES, SCOPES } from '../../shared/scopes';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-function tableRows(heading: string): string[] {
-  const section = readme.split(/^## /m).find((part) => part.startsWith(heading)) ?? '';
-  return section.split('\n').filter((line) => line.startsWith('| `'));
+/** The text under a `##` or `###` heading, subsections included, up to the next heading of its level. */
+function section(heading: string): string {
+  const lines = readme.split('\n');
+  const start = lines.findIndex(
+    (line) => /^#{2,3} /.test(line) && line.replace(/^#+ /, '').startsWith(heading),
+  );
+  const level = /^#+/.exec(lines[start] ?? '')?.[0].length ?? 2;
+  const end = lines.findIndex((line, i) => i > start && new RegExp(`^#{1,${level}} `).test(line));
+  return start < 0 ? '' : lines.slice(start, end < 0 ? undefined : end).join('\n');
 }
+
+function tableRows(heading: string): string[] {
+  return section(heading)
+    .split('\n')
+    .filter((line) => line.startsWith('| `'));
+}
+
+/** A paragraph's text on one line, so that a phrase matches wherever the lines break. */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ');
 
 describe('README', () => {
   it('lists every scope of the catalogue, and no other, in its scope table', () => {
@@ -23,6 +42,31 @@ describe('README', () => {
       const resources = row.split('|').at(-2)?.trim();
       expect(resources === 'none', name).toBe(SCOPES[name].resource === null);
     }
+  });
+
+  it('states how early the authorizer refuses an expiring token under the default cache', () => {
+    const early = DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS + CACHED_ALLOW_EXPIRY_MARGIN_MS / 1000;
+    const paragraph = oneLine(/\*\*Expiry under the cache\.\*\*[\s\S]*?\n\n/.exec(readme)?.[0] ?? '');
+
+    expect(CACHED_ALLOW_EXPIRY_MARGIN_MS).toBe(1000);
+    expect(paragraph).toContain('less than the TTL plus one second away');
+    expect(paragraph).toContain(
+      `**${early} seconds** with the default ${DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS} s TTL`,
+    );
+    expect(paragraph).toContain('The local stack runs the authorizer as a REST API does');
+  });
+
+  it.each([
+    ['Scopes', 'what gets 401'],
+    ['Posit-Connect-compatible service tokens', 'expires_at'],
+    ['Native token API', 'expires_in_days and expires_at'],
+    ['CLI', 'create token --expires'],
+  ])('the %s section, saying how long a token works (%s), says the cache stops it early', (heading) => {
+    const text = oneLine(section(heading));
+
+    expect(text).toMatch(/cache TTL plus one second/);
+    expect(text).toContain('_Expiry under the cache_');
+    expect(text).not.toContain('refused the moment `expires_at` passes');
   });
 
   it('documents every management and public route of the route table', () => {
