@@ -155,7 +155,25 @@ function errorResponses(route: Route, doc: OperationDoc) {
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-function operation(route: Route, doc: OperationDoc) {
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/**
+ * A stable operationId from the route table: the function's name (`CreateToken` → `createToken`),
+ * and, for a function that serves more than one route or method (the example protected API), the
+ * method and the fixed words of the path too (`protectedEchoGetScimV2`).
+ */
+export function operationIdOf(route: Route, method: string, routes: readonly Route[] = ROUTES): string {
+  const base = route.fn.name.charAt(0).toLowerCase() + route.fn.name.slice(1);
+  const shared = route.method === 'ANY' || routes.filter((other) => other.fn === route.fn).length > 1;
+  if (!shared) return base;
+  const words = route.path
+    .split(/[^A-Za-z0-9{}+]+/)
+    .filter((word) => word !== '' && !word.startsWith('{'))
+    .map((word) => capitalised(word.toLowerCase()));
+  return [base, capitalised(method.toLowerCase()), ...words].join('');
+}
+
+function operation(route: Route, method: string, doc: OperationDoc, routes: readonly Route[]) {
   const pathParams = [...route.path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] as string);
   const queryShape = doc.query ? doc.query.shape : {};
   const parameters = [
@@ -168,6 +186,7 @@ function operation(route: Route, doc: OperationDoc) {
     })),
   ];
   return {
+    operationId: operationIdOf(route, method, routes),
     summary: doc.summary,
     ...(route.access === 'public' ? { security: [] } : {}),
     ...(parameters.length > 0 && { parameters }),
@@ -197,7 +216,7 @@ export function openApiDocument(routes: readonly Route[] = ROUTES): Record<strin
     const path = route.path.replace('{proxy+}', '{proxy}');
     paths[path] ??= {};
     const methods = route.method === 'ANY' ? HTTP_METHODS : [route.method.toLowerCase()];
-    for (const method of methods) paths[path][method] = operation(route, doc);
+    for (const method of methods) paths[path][method] = operation(route, method, doc, routes);
   }
   return {
     openapi: '3.1.0',
@@ -205,7 +224,15 @@ export function openApiDocument(routes: readonly Route[] = ROUTES): Record<strin
       title: 'tokengate',
       version: '1',
       description: 'Scoped API tokens. Send a token as `Authorization: Bearer <token>` (or `Key <token>`).',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers: [
+      {
+        url: '/',
+        description:
+          'The origin that serves this document: the deployed API, or the local stack (http://127.0.0.1:8787 by default)',
+      },
+    ],
     security: [{ bearer: [] }],
     components: {
       securitySchemes: {

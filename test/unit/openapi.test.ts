@@ -95,6 +95,7 @@ const OPENAPI_31_OUTLINE = {
       required: ['responses'],
       additionalProperties: false,
       properties: {
+        operationId: { type: 'string' },
         summary: { type: 'string' },
         security: { $ref: '#/$defs/security' },
         parameters: {
