@@ -152,8 +152,17 @@ export function parseRevokeLeaked(body: unknown): string[] {
 export const listTokensQuerySchema = z
   .object({
     status: queryValue(z.enum(['active', 'revoked', 'expired'])),
-    expiration: queryValue(z.enum(['never', 'has_expiration', 'expired'])),
-    q: queryValue(z.string().max(200)),
+    expiration: queryValue(
+      z
+        .enum(['never', 'has_expiration', 'expired'])
+        .describe('The expiry date: none, still ahead, or passed (combines with status)'),
+    ),
+    q: queryValue(
+      z
+        .string()
+        .max(200)
+        .describe('Matches the description or the user email, case-insensitively; never the id'),
+    ),
     sort: queryValue(z.enum(['newest', 'oldest', 'name_asc', 'name_desc'])),
     kind: queryValue(z.enum(['service', 'user'])),
     limit: queryValue(z.coerce.number().int('must be a whole number').min(1).max(100)),
