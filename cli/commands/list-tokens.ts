@@ -119,7 +119,7 @@ export function registerListTokens(program: Command, io: CliIo): void {
     .addOption(
       yesNo('--expired <yes|no>', 'yes: only tokens past their expiry date (revoked or not); no: hide them'),
     )
-    .option('--search <text>', 'only tokens whose description, user email or id contains it (any case)')
+    .option('--search <text>', 'only tokens whose description or user email contains it (any case)')
     .addOption(
       new Option('--sort <order>', 'newest, oldest, name (A-Z) or name-desc (Z-A)')
         .choices(Object.keys(SORTS))
