@@ -104,6 +104,7 @@ export async function resolveTarget(
       tokenFrom,
     };
   }
+  trace?.(`${local.advice.replace(/\. Start one.*/, '')}: trying ${DEFAULT_ENDPOINT}`);
   return {
     endpoint: DEFAULT_ENDPOINT,
     endpointFrom: 'default',

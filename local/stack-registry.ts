@@ -117,5 +117,5 @@ export function runningStacks(env: NodeJS.ProcessEnv = process.env): RegisteredS
     }
     if (isLoopbackUrl(stack.url) && isLoopbackUrl(stack.dynamodb_endpoint)) stacks.push(stack);
   }
-  return stacks;
+  return stacks.sort((a, b) => a.data_dir.localeCompare(b.data_dir));
 }

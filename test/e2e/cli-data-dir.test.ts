@@ -1,0 +1,101 @@
+// A CLI call in a shell without DATA_DIR (issue 14): run from another folder, it finds the local stack
+// running on its own data folder, through the per-user registry, and makes a token that stack accepts,
+// without a DynamoDB Local (nor a .data/) of its own. With no stack to find, it says which folder it
+// looked in and how to point at the right one.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, LocalStack, tokengate } from './support/processes';
+
+const STEP_TIMEOUT = 120_000;
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the CLI without DATA_DIR', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tokengate-cli-datadir-'));
+  const stackData = join(root, 'stack-data');
+  const runtime = join(root, 'runtime'); // the registry, apart from this user's real one
+  const otherCwd = join(root, 'somewhere-else');
+  const outputs: string[] = [];
+  let stack: LocalStack | undefined;
+
+  /** `tokengate args` from `otherCwd`, with no DATA_DIR nor endpoint. */
+  async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    const result = await tokengate(
+      args,
+      { DATA_DIR: '', TOKENGATE_ENDPOINT: '', TOKENGATE_TOKEN: '', XDG_RUNTIME_DIR: runtime, ...env },
+      90_000,
+      otherCwd,
+    );
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  }
+
+  beforeAll(async () => {
+    mkdirSync(runtime, { mode: 0o700 });
+    mkdirSync(otherCwd);
+    stack = await LocalStack.start({ DATA_DIR: stackData, PORT: '0', XDG_RUNTIME_DIR: runtime });
+  }, STEP_TIMEOUT);
+
+  afterAll(async () => {
+    await stack?.kill();
+    rmSync(root, { recursive: true, force: true });
+  }, STEP_TIMEOUT);
+
+  it(
+    'bootstrap --local uses the running stack, and that stack accepts the token',
+    async () => {
+      const made = await cli(['bootstrap', '--local']);
+      expect(made.status, made.stderr).toBe(0);
+      const token = made.stdout.trim();
+      expect(made.stderr).toContain(
+        `DATA_DIR is not set and no local stack runs on ${join(otherCwd, '.data')}: using the one running at ${stack?.url} (DATA_DIR=${stackData})`,
+      );
+      expect(made.stderr).toContain(`of the local stack at ${stack?.url}`);
+      expect(existsSync(join(otherCwd, '.data')), 'no data folder (nor DynamoDB Local) of its own').toBe(
+        false,
+      );
+
+      const whoami = await cli(['whoami', '-o', 'json', '-v'], { TOKENGATE_TOKEN: token });
+      expect(whoami.status, whoami.stderr).toBe(0);
+      expect(JSON.parse(whoami.stdout).scopes).toEqual([{ scope: 'global:admin', resources: null }]);
+      expect(whoami.stderr).toContain(`GET ${stack?.url}/v1/whoami -> 200`);
+      expect(whoami.stderr).not.toContain(token);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    'with no stack to find, fails with one line naming the folder it looked in and how to point elsewhere',
+    async () => {
+      const empty = join(root, 'no-stacks');
+      mkdirSync(empty, { mode: 0o700 });
+      const result = await cli(['whoami', '-v', '--token', 'x'], { XDG_RUNTIME_DIR: empty });
+      const looked = `no local stack runs on ${join(otherCwd, '.data')} (DATA_DIR is not set), nor any other that this user started`;
+      expect(result.stderr).toContain(`tokengate: ${looked}: trying http://127.0.0.1:8787\n`);
+      if (!(await answers('http://127.0.0.1:8787'))) {
+        // The usual case; a stack someone else runs on the default port would answer instead.
+        expect(result.status).not.toBe(0);
+        const lastLine = result.stderr.trimEnd().split('\n').pop();
+        expect(lastLine).toMatch(/^tokengate: Cannot reach the tokengate API at http:\/\/127\.0\.0\.1:8787/);
+        expect(lastLine).toContain(
+          `${looked}. Start one (npm start), or point at yours: DATA_DIR=<its data folder>, or --endpoint URL`,
+        );
+      }
+      expect(existsSync(join(otherCwd, '.data'))).toBe(false);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('never prints a token on stderr', () => {
+    expect(outputs.filter((_, i) => i % 2 === 1).join('')).not.toMatch(/tg_[0-9A-Za-z]{65}/);
+  });
+});
