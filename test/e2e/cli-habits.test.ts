@@ -1,7 +1,9 @@
-// A CLI call in a shell without DATA_DIR (issue 14): run from another folder, it finds the local stack
-// running on its own data folder, through the per-user registry, and makes a token that stack accepts,
-// without a DynamoDB Local (nor a .data/) of its own. With no stack to find, it says which folder it
-// looked in and how to point at the right one.
+// Habits of rspm users and of shells without DATA_DIR (issue 14), with the real CLI against a real
+// local stack. A CLI call without DATA_DIR, run from another folder, finds the local stack running on
+// its own data folder through the per-user registry and makes a token that stack accepts, without a
+// DynamoDB Local (nor a .data/) of its own; with no stack to find, it says which folder it looked in
+// and how to point at the right one. Then rspm's forms against the real API: a bare --revoked, -o
+// before the command, the bulk --clear-email=ADDR, and a second revoke.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ describe('the CLI without DATA_DIR', () => {
   const otherCwd = join(root, 'somewhere-else');
   const outputs: string[] = [];
   let stack: LocalStack | undefined;
+  let admin = '';
 
   /** `tokengate args` from `otherCwd`, with no DATA_DIR nor endpoint. */
   async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -56,6 +59,7 @@ describe('the CLI without DATA_DIR', () => {
       const made = await cli(['bootstrap', '--local']);
       expect(made.status, made.stderr).toBe(0);
       const token = made.stdout.trim();
+      admin = token;
       expect(made.stderr).toContain(
         `DATA_DIR is not set and no local stack runs on ${join(otherCwd, '.data')}: using the one running at ${stack?.url} (DATA_DIR=${stackData})`,
       );
@@ -91,6 +95,57 @@ describe('the CLI without DATA_DIR', () => {
         );
       }
       expect(existsSync(join(otherCwd, '.data'))).toBe(false);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "rspm's forms: edit token --clear-email=ADDR clears ADDR from every token of it, revoked ones too",
+    async () => {
+      const as = (args: string[]) => cli(args, { TOKENGATE_TOKEN: admin });
+      const tag = `habits${Date.now().toString(36)}`;
+      const email = `${tag}@example.com`;
+      const make = async (description: string, user: string) => {
+        const made = await as([
+          'create',
+          'token',
+          '--description',
+          description,
+          '--scope',
+          'blocklist:read',
+          '--user',
+          user,
+          '-o',
+          'json',
+        ]);
+        expect(made.status, made.stderr).toBe(0);
+        return (JSON.parse(made.stdout) as { id: string }).id;
+      };
+      const hers = await make(`${tag} one`, email);
+      const hersRevoked = await make(`${tag} two`, email.toUpperCase());
+      const someoneElse = await make(`${tag} three, for ${email}`, `x.${email}`);
+      const first = await as(['revoke', 'token', '--guid', hersRevoked]);
+      expect(first.stderr).toBe(`Revoked token ${hersRevoked}.\n`);
+      const second = await as(['revoke', 'token', '--guid', hersRevoked]);
+      expect(second.status, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(
+        new RegExp(`^Token ${hersRevoked} was already revoked \\(.* UTC\\); nothing changed\\.\\n$`),
+      );
+
+      const revoked = await as(['-o', 'json', 'list', 'tokens', '--revoked', '--search', tag]);
+      expect(JSON.parse(revoked.stdout).map((token: { id: string }) => token.id)).toEqual([hersRevoked]);
+
+      const cleared = await as(['edit', 'token', `--clear-email=${email}`, '-o', 'json']);
+      expect(cleared.status, cleared.stderr).toBe(0);
+      expect(cleared.stderr).toBe(`Cleared the user email ${email} from 2 tokens.\n`);
+      const after = await as(['list', 'tokens', '--search', tag, '-o', 'json']);
+      const emails = Object.fromEntries(
+        JSON.parse(after.stdout).map((token: { id: string; user_email: string | null }) => [
+          token.id,
+          token.user_email,
+        ]),
+      );
+      expect(emails).toEqual({ [hers]: null, [hersRevoked]: null, [someoneElse]: `x.${email}` });
     },
     STEP_TIMEOUT,
   );
