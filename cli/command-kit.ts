@@ -15,7 +15,7 @@ export function verb(program: Command, name: string, description: string): Comma
 }
 
 export const ENDPOINT_HELP =
-  'the tokengate API (default: $TOKENGATE_ENDPOINT, else the running local stack in $DATA_DIR, else http://127.0.0.1:8787)';
+  'the tokengate API (default: $TOKENGATE_ENDPOINT, else the running local stack of $DATA_DIR, or without DATA_DIR the one running, else http://127.0.0.1:8787)';
 export const TOKEN_HELP = 'your token (default: $TOKENGATE_TOKEN)';
 
 /** Commands whose --token is the caller's own (in `revoke token` it names the token to revoke). */

@@ -61,7 +61,8 @@ export function buildProgram(io: CliIo): Command {
       "tokengate create token --description 'CI downloads' --scope repos:read --repos '*' --expires 90d",
       'tokengate list tokens --revoked=no --expired=no',
       'tokengate --endpoint https://api.example.com/prod --token "$ADMIN" whoami',
-      'tokengate <command> <noun> --help',
+      'tokengate -o json list tokens --revoked',
+      'tokengate help list                  (or: tokengate list tokens --help)',
     ),
   );
   return program;

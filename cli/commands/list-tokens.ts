@@ -1,7 +1,9 @@
 // `tokengate list tokens`: GET /v1/tokens, every page. --revoked and --expired filter as in rspm:
 // without them every token is listed; each one given keeps only the tokens that are (yes) or are not
 // (no) revoked, or expired. The API's single-valued `status` cannot say "not revoked" or "not expired",
-// so the CLI asks for the narrowest listing the API can give and drops the rest itself.
+// so the CLI asks for the narrowest listing the API can give and drops the rest itself. A bare
+// --revoked means yes, as in rspm. --kind and --expiration are the API's own filters; --limit stops
+// reading pages once that many tokens have passed the filters.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   addTargetOptions,
