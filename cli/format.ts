@@ -33,8 +33,11 @@ export function truncate(text: string, max: number): string {
 export const TABLE_WIDTH = 100;
 
 export interface TableOptions {
-  /** Columns cut (widest first, never below their header) until the table fits `maxWidth`. */
-  shrinkable?: readonly number[];
+  /**
+   * Columns that may be cut, each with its share of the room: until the table fits `maxWidth`, the
+   * column widest for its share loses a column (never below its header's width).
+   */
+  shrinkable?: Readonly<Record<number, number>>;
   maxWidth?: number;
   /** Styles a body cell (after it has been made plain and cut), e.g. colours it. */
   paint?: (row: number, column: number, text: string) => string;
@@ -47,11 +50,12 @@ function columnWidths(cells: readonly (readonly string[])[], options: TableOptio
   const max = options.maxWidth ?? Number.POSITIVE_INFINITY;
   const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
   const floor = (column: number) => width(header[column] ?? '');
-  const shrinkable = options.shrinkable ?? [];
+  const shares = Object.entries(options.shrinkable ?? {}).map(([column, share]) => [Number(column), share]);
+  const load = ([column, share]: number[]) => (widths[column ?? 0] ?? 0) / (share ?? 1);
   while (total() > max) {
-    const widest = shrinkable
-      .filter((column) => (widths[column] ?? 0) > floor(column))
-      .sort((a, b) => (widths[b] ?? 0) - (widths[a] ?? 0))[0];
+    const widest = shares
+      .filter(([column]) => (widths[column ?? 0] ?? 0) > floor(column ?? 0))
+      .sort((a, b) => load(b) - load(a))[0]?.[0];
     if (widest === undefined) break;
     widths[widest] = (widths[widest] ?? 0) - 1;
   }
@@ -140,8 +144,8 @@ export function paintStatus(status: string, style: Style): string {
 
 const LIST_HEADER = ['ID', 'STATUS', 'DESCRIPTION', 'USER', 'SCOPES', 'CREATED', 'EXPIRES'];
 const STATUS_COLUMN = 1;
-/** Description, user and scopes give way, widest first, so that a row fits 100 columns. */
-const SHRINKABLE = [2, 3, 4];
+/** Description, user and scopes give way so that a row fits 100 columns; the description keeps most. */
+const SHRINKABLE = { 2: 4, 3: 2, 4: 3 };
 
 /** The token list as a table, one token a row, dates in UTC, at most 100 columns wide. */
 export function tokenTable(tokens: readonly Token[], style: Style = PLAIN): string {
