@@ -1,6 +1,7 @@
 // What the CLI prints for people (issue 14): status colours only on a terminal that wants them, a
 // token table that fits 100 columns with wide characters measured as the terminal shows them, -v
 // request tracing that never shows a token, and `tokengate help`.
+import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { redactTokens } from '../../cli/api-client';
@@ -29,7 +30,7 @@ describe('colour', () => {
     expect(rows[3]).toContain(`${ESC}31mexpired${ESC}39m`);
     expect(rows[0]).not.toContain(ESC);
     // Colour does not shift columns: every row's DESCRIPTION starts where the header's does.
-    const column = (row: string) => row.replace(/\u001b\[\d+m/g, '').indexOf('CI downloads');
+    const column = (row: string) => stripVTControlCharacters(row).indexOf('CI downloads');
     expect(new Set(rows.slice(1).map(column))).toEqual(new Set([rows[0]?.indexOf('DESCRIPTION')]));
   });
 
