@@ -61,7 +61,7 @@ async function localStack(
     );
   }
   if (choice.from === 'registry') trace?.(foundElsewhere(choice));
-  return { url, advice: notFoundAdvice(choice.lookedIn, choice.searchedRegistry) };
+  return { url, advice: notFoundAdvice(choice) };
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>

@@ -19,7 +19,7 @@ interface BootstrapOptions {
 async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
   if (options.region && !options.table) throw new CliError('--region goes with --table');
   if (options.local) {
-    const [{ findLocalStack, foundElsewhere }, { openLocalTable }] = await Promise.all([
+    const [{ findLocalStack, foundElsewhere, notTheRunningStack }, { openLocalTable }] = await Promise.all([
       import('../local-stack'),
       import('../local-table'),
     ]);
@@ -27,6 +27,8 @@ async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTab
     // would be refused by it.
     const choice = findLocalStack(io.env);
     if (choice.from === 'registry') io.stderr(`tokengate: ${foundElsewhere(choice)}\n`);
+    const warning = notTheRunningStack(choice);
+    if (warning) io.stderr(`tokengate: warning: ${warning}\n`);
     return openLocalTable(choice.dir);
   }
   if (options.table) {

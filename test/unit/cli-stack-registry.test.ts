@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findLocalStack } from '../../cli/local-stack';
+import { findLocalStack, notFoundAdvice, notTheRunningStack } from '../../cli/local-stack';
 import { resolveTarget } from '../../cli/target';
 import { dataDir, writeStackInfo } from '../../local/data-dir';
 import { type RegisteredStack, registerStack, registryDir, runningStacks } from '../../local/stack-registry';
@@ -91,12 +91,23 @@ describe('which stack a command means', () => {
     ]);
   });
 
-  it('with DATA_DIR set, that folder only', () => {
-    registerStack(stack('a', process.pid), env);
+  it('with DATA_DIR set, that folder only, naming the stacks that run elsewhere when none runs there', async () => {
+    const entry = stack('a', process.pid);
+    registerStack(entry, env);
     const mine = join(root, 'mine');
     const choice = findLocalStack({ ...env, DATA_DIR: mine });
     expect(choice).toMatchObject({ from: 'data-dir', stack: null, searchedRegistry: false });
     expect(choice.dir.root).toBe(mine);
+    expect(notFoundAdvice(choice)).toBe(
+      `no local stack runs on ${mine} (DATA_DIR); running elsewhere: http://127.0.0.1:40123 (DATA_DIR=${entry.data_dir}). ` +
+        'Start one (npm start), or point at yours: DATA_DIR=<its data folder>, or --endpoint URL',
+    );
+    expect(notTheRunningStack(choice)).toBe(
+      `no local stack runs on ${mine} (DATA_DIR), so the token is made there, for a stack you start on it; ` +
+        `the stack running at http://127.0.0.1:40123 (DATA_DIR=${entry.data_dir}) will not accept it`,
+    );
+    expect((await resolveTarget({}, { ...env, DATA_DIR: mine })).endpointFrom).toBe('default');
+    expect(notTheRunningStack(findLocalStack({ ...env, DATA_DIR: entry.data_dir }))).toBeUndefined();
   });
 
   it('refuses to guess between several running stacks, naming them and how to choose', () => {
