@@ -27,9 +27,9 @@ async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTab
     // would be refused by it.
     const choice = findLocalStack(io.env);
     if (choice.from === 'registry') io.stderr(`tokengate: ${foundElsewhere(choice)}\n`);
+    const table = await openLocalTable(choice.dir);
     const warning = notTheRunningStack(choice);
-    if (warning) io.stderr(`tokengate: warning: ${warning}\n`);
-    return openLocalTable(choice.dir);
+    return warning ? Object.assign(table, { warning }) : table;
   }
   if (options.table) {
     const { openAwsTable } = await import('../aws-table');
@@ -66,6 +66,8 @@ export function registerBootstrap(program: Command, io: CliIo): void {
           `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +
             'It is shown this once and cannot be shown again: store it now.\n',
         );
+        // After the success, so that a failure stays one line.
+        if (table.warning) io.stderr(`tokengate: warning: ${table.warning}\n`);
         io.stdout(`${token}\n`);
       } finally {
         await table.close();
