@@ -100,6 +100,26 @@ describe('the CLI without DATA_DIR', () => {
   );
 
   it(
+    'with DATA_DIR on a folder no stack runs on, bootstrap --local makes the token there and warns that the running stack will not take it',
+    async () => {
+      const fresh = join(root, 'fresh-data');
+      const made = await cli(['bootstrap', '--local'], { DATA_DIR: fresh });
+      expect(made.status, made.stderr).toBe(0);
+      expect(made.stderr).toContain(`in ${fresh} (the local stack is not running)`);
+      expect(made.stderr).toContain(
+        `tokengate: warning: no local stack runs on ${fresh} (DATA_DIR), so the token is made there, for a stack you start on it; ` +
+          `the stack running at ${stack?.url} (DATA_DIR=${stackData}) will not accept it\n`,
+      );
+      const refused = await cli(['whoami', '--endpoint', stack?.url ?? ''], {
+        TOKENGATE_TOKEN: made.stdout.trim(),
+      });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('401');
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
     "rspm's forms: edit token --clear-email=ADDR clears ADDR from every token of it, revoked ones too",
     async () => {
       const as = (args: string[]) => cli(args, { TOKENGATE_TOKEN: admin });
