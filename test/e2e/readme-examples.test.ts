@@ -3,7 +3,7 @@
 // on a fresh data folder and a free port. `npx tokengate` runs this checkout's CLI, and the README's
 // default address http://127.0.0.1:8787 becomes the stack's. The few lines that cannot run here are
 // in SKIPPED, each with its reason; a skip that no longer matches a README line fails the test.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,12 @@ describe('the README shell examples', () => {
     await stack?.kill();
     rmSync(root, { recursive: true, force: true });
   }, STEP_TIMEOUT);
+
+  it('finds curl and jq, which the examples use (the README lists them)', () => {
+    for (const tool of ['curl', 'jq']) {
+      expect(spawnSync('sh', ['-c', `command -v ${tool}`]).status, `${tool} is not installed`).toBe(0);
+    }
+  });
 
   it('skips only lines that are in the README', () => {
     const lines = new Set(blocks.flatMap((block) => block.lines.map((line) => line.trim())));
