@@ -2,6 +2,7 @@
 // every failure (refused, unreachable, not JSON, not the expected shape) turned into one line that
 // says what happened and, where it can, what to do.
 import type { z } from 'zod';
+import { TOKEN_PREFIX } from '../shared/token-format';
 import { CliError } from './io';
 import { connectErrorSchema, nativeErrorSchema } from './responses';
 import type { Target } from './target';
@@ -91,16 +92,28 @@ function unreachableLine(url: string, error: unknown, target: Target): string {
   const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
   const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   const hint =
-    target.endpointFrom === 'default' || target.endpointFrom === 'local-stack'
-      ? ': is the local stack running (npm start)? Or name the API with --endpoint or TOKENGATE_ENDPOINT'
-      : '';
+    target.endpointFrom === 'default' && target.noStackAdvice
+      ? `: ${target.noStackAdvice}`
+      : target.endpointFrom === 'default' || target.endpointFrom === 'local-stack'
+        ? ': is the local stack running (npm start)? Or name the API with --endpoint or TOKENGATE_ENDPOINT'
+        : '';
   return `Cannot reach the tokengate API at ${target.endpoint} (${reason})${hint}`;
 }
+
+/** Anything in `text` that looks like a token keeps only its first characters (a token given as --guid). */
+export function redactTokens(text: string): string {
+  return text.replace(new RegExp(`(${TOKEN_PREFIX}[0-9A-Za-z]{8})[0-9A-Za-z%]{8,}`, 'g'), '$1...');
+}
+
+/** Where -v writes its lines (stderr); absent without -v. */
+export type Trace = (line: string) => void;
 
 export class ApiClient {
   constructor(
     readonly target: Target,
     private readonly fetcher: typeof globalThis.fetch = globalThis.fetch,
+    /** -v: one line a request, method, URL, status and time; never a header or a body. */
+    private readonly trace?: Trace,
   ) {}
 
   /** Sends the request and returns its answer, checked against `schema`; throws a CliError otherwise. */
@@ -114,6 +127,9 @@ export class ApiClient {
 
     let response: Response;
     let text: string;
+    const started = performance.now();
+    const traced = `${request.method} ${redactTokens(url)}`;
+    const elapsed = () => `${Math.round(performance.now() - started)} ms`;
     try {
       response = await this.fetcher(url, {
         method: request.method,
@@ -123,8 +139,10 @@ export class ApiClient {
       });
       text = await response.text();
     } catch (error) {
-      throw new CliError(unreachableLine(url, error, this.target));
+      this.trace?.(`${traced} -> no answer (${elapsed()})`);
+      throw new CliError(unreachableLine(redactTokens(url), error, this.target));
     }
+    this.trace?.(`${traced} -> ${response.status} (${elapsed()})`);
     const body = parseJson(text);
     if (!response.ok) {
       const refusal = refusalOf(response.status, response.statusText, body);
@@ -139,7 +157,7 @@ export class ApiClient {
     if (!parsed.success) {
       const what = body === undefined ? 'something that is not JSON' : 'JSON of an unexpected shape';
       throw new CliError(
-        `${request.method} ${url} answered ${response.status} with ${what}: is ${this.target.endpoint} a tokengate API?`,
+        `${traced} answered ${response.status} with ${what}: is ${this.target.endpoint} a tokengate API?`,
       );
     }
     return parsed.data;

@@ -3,7 +3,7 @@
 // from them, and the output format (-o human|json).
 import { type Command, Option } from 'commander';
 import { ApiClient } from './api-client';
-import type { CliIo } from './io';
+import { CliError, type CliIo } from './io';
 import { resolveTarget } from './target';
 
 /** The `verb` command under `program` (`create`, `list`, ...), made on first use and shared by its nouns. */
@@ -15,15 +15,19 @@ export function verb(program: Command, name: string, description: string): Comma
 }
 
 export const ENDPOINT_HELP =
-  'the tokengate API (default: $TOKENGATE_ENDPOINT, else the running local stack in $DATA_DIR, else http://127.0.0.1:8787)';
+  'the tokengate API (default: $TOKENGATE_ENDPOINT, else the running local stack of $DATA_DIR, or without DATA_DIR the one running, else http://127.0.0.1:8787)';
 export const TOKEN_HELP = 'your token (default: $TOKENGATE_TOKEN)';
 
 /** Commands whose --token is the caller's own (in `revoke token` it names the token to revoke). */
 const callerTokenCommands = new WeakSet<Command>();
 
-/** Adds --endpoint and, unless the command gives --token another meaning, the caller's --token. */
+export const VERBOSE_HELP =
+  'trace each API request on stderr: method, URL, status and time (never a token or a request body)';
+
+/** Adds --endpoint, -v and, unless the command gives --token another meaning, the caller's --token. */
 export function addTargetOptions(command: Command, { callerToken = true } = {}): Command {
   command.addOption(new Option('--endpoint <url>', ENDPOINT_HELP));
+  command.addOption(new Option('-v, --verbose', VERBOSE_HELP));
   if (callerToken) {
     command.addOption(new Option('--token <token>', TOKEN_HELP));
     callerTokenCommands.add(command);
@@ -53,7 +57,9 @@ export async function apiClient(command: Command, io: CliIo): Promise<ApiClient>
     .filter((c) => callerTokenCommands.has(c))
     .map((c) => stringOption(c, 'token'))
     .find((value) => value !== undefined);
-  return new ApiClient(await resolveTarget({ endpoint, token }, io.env), io.fetch);
+  const verbose = commands.some((c) => c.opts().verbose === true);
+  const trace = verbose ? (line: string) => io.stderr(`tokengate: ${line}\n`) : undefined;
+  return new ApiClient(await resolveTarget({ endpoint, token }, io.env, trace), io.fetch, trace);
 }
 
 /** Option values separated by commas; a repeated option adds to the earlier ones. */
@@ -69,15 +75,31 @@ export function parseList(value: string, previous: string[] = []): string[] {
 
 export type OutputFormat = 'human' | 'json';
 
+const OUTPUT_HELP = "human: tables and text; json: the API's JSON, for scripts";
+
 export function outputOption(): Option {
-  return new Option(
-    '-o, --output-format <format>',
-    "human: tables and text; json: the API's JSON, for scripts",
-  )
-    .choices(['human', 'json'])
-    .default('human');
+  return new Option('-o, --output-format <format>', OUTPUT_HELP).choices(['human', 'json']).default('human');
 }
 
+/**
+ * `-o` before the command (`tokengate -o json list tokens`), as rspm takes it: the program's own
+ * option, without a default, handed to the command unless the command was given its own.
+ */
+export function addProgramOutputOption(program: Command): void {
+  program.addOption(new Option('-o, --output-format <format>', OUTPUT_HELP).choices(['human', 'json']));
+  program.hook('preAction', (_, actionCommand) => {
+    const format: unknown = program.opts().outputFormat;
+    if (format === undefined) return;
+    if (!actionCommand.options.some((option) => option.attributeName() === 'outputFormat')) {
+      throw new CliError(`${actionCommand.name()} has no -o: it prints no API answer`);
+    }
+    if (actionCommand.getOptionValueSource('outputFormat') !== 'default') return;
+    actionCommand.setOptionValueWithSource('outputFormat', format, 'cli');
+    if (format === 'json' && actionCommand.opts().quiet === true) {
+      throw new CliError("option '-q, --quiet' cannot be used with option '-o, --output-format <format>'");
+    }
+  });
+}
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,5 +1,8 @@
-// Human output: aligned tables and label/value blocks, dates in UTC, status in plain words. Text from
-// the API is made safe for a terminal (no control characters) before it is printed.
+// Human output: aligned tables and label/value blocks, dates in UTC, status in plain words (coloured
+// as the console colours them, on a terminal that wants colour). Text from the API is made safe for a
+// terminal (no control characters) before it is printed, and measured in terminal columns
+// (string-width: a CJK character or an emoji takes two).
+import stringWidth from 'string-width';
 import type { ScopeGrant, Token } from './responses';
 
 /** Control characters (newlines, escapes) become spaces: a token description cannot move the cursor. */
@@ -7,21 +10,74 @@ export function plain(text: string): string {
   return text.replace(/\p{Cc}/gu, ' ');
 }
 
+/** Terminal columns the text takes. */
+export const width = (text: string): number => stringWidth(text);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The text cut to at most `max` terminal columns, with an ellipsis where it was cut. */
 export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+  if (width(text) <= max) return text;
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = width(segment);
+    if (used + w > max - 1) break;
+    kept += segment;
+    used += w;
+  }
+  return `${kept}…`;
 }
 
-const width = (text: string) => [...text].length;
+/** The width the table may take: it fits a 100-column terminal. */
+export const TABLE_WIDTH = 100;
+
+export interface TableOptions {
+  /**
+   * Columns that may be cut, each with its share of the room: until the table fits `maxWidth`, the
+   * column widest for its share loses a column (never below its header's width).
+   */
+  shrinkable?: Readonly<Record<number, number>>;
+  maxWidth?: number;
+  /** Styles a body cell (after it has been made plain and cut), e.g. colours it. */
+  paint?: (row: number, column: number, text: string) => string;
+}
+
+/** Column widths: each column's widest cell, then the shrinkable ones cut, widest first, to fit. */
+function columnWidths(cells: readonly (readonly string[])[], options: TableOptions): number[] {
+  const header = cells[0] ?? [];
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => width(row[column] ?? ''))));
+  const max = options.maxWidth ?? Number.POSITIVE_INFINITY;
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
+  const floor = (column: number) => width(header[column] ?? '');
+  const shares = Object.entries(options.shrinkable ?? {}).map(([column, share]) => [Number(column), share]);
+  const load = ([column, share]: number[]) => (widths[column ?? 0] ?? 0) / (share ?? 1);
+  while (total() > max) {
+    const widest = shares
+      .filter(([column]) => (widths[column ?? 0] ?? 0) > floor(column ?? 0))
+      .sort((a, b) => load(b) - load(a))[0]?.[0];
+    if (widest === undefined) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  return widths;
+}
 
 /** Columns separated by two spaces, each as wide as its widest cell; no trailing spaces. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: TableOptions = {},
+): string {
   const cells = [header, ...rows].map((row) => row.map(plain));
-  const widths = header.map((_, column) => Math.max(...cells.map((row) => width(row[column] ?? ''))));
+  const widths = columnWidths(cells, options);
   return cells
-    .map((row) =>
+    .map((row, r) =>
       row
-        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
+        .map((cell, column) => {
+          const cut = truncate(cell, widths[column] ?? 0);
+          const shown = r > 0 && options.paint ? options.paint(r - 1, column, cut) : cut;
+          return shown + ' '.repeat(Math.max(0, (widths[column] ?? 0) - width(cut)));
+        })
         .join('  ')
         .trimEnd(),
     )
@@ -30,12 +86,17 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 /** Labels in a column, values beside them; a value of several lines continues under the first. */
-export function details(pairs: readonly (readonly [string, string | readonly string[]])[]): string {
+export function details(
+  pairs: readonly (readonly [string, string | readonly string[]])[],
+  paint: (label: string, line: string) => string = (_, line) => line,
+): string {
   const labelWidth = Math.max(...pairs.map(([label]) => width(label)));
   const indent = ' '.repeat(labelWidth + 2);
   return pairs
     .flatMap(([label, value]) => {
-      const lines = (typeof value === 'string' ? [value] : value.length > 0 ? value : ['-']).map(plain);
+      const lines = (typeof value === 'string' ? [value] : value.length > 0 ? value : ['-']).map((line) =>
+        paint(label, plain(line)),
+      );
       return lines.map((line, i) => (i === 0 ? `${label.padEnd(labelWidth)}  ${line}` : `${indent}${line}`));
     })
     .map((line) => `${line.trimEnd()}\n`)
@@ -60,22 +121,50 @@ export function formatScopes(scopes: readonly ScopeGrant[]): string {
   return scopes.map(formatScope).join(' ');
 }
 
-const LIST_HEADER = ['ID', 'STATUS', 'DESCRIPTION', 'USER', 'SCOPES', 'CREATED (UTC)', 'EXPIRES (UTC)'];
-const DESCRIPTION_WIDTH = 40;
+/** `2026-05-01` (UTC); the API's text as it is if it is not a date. */
+export function formatDate(iso: string): string {
+  const time = new Date(iso);
+  return Number.isNaN(time.getTime()) ? iso : time.toISOString().slice(0, 10);
+}
 
-/** The token list as a table, one token a row. */
-export function tokenTable(tokens: readonly Token[]): string {
+export interface Style {
+  /** Colour the status (ANSI), as the console does: only on a terminal that wants colour. */
+  colour: boolean;
+}
+
+const PLAIN: Style = { colour: false };
+
+/** The console's status colours: green active, grey revoked, red expired. */
+const STATUS_COLOURS: Record<string, string> = { active: '32', revoked: '90', expired: '31' };
+
+export function paintStatus(status: string, style: Style): string {
+  const colour = STATUS_COLOURS[status.trim()];
+  return style.colour && colour ? `\u001b[${colour}m${status}\u001b[39m` : status;
+}
+
+const LIST_HEADER = ['ID', 'STATUS', 'DESCRIPTION', 'USER', 'SCOPES', 'CREATED', 'EXPIRES'];
+const STATUS_COLUMN = 1;
+/** Description, user and scopes give way so that a row fits 100 columns; the description keeps most. */
+const SHRINKABLE = { 2: 4, 3: 2, 4: 3 };
+
+/** The token list as a table, one token a row, dates in UTC, at most 100 columns wide. */
+export function tokenTable(tokens: readonly Token[], style: Style = PLAIN): string {
   return table(
     LIST_HEADER,
     tokens.map((token) => [
       token.id,
       token.status,
-      truncate(plain(token.description), DESCRIPTION_WIDTH),
+      token.description,
       token.user_email ?? '-',
       formatScopes(token.scopes),
-      formatTime(token.created_at),
-      token.expires_at ? formatTime(token.expires_at) : 'never',
+      formatDate(token.created_at),
+      token.expires_at ? formatDate(token.expires_at) : 'never',
     ]),
+    {
+      shrinkable: SHRINKABLE,
+      maxWidth: TABLE_WIDTH,
+      paint: (_, column, text) => (column === STATUS_COLUMN ? paintStatus(text, style) : text),
+    },
   );
 }
 
@@ -83,19 +172,26 @@ const when = (time: string | null, by: string | null, none: string) =>
   time ? `${formatTime(time, true)} UTC${by ? ` by ${by}` : ''}` : none;
 
 /** One token, every field, a line each. `extra` rows (the new secret) come first. */
-export function tokenDetails(token: Token, extra: readonly (readonly [string, string])[] = []): string {
-  return details([
-    ...extra,
-    ['ID', token.id],
-    ['Description', token.description],
-    ['Status', token.status],
-    ['Kind', token.kind],
-    ['User', token.user_email ?? '-'],
-    ['Scopes', token.scopes.map(formatScope)],
-    ['Created', when(token.created_at, token.created_by, '-')],
-    ['Expires', when(token.expires_at, null, 'never')],
-    ['Revoked', when(token.revoked_at, token.revoked_by, '-')],
-    ['Last used', when(token.last_used_at, null, 'never')],
-    ['Hint', token.hint],
-  ]);
+export function tokenDetails(
+  token: Token,
+  extra: readonly (readonly [string, string])[] = [],
+  style: Style = PLAIN,
+): string {
+  return details(
+    [
+      ...extra,
+      ['ID', token.id],
+      ['Description', token.description],
+      ['Status', token.status],
+      ['Kind', token.kind],
+      ['User', token.user_email ?? '-'],
+      ['Scopes', token.scopes.map(formatScope)],
+      ['Created', when(token.created_at, token.created_by, '-')],
+      ['Expires', when(token.expires_at, null, 'never')],
+      ['Revoked', when(token.revoked_at, token.revoked_by, '-')],
+      ['Last used', when(token.last_used_at, null, 'never')],
+      ['Hint', token.hint],
+    ],
+    (label, line) => (label === 'Status' ? paintStatus(line, style) : line),
+  );
 }

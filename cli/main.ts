@@ -3,7 +3,7 @@
 // Every failure ends as one line on stderr and a non-zero exit status (the stack with TOKENGATE_DEBUG=1).
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import { addTargetOptions, examples } from './command-kit';
+import { addProgramOutputOption, addTargetOptions, examples } from './command-kit';
 import { registerAudit } from './commands/audit';
 import { registerBootstrap } from './commands/bootstrap';
 import { registerCreateToken } from './commands/create-token';
@@ -52,6 +52,7 @@ export function buildProgram(io: CliIo): Command {
       outputError: (text, write) => write(`tokengate: ${oneLine(text.replace(/^error: /, ''))}\n`),
     });
   addTargetOptions(program);
+  addProgramOutputOption(program);
   for (const register of COMMANDS) register(program, io);
   program.addHelpText(
     'after',
@@ -60,7 +61,8 @@ export function buildProgram(io: CliIo): Command {
       "tokengate create token --description 'CI downloads' --scope repos:read --repos '*' --expires 90d",
       'tokengate list tokens --revoked=no --expired=no',
       'tokengate --endpoint https://api.example.com/prod --token "$ADMIN" whoami',
-      'tokengate <command> <noun> --help',
+      'tokengate -o json list tokens --revoked',
+      'tokengate help list                  (or: tokengate list tokens --help)',
     ),
   );
   return program;

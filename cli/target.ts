@@ -1,6 +1,7 @@
 // Which API the commands talk to, and as whom: --endpoint / TOKENGATE_ENDPOINT, else the running
-// local stack (the `url` in $DATA_DIR/stack.json, loopback only), else the local stack's default
-// address; the caller's token from --token / TOKENGATE_TOKEN.
+// local stack (the `url` in $DATA_DIR/stack.json, or without DATA_DIR the one stack that runs, see
+// local-stack.ts; loopback only), else the local stack's default address; the caller's token from
+// --token / TOKENGATE_TOKEN.
 import { CliError } from './io';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
@@ -12,6 +13,8 @@ export interface Target {
   /** Base URL without a trailing slash; may carry a path (an API Gateway stage, `/prod`). */
   endpoint: string;
   endpointFrom: EndpointSource;
+  /** For the default endpoint: why no local stack was taken, and how to name one (one phrase). */
+  noStackAdvice?: string;
   token: string | undefined;
   tokenFrom: TokenSource | undefined;
 }
@@ -40,24 +43,35 @@ export function normaliseEndpoint(raw: string, from: string): string {
  * cloned repository, so a URL there that is not this machine's loopback is refused: the token is
  * sent to another host only when the user names it (--endpoint, TOKENGATE_ENDPOINT).
  */
-async function localStackUrl(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function localStack(
+  env: NodeJS.ProcessEnv,
+  trace: ((line: string) => void) | undefined,
+): Promise<{ url: string | undefined; advice: string }> {
   // Loaded only when needed: the data-dir module brings the AWS SDK with it.
-  const { dataDir, isLoopbackUrl, readStackInfo } = await import('../local/data-dir');
-  const dir = dataDir(env);
-  const url = readStackInfo(dir)?.url;
+  const [{ isLoopbackUrl }, { findLocalStack, foundElsewhere, notFoundAdvice }] = await Promise.all([
+    import('../local/data-dir'),
+    import('./local-stack'),
+  ]);
+  const choice = findLocalStack(env);
+  const url = choice.stack?.url;
   if (url !== undefined && !isLoopbackUrl(url)) {
     throw new CliError(
-      `${dir.stackFile} names ${JSON.stringify(url)}, which is not on this machine (localhost, 127.0.0.0/8, ::1); ` +
+      `${choice.dir.stackFile} names ${JSON.stringify(url)}, which is not on this machine (localhost, 127.0.0.0/8, ::1); ` +
         'refusing to send it a token. To use another API, pass --endpoint or set TOKENGATE_ENDPOINT',
     );
   }
-  return url;
+  if (choice.from === 'registry') trace?.(foundElsewhere(choice));
+  return { url, advice: notFoundAdvice(choice) };
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>
   value?.trim() ? value.trim() : undefined;
 
-export async function resolveTarget(given: GivenTarget, env: NodeJS.ProcessEnv): Promise<Target> {
+export async function resolveTarget(
+  given: GivenTarget,
+  env: NodeJS.ProcessEnv,
+  trace?: (line: string) => void,
+): Promise<Target> {
   const tokenOption = nonEmpty(given.token);
   const tokenEnv = nonEmpty(env.TOKENGATE_TOKEN);
   const token = tokenOption ?? tokenEnv;
@@ -81,14 +95,21 @@ export async function resolveTarget(given: GivenTarget, env: NodeJS.ProcessEnv):
       tokenFrom,
     };
   }
-  const local = await localStackUrl(env);
-  if (local) {
+  const local = await localStack(env, trace);
+  if (local.url) {
     return {
-      endpoint: normaliseEndpoint(local, 'stack.json'),
+      endpoint: normaliseEndpoint(local.url, 'stack.json'),
       endpointFrom: 'local-stack',
       token,
       tokenFrom,
     };
   }
-  return { endpoint: DEFAULT_ENDPOINT, endpointFrom: 'default', token, tokenFrom };
+  trace?.(`${local.advice.replace(/\. Start one.*/, '')}: trying ${DEFAULT_ENDPOINT}`);
+  return {
+    endpoint: DEFAULT_ENDPOINT,
+    endpointFrom: 'default',
+    noStackAdvice: local.advice,
+    token,
+    tokenFrom,
+  };
 }

@@ -6,6 +6,8 @@ import { readConfig } from '../shared/config';
 export interface TokenTable {
   /** For messages: which table, and where. */
   description: string;
+  /** Said after a success: the table is not the one the user may think (see cli/local-stack.ts). */
+  warning?: string;
   services: Services;
   /** Releases what opening it started (a DynamoDB Local of its own). */
   close(): Promise<void>;

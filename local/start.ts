@@ -24,6 +24,7 @@ import { Gateway, messageOf } from './gateway';
 import { loadFunction, loadHandlers, settleHandlers } from './handlers';
 import { DynamoHealth } from './health';
 import { type GatewayServer, listen } from './server';
+import { registerStack } from './stack-registry';
 import { StreamPoller } from './stream-poller';
 
 const HOST = '127.0.0.1';
@@ -68,6 +69,8 @@ let db: DynamoDbLocal | undefined;
 /** Releases $DATA_DIR's DynamoDB lock, held while this stack's DynamoDB Local runs on its files. */
 let unlockDynamoDir: (() => void) | undefined;
 let poller: StreamPoller | undefined;
+/** Removes this stack from the per-user registry of running stacks, through which the CLI finds it. */
+let unregisterStack: (() => void) | undefined;
 let handlersLoaded = false;
 let stopping = false;
 
@@ -115,6 +118,7 @@ async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
     await poller?.stop();
     await db?.stop();
     unlockDynamoDir?.();
+    unregisterStack?.();
     removeStackInfo(dir);
   } catch (error) {
     fail(error);
@@ -170,12 +174,17 @@ async function start(): Promise<void> {
     }),
     new DynamoHealth({ endpoint: db.endpoint, tableName: LOCAL_TOKENS_TABLE }),
   );
-  writeStackInfo(dir, {
+  const info = {
     url: server.url,
     dynamodb_endpoint: db.endpoint,
     tokens_table: LOCAL_TOKENS_TABLE,
     pid: process.pid,
-  });
+  };
+  writeStackInfo(dir, info);
+  unregisterStack = registerStack({ ...info, data_dir: dir.root }, process.env, (line) =>
+    console.error(`tokengate: ${line}`),
+  );
+  process.once('exit', () => unregisterStack?.());
   console.log(`tokengate local stack ready at ${server.url}`);
 }
 

@@ -19,11 +19,17 @@ interface BootstrapOptions {
 async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
   if (options.region && !options.table) throw new CliError('--region goes with --table');
   if (options.local) {
-    const [{ dataDir }, { openLocalTable }] = await Promise.all([
-      import('../../local/data-dir'),
+    const [{ findLocalStack, foundElsewhere, notTheRunningStack }, { openLocalTable }] = await Promise.all([
+      import('../local-stack'),
       import('../local-table'),
     ]);
-    return openLocalTable(dataDir(io.env));
+    // Without DATA_DIR, a stack running elsewhere is the one meant: a token made in ./.data instead
+    // would be refused by it.
+    const choice = findLocalStack(io.env);
+    if (choice.from === 'registry') io.stderr(`tokengate: ${foundElsewhere(choice)}\n`);
+    const table = await openLocalTable(choice.dir);
+    const warning = notTheRunningStack(choice);
+    return warning ? Object.assign(table, { warning }) : table;
   }
   if (options.table) {
     const { openAwsTable } = await import('../aws-table');
@@ -37,9 +43,10 @@ export function registerBootstrap(program: Command, io: CliIo): void {
     .command('bootstrap')
     .description('Create the first global:admin token, only while none is active, and print it')
     .addOption(
-      new Option('--local', 'the local stack whose data folder is $DATA_DIR (default .data/)').conflicts(
-        'table',
-      ),
+      new Option(
+        '--local',
+        'the local stack whose data folder is $DATA_DIR (default .data/; without DATA_DIR, the one running if .data/ has none)',
+      ).conflicts('table'),
     )
     .addOption(new Option('--table <name>', 'the tokens table in AWS, with your AWS credentials'))
     .addOption(new Option('--region <region>', 'the AWS region of --table (default: your AWS configuration)'))
@@ -59,6 +66,8 @@ export function registerBootstrap(program: Command, io: CliIo): void {
           `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +
             'It is shown this once and cannot be shown again: store it now.\n',
         );
+        // After the success, so that a failure stays one line.
+        if (table.warning) io.stderr(`tokengate: warning: ${table.warning}\n`);
         io.stdout(`${token}\n`);
       } finally {
         await table.close();

@@ -12,7 +12,7 @@ import {
   verb,
 } from '../command-kit';
 import { tokenDetails } from '../format';
-import { CliError, type CliIo, nowOf } from '../io';
+import { CliError, type CliIo, nowOf, wantsColour } from '../io';
 import { createdTokenSchema } from '../responses';
 
 export interface Expiry {
@@ -148,6 +148,6 @@ export function registerCreateToken(program: Command, io: CliIo): void {
     io.stderr(
       `Created token ${created.id}. It is shown this once and cannot be shown again: store it now.\n`,
     );
-    io.stdout(tokenDetails(created, [['Token', created.token]]));
+    io.stdout(tokenDetails(created, [['Token', created.token]], { colour: wantsColour(io) }));
   });
 }

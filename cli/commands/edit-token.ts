@@ -1,6 +1,8 @@
 // `tokengate edit token --guid ID --email E | --clear-email`: PATCH /v1/tokens/{id}. The user email
-// is the only thing about a token that can change.
+// is the only thing about a token that can change. `--clear-email=ADDR` without --guid is rspm's bulk
+// form: the address is removed from every token that has it (revoked and expired ones too).
 import { type Command, Option } from 'commander';
+import { type ApiClient, ApiError } from '../api-client';
 import {
   addTargetOptions,
   apiClient,
@@ -10,50 +12,134 @@ import {
   print,
   verb,
 } from '../command-kit';
-import { tokenDetails } from '../format';
-import { CliError, type CliIo } from '../io';
-import { tokenSchema } from '../responses';
+import { tokenDetails, tokenTable } from '../format';
+import { CliError, type CliIo, wantsColour } from '../io';
+import { type Token, tokenPageSchema, tokenSchema } from '../responses';
+import { PAGE_SIZE } from './list-tokens';
 
 export interface EditOptions {
+  guid?: string;
   email?: string;
-  clearEmail?: boolean;
+  /** true for the flag alone (with --guid); an address for the bulk form. */
+  clearEmail?: boolean | string;
 }
 
-export function editTokenBody(options: EditOptions): { user_email: string | null } {
-  if (options.email !== undefined) return { user_email: options.email };
-  if (options.clearEmail) return { user_email: null };
+export type EditPlan =
+  | { by: 'guid'; id: string; body: { user_email: string | null } }
+  | { by: 'email'; email: string };
+
+export function editPlan(options: EditOptions): EditPlan {
+  const { guid, email, clearEmail } = options;
+  if (typeof clearEmail === 'string') {
+    if (guid !== undefined) {
+      throw new CliError(
+        '--clear-email=ADDR clears ADDR from every token that has it, so it takes no --guid; for one token: --guid ID --clear-email',
+      );
+    }
+    if (clearEmail.trim() === '') throw new CliError('--clear-email= needs the address to clear');
+    return { by: 'email', email: clearEmail.trim() };
+  }
+  if (guid === undefined) {
+    throw new CliError('Say which token: --guid ID (or --clear-email=ADDR to clear ADDR from every token)');
+  }
+  if (email !== undefined) return { by: 'guid', id: guid, body: { user_email: email } };
+  if (clearEmail) return { by: 'guid', id: guid, body: { user_email: null } };
   throw new CliError('Say what to change: --email EMAIL or --clear-email');
+}
+
+/** The body for one token (the --guid form). */
+export function editTokenBody(options: EditOptions): { user_email: string | null } {
+  const plan = editPlan({ guid: 'id', ...options });
+  if (plan.by !== 'guid') throw new CliError('--clear-email=ADDR is not the --guid form');
+  return plan.body;
+}
+
+function patch(client: ApiClient, id: string, body: { user_email: string | null }): Promise<Token> {
+  return client.send(
+    {
+      method: 'PATCH',
+      path: `/v1/tokens/${encodeURIComponent(id)}`,
+      body,
+      options: { id: '--guid', user_email: '--email' },
+    },
+    tokenSchema,
+  );
+}
+
+/**
+ * The tokens whose user email is `email` (in any case): the API's search finds it in descriptions too,
+ * and as part of longer addresses, so only exact matches are kept.
+ */
+export async function tokensWithEmail(client: ApiClient, email: string): Promise<Token[]> {
+  const wanted = email.toLowerCase();
+  const found: Token[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await client.send(
+      {
+        method: 'GET',
+        path: '/v1/tokens',
+        query: { q: email, limit: String(PAGE_SIZE), cursor },
+        options: { q: '--clear-email' },
+      },
+      tokenPageSchema,
+    );
+    found.push(...page.tokens.filter((token) => token.user_email?.toLowerCase() === wanted));
+    cursor = page.next_cursor ?? undefined;
+    if (cursor !== undefined && seen.has(cursor))
+      throw new CliError('The API returned the same page cursor twice');
+    if (cursor !== undefined) seen.add(cursor);
+  } while (cursor !== undefined);
+  return found;
 }
 
 export function registerEditToken(program: Command, io: CliIo): void {
   const command = verb(program, 'edit', "edit token: change a token's user email")
     .command('token')
-    .description("Change a token's user email (nothing else about a token can change)")
-    .requiredOption('--guid <id>', 'the token id')
+    .description(
+      "Change a token's user email (nothing else about a token can change), or with --clear-email=ADDR " +
+        'remove ADDR from every token that has it',
+    )
+    .addOption(new Option('--guid <id>', 'the token id'))
     .addOption(new Option('--email <email>', 'the email of the person the token is for'))
-    .addOption(new Option('--clear-email', 'remove the user email').conflicts('email'))
+    .addOption(
+      new Option(
+        '--clear-email [address]',
+        'with --guid: remove the user email; =ADDR (no --guid): remove ADDR from every token that has it',
+      ).conflicts('email'),
+    )
     .addOption(outputOption())
     .addHelpText(
       'after',
       examples(
         'tokengate edit token --guid 3fWq0cYb8kTz1LmN --email alice@example.com',
         'tokengate edit token --guid 3fWq0cYb8kTz1LmN --clear-email',
+        'tokengate edit token --clear-email=alice@example.com   every token of alice@example.com',
       ),
     );
   addTargetOptions(command).action(
-    async (options: EditOptions & { guid: string; outputFormat: OutputFormat }, self: Command) => {
-      const body = editTokenBody(options);
+    async (options: EditOptions & { outputFormat: OutputFormat }, self: Command) => {
+      const plan = editPlan(options);
       const client = await apiClient(self, io);
-      const token = await client.send(
-        {
-          method: 'PATCH',
-          path: `/v1/tokens/${encodeURIComponent(options.guid)}`,
-          body,
-          options: { id: '--guid', user_email: '--email' },
-        },
-        tokenSchema,
-      );
-      print(io, options.outputFormat, token, (value) => tokenDetails(value));
+      if (plan.by === 'guid') {
+        const token = await patch(client, plan.id, plan.body);
+        return print(io, options.outputFormat, token, (value) =>
+          tokenDetails(value, [], { colour: wantsColour(io) }),
+        );
+      }
+      const cleared: Token[] = [];
+      for (const token of await tokensWithEmail(client, plan.email)) {
+        try {
+          cleared.push(await patch(client, token.id, { user_email: null }));
+        } catch (error) {
+          if (!(error instanceof ApiError && error.status === 404)) throw error; // deleted meanwhile
+        }
+      }
+      const count = `${cleared.length} token${cleared.length === 1 ? '' : 's'}`;
+      io.stderr(`Cleared the user email ${plan.email} from ${count}.\n`);
+      if (options.outputFormat === 'json') return print(io, 'json', cleared, tokenTable);
+      if (cleared.length > 0) io.stdout(tokenTable(cleared, { colour: wantsColour(io) }));
     },
   );
 }

@@ -1,8 +1,10 @@
 // `tokengate list tokens`: GET /v1/tokens, every page. --revoked and --expired filter as in rspm:
 // without them every token is listed; each one given keeps only the tokens that are (yes) or are not
 // (no) revoked, or expired. The API's single-valued `status` cannot say "not revoked" or "not expired",
-// so the CLI asks for the narrowest listing the API can give and drops the rest itself.
-import { type Command, Option } from 'commander';
+// so the CLI asks for the narrowest listing the API can give and drops the rest itself. A bare
+// --revoked means yes, as in rspm. --kind and --expiration are the API's own filters; --limit stops
+// reading pages once that many tokens have passed the filters.
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   addTargetOptions,
   apiClient,
@@ -13,7 +15,7 @@ import {
   verb,
 } from '../command-kit';
 import { tokenTable } from '../format';
-import { CliError, type CliIo, nowOf } from '../io';
+import { CliError, type CliIo, nowOf, wantsColour } from '../io';
 import { type Token, tokenPageSchema } from '../responses';
 
 /** The CLI's sort names (rspm's) and the API's. */
@@ -27,17 +29,33 @@ export type CliSort = keyof typeof SORTS;
 
 type YesNo = 'yes' | 'no';
 
+/** The CLI's expiration names (kebab-case, like its sorts; the API's snake_case spelling works too) and the API's. */
+export const EXPIRATIONS = {
+  never: 'never',
+  'has-expiration': 'has_expiration',
+  has_expiration: 'has_expiration',
+  expired: 'expired',
+} as const;
+export type CliExpiration = keyof typeof EXPIRATIONS;
+
+export const KINDS = ['service', 'user'] as const;
+
 export interface ListOptions {
   revoked?: YesNo;
   expired?: YesNo;
   search?: string;
   sort: CliSort;
+  kind?: (typeof KINDS)[number];
+  expiration?: CliExpiration;
+  /** At most this many tokens, all pages together. */
+  limit?: number;
 }
 
 export interface ListQuery {
   status?: 'active' | 'revoked' | 'expired';
-  expiration?: 'expired';
+  expiration?: (typeof EXPIRATIONS)[CliExpiration];
   q?: string;
+  kind?: (typeof KINDS)[number];
   sort: (typeof SORTS)[CliSort];
 }
 
@@ -45,6 +63,8 @@ export interface ListPlan {
   query: ListQuery;
   /** Whether a listed token passes the filters (the API's query may be wider than them). */
   keep(token: Token): boolean;
+  /** At most this many tokens; undefined for every one. */
+  limit?: number;
 }
 
 /** Expired means `expires_at` has passed, revoked or not; the server's status decides for unrevoked tokens. */
@@ -65,11 +85,20 @@ function statusFor(revoked: YesNo | undefined, expired: YesNo | undefined): List
 export function listPlan(options: ListOptions, now: Date): ListPlan {
   const { revoked, expired } = options;
   const status = statusFor(revoked, expired);
+  // The API takes one expiration: --expiration's when given (keep() still applies --expired), else the
+  // one --expired=yes needs, since expired-and-revoked tokens are found by their date ("expired" alone
+  // as a status would miss them).
+  const expiration =
+    options.expiration !== undefined
+      ? EXPIRATIONS[options.expiration]
+      : expired === 'yes' && status !== 'expired'
+        ? ('expired' as const)
+        : undefined;
   const query: ListQuery = {
     ...(status && { status }),
-    // Expired-and-revoked tokens are found by their date; "expired" alone as a status would miss them.
-    ...(expired === 'yes' && status !== 'expired' && { expiration: 'expired' as const }),
+    ...(expiration && { expiration }),
     ...(options.search && { q: options.search }),
+    ...(options.kind && { kind: options.kind }),
     sort: SORTS[options.sort],
   };
   const matches = (wanted: YesNo | undefined, actual: boolean) =>
@@ -77,12 +106,19 @@ export function listPlan(options: ListOptions, now: Date): ListPlan {
   return {
     query,
     keep: (token) => matches(revoked, token.status === 'revoked') && matches(expired, hasExpired(token, now)),
+    ...(options.limit !== undefined && { limit: options.limit }),
   };
 }
 
-const PAGE_SIZE = '100';
+/** The API's largest page. */
+export const PAGE_SIZE = 100;
 
-/** Every token of the listing, following `next_cursor` to the end, filtered by the plan. */
+/** The page size to ask for: a --limit under a page needs no more. */
+export function pageSize(plan: ListPlan): string {
+  return String(Math.min(plan.limit ?? PAGE_SIZE, PAGE_SIZE));
+}
+
+/** Every token of the listing (up to the plan's limit), following `next_cursor`, filtered by the plan. */
 export async function listAll(
   send: (cursor: string | undefined) => Promise<{ tokens: Token[]; next_cursor: string | null }>,
   plan: ListPlan,
@@ -93,6 +129,7 @@ export async function listAll(
   do {
     const page = await send(cursor);
     tokens.push(...page.tokens.filter((token) => plan.keep(token)));
+    if (plan.limit !== undefined && tokens.length >= plan.limit) return tokens.slice(0, plan.limit);
     cursor = page.next_cursor ?? undefined;
     if (cursor !== undefined && seen.has(cursor))
       throw new CliError('The API returned the same page cursor twice');
@@ -105,7 +142,17 @@ interface ListCommandOptions extends ListOptions {
   outputFormat: OutputFormat;
 }
 
-const yesNo = (flags: string, description: string) => new Option(flags, description).choices(['yes', 'no']);
+/** `--revoked`, `--revoked=yes`, `--revoked no`: as in rspm, the flag alone means yes. */
+const yesNo = (flags: string, description: string) =>
+  new Option(flags, description).choices(['yes', 'no']).preset('yes');
+
+/** A whole number from 1 up, for --limit. */
+export function parseLimit(value: string): number {
+  const limit = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(limit) || limit < 1)
+    throw new InvalidArgumentError('give a whole number from 1 up');
+  return limit;
+}
 
 export function registerListTokens(program: Command, io: CliIo): void {
   const command = verb(program, 'list', 'list tokens: list tokens, with filters, search and sort')
@@ -115,10 +162,23 @@ export function registerListTokens(program: Command, io: CliIo): void {
       'List tokens, active ones first. Without --revoked or --expired every token is listed (active, revoked ' +
         'and expired); each of them given keeps only the tokens that are (yes) or are not (no) so.',
     )
-    .addOption(yesNo('--revoked <yes|no>', 'yes: only revoked tokens; no: hide revoked tokens'))
     .addOption(
-      yesNo('--expired <yes|no>', 'yes: only tokens past their expiry date (revoked or not); no: hide them'),
+      yesNo('--revoked [yes|no]', 'yes (or the flag alone): only revoked tokens; no: hide revoked tokens'),
     )
+    .addOption(
+      yesNo(
+        '--expired [yes|no]',
+        'yes (or the flag alone): only tokens past their expiry date (revoked or not); no: hide them',
+      ),
+    )
+    .addOption(new Option('--kind <kind>', 'service (Posit Connect tokens) or user').choices(KINDS))
+    .addOption(
+      new Option(
+        '--expiration <which>',
+        'never: tokens that never expire; has-expiration: an expiry date still to come; expired: one passed',
+      ).choices(Object.keys(EXPIRATIONS)),
+    )
+    .addOption(new Option('--limit <n>', 'list at most n tokens').argParser(parseLimit))
     .option('--search <text>', 'only tokens whose description or user email contains it (any case)')
     .addOption(
       new Option('--sort <order>', 'newest, oldest, name (A-Z) or name-desc (Z-A)')
@@ -131,10 +191,12 @@ export function registerListTokens(program: Command, io: CliIo): void {
       examples(
         'tokengate list tokens                            every token',
         'tokengate list tokens --revoked=no --expired=no  only active tokens (neither revoked nor expired)',
-        'tokengate list tokens --revoked=yes              only revoked tokens',
+        'tokengate list tokens --revoked                  only revoked tokens (the same as --revoked=yes)',
+        'tokengate list tokens --kind service --expiration never --limit 20',
         'tokengate list tokens --expired=no               hide expired tokens',
         'tokengate list tokens --search ci --sort name',
         'tokengate list tokens -o json                    a JSON array of every token object, for scripts',
+        'tokengate -o json list tokens                    the same: -o may come before the command',
       ),
     );
   addTargetOptions(command).action(async (options: ListCommandOptions, self: Command) => {
@@ -146,7 +208,7 @@ export function registerListTokens(program: Command, io: CliIo): void {
           {
             method: 'GET',
             path: '/v1/tokens',
-            query: { ...plan.query, limit: PAGE_SIZE, cursor },
+            query: { ...plan.query, limit: pageSize(plan), cursor },
             options: { q: '--search' },
           },
           tokenPageSchema,
@@ -154,6 +216,6 @@ export function registerListTokens(program: Command, io: CliIo): void {
       plan,
     );
     if (options.outputFormat === 'human' && tokens.length === 0) return io.stderr('No tokens match.\n');
-    print(io, options.outputFormat, tokens, tokenTable);
+    print(io, options.outputFormat, tokens, (value) => tokenTable(value, { colour: wantsColour(io) }));
   });
 }

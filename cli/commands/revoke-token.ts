@@ -16,8 +16,8 @@ import {
   printJson,
   verb,
 } from '../command-kit';
-import { tokenDetails } from '../format';
-import { CliError, type CliIo } from '../io';
+import { formatTime, tokenDetails } from '../format';
+import { CliError, type CliIo, wantsColour } from '../io';
 import { acceptedSchema, tokenSchema } from '../responses';
 
 /** The public route's bound on tokens per request. */
@@ -81,7 +81,7 @@ export function registerRevokeToken(program: Command, io: CliIo): void {
         'tokengate revoke token --guid 3fWq0cYb8kTz1LmN                  with TOKENGATE_TOKEN set to an admin token',
         'tokengate --token "$ADMIN" revoke token --guid 3fWq0cYb8kTz1LmN',
         'tokengate revoke token --token tg_3fWq0cYb...                     a leaked token: no admin token needed',
-        'tokengate list tokens --search ci -o json | jq -r ".[].id" | xargs -n1 tokengate revoke token --guid',
+        'echo "$ids" | xargs -n1 tokengate revoke token --guid             the ids a batch printed when it made its tokens',
       ),
     );
   addTargetOptions(command, { callerToken: false }).action(
@@ -89,16 +89,26 @@ export function registerRevokeToken(program: Command, io: CliIo): void {
       const target = revokeTarget(options);
       const client = await apiClient(self, io);
       if (target.by === 'guid') {
-        const token = await client.send(
-          {
-            method: 'POST',
-            path: `/v1/tokens/${encodeURIComponent(target.id)}/revoke`,
-            options: { id: '--guid' },
-          },
-          tokenSchema,
+        const path = `/v1/tokens/${encodeURIComponent(target.id)}`;
+        // The API answers a second revoke as it did the first; looking first lets the CLI say so.
+        const before = await client.send({ method: 'GET', path, options: { id: '--guid' } }, tokenSchema);
+        const token =
+          before.revoked_at !== null
+            ? before
+            : await client.send(
+                { method: 'POST', path: `${path}/revoke`, options: { id: '--guid' } },
+                tokenSchema,
+              );
+        if (options.outputFormat === 'human') {
+          io.stderr(
+            token === before && token.revoked_at !== null
+              ? `Token ${token.id} was already revoked (${formatTime(token.revoked_at, true)} UTC); nothing changed.\n`
+              : `Revoked token ${token.id}.\n`,
+          );
+        }
+        return print(io, options.outputFormat, token, (value) =>
+          tokenDetails(value, [], { colour: wantsColour(io) }),
         );
-        if (options.outputFormat === 'human') io.stderr(`Revoked token ${token.id}.\n`);
-        return print(io, options.outputFormat, token, (value) => tokenDetails(value));
       }
       const answer = await client.send(
         {

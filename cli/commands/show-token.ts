@@ -10,7 +10,7 @@ import {
   verb,
 } from '../command-kit';
 import { tokenDetails } from '../format';
-import type { CliIo } from '../io';
+import { type CliIo, wantsColour } from '../io';
 import { tokenSchema } from '../responses';
 
 export function registerShowToken(program: Command, io: CliIo): void {
@@ -33,7 +33,7 @@ export function registerShowToken(program: Command, io: CliIo): void {
         { method: 'GET', path: `/v1/tokens/${encodeURIComponent(options.guid)}`, options: { id: '--guid' } },
         tokenSchema,
       );
-      print(io, options.outputFormat, token, (value) => tokenDetails(value));
+      print(io, options.outputFormat, token, (value) => tokenDetails(value, [], { colour: wantsColour(io) }));
     },
   );
 }

@@ -9,7 +9,7 @@ import {
   print,
 } from '../command-kit';
 import { tokenDetails } from '../format';
-import type { CliIo } from '../io';
+import { type CliIo, wantsColour } from '../io';
 import { tokenSchema } from '../responses';
 
 export function registerWhoami(program: Command, io: CliIo): void {
@@ -27,6 +27,6 @@ export function registerWhoami(program: Command, io: CliIo): void {
   addTargetOptions(command).action(async (options: { outputFormat: OutputFormat }, self: Command) => {
     const client = await apiClient(self, io);
     const token = await client.send({ method: 'GET', path: '/v1/whoami' }, tokenSchema);
-    print(io, options.outputFormat, token, (value) => tokenDetails(value));
+    print(io, options.outputFormat, token, (value) => tokenDetails(value, [], { colour: wantsColour(io) }));
   });
 }

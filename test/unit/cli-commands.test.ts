@@ -150,7 +150,7 @@ describe('list tokens', () => {
   it('prints a table with a header and one row a token, the status in plain words', async () => {
     const result = await runCli(['list', 'tokens'], { env, api: pages });
     const rows = lines(result.stdout);
-    expect(rows[0]).toMatch(/^ID +STATUS +DESCRIPTION +USER +SCOPES +CREATED \(UTC\) +EXPIRES \(UTC\)$/);
+    expect(rows[0]).toMatch(/^ID +STATUS +DESCRIPTION +USER +SCOPES +CREATED +EXPIRES$/);
     expect(rows.slice(1).map((row) => row.split(/ {2,}/).slice(0, 3))).toEqual([
       ['AAAAAAAAAAAAAAA1', 'active', 'first'],
       ['AAAAAAAAAAAAAAA2', 'revoked', 'second'],
@@ -207,7 +207,7 @@ describe('show, edit, whoami', () => {
     );
     expect(result.sent).toHaveLength(0);
     expect(result.stderr).toMatch(
-      /^tokengate: option '--clear-email' cannot be used with option '--email <email>'\n$/,
+      /^tokengate: option '--clear-email \[address\]' cannot be used with option '--email <email>'\n$/,
     );
   });
 
@@ -221,14 +221,33 @@ describe('show, edit, whoami', () => {
 describe('revoke token', () => {
   const leaked = mintToken();
 
-  it('--guid POSTs /v1/tokens/{id}/revoke with the caller token', async () => {
-    const revoked = sampleToken({ status: 'revoked' });
+  it('--guid looks at the token, then POSTs /v1/tokens/{id}/revoke with the caller token', async () => {
+    const active = sampleToken();
+    const revoked = sampleToken({ status: 'revoked', revoked_at: '2026-02-03T04:05:06.000Z' });
+    const result = await runCli(['revoke', 'token', '--guid', revoked.id], {
+      env,
+      api: (request) => ({ body: request.method === 'GET' ? active : revoked }),
+    });
+    expect(result.sent.map((request) => [request.method, request.url.pathname])).toEqual([
+      ['GET', `/prod/v1/tokens/${revoked.id}`],
+      ['POST', `/prod/v1/tokens/${revoked.id}/revoke`],
+    ]);
+    expect(result.sent[1]).toMatchObject({ authorization: `Bearer ${ADMIN}` });
+    expect(result.stdout).toContain('Status       revoked');
+    expect(result.stderr).toBe(`Revoked token ${revoked.id}.\n`);
+  });
+
+  it('a second revoke says the token was already revoked, changes nothing and exits 0', async () => {
+    const revoked = sampleToken({ status: 'revoked', revoked_at: '2026-02-03T04:05:06.000Z' });
     const result = await runCli(['revoke', 'token', '--guid', revoked.id], {
       env,
       api: () => ({ body: revoked }),
     });
-    expect(result.sent[0]).toMatchObject({ method: 'POST', authorization: `Bearer ${ADMIN}` });
-    expect(result.sent[0]?.url.pathname).toBe(`/prod/v1/tokens/${revoked.id}/revoke`);
+    expect(result.status).toBe(0);
+    expect(result.sent.map((request) => request.method)).toEqual(['GET']);
+    expect(result.stderr).toBe(
+      `Token ${revoked.id} was already revoked (2026-02-03 04:05:06 UTC); nothing changed.\n`,
+    );
     expect(result.stdout).toContain('Status       revoked');
   });
 
@@ -368,7 +387,8 @@ describe('the target and the caller token', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
       'tokengate: Cannot reach the tokengate API at http://127.0.0.1:8787 (ECONNREFUSED): ' +
-        'is the local stack running (npm start)? Or name the API with --endpoint or TOKENGATE_ENDPOINT\n',
+        'no local stack runs on /nonexistent/tokengate-test (DATA_DIR). ' +
+        'Start one (npm start), or point at yours: DATA_DIR=<its data folder>, or --endpoint URL\n',
     );
   });
 });

@@ -49,7 +49,7 @@ export interface CliRun {
 /** Runs `tokengate args` in-process with `env`, every HTTP request answered by `api`. */
 export async function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; api?: FakeApi; now?: Date } = {},
+  options: { env?: NodeJS.ProcessEnv; api?: FakeApi; now?: Date; tty?: boolean } = {},
 ): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
@@ -78,6 +78,7 @@ export async function runCli(
     env: options.env ?? {},
     fetch,
     now: () => options.now ?? new Date('2026-03-01T12:00:00.000Z'),
+    stdoutIsTTY: options.tty ?? false,
   };
   const status = await run(args, io);
   return { status, stdout: out.join(''), stderr: err.join(''), sent };

@@ -26,7 +26,7 @@ describe('table', () => {
     ).toBe('ID    STATUS   NOTE\n' + 'a     active\n' + 'bbbb  revoked  x\n');
   });
 
-  it('counts characters, not UTF-16 units, so emoji do not shift columns', () => {
+  it('measures terminal columns: an emoji or a CJK character takes two, so wide text does not shift columns', () => {
     const out = lines(
       table(
         ['A', 'B'],
@@ -36,7 +36,18 @@ describe('table', () => {
         ],
       ),
     );
-    expect(out).toEqual(['A    B', '🔑🔑   x', 'abc  y']);
+    expect(out).toEqual(['A     B', '🔑🔑  x', 'abc   y']);
+    expect(
+      lines(
+        table(
+          ['NAME', 'X'],
+          [
+            ['日本語', 'x'],
+            ['abcdef', 'y'],
+          ],
+        ),
+      ),
+    ).toEqual(['NAME    X', '日本語  x', 'abcdef  y']);
   });
 
   it('turns control characters into spaces, so a description cannot break a row or move the cursor', () => {
@@ -80,16 +91,16 @@ describe('formatting values', () => {
 });
 
 describe('tokens', () => {
-  it('lists never for no expiry, - for no user, and cuts descriptions at 40 characters', () => {
+  it('lists never for no expiry, - for no user, dates in UTC, and cuts a long description to fit', () => {
     const rows = lines(tokenTable([sampleToken({ description: 'x'.repeat(60) })]));
     const cells = rows[1]?.split(/ {2,}/);
     expect(cells).toEqual([
       'AAAAAAAAAAAAAAA1',
       'active',
-      `${'x'.repeat(39)}…`,
+      `${'x'.repeat(28)}…`,
       '-',
       'repos:read(cran)',
-      '2026-01-02 03:04',
+      '2026-01-02',
       'never',
     ]);
   });

@@ -272,6 +272,7 @@ describe('the target', () => {
     expect(await resolveTarget({}, { DATA_DIR: dir })).toEqual({
       endpoint: DEFAULT_ENDPOINT,
       endpointFrom: 'default',
+      noStackAdvice: expect.stringContaining(`no local stack runs on ${dir} (DATA_DIR)`),
       token: undefined,
       tokenFrom: undefined,
     });

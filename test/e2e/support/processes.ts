@@ -94,10 +94,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `cli/bin.js` (the package's `tokengate` bin) with the Node running the tests. */
-export async function tokengate(args: string[], env: Record<string, string>, timeoutMs = 90_000) {
+/** Runs `cli/bin.js` (the package's `tokengate` bin) with the Node running the tests, in `cwd`. */
+export async function tokengate(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+  cwd = REPOSITORY_ROOT,
+) {
   const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'cli/bin.js'), ...args], {
-    cwd: REPOSITORY_ROOT,
+    cwd,
     env: { ...process.env, TOKENGATE_DEBUG: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
