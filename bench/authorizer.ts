@@ -2,7 +2,7 @@
 // GetItem of the same item on the same client (the authorizer's SDK-free one); then junk tokens,
 // which must cost no read at all, counted on the wire. The SDK's GetItem is timed too, for scale.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mintToken } from '../shared/token-format';
+import { mintToken } from '../shared/domain/token-format';
 import { watchAwsRequests } from '../test/support/wire-log';
 import { authorizerEvent, lambdaContext } from './fixtures';
 import { median, msSince, percentile } from './stats';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptions } from '../cdk/bundling';
 import { PROJECT_ROOT } from '../cdk/function';
-import { ALL_FUNCTIONS } from '../shared/routes';
+import { ALL_FUNCTIONS } from '../shared/spec/routes';
 import { median, round } from './stats';
 
 export interface BundleFigures {

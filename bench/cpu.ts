@@ -3,11 +3,11 @@
 // The JWT needs no read, but cannot be revoked before it expires; ours can, at once.
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { FileKeyRingSource, hashToken } from '../shared/keyring';
-import { requestPolicy, scopesAllow } from '../shared/policy';
-import { mintToken } from '../shared/token-format';
-import type { Credential, CredentialStore } from '../shared/token-store';
-import { BearerVerifier } from '../shared/verify-bearer';
+import { FileKeyRingSource, hashToken } from '../shared/domain/keyring';
+import { requestPolicy, scopesAllow } from '../shared/domain/policy';
+import { mintToken } from '../shared/domain/token-format';
+import type { Credential, CredentialStore } from '../shared/domain/token-store';
+import { BearerVerifier } from '../shared/domain/verify-bearer';
 import { median } from './stats';
 
 export interface CpuFigures {

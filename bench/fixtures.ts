@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../local/dynamodb-local';
-import { dynamoClient } from '../shared/clients';
-import { FileKeyRingSource } from '../shared/keyring';
-import { TOKENS_TABLE } from '../shared/tables';
+import { dynamoClient } from '../shared/adapters/clients';
+import { FileKeyRingSource } from '../shared/domain/keyring';
+import { TOKENS_TABLE } from '../shared/spec/tables';
 
 export interface BenchDatabase {
   db: DynamoDbLocal;

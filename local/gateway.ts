@@ -6,8 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type PolicyDocument, type PolicyStatement, pathProblem, policyAllows } from '../shared/policy';
-import { type FunctionDef, GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY, type Route } from '../shared/routes';
+import {
+  type PolicyDocument,
+  type PolicyStatement,
+  pathProblem,
+  policyAllows,
+} from '../shared/domain/policy';
+import {
+  type FunctionDef,
+  GATEWAY_RESPONSES,
+  REST_AUTHORIZER_IDENTITY,
+  type Route,
+} from '../shared/spec/routes';
 import { AuthorizerCache } from './authorizer-cache';
 import {
   type AuthorizerFacts,

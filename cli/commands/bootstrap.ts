@@ -3,7 +3,7 @@
 // The table modules (the AWS SDK, DynamoDB Local) are loaded only when the command runs, so that the
 // other commands start quickly.
 import { type Command, Option } from 'commander';
-import type { Actor } from '../../shared/token';
+import type { Actor } from '../../shared/domain/token';
 import { examples } from '../command-kit';
 import { CliError, type CliIo } from '../io';
 import type { TokenTable } from '../token-table';
@@ -53,7 +53,7 @@ export function registerBootstrap(program: Command, io: CliIo): void {
     .action(async (options: BootstrapOptions) => {
       const table = await openTable(options, io);
       try {
-        const { TokenService } = await import('../../shared/token-service');
+        const { TokenService } = await import('../../shared/domain/token-service');
         const { record, token } = await new TokenService(table.services).bootstrapAdmin(BOOTSTRAP_ACTOR);
         io.stderr(
           `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +

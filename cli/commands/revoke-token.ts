@@ -4,7 +4,7 @@
 // to revoke, so this command takes no caller --token after it: with --guid the caller's token comes
 // from TOKENGATE_TOKEN, or from a --token given before the command (`tokengate --token T revoke ...`).
 import type { Command } from 'commander';
-import { hintOf, parseToken } from '../../shared/token-format';
+import { hintOf, parseToken } from '../../shared/domain/token-format';
 import {
   addTargetOptions,
   apiClient,

@@ -1,5 +1,5 @@
 // GET /v1/audit: audit events newest first, by token, actor, type and time range, a page at a time.
-import { parseAuditQuery } from '../../shared/audit-query';
+import { parseAuditQuery } from '../../shared/api/audit-query';
 import { audit } from '../commons/audit-runtime';
 import { httpHandler, json } from '../commons/http';
 

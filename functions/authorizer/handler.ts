@@ -14,10 +14,10 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { UnauthorizedError } from '../../shared/errors';
-import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
-import type { CallerSource } from '../../shared/remembered-callers';
-import type { Caller } from '../../shared/verify-bearer';
+import { UnauthorizedError } from '../../shared/domain/errors';
+import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '../../shared/domain/policy';
+import type { CallerSource } from '../../shared/domain/remembered-callers';
+import type { Caller } from '../../shared/domain/verify-bearer';
 import { logger } from '../commons/logger';
 import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
 

@@ -1,5 +1,5 @@
 // GET /openapi.json: the OpenAPI 3.1 document, generated once per process.
-import { openApiDocument } from '../../shared/openapi';
+import { openApiDocument } from '../../shared/api/openapi';
 import { httpHandler, json } from '../commons/http';
 
 const document = openApiDocument();

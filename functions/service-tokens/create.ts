@@ -1,5 +1,5 @@
 // POST /__api__/v1/system/service-tokens
-import { parseServiceTokenCreate, serviceTokenView } from '../../shared/service-tokens';
+import { parseServiceTokenCreate, serviceTokenView } from '../../shared/api/service-tokens';
 import { callerOf, httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -1,5 +1,5 @@
 // GET /__api__/v1/system/service-tokens: the service tokens that still work.
-import { serviceTokenView } from '../../shared/service-tokens';
+import { serviceTokenView } from '../../shared/api/service-tokens';
 import { httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

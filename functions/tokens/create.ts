@@ -1,6 +1,6 @@
 // POST /v1/tokens: the token object plus the secret, which no other response ever carries.
-import { parseCreateToken } from '../../shared/native-tokens';
-import { tokenView } from '../../shared/token';
+import { parseCreateToken } from '../../shared/api/native-tokens';
+import { tokenView } from '../../shared/domain/token';
 import { callerOf, httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -1,6 +1,6 @@
 // GET /v1/tokens/{id}
-import { tokenView } from '../../shared/token';
-import { TOKEN_ID_PATTERN } from '../../shared/token-format';
+import { tokenView } from '../../shared/domain/token';
+import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
 import { httpHandler, json, pathParameter } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -1,6 +1,6 @@
 // GET /v1/tokens: filters, search, sort and cursor pagination; active tokens first.
-import { parseListQuery } from '../../shared/native-tokens';
-import { tokenView } from '../../shared/token';
+import { parseListQuery } from '../../shared/api/native-tokens';
+import { tokenView } from '../../shared/domain/token';
 import { httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -1,6 +1,6 @@
 // POST /v1/tokens/revoke, unauthenticated: whoever holds a leaked token can revoke it. Always 202,
 // so the answer tells nobody whether a token existed.
-import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '../../shared/native-tokens';
+import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '../../shared/api/native-tokens';
 import { httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -1,6 +1,6 @@
 // POST /v1/tokens/{id}/revoke: permanent; revoking again changes nothing.
-import { tokenView } from '../../shared/token';
-import { TOKEN_ID_PATTERN } from '../../shared/token-format';
+import { tokenView } from '../../shared/domain/token';
+import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
 import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

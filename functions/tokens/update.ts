@@ -1,7 +1,7 @@
 // PATCH /v1/tokens/{id}: only the user email can change.
-import { parseUpdateToken } from '../../shared/native-tokens';
-import { tokenView } from '../../shared/token';
-import { TOKEN_ID_PATTERN } from '../../shared/token-format';
+import { parseUpdateToken } from '../../shared/api/native-tokens';
+import { tokenView } from '../../shared/domain/token';
+import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
 import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -1,6 +1,6 @@
 // GET /v1/whoami: the caller's own token object, for any valid token.
-import { NotFoundError } from '../../shared/errors';
-import { tokenView } from '../../shared/token';
+import { NotFoundError } from '../../shared/domain/errors';
+import { tokenView } from '../../shared/domain/token';
 import { callerOf, httpHandler, json } from '../commons/http';
 import { tokens } from '../commons/runtime';
 

@@ -5,8 +5,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { AuditStream } from '../../cdk/audit';
 import { TokenGate } from '../../cdk/token-gate';
-import { AUDIT_CONSUMER, FUNCTIONS } from '../../shared/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
+import { AUDIT_CONSUMER, FUNCTIONS } from '../../shared/spec/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/spec/tables';
 import {
   actionsOf,
   lambdaFunction,

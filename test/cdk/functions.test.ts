@@ -6,9 +6,9 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/function';
 import { bindNeeds } from '../../cdk/grants';
-import { readAuditConfig, readConfig } from '../../shared/config';
-import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '../../shared/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
+import { readAuditConfig, readConfig } from '../../shared/adapters/config';
+import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '../../shared/spec/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/spec/tables';
 import {
   actionsOf,
   lambdaFunction,

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { FUNCTION_TAG } from '../../cdk/function';
 import { TokenGateStack, type TokenGateStackProps } from '../../cdk/stack';
 import { TABLE_TAG } from '../../cdk/tables';
-import type { TableDefinition } from '../../shared/tables';
+import type { TableDefinition } from '../../shared/spec/tables';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
 

@@ -16,9 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ERRORS } from '../../local/gateway';
-import { GATEWAY_RESPONSES, ROUTES } from '../../shared/routes';
-import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '../../shared/scopes';
-import { mintToken } from '../../shared/token-format';
+import { mintToken } from '../../shared/domain/token-format';
+import { GATEWAY_RESPONSES, ROUTES } from '../../shared/spec/routes';
+import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '../../shared/spec/scopes';
 import {
   type Cell,
   CONTRACT_SCOPES,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataDir } from '../../local/data-dir';
-import { TOKEN_PREFIX } from '../../shared/token-format';
+import { TOKEN_PREFIX } from '../../shared/domain/token-format';
 import { tokengate } from './support/processes';
 
 const TOKEN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{65}\\n$`);

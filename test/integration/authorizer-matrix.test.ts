@@ -17,13 +17,13 @@ import type {
   APIGatewaySimpleAuthorizerResult,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { ROUTES, type Route } from '../../shared/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, SERVICE_SCOPE_NAMES } from '../../shared/scopes';
-import type { TokenKind } from '../../shared/token';
-import { mintToken } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { FileKeyRingSource } from '../../shared/domain/keyring';
+import type { TokenKind } from '../../shared/domain/token';
+import { mintToken } from '../../shared/domain/token-format';
+import { TokenService } from '../../shared/domain/token-service';
+import { ROUTES, type Route } from '../../shared/spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, SERVICE_SCOPE_NAMES } from '../../shared/spec/scopes';
 import {
   CRAFTED,
   cellsOf,

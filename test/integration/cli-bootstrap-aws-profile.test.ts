@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKeyMaterial, parseKeyRing, tokenMatchesHash } from '../../shared/keyring';
-import { parseToken } from '../../shared/token-format';
+import { newKeyMaterial, parseKeyRing, tokenMatchesHash } from '../../shared/domain/keyring';
+import { parseToken } from '../../shared/domain/token-format';
 import { REPOSITORY_ROOT } from '../e2e/support/processes';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
 

@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { dynamoClient } from '../../shared/clients';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { ConflictError, NotFoundError } from '../../shared/errors';
-import type { TokenRecord } from '../../shared/token';
+import { dynamoClient } from '../../shared/adapters/clients';
+import { DynamoCredentialStore } from '../../shared/adapters/dynamo-credential-store';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { ConflictError, NotFoundError } from '../../shared/domain/errors';
+import type { TokenRecord } from '../../shared/domain/token';
 import {
   freshTokensTable,
   testCredentialStore,

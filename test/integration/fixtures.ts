@@ -5,11 +5,11 @@ import {
   type KeyRingSource,
   newKeyMaterial,
   parseKeyRing,
-} from '../../shared/keyring';
-import type { ScopeGrant } from '../../shared/scopes';
-import type { Actor, TokenRecord } from '../../shared/token';
-import { mintToken } from '../../shared/token-format';
-import type { Stamp } from '../../shared/token-store';
+} from '../../shared/domain/keyring';
+import type { Actor, TokenRecord } from '../../shared/domain/token';
+import { mintToken } from '../../shared/domain/token-format';
+import type { Stamp } from '../../shared/domain/token-store';
+import type { ScopeGrant } from '../../shared/spec/scopes';
 
 export function newKeyRing(current = 'k1', others: Record<string, string> = {}): KeyRing {
   return parseKeyRing(JSON.stringify({ current, [current]: newKeyMaterial(), ...others }));

@@ -9,9 +9,9 @@ import { type DynamoDbLocal, ensureTables, freePort, startDynamoDbLocal } from '
 import { Gateway } from '../../local/gateway';
 import { DynamoHealth } from '../../local/health';
 import { type GatewayServer, listen } from '../../local/server';
-import { dynamoClient } from '../../shared/clients';
-import { AUTHORIZER } from '../../shared/routes';
-import { TOKENS_TABLE } from '../../shared/tables';
+import { dynamoClient } from '../../shared/adapters/clients';
+import { AUTHORIZER } from '../../shared/spec/routes';
+import { TOKENS_TABLE } from '../../shared/spec/tables';
 import { canReadSocketTables, listeningAddresses, tryConnect } from '../support/sockets';
 
 describe('DynamoDB Local as startDynamoDbLocal starts it', () => {

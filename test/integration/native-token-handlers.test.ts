@@ -13,15 +13,15 @@ import type {
   Context,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { UnauthorizedError } from '../../shared/errors';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '../../shared/native-tokens';
-import { SCOPE_NAMES } from '../../shared/scopes';
-import type { TokenView } from '../../shared/token';
-import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import { BearerVerifier } from '../../shared/verify-bearer';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '../../shared/api/native-tokens';
+import { UnauthorizedError } from '../../shared/domain/errors';
+import { FileKeyRingSource } from '../../shared/domain/keyring';
+import type { TokenView } from '../../shared/domain/token';
+import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/domain/token-format';
+import { TokenService } from '../../shared/domain/token-service';
+import { BearerVerifier } from '../../shared/domain/verify-bearer';
+import { SCOPE_NAMES } from '../../shared/spec/scopes';
 import {
   freshTokensTable,
   testCredentialStore,

@@ -9,18 +9,18 @@ import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { parseListQuery } from '../../shared/native-tokens';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { parseListQuery } from '../../shared/api/native-tokens';
+import { FileKeyRingSource } from '../../shared/domain/keyring';
 import {
   statusOf,
   type TokenKind,
   type TokenRecord,
   type TokenStatus,
   type TokenView,
-} from '../../shared/token';
-import { TokenService } from '../../shared/token-service';
-import type { ExpirationFilter, ListSort } from '../../shared/token-store';
+} from '../../shared/domain/token';
+import { TokenService } from '../../shared/domain/token-service';
+import type { ExpirationFilter, ListSort } from '../../shared/domain/token-store';
 import { freshTokensTable, testDocumentClient } from '../support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
 import { freshTokensTable, testDocumentClient } from '../support/dynamo';
 
 describe('DynamoDB Local harness', () => {

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '../../shared/routes';
-import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '../../shared/tables';
-import type { Actor, TokenKind } from '../../shared/token';
-import { TokenService } from '../../shared/token-service';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { FileKeyRingSource } from '../../shared/domain/keyring';
+import type { Actor, TokenKind } from '../../shared/domain/token';
+import { TokenService } from '../../shared/domain/token-service';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '../../shared/spec/routes';
+import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '../../shared/spec/tables';
 import {
   freshTokensTable,
   type RequestLog,

@@ -1,17 +1,17 @@
 // BearerVerifier with the real tables on DynamoDB Local, read through the authorizer's SDK-free
 // client. Only Secrets Manager is faked (test/support/fake-secrets-manager.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoCredentialStore } from '../../shared/adapters/dynamo-credential-store';
+import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { SecretsManagerKeyRingSource } from '../../shared/adapters/secrets-keyring';
 import { AwsJsonClient, DYNAMODB } from '../../shared/aws/json-client';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { UnauthorizedError } from '../../shared/errors';
-import { hashToken } from '../../shared/keyring';
-import type { ScopeGrant } from '../../shared/scopes';
-import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
-import { mintToken, TOKEN_PREFIX } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import type { CredentialStore } from '../../shared/token-store';
-import { BearerVerifier } from '../../shared/verify-bearer';
+import { UnauthorizedError } from '../../shared/domain/errors';
+import { hashToken } from '../../shared/domain/keyring';
+import { mintToken, TOKEN_PREFIX } from '../../shared/domain/token-format';
+import { TokenService } from '../../shared/domain/token-service';
+import type { CredentialStore } from '../../shared/domain/token-store';
+import { BearerVerifier } from '../../shared/domain/verify-bearer';
+import type { ScopeGrant } from '../../shared/spec/scopes';
 import {
   freshTokensTable,
   type RequestLog,

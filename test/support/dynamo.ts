@@ -2,15 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ensureTables } from '../../local/dynamodb-local';
+import { documentClient, dynamoClient } from '../../shared/adapters/clients';
+import { localClientConfig } from '../../shared/adapters/config';
+import { DynamoCredentialStore } from '../../shared/adapters/dynamo-credential-store';
 import { AwsJsonClient, type AwsJsonClientOptions, DYNAMODB } from '../../shared/aws/json-client';
-import { documentClient, dynamoClient } from '../../shared/clients';
-import { localClientConfig } from '../../shared/config';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
 import { type RequestLog, watchAwsRequests } from './wire-log';
 
 export type { RequestLog };
 
-import { type TableDefinition, TOKENS_TABLE } from '../../shared/tables';
+import { type TableDefinition, TOKENS_TABLE } from '../../shared/spec/tables';
 
 export function testEndpoint(): string {
   return inject('dynamoEndpoint');

@@ -7,7 +7,7 @@ import type {
 } from 'aws-lambda';
 import { callerIdentity } from '../../local/events';
 import { RouteTable } from '../../local/routing';
-import { ROUTES } from '../../shared/routes';
+import { ROUTES } from '../../shared/spec/routes';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';

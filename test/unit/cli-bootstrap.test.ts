@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { keySecretIdFor } from '../../cli/aws-table';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
-import { KEY_SECRET_TAG } from '../../shared/tables';
+import { KEY_SECRET_TAG } from '../../shared/spec/tables';
 
 function capture(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];

@@ -12,7 +12,7 @@ import { listAll, listPlan, SORTS } from '../../cli/commands/list-tokens';
 import { revokeTarget } from '../../cli/commands/revoke-token';
 import { DEFAULT_ENDPOINT, normaliseEndpoint, resolveTarget } from '../../cli/target';
 import { dataDir, writeStackInfo } from '../../local/data-dir';
-import { mintToken } from '../../shared/token-format';
+import { mintToken } from '../../shared/domain/token-format';
 import { sampleToken } from './cli-fixtures';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { isLoopbackUrl } from '../../local/data-dir';
-import { mintToken } from '../../shared/token-format';
+import { mintToken } from '../../shared/domain/token-format';
 import { sampleToken } from './cli-fixtures';
 
 const TOKEN = mintToken().token;

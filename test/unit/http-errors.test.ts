@@ -10,8 +10,8 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from '../../shared/errors';
-import type { ErrorFace } from '../../shared/routes';
+} from '../../shared/domain/errors';
+import type { ErrorFace } from '../../shared/spec/routes';
 import { lambdaContext, proxyEvent } from '../support/lambda-events';
 
 vi.hoisted(() => {

@@ -9,8 +9,8 @@ import {
   newKeyMaterial,
   parseKeyRing,
   tokenMatchesHash,
-} from '../../shared/keyring';
-import { mintToken } from '../../shared/token-format';
+} from '../../shared/domain/keyring';
+import { mintToken } from '../../shared/domain/token-format';
 
 const K0 = newKeyMaterial();
 const K1 = newKeyMaterial();

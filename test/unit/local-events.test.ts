@@ -10,8 +10,8 @@ import {
   requestTime,
 } from '../../local/events';
 import { RouteTable } from '../../local/routing';
-import { parseMethodArn } from '../../shared/policy';
-import { FUNCTIONS, REST_AUTHORIZER_IDENTITY, ROUTES } from '../../shared/routes';
+import { parseMethodArn } from '../../shared/domain/policy';
+import { FUNCTIONS, REST_AUTHORIZER_IDENTITY, ROUTES } from '../../shared/spec/routes';
 
 const table = new RouteTable(ROUTES);
 

@@ -3,9 +3,9 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws
 import { describe, expect, it, vi } from 'vitest';
 import type { GatewayRequest } from '../../local/events';
 import { Gateway, type GatewayResponse, type LambdaHandler } from '../../local/gateway';
-import { parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
-import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/routes';
-import type { ScopeGrant } from '../../shared/scopes';
+import { parseMethodArn, requestPolicy, scopesAllow } from '../../shared/domain/policy';
+import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/spec/routes';
+import type { ScopeGrant } from '../../shared/spec/scopes';
 
 const SCIM_TOKEN = 'Bearer scim';
 const ADMIN_TOKEN = 'Bearer admin';

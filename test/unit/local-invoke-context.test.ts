@@ -6,7 +6,7 @@ import { logger } from '../../functions/commons/logger';
 import { lambdaContext } from '../../local/events';
 import { Gateway, type LambdaHandler } from '../../local/gateway';
 import { runInInvokeContext } from '../../local/invoke-context';
-import { AUTHORIZER, FUNCTIONS, type Route } from '../../shared/routes';
+import { AUTHORIZER, FUNCTIONS, type Route } from '../../shared/spec/routes';
 import { proxyEvent } from '../support/lambda-events';
 
 /** A handler that logs as it starts, says it has started, waits for `proceed`, then logs again. */

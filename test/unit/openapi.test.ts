@@ -6,17 +6,17 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../shared/errors';
 import {
   parseCreateToken,
   parseListQuery,
   parseRevokeLeaked,
   parseUpdateToken,
-} from '../../shared/native-tokens';
-import { openApiDocument } from '../../shared/openapi';
-import { ROUTES, type Route } from '../../shared/routes';
-import { SCOPE_NAMES } from '../../shared/scopes';
-import { parseServiceTokenCreate } from '../../shared/service-tokens';
+} from '../../shared/api/native-tokens';
+import { openApiDocument } from '../../shared/api/openapi';
+import { parseServiceTokenCreate } from '../../shared/api/service-tokens';
+import { ValidationError } from '../../shared/domain/errors';
+import { ROUTES, type Route } from '../../shared/spec/routes';
+import { SCOPE_NAMES } from '../../shared/spec/scopes';
 
 interface Parameter {
   name: string;

@@ -8,9 +8,9 @@ import {
   policyAllows,
   requestPolicy,
   scopesAllow,
-} from '../../shared/policy';
-import { ROUTES } from '../../shared/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '../../shared/scopes';
+} from '../../shared/domain/policy';
+import { ROUTES } from '../../shared/spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '../../shared/spec/scopes';
 
 const API = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../shared/errors';
-import { hashToken, newKeyMaterial, parseKeyRing } from '../../shared/keyring';
-import { parseServiceTokenCreate, serviceTokenScopes, serviceTokenView } from '../../shared/service-tokens';
-import type { TokenRecord } from '../../shared/token';
-import { mintToken } from '../../shared/token-format';
-import { parseWith } from '../../shared/validation';
+import {
+  parseServiceTokenCreate,
+  serviceTokenScopes,
+  serviceTokenView,
+} from '../../shared/api/service-tokens';
+import { parseWith } from '../../shared/api/validation';
+import { ValidationError } from '../../shared/domain/errors';
+import { hashToken, newKeyMaterial, parseKeyRing } from '../../shared/domain/keyring';
+import type { TokenRecord } from '../../shared/domain/token';
+import { mintToken } from '../../shared/domain/token-format';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HINT_LENGTH, mintToken } from '../../shared/token-format';
+import { HINT_LENGTH, mintToken } from '../../shared/domain/token-format';
 import { redacted, scanLogDir, tokensIn } from '../support/token-leak-scan';
 
 describe('tokensIn', () => {

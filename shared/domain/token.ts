@@ -1,7 +1,8 @@
 // The token record and what the API shows of it. Status is never stored: it is computed from the
 // record and the clock on every read, so a token is expired the moment `expires_at` passes.
+
+import type { ScopeGrant } from '../spec/scopes';
 import type { TokenHash } from './keyring';
-import type { ScopeGrant } from './scopes';
 
 export type TokenKind = 'service' | 'user';
 export type TokenStatus = 'active' | 'revoked' | 'expired';

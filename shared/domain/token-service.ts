@@ -1,7 +1,8 @@
 // Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
+
+import type { ScopeGrant } from '../spec/scopes';
 import { ConflictError, NotFoundError } from './errors';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
-import type { ScopeGrant } from './scopes';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
 import { mintToken, parseToken } from './token-format';
 import type { ListPage, ListQuery, TokenStore } from './token-store';

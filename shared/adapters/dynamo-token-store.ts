@@ -12,6 +12,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { principalOf, type TokenKind, type TokenRecord } from '../domain/token';
+import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '../domain/token-store';
+import { BOOTSTRAP_CLAIM_ID } from '../spec/tables';
 import {
   CREDENTIAL_ATTRIBUTES,
   credentialSchema,
@@ -20,10 +24,6 @@ import {
   toCredential,
 } from './credential-item';
 import { TokenLister } from './dynamo-token-list';
-import { ConflictError, NotFoundError } from './errors';
-import { BOOTSTRAP_CLAIM_ID } from './tables';
-import { principalOf, type TokenKind, type TokenRecord } from './token';
-import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from './token-store';
 
 const LIST_PARTITION = 'tokens';
 const DAY_SECONDS = 86_400;

@@ -1,9 +1,10 @@
 // The authorizer's decision, free of any event format: who is this bearer, and is the token good?
 // A malformed token or a bad checksum is refused before any I/O; a well-formed one costs exactly one
 // strongly consistent GetItem (the key ring is held in memory).
+
+import type { ScopeGrant } from '../spec/scopes';
 import { UnauthorizedError } from './errors';
 import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
-import type { ScopeGrant } from './scopes';
 import { statusOf, type TokenKind } from './token';
 import { parseToken, tokenFromAuthorization } from './token-format';
 import type { Credential, CredentialStore } from './token-store';

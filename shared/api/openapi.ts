@@ -1,6 +1,14 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
 import { z } from 'zod';
+import { ROUTES, type Route } from '../spec/routes';
+import { auditQuerySchema } from './audit-query';
+import {
+  createTokenSchema,
+  listTokensQuerySchema,
+  revokeLeakedSchema,
+  updateTokenSchema,
+} from './native-tokens';
 import {
   auditPageSchema,
   connectErrorSchema,
@@ -15,15 +23,7 @@ import {
   serviceTokenScopesSchema,
   tokenPageSchema,
   tokenViewSchema,
-} from './api-schemas';
-import { auditQuerySchema } from './audit-query';
-import {
-  createTokenSchema,
-  listTokensQuerySchema,
-  revokeLeakedSchema,
-  updateTokenSchema,
-} from './native-tokens';
-import { ROUTES, type Route } from './routes';
+} from './responses';
 import { serviceTokenCreateSchema } from './service-tokens';
 
 interface OperationDoc {
