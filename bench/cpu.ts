@@ -3,7 +3,8 @@
 // The JWT needs no read, but cannot be revoked before it expires; ours can, at once.
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { FileKeyRingSource, hashToken } from '../shared/domain/keyring';
+import { FileKeyRingSource } from '../shared/adapters/file-keyring';
+import { hashToken } from '../shared/domain/keyring';
 import { requestPolicy, scopesAllow } from '../shared/domain/policy';
 import { mintToken } from '../shared/domain/token-format';
 import type { Credential, CredentialStore } from '../shared/domain/token-store';

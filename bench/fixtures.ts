@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../local/dynamodb-local';
 import { dynamoClient } from '../shared/adapters/clients';
-import { FileKeyRingSource } from '../shared/domain/keyring';
+import { FileKeyRingSource } from '../shared/adapters/file-keyring';
 import { TOKENS_TABLE } from '../shared/spec/tables';
 
 export interface BenchDatabase {

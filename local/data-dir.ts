@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { dynamoClient } from '../shared/adapters/clients';
-import { FileKeyRingSource } from '../shared/domain/keyring';
+import { FileKeyRingSource } from '../shared/adapters/file-keyring';
 import { AUDIT_TABLE, TOKENS_TABLE } from '../shared/spec/tables';
 import { ensureTables } from './dynamodb-local';
 

@@ -6,12 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import {
-  type PolicyDocument,
-  type PolicyStatement,
-  pathProblem,
-  policyAllows,
-} from '../shared/domain/policy';
+import { type PolicyDocument, type PolicyStatement, pathProblem } from '../shared/domain/policy';
 import {
   type FunctionDef,
   GATEWAY_RESPONSES,
@@ -29,6 +24,7 @@ import {
   methodArn,
   proxyEvent,
 } from './events';
+import { policyAllows } from './iam-policy';
 import { runInInvokeContext } from './invoke-context';
 import { type RouteMatch, RouteTable } from './routing';
 import { TokenBucket } from './throttle';

@@ -3,14 +3,9 @@
 // process within that age. Read with the SDK-free client (shared/aws/json-client.ts): the authorizer
 // holds it, and the Secrets Manager SDK client alone takes ~180 ms to load.
 import { AwsJsonClient, type AwsJsonClientOptions, SECRETS_MANAGER } from '../aws/json-client';
-import {
-  FileKeyRingSource,
-  type KeyRing,
-  KeyRingError,
-  type KeyRingSource,
-  parseKeyRing,
-} from '../domain/keyring';
+import { type KeyRing, KeyRingError, type KeyRingSource, parseKeyRing } from '../domain/keyring';
 import type { Config } from './config';
+import { FileKeyRingSource } from './file-keyring';
 
 /** Where the Secrets Manager client gets its region and credentials, when not from the environment. */
 export type AwsAccess = () => Promise<Pick<AwsJsonClientOptions, 'region' | 'credentials'>>;

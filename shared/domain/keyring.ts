@@ -2,11 +2,10 @@
 // of the key that made it, so a new key can become current while tokens hashed with older keys
 // keep working until they are rotated out.
 //
-// Serialised form (the Secrets Manager secret's value, or the local stack's key file):
+// Serialised form (the Secrets Manager secret's value, or the local stack's key file; both are read
+// by shared/adapters/):
 //   {"current": "k1", "k1": "<key material>", "k0": "<older key material>"}
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 
 export interface KeyRing {
   readonly currentKeyId: string;
@@ -76,30 +75,4 @@ export function tokenMatchesHash(ring: KeyRing, token: string, stored: TokenHash
 
 export function newKeyMaterial(): string {
   return randomBytes(48).toString('base64url');
-}
-
-/** The local stack's key ring: created once in the data folder, then only read. */
-export class FileKeyRingSource implements KeyRingSource {
-  private ring: Promise<KeyRing> | undefined;
-
-  constructor(private readonly path: string) {}
-
-  static ensure(path: string): void {
-    if (existsSync(path)) return;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify({ current: 'k1', k1: newKeyMaterial() })}\n`, {
-      mode: 0o600,
-      flag: 'wx',
-    });
-  }
-
-  get(): Promise<KeyRing> {
-    this.ring ??= Promise.resolve()
-      .then(() => parseKeyRing(readFileSync(this.path, 'utf8')))
-      .catch((error: unknown) => {
-        this.ring = undefined; // a failed read is not kept: the next call reads the file again
-        throw error;
-      });
-    return this.ring;
-  }
 }

@@ -17,7 +17,7 @@ import { GATEWAY_ERRORS, Gateway } from '../../local/gateway';
 import { loadHandlers, settleHandlers } from '../../local/handlers';
 import { type GatewayServer, listen } from '../../local/server';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/domain/keyring';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import { mintToken, TOKEN_LENGTH } from '../../shared/domain/token-format';
 import { TokenService } from '../../shared/domain/token-service';
 import { GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/spec/routes';

@@ -18,7 +18,7 @@ import type {
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/domain/keyring';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import type { TokenKind } from '../../shared/domain/token';
 import { mintToken } from '../../shared/domain/token-format';
 import { TokenService } from '../../shared/domain/token-service';

@@ -14,9 +14,9 @@ import type {
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '../../shared/api/native-tokens';
 import { UnauthorizedError } from '../../shared/domain/errors';
-import { FileKeyRingSource } from '../../shared/domain/keyring';
 import type { TokenView } from '../../shared/domain/token';
 import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/domain/token-format';
 import { TokenService } from '../../shared/domain/token-service';

@@ -10,8 +10,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import { parseListQuery } from '../../shared/api/native-tokens';
-import { FileKeyRingSource } from '../../shared/domain/keyring';
 import {
   statusOf,
   type TokenKind,

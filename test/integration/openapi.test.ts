@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTables } from '../../local/dynamodb-local';
 import { dynamoClient } from '../../shared/adapters/clients';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/domain/keyring';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import { mintToken } from '../../shared/domain/token-format';
 import { TokenService } from '../../shared/domain/token-service';
 import { GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/spec/routes';

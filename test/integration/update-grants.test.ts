@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/domain/keyring';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import type { Actor, TokenKind } from '../../shared/domain/token';
 import { TokenService } from '../../shared/domain/token-service';
 import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '../../shared/spec/routes';

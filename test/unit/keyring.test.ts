@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
 import {
-  FileKeyRingSource,
   hashToken,
   KeyRingError,
   newKeyMaterial,

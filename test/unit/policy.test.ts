@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { policyAllows } from '../../local/iam-policy';
 import {
   isSafePath,
   type PolicyDocument,
   parseMethodArn,
   pathProblem,
-  policyAllows,
   requestPolicy,
   scopesAllow,
 } from '../../shared/domain/policy';
