@@ -2,8 +2,8 @@
 // GetItem of the same item on the same client (the authorizer's SDK-free one); then junk tokens,
 // which must cost no read at all, counted on the wire. The SDK's GetItem is timed too, for scale.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mintToken } from '../shared/domain/token-format';
-import { watchAwsRequests } from '../test/support/wire-log';
+import { mintToken } from '#domain/token-format';
+import { watchAwsRequests } from '#test-support/wire-log';
 import { authorizerEvent, lambdaContext } from './fixtures';
 import { median, msSince, percentile } from './stats';
 
@@ -22,9 +22,9 @@ const ROUNDS = 5;
 const PER_ROUND = 400;
 
 export async function benchAuthorizer(tokensTable: string): Promise<AuthorizerFigures> {
-  const { handler } = await import('../functions/authorizer/handler');
-  const { dynamo, verifier } = await import('../functions/authorizer/runtime');
-  const { dynamo: sdk, tokens } = await import('../functions/commons/runtime');
+  const { handler } = await import('#functions/authorizer/handler');
+  const { dynamo, verifier } = await import('#functions/authorizer/runtime');
+  const { dynamo: sdk, tokens } = await import('#functions/commons/runtime');
   const { token, record } = await tokens.create(
     {
       kind: 'service',

@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { esbuildOptions } from '../cdk/bundling';
-import { PROJECT_ROOT } from '../cdk/function';
-import { ALL_FUNCTIONS } from '../shared/spec/routes';
+import { esbuildOptions } from '#cdk/bundling';
+import { PROJECT_ROOT } from '#cdk/function';
+import { ALL_FUNCTIONS } from '#spec/routes';
 import { median, round } from './stats';
 
 export interface BundleFigures {

@@ -3,10 +3,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../local/dynamodb-local';
-import { dynamoClient } from '../shared/adapters/clients';
-import { FileKeyRingSource } from '../shared/adapters/file-keyring';
-import { TOKENS_TABLE } from '../shared/spec/tables';
+import { dynamoClient } from '#adapters/clients';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
+import { TOKENS_TABLE } from '#spec/tables';
 
 export interface BenchDatabase {
   db: DynamoDbLocal;

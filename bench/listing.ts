@@ -29,8 +29,8 @@ function listEvent(query: Record<string, string>) {
 }
 
 export async function benchListing(): Promise<ListingFigures> {
-  const { tokens } = await import('../functions/commons/runtime');
-  const { handler } = await import('../functions/tokens/list');
+  const { tokens } = await import('#functions/commons/runtime');
+  const { handler } = await import('#functions/tokens/list');
   const actor = { type: 'system', id: 'bench' } as const;
   let next = 0;
   const worker = async () => {

@@ -9,7 +9,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionDef } from '../shared/spec/routes';
+import type { FunctionDef } from '#spec/routes';
 import { BUNDLING } from './bundling';
 
 /** The repository root: `FunctionDef.entry` paths are relative to it. */

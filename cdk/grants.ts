@@ -5,8 +5,8 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { FunctionNeeds, TableAction } from '../shared/spec/routes';
-import { AUDIT_TABLE, type TableDefinition, TOKENS_TABLE } from '../shared/spec/tables';
+import type { FunctionNeeds, TableAction } from '#spec/routes';
+import { AUDIT_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
 
 /**
  * The resources a tokengate function may be bound to (`TokenGate` is one); the tables are

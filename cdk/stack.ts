@@ -3,7 +3,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
-import { type FunctionDef, ROUTES } from '../shared/spec/routes';
+import { type FunctionDef, ROUTES } from '#spec/routes';
 import { TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';

@@ -10,7 +10,7 @@ import {
   Table,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import type { KeyAttribute, TableDefinition } from '../shared/spec/tables';
+import type { KeyAttribute, TableDefinition } from '#spec/tables';
 
 /** Tag naming the `TableDefinition` a table was built from. */
 export const TABLE_TAG = 'tokengate:table';

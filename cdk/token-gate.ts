@@ -14,8 +14,8 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AUTHORIZER_CACHE_TTL_ENV, DEFAULT_AUDIT_RETENTION_DAYS } from '../shared/adapters/config';
-import { AUTHORIZER_TIMEOUT_MS } from '../shared/aws/json-client';
+import { AUTHORIZER_CACHE_TTL_ENV, DEFAULT_AUDIT_RETENTION_DAYS } from '#adapters/config';
+import { AUTHORIZER_TIMEOUT_MS } from '#aws/json-client';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
@@ -24,8 +24,8 @@ import {
   GATEWAY_RESPONSES,
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
-} from '../shared/spec/routes';
-import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '../shared/spec/tables';
+} from '#spec/routes';
+import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';

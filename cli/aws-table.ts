@@ -6,7 +6,7 @@ import {
   ListTagsOfResourceCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { KEY_SECRET_TAG } from '../shared/spec/tables';
+import { KEY_SECRET_TAG } from '#spec/tables';
 import { CliError } from './io';
 import { servicesFromEnv, type TokenTable } from './token-table';
 

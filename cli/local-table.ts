@@ -12,8 +12,8 @@ import {
   prepareDataDir,
   readStackInfo,
   type StackInfo,
-} from '../local/data-dir';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+} from '#local/data-dir';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local';
 import { CliError } from './io';
 import { servicesFromEnv, type TokenTable } from './token-table';
 

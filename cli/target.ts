@@ -42,7 +42,7 @@ export function normaliseEndpoint(raw: string, from: string): string {
  */
 async function localStackUrl(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   // Loaded only when needed: the data-dir module brings the AWS SDK with it.
-  const { dataDir, isLoopbackUrl, readStackInfo } = await import('../local/data-dir');
+  const { dataDir, isLoopbackUrl, readStackInfo } = await import('#local/data-dir');
   const dir = dataDir(env);
   const url = readStackInfo(dir)?.url;
   if (url !== undefined && !isLoopbackUrl(url)) {

@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { dynamoClient } from '../shared/adapters/clients';
-import { FileKeyRingSource } from '../shared/adapters/file-keyring';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../shared/spec/tables';
+import { dynamoClient } from '#adapters/clients';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { ensureTables } from './dynamodb-local';
 
 export const DEFAULT_DATA_DIR = '.data';

@@ -6,13 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type PolicyDocument, type PolicyStatement, pathProblem } from '../shared/domain/policy';
-import {
-  type FunctionDef,
-  GATEWAY_RESPONSES,
-  REST_AUTHORIZER_IDENTITY,
-  type Route,
-} from '../shared/spec/routes';
+import { type PolicyDocument, type PolicyStatement, pathProblem } from '#domain/policy';
+import { type FunctionDef, GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY, type Route } from '#spec/routes';
 import { AuthorizerCache } from './authorizer-cache';
 import {
   type AuthorizerFacts,

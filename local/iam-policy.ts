@@ -1,6 +1,6 @@
 // IAM's evaluation of the REST authorizer's policy, as API Gateway applies it: what the local gateway
 // does with the authorizer's answer. Emulator-only: in AWS, IAM itself does this.
-import type { PolicyDocument } from '../shared/domain/policy';
+import type { PolicyDocument } from '#domain/policy';
 
 /** IAM string matching: `*` is any run of characters (slashes too), `?` any one character. */
 function globMatches(pattern: string, value: string): boolean {

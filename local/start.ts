@@ -4,8 +4,8 @@
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 import { mkdirSync } from 'node:fs';
-import { AUTHORIZER_CACHE_TTL_ENV } from '../shared/adapters/config';
-import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../shared/spec/routes';
+import { AUTHORIZER_CACHE_TTL_ENV } from '#adapters/config';
+import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
 import {
   type DataDir,
   DataDirBusyError,

@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { localClientConfig } from '../shared/adapters/config';
+import { localClientConfig } from '#adapters/config';
 import { lambdaContext } from './events';
 import type { LambdaFunction } from './gateway';
 import { runInInvokeContext } from './invoke-context';

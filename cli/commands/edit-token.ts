@@ -9,10 +9,10 @@ import {
   outputOption,
   print,
   verb,
-} from '../command-kit';
-import { tokenDetails } from '../format';
-import { CliError, type CliIo } from '../io';
-import { tokenSchema } from '../responses';
+} from '#cli/command-kit';
+import { tokenDetails } from '#cli/format';
+import { CliError, type CliIo } from '#cli/io';
+import { tokenSchema } from '#cli/responses';
 
 export interface EditOptions {
   email?: string;

@@ -1,7 +1,7 @@
 // GET /v1/audit: audit events newest first, by token, actor, type and time range, a page at a time.
-import { parseAuditQuery } from '../../shared/api/audit-query';
-import { audit } from '../commons/audit-runtime';
-import { httpHandler, json } from '../commons/http';
+import { parseAuditQuery } from '#api/audit-query';
+import { audit } from '#functions/commons/audit-runtime';
+import { httpHandler, json } from '#functions/commons/http';
 
 export const handler = httpHandler('native', async (event) => {
   const page = await audit.list(parseAuditQuery(event.queryStringParameters));

@@ -14,11 +14,11 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { UnauthorizedError } from '../../shared/domain/errors';
-import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '../../shared/domain/policy';
-import type { CallerSource } from '../../shared/domain/remembered-callers';
-import type { Caller } from '../../shared/domain/verify-bearer';
-import { logger } from '../commons/logger';
+import { UnauthorizedError } from '#domain/errors';
+import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
+import type { CallerSource } from '#domain/remembered-callers';
+import type { Caller } from '#domain/verify-bearer';
+import { logger } from '#functions/commons/logger';
 import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;

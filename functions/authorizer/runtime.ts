@@ -3,12 +3,12 @@
 // verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
 // AWS SDK.
 
-import { localClientConfig, readConfig } from '../../shared/adapters/config';
-import { DynamoCredentialStore } from '../../shared/adapters/dynamo-credential-store';
-import { keyRingSource } from '../../shared/adapters/secrets-keyring';
-import { AwsJsonClient, DYNAMODB } from '../../shared/aws/json-client';
-import { RememberedCallers } from '../../shared/domain/remembered-callers';
-import { BearerVerifier } from '../../shared/domain/verify-bearer';
+import { localClientConfig, readConfig } from '#adapters/config';
+import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { keyRingSource } from '#adapters/secrets-keyring';
+import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
+import { RememberedCallers } from '#domain/remembered-callers';
+import { BearerVerifier } from '#domain/verify-bearer';
 
 const config = readConfig();
 

@@ -1,7 +1,7 @@
 // The domain services of this process, built once at module load from the environment.
-import { services } from '../../shared/adapters/clients';
-import { readConfig } from '../../shared/adapters/config';
-import { TokenService } from '../../shared/domain/token-service';
+import { services } from '#adapters/clients';
+import { readConfig } from '#adapters/config';
+import { TokenService } from '#domain/token-service';
 
 export const config = readConfig();
 const { store, keys, dynamo } = services(config);

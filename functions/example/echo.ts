@@ -1,5 +1,5 @@
 // The example protected API: answers with what the authorizer passed on, as a backend would see it.
-import { httpHandler, json } from '../commons/http';
+import { httpHandler, json } from '#functions/commons/http';
 
 export const handler = httpHandler('native', async (event) => {
   const context = event.requestContext.authorizer ?? {};

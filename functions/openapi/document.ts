@@ -1,6 +1,6 @@
 // GET /openapi.json: the OpenAPI 3.1 document, generated once per process.
-import { openApiDocument } from '../../shared/api/openapi';
-import { httpHandler, json } from '../commons/http';
+import { openApiDocument } from '#api/openapi';
+import { httpHandler, json } from '#functions/commons/http';
 
 const document = openApiDocument();
 

@@ -1,7 +1,7 @@
 // POST /__api__/v1/system/service-tokens
-import { parseServiceTokenCreate, serviceTokenView } from '../../shared/api/service-tokens';
-import { callerOf, httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { parseServiceTokenCreate, serviceTokenView } from '#api/service-tokens';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler(
   'connect',

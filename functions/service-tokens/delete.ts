@@ -1,8 +1,8 @@
 // DELETE /__api__/v1/system/service-tokens/{guid}: the token stops working at once, then is removed.
 // Only service tokens: a native token's id answers 404, as an unknown one does.
-import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
-import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler('connect', async (event) => {
   const guid = pathParameter(event, 'guid', TOKEN_ID_PATTERN);

@@ -1,7 +1,7 @@
 // GET /__api__/v1/system/service-tokens: the service tokens that still work.
-import { serviceTokenView } from '../../shared/api/service-tokens';
-import { httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { serviceTokenView } from '#api/service-tokens';
+import { httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler('connect', async () => {
   const active = await tokens.listActive('service');

@@ -1,8 +1,8 @@
 // POST /v1/tokens: the token object plus the secret, which no other response ever carries.
-import { parseCreateToken } from '../../shared/api/native-tokens';
-import { tokenView } from '../../shared/domain/token';
-import { callerOf, httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { parseCreateToken } from '#api/native-tokens';
+import { tokenView } from '#domain/token';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler(
   'native',

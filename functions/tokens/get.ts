@@ -1,8 +1,8 @@
 // GET /v1/tokens/{id}
-import { tokenView } from '../../shared/domain/token';
-import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
-import { httpHandler, json, pathParameter } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { tokenView } from '#domain/token';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler('native', async (event) => {
   const record = await tokens.get(pathParameter(event, 'id', TOKEN_ID_PATTERN));

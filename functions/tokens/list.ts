@@ -1,8 +1,8 @@
 // GET /v1/tokens: filters, search, sort and cursor pagination; active tokens first.
-import { parseListQuery } from '../../shared/api/native-tokens';
-import { tokenView } from '../../shared/domain/token';
-import { httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { parseListQuery } from '#api/native-tokens';
+import { tokenView } from '#domain/token';
+import { httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler('native', async (event) => {
   const page = await tokens.list(parseListQuery(event.queryStringParameters));

@@ -1,8 +1,8 @@
 // POST /v1/tokens/revoke, unauthenticated: whoever holds a leaked token can revoke it. Always 202,
 // so the answer tells nobody whether a token existed.
-import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '../../shared/api/native-tokens';
-import { httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '#api/native-tokens';
+import { httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler(
   'native',

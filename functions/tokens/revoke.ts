@@ -1,8 +1,8 @@
 // POST /v1/tokens/{id}/revoke: permanent; revoking again changes nothing.
-import { tokenView } from '../../shared/domain/token';
-import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
-import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { tokenView } from '#domain/token';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler('native', async (event) => {
   const record = await tokens.revoke(pathParameter(event, 'id', TOKEN_ID_PATTERN), callerOf(event));

@@ -1,9 +1,9 @@
 // PATCH /v1/tokens/{id}: only the user email can change.
-import { parseUpdateToken } from '../../shared/api/native-tokens';
-import { tokenView } from '../../shared/domain/token';
-import { TOKEN_ID_PATTERN } from '../../shared/domain/token-format';
-import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { parseUpdateToken } from '#api/native-tokens';
+import { tokenView } from '#domain/token';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler(
   'native',

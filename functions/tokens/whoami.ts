@@ -1,8 +1,8 @@
 // GET /v1/whoami: the caller's own token object, for any valid token.
-import { NotFoundError } from '../../shared/domain/errors';
-import { tokenView } from '../../shared/domain/token';
-import { callerOf, httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { NotFoundError } from '#domain/errors';
+import { tokenView } from '#domain/token';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
 
 export const handler = httpHandler('native', async (event) => {
   const caller = callerOf(event);

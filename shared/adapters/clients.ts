@@ -3,8 +3,8 @@
 // credentials files with profiles and SSO, credential_process, container and instance roles): only
 // the authorizer reads them from the environment alone (functions/authorizer/runtime.ts).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KeyRingSource } from '../domain/keyring';
-import type { TokenStore } from '../domain/token-store';
+import type { KeyRingSource } from '#domain/keyring';
+import type { TokenStore } from '#domain/token-store';
 import type { Config } from './config';
 import { documentClient } from './dynamo-client';
 import { DynamoTokenStore } from './dynamo-token-store';

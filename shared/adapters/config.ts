@@ -1,6 +1,6 @@
 // Configuration, read once from the environment that the CDK stack (or the local stack) sets.
 // A missing variable fails at start, loudly, not at the first request.
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../spec/routes';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/routes';
 
 export class ConfigError extends Error {}
 

@@ -2,8 +2,8 @@
 // by the token store (batch reads of the leaked-token endpoint) and the credential store the
 // authorizer reads through (one GetItem per uncached check).
 import * as z from 'zod/mini';
-import type { Credential } from '../domain/token-store';
-import { SCOPE_NAMES, type ScopeGrant } from '../spec/scopes';
+import type { Credential } from '#domain/token-store';
+import { SCOPE_NAMES, type ScopeGrant } from '#spec/scopes';
 
 // Items are checked when read, but with zod's tree-shakable build: the authorizer reads credentials
 // on every uncached check, and the full build would be most of its bundle (bench/bundles.ts).

@@ -12,10 +12,10 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditQuery, type AuditStore } from '../domain/audit';
-import { decodeCursor, encodeCursor, isSortKeyValue } from '../domain/list-cursor';
-import { principalOf } from '../domain/token';
-import type { ListPage } from '../domain/token-store';
+import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditQuery, type AuditStore } from '#domain/audit';
+import { decodeCursor, encodeCursor, isSortKeyValue } from '#domain/list-cursor';
+import { principalOf } from '#domain/token';
+import type { ListPage } from '#domain/token-store';
 
 const DAY_SECONDS = 86_400;
 const ALL_PARTITION = 'audit';

@@ -1,8 +1,8 @@
 // The credential store on DynamoDB, through the SDK-free JSON client (shared/aws/json-client.ts):
 // the authorizer's one strongly consistent GetItem per uncached check, and its `last_used_at` write.
-import { fromItem, type Item } from '../aws/attribute-value';
-import { type AwsJsonClient, AwsServiceError } from '../aws/json-client';
-import type { Credential, CredentialStore } from '../domain/token-store';
+import { fromItem, type Item } from '#aws/attribute-value';
+import { type AwsJsonClient, AwsServiceError } from '#aws/json-client';
+import type { Credential, CredentialStore } from '#domain/token-store';
 import { toCredential } from './credential-item';
 
 export class DynamoCredentialStore implements CredentialStore {

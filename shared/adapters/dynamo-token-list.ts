@@ -6,9 +6,9 @@
 // The cursor is the sort key (less its prefix) of the last token returned, which is unique, so a
 // page resumes exactly after it: tokens created meanwhile never repeat or push others out of sight.
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from '../domain/list-cursor';
-import type { TokenStatus } from '../domain/token';
-import type { ListPage, ListQuery, ListSort } from '../domain/token-store';
+import { decodeCursor, encodeCursor } from '#domain/list-cursor';
+import type { TokenStatus } from '#domain/token';
+import type { ListPage, ListQuery, ListSort } from '#domain/token-store';
 
 type Item = Record<string, unknown>;
 

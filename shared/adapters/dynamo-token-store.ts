@@ -12,10 +12,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { ConflictError, NotFoundError } from '../domain/errors';
-import { principalOf, type TokenKind, type TokenRecord } from '../domain/token';
-import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '../domain/token-store';
-import { BOOTSTRAP_CLAIM_ID } from '../spec/tables';
+import { ConflictError, NotFoundError } from '#domain/errors';
+import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
+import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
+import { BOOTSTRAP_CLAIM_ID } from '#spec/tables';
 import {
   CREDENTIAL_ATTRIBUTES,
   credentialSchema,

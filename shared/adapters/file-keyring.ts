@@ -1,7 +1,7 @@
 // The local stack's key ring, kept in a file of the data folder (the serialised form: shared/domain/keyring.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type KeyRing, type KeyRingSource, newKeyMaterial, parseKeyRing } from '../domain/keyring';
+import { type KeyRing, type KeyRingSource, newKeyMaterial, parseKeyRing } from '#domain/keyring';
 
 /** The local stack's key ring: created once in the data folder, then only read. */
 export class FileKeyRingSource implements KeyRingSource {

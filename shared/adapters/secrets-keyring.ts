@@ -2,8 +2,8 @@
 // until `maxAgeSeconds` passes, so a check costs no Secrets Manager call. A rotated key reaches every
 // process within that age. Read with the SDK-free client (shared/aws/json-client.ts): the authorizer
 // holds it, and the Secrets Manager SDK client alone takes ~180 ms to load.
-import { AwsJsonClient, type AwsJsonClientOptions, SECRETS_MANAGER } from '../aws/json-client';
-import { type KeyRing, KeyRingError, type KeyRingSource, parseKeyRing } from '../domain/keyring';
+import { AwsJsonClient, type AwsJsonClientOptions, SECRETS_MANAGER } from '#aws/json-client';
+import { type KeyRing, KeyRingError, type KeyRingSource, parseKeyRing } from '#domain/keyring';
 import type { Config } from './config';
 import { FileKeyRingSource } from './file-keyring';
 

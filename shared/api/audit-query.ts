@@ -1,11 +1,11 @@
 // `GET /v1/audit`'s query string (CONTRACT section 4): validated with zod, the schema the OpenAPI
 // document shows, and turned into the store's AuditQuery.
 import { z } from 'zod';
-import { AUDIT_EVENT_TYPES, type AuditQuery } from '../domain/audit';
-import { ValidationError } from '../domain/errors';
-import { parseTime } from '../domain/expiry';
-import { isPartitionKeyValue, MAX_PARTITION_KEY_BYTES } from '../domain/list-cursor';
-import { TOKEN_ID_PATTERN } from '../domain/token-format';
+import { AUDIT_EVENT_TYPES, type AuditQuery } from '#domain/audit';
+import { ValidationError } from '#domain/errors';
+import { parseTime } from '#domain/expiry';
+import { isPartitionKeyValue, MAX_PARTITION_KEY_BYTES } from '#domain/list-cursor';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
 import { parseWith, queryValue } from './validation';
 
 export const DEFAULT_AUDIT_PAGE = 50;

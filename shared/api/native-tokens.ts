@@ -1,9 +1,9 @@
 // The native token API's requests and responses (CONTRACT section 4, second block). These zod
 // schemas validate the requests and are what the OpenAPI document is generated from.
 import { z } from 'zod';
-import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '../domain/expiry';
-import type { NewToken } from '../domain/token-service';
-import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from '../spec/scopes';
+import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
+import type { NewToken } from '#domain/token-service';
+import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from '#spec/scopes';
 import { parseWith, queryValue } from './validation';
 
 export const MAX_LEAKED_TOKENS = 1000;

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
 import { z } from 'zod';
-import { ROUTES, type Route } from '../spec/routes';
+import { ROUTES, type Route } from '#spec/routes';
 import { auditQuerySchema } from './audit-query';
 import {
   createTokenSchema,

@@ -1,8 +1,8 @@
 // Response schemas of the HTTP API, for the OpenAPI document (request schemas live beside their
 // parsers in native-tokens.ts and service-tokens.ts). Type tests keep them equal to the view types.
 import { z } from 'zod';
-import { AUDIT_EVENT_TYPES } from '../domain/audit';
-import { SCOPE_NAMES } from '../spec/scopes';
+import { AUDIT_EVENT_TYPES } from '#domain/audit';
+import { SCOPE_NAMES } from '#spec/scopes';
 
 const time = z.iso.datetime();
 const nullableTime = time.nullable();

@@ -1,10 +1,10 @@
 // The Posit-Connect-compatible face of the token store: service tokens are token records of kind
 // `service`, with `name` for `description` and scope names as plain strings.
 import { z } from 'zod';
-import { parseExpiresAt } from '../domain/expiry';
-import type { TokenRecord } from '../domain/token';
-import type { NewToken } from '../domain/token-service';
-import { SCOPES, type ScopeName, SERVICE_SCOPE_NAMES } from '../spec/scopes';
+import { parseExpiresAt } from '#domain/expiry';
+import type { TokenRecord } from '#domain/token';
+import type { NewToken } from '#domain/token-service';
+import { SCOPES, type ScopeName, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import { parseWith } from './validation';
 
 export const serviceTokenCreateSchema = z

@@ -1,6 +1,6 @@
 // Request validation with zod, failing as a ValidationError that names the field at fault.
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors';
+import { ValidationError } from '#domain/errors';
 
 function fieldOf(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String);

@@ -3,7 +3,7 @@
 // `stamp` {actor_type, actor_id, op, at} on the item it writes (shared/dynamo-token-store.ts), so the
 // change itself says who made it. No AWS event types here: the consumer unmarshals the record first.
 import { z } from 'zod';
-import { BOOTSTRAP_CLAIM_ID } from '../spec/tables';
+import { BOOTSTRAP_CLAIM_ID } from '#spec/tables';
 import { ValidationError } from './errors';
 import type { Actor } from './token';
 import type { ListPage } from './token-store';

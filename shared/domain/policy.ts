@@ -2,8 +2,8 @@
 // segment by segment against the scope catalogue, never by IAM wildcards (IAM's `*` also matches `/`).
 // The REST authorizer turns the decision into a policy for exactly the method ARN it was asked
 // about; the HTTP API authorizer answers it as a yes/no; the local gateway evaluates that policy.
-import { ROUTES } from '../spec/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '../spec/scopes';
+import { ROUTES } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '#spec/scopes';
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` split at the method. */
 export interface MethodArn {

@@ -1,6 +1,6 @@
 // Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
 
-import type { ScopeGrant } from '../spec/scopes';
+import type { ScopeGrant } from '#spec/scopes';
 import { ConflictError, NotFoundError } from './errors';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';

@@ -1,7 +1,7 @@
 // The token record and what the API shows of it. Status is never stored: it is computed from the
 // record and the clock on every read, so a token is expired the moment `expires_at` passes.
 
-import type { ScopeGrant } from '../spec/scopes';
+import type { ScopeGrant } from '#spec/scopes';
 import type { TokenHash } from './keyring';
 
 export type TokenKind = 'service' | 'user';

@@ -2,7 +2,7 @@
 // A malformed token or a bad checksum is refused before any I/O; a well-formed one costs exactly one
 // strongly consistent GetItem (the key ring is held in memory).
 
-import type { ScopeGrant } from '../spec/scopes';
+import type { ScopeGrant } from '#spec/scopes';
 import { UnauthorizedError } from './errors';
 import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
 import { statusOf, type TokenKind } from './token';

@@ -4,11 +4,11 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../cdk/function';
-import { bindNeeds } from '../../cdk/grants';
-import { readAuditConfig, readConfig } from '../../shared/adapters/config';
-import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '../../shared/spec/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/spec/tables';
+import { readAuditConfig, readConfig } from '#adapters/config';
+import { PROJECT_ROOT } from '#cdk/function';
+import { bindNeeds } from '#cdk/grants';
+import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../shared/domain/audit';
+import type { AuditEvent } from '#domain/audit';
 import { LocalStack, tokengate } from './support/processes';
 
 const STEP_TIMEOUT = 90_000;

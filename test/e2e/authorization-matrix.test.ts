@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_ERRORS } from '../../local/gateway';
-import { mintToken } from '../../shared/domain/token-format';
-import { GATEWAY_RESPONSES, ROUTES } from '../../shared/spec/routes';
-import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '../../shared/spec/scopes';
+import { mintToken } from '#domain/token-format';
+import { GATEWAY_ERRORS } from '#local/gateway';
+import { GATEWAY_RESPONSES, ROUTES } from '#spec/routes';
+import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import {
   type Cell,
   CONTRACT_SCOPES,
@@ -28,7 +28,7 @@ import {
   type Grant,
   type Holder,
   REPRESENTATIVE_PATHS,
-} from '../support/authorization-contract';
+} from '#test-support/authorization-contract';
 import { LocalStack, tokengate } from './support/processes';
 
 /** Long enough that every answer of the run could be served from the authorizer cache. */

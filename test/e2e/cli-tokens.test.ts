@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_PREFIX } from '../../shared/domain/token-format';
+import { TOKEN_PREFIX } from '#domain/token-format';
 import { type CliResult, LocalStack, REPOSITORY_ROOT, tokengate } from './support/processes';
 
 const STEP_TIMEOUT = 120_000;

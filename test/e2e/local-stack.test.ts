@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_PREFIX } from '../../shared/domain/token-format';
-import { GATEWAY_RESPONSES } from '../../shared/spec/routes';
+import { TOKEN_PREFIX } from '#domain/token-format';
+import { GATEWAY_RESPONSES } from '#spec/routes';
 import { LocalStack, tokengate } from './support/processes';
 
 const CACHE_TTL_MS = 2_000;

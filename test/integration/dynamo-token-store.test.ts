@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { dynamoClient } from '../../shared/adapters/clients';
-import { DynamoCredentialStore } from '../../shared/adapters/dynamo-credential-store';
-import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
-import { ConflictError, NotFoundError } from '../../shared/domain/errors';
-import type { TokenRecord } from '../../shared/domain/token';
+import { dynamoClient } from '#adapters/clients';
+import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { ConflictError, NotFoundError } from '#domain/errors';
+import type { TokenRecord } from '#domain/token';
 import {
   freshTokensTable,
   testCredentialStore,
@@ -21,7 +21,7 @@ import {
   testEndpoint,
   testJsonClient,
   watchDynamoRequests,
-} from '../support/dynamo';
+} from '#test-support/dynamo';
 import { ADMIN, newKeyRing, stamp, tokenRecord } from './fixtures';
 
 const RETENTION_DAYS = 30;

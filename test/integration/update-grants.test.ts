@@ -9,25 +9,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/adapters/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/adapters/file-keyring';
-import type { Actor, TokenKind } from '../../shared/domain/token';
-import { TokenService } from '../../shared/domain/token-service';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '../../shared/spec/routes';
-import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '../../shared/spec/tables';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import type { Actor, TokenKind } from '#domain/token';
+import { TokenService } from '#domain/token-service';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '#spec/routes';
+import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '#spec/tables';
 import {
   freshTokensTable,
   type RequestLog,
   testDocumentClient,
   watchDynamoRequests,
-} from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
+} from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import {
   adminAuthorizerContext,
   lambdaContext,
   proxyEvent,
   restAuthorizerEvent,
-} from '../support/lambda-events';
+} from '#test-support/lambda-events';
 
 type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Handler = (event: unknown, context: Context) => Promise<unknown>;

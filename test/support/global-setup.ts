@@ -2,7 +2,7 @@
 // own uniquely named tables in it. The run's log folder is made here too, and searched for leaked
 // tokens at the end (see token-leak-scan.ts).
 import type { TestProject } from 'vitest/node';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local';
 import { checkNoTokenInLogs, openLogDir } from './token-leak-check';
 
 let db: DynamoDbLocal | undefined;

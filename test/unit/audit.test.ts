@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditEventOf, type StreamChange, TTL_ACTOR, UNATTRIBUTED_ACTOR } from '../../shared/domain/audit';
-import { ValidationError } from '../../shared/domain/errors';
+import { auditEventOf, type StreamChange, TTL_ACTOR, UNATTRIBUTED_ACTOR } from '#domain/audit';
+import { ValidationError } from '#domain/errors';
 
 const TOKEN_ID = 'Tok3nId000000001';
 const ADMIN = { type: 'token', id: 'AdminTokenId0001' } as const;

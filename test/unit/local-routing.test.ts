@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '../../local/routing';
-import { FUNCTIONS, ROUTES, type Route } from '../../shared/spec/routes';
+import { RouteTable } from '#local/routing';
+import { FUNCTIONS, ROUTES, type Route } from '#spec/routes';
 
 const route = (method: Route['method'], path: string): Route => ({
   method,

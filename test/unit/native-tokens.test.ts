@@ -7,9 +7,9 @@ import {
   parseRevokeLeaked,
   parseUpdateToken,
   scopeCatalogue,
-} from '../../shared/api/native-tokens';
-import { ValidationError } from '../../shared/domain/errors';
-import { SCOPE_NAMES, SCOPES } from '../../shared/spec/scopes';
+} from '#api/native-tokens';
+import { ValidationError } from '#domain/errors';
+import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
 
 const NOW = new Date('2026-06-15T12:34:56.789Z');
 

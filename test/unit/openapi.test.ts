@@ -6,17 +6,12 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  parseCreateToken,
-  parseListQuery,
-  parseRevokeLeaked,
-  parseUpdateToken,
-} from '../../shared/api/native-tokens';
-import { openApiDocument } from '../../shared/api/openapi';
-import { parseServiceTokenCreate } from '../../shared/api/service-tokens';
-import { ValidationError } from '../../shared/domain/errors';
-import { ROUTES, type Route } from '../../shared/spec/routes';
-import { SCOPE_NAMES } from '../../shared/spec/scopes';
+import { parseCreateToken, parseListQuery, parseRevokeLeaked, parseUpdateToken } from '#api/native-tokens';
+import { openApiDocument } from '#api/openapi';
+import { parseServiceTokenCreate } from '#api/service-tokens';
+import { ValidationError } from '#domain/errors';
+import { ROUTES, type Route } from '#spec/routes';
+import { SCOPE_NAMES } from '#spec/scopes';
 
 interface Parameter {
   name: string;

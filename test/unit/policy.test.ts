@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { policyAllows } from '../../local/iam-policy';
 import {
   isSafePath,
   type PolicyDocument,
@@ -8,9 +7,10 @@ import {
   pathProblem,
   requestPolicy,
   scopesAllow,
-} from '../../shared/domain/policy';
-import { ROUTES } from '../../shared/spec/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '../../shared/spec/scopes';
+} from '#domain/policy';
+import { policyAllows } from '#local/iam-policy';
+import { ROUTES } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '#spec/scopes';
 
 const API = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;

@@ -1,8 +1,8 @@
 // The README documents the scope catalogue and the route table; these tests keep it from drifting.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../shared/spec/routes';
-import { SCOPE_NAMES, SCOPES } from '../../shared/spec/scopes';
+import { ROUTES } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  parseServiceTokenCreate,
-  serviceTokenScopes,
-  serviceTokenView,
-} from '../../shared/api/service-tokens';
-import { parseWith } from '../../shared/api/validation';
-import { ValidationError } from '../../shared/domain/errors';
-import { hashToken, newKeyMaterial, parseKeyRing } from '../../shared/domain/keyring';
-import type { TokenRecord } from '../../shared/domain/token';
-import { mintToken } from '../../shared/domain/token-format';
+import { parseServiceTokenCreate, serviceTokenScopes, serviceTokenView } from '#api/service-tokens';
+import { parseWith } from '#api/validation';
+import { ValidationError } from '#domain/errors';
+import { hashToken, newKeyMaterial, parseKeyRing } from '#domain/keyring';
+import type { TokenRecord } from '#domain/token';
+import { mintToken } from '#domain/token-format';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 

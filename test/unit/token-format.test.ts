@@ -7,7 +7,7 @@ import {
   TOKEN_LENGTH,
   TOKEN_PREFIX,
   tokenFromAuthorization,
-} from '../../shared/domain/token-format';
+} from '#domain/token-format';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
