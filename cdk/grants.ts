@@ -1,5 +1,5 @@
 // From a function's declared needs to its environment and IAM policy, so that what a function may
-// touch is written once, in shared/routes.ts, and the stack cannot grant more.
+// touch is written once, in shared/spec/routes.ts, and the stack cannot grant more.
 
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -84,7 +84,7 @@ function grantTable(
 }
 
 /**
- * Sets the environment `shared/config.ts` reads and grants exactly `needs`: each table action on its
+ * Sets the environment `shared/adapters/config.ts` reads and grants exactly `needs`: each table action on its
  * table (Query also on its indexes, by name; UpdateItem only on `needs.updates` and the key, returning
  * nothing beyond them), and `secretsmanager:GetSecretValue` on the key secret.
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.

@@ -1,4 +1,4 @@
-// DynamoDB tables built from the shared definitions (shared/tables.ts), the same ones the local
+// DynamoDB tables built from the shared definitions (shared/spec/tables.ts), the same ones the local
 // stack and the tests create, so the two can never disagree.
 import { type RemovalPolicy, Tags } from 'aws-cdk-lib';
 import {

@@ -68,7 +68,7 @@ export interface TokenGateProps {
   readonly auditRetentionDays?: number;
 }
 
-/** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/keyring.ts). */
+/** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
 export const KEY_RING_TEMPLATE = {
   secretStringTemplate: JSON.stringify({ current: 'k1' }),
   generateStringKey: 'k1',
@@ -132,7 +132,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       id: 'AwsSolutions-SMG4',
       reason:
         'Rotating the key ring means adding a key and making it current while older keys stay for existing ' +
-        'hashes (shared/keyring.ts); a Secrets Manager rotation would replace the value and break every token.',
+        'hashes (shared/domain/keyring.ts); a Secrets Manager rotation would replace the value and break every token.',
     });
 
     this.tokensTable = this.createTokensTable(removalPolicy);

@@ -60,7 +60,7 @@ export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<vo
   FileKeyRingSource.ensure(dir.keyFile);
 }
 
-/** The environment the handlers read their configuration from (shared/config.ts). */
+/** The environment the handlers read their configuration from (shared/adapters/config.ts). */
 export function handlerEnvironment(dir: DataDir, endpoint: string): Record<string, string> {
   return {
     TOKENGATE_TOKENS_TABLE: LOCAL_TOKENS_TABLE,

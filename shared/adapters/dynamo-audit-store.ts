@@ -1,4 +1,4 @@
-// The audit store on DynamoDB (table layout: AUDIT_TABLE in shared/tables.ts).
+// The audit store on DynamoDB (table layout: AUDIT_TABLE in shared/spec/tables.ts).
 //
 // A query reads the index of its most selective filter (token, then actor, then type, else all
 // events) newest first, with a time range as the sort key condition; the other filters are filter

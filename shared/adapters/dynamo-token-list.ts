@@ -1,4 +1,4 @@
-// Listing tokens from the list indexes (shared/tables.ts) without scanning the table.
+// Listing tokens from the list indexes (shared/spec/tables.ts) without scanning the table.
 //
 // Every token sits in one index partition, its sort key prefixed `A#` while live and `R#` once
 // revoked. "Active first" is then two phases: the active tokens are the `A#` entries not yet

@@ -1,4 +1,4 @@
-// The token store on DynamoDB (table layout: shared/tables.ts).
+// The token store on DynamoDB (table layout: shared/spec/tables.ts).
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,

@@ -74,7 +74,7 @@ export class SecretsManagerKeyRingSource implements KeyRingSource {
 
 /**
  * The key ring a function reads: the local stack's file, or the secret in AWS. Secrets Manager is
- * reached with `access` (the SDK's credential chain, shared/clients.ts), or else with the region and
+ * reached with `access` (the SDK's credential chain, shared/adapters/clients.ts), or else with the region and
  * credentials of the environment, as the authorizer does.
  */
 export function keyRingSource(config: Config, access?: AwsAccess): KeyRingSource {

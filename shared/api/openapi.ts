@@ -193,7 +193,7 @@ export function openApiDocument(routes: readonly Route[] = ROUTES): Record<strin
   for (const route of routes) {
     const key = `${route.method} ${route.path}`;
     const doc = route.access === 'scoped' ? ECHO : OPERATIONS[key];
-    if (!doc) throw new Error(`Route ${key} has no OpenAPI documentation in shared/openapi.ts`);
+    if (!doc) throw new Error(`Route ${key} has no OpenAPI documentation in shared/api/openapi.ts`);
     const path = route.path.replace('{proxy+}', '{proxy}');
     paths[path] ??= {};
     const methods = route.method === 'ANY' ? HTTP_METHODS : [route.method.toLowerCase()];

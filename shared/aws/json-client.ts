@@ -6,7 +6,7 @@
 //
 // The authorizer's credentials come from the environment, which is where Lambda puts the function
 // role's: the SDK's default chain reads the same variables there, once, and keeps them for the
-// process's life. Everything else passes the SDK's own credential provider (shared/clients.ts), so a
+// process's life. Everything else passes the SDK's own credential provider (shared/adapters/clients.ts), so a
 // profile, SSO or a role from instance metadata works there too.
 import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
 import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';

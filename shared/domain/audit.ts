@@ -1,6 +1,6 @@
 // The audit trail's model: what an audit event is, and the one function that turns a change on the
 // tokens table's stream into an event (or into nothing). Every writer of the tokens table puts a
-// `stamp` {actor_type, actor_id, op, at} on the item it writes (shared/dynamo-token-store.ts), so the
+// `stamp` {actor_type, actor_id, op, at} on the item it writes (shared/adapters/dynamo-token-store.ts), so the
 // change itself says who made it. No AWS event types here: the consumer unmarshals the record first.
 import { z } from 'zod';
 import { BOOTSTRAP_CLAIM_ID } from '#spec/tables';

@@ -53,7 +53,7 @@ export interface TokenStore {
   remove(id: string, stamp: Stamp): Promise<void>;
   hasActiveAdmin(now: Date): Promise<boolean>;
   /**
-   * Inserts the bootstrap admin token, together with the bootstrap claim (shared/tables.ts), in one
+   * Inserts the bootstrap admin token, together with the bootstrap claim (shared/spec/tables.ts), in one
    * transaction. Fails with ConflictError, inserting nothing, if the token an earlier bootstrap made
    * still works at `now` or another bootstrap wins meanwhile.
    */

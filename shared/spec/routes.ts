@@ -97,7 +97,7 @@ export const AUTHORIZER: FunctionDef = {
   needs: { tokens: ['GetItem', 'UpdateItem'], updates: [ITEM.last_used_at], hmacKey: true },
 };
 
-/** What revoking a token updates (shared/dynamo-token-store.ts `revoke`, and `remove`'s stamp). */
+/** What revoking a token updates (shared/adapters/dynamo-token-store.ts `revoke`, and `remove`'s stamp). */
 const REVOKE_UPDATES = [
   ITEM.revoked_at,
   ITEM.revoked_by,

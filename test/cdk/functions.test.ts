@@ -190,7 +190,7 @@ async function bundledModules(definition: FunctionDef): Promise<string[]> {
 }
 
 /** Modules that read their configuration at load: readConfig() and readAuditConfig() respectively. */
-/** The modules that read the token configuration (shared/config.ts readConfig). */
+/** The modules that read the token configuration (shared/adapters/config.ts readConfig). */
 const TOKEN_RUNTIMES = ['functions/commons/runtime.ts', 'functions/authorizer/runtime.ts'];
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];

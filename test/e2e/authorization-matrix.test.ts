@@ -2,7 +2,7 @@
 // of the route table and every method, against a token of every scope of the catalogue (on a named
 // resource and on `*`), Connect service tokens, and tokens that must not work at all. What each
 // cell should answer comes from CONTRACT section 3, written out again as a small oracle that shares
-// nothing with shared/policy.ts (test/support/authorization-contract.ts). Then crafted paths
+// nothing with shared/domain/policy.ts (test/support/authorization-contract.ts). Then crafted paths
 // (dot segments, encoded separators, double slashes, case, trailing slashes, extra segments before a
 // scope's anchor) that a token would pass if the check were a naive prefix or IAM glob match: each
 // must be refused and reach no backend. The authorizer cache is on throughout: a cached answer must

@@ -4,7 +4,7 @@
 // route key of a proxy route (`ANY /repos/{proxy+}`) shared by every path below it, so each decision
 // must come from the request's own path and method, however many answers the authorizer remembers
 // from the calls before. As a REST API calls it, with its IAM policy judged here by a few lines of
-// IAM matching written for this test, not by shared/policy.ts: the policy may allow the method ARN of
+// IAM matching written for this test, not by shared/domain/policy.ts: the policy may allow the method ARN of
 // exactly what the contract grants, and never a crafted path (in AWS no local gateway stands before it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -35,7 +35,7 @@ function storeOn(tableName: string): DynamoTokenStore {
 
 let table: string;
 let store: DynamoTokenStore;
-/** The authorizer's view of the same table (shared/dynamo-credential-store.ts). */
+/** The authorizer's view of the same table (shared/adapters/dynamo-credential-store.ts). */
 let credentials: DynamoCredentialStore;
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ const stamp = (op: string, at: string, actor: { type: string; id: string } = ADM
   at,
 });
 
-/** A token item as shared/dynamo-token-store.ts writes it, unmarshalled. */
+/** A token item as shared/adapters/dynamo-token-store.ts writes it, unmarshalled. */
 function tokenItem(overrides: Image = {}): Image {
   return {
     id: TOKEN_ID,

@@ -1,4 +1,4 @@
-// The native API's request parsing (shared/native-tokens.ts), with a fixed clock: what a valid
+// The native API's request parsing (shared/api/native-tokens.ts), with a fixed clock: what a valid
 // request becomes, and the catalogue GET /v1/scopes answers.
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-// The OpenAPI document (shared/openapi.ts): OpenAPI 3.1 in shape, complete for the route table, and
+// The OpenAPI document (shared/api/openapi.ts): OpenAPI 3.1 in shape, complete for the route table, and
 // its request schemas in agreement with the parsers the handlers use: a request the document
 // refuses is refused, and requests it accepts (short of rules JSON Schema cannot say, such as
 // "in the future") are accepted.
