@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptions } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
+import { ENV } from '#spec/env';
 import { ALL_FUNCTIONS } from '#spec/routes';
 import { median, round } from './stats';
 
@@ -23,9 +24,9 @@ const LOADER = `const t = performance.now(); await import(process.argv[1]); cons
 function initMs(file: string): number {
   const env = {
     ...process.env,
-    TOKENGATE_TOKENS_TABLE: 'bench',
-    TOKENGATE_AUDIT_TABLE: 'bench-audit',
-    TOKENGATE_KEY_SECRET_ID: 'bench',
+    [ENV.tokensTable]: 'bench',
+    [ENV.auditTable]: 'bench-audit',
+    [ENV.keySecretId]: 'bench',
     AWS_REGION: 'eu-west-1',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };

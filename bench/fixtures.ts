@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { dynamoClient } from '#adapters/clients';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
+import { ENV } from '#spec/env';
 import { TOKENS_TABLE } from '#spec/tables';
 
 export interface BenchDatabase {
@@ -23,9 +24,9 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const keyFile = join(mkdtempSync(join(tmpdir(), 'tokengate-bench-')), 'hmac-keys.json');
   FileKeyRingSource.ensure(keyFile);
   // The handlers read these once, at import: set them before importing any handler.
-  process.env.TOKENGATE_TOKENS_TABLE = tokensTable;
-  process.env.TOKENGATE_KEY_FILE = keyFile;
-  process.env.TOKENGATE_DYNAMODB_ENDPOINT = db.endpoint;
+  process.env[ENV.tokensTable] = tokensTable;
+  process.env[ENV.keyFile] = keyFile;
+  process.env[ENV.dynamoEndpoint] = db.endpoint;
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   return { db, tokensTable, keyFile };
 }

@@ -23,7 +23,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export interface TokenGateFunctionProps {
   /** What to build: construct id, entry file and (for `bindNeeds`) permissions. */
   readonly definition: FunctionDef;
-  /** @default Duration.seconds(10) */
+  /** @default the definition's `timeoutSeconds` */
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
@@ -62,7 +62,7 @@ export class TokenGateFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(definition.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
       role,

@@ -14,12 +14,13 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AUTHORIZER_CACHE_TTL_ENV, DEFAULT_AUDIT_RETENTION_DAYS } from '#adapters/config';
-import { AUTHORIZER_TIMEOUT_MS } from '#aws/json-client';
+import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
+  DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_RETENTION_DAYS,
   type FunctionDef,
   GATEWAY_RESPONSES,
   REST_AUTHORIZER_IDENTITY,
@@ -76,11 +77,6 @@ export const KEY_RING_TEMPLATE = {
   passwordLength: 64,
 } as const;
 
-/** The authorizer's AWS client gives up a second before this (`CALL_DEADLINE_MS`). */
-const AUTHORIZER_TIMEOUT = Duration.millis(AUTHORIZER_TIMEOUT_MS);
-/** A batch of up to 100 records, written in parallel. */
-const AUDIT_CONSUMER_TIMEOUT = Duration.seconds(30);
-
 /**
  * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with
  * `requestAuthorizer()` (REST) or `httpAuthorizer()` (HTTP APIs).
@@ -112,7 +108,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     super(scope, id);
     this.authorizerCacheTtl =
       props.authorizerCacheTtl ?? Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS);
-    this.retentionDays = props.retentionDays ?? 30;
+    this.retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
     this.auditRetentionDays = props.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
     for (const [name, days] of Object.entries({
       retentionDays: this.retentionDays,
@@ -141,8 +137,6 @@ export class TokenGate extends Construct implements TokenGateResources {
     const createFunction = (definition: FunctionDef) => {
       const fn = new TokenGateFunction(this, definition.name, {
         definition,
-        ...(definition === AUTHORIZER && { timeout: AUTHORIZER_TIMEOUT }),
-        ...(definition === AUDIT_CONSUMER && { timeout: AUDIT_CONSUMER_TIMEOUT }),
         logRetention: props.logRetention,
         logLevel: props.logLevel,
       });
@@ -153,7 +147,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.authorizerFunction = createFunction(AUTHORIZER);
     // The authorizer keeps cached answers from outliving a token's expiry, so it knows the TTL.
     this.authorizerFunction.addEnvironment(
-      AUTHORIZER_CACHE_TTL_ENV,
+      ENV.authorizerCacheTtl,
       String(this.authorizerCacheTtl.toSeconds()),
     );
     this.auditConsumer = createFunction(AUDIT_CONSUMER);

@@ -1,6 +1,8 @@
 // Which API the commands talk to, and as whom: --endpoint / TOKENGATE_ENDPOINT, else the running
 // local stack (the `url` in $DATA_DIR/stack.json, loopback only), else the local stack's default
 // address; the caller's token from --token / TOKENGATE_TOKEN.
+
+import { ENV } from '#spec/env';
 import { CliError } from './io';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
@@ -59,7 +61,7 @@ const nonEmpty = (value: string | undefined): string | undefined =>
 
 export async function resolveTarget(given: GivenTarget, env: NodeJS.ProcessEnv): Promise<Target> {
   const tokenOption = nonEmpty(given.token);
-  const tokenEnv = nonEmpty(env.TOKENGATE_TOKEN);
+  const tokenEnv = nonEmpty(env[ENV.token]);
   const token = tokenOption ?? tokenEnv;
   const tokenFrom: TokenSource | undefined = tokenOption ? 'option' : tokenEnv ? 'env' : undefined;
 
@@ -72,10 +74,10 @@ export async function resolveTarget(given: GivenTarget, env: NodeJS.ProcessEnv):
       tokenFrom,
     };
   }
-  const endpointEnv = nonEmpty(env.TOKENGATE_ENDPOINT);
+  const endpointEnv = nonEmpty(env[ENV.endpoint]);
   if (endpointEnv) {
     return {
-      endpoint: normaliseEndpoint(endpointEnv, 'TOKENGATE_ENDPOINT'),
+      endpoint: normaliseEndpoint(endpointEnv, ENV.endpoint),
       endpointFrom: 'env',
       token,
       tokenFrom,

@@ -2,8 +2,9 @@
 import { parseAuditQuery } from '#api/audit-query';
 import { audit } from '#functions/commons/audit-runtime';
 import { httpHandler, json } from '#functions/commons/http';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async (event) => {
+export const handler = httpHandler(FUNCTIONS.listAuditEvents.face, async (event) => {
   const page = await audit.list(parseAuditQuery(event.queryStringParameters));
   return json(200, { events: page.items, next_cursor: page.nextCursor });
 });

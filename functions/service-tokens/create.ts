@@ -2,9 +2,10 @@
 import { parseServiceTokenCreate, serviceTokenView } from '#api/service-tokens';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'connect',
+  FUNCTIONS.createServiceToken.face,
   async (event) => {
     const input = parseServiceTokenCreate(event.body, tokens.now());
     const { record, token } = await tokens.create(input, callerOf(event));

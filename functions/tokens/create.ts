@@ -3,9 +3,10 @@ import { parseCreateToken } from '#api/native-tokens';
 import { tokenView } from '#domain/token';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'native',
+  FUNCTIONS.createToken.face,
   async (event) => {
     const { token: input, warnings } = parseCreateToken(event.body, tokens.now());
     const { record, token } = await tokens.create(input, callerOf(event));

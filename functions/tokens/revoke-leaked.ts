@@ -3,9 +3,10 @@
 import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '#api/native-tokens';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'native',
+  FUNCTIONS.revokeLeakedTokens.face,
   async (event) => {
     await tokens.revokeLeaked(parseRevokeLeaked(event.body));
     return json(202, {});

@@ -4,9 +4,10 @@ import { tokenView } from '#domain/token';
 import { TOKEN_ID_PATTERN } from '#domain/token-format';
 import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'native',
+  FUNCTIONS.updateToken.face,
   async (event) => {
     const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);
     const { userEmail } = parseUpdateToken(event.body);

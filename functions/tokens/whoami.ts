@@ -3,8 +3,9 @@ import { NotFoundError } from '#domain/errors';
 import { tokenView } from '#domain/token';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async (event) => {
+export const handler = httpHandler(FUNCTIONS.whoami.face, async (event) => {
   const caller = callerOf(event);
   if (caller.type !== 'token') throw new NotFoundError('The caller is not a token', 'authorization');
   return json(200, tokenView(await tokens.get(caller.id), tokens.now()));

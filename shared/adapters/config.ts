@@ -1,6 +1,11 @@
 // Configuration, read once from the environment that the CDK stack (or the local stack) sets.
 // A missing variable fails at start, loudly, not at the first request.
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/routes';
+import { ENV } from '#spec/env';
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_RETENTION_DAYS,
+} from '#spec/routes';
 
 export class ConfigError extends Error {}
 
@@ -37,28 +42,22 @@ export interface Config {
   authorizerCacheTtlSeconds: number;
 }
 
-/**
- * Set by the CDK construct from `authorizerCacheTtl`, and read by the local stack for its own cache,
- * so the authorizer and the cache in front of it agree.
- */
-export const AUTHORIZER_CACHE_TTL_ENV = 'TOKENGATE_AUTHORIZER_CACHE_TTL';
-
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const keySecretId = env.TOKENGATE_KEY_SECRET_ID || undefined;
-  const keyFile = env.TOKENGATE_KEY_FILE || undefined;
+  const keySecretId = env[ENV.keySecretId] || undefined;
+  const keyFile = env[ENV.keyFile] || undefined;
   if (!keySecretId && !keyFile) {
-    throw new ConfigError('Set TOKENGATE_KEY_SECRET_ID (Secrets Manager) or TOKENGATE_KEY_FILE (local)');
+    throw new ConfigError(`Set ${ENV.keySecretId} (Secrets Manager) or ${ENV.keyFile} (local)`);
   }
   return {
-    tokensTable: required(env, 'TOKENGATE_TOKENS_TABLE'),
+    tokensTable: required(env, ENV.tokensTable),
     keySecretId,
     keyFile,
-    dynamoEndpoint: env.TOKENGATE_DYNAMODB_ENDPOINT || undefined,
-    retentionDays: positiveInteger(env, 'TOKENGATE_RETENTION_DAYS', 30),
-    keyCacheSeconds: positiveInteger(env, 'TOKENGATE_KEY_CACHE_SECONDS', 300),
+    dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
+    retentionDays: positiveInteger(env, ENV.retentionDays, DEFAULT_RETENTION_DAYS),
+    keyCacheSeconds: positiveInteger(env, ENV.keyCacheSeconds, 300),
     authorizerCacheTtlSeconds: positiveInteger(
       env,
-      AUTHORIZER_CACHE_TTL_ENV,
+      ENV.authorizerCacheTtl,
       DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
     ),
   };
@@ -73,8 +72,6 @@ export function localClientConfig(endpoint: string) {
   };
 }
 
-export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
-
 /** What the audit functions (stream consumer, audit listing) read; they need no token table or key. */
 export interface AuditConfig {
   auditTable: string;
@@ -86,8 +83,8 @@ export interface AuditConfig {
 
 export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
   return {
-    auditTable: required(env, 'TOKENGATE_AUDIT_TABLE'),
-    dynamoEndpoint: env.TOKENGATE_DYNAMODB_ENDPOINT || undefined,
-    retentionDays: positiveInteger(env, 'TOKENGATE_AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS),
+    auditTable: required(env, ENV.auditTable),
+    dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
+    retentionDays: positiveInteger(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
   };
 }

@@ -123,7 +123,7 @@ function content(schema: z.ZodType, io: 'input' | 'output') {
 }
 
 function errorResponses(route: Route, doc: OperationDoc) {
-  const schema = route.face === 'connect' ? connectErrorSchema : nativeErrorSchema;
+  const schema = route.fn.face === 'connect' ? connectErrorSchema : nativeErrorSchema;
   const gateway = { 'application/json': { schema: jsonSchema(nativeErrorSchema, 'output') } };
   const responses: Record<string, unknown> = {
     400: {

@@ -9,6 +9,7 @@
 // process's life. Everything else passes the SDK's own credential provider (shared/adapters/clients.ts), so a
 // profile, SSO or a role from instance metadata works there too.
 import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
+import { AUTHORIZER } from '#spec/routes';
 import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';
 
 export interface AwsJsonService {
@@ -35,8 +36,8 @@ export const SECRETS_MANAGER: AwsJsonService = {
   endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
-/** The authorizer function's timeout. cdk/token-gate.ts gives the function this one. */
-export const AUTHORIZER_TIMEOUT_MS = 5_000;
+/** The authorizer function's timeout, from its manifest (both stacks give the function this one). */
+export const AUTHORIZER_TIMEOUT_MS = AUTHORIZER.timeoutSeconds * 1_000;
 
 /**
  * How long one call may take in all, every attempt and the backoff between them: a second short of

@@ -42,6 +42,12 @@ export interface FunctionNeeds {
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
 export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 30;
 
+/** Days a revoked or expired token is kept before DynamoDB's TTL removes it (`retentionDays`). */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** Days an audit event is kept before DynamoDB's TTL removes it (`auditRetentionDays`). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
+
 /** One identity source of a REST API's REQUEST authorizer: a request header or a `$context` variable. */
 export interface IdentityPart {
   from: 'header' | 'context';
@@ -66,12 +72,28 @@ export const GATEWAY_RESPONSES = {
   429: { error: { code: 'too_many_requests', message: 'Too many requests: slow down and try again' } },
 } as const;
 
+/** How a stream consumer is fed: the event source mapping in AWS, the stream poller locally. */
+export interface StreamFeed {
+  /** Records per batch, at most. */
+  batchSize: number;
+  /** Retries of a failing record before it goes to the failure queue (AWS) or is skipped (locally). */
+  retryAttempts: number;
+}
+
+/** A function's manifest: what the CDK stack deploys and the local stack runs, read by both. */
 export interface FunctionDef {
   /** Stable name: the CDK construct id and the local gateway's handler key. */
   name: string;
   /** Module path from the repository root; it exports `handler`. */
   entry: string;
   needs: FunctionNeeds;
+  /** How long one invocation may run. */
+  timeoutSeconds: number;
+}
+
+/** A function behind HTTP routes: it answers errors in the shape of one face of the API. */
+export interface HttpFunctionDef extends FunctionDef {
+  face: ErrorFace;
 }
 
 /** Requests per second over all callers (steady rate, and the burst allowed above it). */
@@ -85,8 +107,8 @@ export interface Route {
   /** API Gateway resource path: `{name}` for a path parameter, `{proxy+}` for the rest of the path. */
   path: string;
   access: Access;
-  fn: FunctionDef;
-  face: ErrorFace;
+  /** The function serving it; its `face` is the route's error shape. */
+  fn: HttpFunctionDef;
   /** A stage throttle on this route alone (in AWS: the stage's method settings). */
   throttle?: Throttle;
 }
@@ -95,6 +117,8 @@ export const AUTHORIZER: FunctionDef = {
   name: 'Authorizer',
   entry: 'functions/authorizer/handler.ts',
   needs: { tokens: ['GetItem', 'UpdateItem'], updates: [ITEM.last_used_at], hmacKey: true },
+  // Its AWS client gives up a second before this (`CALL_DEADLINE_MS` in shared/aws/json-client.ts).
+  timeoutSeconds: 5,
 };
 
 /** What revoking a token updates (shared/adapters/dynamo-token-store.ts `revoke`, and `remove`'s stamp). */
@@ -107,105 +131,121 @@ const REVOKE_UPDATES = [
   ITEM.stamp,
 ] as const;
 
+/** A function fed by a stream rather than by HTTP routes. */
+export interface StreamFunctionDef extends FunctionDef {
+  stream: StreamFeed;
+}
+
 /** Turns the tokens table's stream into audit events. Not on a route: its event source is the stream. */
-export const AUDIT_CONSUMER: FunctionDef = {
+export const AUDIT_CONSUMER: StreamFunctionDef = {
   name: 'AuditConsumer',
   entry: 'functions/audit/consumer.ts',
   needs: { tokens: [], hmacKey: false, audit: ['PutItem'], tokensStream: true },
+  // A batch of up to 100 records, written in parallel.
+  timeoutSeconds: 30,
+  stream: { batchSize: 100, retryAttempts: 10 },
 };
 
-const fn = (name: string, entry: string, needs: FunctionNeeds): FunctionDef => ({ name, entry, needs });
+/** How long an HTTP function may run (API Gateway itself waits at most 29 s). */
+const HTTP_TIMEOUT_SECONDS = 10;
+
+const fn = (name: string, entry: string, face: ErrorFace, needs: FunctionNeeds): HttpFunctionDef => ({
+  name,
+  entry,
+  needs,
+  timeoutSeconds: HTTP_TIMEOUT_SECONDS,
+  face,
+});
 
 export const FUNCTIONS = {
-  createServiceToken: fn('CreateServiceToken', 'functions/service-tokens/create.ts', {
+  createServiceToken: fn('CreateServiceToken', 'functions/service-tokens/create.ts', 'connect', {
     tokens: ['PutItem'],
     hmacKey: true,
   }),
-  listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', {
+  listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', 'connect', {
     tokens: ['Query'],
     hmacKey: false,
   }),
-  listServiceTokenScopes: fn('ListServiceTokenScopes', 'functions/service-tokens/scopes.ts', {
+  listServiceTokenScopes: fn('ListServiceTokenScopes', 'functions/service-tokens/scopes.ts', 'connect', {
     tokens: [],
     hmacKey: false,
   }),
-  deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', {
+  deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', 'connect', {
     tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
     updates: REVOKE_UPDATES,
     hmacKey: false,
   }),
-  createToken: fn('CreateToken', 'functions/tokens/create.ts', { tokens: ['PutItem'], hmacKey: true }),
-  listTokens: fn('ListTokens', 'functions/tokens/list.ts', { tokens: ['Query'], hmacKey: false }),
-  getToken: fn('GetToken', 'functions/tokens/get.ts', { tokens: ['GetItem'], hmacKey: false }),
-  updateToken: fn('UpdateToken', 'functions/tokens/update.ts', {
+  createToken: fn('CreateToken', 'functions/tokens/create.ts', 'native', {
+    tokens: ['PutItem'],
+    hmacKey: true,
+  }),
+  listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', { tokens: ['Query'], hmacKey: false }),
+  getToken: fn('GetToken', 'functions/tokens/get.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
+  updateToken: fn('UpdateToken', 'functions/tokens/update.ts', 'native', {
     tokens: ['GetItem', 'UpdateItem'],
     updates: [ITEM.user_email, ITEM.search_text, ITEM.stamp],
     hmacKey: false,
   }),
-  revokeToken: fn('RevokeToken', 'functions/tokens/revoke.ts', {
+  revokeToken: fn('RevokeToken', 'functions/tokens/revoke.ts', 'native', {
     tokens: ['GetItem', 'UpdateItem'],
     updates: REVOKE_UPDATES,
     hmacKey: false,
   }),
-  revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', {
+  revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', 'native', {
     tokens: ['BatchGetItem', 'GetItem', 'UpdateItem'],
     updates: REVOKE_UPDATES,
     hmacKey: true,
   }),
-  whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', { tokens: ['GetItem'], hmacKey: false }),
-  listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', { tokens: [], hmacKey: false }),
-  listAuditEvents: fn('ListAuditEvents', 'functions/audit/list.ts', {
+  whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
+  listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', 'native', { tokens: [], hmacKey: false }),
+  listAuditEvents: fn('ListAuditEvents', 'functions/audit/list.ts', 'native', {
     tokens: [],
     hmacKey: false,
     audit: ['Query'],
   }),
-  openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', { tokens: [], hmacKey: false }),
-  echo: fn('ProtectedEcho', 'functions/example/echo.ts', { tokens: [], hmacKey: false }),
-} as const satisfies Record<string, FunctionDef>;
+  openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', 'native', { tokens: [], hmacKey: false }),
+  echo: fn('ProtectedEcho', 'functions/example/echo.ts', 'native', { tokens: [], hmacKey: false }),
+} as const satisfies Record<string, HttpFunctionDef>;
 
 const CONNECT = '/__api__/v1/system/service-tokens';
 
 export const ROUTES: readonly Route[] = [
-  { method: 'POST', path: CONNECT, access: 'admin', fn: FUNCTIONS.createServiceToken, face: 'connect' },
-  { method: 'GET', path: CONNECT, access: 'admin', fn: FUNCTIONS.listServiceTokens, face: 'connect' },
+  { method: 'POST', path: CONNECT, access: 'admin', fn: FUNCTIONS.createServiceToken },
+  { method: 'GET', path: CONNECT, access: 'admin', fn: FUNCTIONS.listServiceTokens },
   {
     method: 'GET',
     path: `${CONNECT}/scopes`,
     access: 'admin',
     fn: FUNCTIONS.listServiceTokenScopes,
-    face: 'connect',
   },
   {
     method: 'DELETE',
     path: `${CONNECT}/{guid}`,
     access: 'admin',
     fn: FUNCTIONS.deleteServiceToken,
-    face: 'connect',
   },
-  { method: 'POST', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.createToken, face: 'native' },
-  { method: 'GET', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.listTokens, face: 'native' },
+  { method: 'POST', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.createToken },
+  { method: 'GET', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.listTokens },
   // Anyone holding a leaked token may revoke it: no token needed, so it is throttled instead.
   {
     method: 'POST',
     path: '/v1/tokens/revoke',
     access: 'public',
     fn: FUNCTIONS.revokeLeakedTokens,
-    face: 'native',
     throttle: { rateLimit: 5, burstLimit: 10 },
   },
-  { method: 'GET', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.getToken, face: 'native' },
-  { method: 'PATCH', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.updateToken, face: 'native' },
+  { method: 'GET', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.getToken },
+  { method: 'PATCH', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.updateToken },
   {
     method: 'POST',
     path: '/v1/tokens/{id}/revoke',
     access: 'admin',
     fn: FUNCTIONS.revokeToken,
-    face: 'native',
   },
-  { method: 'GET', path: '/v1/whoami', access: 'any-token', fn: FUNCTIONS.whoami, face: 'native' },
-  { method: 'GET', path: '/v1/scopes', access: 'admin', fn: FUNCTIONS.listScopes, face: 'native' },
-  { method: 'GET', path: '/v1/audit', access: 'admin', fn: FUNCTIONS.listAuditEvents, face: 'native' },
-  { method: 'GET', path: '/openapi.json', access: 'public', fn: FUNCTIONS.openApi, face: 'native' },
+  { method: 'GET', path: '/v1/whoami', access: 'any-token', fn: FUNCTIONS.whoami },
+  { method: 'GET', path: '/v1/scopes', access: 'admin', fn: FUNCTIONS.listScopes },
+  { method: 'GET', path: '/v1/audit', access: 'admin', fn: FUNCTIONS.listAuditEvents },
+  { method: 'GET', path: '/openapi.json', access: 'public', fn: FUNCTIONS.openApi },
   // The example protected API: what another team's service looks like behind the authorizer.
   ...PROTECTED_PREFIXES.map(
     (prefix): Route => ({
@@ -213,7 +253,6 @@ export const ROUTES: readonly Route[] = [
       path: `${prefix}/{proxy+}`,
       access: 'scoped',
       fn: FUNCTIONS.echo,
-      face: 'native',
     }),
   ),
 ];

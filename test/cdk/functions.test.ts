@@ -332,6 +332,14 @@ describe('the authorizer function', () => {
 });
 
 describe('the deployment', () => {
+  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer, 10 s an HTTP function', () => {
+    const timeouts = Object.fromEntries(
+      ALL_FUNCTIONS.map(({ name }) => [name, lambdaFunction(template, name)[1].Properties.Timeout]),
+    );
+    const expected = (name: string) => ({ Authorizer: 5, AuditConsumer: 30 })[name] ?? 10;
+    expect(timeouts).toEqual(Object.fromEntries(Object.keys(GRANTS).map((name) => [name, expected(name)])));
+  });
+
   it('has grants written out above for every function it runs, and for no other', () => {
     expect(Object.keys(GRANTS).sort()).toEqual(ALL_FUNCTIONS.map((definition) => definition.name).sort());
   });

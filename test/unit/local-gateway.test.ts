@@ -107,7 +107,6 @@ describe('Gateway routing', () => {
       path: '/v1/tokens/revoke',
       access: 'public',
       fn: FUNCTIONS.echo,
-      face: 'native',
     };
     const { gateway, authorizer } = setup({ routes: [publicRoute] });
     const response = await gateway.handle(get('/v1/tokens/revoke', undefined, 'POST'));

@@ -82,7 +82,6 @@ describe('runInInvokeContext', () => {
       path,
       access: 'public',
       fn,
-      face: 'native',
     });
     const slowStarted = signal();
     const fastDone = signal();

@@ -7,7 +7,6 @@ const route = (method: Route['method'], path: string): Route => ({
   path,
   access: 'admin',
   fn: FUNCTIONS.echo,
-  face: 'native',
 });
 
 describe('RouteTable on the deployment routes', () => {
