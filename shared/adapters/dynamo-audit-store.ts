@@ -16,13 +16,17 @@ import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditQuery, type AuditStore } 
 import { decodeCursor, encodeCursor, isSortKeyValue } from '#domain/list-cursor';
 import { principalOf } from '#domain/token';
 import type { ListPage } from '#domain/token-store';
+import { AUDIT_INDEXES } from '#spec/tables';
 
 const DAY_SECONDS = 86_400;
 const ALL_PARTITION = 'audit';
 /** Reads one listing may make when filter expressions leave few matches, before it returns a short page. */
 const MAX_READS_PER_PAGE = 10;
 
-type IndexName = 'by_token' | 'by_actor' | 'by_type' | 'by_time';
+type AuditIndex = (typeof AUDIT_INDEXES)[keyof typeof AUDIT_INDEXES];
+type IndexName = AuditIndex['name'];
+/** The sort key of every audit index. */
+const TIME_SK = AUDIT_INDEXES.byTime.sortKey.name;
 
 const itemSchema = z.object({
   id: z.string(),
@@ -71,16 +75,22 @@ interface Filter {
 
 /** The index that serves the query, keyed by its most selective filter; the rest become filter expressions. */
 function plan(query: AuditQuery): { index: IndexName; key: Filter; filters: Filter[] } {
-  const candidates: [IndexName, Filter | undefined][] = [
-    ['by_token', query.tokenId === undefined ? undefined : { attribute: 'token_id', value: query.tokenId }],
-    ['by_actor', query.actor === undefined ? undefined : { attribute: 'actor_key', value: query.actor }],
-    ['by_type', query.type === undefined ? undefined : { attribute: 'type', value: query.type }],
+  const { byToken, byActor, byType, byTime } = AUDIT_INDEXES;
+  const candidates: [AuditIndex, string | undefined][] = [
+    [byToken, query.tokenId],
+    [byActor, query.actor],
+    [byType, query.type],
   ];
-  const given = candidates.filter(
-    (candidate): candidate is [IndexName, Filter] => candidate[1] !== undefined,
+  const given = candidates.flatMap(([index, value]): [IndexName, Filter][] =>
+    value === undefined ? [] : [[index.name, { attribute: index.partitionKey.name, value }]],
   );
   const [first, ...rest] = given;
-  if (!first) return { index: 'by_time', key: { attribute: 'all_pk', value: ALL_PARTITION }, filters: [] };
+  if (!first)
+    return {
+      index: byTime.name,
+      key: { attribute: byTime.partitionKey.name, value: ALL_PARTITION },
+      filters: [],
+    };
   return { index: first[0], key: first[1], filters: rest.map(([, filter]) => filter) };
 }
 
@@ -114,10 +124,10 @@ export class DynamoAuditStore implements AuditStore {
             token_id: event.token_id,
             actor_type: event.actor.type,
             actor_id: event.actor.id,
-            actor_key: principalOf(event.actor),
+            [AUDIT_INDEXES.byActor.partitionKey.name]: principalOf(event.actor),
             details: event.details,
-            time_sk: sortKey(event, streamSequence),
-            all_pk: ALL_PARTITION,
+            [TIME_SK]: sortKey(event, streamSequence),
+            [AUDIT_INDEXES.byTime.partitionKey.name]: ALL_PARTITION,
             ttl: Math.floor(Date.parse(event.time) / 1000) + this.retentionSeconds,
           },
           ConditionExpression: 'attribute_not_exists(id)',
@@ -151,7 +161,7 @@ export class DynamoAuditStore implements AuditStore {
       range = ' AND #sk >= :lower';
       values[':lower'] = lower;
     }
-    if (range) names['#sk'] = 'time_sk';
+    if (range) names['#sk'] = TIME_SK;
     filters.forEach((filter, i) => {
       names[`#f${i}`] = filter.attribute;
       values[`:f${i}`] = filter.value;
@@ -176,18 +186,18 @@ export class DynamoAuditStore implements AuditStore {
           ExclusiveStartKey: start,
         }),
       );
-      const rows = (page.Items ?? []).filter((row) => row.time_sk !== after);
+      const rows = (page.Items ?? []).filter((row) => row[TIME_SK] !== after);
       for (const [i, row] of rows.entries()) {
         items.push(toEvent(row));
         if (items.length === query.limit) {
           const more = i < rows.length - 1 || page.LastEvaluatedKey !== undefined;
-          return { items, nextCursor: more ? encodeCursor([index, String(row.time_sk)]) : null };
+          return { items, nextCursor: more ? encodeCursor([index, String(row[TIME_SK])]) : null };
         }
       }
       start = page.LastEvaluatedKey;
       if (!start) return { items, nextCursor: null };
     }
     // Many reads found few matches: a short page, and a cursor just after what was read.
-    return { items, nextCursor: encodeCursor([index, String(start?.time_sk)]) };
+    return { items, nextCursor: encodeCursor([index, String(start?.[TIME_SK])]) };
   }
 }

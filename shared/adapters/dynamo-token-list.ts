@@ -9,8 +9,12 @@ import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } fro
 import { decodeCursor, encodeCursor } from '#domain/list-cursor';
 import type { TokenStatus } from '#domain/token';
 import type { ListPage, ListQuery, ListSort } from '#domain/token-store';
+import { TOKEN_INDEXES } from '#spec/tables';
 
 type Item = Record<string, unknown>;
+
+/** The list index of each order. */
+const INDEXES = { created: TOKEN_INDEXES.byCreated, name: TOKEN_INDEXES.byName } as const;
 
 interface Stream {
   prefix: 'A#' | 'R#';
@@ -120,12 +124,13 @@ export class TokenLister {
     query: ListQuery,
     now: Date,
   ): Promise<{ entries: { suffix: string; item: Item }[]; exhausted: boolean }> {
-    const sortKey = `${index}_sk`;
+    const { name: indexName, partitionKey, sortKey: sortKeyAttribute } = INDEXES[index];
+    const sortKey = sortKeyAttribute.name;
     const values: Record<string, unknown> = { ':pk': this.partition, ':p': stream.prefix };
-    let keyCondition = `list_pk = :pk AND begins_with(${sortKey}, :p)`;
+    let keyCondition = `${partitionKey.name} = :pk AND begins_with(${sortKey}, :p)`;
     const boundary = after === null ? null : stream.prefix + after;
     if (boundary !== null) {
-      keyCondition = `list_pk = :pk AND ${sortKey} BETWEEN :lo AND :hi`;
+      keyCondition = `${partitionKey.name} = :pk AND ${sortKey} BETWEEN :lo AND :hi`;
       values[':lo'] = forward ? boundary : stream.prefix;
       values[':hi'] = forward ? pastPrefix(stream.prefix) : boundary;
       delete values[':p'];
@@ -149,7 +154,7 @@ export class TokenLister {
 
     const input: QueryCommandInput = {
       TableName: this.table,
-      IndexName: `by_${index}`,
+      IndexName: indexName,
       KeyConditionExpression: keyCondition,
       ExpressionAttributeValues: values,
       ScanIndexForward: forward,

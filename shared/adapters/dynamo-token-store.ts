@@ -15,7 +15,7 @@ import * as z from 'zod/mini';
 import { ConflictError, NotFoundError } from '#domain/errors';
 import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
 import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
-import { BOOTSTRAP_CLAIM_ID } from '#spec/tables';
+import { BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import {
   CREDENTIAL_ATTRIBUTES,
   credentialSchema,
@@ -26,6 +26,9 @@ import {
 import { TokenLister } from './dynamo-token-list';
 
 const LIST_PARTITION = 'tokens';
+const BY_CREATED = TOKEN_INDEXES.byCreated;
+/** The live tokens (`A#`) of the list index, by creation time. */
+const LIVE_BY_CREATED = `${BY_CREATED.partitionKey.name} = :pk AND begins_with(${BY_CREATED.sortKey.name}, :live)`;
 const DAY_SECONDS = 86_400;
 /** Tries of a bootstrap transaction that DynamoDB cancelled for a concurrent transaction on its items. */
 const BOOTSTRAP_TRIES = 5;
@@ -307,8 +310,8 @@ export class DynamoTokenStore implements TokenStore {
       { client: this.client },
       {
         TableName: this.table,
-        IndexName: 'by_created',
-        KeyConditionExpression: 'list_pk = :pk AND begins_with(created_sk, :live)',
+        IndexName: BY_CREATED.name,
+        KeyConditionExpression: LIVE_BY_CREATED,
         ScanIndexForward: false,
         ...(kind
           ? {
@@ -393,8 +396,8 @@ export class DynamoTokenStore implements TokenStore {
       { client: this.client },
       {
         TableName: this.table,
-        IndexName: 'by_created',
-        KeyConditionExpression: 'list_pk = :pk AND begins_with(created_sk, :live)',
+        IndexName: BY_CREATED.name,
+        KeyConditionExpression: LIVE_BY_CREATED,
         FilterExpression:
           'contains(scope_names, :admin) AND (attribute_not_exists(expires_at) OR expires_at > :now)',
         ExpressionAttributeValues: {

@@ -24,6 +24,20 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
 }
 
+/** The tokens table's list indexes: the stores name them, and their keys, from here. */
+export const TOKEN_INDEXES = {
+  byCreated: {
+    name: 'by_created',
+    partitionKey: { name: 'list_pk', type: 'S' },
+    sortKey: { name: 'created_sk', type: 'S' },
+  },
+  byName: {
+    name: 'by_name',
+    partitionKey: { name: 'list_pk', type: 'S' },
+    sortKey: { name: 'name_sk', type: 'S' },
+  },
+} as const satisfies Record<string, IndexDefinition>;
+
 /**
  * Tokens, one item per token, keyed by the token id the token string carries, so the authorizer
  * needs one GetItem. The list indexes hold every token in one partition (`list_pk`), sorted with the
@@ -34,18 +48,7 @@ export const TOKENS_TABLE: TableDefinition = {
   partitionKey: { name: 'id', type: 'S' },
   ttlAttribute: 'ttl',
   stream: 'NEW_AND_OLD_IMAGES',
-  indexes: [
-    {
-      name: 'by_created',
-      partitionKey: { name: 'list_pk', type: 'S' },
-      sortKey: { name: 'created_sk', type: 'S' },
-    },
-    {
-      name: 'by_name',
-      partitionKey: { name: 'list_pk', type: 'S' },
-      sortKey: { name: 'name_sk', type: 'S' },
-    },
-  ],
+  indexes: [TOKEN_INDEXES.byCreated, TOKEN_INDEXES.byName],
 };
 
 /** Each name as its own value, so that a name is written once and every use is checked against it. */
@@ -82,6 +85,30 @@ export const TOKEN_ATTRIBUTES = attributeNames(
 
 export type TokenAttribute = keyof typeof TOKEN_ATTRIBUTES;
 
+/** The audit table's indexes, one per filter; every one sorts on `time_sk`. */
+export const AUDIT_INDEXES = {
+  byToken: {
+    name: 'by_token',
+    partitionKey: { name: 'token_id', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+  byActor: {
+    name: 'by_actor',
+    partitionKey: { name: 'actor_key', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+  byType: {
+    name: 'by_type',
+    partitionKey: { name: 'type', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+  byTime: {
+    name: 'by_time',
+    partitionKey: { name: 'all_pk', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+} as const satisfies Record<string, IndexDefinition>;
+
 /**
  * The audit trail, one item per event, keyed by the event id (the id of the tokens table's stream
  * record it came from), so a replayed record is a conditional put that finds its item already there.
@@ -96,28 +123,7 @@ export const AUDIT_TABLE: TableDefinition = {
   partitionKey: { name: 'id', type: 'S' },
   ttlAttribute: 'ttl',
   stream: null,
-  indexes: [
-    {
-      name: 'by_token',
-      partitionKey: { name: 'token_id', type: 'S' },
-      sortKey: { name: 'time_sk', type: 'S' },
-    },
-    {
-      name: 'by_actor',
-      partitionKey: { name: 'actor_key', type: 'S' },
-      sortKey: { name: 'time_sk', type: 'S' },
-    },
-    {
-      name: 'by_type',
-      partitionKey: { name: 'type', type: 'S' },
-      sortKey: { name: 'time_sk', type: 'S' },
-    },
-    {
-      name: 'by_time',
-      partitionKey: { name: 'all_pk', type: 'S' },
-      sortKey: { name: 'time_sk', type: 'S' },
-    },
-  ],
+  indexes: Object.values(AUDIT_INDEXES),
 };
 
 export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE];
