@@ -29,7 +29,7 @@ import {
   type Holder,
   REPRESENTATIVE_PATHS,
 } from '#test-support/authorization-contract';
-import { LocalStack, tokengate } from './support/processes';
+import { LocalStack, tokengate } from '#test-support/processes';
 
 /** Long enough that every answer of the run could be served from the authorizer cache. */
 const CACHE_TTL_SECONDS = 300;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TOKEN_PREFIX } from '#domain/token-format';
 import { dataDir } from '#local/data-dir';
-import { tokengate } from './support/processes';
+import { tokengate } from '#test-support/processes';
 
 const TOKEN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{65}\\n$`);
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDir, readStackInfo, type StackInfo } from '#local/data-dir';
+import { LocalStack } from '#test-support/processes';
 import { canReadSocketTables, listeningAddresses, tryConnect } from '#test-support/sockets';
-import { LocalStack } from './support/processes';
 
 /** The Java processes `pid` started (DynamoDB Local), from /proc/<pid>/stat: `pid (comm) state ppid ...`. */
 function javaChildren(pid: number): number[] {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_PREFIX } from '#domain/token-format';
 import { GATEWAY_RESPONSES } from '#spec/routes';
-import { LocalStack, tokengate } from './support/processes';
+import { LocalStack, tokengate } from '#test-support/processes';
 
 const CACHE_TTL_MS = 2_000;
 const CONNECT = '/__api__/v1/system/service-tokens';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKeyMaterial, parseKeyRing, tokenMatchesHash } from '#domain/keyring';
 import { parseToken } from '#domain/token-format';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
-import { REPOSITORY_ROOT } from '../e2e/support/processes';
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
 const KEY_RING = JSON.stringify({ current: 'k1', k1: newKeyMaterial() });
 const SECRET_ID = 'tokengate/hmac-keys';

@@ -5,9 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recordLog } from '#test-support/token-leak-scan';
+import { recordLog } from './token-leak-scan';
 
-export const REPOSITORY_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = join(REPOSITORY_ROOT, 'node_modules/.bin/tsx');
 const READY = /^tokengate local stack ready at (http:\/\/\S+)$/m;
 
