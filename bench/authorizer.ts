@@ -3,9 +3,13 @@
 // which must cost no read at all, counted on the wire. The SDK's GetItem is timed too, for scale.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mintToken } from '#domain/token-format';
+import { lambdaContext, restAuthorizerEvent } from '#test-support/lambda-events';
 import { watchAwsRequests } from '#test-support/wire-log';
-import { authorizerEvent, lambdaContext } from './fixtures';
 import { median, msSince, percentile } from './stats';
+
+/** What API Gateway sends the authorizer for `GET /scim/v2/Users` with this Authorization header. */
+const authorizerEvent = (authorization: string) =>
+  restAuthorizerEvent('GET', '/scim/v2/Users', { Authorization: authorization });
 
 export interface AuthorizerFigures {
   authorizer_p50_ms: number;

@@ -4,12 +4,33 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { esbuildOptions } from '#cdk/bundling';
+import { type BuildOptions, build } from 'esbuild';
+import { BUNDLING } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ENV } from '#spec/env';
 import { ALL_FUNCTIONS } from '#spec/routes';
 import { median, round } from './stats';
+
+/** The same bundle as `NodejsFunction` makes with `BUNDLING`, as esbuild build options. */
+function esbuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    minify: BUNDLING.minify,
+    keepNames: BUNDLING.keepNames,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    external: [...BUNDLING.externalModules],
+    metafile: true,
+    logLevel: 'silent',
+  };
+}
 
 export interface BundleFigures {
   bundle_kb: Record<string, number>;

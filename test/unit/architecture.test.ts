@@ -90,6 +90,12 @@ describe('the import graph', () => {
     expect(breaches('functions', under('cdk', 'cli', 'local', 'test', 'bench'))).toEqual([]);
   });
 
+  it('lets the benchmark share only test/support/ with the tests', () => {
+    expect(breaches('bench', (target) => under('test')(target) && !under('test/support')(target))).toEqual(
+      [],
+    );
+  });
+
   it('ships nothing from test/ or bench/', () => {
     for (const folder of ['shared', 'functions', 'cdk', 'cli', 'local']) {
       expect(breaches(folder, under('test', 'bench'))).toEqual([]);
