@@ -15,6 +15,23 @@ import { BUNDLING } from './bundling';
 /** The repository root: `FunctionDef.entry` paths are relative to it. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * One function per definition, made by `create` on first use, so that routes served by the same
+ * definition share its function: `functionFor` for `addRoutes`, and every function made, by name.
+ */
+export function functionsByDefinition(create: (definition: FunctionDef) => TokenGateFunction) {
+  const functions = new Map<string, TokenGateFunction>();
+  const functionFor = (definition: FunctionDef): TokenGateFunction => {
+    let fn = functions.get(definition.name);
+    if (!fn) {
+      fn = create(definition);
+      functions.set(definition.name, fn);
+    }
+    return fn;
+  };
+  return { functions, functionFor };
+}
+
 /** Tag naming the `FunctionDef` a function (and its role) was built from. */
 export const FUNCTION_TAG = 'tokengate:function';
 

@@ -28,7 +28,7 @@ import {
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
-import { type LogLevel, TokenGateFunction } from './function';
+import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
 import { tableFromDefinition } from './tables';
@@ -164,15 +164,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.authorizer = this.requestAuthorizer(this, 'ApiAuthorizer');
     this.addGatewayResponses(this.api);
 
-    const functions = new Map<string, TokenGateFunction>();
-    const functionFor = (definition: FunctionDef) => {
-      let fn = functions.get(definition.name);
-      if (!fn) {
-        fn = createFunction(definition);
-        functions.set(definition.name, fn);
-      }
-      return fn;
-    };
+    const { functions, functionFor } = functionsByDefinition(createFunction);
     addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
     this.functions = functions;
   }

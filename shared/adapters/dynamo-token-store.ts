@@ -15,6 +15,7 @@ import * as z from 'zod/mini';
 import { ConflictError, NotFoundError } from '#domain/errors';
 import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
 import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
+import { backoffMs, sleep } from '#lib/backoff';
 import { BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import {
   CREDENTIAL_ATTRIBUTES,
@@ -32,6 +33,9 @@ const LIVE_BY_CREATED = `${BY_CREATED.partitionKey.name} = :pk AND begins_with($
 const DAY_SECONDS = 86_400;
 /** Tries of a bootstrap transaction that DynamoDB cancelled for a concurrent transaction on its items. */
 const BOOTSTRAP_TRIES = 5;
+/** Backoff of the store's retries (a contended bootstrap, unprocessed batch keys). */
+const RETRY_BASE_MS = 50;
+const RETRY_CAP_MS = 1_000;
 
 const itemSchema = z.extend(credentialSchema, {
   description: z.string(),
@@ -230,7 +234,7 @@ export class DynamoTokenStore implements TokenStore {
         }
         // Cancelled because another transaction was working on the same items: read and try again.
         if (!codes.includes('TransactionConflict') || attempt >= BOOTSTRAP_TRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+        await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
       }
     }
   }
@@ -247,8 +251,7 @@ export class DynamoTokenStore implements TokenStore {
     for (let start = 0; start < ids.length; start += 100) {
       let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map((id) => ({ id }));
       for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        if (attempt > 0) await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
         const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
           new BatchGetCommand({
             RequestItems: {

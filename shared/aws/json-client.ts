@@ -9,6 +9,7 @@
 // process's life. Everything else passes the SDK's own credential provider (shared/adapters/clients.ts), so a
 // profile, SSO or a role from instance metadata works there too.
 import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
+import { backoffMs } from '#lib/backoff';
 import { AUTHORIZER } from '#spec/routes';
 import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';
 
@@ -212,7 +213,7 @@ export class AwsJsonClient {
         failure = new AwsServiceError('NetworkingError', (error as Error).message, 0, true);
       }
       if (!failure.retryable || attempt >= this.maxAttempts) throw failure;
-      const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      const backoff = backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
       if (left() - backoff < MIN_ATTEMPT_MS) {
         throw new AwsServiceError(
           failure.code,

@@ -4,6 +4,7 @@
 // TTL, so a revoked token stops within it, and never past the token's `expires_at`. Refusals are
 // not remembered. Keys are SHA-256 digests of the Authorization header: no token is held as such.
 import { createHash } from 'node:crypto';
+import { BoundedMap } from '#lib/bounded-map';
 import type { Caller } from './verify-bearer';
 
 export interface CallerSource {
@@ -21,8 +22,7 @@ export interface RememberedCallersOptions {
 export class RememberedCallers implements CallerSource {
   private readonly ttlMs: number;
   private readonly now: () => number;
-  private readonly maxEntries: number;
-  private readonly entries = new Map<string, { caller: Caller; until: number }>();
+  private readonly entries: BoundedMap<string, { caller: Caller; until: number }>;
 
   constructor(
     private readonly source: CallerSource,
@@ -30,7 +30,7 @@ export class RememberedCallers implements CallerSource {
   ) {
     this.ttlMs = options.ttlSeconds * 1000;
     this.now = options.now ?? (() => Date.now());
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.entries = new BoundedMap(options.maxEntries ?? 10_000);
   }
 
   /** The caller, from memory while its entry lasts, else from `source` (which throws to refuse). */
@@ -47,7 +47,6 @@ export class RememberedCallers implements CallerSource {
     const expiresAt = caller.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(caller.expiresAt);
     const until = Math.min(now + this.ttlMs, expiresAt);
     if (until > now) {
-      if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(key, { caller, until });
     }
     return caller;

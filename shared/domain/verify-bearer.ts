@@ -2,6 +2,7 @@
 // A malformed token or a bad checksum is refused before any I/O; a well-formed one costs exactly one
 // strongly consistent GetItem (the key ring is held in memory).
 
+import { BoundedMap } from '#lib/bounded-map';
 import type { ScopeGrant } from '#spec/scopes';
 import { UnauthorizedError } from './errors';
 import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
@@ -36,7 +37,7 @@ export class BearerVerifier {
   private readonly now: () => Date;
   private readonly interval: number;
   /** Tokens this process recorded a use of recently: spares a write the condition would refuse. */
-  private readonly recentlyRecorded = new Map<string, number>();
+  private readonly recentlyRecorded = new BoundedMap<string, number>(MEMO_LIMIT);
   private readonly pending = new Set<Promise<void>>();
 
   constructor(deps: BearerVerifierDeps) {
@@ -79,7 +80,6 @@ export class BearerVerifier {
     const lastUsed = credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0;
     const lastRecorded = this.recentlyRecorded.get(credential.id) ?? 0;
     if (nowMs - Math.max(lastUsed, lastRecorded) < this.interval) return;
-    if (this.recentlyRecorded.size >= MEMO_LIMIT) this.recentlyRecorded.clear();
     this.recentlyRecorded.set(credential.id, nowMs);
     const notBefore = new Date(nowMs - this.interval).toISOString();
     const write = this.store

@@ -72,9 +72,18 @@ describe('the import graph', () => {
     expect(breaches('shared/domain', outside)).toEqual([]);
   });
 
+  it('keeps the small helpers of shared/lib/ free of everything else in the repository', () => {
+    expect(breaches('shared/lib', (target) => !target.startsWith('node:') && target.includes('/'))).toEqual(
+      [],
+    );
+  });
+
   it('keeps the facts in shared/spec/ free of everything else in shared/', () => {
     expect(
-      breaches('shared/spec', under('shared/domain', 'shared/adapters', 'shared/api', 'shared/aws')),
+      breaches(
+        'shared/spec',
+        under('shared/domain', 'shared/adapters', 'shared/api', 'shared/aws', 'shared/lib'),
+      ),
     ).toEqual([]);
   });
 
