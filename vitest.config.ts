@@ -1,14 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/** What every project shares. */
+const common = {
+  // Tees each worker's stdout, stderr and console into the run's logs, searched for tokens at the end.
+  // lambda-process: each file starts as a new Lambda process would (see the file).
+  setupFiles: ['test/support/log-capture.ts', 'test/support/lambda-process.ts'],
+  testTimeout: 60_000, // CDK synthesis on a busy 2-core machine can take tens of seconds
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Once per run, whichever projects run: the log folder and the token leak check.
     globalSetup: ['test/support/global-setup.ts'],
-    // Tees each worker's stdout, stderr and console into the run's logs, searched for tokens at the end.
-    // lambda-process: each file starts as a new Lambda process would (see the file).
-    setupFiles: ['test/support/log-capture.ts', 'test/support/lambda-process.ts'],
-    testTimeout: 60_000, // CDK synthesis on a busy 2-core machine can take tens of seconds
-    hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Each project runs alone too: `npx vitest run --project unit`.
+    projects: [
+      { test: { ...common, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          ...common,
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // The real DynamoDB Local, one for the whole run; no other project needs it.
+          globalSetup: ['test/support/dynamo-setup.ts'],
+        },
+      },
+      { test: { ...common, name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
+      // Separate processes (the local stack, the CLI), each with its own DynamoDB Local.
+      { test: { ...common, name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
+    // `npm test` measures what runs in this process (e2e's child processes are not counted).
+    coverage: {
+      provider: 'v8',
+      include: ['shared/**/*.ts', 'functions/**/*.ts', 'local/**/*.ts', 'cdk/**/*.ts', 'cli/**/*.ts'],
+      reporter: ['text-summary'],
+      thresholds: { lines: 85 },
+    },
   },
 });

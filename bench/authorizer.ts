@@ -2,10 +2,14 @@
 // GetItem of the same item on the same client (the authorizer's SDK-free one); then junk tokens,
 // which must cost no read at all, counted on the wire. The SDK's GetItem is timed too, for scale.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mintToken } from '../shared/token-format';
-import { watchAwsRequests } from '../test/support/wire-log';
-import { authorizerEvent, lambdaContext } from './fixtures';
+import { mintToken } from '#domain/token-format';
+import { lambdaContext, restAuthorizerEvent } from '#test-support/lambda-events';
+import { watchAwsRequests } from '#test-support/wire-log';
 import { median, msSince, percentile } from './stats';
+
+/** What API Gateway sends the authorizer for `GET /scim/v2/Users` with this Authorization header. */
+const authorizerEvent = (authorization: string) =>
+  restAuthorizerEvent('GET', '/scim/v2/Users', { Authorization: authorization });
 
 export interface AuthorizerFigures {
   authorizer_p50_ms: number;
@@ -22,9 +26,9 @@ const ROUNDS = 5;
 const PER_ROUND = 400;
 
 export async function benchAuthorizer(tokensTable: string): Promise<AuthorizerFigures> {
-  const { handler } = await import('../functions/authorizer/handler');
-  const { dynamo, verifier } = await import('../functions/authorizer/runtime');
-  const { dynamo: sdk, tokens } = await import('../functions/commons/runtime');
+  const { handler } = await import('#functions/authorizer/handler');
+  const { dynamo, verifier } = await import('#functions/authorizer/runtime');
+  const { dynamo: sdk, tokens } = await import('#functions/commons/runtime');
   const { token, record } = await tokens.create(
     {
       kind: 'service',

@@ -4,11 +4,33 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { esbuildOptions } from '../cdk/bundling';
-import { PROJECT_ROOT } from '../cdk/function';
-import { ALL_FUNCTIONS } from '../shared/routes';
+import { type BuildOptions, build } from 'esbuild';
+import { BUNDLING } from '#cdk/bundling';
+import { PROJECT_ROOT } from '#cdk/function';
+import { ENV } from '#spec/env';
+import { ALL_FUNCTIONS } from '#spec/routes';
 import { median, round } from './stats';
+
+/** The same bundle as `NodejsFunction` makes with `BUNDLING`, as esbuild build options. */
+function esbuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    minify: BUNDLING.minify,
+    keepNames: BUNDLING.keepNames,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    external: [...BUNDLING.externalModules],
+    metafile: true,
+    logLevel: 'silent',
+  };
+}
 
 export interface BundleFigures {
   bundle_kb: Record<string, number>;
@@ -23,9 +45,9 @@ const LOADER = `const t = performance.now(); await import(process.argv[1]); cons
 function initMs(file: string): number {
   const env = {
     ...process.env,
-    TOKENGATE_TOKENS_TABLE: 'bench',
-    TOKENGATE_AUDIT_TABLE: 'bench-audit',
-    TOKENGATE_KEY_SECRET_ID: 'bench',
+    [ENV.tokensTable]: 'bench',
+    [ENV.auditTable]: 'bench-audit',
+    [ENV.keySecretId]: 'bench',
     AWS_REGION: 'eu-west-1',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };

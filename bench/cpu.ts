@@ -3,11 +3,12 @@
 // The JWT needs no read, but cannot be revoked before it expires; ours can, at once.
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { FileKeyRingSource, hashToken } from '../shared/keyring';
-import { requestPolicy, scopesAllow } from '../shared/policy';
-import { mintToken } from '../shared/token-format';
-import type { Credential, CredentialStore } from '../shared/token-store';
-import { BearerVerifier } from '../shared/verify-bearer';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { hashToken } from '#domain/keyring';
+import { requestPolicy, scopesAllow } from '#domain/policy';
+import { mintToken } from '#domain/token-format';
+import type { Credential, CredentialStore } from '#domain/token-store';
+import { BearerVerifier } from '#domain/verify-bearer';
 import { median } from './stats';
 
 export interface CpuFigures {

@@ -3,10 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../local/dynamodb-local';
-import { dynamoClient } from '../shared/clients';
-import { FileKeyRingSource } from '../shared/keyring';
-import { TOKENS_TABLE } from '../shared/tables';
+import { dynamoClient } from '#adapters/clients';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
+import { ENV } from '#spec/env';
+import { TOKENS_TABLE } from '#spec/tables';
 
 export interface BenchDatabase {
   db: DynamoDbLocal;
@@ -23,51 +24,9 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const keyFile = join(mkdtempSync(join(tmpdir(), 'tokengate-bench-')), 'hmac-keys.json');
   FileKeyRingSource.ensure(keyFile);
   // The handlers read these once, at import: set them before importing any handler.
-  process.env.TOKENGATE_TOKENS_TABLE = tokensTable;
-  process.env.TOKENGATE_KEY_FILE = keyFile;
-  process.env.TOKENGATE_DYNAMODB_ENDPOINT = db.endpoint;
+  process.env[ENV.tokensTable] = tokensTable;
+  process.env[ENV.keyFile] = keyFile;
+  process.env[ENV.dynamoEndpoint] = db.endpoint;
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   return { db, tokensTable, keyFile };
-}
-
-/** A Lambda context good enough for middy and Powertools. */
-export function lambdaContext(functionName: string) {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: 'bench',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 5_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:bench123/prod/GET/scim/v2/Users';
-
-export function authorizerEvent(authorization: string) {
-  return {
-    type: 'REQUEST',
-    methodArn: METHOD_ARN,
-    resource: '/scim/v2/{proxy+}',
-    path: '/scim/v2/Users',
-    httpMethod: 'GET',
-    headers: { Authorization: authorization },
-    multiValueHeaders: { Authorization: [authorization] },
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { proxy: 'Users' },
-    stageVariables: null,
-    requestContext: {
-      path: '/prod/scim/v2/Users',
-      stage: 'prod',
-      httpMethod: 'GET',
-      resourcePath: '/scim/v2/{proxy+}',
-    },
-  };
 }

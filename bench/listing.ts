@@ -1,6 +1,6 @@
 // Listing with 10,000 tokens in the table: a page of 50 of the default view, then a search, through
 // the list handler as API Gateway would call it.
-import { lambdaContext } from './fixtures';
+import { lambdaContext } from '#test-support/lambda-events';
 import { median, msSince, percentile } from './stats';
 
 export interface ListingFigures {
@@ -29,8 +29,8 @@ function listEvent(query: Record<string, string>) {
 }
 
 export async function benchListing(): Promise<ListingFigures> {
-  const { tokens } = await import('../functions/commons/runtime');
-  const { handler } = await import('../functions/tokens/list');
+  const { tokens } = await import('#functions/commons/runtime');
+  const { handler } = await import('#functions/tokens/list');
   const actor = { type: 'system', id: 'bench' } as const;
   let next = 0;
   const worker = async () => {

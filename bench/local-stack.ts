@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStack, REPOSITORY_ROOT } from '../test/e2e/support/processes';
+import { LocalStack, REPOSITORY_ROOT } from '#test-support/processes';
 import { median, msSince, percentile, round } from './stats';
 
 export interface LocalStackFigures {

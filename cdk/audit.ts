@@ -8,6 +8,7 @@ import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUDIT_CONSUMER } from '#spec/routes';
 
 export interface AuditStreamProps {
   /** The table whose stream carries every change to a token. */
@@ -18,7 +19,7 @@ export interface AuditStreamProps {
    * Retries of a failing record before its batch's metadata goes to the failure queue. With
    * partial batch responses, a retry starts at the failed record, so the records before it are not
    * processed again.
-   * @default 10
+   * @default `AUDIT_CONSUMER.stream.retryAttempts` (10)
    */
   readonly retryAttempts?: number;
   /**
@@ -53,10 +54,10 @@ export class AuditStream extends Construct {
     props.consumer.addEventSource(
       new DynamoEventSource(props.tokensTable, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
+        batchSize: AUDIT_CONSUMER.stream.batchSize,
         reportBatchItemFailures: true,
         bisectBatchOnError: true,
-        retryAttempts: props.retryAttempts ?? 10,
+        retryAttempts: props.retryAttempts ?? AUDIT_CONSUMER.stream.retryAttempts,
         maxRecordAge: props.maxRecordAge ?? Duration.hours(6),
         parallelizationFactor: 1, // one batch per shard at a time: a token's changes stay in order
         onFailure: new SqsDlq(this.failureQueue),

@@ -1,6 +1,5 @@
 // How every Lambda is bundled, in one place: the CDK functions use it, and so does the benchmark
 // that measures bundle sizes and start-up, so what is measured is what ships.
-import type { BuildOptions } from 'esbuild';
 
 // esbuild's ESM output has no `require`; some bundled CommonJS dependencies call it.
 export const CREATE_REQUIRE_BANNER =
@@ -18,24 +17,3 @@ export const BUNDLING = {
   sourcesContent: false,
   externalModules: EXTERNAL_MODULES,
 } as const;
-
-/** The same bundle as `NodejsFunction` makes with `BUNDLING`, as esbuild build options. */
-export function esbuildOptions(entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    external: [...BUNDLING.externalModules],
-    metafile: true,
-    logLevel: 'silent',
-  };
-}

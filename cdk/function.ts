@@ -9,11 +9,28 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionDef } from '../shared/routes';
+import type { FunctionDef } from '#spec/routes';
 import { BUNDLING } from './bundling';
 
 /** The repository root: `FunctionDef.entry` paths are relative to it. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * One function per definition, made by `create` on first use, so that routes served by the same
+ * definition share its function: `functionFor` for `addRoutes`, and every function made, by name.
+ */
+export function functionsByDefinition(create: (definition: FunctionDef) => TokenGateFunction) {
+  const functions = new Map<string, TokenGateFunction>();
+  const functionFor = (definition: FunctionDef): TokenGateFunction => {
+    let fn = functions.get(definition.name);
+    if (!fn) {
+      fn = create(definition);
+      functions.set(definition.name, fn);
+    }
+    return fn;
+  };
+  return { functions, functionFor };
+}
 
 /** Tag naming the `FunctionDef` a function (and its role) was built from. */
 export const FUNCTION_TAG = 'tokengate:function';
@@ -23,7 +40,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export interface TokenGateFunctionProps {
   /** What to build: construct id, entry file and (for `bindNeeds`) permissions. */
   readonly definition: FunctionDef;
-  /** @default Duration.seconds(10) */
+  /** @default the definition's `timeoutSeconds` */
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
@@ -62,7 +79,7 @@ export class TokenGateFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(definition.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
       role,

@@ -1,12 +1,13 @@
 // From a function's declared needs to its environment and IAM policy, so that what a function may
-// touch is written once, in shared/routes.ts, and the stack cannot grant more.
+// touch is written once, in shared/spec/routes.ts, and the stack cannot grant more.
 
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { FunctionNeeds, TableAction } from '../shared/routes';
-import { AUDIT_TABLE, type TableDefinition, TOKENS_TABLE } from '../shared/tables';
+import { ENV } from '#spec/env';
+import type { FunctionNeeds, TableAction } from '#spec/routes';
+import { AUDIT_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
 
 /**
  * The resources a tokengate function may be bound to (`TokenGate` is one); the tables are
@@ -84,7 +85,7 @@ function grantTable(
 }
 
 /**
- * Sets the environment `shared/config.ts` reads and grants exactly `needs`: each table action on its
+ * Sets the environment `shared/adapters/config.ts` reads and grants exactly `needs`: each table action on its
  * table (Query also on its indexes, by name; UpdateItem only on `needs.updates` and the key, returning
  * nothing beyond them), and `secretsmanager:GetSecretValue` on the key secret.
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
@@ -93,13 +94,13 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
   const { tokensTable, keySecret, auditTable } = resources;
   const audit = needs.audit ?? [];
   if (needsConfig(needs)) {
-    fn.addEnvironment('TOKENGATE_TOKENS_TABLE', tokensTable.tableName);
-    fn.addEnvironment('TOKENGATE_KEY_SECRET_ID', keySecret.secretArn);
-    fn.addEnvironment('TOKENGATE_RETENTION_DAYS', String(resources.retentionDays));
+    fn.addEnvironment(ENV.tokensTable, tokensTable.tableName);
+    fn.addEnvironment(ENV.keySecretId, keySecret.secretArn);
+    fn.addEnvironment(ENV.retentionDays, String(resources.retentionDays));
   }
   if (audit.length > 0) {
-    fn.addEnvironment('TOKENGATE_AUDIT_TABLE', auditTable.tableName);
-    fn.addEnvironment('TOKENGATE_AUDIT_RETENTION_DAYS', String(resources.auditRetentionDays));
+    fn.addEnvironment(ENV.auditTable, auditTable.tableName);
+    fn.addEnvironment(ENV.auditRetentionDays, String(resources.auditRetentionDays));
   }
   grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE, needs.updates);
   grantTable(fn, audit, auditTable, AUDIT_TABLE);

@@ -15,7 +15,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionDef, Route } from '../shared/routes';
+import type { FunctionDef, Route } from '#spec/routes';
 
 export interface TokenGateRestApiProps {
   readonly description: string;

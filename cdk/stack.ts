@@ -3,8 +3,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
-import { type FunctionDef, ROUTES } from '../shared/routes';
-import { TokenGateFunction } from './function';
+import { ROUTES } from '#spec/routes';
+import { functionsByDefinition, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
 import { TokenGate, type TokenGateProps } from './token-gate';
@@ -34,16 +34,11 @@ export class TokenGateStack extends Stack {
     }
     this.tokenGate.addGatewayResponses(this.exampleApi);
 
-    const functions = new Map<string, TokenGateFunction>();
-    const functionFor = (definition: FunctionDef) => {
-      let fn = functions.get(definition.name);
-      if (!fn) {
-        fn = new TokenGateFunction(this, definition.name, { definition });
-        bindNeeds(fn, definition.needs, this.tokenGate);
-        functions.set(definition.name, fn);
-      }
+    const { functionFor } = functionsByDefinition((definition) => {
+      const fn = new TokenGateFunction(this, definition.name, { definition });
+      bindNeeds(fn, definition.needs, this.tokenGate);
       return fn;
-    };
+    });
     addRoutes(
       this.exampleApi,
       ROUTES.filter((route) => route.access === 'scoped'),

@@ -1,4 +1,4 @@
-// DynamoDB tables built from the shared definitions (shared/tables.ts), the same ones the local
+// DynamoDB tables built from the shared definitions (shared/spec/tables.ts), the same ones the local
 // stack and the tests create, so the two can never disagree.
 import { type RemovalPolicy, Tags } from 'aws-cdk-lib';
 import {
@@ -10,7 +10,7 @@ import {
   Table,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import type { KeyAttribute, TableDefinition } from '../shared/tables';
+import type { KeyAttribute, TableDefinition } from '#spec/tables';
 
 /** Tag naming the `TableDefinition` a table was built from. */
 export const TABLE_TAG = 'tokengate:table';

@@ -14,20 +14,21 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AUTHORIZER_TIMEOUT_MS } from '../shared/aws/json-client';
-import { AUTHORIZER_CACHE_TTL_ENV, DEFAULT_AUDIT_RETENTION_DAYS } from '../shared/config';
+import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
+  DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_RETENTION_DAYS,
   type FunctionDef,
   GATEWAY_RESPONSES,
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
-} from '../shared/routes';
-import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '../shared/tables';
+} from '#spec/routes';
+import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
-import { type LogLevel, TokenGateFunction } from './function';
+import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
 import { tableFromDefinition } from './tables';
@@ -68,18 +69,13 @@ export interface TokenGateProps {
   readonly auditRetentionDays?: number;
 }
 
-/** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/keyring.ts). */
+/** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
 export const KEY_RING_TEMPLATE = {
   secretStringTemplate: JSON.stringify({ current: 'k1' }),
   generateStringKey: 'k1',
   excludePunctuation: true,
   passwordLength: 64,
 } as const;
-
-/** The authorizer's AWS client gives up a second before this (`CALL_DEADLINE_MS`). */
-const AUTHORIZER_TIMEOUT = Duration.millis(AUTHORIZER_TIMEOUT_MS);
-/** A batch of up to 100 records, written in parallel. */
-const AUDIT_CONSUMER_TIMEOUT = Duration.seconds(30);
 
 /**
  * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with
@@ -112,7 +108,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     super(scope, id);
     this.authorizerCacheTtl =
       props.authorizerCacheTtl ?? Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS);
-    this.retentionDays = props.retentionDays ?? 30;
+    this.retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
     this.auditRetentionDays = props.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
     for (const [name, days] of Object.entries({
       retentionDays: this.retentionDays,
@@ -132,7 +128,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       id: 'AwsSolutions-SMG4',
       reason:
         'Rotating the key ring means adding a key and making it current while older keys stay for existing ' +
-        'hashes (shared/keyring.ts); a Secrets Manager rotation would replace the value and break every token.',
+        'hashes (shared/domain/keyring.ts); a Secrets Manager rotation would replace the value and break every token.',
     });
 
     this.tokensTable = this.createTokensTable(removalPolicy);
@@ -141,8 +137,6 @@ export class TokenGate extends Construct implements TokenGateResources {
     const createFunction = (definition: FunctionDef) => {
       const fn = new TokenGateFunction(this, definition.name, {
         definition,
-        ...(definition === AUTHORIZER && { timeout: AUTHORIZER_TIMEOUT }),
-        ...(definition === AUDIT_CONSUMER && { timeout: AUDIT_CONSUMER_TIMEOUT }),
         logRetention: props.logRetention,
         logLevel: props.logLevel,
       });
@@ -153,7 +147,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.authorizerFunction = createFunction(AUTHORIZER);
     // The authorizer keeps cached answers from outliving a token's expiry, so it knows the TTL.
     this.authorizerFunction.addEnvironment(
-      AUTHORIZER_CACHE_TTL_ENV,
+      ENV.authorizerCacheTtl,
       String(this.authorizerCacheTtl.toSeconds()),
     );
     this.auditConsumer = createFunction(AUDIT_CONSUMER);
@@ -170,15 +164,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.authorizer = this.requestAuthorizer(this, 'ApiAuthorizer');
     this.addGatewayResponses(this.api);
 
-    const functions = new Map<string, TokenGateFunction>();
-    const functionFor = (definition: FunctionDef) => {
-      let fn = functions.get(definition.name);
-      if (!fn) {
-        fn = createFunction(definition);
-        functions.set(definition.name, fn);
-      }
-      return fn;
-    };
+    const { functions, functionFor } = functionsByDefinition(createFunction);
     addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
     this.functions = functions;
   }

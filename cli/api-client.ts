@@ -2,7 +2,7 @@
 // every failure (refused, unreachable, not JSON, not the expected shape) turned into one line that
 // says what happened and, where it can, what to do.
 import type { z } from 'zod';
-import { TOKEN_PREFIX } from '../shared/token-format';
+import { TOKEN_PREFIX } from '#domain/token-format';
 import { CliError } from './io';
 import { connectErrorSchema, nativeErrorSchema } from './responses';
 import type { Target } from './target';

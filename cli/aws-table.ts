@@ -6,7 +6,8 @@ import {
   ListTagsOfResourceCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { KEY_SECRET_TAG } from '../shared/tables';
+import { ENV } from '#spec/env';
+import { KEY_SECRET_TAG } from '#spec/tables';
 import { CliError } from './io';
 import { servicesFromEnv, type TokenTable } from './token-table';
 
@@ -46,7 +47,7 @@ export async function keySecretIdFor(
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
   const arn = await tableArn(client, table);
-  const secretId = env.TOKENGATE_KEY_SECRET_ID || (await tagValue(client, arn, KEY_SECRET_TAG));
+  const secretId = env[ENV.keySecretId] || (await tagValue(client, arn, KEY_SECRET_TAG));
   if (!secretId) {
     throw new CliError(
       `Table ${table} has no ${KEY_SECRET_TAG} tag naming its HMAC key secret; set TOKENGATE_KEY_SECRET_ID`,
@@ -70,9 +71,9 @@ export async function openAwsTable(options: AwsTableOptions, env: NodeJS.Process
     return {
       description: `table ${options.table} in AWS region ${region}`,
       services: servicesFromEnv({
-        TOKENGATE_TOKENS_TABLE: options.table,
-        TOKENGATE_KEY_SECRET_ID: secretId,
-        TOKENGATE_RETENTION_DAYS: env.TOKENGATE_RETENTION_DAYS,
+        [ENV.tokensTable]: options.table,
+        [ENV.keySecretId]: secretId,
+        [ENV.retentionDays]: env[ENV.retentionDays],
       }),
       close: async () => {},
     };

@@ -2,8 +2,8 @@
 // one running on ./.data, else the one stack of this user that runs anywhere (the registry that
 // local/start.ts keeps), so that a shell without DATA_DIR neither makes a token the running stack
 // rejects nor starts a second DynamoDB Local. Several running stacks are ambiguous: the user says which.
-import { type DataDir, dataDir, processIsAlive, readStackInfo, type StackInfo } from '../local/data-dir';
-import { type RegisteredStack, runningStacks } from '../local/stack-registry';
+import { type DataDir, dataDir, processIsAlive, readStackInfo, type StackInfo } from '#local/data-dir';
+import { type RegisteredStack, runningStacks } from '#local/stack-registry';
 import { CliError } from './io';
 
 export interface LocalStackChoice {

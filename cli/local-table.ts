@@ -12,8 +12,9 @@ import {
   prepareDataDir,
   readStackInfo,
   type StackInfo,
-} from '../local/data-dir';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+} from '#local/data-dir';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local';
+import { ENV } from '#spec/env';
 import { CliError } from './io';
 import { servicesFromEnv, type TokenTable } from './token-table';
 
@@ -45,7 +46,7 @@ function stackTable(dir: DataDir, stack: StackInfo): TokenTable {
     description: `table ${stack.tokens_table} of the local stack at ${stack.url}`,
     services: servicesFromEnv({
       ...handlerEnvironment(dir, stack.dynamodb_endpoint),
-      TOKENGATE_TOKENS_TABLE: stack.tokens_table,
+      [ENV.tokensTable]: stack.tokens_table,
     }),
     close: async () => {},
   };
@@ -90,7 +91,7 @@ export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
     const env = handlerEnvironment(dir, db.endpoint);
     const own = db;
     return {
-      description: `table ${env.TOKENGATE_TOKENS_TABLE} in ${dir.root} (the local stack is not running)`,
+      description: `table ${env[ENV.tokensTable]} in ${dir.root} (the local stack is not running)`,
       services: servicesFromEnv(env),
       close: async () => {
         try {

@@ -2,6 +2,7 @@
 // COMMANDS. Commands are `verb noun`, as in rspm (`create token`, `list tokens`).
 // Every failure ends as one line on stderr and a non-zero exit status (the stack with TOKENGATE_DEBUG=1).
 import { Command, CommanderError } from 'commander';
+import { ENV } from '#spec/env';
 import packageJson from '../package.json' with { type: 'json' };
 import { addProgramOutputOption, addTargetOptions, examples } from './command-kit';
 import { registerAudit } from './commands/audit';
@@ -76,8 +77,7 @@ export async function run(args: readonly string[], io: CliIo = processIo): Promi
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // commander has said why (or shown help)
     io.stderr(`tokengate: ${messageOf(error)}\n`);
-    if (io.env.TOKENGATE_DEBUG === '1' && error instanceof Error && error.stack)
-      io.stderr(`${error.stack}\n`);
+    if (io.env[ENV.debug] === '1' && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return 1;
   }
 }

@@ -2,6 +2,8 @@
 // local stack (the `url` in $DATA_DIR/stack.json, or without DATA_DIR the one stack that runs, see
 // local-stack.ts; loopback only), else the local stack's default address; the caller's token from
 // --token / TOKENGATE_TOKEN.
+
+import { ENV } from '#spec/env';
 import { CliError } from './io';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
@@ -49,7 +51,7 @@ async function localStack(
 ): Promise<{ url: string | undefined; advice: string }> {
   // Loaded only when needed: the data-dir module brings the AWS SDK with it.
   const [{ isLoopbackUrl }, { findLocalStack, foundElsewhere, notFoundAdvice }] = await Promise.all([
-    import('../local/data-dir'),
+    import('#local/data-dir'),
     import('./local-stack'),
   ]);
   const choice = findLocalStack(env);
@@ -73,7 +75,7 @@ export async function resolveTarget(
   trace?: (line: string) => void,
 ): Promise<Target> {
   const tokenOption = nonEmpty(given.token);
-  const tokenEnv = nonEmpty(env.TOKENGATE_TOKEN);
+  const tokenEnv = nonEmpty(env[ENV.token]);
   const token = tokenOption ?? tokenEnv;
   const tokenFrom: TokenSource | undefined = tokenOption ? 'option' : tokenEnv ? 'env' : undefined;
 
@@ -86,10 +88,10 @@ export async function resolveTarget(
       tokenFrom,
     };
   }
-  const endpointEnv = nonEmpty(env.TOKENGATE_ENDPOINT);
+  const endpointEnv = nonEmpty(env[ENV.endpoint]);
   if (endpointEnv) {
     return {
-      endpoint: normaliseEndpoint(endpointEnv, 'TOKENGATE_ENDPOINT'),
+      endpoint: normaliseEndpoint(endpointEnv, ENV.endpoint),
       endpointFrom: 'env',
       token,
       tokenFrom,

@@ -1,7 +1,7 @@
 // The token table a command works on directly (not through the HTTP API): the local stack's, or one
 // in AWS. Either way the services are built from a Config, the way the Lambda functions build theirs.
-import { type Services, services } from '../shared/clients';
-import { readConfig } from '../shared/config';
+import { type Services, services } from '#adapters/clients';
+import { readConfig } from '#adapters/config';
 
 export interface TokenTable {
   /** For messages: which table, and where. */

@@ -5,9 +5,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { dynamoClient } from '../shared/clients';
-import { FileKeyRingSource } from '../shared/keyring';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../shared/tables';
+import { dynamoClient } from '#adapters/clients';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { ENV } from '#spec/env';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { ensureTables } from './dynamodb-local';
 
 export const DEFAULT_DATA_DIR = '.data';
@@ -60,13 +61,13 @@ export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<vo
   FileKeyRingSource.ensure(dir.keyFile);
 }
 
-/** The environment the handlers read their configuration from (shared/config.ts). */
+/** The environment the handlers read their configuration from (shared/adapters/config.ts). */
 export function handlerEnvironment(dir: DataDir, endpoint: string): Record<string, string> {
   return {
-    TOKENGATE_TOKENS_TABLE: LOCAL_TOKENS_TABLE,
-    TOKENGATE_AUDIT_TABLE: LOCAL_AUDIT_TABLE,
-    TOKENGATE_KEY_FILE: dir.keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: endpoint,
+    [ENV.tokensTable]: LOCAL_TOKENS_TABLE,
+    [ENV.auditTable]: LOCAL_AUDIT_TABLE,
+    [ENV.keyFile]: dir.keyFile,
+    [ENV.dynamoEndpoint]: endpoint,
   };
 }
 

@@ -19,8 +19,8 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '../shared/clients';
-import { createTableInput, type TableDefinition } from '../shared/tables';
+import { dynamoClient } from '#adapters/clients';
+import { createTableInput, type TableDefinition } from '#spec/tables';
 
 export interface DynamoDbLocal {
   endpoint: string;

@@ -9,7 +9,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import type { FunctionDef, IdentityPart } from '../shared/routes';
+import type { FunctionDef, IdentityPart } from '#spec/routes';
 import type { RouteMatch } from './routing';
 
 export const LOCAL_REGION = 'local';

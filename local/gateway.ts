@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type PolicyDocument, type PolicyStatement, pathProblem, policyAllows } from '../shared/policy';
-import { type FunctionDef, GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY, type Route } from '../shared/routes';
+import { type PolicyDocument, type PolicyStatement, pathProblem } from '#domain/policy';
+import { type FunctionDef, GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY, type Route } from '#spec/routes';
 import { AuthorizerCache } from './authorizer-cache';
 import {
   type AuthorizerFacts,
@@ -19,6 +19,7 @@ import {
   methodArn,
   proxyEvent,
 } from './events';
+import { policyAllows } from './iam-policy';
 import { runInInvokeContext } from './invoke-context';
 import { type RouteMatch, RouteTable } from './routing';
 import { TokenBucket } from './throttle';

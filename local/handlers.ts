@@ -3,7 +3,7 @@
 // caller sets the environment first.
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AUTHORIZER, type FunctionDef, type Route } from '../shared/routes';
+import { AUTHORIZER, type FunctionDef, type Route } from '#spec/routes';
 import type { LambdaFunction, LambdaHandler } from './gateway';
 
 const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +35,7 @@ export async function loadHandlers(routes: readonly Route[]): Promise<LoadedHand
 /** Waits for work the handlers left running after answering (the authorizer's `last_used_at` writes). */
 export async function settleHandlers(): Promise<void> {
   // The module the handlers imported (same URL, same instance); imported late as it reads the env.
-  const runtime: typeof import('../functions/authorizer/runtime') = await import(
+  const runtime: typeof import('#functions/authorizer/runtime') = await import(
     pathToFileURL(join(REPOSITORY_ROOT, 'functions/authorizer/runtime.ts')).href
   );
   await runtime.verifier.settle();

@@ -2,7 +2,7 @@
 // DescribeTable on the tokens table, bounded by a short timeout and asked at most once per
 // `maxAgeMs` however often /healthz is called (callers in between share the last answer).
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../shared/config';
+import { localClientConfig } from '#adapters/config';
 
 export interface HealthReport {
   /** The names of the parts that do not answer; empty when all is well. */

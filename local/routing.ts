@@ -2,7 +2,7 @@
 // wins (literal segment over `{name}` over `{proxy+}`), then the method is looked up on that resource
 // alone (exact method, else ANY). A method missing on the winning resource is not tried on a less
 // specific one: API Gateway answers such a request as an unknown route, and so do we.
-import type { Route } from '../shared/routes';
+import type { Route } from '#spec/routes';
 
 type Segment =
   | { kind: 'literal'; value: string }

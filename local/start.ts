@@ -4,8 +4,8 @@
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 import { mkdirSync } from 'node:fs';
-import { AUTHORIZER_CACHE_TTL_ENV } from '../shared/config';
-import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../shared/routes';
+import { ENV } from '#spec/env';
+import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
 import {
   type DataDir,
   DataDirBusyError,
@@ -56,14 +56,14 @@ function readOptions(env: NodeJS.ProcessEnv): StartOptions {
     dir: dataDir(env),
     cacheTtlSeconds: wholeNumber(
       env,
-      AUTHORIZER_CACHE_TTL_ENV,
+      ENV.authorizerCacheTtl,
       DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
       MAX_CACHE_TTL_SECONDS,
     ),
   };
 }
 
-const debug = process.env.TOKENGATE_DEBUG === '1';
+const debug = process.env[ENV.debug] === '1';
 let server: GatewayServer | undefined;
 let db: DynamoDbLocal | undefined;
 /** Releases $DATA_DIR's DynamoDB lock, held while this stack's DynamoDB Local runs on its files. */

@@ -25,16 +25,18 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { localClientConfig } from '../shared/config';
+import { localClientConfig } from '#adapters/config';
+import { AUDIT_CONSUMER } from '#spec/routes';
 import { lambdaContext } from './events';
 import type { LambdaFunction } from './gateway';
 import { runInInvokeContext } from './invoke-context';
 
-export const DEFAULT_BATCH_SIZE = 100;
+/** As the event source mapping in AWS: the audit consumer's manifest. */
+export const DEFAULT_BATCH_SIZE = AUDIT_CONSUMER.stream.batchSize;
 /** As `retryAttempts` of the event source mapping in AWS. */
-export const DEFAULT_RETRY_ATTEMPTS = 10;
+export const DEFAULT_RETRY_ATTEMPTS = AUDIT_CONSUMER.stream.retryAttempts;
 const POLL_INTERVAL_MS = 200;
-const CONSUMER_TIMEOUT_MS = 30_000;
+const CONSUMER_TIMEOUT_MS = AUDIT_CONSUMER.timeoutSeconds * 1_000;
 const MAX_BACKOFF_MS = 5_000;
 const DRAIN_MS = 3_000;
 

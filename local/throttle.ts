@@ -1,6 +1,6 @@
 // API Gateway's stage throttling for one route: a token bucket refilled at `rateLimit` a second and
 // holding at most `burstLimit` requests.
-import type { Throttle } from '../shared/routes';
+import type { Throttle } from '#spec/routes';
 
 export class TokenBucket {
   private tokens: number;

@@ -9,9 +9,9 @@ import {
   type OutputFormat,
   outputOption,
   print,
-} from '../command-kit';
-import { formatTime, table, truncate } from '../format';
-import { CliError, type CliIo } from '../io';
+} from '#cli/command-kit';
+import { formatTime, table, truncate } from '#cli/format';
+import { CliError, type CliIo } from '#cli/io';
 
 /** What the CLI reads of an audit event (CONTRACT section 4); fields a newer server adds pass through. */
 const auditEventSchema = z.looseObject({

@@ -3,10 +3,10 @@
 // The table modules (the AWS SDK, DynamoDB Local) are loaded only when the command runs, so that the
 // other commands start quickly.
 import { type Command, Option } from 'commander';
-import type { Actor } from '../../shared/token';
-import { examples } from '../command-kit';
-import { CliError, type CliIo } from '../io';
-import type { TokenTable } from '../token-table';
+import { examples } from '#cli/command-kit';
+import { CliError, type CliIo } from '#cli/io';
+import type { TokenTable } from '#cli/token-table';
+import type { Actor } from '#domain/token';
 
 const BOOTSTRAP_ACTOR: Actor = { type: 'system', id: 'bootstrap' };
 
@@ -20,8 +20,8 @@ async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTab
   if (options.region && !options.table) throw new CliError('--region goes with --table');
   if (options.local) {
     const [{ findLocalStack, foundElsewhere, notTheRunningStack }, { openLocalTable }] = await Promise.all([
-      import('../local-stack'),
-      import('../local-table'),
+      import('#cli/local-stack'),
+      import('#cli/local-table'),
     ]);
     // Without DATA_DIR, a stack running elsewhere is the one meant: a token made in ./.data instead
     // would be refused by it.
@@ -32,7 +32,7 @@ async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTab
     return warning ? Object.assign(table, { warning }) : table;
   }
   if (options.table) {
-    const { openAwsTable } = await import('../aws-table');
+    const { openAwsTable } = await import('#cli/aws-table');
     return openAwsTable({ table: options.table, region: options.region }, io.env);
   }
   throw new CliError('Say which token table: --local, or --table NAME [--region R]');
@@ -60,7 +60,7 @@ export function registerBootstrap(program: Command, io: CliIo): void {
     .action(async (options: BootstrapOptions) => {
       const table = await openTable(options, io);
       try {
-        const { TokenService } = await import('../../shared/token-service');
+        const { TokenService } = await import('#domain/token-service');
         const { record, token } = await new TokenService(table.services).bootstrapAdmin(BOOTSTRAP_ACTOR);
         io.stderr(
           `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +

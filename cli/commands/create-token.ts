@@ -10,10 +10,10 @@ import {
   parseList,
   printJson,
   verb,
-} from '../command-kit';
-import { tokenDetails } from '../format';
-import { CliError, type CliIo, nowOf, wantsColour } from '../io';
-import { createdTokenSchema } from '../responses';
+} from '#cli/command-kit';
+import { tokenDetails } from '#cli/format';
+import { CliError, type CliIo, nowOf, wantsColour } from '#cli/io';
+import { createdTokenSchema } from '#cli/responses';
 
 export interface Expiry {
   expires_in_days?: number;

@@ -2,7 +2,7 @@
 // is the only thing about a token that can change. `--clear-email=ADDR` without --guid is rspm's bulk
 // form: the address is removed from every token that has it (revoked and expired ones too).
 import { type Command, Option } from 'commander';
-import { type ApiClient, ApiError } from '../api-client';
+import { type ApiClient, ApiError } from '#cli/api-client';
 import {
   addTargetOptions,
   apiClient,
@@ -11,10 +11,10 @@ import {
   outputOption,
   print,
   verb,
-} from '../command-kit';
-import { tokenDetails, tokenTable } from '../format';
-import { CliError, type CliIo, wantsColour } from '../io';
-import { type Token, tokenPageSchema, tokenSchema } from '../responses';
+} from '#cli/command-kit';
+import { tokenDetails, tokenTable } from '#cli/format';
+import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { type Token, tokenPageSchema, tokenSchema } from '#cli/responses';
 import { PAGE_SIZE } from './list-tokens';
 
 export interface EditOptions {

@@ -13,10 +13,10 @@ import {
   outputOption,
   print,
   verb,
-} from '../command-kit';
-import { tokenTable } from '../format';
-import { CliError, type CliIo, nowOf, wantsColour } from '../io';
-import { type Token, tokenPageSchema } from '../responses';
+} from '#cli/command-kit';
+import { tokenTable } from '#cli/format';
+import { CliError, type CliIo, nowOf, wantsColour } from '#cli/io';
+import { type Token, tokenPageSchema } from '#cli/responses';
 
 /** The CLI's sort names (rspm's) and the API's. */
 export const SORTS = {

@@ -4,7 +4,6 @@
 // to revoke, so this command takes no caller --token after it: with --guid the caller's token comes
 // from TOKENGATE_TOKEN, or from a --token given before the command (`tokengate --token T revoke ...`).
 import type { Command } from 'commander';
-import { hintOf, parseToken } from '../../shared/token-format';
 import {
   addTargetOptions,
   apiClient,
@@ -15,10 +14,11 @@ import {
   print,
   printJson,
   verb,
-} from '../command-kit';
-import { formatTime, tokenDetails } from '../format';
-import { CliError, type CliIo, wantsColour } from '../io';
-import { acceptedSchema, tokenSchema } from '../responses';
+} from '#cli/command-kit';
+import { formatTime, tokenDetails } from '#cli/format';
+import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { acceptedSchema, tokenSchema } from '#cli/responses';
+import { hintOf, parseToken } from '#domain/token-format';
 
 /** The public route's bound on tokens per request. */
 const MAX_TOKENS = 1000;

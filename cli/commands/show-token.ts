@@ -8,10 +8,10 @@ import {
   outputOption,
   print,
   verb,
-} from '../command-kit';
-import { tokenDetails } from '../format';
-import { type CliIo, wantsColour } from '../io';
-import { tokenSchema } from '../responses';
+} from '#cli/command-kit';
+import { tokenDetails } from '#cli/format';
+import { type CliIo, wantsColour } from '#cli/io';
+import { tokenSchema } from '#cli/responses';
 
 export function registerShowToken(program: Command, io: CliIo): void {
   const command = verb(program, 'show', 'show token: show one token')

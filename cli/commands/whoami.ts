@@ -7,10 +7,10 @@ import {
   type OutputFormat,
   outputOption,
   print,
-} from '../command-kit';
-import { tokenDetails } from '../format';
-import { type CliIo, wantsColour } from '../io';
-import { tokenSchema } from '../responses';
+} from '#cli/command-kit';
+import { tokenDetails } from '#cli/format';
+import { type CliIo, wantsColour } from '#cli/io';
+import { tokenSchema } from '#cli/responses';
 
 export function registerWhoami(program: Command, io: CliIo): void {
   const command = program

@@ -7,10 +7,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { auditEventOf, type StreamChange } from '../../shared/audit';
-import { ValidationError } from '../../shared/errors';
-import { audit } from '../commons/audit-runtime';
-import { logger } from '../commons/logger';
+import { auditEventOf, type StreamChange } from '#domain/audit';
+import { ValidationError } from '#domain/errors';
+import { audit } from '#functions/commons/audit-runtime';
+import { logger } from '#functions/commons/logger';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

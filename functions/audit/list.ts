@@ -1,9 +1,10 @@
 // GET /v1/audit: audit events newest first, by token, actor, type and time range, a page at a time.
-import { parseAuditQuery } from '../../shared/audit-query';
-import { audit } from '../commons/audit-runtime';
-import { httpHandler, json } from '../commons/http';
+import { parseAuditQuery } from '#api/audit-query';
+import { audit } from '#functions/commons/audit-runtime';
+import { httpHandler, json } from '#functions/commons/http';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async (event) => {
+export const handler = httpHandler(FUNCTIONS.listAuditEvents.face, async (event) => {
   const page = await audit.list(parseAuditQuery(event.queryStringParameters));
   return json(200, { events: page.items, next_cursor: page.nextCursor });
 });

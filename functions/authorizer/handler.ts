@@ -14,12 +14,12 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { UnauthorizedError } from '../../shared/errors';
-import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
-import type { CallerSource } from '../../shared/remembered-callers';
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '../../shared/routes';
-import type { Caller } from '../../shared/verify-bearer';
-import { logger } from '../commons/logger';
+import { UnauthorizedError } from '#domain/errors';
+import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
+import type { CallerSource } from '#domain/remembered-callers';
+import type { Caller } from '#domain/verify-bearer';
+import { logger } from '#functions/commons/logger';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
 import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;

@@ -2,12 +2,13 @@
 // its DynamoDB client (SDK-free, shared/aws/json-client.ts, for a cold start within budget) and the
 // verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
 // AWS SDK.
-import { AwsJsonClient, DYNAMODB } from '../../shared/aws/json-client';
-import { localClientConfig, readConfig } from '../../shared/config';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
-import { RememberedCallers } from '../../shared/remembered-callers';
-import { keyRingSource } from '../../shared/secrets-keyring';
-import { BearerVerifier } from '../../shared/verify-bearer';
+
+import { localClientConfig, readConfig } from '#adapters/config';
+import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { keyRingSource } from '#adapters/secrets-keyring';
+import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
+import { RememberedCallers } from '#domain/remembered-callers';
+import { BearerVerifier } from '#domain/verify-bearer';
 
 const config = readConfig();
 

@@ -5,9 +5,9 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/errors';
-import type { ErrorFace } from '../../shared/routes';
-import type { Actor } from '../../shared/token';
+import { DomainError, NotFoundError, PayloadTooLargeError, ValidationError } from '#domain/errors';
+import type { Actor } from '#domain/token';
+import type { ErrorFace } from '#spec/routes';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEvent;

@@ -1,7 +1,7 @@
 // The domain services of this process, built once at module load from the environment.
-import { services } from '../../shared/clients';
-import { readConfig } from '../../shared/config';
-import { TokenService } from '../../shared/token-service';
+import { services } from '#adapters/clients';
+import { readConfig } from '#adapters/config';
+import { TokenService } from '#domain/token-service';
 
 export const config = readConfig();
 const { store, keys, dynamo } = services(config);

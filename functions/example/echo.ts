@@ -1,7 +1,8 @@
 // The example protected API: answers with what the authorizer passed on, as a backend would see it.
-import { httpHandler, json } from '../commons/http';
+import { httpHandler, json } from '#functions/commons/http';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async (event) => {
+export const handler = httpHandler(FUNCTIONS.echo.face, async (event) => {
   const context = event.requestContext.authorizer ?? {};
   return json(200, {
     token_id: context.token_id ?? null,

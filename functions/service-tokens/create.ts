@@ -1,10 +1,11 @@
 // POST /__api__/v1/system/service-tokens
-import { parseServiceTokenCreate, serviceTokenView } from '../../shared/service-tokens';
-import { callerOf, httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { parseServiceTokenCreate, serviceTokenView } from '#api/service-tokens';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'connect',
+  FUNCTIONS.createServiceToken.face,
   async (event) => {
     const input = parseServiceTokenCreate(event.body, tokens.now());
     const { record, token } = await tokens.create(input, callerOf(event));

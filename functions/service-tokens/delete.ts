@@ -1,10 +1,11 @@
 // DELETE /__api__/v1/system/service-tokens/{guid}: the token stops working at once, then is removed.
 // Only service tokens: a native token's id answers 404, as an unknown one does.
-import { TOKEN_ID_PATTERN } from '../../shared/token-format';
-import { callerOf, httpHandler, json, pathParameter } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('connect', async (event) => {
+export const handler = httpHandler(FUNCTIONS.deleteServiceToken.face, async (event) => {
   const guid = pathParameter(event, 'guid', TOKEN_ID_PATTERN);
   await tokens.deleteServiceToken(guid, callerOf(event));
   return json(204);

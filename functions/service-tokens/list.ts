@@ -1,9 +1,10 @@
 // GET /__api__/v1/system/service-tokens: the service tokens that still work.
-import { serviceTokenView } from '../../shared/service-tokens';
-import { httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { serviceTokenView } from '#api/service-tokens';
+import { httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('connect', async () => {
+export const handler = httpHandler(FUNCTIONS.listServiceTokens.face, async () => {
   const active = await tokens.listActive('service');
   return json(200, active.map(serviceTokenView));
 });

@@ -1,5 +1,8 @@
 // GET /__api__/v1/system/service-tokens/scopes
-import { serviceTokenScopes } from '../../shared/service-tokens';
-import { httpHandler, json } from '../commons/http';
+import { serviceTokenScopes } from '#api/service-tokens';
+import { httpHandler, json } from '#functions/commons/http';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('connect', async () => json(200, serviceTokenScopes()));
+export const handler = httpHandler(FUNCTIONS.listServiceTokenScopes.face, async () =>
+  json(200, serviceTokenScopes()),
+);

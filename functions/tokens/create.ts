@@ -1,11 +1,12 @@
 // POST /v1/tokens: the token object plus the secret, which no other response ever carries.
-import { parseCreateToken } from '../../shared/native-tokens';
-import { tokenView } from '../../shared/token';
-import { callerOf, httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { parseCreateToken } from '#api/native-tokens';
+import { tokenView } from '#domain/token';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'native',
+  FUNCTIONS.createToken.face,
   async (event) => {
     const { token: input, warnings } = parseCreateToken(event.body, tokens.now());
     const { record, token } = await tokens.create(input, callerOf(event));

@@ -1,10 +1,11 @@
 // GET /v1/tokens/{id}
-import { tokenView } from '../../shared/token';
-import { TOKEN_ID_PATTERN } from '../../shared/token-format';
-import { httpHandler, json, pathParameter } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { tokenView } from '#domain/token';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async (event) => {
+export const handler = httpHandler(FUNCTIONS.getToken.face, async (event) => {
   const record = await tokens.get(pathParameter(event, 'id', TOKEN_ID_PATTERN));
   return json(200, tokenView(record, tokens.now()));
 });

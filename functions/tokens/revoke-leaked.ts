@@ -1,11 +1,12 @@
 // POST /v1/tokens/revoke, unauthenticated: whoever holds a leaked token can revoke it. Always 202,
 // so the answer tells nobody whether a token existed.
-import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '../../shared/native-tokens';
-import { httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '#api/native-tokens';
+import { httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
-  'native',
+  FUNCTIONS.revokeLeakedTokens.face,
   async (event) => {
     await tokens.revokeLeaked(parseRevokeLeaked(event.body));
     return json(202, {});

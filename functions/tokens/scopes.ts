@@ -1,5 +1,6 @@
 // GET /v1/scopes: the scope catalogue.
-import { scopeCatalogue } from '../../shared/native-tokens';
-import { httpHandler, json } from '../commons/http';
+import { scopeCatalogue } from '#api/native-tokens';
+import { httpHandler, json } from '#functions/commons/http';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async () => json(200, scopeCatalogue()));
+export const handler = httpHandler(FUNCTIONS.listScopes.face, async () => json(200, scopeCatalogue()));

@@ -1,10 +1,11 @@
 // GET /v1/whoami: the caller's own token object, for any valid token.
-import { NotFoundError } from '../../shared/errors';
-import { tokenView } from '../../shared/token';
-import { callerOf, httpHandler, json } from '../commons/http';
-import { tokens } from '../commons/runtime';
+import { NotFoundError } from '#domain/errors';
+import { tokenView } from '#domain/token';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler('native', async (event) => {
+export const handler = httpHandler(FUNCTIONS.whoami.face, async (event) => {
   const caller = callerOf(event);
   if (caller.type !== 'token') throw new NotFoundError('The caller is not a token', 'authorization');
   return json(200, tokenView(await tokens.get(caller.id), tokens.now()));

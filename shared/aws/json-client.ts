@@ -6,9 +6,11 @@
 //
 // The authorizer's credentials come from the environment, which is where Lambda puts the function
 // role's: the SDK's default chain reads the same variables there, once, and keeps them for the
-// process's life. Everything else passes the SDK's own credential provider (shared/clients.ts), so a
+// process's life. Everything else passes the SDK's own credential provider (shared/adapters/clients.ts), so a
 // profile, SSO or a role from instance metadata works there too.
 import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
+import { backoffMs } from '#lib/backoff';
+import { AUTHORIZER } from '#spec/routes';
 import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';
 
 export interface AwsJsonService {
@@ -35,8 +37,8 @@ export const SECRETS_MANAGER: AwsJsonService = {
   endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
-/** The authorizer function's timeout. cdk/token-gate.ts gives the function this one. */
-export const AUTHORIZER_TIMEOUT_MS = 5_000;
+/** The authorizer function's timeout, from its manifest (both stacks give the function this one). */
+export const AUTHORIZER_TIMEOUT_MS = AUTHORIZER.timeoutSeconds * 1_000;
 
 /**
  * How long one call may take in all, every attempt and the backoff between them: a second short of
@@ -211,7 +213,7 @@ export class AwsJsonClient {
         failure = new AwsServiceError('NetworkingError', (error as Error).message, 0, true);
       }
       if (!failure.retryable || attempt >= this.maxAttempts) throw failure;
-      const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      const backoff = backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
       if (left() - backoff < MIN_ATTEMPT_MS) {
         throw new AwsServiceError(
           failure.code,

@@ -5,6 +5,7 @@
 // request, and node:crypto is already loaded by the key ring (bench/bundles.ts). Its output is
 // checked against the AWS SDK's own signer in test/unit/aws-sigv4.test.ts.
 import { createHash, createHmac } from 'node:crypto';
+import { BoundedMap } from '#lib/bounded-map';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -43,7 +44,7 @@ function amzDate(now: Date): string {
 }
 
 /** Derived signing keys change once a day per secret, region and service: derive each once. */
-const signingKeys = new Map<string, Buffer>();
+const signingKeys = new BoundedMap<string, Buffer>(KEY_CACHE_LIMIT);
 
 function signingKey(secret: string, day: string, scope: SigningScope): Buffer {
   const cacheKey = `${secret}\n${day}\n${scope.region}\n${scope.service}`;
@@ -51,7 +52,6 @@ function signingKey(secret: string, day: string, scope: SigningScope): Buffer {
   if (!key) {
     const dayKey = hmac(`AWS4${secret}`, day);
     key = hmac(hmac(hmac(dayKey, scope.region), scope.service), 'aws4_request');
-    if (signingKeys.size >= KEY_CACHE_LIMIT) signingKeys.clear();
     signingKeys.set(cacheKey, key);
   }
   return key;

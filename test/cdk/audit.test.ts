@@ -3,10 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { AuditStream } from '../../cdk/audit';
-import { TokenGate } from '../../cdk/token-gate';
-import { AUDIT_CONSUMER, FUNCTIONS } from '../../shared/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
+import { AuditStream } from '#cdk/audit';
+import { TokenGate } from '#cdk/token-gate';
+import { AUDIT_CONSUMER, FUNCTIONS } from '#spec/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,

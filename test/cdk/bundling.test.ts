@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { PROJECT_ROOT, TokenGateFunction } from '../../cdk/function';
-import { AUTHORIZER } from '../../shared/routes';
+import { PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
+import { AUTHORIZER } from '#spec/routes';
 
 // Inside the repository, so that the bundle's external `@aws-sdk/*` imports resolve from node_modules.
 const outdir = join(PROJECT_ROOT, '.tmp', `cdk-bundling-${randomUUID()}`);

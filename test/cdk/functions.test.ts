@@ -4,11 +4,11 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../cdk/function';
-import { bindNeeds } from '../../cdk/grants';
-import { readAuditConfig, readConfig } from '../../shared/config';
-import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '../../shared/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
+import { readAuditConfig, readConfig } from '#adapters/config';
+import { PROJECT_ROOT } from '#cdk/function';
+import { bindNeeds } from '#cdk/grants';
+import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,
@@ -190,7 +190,7 @@ async function bundledModules(definition: FunctionDef): Promise<string[]> {
 }
 
 /** Modules that read their configuration at load: readConfig() and readAuditConfig() respectively. */
-/** The modules that read the token configuration (shared/config.ts readConfig). */
+/** The modules that read the token configuration (shared/adapters/config.ts readConfig). */
 const TOKEN_RUNTIMES = ['functions/commons/runtime.ts', 'functions/authorizer/runtime.ts'];
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
@@ -332,6 +332,14 @@ describe('the authorizer function', () => {
 });
 
 describe('the deployment', () => {
+  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer, 10 s an HTTP function', () => {
+    const timeouts = Object.fromEntries(
+      ALL_FUNCTIONS.map(({ name }) => [name, lambdaFunction(template, name)[1].Properties.Timeout]),
+    );
+    const expected = (name: string) => ({ Authorizer: 5, AuditConsumer: 30 })[name] ?? 10;
+    expect(timeouts).toEqual(Object.fromEntries(Object.keys(GRANTS).map((name) => [name, expected(name)])));
+  });
+
   it('has grants written out above for every function it runs, and for no other', () => {
     expect(Object.keys(GRANTS).sort()).toEqual(ALL_FUNCTIONS.map((definition) => definition.name).sort());
   });

@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { TokenGateStack } from '../../cdk/stack';
+import { TokenGateStack } from '#cdk/stack';
 import { unbundledApp } from './template';
 
 // cdk-nag 3 is a policy validation plugin, not an Aspect, and reports violations instead of annotations.

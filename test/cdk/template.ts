@@ -3,10 +3,10 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
-import { FUNCTION_TAG } from '../../cdk/function';
-import { TokenGateStack, type TokenGateStackProps } from '../../cdk/stack';
-import { TABLE_TAG } from '../../cdk/tables';
-import type { TableDefinition } from '../../shared/tables';
+import { FUNCTION_TAG } from '#cdk/function';
+import { TokenGateStack, type TokenGateStackProps } from '#cdk/stack';
+import { TABLE_TAG } from '#cdk/tables';
+import type { TableDefinition } from '#spec/tables';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
 

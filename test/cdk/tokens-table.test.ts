@@ -1,8 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { parseKeyRing } from '../../shared/keyring';
-import { KEY_SECRET_TAG, TOKENS_TABLE } from '../../shared/tables';
+import { parseKeyRing } from '#domain/keyring';
+import { KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { onlyResource, refTo, synthStack, table } from './template';
 
 describe('the tokens table', () => {

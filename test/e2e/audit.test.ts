@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../shared/audit';
-import { LocalStack, tokengate } from './support/processes';
+import type { AuditEvent } from '#domain/audit';
+import { LocalStack, tokengate } from '#test-support/processes';
 
 const STEP_TIMEOUT = 90_000;
 const VISIBLE_WITHIN_MS = 2_000;

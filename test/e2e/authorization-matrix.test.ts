@@ -2,7 +2,7 @@
 // of the route table and every method, against a token of every scope of the catalogue (on a named
 // resource and on `*`), Connect service tokens, and tokens that must not work at all. What each
 // cell should answer comes from CONTRACT section 3, written out again as a small oracle that shares
-// nothing with shared/policy.ts (test/support/authorization-contract.ts). Then crafted paths
+// nothing with shared/domain/policy.ts (test/support/authorization-contract.ts). Then crafted paths
 // (dot segments, encoded separators, double slashes, case, trailing slashes, extra segments before a
 // scope's anchor) that a token would pass if the check were a naive prefix or IAM glob match: each
 // must be refused and reach no backend. The authorizer cache is on throughout: a cached answer must
@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_ERRORS } from '../../local/gateway';
-import { GATEWAY_RESPONSES, ROUTES } from '../../shared/routes';
-import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '../../shared/scopes';
-import { mintToken } from '../../shared/token-format';
+import { mintToken } from '#domain/token-format';
+import { GATEWAY_ERRORS } from '#local/gateway';
+import { GATEWAY_RESPONSES, ROUTES } from '#spec/routes';
+import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import {
   type Cell,
   CONTRACT_SCOPES,
@@ -28,8 +28,8 @@ import {
   type Grant,
   type Holder,
   REPRESENTATIVE_PATHS,
-} from '../support/authorization-contract';
-import { LocalStack, tokengate } from './support/processes';
+} from '#test-support/authorization-contract';
+import { LocalStack, tokengate } from '#test-support/processes';
 
 /** Long enough that every answer of the run could be served from the authorizer cache. */
 const CACHE_TTL_SECONDS = 300;

@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dataDir } from '../../local/data-dir';
-import { TOKEN_PREFIX } from '../../shared/token-format';
-import { tokengate } from './support/processes';
+import { TOKEN_PREFIX } from '#domain/token-format';
+import { dataDir } from '#local/data-dir';
+import { tokengate } from '#test-support/processes';
 
 const TOKEN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{65}\\n$`);
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, LocalStack, tokengate } from './support/processes';
+import { type CliResult, LocalStack, tokengate } from '#test-support/processes';
 
 const STEP_TIMEOUT = 120_000;
 

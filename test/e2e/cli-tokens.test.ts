@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_PREFIX } from '../../shared/token-format';
-import { type CliResult, LocalStack, REPOSITORY_ROOT, tokengate } from './support/processes';
+import { TOKEN_PREFIX } from '#domain/token-format';
+import { type CliResult, LocalStack, REPOSITORY_ROOT, tokengate } from '#test-support/processes';
 
 const STEP_TIMEOUT = 120_000;
 const TOKEN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{65}$`);

@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDir, readStackInfo, type StackInfo } from '../../local/data-dir';
-import { canReadSocketTables, listeningAddresses, tryConnect } from '../support/sockets';
-import { LocalStack } from './support/processes';
+import { dataDir, readStackInfo, type StackInfo } from '#local/data-dir';
+import { LocalStack } from '#test-support/processes';
+import { canReadSocketTables, listeningAddresses, tryConnect } from '#test-support/sockets';
 
 /** The Java processes `pid` started (DynamoDB Local), from /proc/<pid>/stat: `pid (comm) state ppid ...`. */
 function javaChildren(pid: number): number[] {

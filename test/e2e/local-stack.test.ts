@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_RESPONSES } from '../../shared/routes';
-import { TOKEN_PREFIX } from '../../shared/token-format';
-import { LocalStack, tokengate } from './support/processes';
+import { TOKEN_PREFIX } from '#domain/token-format';
+import { GATEWAY_RESPONSES } from '#spec/routes';
+import { LocalStack, tokengate } from '#test-support/processes';
 
 const CACHE_TTL_MS = 2_000;
 const CONNECT = '/__api__/v1/system/service-tokens';

@@ -8,8 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordLog } from '../support/token-leak-scan';
-import { type CliResult, LocalStack, REPOSITORY_ROOT, tokengate } from './support/processes';
+import { type CliResult, LocalStack, REPOSITORY_ROOT, tokengate } from '#test-support/processes';
+import { recordLog } from '#test-support/token-leak-scan';
 
 const STEP_TIMEOUT = 120_000;
 const README_ENDPOINT = 'http://127.0.0.1:8787';

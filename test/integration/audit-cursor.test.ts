@@ -8,13 +8,13 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AuditEvent } from '../../shared/audit';
-import { DynamoAuditStore } from '../../shared/dynamo-audit-store';
-import { AUDIT_TABLE } from '../../shared/tables';
-import type { Actor } from '../../shared/token';
-import { freshTable, testDocumentClient, watchDynamoRequests } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { DynamoAuditStore } from '#adapters/dynamo-audit-store';
+import type { AuditEvent } from '#domain/audit';
+import type { Actor } from '#domain/token';
+import { AUDIT_TABLE } from '#spec/tables';
+import { freshTable, testDocumentClient, watchDynamoRequests } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 
 type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -70,7 +70,7 @@ beforeAll(async () => {
   auditTable = await freshTable(AUDIT_TABLE);
   useLocalHandlerEnv({ keyFile: join(dir, 'keys.json'), auditTable });
   vi.resetModules();
-  list = (await import('../../functions/audit/list')).handler as unknown as HttpHandler;
+  list = (await import('#functions/audit/list')).handler as unknown as HttpHandler;
   const store = new DynamoAuditStore(client, { tableName: auditTable, retentionDays: 400 });
   for (const event of EVENTS) expect(await store.record(event)).toBe('recorded');
 });

@@ -9,19 +9,19 @@ import { join } from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runInInvokeContext } from '../../local/invoke-context';
-import { StreamPoller } from '../../local/stream-poller';
-import type { AuditEvent, AuditQuery } from '../../shared/audit';
-import { DynamoAuditStore } from '../../shared/dynamo-audit-store';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { ValidationError } from '../../shared/errors';
-import { AUDIT_CONSUMER } from '../../shared/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '../../shared/tables';
-import type { Actor } from '../../shared/token';
-import { TokenService } from '../../shared/token-service';
-import { freshTable, testCredentialStore, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { DynamoAuditStore } from '#adapters/dynamo-audit-store';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import type { AuditEvent, AuditQuery } from '#domain/audit';
+import { ValidationError } from '#domain/errors';
+import type { Actor } from '#domain/token';
+import { TokenService } from '#domain/token-service';
+import { runInInvokeContext } from '#local/invoke-context';
+import { StreamPoller } from '#local/stream-poller';
+import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { freshTable, testCredentialStore, testDocumentClient, testEndpoint } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 import { newKeyRing, staticKeys } from './fixtures';
 
 type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -59,9 +59,9 @@ beforeAll(async () => {
   useLocalHandlerEnv({ keyFile: join(dir, 'keys.json'), tokensTable, auditTable });
   vi.resetModules();
   const [consumerModule, createModule, revokeModule] = await Promise.all([
-    import('../../functions/audit/consumer'),
-    import('../../functions/tokens/create'),
-    import('../../functions/tokens/revoke'),
+    import('#functions/audit/consumer'),
+    import('#functions/tokens/create'),
+    import('#functions/tokens/revoke'),
   ]);
   consumer = consumerModule.handler as unknown as StreamHandler;
   createToken = createModule.handler as unknown as HttpHandler;

@@ -6,25 +6,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type GatewayRequest, LOCAL_STAGE } from '../../local/events';
-import { Gateway } from '../../local/gateway';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { type PolicyDocument, policyAllows, requestPolicy } from '../../shared/policy';
-import { RememberedCallers } from '../../shared/remembered-callers';
-import { AUTHORIZER, ROUTES } from '../../shared/routes';
-import type { ScopeGrant } from '../../shared/scopes';
-import { mintToken } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { type PolicyDocument, requestPolicy } from '#domain/policy';
+import { RememberedCallers } from '#domain/remembered-callers';
+import { mintToken } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import { type GatewayRequest, LOCAL_STAGE } from '#local/events';
+import { Gateway } from '#local/gateway';
+import { policyAllows } from '#local/iam-policy';
+import { AUTHORIZER, ROUTES } from '#spec/routes';
+import type { ScopeGrant } from '#spec/scopes';
+import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import {
   API_PREFIX,
   httpApiAuthorizerEvent,
   httpRouteKey,
   lambdaContext,
   restAuthorizerEvent,
-} from '../support/lambda-events';
+} from '#test-support/lambda-events';
 import { ADMIN, stamp, tokenRecord } from './fixtures';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -64,8 +65,8 @@ function captureOutput(): () => void {
   };
 }
 
-type AuthorizerModule = typeof import('../../functions/authorizer/handler');
-type RuntimeModule = typeof import('../../functions/authorizer/runtime');
+type AuthorizerModule = typeof import('#functions/authorizer/handler');
+type RuntimeModule = typeof import('#functions/authorizer/runtime');
 
 let handler: Handler;
 let unreachableHandler: Handler;
@@ -80,8 +81,8 @@ const CACHE_TTL_SECONDS = 30;
 
 async function importHandler(): Promise<{ module: AuthorizerModule; runtime: RuntimeModule }> {
   vi.resetModules();
-  const module = await import('../../functions/authorizer/handler');
-  return { module, runtime: await import('../../functions/authorizer/runtime') };
+  const module = await import('#functions/authorizer/handler');
+  return { module, runtime: await import('#functions/authorizer/runtime') };
 }
 
 beforeAll(async () => {

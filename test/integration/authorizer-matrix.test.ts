@@ -4,7 +4,7 @@
 // route key of a proxy route (`ANY /repos/{proxy+}`) shared by every path below it, so each decision
 // must come from the request's own path and method, however many answers the authorizer remembers
 // from the calls before. As a REST API calls it, with its IAM policy judged here by a few lines of
-// IAM matching written for this test, not by shared/policy.ts: the policy may allow the method ARN of
+// IAM matching written for this test, not by shared/domain/policy.ts: the policy may allow the method ARN of
 // exactly what the contract grants, and never a crafted path (in AWS no local gateway stands before it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,13 +17,13 @@ import type {
   APIGatewaySimpleAuthorizerResult,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { ROUTES, type Route } from '../../shared/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, SERVICE_SCOPE_NAMES } from '../../shared/scopes';
-import type { TokenKind } from '../../shared/token';
-import { mintToken } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import type { TokenKind } from '#domain/token';
+import { mintToken } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import { ROUTES, type Route } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import {
   CRAFTED,
   cellsOf,
@@ -31,10 +31,10 @@ import {
   expectedFor,
   type Holder,
   REPRESENTATIVE_PATHS,
-} from '../support/authorization-contract';
-import { freshTokensTable, testDocumentClient } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { httpApiAuthorizerEvent, lambdaContext, restAuthorizerEvent } from '../support/lambda-events';
+} from '#test-support/authorization-contract';
+import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { httpApiAuthorizerEvent, lambdaContext, restAuthorizerEvent } from '#test-support/lambda-events';
 
 type Authorizer = (
   event: APIGatewayRequestAuthorizerEventV2 | APIGatewayRequestAuthorizerEvent,
@@ -128,8 +128,8 @@ beforeAll(async () => {
   const tokensTable = await freshTokensTable();
   useLocalHandlerEnv({ keyFile, tokensTable });
   process.env[CACHE_TTL_ENV] = '300'; // remembered answers, if any, outlive the whole file
-  authorizer = (await import('../../functions/authorizer/handler')).handler as Authorizer;
-  const runtime = await import('../../functions/authorizer/runtime');
+  authorizer = (await import('#functions/authorizer/handler')).handler as Authorizer;
+  const runtime = await import('#functions/authorizer/runtime');
   settle = () => runtime.verifier.settle();
   const store = new DynamoTokenStore(testDocumentClient(), { tableName: tokensTable, retentionDays: 30 });
   tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });

@@ -8,18 +8,18 @@ import { join } from 'node:path';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StreamPoller } from '../../local/stream-poller';
-import { auditEventOf } from '../../shared/audit';
-import { DynamoAuditStore } from '../../shared/dynamo-audit-store';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { ConflictError } from '../../shared/errors';
-import { AUDIT_CONSUMER } from '../../shared/routes';
-import { AUDIT_TABLE, BOOTSTRAP_CLAIM_ID } from '../../shared/tables';
-import type { Actor } from '../../shared/token';
-import { TOKEN_ID_PATTERN } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import { freshTable, freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
+import { DynamoAuditStore } from '#adapters/dynamo-audit-store';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { auditEventOf } from '#domain/audit';
+import { ConflictError } from '#domain/errors';
+import type { Actor } from '#domain/token';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import { StreamPoller } from '#local/stream-poller';
+import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_TABLE, BOOTSTRAP_CLAIM_ID } from '#spec/tables';
+import { freshTable, freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
 
 const BOOTSTRAP: Actor = { type: 'system', id: 'bootstrap' };
@@ -181,7 +181,7 @@ describe('the audit trail of bootstraps', () => {
     const auditTable = await freshTable(AUDIT_TABLE);
     useLocalHandlerEnv({ keyFile: join(dir, 'keys.json'), tokensTable: table, auditTable });
     vi.resetModules();
-    const { handler } = await import('../../functions/audit/consumer');
+    const { handler } = await import('#functions/audit/consumer');
     const poller = new StreamPoller({
       endpoint: testEndpoint(),
       tableName: table,

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKeyMaterial, parseKeyRing, tokenMatchesHash } from '../../shared/keyring';
-import { parseToken } from '../../shared/token-format';
-import { REPOSITORY_ROOT } from '../e2e/support/processes';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { newKeyMaterial, parseKeyRing, tokenMatchesHash } from '#domain/keyring';
+import { parseToken } from '#domain/token-format';
+import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
 const KEY_RING = JSON.stringify({ current: 'k1', k1: newKeyMaterial() });
 const SECRET_ID = 'tokengate/hmac-keys';

@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { dynamoClient } from '../../shared/clients';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { ConflictError, NotFoundError } from '../../shared/errors';
-import type { TokenRecord } from '../../shared/token';
+import { dynamoClient } from '#adapters/clients';
+import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { ConflictError, NotFoundError } from '#domain/errors';
+import type { TokenRecord } from '#domain/token';
 import {
   freshTokensTable,
   testCredentialStore,
@@ -21,7 +21,7 @@ import {
   testEndpoint,
   testJsonClient,
   watchDynamoRequests,
-} from '../support/dynamo';
+} from '#test-support/dynamo';
 import { ADMIN, newKeyRing, stamp, tokenRecord } from './fixtures';
 
 const RETENTION_DAYS = 30;
@@ -35,7 +35,7 @@ function storeOn(tableName: string): DynamoTokenStore {
 
 let table: string;
 let store: DynamoTokenStore;
-/** The authorizer's view of the same table (shared/dynamo-credential-store.ts). */
+/** The authorizer's view of the same table (shared/adapters/dynamo-credential-store.ts). */
 let credentials: DynamoCredentialStore;
 
 beforeAll(async () => {

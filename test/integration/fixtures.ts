@@ -1,15 +1,9 @@
 // Shared pieces of the integration tests: in-memory key rings and token records.
-import {
-  hashToken,
-  type KeyRing,
-  type KeyRingSource,
-  newKeyMaterial,
-  parseKeyRing,
-} from '../../shared/keyring';
-import type { ScopeGrant } from '../../shared/scopes';
-import type { Actor, TokenRecord } from '../../shared/token';
-import { mintToken } from '../../shared/token-format';
-import type { Stamp } from '../../shared/token-store';
+import { hashToken, type KeyRing, type KeyRingSource, newKeyMaterial, parseKeyRing } from '#domain/keyring';
+import type { Actor, TokenRecord } from '#domain/token';
+import { mintToken } from '#domain/token-format';
+import type { Stamp } from '#domain/token-store';
+import type { ScopeGrant } from '#spec/scopes';
 
 export function newKeyRing(current = 'k1', others: Record<string, string> = {}): KeyRing {
   return parseKeyRing(JSON.stringify({ current, [current]: newKeyMaterial(), ...others }));

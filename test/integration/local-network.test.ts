@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoDbLocal, ensureTables, freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { Gateway } from '../../local/gateway';
-import { DynamoHealth } from '../../local/health';
-import { type GatewayServer, listen } from '../../local/server';
-import { dynamoClient } from '../../shared/clients';
-import { AUTHORIZER } from '../../shared/routes';
-import { TOKENS_TABLE } from '../../shared/tables';
-import { canReadSocketTables, listeningAddresses, tryConnect } from '../support/sockets';
+import { dynamoClient } from '#adapters/clients';
+import { type DynamoDbLocal, ensureTables, freePort, startDynamoDbLocal } from '#local/dynamodb-local';
+import { Gateway } from '#local/gateway';
+import { DynamoHealth } from '#local/health';
+import { type GatewayServer, listen } from '#local/server';
+import { AUTHORIZER } from '#spec/routes';
+import { TOKENS_TABLE } from '#spec/tables';
+import { canReadSocketTables, listeningAddresses, tryConnect } from '#test-support/sockets';
 
 describe('DynamoDB Local as startDynamoDbLocal starts it', () => {
   let db: DynamoDbLocal;

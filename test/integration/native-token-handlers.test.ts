@@ -13,23 +13,23 @@ import type {
   Context,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { UnauthorizedError } from '../../shared/errors';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '../../shared/native-tokens';
-import { SCOPE_NAMES } from '../../shared/scopes';
-import type { TokenView } from '../../shared/token';
-import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import { BearerVerifier } from '../../shared/verify-bearer';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '#api/native-tokens';
+import { UnauthorizedError } from '#domain/errors';
+import type { TokenView } from '#domain/token';
+import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import { BearerVerifier } from '#domain/verify-bearer';
+import { SCOPE_NAMES } from '#spec/scopes';
 import {
   freshTokensTable,
   testCredentialStore,
   testDocumentClient,
   watchDynamoRequests,
-} from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { lambdaContext, proxyEvent, restAuthorizerEvent } from '../support/lambda-events';
+} from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { lambdaContext, proxyEvent, restAuthorizerEvent } from '#test-support/lambda-events';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Authorizer = (event: unknown, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -45,22 +45,22 @@ async function loadHandlers(table: string) {
   process.env.TOKENGATE_TOKENS_TABLE = table;
   vi.resetModules();
   const modules = await Promise.all([
-    import('../../functions/authorizer/handler'),
-    import('../../functions/tokens/create'),
-    import('../../functions/tokens/list'),
-    import('../../functions/tokens/get'),
-    import('../../functions/tokens/update'),
-    import('../../functions/tokens/revoke'),
-    import('../../functions/tokens/revoke-leaked'),
-    import('../../functions/tokens/whoami'),
-    import('../../functions/tokens/scopes'),
-    import('../../functions/service-tokens/delete'),
-    import('../../functions/authorizer/runtime'),
+    import('#functions/authorizer/handler'),
+    import('#functions/tokens/create'),
+    import('#functions/tokens/list'),
+    import('#functions/tokens/get'),
+    import('#functions/tokens/update'),
+    import('#functions/tokens/revoke'),
+    import('#functions/tokens/revoke-leaked'),
+    import('#functions/tokens/whoami'),
+    import('#functions/tokens/scopes'),
+    import('#functions/service-tokens/delete'),
+    import('#functions/authorizer/runtime'),
   ]);
   const [authorizer, create, list, get, update, revoke, revokeLeaked, whoami, scopes, deleteService] = modules
     .slice(0, 10)
     .map((module) => (module as { handler: unknown }).handler);
-  const runtime = modules[10] as typeof import('../../functions/authorizer/runtime');
+  const runtime = modules[10] as typeof import('#functions/authorizer/runtime');
   return {
     authorizer: authorizer as Authorizer,
     create: create as Handler,

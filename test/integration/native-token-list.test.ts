@@ -9,21 +9,15 @@ import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { parseListQuery } from '../../shared/native-tokens';
-import {
-  statusOf,
-  type TokenKind,
-  type TokenRecord,
-  type TokenStatus,
-  type TokenView,
-} from '../../shared/token';
-import { TokenService } from '../../shared/token-service';
-import type { ExpirationFilter, ListSort } from '../../shared/token-store';
-import { freshTokensTable, testDocumentClient } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { parseListQuery } from '#api/native-tokens';
+import { statusOf, type TokenKind, type TokenRecord, type TokenStatus, type TokenView } from '#domain/token';
+import { TokenService } from '#domain/token-service';
+import type { ExpirationFilter, ListSort } from '#domain/token-store';
+import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 import { stamp, tokenRecord } from './fixtures';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -44,8 +38,8 @@ async function loadHandlers(table: string) {
   process.env.TOKENGATE_TOKENS_TABLE = table;
   vi.resetModules();
   const [list, create] = await Promise.all([
-    import('../../functions/tokens/list'),
-    import('../../functions/tokens/create'),
+    import('#functions/tokens/list'),
+    import('#functions/tokens/create'),
   ]);
   return { list: list.handler as unknown as Handler, create: create.handler as unknown as Handler };
 }

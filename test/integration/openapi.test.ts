@@ -10,17 +10,17 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ensureTables } from '../../local/dynamodb-local';
-import { dynamoClient } from '../../shared/clients';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/routes';
-import { AUDIT_TABLE } from '../../shared/tables';
-import { mintToken } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { dynamoClient } from '#adapters/clients';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { mintToken } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import { ensureTables } from '#local/dynamodb-local';
+import { GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import { AUDIT_TABLE } from '#spec/tables';
+import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { UnauthorizedError } from '../../shared/errors';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { mintToken } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import { BearerVerifier } from '../../shared/verify-bearer';
-import { freshTokensTable, testCredentialStore, testDocumentClient } from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
-import { adminAuthorizerContext, lambdaContext, proxyEvent } from '../support/lambda-events';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { UnauthorizedError } from '#domain/errors';
+import { mintToken } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import { BearerVerifier } from '#domain/verify-bearer';
+import { freshTokensTable, testCredentialStore, testDocumentClient } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 import { ADMIN, stamp, tokenRecord } from './fixtures';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -38,10 +38,10 @@ async function loadHandlers(table: string): Promise<Handlers> {
   process.env.TOKENGATE_TOKENS_TABLE = table;
   vi.resetModules();
   const [create, list, scopes, remove] = await Promise.all([
-    import('../../functions/service-tokens/create'),
-    import('../../functions/service-tokens/list'),
-    import('../../functions/service-tokens/scopes'),
-    import('../../functions/service-tokens/delete'),
+    import('#functions/service-tokens/create'),
+    import('#functions/service-tokens/list'),
+    import('#functions/service-tokens/scopes'),
+    import('#functions/service-tokens/delete'),
   ]);
   return {
     create: create.handler as unknown as Handler,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { freshTokensTable, testDocumentClient } from '../support/dynamo';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 
 describe('DynamoDB Local harness', () => {
   it('a fresh tokens table starts empty', async () => {

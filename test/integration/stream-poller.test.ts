@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { StreamPoller, type StreamPollerOptions } from '../../local/stream-poller';
-import { AUDIT_CONSUMER } from '../../shared/routes';
-import { freshTokensTable, testDocumentClient, testEndpoint } from '../support/dynamo';
+import { StreamPoller, type StreamPollerOptions } from '#local/stream-poller';
+import { AUDIT_CONSUMER } from '#spec/routes';
+import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 
 const client = testDocumentClient();
 const root = mkdtempSync(join(tmpdir(), 'tokengate-poller-'));

@@ -1,7 +1,7 @@
 // The UpdateItem grants against the code: IAM cannot run on DynamoDB Local, so this checks the other
 // half. Each function that may UpdateItem the tokens table runs here as Lambda runs it, on DynamoDB
 // Local; every UpdateItem it sends, read off the wire, names exactly the attributes its manifest
-// declares (shared/routes.ts `updates`, with the table's key), and asks for no return values the
+// declares (shared/spec/routes.ts `updates`, with the table's key), and asks for no return values the
 // grant's condition refuses. A store that starts writing another attribute fails here, not in AWS.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,25 +9,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { FileKeyRingSource } from '../../shared/keyring';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '../../shared/routes';
-import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '../../shared/tables';
-import type { Actor, TokenKind } from '../../shared/token';
-import { TokenService } from '../../shared/token-service';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import type { Actor, TokenKind } from '#domain/token';
+import { TokenService } from '#domain/token-service';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '#spec/routes';
+import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '#spec/tables';
 import {
   freshTokensTable,
   type RequestLog,
   testDocumentClient,
   watchDynamoRequests,
-} from '../support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '../support/handler-env';
+} from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import {
   adminAuthorizerContext,
   lambdaContext,
   proxyEvent,
   restAuthorizerEvent,
-} from '../support/lambda-events';
+} from '#test-support/lambda-events';
 
 type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Handler = (event: unknown, context: Context) => Promise<unknown>;

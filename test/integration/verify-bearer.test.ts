@@ -1,25 +1,25 @@
 // BearerVerifier with the real tables on DynamoDB Local, read through the authorizer's SDK-free
 // client. Only Secrets Manager is faked (test/support/fake-secrets-manager.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AwsJsonClient, DYNAMODB } from '../../shared/aws/json-client';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
-import { DynamoTokenStore } from '../../shared/dynamo-token-store';
-import { UnauthorizedError } from '../../shared/errors';
-import { hashToken } from '../../shared/keyring';
-import type { ScopeGrant } from '../../shared/scopes';
-import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
-import { mintToken, TOKEN_PREFIX } from '../../shared/token-format';
-import { TokenService } from '../../shared/token-service';
-import type { CredentialStore } from '../../shared/token-store';
-import { BearerVerifier } from '../../shared/verify-bearer';
+import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { SecretsManagerKeyRingSource } from '#adapters/secrets-keyring';
+import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
+import { UnauthorizedError } from '#domain/errors';
+import { hashToken } from '#domain/keyring';
+import { mintToken, TOKEN_PREFIX } from '#domain/token-format';
+import { TokenService } from '#domain/token-service';
+import type { CredentialStore } from '#domain/token-store';
+import { BearerVerifier } from '#domain/verify-bearer';
+import type { ScopeGrant } from '#spec/scopes';
 import {
   freshTokensTable,
   type RequestLog,
   testCredentialStore,
   testDocumentClient,
   watchDynamoRequests,
-} from '../support/dynamo';
-import { type FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+} from '#test-support/dynamo';
+import { type FakeSecretsManager, startFakeSecretsManager } from '#test-support/fake-secrets-manager';
 import { ADMIN, newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
 
 const MINUTE = 60_000;

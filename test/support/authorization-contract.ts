@@ -1,9 +1,9 @@
 // What CONTRACT section 3 says each token may reach, written out again as a small oracle that shares
-// nothing with shared/policy.ts (so a mistake there cannot hide itself), and the cells and crafted
+// nothing with shared/domain/policy.ts (so a mistake there cannot hide itself), and the cells and crafted
 // paths the authorization matrices try: through the local stack (test/e2e/authorization-matrix.test.ts)
 // and through the authorizer as an HTTP API calls it (test/integration/authorizer-matrix.test.ts).
-import type { Access, Route } from '../../shared/routes';
-import type { ScopeName } from '../../shared/scopes';
+import type { Access, Route } from '#spec/routes';
+import type { ScopeName } from '#spec/scopes';
 
 export const ANY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** A well-formed id no token has: management routes with it answer from their handler (404, 400). */

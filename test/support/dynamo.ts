@@ -1,16 +1,16 @@
 // Test helpers for DynamoDB Local: clients on the run's shared instance, and fresh tables per test.
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { ensureTables } from '../../local/dynamodb-local';
-import { AwsJsonClient, type AwsJsonClientOptions, DYNAMODB } from '../../shared/aws/json-client';
-import { documentClient, dynamoClient } from '../../shared/clients';
-import { localClientConfig } from '../../shared/config';
-import { DynamoCredentialStore } from '../../shared/dynamo-credential-store';
+import { documentClient, dynamoClient } from '#adapters/clients';
+import { localClientConfig } from '#adapters/config';
+import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { AwsJsonClient, type AwsJsonClientOptions, DYNAMODB } from '#aws/json-client';
+import { ensureTables } from '#local/dynamodb-local';
 import { type RequestLog, watchAwsRequests } from './wire-log';
 
 export type { RequestLog };
 
-import { type TableDefinition, TOKENS_TABLE } from '../../shared/tables';
+import { type TableDefinition, TOKENS_TABLE } from '#spec/tables';
 
 export function testEndpoint(): string {
   return inject('dynamoEndpoint');

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsJsonClient, SECRETS_MANAGER } from '../../shared/aws/json-client';
+import { AwsJsonClient, SECRETS_MANAGER } from '#aws/json-client';
 
 export type SecretAnswer = { secretString: string } | { error: string; status?: number };
 

@@ -1,25 +1,12 @@
-// One DynamoDB Local for the whole test run (it takes seconds to start); each test file makes its
-// own uniquely named tables in it. The run's log folder is made here too, and searched for leaked
-// tokens at the end (see token-leak-scan.ts).
-import type { TestProject } from 'vitest/node';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
+// Once per test run, whichever projects run: the run's log folder is made before any worker starts,
+// and searched for leaked tokens at the end (see token-leak-scan.ts). DynamoDB Local is the
+// integration project's own global setup (dynamo-setup.ts).
 import { checkNoTokenInLogs, openLogDir } from './token-leak-check';
 
-let db: DynamoDbLocal | undefined;
-
-export async function setup(project: TestProject): Promise<void> {
+export function setup(): void {
   openLogDir();
-  db = await startDynamoDbLocal();
-  project.provide('dynamoEndpoint', db.endpoint);
 }
 
-export async function teardown(): Promise<void> {
-  await db?.stop();
+export function teardown(): void {
   checkNoTokenInLogs();
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    dynamoEndpoint: string;
-  }
 }

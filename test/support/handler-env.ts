@@ -1,6 +1,6 @@
 // The environment the Lambda handlers read at import time. A test file that loads handlers sets these
 // for its own tables; this puts them back afterwards, so files cannot leak configuration into each other.
-import { FileKeyRingSource } from '../../shared/keyring';
+import { FileKeyRingSource } from '#adapters/file-keyring';
 import { testEndpoint } from './dynamo';
 
 const HANDLER_ENV_KEYS = [

@@ -5,9 +5,9 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from 'aws-lambda';
-import { callerIdentity } from '../../local/events';
-import { RouteTable } from '../../local/routing';
-import { ROUTES } from '../../shared/routes';
+import { callerIdentity } from '#local/events';
+import { RouteTable } from '#local/routing';
+import { ROUTES } from '#spec/routes';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';

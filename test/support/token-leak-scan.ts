@@ -4,7 +4,7 @@
 // every token the run minted and nothing else. A token in a log is a leak: the run fails.
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HINT_LENGTH, parseToken, TOKEN_LENGTH, TOKEN_PREFIX } from '../../shared/token-format';
+import { HINT_LENGTH, parseToken, TOKEN_LENGTH, TOKEN_PREFIX } from '#domain/token-format';
 
 /** Set by the global setup for the whole run; workers and their children inherit it. */
 export const LOG_DIR_ENV = 'TOKENGATE_TEST_LOG_DIR';

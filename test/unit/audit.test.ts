@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditEventOf, type StreamChange, TTL_ACTOR, UNATTRIBUTED_ACTOR } from '../../shared/audit';
-import { ValidationError } from '../../shared/errors';
+import { auditEventOf, type StreamChange, TTL_ACTOR, UNATTRIBUTED_ACTOR } from '#domain/audit';
+import { ValidationError } from '#domain/errors';
 
 const TOKEN_ID = 'Tok3nId000000001';
 const ADMIN = { type: 'token', id: 'AdminTokenId0001' } as const;
@@ -17,7 +17,7 @@ const stamp = (op: string, at: string, actor: { type: string; id: string } = ADM
   at,
 });
 
-/** A token item as shared/dynamo-token-store.ts writes it, unmarshalled. */
+/** A token item as shared/adapters/dynamo-token-store.ts writes it, unmarshalled. */
 function tokenItem(overrides: Image = {}): Image {
   return {
     id: TOKEN_ID,

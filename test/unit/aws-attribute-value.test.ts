@@ -1,12 +1,7 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type AttributeValue,
-  fromAttributeValue,
-  fromItem,
-  type Item,
-} from '../../shared/aws/attribute-value';
+import { type AttributeValue, fromAttributeValue, fromItem, type Item } from '#aws/attribute-value';
 
 const safeNumber = fc.oneof(
   fc.maxSafeInteger(),

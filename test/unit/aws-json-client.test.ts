@@ -11,8 +11,8 @@ import {
   CALL_DEADLINE_MS,
   DYNAMODB,
   SECRETS_MANAGER,
-} from '../../shared/aws/json-client';
-import { type AwsCredentials, signRequest } from '../../shared/aws/sigv4';
+} from '#aws/json-client';
+import { type AwsCredentials, signRequest } from '#aws/sigv4';
 
 interface Received {
   method: string;

@@ -2,12 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type AwsCredentials,
-  type SigningScope,
-  signRequest,
-  type UnsignedRequest,
-} from '../../shared/aws/sigv4';
+import { type AwsCredentials, type SigningScope, signRequest, type UnsignedRequest } from '#aws/sigv4';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 

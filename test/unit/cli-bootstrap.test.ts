@@ -8,10 +8,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { keySecretIdFor } from '../../cli/aws-table';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
-import { KEY_SECRET_TAG } from '../../shared/tables';
+import { keySecretIdFor } from '#cli/aws-table';
+import type { CliIo } from '#cli/io';
+import { run } from '#cli/main';
+import { KEY_SECRET_TAG } from '#spec/tables';
 
 function capture(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 // Each API command run in-process against a fake API: the request it sends (method, path, query,
 // body, whose token), what it prints where, and how a refusal or an unreachable API ends.
 import { describe, expect, it } from 'vitest';
-import { mintToken } from '../../shared/token-format';
+import { mintToken } from '#domain/token-format';
 import { lines, runCli, sampleToken } from './cli-fixtures';
 
 const ENDPOINT = 'http://api.test/prod';

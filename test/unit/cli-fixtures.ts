@@ -1,8 +1,8 @@
 // Shared by the CLI's unit tests: a token object as the API returns it, and the CLI run in-process
 // against a fake API that records each request.
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
-import type { Token } from '../../cli/responses';
+import type { CliIo } from '#cli/io';
+import { run } from '#cli/main';
+import type { Token } from '#cli/responses';
 
 export function sampleToken(overrides: Partial<Token> = {}): Token {
   return {

@@ -10,7 +10,7 @@ import {
   tokenDetails,
   tokenTable,
   truncate,
-} from '../../cli/format';
+} from '#cli/format';
 import { lines, sampleToken } from './cli-fixtures';
 
 describe('table', () => {

@@ -4,9 +4,9 @@
 import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { redactTokens } from '../../cli/api-client';
-import { tokenTable } from '../../cli/format';
-import { mintToken } from '../../shared/token-format';
+import { redactTokens } from '#cli/api-client';
+import { tokenTable } from '#cli/format';
+import { mintToken } from '#domain/token-format';
 import { type FakeApi, lines, runCli, sampleToken } from './cli-fixtures';
 
 const ENDPOINT = 'http://api.test';

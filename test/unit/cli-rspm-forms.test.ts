@@ -2,7 +2,7 @@
 // --clear-email=ADDR, and the listing's kind, expiration and limit filters, run in-process against a
 // fake API that records each request.
 import { describe, expect, it } from 'vitest';
-import { mintToken } from '../../shared/token-format';
+import { mintToken } from '#domain/token-format';
 import { type FakeApi, lines, runCli, type SentRequest, sampleToken } from './cli-fixtures';
 
 const ENDPOINT = 'http://api.test';

@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
-import { isLoopbackUrl } from '../../local/data-dir';
-import { mintToken } from '../../shared/token-format';
+import type { CliIo } from '#cli/io';
+import { run } from '#cli/main';
+import { mintToken } from '#domain/token-format';
+import { isLoopbackUrl } from '#local/data-dir';
 import { sampleToken } from './cli-fixtures';
 
 const TOKEN = mintToken().token;

@@ -5,10 +5,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findLocalStack, notFoundAdvice, notTheRunningStack } from '../../cli/local-stack';
-import { resolveTarget } from '../../cli/target';
-import { dataDir, writeStackInfo } from '../../local/data-dir';
-import { type RegisteredStack, registerStack, registryDir, runningStacks } from '../../local/stack-registry';
+import { findLocalStack, notFoundAdvice, notTheRunningStack } from '#cli/local-stack';
+import { resolveTarget } from '#cli/target';
+import { dataDir, writeStackInfo } from '#local/data-dir';
+import { type RegisteredStack, registerStack, registryDir, runningStacks } from '#local/stack-registry';
 
 const root = mkdtempSync(join(tmpdir(), 'tokengate-registry-'));
 const runtime = join(root, 'runtime');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../shared/errors';
-import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '../../shared/expiry';
+import { ValidationError } from '#domain/errors';
+import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 

@@ -10,17 +10,17 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from '../../shared/errors';
-import type { ErrorFace } from '../../shared/routes';
-import { lambdaContext, proxyEvent } from '../support/lambda-events';
+} from '#domain/errors';
+import type { ErrorFace } from '#spec/routes';
+import { lambdaContext, proxyEvent } from '#test-support/lambda-events';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 
-let http: typeof import('../../functions/commons/http');
+let http: typeof import('#functions/commons/http');
 beforeAll(async () => {
-  http = await import('../../functions/commons/http');
+  http = await import('#functions/commons/http');
 });
 
 /** Invokes a handler that fails with `error`, and returns the response the error became. */

@@ -2,15 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  FileKeyRingSource,
-  hashToken,
-  KeyRingError,
-  newKeyMaterial,
-  parseKeyRing,
-  tokenMatchesHash,
-} from '../../shared/keyring';
-import { mintToken } from '../../shared/token-format';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { hashToken, KeyRingError, newKeyMaterial, parseKeyRing, tokenMatchesHash } from '#domain/keyring';
+import { mintToken } from '#domain/token-format';
 
 const K0 = newKeyMaterial();
 const K1 = newKeyMaterial();

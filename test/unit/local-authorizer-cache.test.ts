@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthorizerCache } from '../../local/authorizer-cache';
+import { AuthorizerCache } from '#local/authorizer-cache';
 
 function clock(start = 1_000_000) {
   let now = start;

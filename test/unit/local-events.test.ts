@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseMethodArn } from '#domain/policy';
 import {
   authorizerEvent,
   type GatewayRequest,
@@ -8,10 +9,9 @@ import {
   methodArn,
   proxyEvent,
   requestTime,
-} from '../../local/events';
-import { RouteTable } from '../../local/routing';
-import { parseMethodArn } from '../../shared/policy';
-import { FUNCTIONS, REST_AUTHORIZER_IDENTITY, ROUTES } from '../../shared/routes';
+} from '#local/events';
+import { RouteTable } from '#local/routing';
+import { FUNCTIONS, REST_AUTHORIZER_IDENTITY, ROUTES } from '#spec/routes';
 
 const table = new RouteTable(ROUTES);
 

@@ -1,11 +1,11 @@
 // The gateway's decisions with stub Lambda handlers and a fake clock: no sockets, no database.
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import type { GatewayRequest } from '../../local/events';
-import { Gateway, type GatewayResponse, type LambdaHandler } from '../../local/gateway';
-import { parseMethodArn, requestPolicy, scopesAllow } from '../../shared/policy';
-import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '../../shared/routes';
-import type { ScopeGrant } from '../../shared/scopes';
+import { parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
+import type { GatewayRequest } from '#local/events';
+import { Gateway, type GatewayResponse, type LambdaHandler } from '#local/gateway';
+import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import type { ScopeGrant } from '#spec/scopes';
 
 const SCIM_TOKEN = 'Bearer scim';
 const ADMIN_TOKEN = 'Bearer admin';
@@ -107,7 +107,6 @@ describe('Gateway routing', () => {
       path: '/v1/tokens/revoke',
       access: 'public',
       fn: FUNCTIONS.echo,
-      face: 'native',
     };
     const { gateway, authorizer } = setup({ routes: [publicRoute] });
     const response = await gateway.handle(get('/v1/tokens/revoke', undefined, 'POST'));

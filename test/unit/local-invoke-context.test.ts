@@ -1,13 +1,13 @@
 // The local stack runs handlers concurrently in one process with one shared Powertools logger; each
 // invocation in its own invoke context keeps each log line's function name and request id its own.
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { httpHandler } from '../../functions/commons/http';
-import { logger } from '../../functions/commons/logger';
-import { lambdaContext } from '../../local/events';
-import { Gateway, type LambdaHandler } from '../../local/gateway';
-import { runInInvokeContext } from '../../local/invoke-context';
-import { AUTHORIZER, FUNCTIONS, type Route } from '../../shared/routes';
-import { proxyEvent } from '../support/lambda-events';
+import { httpHandler } from '#functions/commons/http';
+import { logger } from '#functions/commons/logger';
+import { lambdaContext } from '#local/events';
+import { Gateway, type LambdaHandler } from '#local/gateway';
+import { runInInvokeContext } from '#local/invoke-context';
+import { AUTHORIZER, FUNCTIONS, type Route } from '#spec/routes';
+import { proxyEvent } from '#test-support/lambda-events';
 
 /** A handler that logs as it starts, says it has started, waits for `proceed`, then logs again. */
 function loggingHandler(started: () => void, proceed: Promise<void>): LambdaHandler {
@@ -82,7 +82,6 @@ describe('runInInvokeContext', () => {
       path,
       access: 'public',
       fn,
-      face: 'native',
     });
     const slowStarted = signal();
     const fastDone = signal();

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '../../local/routing';
-import { FUNCTIONS, ROUTES, type Route } from '../../shared/routes';
+import { RouteTable } from '#local/routing';
+import { FUNCTIONS, ROUTES, type Route } from '#spec/routes';
 
 const route = (method: Route['method'], path: string): Route => ({
   method,
   path,
   access: 'admin',
   fn: FUNCTIONS.echo,
-  face: 'native',
 });
 
 describe('RouteTable on the deployment routes', () => {

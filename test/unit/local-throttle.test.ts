@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../local/throttle';
+import { TokenBucket } from '#local/throttle';
 
 describe('a route throttle', () => {
   it('lets a burst through, then refuses until the rate refills it', () => {

@@ -1,15 +1,15 @@
-// The native API's request parsing (shared/native-tokens.ts), with a fixed clock: what a valid
+// The native API's request parsing (shared/api/native-tokens.ts), with a fixed clock: what a valid
 // request becomes, and the catalogue GET /v1/scopes answers.
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../shared/errors';
 import {
   parseCreateToken,
   parseListQuery,
   parseRevokeLeaked,
   parseUpdateToken,
   scopeCatalogue,
-} from '../../shared/native-tokens';
-import { SCOPE_NAMES, SCOPES } from '../../shared/scopes';
+} from '#api/native-tokens';
+import { ValidationError } from '#domain/errors';
+import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
 
 const NOW = new Date('2026-06-15T12:34:56.789Z');
 

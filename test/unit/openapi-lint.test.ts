@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../shared/openapi';
-import { ROUTES } from '../../shared/routes';
+import { openApiDocument } from '#api/openapi';
+import { ROUTES } from '#spec/routes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const redocly = join(root, 'node_modules/@redocly/cli/bin/cli.js');

@@ -1,4 +1,4 @@
-// The OpenAPI document (shared/openapi.ts): OpenAPI 3.1 in shape, complete for the route table, and
+// The OpenAPI document (shared/api/openapi.ts): OpenAPI 3.1 in shape, complete for the route table, and
 // its request schemas in agreement with the parsers the handlers use: a request the document
 // refuses is refused, and requests it accepts (short of rules JSON Schema cannot say, such as
 // "in the future") are accepted.
@@ -6,17 +6,12 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../shared/errors';
-import {
-  parseCreateToken,
-  parseListQuery,
-  parseRevokeLeaked,
-  parseUpdateToken,
-} from '../../shared/native-tokens';
-import { openApiDocument } from '../../shared/openapi';
-import { ROUTES, type Route } from '../../shared/routes';
-import { SCOPE_NAMES } from '../../shared/scopes';
-import { parseServiceTokenCreate } from '../../shared/service-tokens';
+import { parseCreateToken, parseListQuery, parseRevokeLeaked, parseUpdateToken } from '#api/native-tokens';
+import { openApiDocument } from '#api/openapi';
+import { parseServiceTokenCreate } from '#api/service-tokens';
+import { ValidationError } from '#domain/errors';
+import { ROUTES, type Route } from '#spec/routes';
+import { SCOPE_NAMES } from '#spec/scopes';
 
 interface Parameter {
   name: string;

@@ -5,12 +5,12 @@ import {
   type PolicyDocument,
   parseMethodArn,
   pathProblem,
-  policyAllows,
   requestPolicy,
   scopesAllow,
-} from '../../shared/policy';
-import { ROUTES } from '../../shared/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '../../shared/scopes';
+} from '#domain/policy';
+import { policyAllows } from '#local/iam-policy';
+import { ROUTES } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '#spec/scopes';
 
 const API = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;

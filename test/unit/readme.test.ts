@@ -1,12 +1,8 @@
 // The README documents the scope catalogue and the route table; these tests keep it from drifting.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  CACHED_ALLOW_EXPIRY_MARGIN_MS,
-  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
-  ROUTES,
-} from '../../shared/routes';
-import { SCOPE_NAMES, SCOPES } from '../../shared/scopes';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -1,8 +1,8 @@
 // The HTTP API authorizer's memo of verified callers, over a fake verifier and a fake clock.
 import { describe, expect, it, vi } from 'vitest';
-import { UnauthorizedError } from '../../shared/errors';
-import { RememberedCallers } from '../../shared/remembered-callers';
-import type { Caller } from '../../shared/verify-bearer';
+import { UnauthorizedError } from '#domain/errors';
+import { RememberedCallers } from '#domain/remembered-callers';
+import type { Caller } from '#domain/verify-bearer';
 
 const START = Date.parse('2026-06-15T12:00:00Z');
 const TOKEN = 'tg_secretpartthatmustnotbeakey';

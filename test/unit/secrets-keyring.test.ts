@@ -1,9 +1,9 @@
 // The key ring read from Secrets Manager, here a fake one on loopback (test/support): there is no
 // local Secrets Manager to run.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KeyRingError, newKeyMaterial } from '../../shared/keyring';
-import { SecretsManagerKeyRingSource } from '../../shared/secrets-keyring';
-import { type FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { SecretsManagerKeyRingSource } from '#adapters/secrets-keyring';
+import { KeyRingError, newKeyMaterial } from '#domain/keyring';
+import { type FakeSecretsManager, startFakeSecretsManager } from '#test-support/fake-secrets-manager';
 
 const SECRET_ID = 'tokengate/hmac-keys';
 const serialised = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });

@@ -2,8 +2,8 @@
 // checked here, so the document cannot drift from what the system does or point at tests that are gone.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../../shared/routes';
-import { HINT_LENGTH, ID_LENGTH, SECRET_LENGTH, TOKEN_LENGTH, TOKEN_PREFIX } from '../../shared/token-format';
+import { HINT_LENGTH, ID_LENGTH, SECRET_LENGTH, TOKEN_LENGTH, TOKEN_PREFIX } from '#domain/token-format';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
 
 const root = new URL('../../', import.meta.url);
 const security = readFileSync(new URL('SECURITY.md', root), 'utf8');

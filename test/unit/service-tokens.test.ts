@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../shared/errors';
-import { hashToken, newKeyMaterial, parseKeyRing } from '../../shared/keyring';
-import { parseServiceTokenCreate, serviceTokenScopes, serviceTokenView } from '../../shared/service-tokens';
-import type { TokenRecord } from '../../shared/token';
-import { mintToken } from '../../shared/token-format';
-import { parseWith } from '../../shared/validation';
+import { parseServiceTokenCreate, serviceTokenScopes, serviceTokenView } from '#api/service-tokens';
+import { parseWith } from '#api/validation';
+import { ValidationError } from '#domain/errors';
+import { hashToken, newKeyMaterial, parseKeyRing } from '#domain/keyring';
+import type { TokenRecord } from '#domain/token';
+import { mintToken } from '#domain/token-format';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HINT_LENGTH, mintToken } from '../../shared/token-format';
-import { redacted, scanLogDir, tokensIn } from '../support/token-leak-scan';
+import { HINT_LENGTH, mintToken } from '#domain/token-format';
+import { redacted, scanLogDir, tokensIn } from '#test-support/token-leak-scan';
 
 describe('tokensIn', () => {
   it('finds a token inside JSON, after a scheme, glued to other characters, and split across lines it is not', () => {

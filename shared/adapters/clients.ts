@@ -1,0 +1,40 @@
+// SDK clients and the services built on them, created once per process. Everything here finds its
+// AWS region and credentials through the SDK's default chain (environment, shared config and
+// credentials files with profiles and SSO, credential_process, container and instance roles): only
+// the authorizer reads them from the environment alone (functions/authorizer/runtime.ts).
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KeyRingSource } from '#domain/keyring';
+import type { TokenStore } from '#domain/token-store';
+import type { Config } from './config';
+import { documentClient } from './dynamo-client';
+import { DynamoTokenStore } from './dynamo-token-store';
+import { type AwsAccess, keyRingSource } from './secrets-keyring';
+
+export { documentClient, dynamoClient } from './dynamo-client';
+
+export interface Services {
+  store: TokenStore;
+  keys: KeyRingSource;
+  /** The client the store uses. */
+  dynamo: DynamoDBDocumentClient;
+}
+
+/** The region and credentials `client` resolved through the SDK's chain, for the SDK-free clients. */
+export function sdkAccess(client: DynamoDBDocumentClient): AwsAccess {
+  return async () => ({
+    region: await client.config.region(),
+    credentials: () => client.config.credentials(),
+  });
+}
+
+export function services(config: Config): Services {
+  const dynamo = documentClient(config.dynamoEndpoint);
+  return {
+    dynamo,
+    store: new DynamoTokenStore(dynamo, {
+      tableName: config.tokensTable,
+      retentionDays: config.retentionDays,
+    }),
+    keys: keyRingSource(config, sdkAccess(dynamo)),
+  };
+}

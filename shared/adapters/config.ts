@@ -1,0 +1,90 @@
+// Configuration, read once from the environment that the CDK stack (or the local stack) sets.
+// A missing variable fails at start, loudly, not at the first request.
+import { ENV } from '#spec/env';
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_RETENTION_DAYS,
+} from '#spec/routes';
+
+export class ConfigError extends Error {}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`Environment variable ${name} must be set`);
+  return value;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+export interface Config {
+  tokensTable: string;
+  /** Secrets Manager secret holding the HMAC key ring (AWS). */
+  keySecretId: string | undefined;
+  /** File holding the HMAC key ring (local stack). */
+  keyFile: string | undefined;
+  /** Local DynamoDB endpoint; unset in AWS. */
+  dynamoEndpoint: string | undefined;
+  retentionDays: number;
+  /** How long the key ring is kept in memory before Secrets Manager is asked again. */
+  keyCacheSeconds: number;
+  /**
+   * How long an authorizer answer may be reused (API Gateway's cache for REST APIs, the authorizer's
+   * own memo of verified callers for HTTP APIs): the authorizer keeps it from outliving a token.
+   */
+  authorizerCacheTtlSeconds: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const keySecretId = env[ENV.keySecretId] || undefined;
+  const keyFile = env[ENV.keyFile] || undefined;
+  if (!keySecretId && !keyFile) {
+    throw new ConfigError(`Set ${ENV.keySecretId} (Secrets Manager) or ${ENV.keyFile} (local)`);
+  }
+  return {
+    tokensTable: required(env, ENV.tokensTable),
+    keySecretId,
+    keyFile,
+    dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
+    retentionDays: positiveInteger(env, ENV.retentionDays, DEFAULT_RETENTION_DAYS),
+    keyCacheSeconds: positiveInteger(env, ENV.keyCacheSeconds, 300),
+    authorizerCacheTtlSeconds: positiveInteger(
+      env,
+      ENV.authorizerCacheTtl,
+      DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+    ),
+  };
+}
+
+/** How to reach DynamoDB Local at `endpoint` (any credentials do: it runs with -sharedDb). */
+export function localClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: process.env.AWS_REGION ?? 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+}
+
+/** What the audit functions (stream consumer, audit listing) read; they need no token table or key. */
+export interface AuditConfig {
+  auditTable: string;
+  /** Local DynamoDB endpoint; unset in AWS. */
+  dynamoEndpoint: string | undefined;
+  /** Days an audit event is kept before DynamoDB's TTL removes it. */
+  retentionDays: number;
+}
+
+export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
+  return {
+    auditTable: required(env, ENV.auditTable),
+    dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
+    retentionDays: positiveInteger(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
+  };
+}

@@ -1,0 +1,427 @@
+// The token store on DynamoDB (table layout: shared/spec/tables.ts).
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import { ConflictError, NotFoundError } from '#domain/errors';
+import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
+import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
+import { backoffMs, sleep } from '#lib/backoff';
+import { BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
+import {
+  CREDENTIAL_ATTRIBUTES,
+  credentialSchema,
+  optionalString,
+  scopesOf,
+  toCredential,
+} from './credential-item';
+import { TokenLister } from './dynamo-token-list';
+
+const LIST_PARTITION = 'tokens';
+const BY_CREATED = TOKEN_INDEXES.byCreated;
+/** The live tokens (`A#`) of the list index, by creation time. */
+const LIVE_BY_CREATED = `${BY_CREATED.partitionKey.name} = :pk AND begins_with(${BY_CREATED.sortKey.name}, :live)`;
+const DAY_SECONDS = 86_400;
+/** Tries of a bootstrap transaction that DynamoDB cancelled for a concurrent transaction on its items. */
+const BOOTSTRAP_TRIES = 5;
+/** Tries of a delete whose stamp another write (not a delete) replaced before the item went. */
+const REMOVE_TRIES = 5;
+/** Backoff of the store's retries (a contended bootstrap, unprocessed batch keys). */
+const RETRY_BASE_MS = 50;
+const RETRY_CAP_MS = 1_000;
+
+const itemSchema = z.extend(credentialSchema, {
+  description: z.string(),
+  user_email: optionalString,
+  created_at: z.string(),
+  created_by: z.string(),
+  revoked_by: optionalString,
+  hint: z.string(),
+});
+
+function toRecord(item: Record<string, unknown>): TokenRecord {
+  const row = itemSchema.parse(item);
+  return {
+    id: row.id,
+    kind: row.kind,
+    description: row.description,
+    userEmail: row.user_email ?? null,
+    scopes: scopesOf(row.scopes),
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at ?? null,
+    revokedAt: row.revoked_at ?? null,
+    revokedBy: row.revoked_by ?? null,
+    lastUsedAt: row.last_used_at ?? null,
+    hint: row.hint,
+    hash: { hash: row.secret_hash, keyId: row.key_id },
+  };
+}
+
+/** What `q` searches: description and user email, lower-cased (shared/dynamo-token-list.ts). */
+function searchText(record: Pick<TokenRecord, 'description' | 'userEmail'>): string {
+  return [record.description, record.userEmail ?? ''].join('\n').toLowerCase();
+}
+
+function stampItem(stamp: Stamp) {
+  return { actor_type: stamp.actor.type, actor_id: stamp.actor.id, op: stamp.op, at: stamp.at };
+}
+
+/**
+ * Ends the name in a name index key. It sorts below every character the name part holds, so a name
+ * comes before the longer names it begins (`deploy` before `deploy prod`, whatever the ids).
+ */
+const NAME_END = '\u001f';
+
+/** A description as the name index sorts it: lower-cased, control characters left out, 200 at most. */
+function nameKey(description: string): string {
+  return Array.from(description.toLowerCase())
+    .filter((character) => character > NAME_END)
+    .slice(0, 200)
+    .join('');
+}
+
+/** The list indexes' sort keys: live tokens under `A#`, revoked ones under `R#`. */
+function sortKeys(record: Pick<TokenRecord, 'id' | 'createdAt' | 'description'>, state: 'A' | 'R') {
+  return {
+    created_sk: `${state}#${record.createdAt}#${record.id}`,
+    name_sk: `${state}#${nameKey(record.description)}${NAME_END}${record.id}`,
+  };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException;
+}
+
+/** Why DynamoDB cancelled a transaction: one code per item, `None` for those that were not the cause. */
+function cancellationCodes(error: unknown): string[] | null {
+  if (!(error instanceof TransactionCanceledException)) return null;
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+export interface DynamoTokenStoreOptions {
+  tableName: string;
+  /** How long a revoked or expired token stays listable before TTL removes it. */
+  retentionDays: number;
+}
+
+export class DynamoTokenStore implements TokenStore {
+  private readonly table: string;
+  private readonly retentionSeconds: number;
+  private readonly lister: TokenLister;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    options: DynamoTokenStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.retentionSeconds = options.retentionDays * DAY_SECONDS;
+    this.lister = new TokenLister(client, this.table, LIST_PARTITION);
+  }
+
+  private ttlAfter(iso: string): number {
+    return Math.floor(Date.parse(iso) / 1000) + this.retentionSeconds;
+  }
+
+  private tokenItem(record: TokenRecord, stamp: Stamp): Record<string, unknown> {
+    return {
+      id: record.id,
+      kind: record.kind,
+      description: record.description,
+      user_email: record.userEmail ?? undefined,
+      scopes: record.scopes.map(({ scope, resources }) => ({
+        scope,
+        resources: resources ?? undefined,
+      })),
+      scope_names: new Set(record.scopes.map((grant) => grant.scope)),
+      created_at: record.createdAt,
+      created_by: record.createdBy,
+      expires_at: record.expiresAt ?? undefined,
+      hint: record.hint,
+      search_text: searchText(record),
+      secret_hash: record.hash.hash,
+      key_id: record.hash.keyId,
+      ttl: record.expiresAt ? this.ttlAfter(record.expiresAt) : undefined,
+      list_pk: LIST_PARTITION,
+      ...sortKeys(record, 'A'),
+      stamp: stampItem(stamp),
+    };
+  }
+
+  async insert(record: TokenRecord, stamp: Stamp): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.tokenItem(record, stamp),
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError(`Token ${record.id} already exists`);
+      throw error;
+    }
+  }
+
+  async insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const { Item: claim } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { id: BOOTSTRAP_CLAIM_ID }, ConsistentRead: true }),
+      );
+      const previous = typeof claim?.admin_id === 'string' ? claim.admin_id : null;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              // The claim moves to the new token only from where we read it: absent, or on a token that
+              // no longer works (the check below). Whoever moves it first wins; the others fail here.
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { id: BOOTSTRAP_CLAIM_ID, admin_id: record.id, at: stamp.at },
+                  ...(previous === null
+                    ? { ConditionExpression: 'attribute_not_exists(id)' }
+                    : {
+                        ConditionExpression: 'admin_id = :previous',
+                        ExpressionAttributeValues: { ':previous': previous },
+                      }),
+                },
+              },
+              ...(previous === null
+                ? []
+                : [
+                    {
+                      ConditionCheck: {
+                        TableName: this.table,
+                        Key: { id: previous },
+                        ConditionExpression:
+                          'attribute_not_exists(id) OR attribute_exists(revoked_at) OR expires_at <= :now',
+                        ExpressionAttributeValues: { ':now': now.toISOString() },
+                      },
+                    },
+                  ]),
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: this.tokenItem(record, stamp),
+                  ConditionExpression: 'attribute_not_exists(id)',
+                },
+              },
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes === null) throw error;
+        // The reasons come in the order of TransactItems: the claim, then the check on the previous token.
+        const [claimCode, previousCode] = codes;
+        if (claimCode === 'ConditionalCheckFailed') {
+          throw new ConflictError('another bootstrap has just made one');
+        }
+        if (previous !== null && previousCode === 'ConditionalCheckFailed') {
+          throw new ConflictError(`token ${previous}, made by an earlier bootstrap`);
+        }
+        if (codes.includes('ConditionalCheckFailed')) {
+          throw new ConflictError(`Token ${record.id} already exists`);
+        }
+        // Cancelled because another transaction was working on the same items: read and try again.
+        if (!codes.includes('TransactionConflict') || attempt >= BOOTSTRAP_TRIES) throw error;
+        await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
+      }
+    }
+  }
+
+  async get(id: string): Promise<TokenRecord | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : null;
+  }
+
+  async getCredentials(ids: readonly string[]): Promise<Credential[]> {
+    const credentials: Credential[] = [];
+    for (let start = 0; start < ids.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map((id) => ({ id }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
+        const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: CREDENTIAL_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+                ExpressionAttributeNames: Object.fromEntries(
+                  CREDENTIAL_ATTRIBUTES.map((name, i) => [`#a${i}`, name]),
+                ),
+              },
+            },
+          }),
+        );
+        credentials.push(...(Responses?.[this.table] ?? []).map(toCredential));
+        keys = UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return credentials;
+  }
+
+  async list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>> {
+    const page = await this.lister.list(query, now);
+    return { items: page.items.map(toRecord), nextCursor: page.nextCursor };
+  }
+
+  async updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord> {
+    const current = await this.get(id);
+    if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
+    const text = searchText({ ...current, userEmail });
+    try {
+      // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression:
+            userEmail === null
+              ? 'SET search_text = :text, stamp = :stamp REMOVE user_email'
+              : 'SET user_email = :email, search_text = :text, stamp = :stamp',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: {
+            ...(userEmail !== null && { ':email': userEmail }),
+            ':text': text,
+            ':stamp': stampItem(stamp),
+          },
+        }),
+      );
+      return { ...current, userEmail };
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError(`No token with id ${id}`, 'id');
+      throw error;
+    }
+  }
+
+  async listLive(kind?: TokenKind): Promise<TokenRecord[]> {
+    const records: TokenRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: BY_CREATED.name,
+        KeyConditionExpression: LIVE_BY_CREATED,
+        ScanIndexForward: false,
+        ...(kind
+          ? {
+              FilterExpression: '#kind = :kind',
+              ExpressionAttributeNames: { '#kind': 'kind' },
+              ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#', ':kind': kind },
+            }
+          : { ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#' } }),
+      },
+    );
+    for await (const page of pages) records.push(...(page.Items ?? []).map(toRecord));
+    return records;
+  }
+
+  async revoke(id: string, stamp: Stamp): Promise<TokenRecord> {
+    const current = await this.get(id);
+    if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
+    if (current.revokedAt !== null) return current;
+    const revokedBy = principalOf(stamp.actor);
+    try {
+      // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression:
+            'SET revoked_at = :at, revoked_by = :by, #ttl = :ttl, created_sk = :csk, name_sk = :nsk, stamp = :stamp',
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(revoked_at)',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':at': stamp.at,
+            ':by': revokedBy,
+            ':ttl': this.ttlAfter(stamp.at),
+            ':csk': sortKeys(current, 'R').created_sk,
+            ':nsk': sortKeys(current, 'R').name_sk,
+            ':stamp': stampItem(stamp),
+          },
+        }),
+      );
+      return { ...current, revokedAt: stamp.at, revokedBy };
+    } catch (error) {
+      // Someone revoked (or deleted) it between our read and our write: theirs stands.
+      if (!isConditionFailure(error)) throw error;
+      const now = await this.get(id);
+      if (!now) throw new NotFoundError(`No token with id ${id}`, 'id');
+      return now;
+    }
+  }
+
+  async remove(id: string, stamp: Stamp): Promise<void> {
+    // Stamp first, so the stream's REMOVE record carries (in its old image) who deleted it.
+    await this.revoke(id, { ...stamp, op: 'revoke' });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { id },
+            UpdateExpression: 'SET stamp = :stamp',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeValues: { ':stamp': stampItem(stamp) },
+          }),
+        );
+        // Any delete stamp will do: concurrent deletes of one token overwrite each other's, and the
+        // REMOVE is then attributed to one of them. Only a write of another kind in between (an email
+        // edit, a last use) must not end up in the REMOVE's old image.
+        await this.client.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { id },
+            ConditionExpression: 'stamp.#op = :delete',
+            ExpressionAttributeNames: { '#op': 'op' },
+            ExpressionAttributeValues: { ':delete': 'delete' },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Gone already (a concurrent delete did what we came to do), or restamped by another writer.
+        if (!(await this.get(id))) return;
+        if (attempt >= REMOVE_TRIES)
+          throw new ConflictError(`Token ${id} changed while being deleted; try again`);
+      }
+    }
+  }
+
+  async hasActiveAdmin(now: Date): Promise<boolean> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        IndexName: BY_CREATED.name,
+        KeyConditionExpression: LIVE_BY_CREATED,
+        FilterExpression:
+          'contains(scope_names, :admin) AND (attribute_not_exists(expires_at) OR expires_at > :now)',
+        ExpressionAttributeValues: {
+          ':pk': LIST_PARTITION,
+          ':live': 'A#',
+          ':admin': 'global:admin',
+          ':now': now.toISOString(),
+        },
+        ProjectionExpression: 'id',
+      },
+    );
+    for await (const page of pages) if ((page.Items ?? []).length > 0) return true;
+    return false;
+  }
+}

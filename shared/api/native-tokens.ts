@@ -1,0 +1,190 @@
+// The native token API's requests and responses (CONTRACT section 4, second block). These zod
+// schemas validate the requests and are what the OpenAPI document is generated from.
+import { z } from 'zod';
+import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
+import type { NewToken } from '#domain/token-service';
+import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from '#spec/scopes';
+import { parseWith, queryValue } from './validation';
+
+export const MAX_LEAKED_TOKENS = 1000;
+/**
+ * The leaked-token route's body limit: room for MAX_LEAKED_TOKENS entries of up to 250 bytes each.
+ * A real token is 68 characters, so 1000 of them (about 71 KB) are over the usual 64 KB.
+ */
+export const MAX_LEAKED_BODY_BYTES = MAX_LEAKED_TOKENS * 256;
+/**
+ * Names per resource-limited scope: a token meant for more repositories or sources than this is
+ * better given `*`. (The authorizer's answer no longer grows with the names: it covers one request.)
+ */
+export const MAX_RESOURCES = 10;
+
+// Rules are patterns and lengths rather than refinements wherever JSON Schema can say them, so the
+// OpenAPI document refuses what the API refuses.
+const resourceName = z
+  .string()
+  .regex(new RegExp(`^(?:\\*|${RESOURCE_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`), {
+    error: 'must be * or a name of letters, digits, ".", "_" and "-" (at most 100 characters)',
+  });
+
+/** zod's email pattern, with each domain label ending in a letter or digit as DNS (and `format: email`) wants. */
+const EMAIL_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+
+const email = z.email({ pattern: EMAIL_PATTERN, error: 'must be a valid email address' }).max(254);
+
+export const scopeGrantInputSchema = z
+  .object({
+    scope: z.enum(SCOPE_NAMES, { error: `must be one of ${SCOPE_NAMES.join(', ')}` }),
+    resources: z
+      .array(resourceName)
+      .min(1, 'must name at least one resource, or *')
+      .max(MAX_RESOURCES, `must name at most ${MAX_RESOURCES} resources; use * for all of them`)
+      .optional(),
+  })
+  .strict();
+
+export const createTokenSchema = z
+  .object({
+    // The length is checked before trimming, as the document's maxLength is.
+    description: z.string().max(500, 'must be at most 500 characters').trim().min(1, 'must not be empty'),
+    user_email: email.nullable().optional(),
+    scopes: z.array(scopeGrantInputSchema).min(1, 'must hold at least one scope').max(SCOPE_NAMES.length),
+    expires_in_days: z
+      .number()
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1')
+      .max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`)
+      .nullable()
+      .optional(),
+    expires_at: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future'),
+  })
+  .strict()
+  .superRefine((input, context) => {
+    const seen = new Set<string>();
+    input.scopes.forEach((grant, i) => {
+      const path = ['scopes', i];
+      if (seen.has(grant.scope))
+        context.addIssue({ code: 'custom', path: [...path, 'scope'], message: 'is listed twice' });
+      seen.add(grant.scope);
+      const kind = SCOPES[grant.scope].resource;
+      if (kind && !grant.resources) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'resources'],
+          message: `${grant.scope} needs ${kind} names or *`,
+        });
+      }
+      if (!kind && grant.resources) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, 'resources'],
+          message: `${grant.scope} takes no resources`,
+        });
+      }
+    });
+    if (input.expires_in_days != null && input.expires_at != null) {
+      context.addIssue({
+        code: 'custom',
+        path: ['expires_at'],
+        message: 'give expires_in_days or expires_at, not both',
+      });
+    }
+  });
+
+export interface ParsedCreate {
+  token: NewToken;
+  warnings: string[];
+}
+
+function normaliseResources(resources: string[] | undefined): string[] | null {
+  if (!resources) return null;
+  return resources.includes('*') ? ['*'] : [...new Set(resources)];
+}
+
+export function parseCreateToken(body: unknown, now: Date): ParsedCreate {
+  const input = parseWith(createTokenSchema, body);
+  const scopes: ScopeGrant[] = input.scopes.map((grant) => ({
+    scope: grant.scope,
+    resources: normaliseResources(grant.resources),
+  }));
+  const warnings = scopes.flatMap(({ scope }) => {
+    const replacement = SCOPES[scope].deprecatedBy;
+    return replacement ? [`${scope} is deprecated: use ${replacement}, which grants it too`] : [];
+  });
+  let expiresAt: string | null = null;
+  if (input.expires_in_days != null) expiresAt = expiresInDays(input.expires_in_days, now);
+  if (input.expires_at != null) expiresAt = parseExpiresAt(input.expires_at, now);
+  return {
+    token: {
+      kind: 'user',
+      description: input.description,
+      userEmail: input.user_email ?? null,
+      scopes,
+      expiresAt,
+    },
+    warnings,
+  };
+}
+
+export const updateTokenSchema = z.object({ user_email: email.nullable() }).strict();
+
+export function parseUpdateToken(body: unknown): { userEmail: string | null } {
+  return { userEmail: parseWith(updateTokenSchema, body).user_email };
+}
+
+export const revokeLeakedSchema = z
+  .object({
+    tokens: z
+      .array(z.string().max(200))
+      .min(1, 'must hold at least one token')
+      .max(MAX_LEAKED_TOKENS, `must hold at most ${MAX_LEAKED_TOKENS} tokens`),
+  })
+  .strict();
+
+export function parseRevokeLeaked(body: unknown): string[] {
+  return [...new Set(parseWith(revokeLeakedSchema, body).tokens)];
+}
+
+export const listTokensQuerySchema = z
+  .object({
+    status: queryValue(z.enum(['active', 'revoked', 'expired'])),
+    expiration: queryValue(
+      z
+        .enum(['never', 'has_expiration', 'expired'])
+        .describe('The expiry date: none, still ahead, or passed (combines with status)'),
+    ),
+    q: queryValue(
+      z
+        .string()
+        .max(200)
+        .describe('Matches the description or the user email, case-insensitively; never the id'),
+    ),
+    sort: queryValue(z.enum(['newest', 'oldest', 'name_asc', 'name_desc'])),
+    kind: queryValue(z.enum(['service', 'user'])),
+    limit: queryValue(z.coerce.number().int('must be a whole number').min(1).max(100)),
+    cursor: queryValue(z.string().max(2000)),
+  })
+  .strict();
+
+export type ListTokensParams = z.output<typeof listTokensQuerySchema>;
+
+export function parseListQuery(query: Record<string, string | undefined> | null) {
+  const params = parseWith(listTokensQuerySchema, query ?? {});
+  return { ...params, sort: params.sort ?? 'newest', limit: params.limit ?? 50 };
+}
+
+export function scopeCatalogue() {
+  return {
+    scopes: SCOPE_NAMES.map((name) => ({
+      name,
+      description: SCOPES[name].description,
+      resource_type: SCOPES[name].resource,
+      grants: SCOPES[name].grants.map((grant) => `${grant.method} ${grant.path}`),
+      deprecated_by: SCOPES[name].deprecatedBy ?? null,
+    })),
+  };
+}

@@ -1,0 +1,244 @@
+// The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
+// zod schemas that validate the requests. Nothing here restates a field.
+import { z } from 'zod';
+import { ROUTES, type Route } from '#spec/routes';
+import { auditQuerySchema } from './audit-query';
+import {
+  createTokenSchema,
+  listTokensQuerySchema,
+  revokeLeakedSchema,
+  updateTokenSchema,
+} from './native-tokens';
+import {
+  auditPageSchema,
+  connectErrorSchema,
+  createdServiceTokenSchema,
+  createdTokenSchema,
+  echoSchema,
+  emptySchema,
+  nativeErrorSchema,
+  openApiDocumentSchema,
+  scopeCatalogueSchema,
+  serviceTokenSchema,
+  serviceTokenScopesSchema,
+  tokenPageSchema,
+  tokenViewSchema,
+} from './responses';
+import { serviceTokenCreateSchema } from './service-tokens';
+
+interface OperationDoc {
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  /** Success responses; error responses are added from the route's access and face. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** When a route without a path parameter can answer 404 all the same. */
+  notFound?: string;
+}
+
+/** Documentation of each route, keyed `METHOD path` as in the route table. */
+export const OPERATIONS: Record<string, OperationDoc> = {
+  'POST /__api__/v1/system/service-tokens': {
+    summary: 'Create a service token (Posit Connect compatible)',
+    body: serviceTokenCreateSchema,
+    responses: {
+      201: { description: 'Created; `key` is shown only here', schema: createdServiceTokenSchema },
+    },
+  },
+  'GET /__api__/v1/system/service-tokens': {
+    summary: 'List the service tokens that still work',
+    responses: { 200: { description: 'Service tokens, newest first', schema: z.array(serviceTokenSchema) } },
+  },
+  'GET /__api__/v1/system/service-tokens/scopes': {
+    summary: 'List the scopes a service token can have',
+    responses: { 200: { description: 'Scopes', schema: serviceTokenScopesSchema } },
+  },
+  'DELETE /__api__/v1/system/service-tokens/{guid}': {
+    summary: 'Delete a service token: it stops working',
+    responses: { 204: { description: 'Deleted' } },
+  },
+  'POST /v1/tokens': {
+    summary: 'Create a token',
+    body: createTokenSchema,
+    responses: { 201: { description: 'Created; `token` is shown only here', schema: createdTokenSchema } },
+  },
+  'GET /v1/tokens': {
+    summary: 'List tokens: active ones first, then revoked and expired',
+    query: listTokensQuerySchema,
+    responses: { 200: { description: 'A page of tokens', schema: tokenPageSchema } },
+  },
+  'GET /v1/tokens/{id}': {
+    summary: 'Get a token',
+    responses: { 200: { description: 'The token', schema: tokenViewSchema } },
+  },
+  'PATCH /v1/tokens/{id}': {
+    summary: "Set or clear a token's user email",
+    body: updateTokenSchema,
+    responses: { 200: { description: 'The updated token', schema: tokenViewSchema } },
+  },
+  'POST /v1/tokens/{id}/revoke': {
+    summary: 'Revoke a token, permanently (a second revoke changes nothing)',
+    responses: { 200: { description: 'The revoked token', schema: tokenViewSchema } },
+  },
+  'POST /v1/tokens/revoke': {
+    summary: 'Revoke leaked tokens: no authentication, holding the token is enough',
+    body: revokeLeakedSchema,
+    responses: { 202: { description: 'Accepted, whether or not each token existed', schema: emptySchema } },
+  },
+  'GET /v1/whoami': {
+    summary: "The calling token's own token object",
+    responses: { 200: { description: 'The caller', schema: tokenViewSchema } },
+    notFound: 'The calling token is gone: deleted after the authorizer let it in, or not a token at all',
+  },
+  'GET /v1/audit': {
+    summary: 'Audit events, newest first: by token, actor, type and time range',
+    query: auditQuerySchema,
+    responses: { 200: { description: 'A page of audit events', schema: auditPageSchema } },
+  },
+  'GET /v1/scopes': {
+    summary: 'The scope catalogue',
+    responses: { 200: { description: 'Scopes', schema: scopeCatalogueSchema } },
+  },
+  'GET /openapi.json': {
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1', schema: openApiDocumentSchema } },
+  },
+};
+
+const ECHO: OperationDoc = {
+  summary: 'Example protected API: echoes what the authorizer passed on',
+  responses: { 200: { description: 'The caller as the backend sees it', schema: echoSchema } },
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+function content(schema: z.ZodType, io: 'input' | 'output') {
+  return { 'application/json': { schema: jsonSchema(schema, io) } };
+}
+
+function errorResponses(route: Route, doc: OperationDoc) {
+  const schema = route.fn.face === 'connect' ? connectErrorSchema : nativeErrorSchema;
+  const gateway = { 'application/json': { schema: jsonSchema(nativeErrorSchema, 'output') } };
+  const responses: Record<string, unknown> = {
+    400: {
+      description: 'Bad input: the error names the field; nothing changed',
+      content: content(schema, 'output'),
+    },
+  };
+  if (route.access !== 'public') {
+    responses[401] = {
+      description: 'Missing, malformed, unknown, revoked or expired token',
+      content: gateway,
+    };
+    responses[403] = { description: 'The token lacks the scope', content: gateway };
+  }
+  if (route.path.includes('{') && route.access !== 'scoped') {
+    responses[404] = { description: 'Unknown id', content: content(schema, 'output') };
+  } else if (doc.notFound) {
+    responses[404] = { description: doc.notFound, content: content(schema, 'output') };
+  }
+  if (doc.body) {
+    responses[413] = { description: 'The request body is too large', content: content(schema, 'output') };
+    responses[415] = { description: 'The request body is not JSON', content: content(schema, 'output') };
+  }
+  if (route.throttle) {
+    responses[429] = { description: 'Too many requests: slow down and try again', content: gateway };
+  }
+  return responses;
+}
+
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/**
+ * A stable operationId from the route table: the function's name (`CreateToken` → `createToken`),
+ * and, for a function that serves more than one route or method (the example protected API), the
+ * method and the fixed words of the path too (`protectedEchoGetScimV2`).
+ */
+export function operationIdOf(route: Route, method: string, routes: readonly Route[] = ROUTES): string {
+  const base = route.fn.name.charAt(0).toLowerCase() + route.fn.name.slice(1);
+  const shared = route.method === 'ANY' || routes.filter((other) => other.fn === route.fn).length > 1;
+  if (!shared) return base;
+  const words = route.path
+    .split(/[^A-Za-z0-9{}+]+/)
+    .filter((word) => word !== '' && !word.startsWith('{'))
+    .map((word) => capitalised(word.toLowerCase()));
+  return [base, capitalised(method.toLowerCase()), ...words].join('');
+}
+
+function operation(route: Route, method: string, doc: OperationDoc, routes: readonly Route[]) {
+  const pathParams = [...route.path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] as string);
+  const queryShape = doc.query ? doc.query.shape : {};
+  const parameters = [
+    ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    ...Object.entries(queryShape).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: jsonSchema(schema as z.ZodType, 'input'),
+    })),
+  ];
+  return {
+    operationId: operationIdOf(route, method, routes),
+    summary: doc.summary,
+    ...(route.access === 'public' ? { security: [] } : {}),
+    ...(parameters.length > 0 && { parameters }),
+    ...(doc.body && { requestBody: { required: true, content: content(doc.body, 'input') } }),
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(doc.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema && { content: content(response.schema, 'output') }),
+          },
+        ]),
+      ),
+      ...errorResponses(route, doc),
+    },
+  };
+}
+
+/** The document; throws if a route has no documentation, so the two cannot drift apart. */
+export function openApiDocument(routes: readonly Route[] = ROUTES): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    const doc = route.access === 'scoped' ? ECHO : OPERATIONS[key];
+    if (!doc) throw new Error(`Route ${key} has no OpenAPI documentation in shared/api/openapi.ts`);
+    const path = route.path.replace('{proxy+}', '{proxy}');
+    paths[path] ??= {};
+    const methods = route.method === 'ANY' ? HTTP_METHODS : [route.method.toLowerCase()];
+    for (const method of methods) paths[path][method] = operation(route, method, doc, routes);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'tokengate',
+      version: '1',
+      description: 'Scoped API tokens. Send a token as `Authorization: Bearer <token>` (or `Key <token>`).',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [
+      {
+        url: '/',
+        description:
+          'The origin that serves this document: the deployed API, or the local stack (http://127.0.0.1:8787 by default)',
+      },
+    ],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A tokengate token (tg_...)' },
+      },
+    },
+    paths,
+  };
+}

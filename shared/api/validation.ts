@@ -1,0 +1,47 @@
+// Request validation with zod, failing as a ValidationError that names the field at fault.
+import { z } from 'zod';
+import { ValidationError } from '#domain/errors';
+
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0] ?? '');
+  return path.join('.') || 'body';
+}
+
+/** The value at `path` inside `root`, or undefined where the path leads nowhere. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+const ARTICLE: Record<string, string> = { array: 'an', object: 'an', int: 'an', integer: 'an' };
+
+function messageOf(issue: z.core.$ZodIssue, field: string, input: unknown): string {
+  if (issue.code === 'unrecognized_keys') return `Unknown field: ${field}`;
+  if (issue.code === 'invalid_type') {
+    // zod leaves the input out of its issues: look at what was sent. A missing field and one of
+    // the wrong type (null included) are different mistakes, and the message says which.
+    const value = valueAt(input, issue.path);
+    if (value === undefined) return `${field} is required`;
+    const expected = issue.expected === 'int' ? 'integer' : issue.expected;
+    return `${field} must be ${ARTICLE[expected] ?? 'a'} ${expected}`;
+  }
+  return `${field}: ${issue.message}`;
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new ValidationError('The request is not valid');
+  const field = fieldOf(issue);
+  throw new ValidationError(messageOf(issue, field, value), field);
+}
+
+/** Query strings arrive as strings; an empty one (`?q=`) means "not given". */
+export const queryValue = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());

@@ -1,0 +1,172 @@
+// From a token's scopes to what it may call: one decision for one request (method and path), made
+// segment by segment against the scope catalogue, never by IAM wildcards (IAM's `*` also matches `/`).
+// The REST authorizer turns the decision into a policy for exactly the method ARN it was asked
+// about; the HTTP API authorizer answers it as a yes/no; the local gateway evaluates that policy.
+import { ROUTES } from '#spec/routes';
+import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '#spec/scopes';
+
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` split at the method. */
+export interface MethodArn {
+  apiPrefix: string;
+  method: string;
+  path: string;
+}
+
+export function parseMethodArn(methodArn: string): MethodArn | null {
+  const match = /^(arn:[^:]+:execute-api:[^:]*:[^:]*:[^/]+\/[^/]+)\/([^/]+)(\/.*)?$/.exec(methodArn);
+  if (!match?.[1] || !match[2]) return null;
+  return { apiPrefix: match[1], method: match[2], path: match[3] ?? '/' };
+}
+
+/** How many times a segment is percent-decoded looking for a hidden dot segment or separator. */
+const DECODE_ROUNDS = 3;
+
+function decodeOnce(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
+/** A `.` or `..` segment, also with a `;parameter` after it (`..;` is `..` to some servers). */
+const isDotSegment = (segment: string) => /^\.{1,2}(;.*)?$/s.test(segment);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Why a request path must not reach any backend, or null when it may be matched against scopes.
+ * Refused: a `.` or `..` segment, raw or percent-encoded (in any case, or encoded twice); an
+ * encoded `/` or `\`, or a raw `\` (each a separator to some backend, none to API Gateway); a
+ * control character; a malformed percent-escape. Empty segments (`//`) and a trailing slash are
+ * left to the scope matcher, which never lets an empty segment stand for a resource.
+ */
+export function pathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return 'The path must start with /';
+  if (path.includes('\\')) return 'The path may not contain a backslash';
+  for (const raw of path.slice(1).split('/')) {
+    let segment = raw;
+    for (let round = 0; ; round++) {
+      if (isDotSegment(segment)) return 'The path may not contain a . or .. segment, encoded or not';
+      if (CONTROL_CHARACTER.test(segment)) return 'The path may not contain control characters';
+      if (round > 0 && /[/\\]/.test(segment)) return 'The path may not contain an encoded / or \\';
+      if (!segment.includes('%')) break;
+      if (round === DECODE_ROUNDS) return 'The path is percent-encoded too many times over';
+      const decoded = decodeOnce(segment);
+      // As sent, a bad escape is malformed; once decoded, a `%` left over is data (`100%25`).
+      if (decoded === null) {
+        if (round === 0) return 'The path holds a malformed percent-escape';
+        break;
+      }
+      segment = decoded;
+    }
+  }
+  return null;
+}
+
+export const isSafePath = (path: string): boolean => pathProblem(path) === null;
+
+/**
+ * A path pattern split into segments: literals, `{resource}` (exactly one non-empty segment naming
+ * one of the token's resources) and, for a trailing `/*`, "this path and anything below it".
+ */
+interface PathPattern {
+  segments: readonly string[];
+  below: boolean;
+}
+
+function parsePattern(path: string): PathPattern {
+  const below = path.endsWith('/*');
+  const body = below ? path.slice(0, -2) : path;
+  return { segments: body === '' ? [] : body.slice(1).split('/'), below };
+}
+
+/**
+ * Whether `parts` (the request path split at `/`, without the leading empty part) fits `pattern`.
+ * `segment` decides a non-literal pattern segment: `{resource}` for grants, `{name}` and `{proxy+}`
+ * for the route table. Strings are compared, never turned into patterns.
+ */
+function fits(
+  pattern: PathPattern,
+  parts: readonly string[],
+  segment: (patternPart: string, part: string) => boolean,
+): boolean {
+  const { segments, below } = pattern;
+  if (below ? parts.length < segments.length : parts.length !== segments.length) return false;
+  return segments.every((patternPart, index) => {
+    const part = parts[index] as string;
+    return patternPart.startsWith('{') ? part !== '' && segment(patternPart, part) : part === patternPart;
+  });
+}
+
+interface CompiledGrant {
+  method: 'GET' | '*';
+  pattern: PathPattern;
+}
+
+/** The catalogue's grants, parsed once. */
+const GRANTS = new Map<ScopeName, readonly CompiledGrant[]>(
+  SCOPE_NAMES.map((name) => [
+    name,
+    SCOPES[name].grants.map((grant) => ({ method: grant.method, pattern: parsePattern(grant.path) })),
+  ]),
+);
+
+/**
+ * The routes every valid token may call (`access: 'any-token'`). Their `{name}` takes one non-empty
+ * segment, `{proxy+}` one non-empty segment and anything below it.
+ */
+const ANY_TOKEN_ROUTES = ROUTES.filter((route) => route.access === 'any-token').map((route) => ({
+  method: route.method,
+  pattern: { segments: parsePattern(route.path).segments, below: route.path.endsWith('+}') },
+}));
+
+const anySegment = () => true;
+
+function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
+  return ANY_TOKEN_ROUTES.some(
+    (route) => (route.method === 'ANY' || route.method === method) && fits(route.pattern, parts, anySegment),
+  );
+}
+
+/**
+ * Whether the scopes let a token call `method path` (the path as requested, relative to the API's
+ * stage). An unsafe path (see `pathProblem`) is refused to every token, `global:admin` included.
+ */
+export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
+  if (!isSafePath(path)) return false;
+  if (scopes.some((grant) => grant.scope === 'global:admin')) return true;
+  const parts = path.slice(1).split('/');
+  if (anyTokenMayCall(method, parts)) return true;
+  return scopes.some(({ scope, resources }) => {
+    const names = resources ?? [];
+    const namesResource = (_: string, part: string) => names.includes('*') || names.includes(part);
+    return (GRANTS.get(scope) ?? []).some(
+      (grant) =>
+        (grant.method === '*' || grant.method === method) && fits(grant.pattern, parts, namesResource),
+    );
+  });
+}
+
+export interface PolicyStatement {
+  Action: string;
+  Effect: 'Allow' | 'Deny';
+  Resource: string[];
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/**
+ * The REST authorizer's answer: Allow or Deny for exactly the method ARN it was asked about, nothing
+ * wider. API Gateway caches it per token, method and path (`REST_AUTHORIZER_IDENTITY`), so it is
+ * only ever applied to the request it was decided for.
+ */
+export function requestPolicy(methodArn: string, effect: 'Allow' | 'Deny'): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [methodArn] }],
+  };
+}

@@ -1,0 +1,182 @@
+// Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
+
+import type { ScopeGrant } from '#spec/scopes';
+import { ConflictError, NotFoundError } from './errors';
+import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
+import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
+import { mintToken, parseToken } from './token-format';
+import type { ListPage, ListQuery, TokenStore } from './token-store';
+
+export interface NewToken {
+  kind: TokenKind;
+  description: string;
+  userEmail: string | null;
+  scopes: ScopeGrant[];
+  expiresAt: string | null;
+}
+
+export interface CreatedToken {
+  record: TokenRecord;
+  /** The secret: returned to the caller once, in the create response, and never again. */
+  token: string;
+}
+
+export interface TokenServiceDeps {
+  store: TokenStore;
+  keys: KeyRingSource;
+  now?: () => Date;
+}
+
+export class TokenService {
+  private readonly store: TokenStore;
+  private readonly keys: KeyRingSource;
+  readonly now: () => Date;
+
+  constructor(deps: TokenServiceDeps) {
+    this.store = deps.store;
+    this.keys = deps.keys;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** A new token and its record, not yet stored. */
+  private mint(input: NewToken, actor: Actor, ring: KeyRing): CreatedToken {
+    const minted = mintToken();
+    return {
+      token: minted.token,
+      record: {
+        ...input,
+        id: minted.id,
+        createdAt: this.now().toISOString(),
+        createdBy: principalOf(actor),
+        revokedAt: null,
+        revokedBy: null,
+        lastUsedAt: null,
+        hint: minted.hint,
+        hash: hashToken(ring, minted.token),
+      },
+    };
+  }
+
+  async create(input: NewToken, actor: Actor): Promise<CreatedToken> {
+    const ring = await this.keys.get();
+    // 95 random bits make an id collision practically impossible; if one happens, mint again.
+    for (let attempt = 0; ; attempt++) {
+      const created = this.mint(input, actor, ring);
+      try {
+        await this.store.insert(created.record, { actor, op: 'create', at: created.record.createdAt });
+        return created;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async get(id: string): Promise<TokenRecord> {
+    const record = await this.store.get(id);
+    if (!record) throw new NotFoundError(`No token with id ${id}`, 'id');
+    return record;
+  }
+
+  /** The tokens that work right now: neither revoked nor expired. Newest first. */
+  async listActive(kind?: TokenKind): Promise<TokenRecord[]> {
+    const now = this.now();
+    return (await this.store.listLive(kind)).filter((record) => statusOf(record, now) === 'active');
+  }
+
+  revoke(id: string, actor: Actor): Promise<TokenRecord> {
+    return this.store.revoke(id, { actor, op: 'revoke', at: this.now().toISOString() });
+  }
+
+  list(query: ListQuery): Promise<ListPage<TokenRecord>> {
+    return this.store.list(query, this.now());
+  }
+
+  updateEmail(id: string, userEmail: string | null, actor: Actor): Promise<TokenRecord> {
+    return this.store.updateEmail(id, userEmail, { actor, op: 'update', at: this.now().toISOString() });
+  }
+
+  /**
+   * Revokes every token in the list that is real: well-formed, known, and matching its stored hash.
+   * Anyone holding a leaked token may do this, so the answer never says which ones were; the
+   * revocation is attributed to the token itself. Malformed entries cost no read.
+   */
+  async revokeLeaked(candidates: readonly string[]): Promise<void> {
+    const held = new Map<string, string[]>();
+    for (const candidate of candidates) {
+      const id = parseToken(candidate);
+      if (id) held.set(id, [...(held.get(id) ?? []), candidate]);
+    }
+    if (held.size === 0) return;
+    const [credentials, ring] = await Promise.all([
+      this.store.getCredentials([...held.keys()]),
+      this.keys.get(),
+    ]);
+    const leaked = credentials.filter(
+      (credential) =>
+        credential.revokedAt === null &&
+        (held.get(credential.id) ?? []).some((token) => tokenMatchesHash(ring, token, credential.hash)),
+    );
+    const at = this.now().toISOString();
+    for (let start = 0; start < leaked.length; start += 10) {
+      await Promise.all(
+        leaked
+          .slice(start, start + 10)
+          .map(({ id }) => this.store.revoke(id, { actor: { type: 'token', id }, op: 'revoke', at })),
+      );
+    }
+  }
+
+  delete(id: string, actor: Actor): Promise<void> {
+    return this.store.remove(id, { actor, op: 'delete', at: this.now().toISOString() });
+  }
+
+  /**
+   * Deletes a Posit-Connect-style service token. Any other token is not one, so it is not found
+   * there (the Connect API must not reach the native tokens); errors name Connect's `guid`.
+   */
+  async deleteServiceToken(guid: string, actor: Actor): Promise<void> {
+    const notFound = () => new NotFoundError(`No service token with guid ${guid}`, 'guid');
+    const record = await this.store.get(guid);
+    if (record?.kind !== 'service') throw notFound();
+    try {
+      await this.delete(guid, actor);
+    } catch (error) {
+      throw error instanceof NotFoundError ? notFound() : error;
+    }
+  }
+
+  /**
+   * The first `global:admin` token, made only while no active one exists (the way into an empty
+   * deployment, or back into one whose admin tokens are all revoked or expired). Of bootstraps that
+   * race, exactly one wins: the store moves the bootstrap claim in the same transaction.
+   */
+  async bootstrapAdmin(actor: Actor): Promise<CreatedToken> {
+    const refused = (why?: string) =>
+      new ConflictError(
+        `An active global:admin token exists already${why ? ` (${why})` : ''}: bootstrap only makes the first one. Use it to create others.`,
+      );
+    const now = this.now();
+    if (await this.store.hasActiveAdmin(now)) throw refused();
+    const created = this.mint(
+      {
+        kind: 'user',
+        description: 'Bootstrap admin token',
+        userEmail: null,
+        scopes: [{ scope: 'global:admin', resources: null }],
+        expiresAt: null,
+      },
+      actor,
+      await this.keys.get(),
+    );
+    try {
+      await this.store.insertBootstrapAdmin(
+        created.record,
+        { actor, op: 'create', at: created.record.createdAt },
+        now,
+      );
+    } catch (error) {
+      throw error instanceof ConflictError ? refused(error.message) : error;
+    }
+    return created;
+  }
+}

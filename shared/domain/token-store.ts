@@ -1,0 +1,67 @@
+// The token store's interface: the domain speaks to this, and one file implements it on DynamoDB.
+import type { Actor, TokenKind, TokenRecord, TokenStatus } from './token';
+
+export type ListSort = 'newest' | 'oldest' | 'name_asc' | 'name_desc';
+export type ExpirationFilter = 'never' | 'has_expiration' | 'expired';
+
+export interface ListQuery {
+  status?: TokenStatus | undefined;
+  expiration?: ExpirationFilter | undefined;
+  /** Case-insensitive substring of description, user email or id. */
+  q?: string | undefined;
+  kind?: TokenKind | undefined;
+  sort: ListSort;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Every write carries one, so the audit stream can say who did what. */
+export interface Stamp {
+  actor: Actor;
+  op: 'create' | 'revoke' | 'update' | 'delete';
+  at: string;
+}
+
+/** What the authorizer needs of a token, and nothing more. */
+export type Credential = Pick<
+  TokenRecord,
+  'id' | 'kind' | 'scopes' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'hash'
+>;
+
+/** What checking a bearer reads and writes: the authorizer's whole view of the table. */
+export interface CredentialStore {
+  /** One strongly consistent read. */
+  getCredential(id: string): Promise<Credential | null>;
+  /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
+  touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
+}
+
+export interface TokenStore {
+  /** Fails with ConflictError if the id is taken. */
+  insert(record: TokenRecord, stamp: Stamp): Promise<void>;
+  get(id: string): Promise<TokenRecord | null>;
+  /** Tokens not revoked (expired ones included), newest first. */
+  listLive(kind?: TokenKind): Promise<TokenRecord[]>;
+  /** Idempotent: a revoked token comes back as it was. Fails with NotFoundError if unknown. */
+  revoke(id: string, stamp: Stamp): Promise<TokenRecord>;
+  /** Revokes, then deletes. Fails with NotFoundError if unknown. */
+  remove(id: string, stamp: Stamp): Promise<void>;
+  hasActiveAdmin(now: Date): Promise<boolean>;
+  /**
+   * Inserts the bootstrap admin token, together with the bootstrap claim (shared/spec/tables.ts), in one
+   * transaction. Fails with ConflictError, inserting nothing, if the token an earlier bootstrap made
+   * still works at `now` or another bootstrap wins meanwhile.
+   */
+  insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void>;
+  /** A page of tokens: active ones first, then revoked and expired, each in the query's sort. */
+  list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>>;
+  /** Sets or clears the user email. Fails with NotFoundError if unknown. */
+  updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord>;
+  /** Strongly consistent reads of several tokens at once; unknown ids are left out. */
+  getCredentials(ids: readonly string[]): Promise<Credential[]>;
+}

@@ -1,0 +1,75 @@
+// The token record and what the API shows of it. Status is never stored: it is computed from the
+// record and the clock on every read, so a token is expired the moment `expires_at` passes.
+
+import type { ScopeGrant } from '#spec/scopes';
+import type { TokenHash } from './keyring';
+
+export type TokenKind = 'service' | 'user';
+export type TokenStatus = 'active' | 'revoked' | 'expired';
+
+/** Who did something: a token (its id), an IAM principal (its ARN), or the system itself. */
+export interface Actor {
+  type: 'token' | 'iam' | 'system';
+  id: string;
+}
+
+export function principalOf(actor: Actor): string {
+  return `${actor.type}:${actor.id}`;
+}
+
+export interface TokenRecord {
+  id: string;
+  kind: TokenKind;
+  description: string;
+  userEmail: string | null;
+  scopes: ScopeGrant[];
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
+  hint: string;
+  hash: TokenHash;
+}
+
+export function statusOf(record: Pick<TokenRecord, 'revokedAt' | 'expiresAt'>, now: Date): TokenStatus {
+  if (record.revokedAt !== null) return 'revoked';
+  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+/** The token object of the native API (CONTRACT section 4). Never carries the hash. */
+export interface TokenView {
+  id: string;
+  kind: TokenKind;
+  description: string;
+  user_email: string | null;
+  scopes: ScopeGrant[];
+  status: TokenStatus;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_used_at: string | null;
+  hint: string;
+}
+
+export function tokenView(record: TokenRecord, now: Date): TokenView {
+  return {
+    id: record.id,
+    kind: record.kind,
+    description: record.description,
+    user_email: record.userEmail,
+    scopes: record.scopes,
+    status: statusOf(record, now),
+    created_at: record.createdAt,
+    created_by: record.createdBy,
+    expires_at: record.expiresAt,
+    revoked_at: record.revokedAt,
+    revoked_by: record.revokedBy,
+    last_used_at: record.lastUsedAt,
+    hint: record.hint,
+  };
+}

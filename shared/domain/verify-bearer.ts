@@ -1,0 +1,98 @@
+// The authorizer's decision, free of any event format: who is this bearer, and is the token good?
+// A malformed token or a bad checksum is refused before any I/O; a well-formed one costs exactly one
+// strongly consistent GetItem (the key ring is held in memory).
+
+import { BoundedMap } from '#lib/bounded-map';
+import type { ScopeGrant } from '#spec/scopes';
+import { UnauthorizedError } from './errors';
+import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
+import { statusOf, type TokenKind } from './token';
+import { parseToken, tokenFromAuthorization } from './token-format';
+import type { Credential, CredentialStore } from './token-store';
+
+export interface Caller {
+  tokenId: string;
+  kind: TokenKind;
+  scopes: ScopeGrant[];
+  /** `token:<id>`: what the backend sees as the principal. */
+  principal: string;
+  /** RFC 3339, or null for a token that never expires: no cached answer may outlive it. */
+  expiresAt: string | null;
+}
+
+export interface BearerVerifierDeps {
+  store: CredentialStore;
+  keys: KeyRingSource;
+  now?: () => Date;
+  /** `last_used_at` is written at most this often per token. */
+  lastUsedIntervalMs?: number;
+}
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+const MEMO_LIMIT = 10_000;
+
+export class BearerVerifier {
+  private readonly store: CredentialStore;
+  private readonly keys: KeyRingSource;
+  private readonly now: () => Date;
+  private readonly interval: number;
+  /** Tokens this process recorded a use of recently: spares a write the condition would refuse. */
+  private readonly recentlyRecorded = new BoundedMap<string, number>(MEMO_LIMIT);
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(deps: BearerVerifierDeps) {
+    this.store = deps.store;
+    this.keys = deps.keys;
+    this.now = deps.now ?? (() => new Date());
+    this.interval = deps.lastUsedIntervalMs ?? FIFTEEN_MINUTES;
+  }
+
+  async verify(authorization: string | null | undefined): Promise<Caller> {
+    const token = tokenFromAuthorization(authorization);
+    if (!token) throw new UnauthorizedError('Send the token as "Authorization: Bearer <token>"');
+    const id = parseToken(token);
+    if (!id) throw new UnauthorizedError('The token is malformed');
+    const read = this.store.getCredential(id);
+    read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
+    const ring = await this.keys.get();
+    // While DynamoDB answers: the HMAC under the current key, which hashed nearly every stored token.
+    const current = tokenDigest(ring, token);
+    const credential = await read;
+    if (!credential) throw new UnauthorizedError('The token is not valid');
+    const { keyId } = credential.hash;
+    const digest = keyId === ring.currentKeyId ? current : tokenDigest(ring, token, keyId);
+    if (!digestMatches(credential.hash, digest)) throw new UnauthorizedError('The token is not valid');
+    const now = this.now();
+    const status = statusOf(credential, now);
+    if (status !== 'active') throw new UnauthorizedError(`The token is ${status}`);
+    this.recordUse(credential, now);
+    const { kind, scopes, expiresAt } = credential;
+    return { tokenId: id, kind, scopes, principal: `token:${id}`, expiresAt };
+  }
+
+  /**
+   * Records the use without holding up the decision. In Lambda the write may complete while the
+   * response is already on its way, or at the next invocation; losing one is harmless, the next use
+   * 15 minutes on records it again.
+   */
+  private recordUse(credential: Credential, now: Date): void {
+    const nowMs = now.getTime();
+    const lastUsed = credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0;
+    const lastRecorded = this.recentlyRecorded.get(credential.id) ?? 0;
+    if (nowMs - Math.max(lastUsed, lastRecorded) < this.interval) return;
+    this.recentlyRecorded.set(credential.id, nowMs);
+    const notBefore = new Date(nowMs - this.interval).toISOString();
+    const write = this.store
+      .touchLastUsed(credential.id, now.toISOString(), notBefore)
+      .catch(() => {
+        this.recentlyRecorded.delete(credential.id); // try again on the next use
+      })
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  /** Waits for `last_used_at` writes under way (tests, benchmarks, a stopping local stack). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+}

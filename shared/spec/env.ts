@@ -1,0 +1,31 @@
+// The environment variables tokengate reads, named once. The functions' configuration
+// (shared/adapters/config.ts) is set by the CDK stack (cdk/grants.ts, cdk/token-gate.ts) and by the
+// local stack (local/data-dir.ts); the CLI reads its own.
+export const ENV = {
+  /** The tokens table's name. */
+  tokensTable: 'TOKENGATE_TOKENS_TABLE',
+  /** The audit table's name (the audit functions). */
+  auditTable: 'TOKENGATE_AUDIT_TABLE',
+  /** The Secrets Manager secret holding the HMAC key ring (AWS). */
+  keySecretId: 'TOKENGATE_KEY_SECRET_ID',
+  /** The file holding the HMAC key ring (local stack). */
+  keyFile: 'TOKENGATE_KEY_FILE',
+  /** DynamoDB Local's endpoint; unset in AWS. */
+  dynamoEndpoint: 'TOKENGATE_DYNAMODB_ENDPOINT',
+  /** Days a revoked or expired token is kept. */
+  retentionDays: 'TOKENGATE_RETENTION_DAYS',
+  /** Days an audit event is kept. */
+  auditRetentionDays: 'TOKENGATE_AUDIT_RETENTION_DAYS',
+  /** Seconds the key ring is kept in memory. */
+  keyCacheSeconds: 'TOKENGATE_KEY_CACHE_SECONDS',
+  /** Seconds an authorizer answer may be reused: set on the authorizer, read by the local stack too. */
+  authorizerCacheTtl: 'TOKENGATE_AUTHORIZER_CACHE_TTL',
+  /** The CLI's API endpoint. */
+  endpoint: 'TOKENGATE_ENDPOINT',
+  /** The CLI caller's token. */
+  token: 'TOKENGATE_TOKEN',
+  /** `1`: the CLI and the local stack print stack traces. */
+  debug: 'TOKENGATE_DEBUG',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

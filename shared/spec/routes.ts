@@ -1,0 +1,272 @@
+// The route table: every HTTP route of the deployment, who may call it, and which function serves it.
+// The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
+// every valid token call its `any-token` routes, and the README's API section is checked against it.
+import { PROTECTED_PREFIXES } from './scopes';
+import { TOKEN_ATTRIBUTES as ITEM, type TokenAttribute } from './tables';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
+
+/**
+ * - `admin`: only `global:admin` tokens (its grant covers every path).
+ * - `any-token`: every valid token, whatever its scopes.
+ * - `scoped`: the tokens whose scopes grant the method and path (the example protected API).
+ * - `public`: no token at all.
+ */
+export type Access = 'admin' | 'any-token' | 'scoped' | 'public';
+
+export type ErrorFace = 'connect' | 'native';
+
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/** What a function may touch: its IAM grants are exactly these, in AWS and in the CDK tests. */
+export interface FunctionNeeds {
+  /** DynamoDB actions on the tokens table (and its indexes, for Query). */
+  tokens: readonly TableAction[];
+  /**
+   * With `UpdateItem` on the tokens table, required: the item attributes its updates set, remove or
+   * test in a condition. Its UpdateItem grant names these and the table's key, and nothing else; and
+   * returns no attributes beyond them (no `ALL_OLD` or `ALL_NEW`).
+   */
+  updates?: readonly TokenAttribute[];
+  /** Reads the HMAC key ring from Secrets Manager. */
+  hmacKey: boolean;
+  /** DynamoDB actions on the audit table (and its indexes, for Query). @default none */
+  audit?: readonly TableAction[];
+  /**
+   * Consumes the tokens table's stream: reads it, and sends what it cannot process to the on-failure
+   * queue (granted by the event source mapping). @default false
+   */
+  tokensStream?: boolean;
+}
+
+/** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
+export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 30;
+
+/**
+ * API Gateway starts a cached answer's TTL when the answer reaches it, a little after the authorizer
+ * looked at the clock: the REST authorizer refuses a token whose `expires_at` is less than the TTL
+ * plus this margin away, so that no cached Allow outlives `expires_at`.
+ */
+export const CACHED_ALLOW_EXPIRY_MARGIN_MS = 1_000;
+
+/** Days a revoked or expired token is kept before DynamoDB's TTL removes it (`retentionDays`). */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** Days an audit event is kept before DynamoDB's TTL removes it (`auditRetentionDays`). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
+
+/** One identity source of a REST API's REQUEST authorizer: a request header or a `$context` variable. */
+export interface IdentityPart {
+  from: 'header' | 'context';
+  name: string;
+}
+
+/**
+ * What API Gateway keys a REST authorizer's cached answer on: the token and the exact request
+ * (method and stage-prefixed path) the authorizer decided, so a cached answer is never applied to a
+ * request it was not decided for. The CDK construct and the local gateway both read this.
+ */
+export const REST_AUTHORIZER_IDENTITY: readonly IdentityPart[] = [
+  { from: 'header', name: 'Authorization' },
+  { from: 'context', name: 'httpMethod' },
+  { from: 'context', name: 'path' },
+];
+
+/** The bodies API Gateway itself answers with when the authorizer refuses (native error shape). */
+export const GATEWAY_RESPONSES = {
+  401: { error: { code: 'unauthorized', message: 'A valid token is required' } },
+  403: { error: { code: 'forbidden', message: 'The token does not have the scope this needs' } },
+  429: { error: { code: 'too_many_requests', message: 'Too many requests: slow down and try again' } },
+} as const;
+
+/** How a stream consumer is fed: the event source mapping in AWS, the stream poller locally. */
+export interface StreamFeed {
+  /** Records per batch, at most. */
+  batchSize: number;
+  /** Retries of a failing record before it goes to the failure queue (AWS) or is skipped (locally). */
+  retryAttempts: number;
+}
+
+/** A function's manifest: what the CDK stack deploys and the local stack runs, read by both. */
+export interface FunctionDef {
+  /** Stable name: the CDK construct id and the local gateway's handler key. */
+  name: string;
+  /** Module path from the repository root; it exports `handler`. */
+  entry: string;
+  needs: FunctionNeeds;
+  /** How long one invocation may run. */
+  timeoutSeconds: number;
+}
+
+/** A function behind HTTP routes: it answers errors in the shape of one face of the API. */
+export interface HttpFunctionDef extends FunctionDef {
+  face: ErrorFace;
+}
+
+/** Requests per second over all callers (steady rate, and the burst allowed above it). */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway resource path: `{name}` for a path parameter, `{proxy+}` for the rest of the path. */
+  path: string;
+  access: Access;
+  /** The function serving it; its `face` is the route's error shape. */
+  fn: HttpFunctionDef;
+  /** A stage throttle on this route alone (in AWS: the stage's method settings). */
+  throttle?: Throttle;
+}
+
+export const AUTHORIZER: FunctionDef = {
+  name: 'Authorizer',
+  entry: 'functions/authorizer/handler.ts',
+  needs: { tokens: ['GetItem', 'UpdateItem'], updates: [ITEM.last_used_at], hmacKey: true },
+  // Its AWS client gives up a second before this (`CALL_DEADLINE_MS` in shared/aws/json-client.ts).
+  timeoutSeconds: 5,
+};
+
+/** What revoking a token updates (shared/adapters/dynamo-token-store.ts `revoke`, and `remove`'s stamp). */
+const REVOKE_UPDATES = [
+  ITEM.revoked_at,
+  ITEM.revoked_by,
+  ITEM.ttl,
+  ITEM.created_sk,
+  ITEM.name_sk,
+  ITEM.stamp,
+] as const;
+
+/** A function fed by a stream rather than by HTTP routes. */
+export interface StreamFunctionDef extends FunctionDef {
+  stream: StreamFeed;
+}
+
+/** Turns the tokens table's stream into audit events. Not on a route: its event source is the stream. */
+export const AUDIT_CONSUMER: StreamFunctionDef = {
+  name: 'AuditConsumer',
+  entry: 'functions/audit/consumer.ts',
+  needs: { tokens: [], hmacKey: false, audit: ['PutItem'], tokensStream: true },
+  // A batch of up to 100 records, written in parallel.
+  timeoutSeconds: 30,
+  stream: { batchSize: 100, retryAttempts: 10 },
+};
+
+/** How long an HTTP function may run (API Gateway itself waits at most 29 s). */
+const HTTP_TIMEOUT_SECONDS = 10;
+
+const fn = (name: string, entry: string, face: ErrorFace, needs: FunctionNeeds): HttpFunctionDef => ({
+  name,
+  entry,
+  needs,
+  timeoutSeconds: HTTP_TIMEOUT_SECONDS,
+  face,
+});
+
+export const FUNCTIONS = {
+  createServiceToken: fn('CreateServiceToken', 'functions/service-tokens/create.ts', 'connect', {
+    tokens: ['PutItem'],
+    hmacKey: true,
+  }),
+  listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', 'connect', {
+    tokens: ['Query'],
+    hmacKey: false,
+  }),
+  listServiceTokenScopes: fn('ListServiceTokenScopes', 'functions/service-tokens/scopes.ts', 'connect', {
+    tokens: [],
+    hmacKey: false,
+  }),
+  deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', 'connect', {
+    tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    updates: REVOKE_UPDATES,
+    hmacKey: false,
+  }),
+  createToken: fn('CreateToken', 'functions/tokens/create.ts', 'native', {
+    tokens: ['PutItem'],
+    hmacKey: true,
+  }),
+  listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', { tokens: ['Query'], hmacKey: false }),
+  getToken: fn('GetToken', 'functions/tokens/get.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
+  updateToken: fn('UpdateToken', 'functions/tokens/update.ts', 'native', {
+    tokens: ['GetItem', 'UpdateItem'],
+    updates: [ITEM.user_email, ITEM.search_text, ITEM.stamp],
+    hmacKey: false,
+  }),
+  revokeToken: fn('RevokeToken', 'functions/tokens/revoke.ts', 'native', {
+    tokens: ['GetItem', 'UpdateItem'],
+    updates: REVOKE_UPDATES,
+    hmacKey: false,
+  }),
+  revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', 'native', {
+    tokens: ['BatchGetItem', 'GetItem', 'UpdateItem'],
+    updates: REVOKE_UPDATES,
+    hmacKey: true,
+  }),
+  whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
+  listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', 'native', { tokens: [], hmacKey: false }),
+  listAuditEvents: fn('ListAuditEvents', 'functions/audit/list.ts', 'native', {
+    tokens: [],
+    hmacKey: false,
+    audit: ['Query'],
+  }),
+  openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', 'native', { tokens: [], hmacKey: false }),
+  echo: fn('ProtectedEcho', 'functions/example/echo.ts', 'native', { tokens: [], hmacKey: false }),
+} as const satisfies Record<string, HttpFunctionDef>;
+
+const CONNECT = '/__api__/v1/system/service-tokens';
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: CONNECT, access: 'admin', fn: FUNCTIONS.createServiceToken },
+  { method: 'GET', path: CONNECT, access: 'admin', fn: FUNCTIONS.listServiceTokens },
+  {
+    method: 'GET',
+    path: `${CONNECT}/scopes`,
+    access: 'admin',
+    fn: FUNCTIONS.listServiceTokenScopes,
+  },
+  {
+    method: 'DELETE',
+    path: `${CONNECT}/{guid}`,
+    access: 'admin',
+    fn: FUNCTIONS.deleteServiceToken,
+  },
+  { method: 'POST', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.createToken },
+  { method: 'GET', path: '/v1/tokens', access: 'admin', fn: FUNCTIONS.listTokens },
+  // Anyone holding a leaked token may revoke it: no token needed, so it is throttled instead.
+  {
+    method: 'POST',
+    path: '/v1/tokens/revoke',
+    access: 'public',
+    fn: FUNCTIONS.revokeLeakedTokens,
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  { method: 'GET', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.getToken },
+  { method: 'PATCH', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.updateToken },
+  {
+    method: 'POST',
+    path: '/v1/tokens/{id}/revoke',
+    access: 'admin',
+    fn: FUNCTIONS.revokeToken,
+  },
+  { method: 'GET', path: '/v1/whoami', access: 'any-token', fn: FUNCTIONS.whoami },
+  { method: 'GET', path: '/v1/scopes', access: 'admin', fn: FUNCTIONS.listScopes },
+  { method: 'GET', path: '/v1/audit', access: 'admin', fn: FUNCTIONS.listAuditEvents },
+  { method: 'GET', path: '/openapi.json', access: 'public', fn: FUNCTIONS.openApi },
+  // The example protected API: what another team's service looks like behind the authorizer.
+  ...PROTECTED_PREFIXES.map(
+    (prefix): Route => ({
+      method: 'ANY',
+      path: `${prefix}/{proxy+}`,
+      access: 'scoped',
+      fn: FUNCTIONS.echo,
+    }),
+  ),
+];
+
+/** Every function the deployment runs, once each. */
+export const ALL_FUNCTIONS: readonly FunctionDef[] = [
+  AUTHORIZER,
+  AUDIT_CONSUMER,
+  ...Object.values(FUNCTIONS),
+];

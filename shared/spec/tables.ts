@@ -1,0 +1,177 @@
+// The DynamoDB tables, defined once. The CDK stack, the local stack and the tests all build their
+// tables from these definitions, so what runs locally is what runs in AWS.
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** The logical name: CDK construct id, and the table name's suffix locally. */
+  id: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  /** Epoch seconds after which DynamoDB may delete the item. Nothing relies on it having done so. */
+  ttlAttribute: string;
+  stream: 'NEW_AND_OLD_IMAGES' | null;
+  indexes: IndexDefinition[];
+}
+
+/** The tokens table's list indexes: the stores name them, and their keys, from here. */
+export const TOKEN_INDEXES = {
+  byCreated: {
+    name: 'by_created',
+    partitionKey: { name: 'list_pk', type: 'S' },
+    sortKey: { name: 'created_sk', type: 'S' },
+  },
+  byName: {
+    name: 'by_name',
+    partitionKey: { name: 'list_pk', type: 'S' },
+    sortKey: { name: 'name_sk', type: 'S' },
+  },
+} as const satisfies Record<string, IndexDefinition>;
+
+/**
+ * Tokens, one item per token, keyed by the token id the token string carries, so the authorizer
+ * needs one GetItem. The list indexes hold every token in one partition (`list_pk`), sorted with the
+ * live ones (`A#`) before the revoked ones (`R#`), by creation time or by name.
+ */
+export const TOKENS_TABLE: TableDefinition = {
+  id: 'Tokens',
+  partitionKey: { name: 'id', type: 'S' },
+  ttlAttribute: 'ttl',
+  stream: 'NEW_AND_OLD_IMAGES',
+  indexes: [TOKEN_INDEXES.byCreated, TOKEN_INDEXES.byName],
+};
+
+/** Each name as its own value, so that a name is written once and every use is checked against it. */
+const attributeNames = <const Name extends string>(...names: Name[]) =>
+  Object.fromEntries(names.map((name) => [name, name])) as { readonly [N in Name]: N };
+
+/**
+ * The top-level attributes of a token item (shared/adapters/dynamo-token-store.ts writes them, the key and the
+ * index keys of `TOKENS_TABLE` among them). The functions' UpdateItem grants name theirs from here.
+ */
+export const TOKEN_ATTRIBUTES = attributeNames(
+  'id',
+  'kind',
+  'description',
+  'user_email',
+  'scopes',
+  'scope_names',
+  'created_at',
+  'created_by',
+  'expires_at',
+  'revoked_at',
+  'revoked_by',
+  'last_used_at',
+  'hint',
+  'search_text',
+  'secret_hash',
+  'key_id',
+  'ttl',
+  'list_pk',
+  'created_sk',
+  'name_sk',
+  'stamp',
+);
+
+export type TokenAttribute = keyof typeof TOKEN_ATTRIBUTES;
+
+/** The audit table's indexes, one per filter; every one sorts on `time_sk`. */
+export const AUDIT_INDEXES = {
+  byToken: {
+    name: 'by_token',
+    partitionKey: { name: 'token_id', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+  byActor: {
+    name: 'by_actor',
+    partitionKey: { name: 'actor_key', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+  byType: {
+    name: 'by_type',
+    partitionKey: { name: 'type', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+  byTime: {
+    name: 'by_time',
+    partitionKey: { name: 'all_pk', type: 'S' },
+    sortKey: { name: 'time_sk', type: 'S' },
+  },
+} as const satisfies Record<string, IndexDefinition>;
+
+/**
+ * The audit trail, one item per event, keyed by the event id (the id of the tokens table's stream
+ * record it came from), so a replayed record is a conditional put that finds its item already there.
+ * Each index answers one filter, newest first: events of a token, of an actor (`token:<id>`,
+ * `iam:<arn>`, `system:<name>`), of a type, or all of them (`all_pk`, one partition: audit events
+ * come only from token writes, far below a partition's 1,000 writes a second). Every sort key is
+ * `<time>#<stream sequence>#<id>`, so a time range is a key condition, and events of the same time
+ * keep the stream's order.
+ */
+export const AUDIT_TABLE: TableDefinition = {
+  id: 'Audit',
+  partitionKey: { name: 'id', type: 'S' },
+  ttlAttribute: 'ttl',
+  stream: null,
+  indexes: Object.values(AUDIT_INDEXES),
+};
+
+export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE];
+
+/**
+ * The one item of the tokens table that is not a token: the bootstrap claim, `{id, admin_id, at}`,
+ * naming the token the last `tokengate bootstrap` made. Bootstrap writes it in the same transaction as
+ * the admin token, on condition that it is absent or names a token that no longer works, so two
+ * bootstraps can never both win. Its id can never be a token id (`#` is not base62), it has no
+ * `list_pk`, so no list index holds it, and the audit trail passes over its changes.
+ */
+export const BOOTSTRAP_CLAIM_ID = '#bootstrap';
+
+/**
+ * Tag on the tokens table naming the Secrets Manager secret with the HMAC key ring, so that
+ * `tokengate bootstrap --table NAME` finds the key from the table alone.
+ */
+export const KEY_SECRET_TAG = 'tokengate:key-secret';
+
+/** The CreateTable request for a definition (DynamoDB Local and tests; CDK builds its own from the same). */
+export function createTableInput(table: TableDefinition, tableName: string): CreateTableCommandInput {
+  const keys = [
+    table.partitionKey,
+    table.sortKey,
+    ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  const attributes = new Map(keys.filter((k) => k !== undefined).map((k) => [k.name, k.type]));
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: [
+      { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+      ...(table.sortKey ? [{ AttributeName: table.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(table.indexes.length > 0 && {
+      GlobalSecondaryIndexes: table.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+    ...(table.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } }),
+  };
+}

@@ -1,0 +1,113 @@
+// The shape of the house (README, Developing): which folder may import which. Read from the import
+// lines of the source files themselves, so a module that reaches the wrong way fails here, by name.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const ALIASES = Object.entries(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { imports?: Record<string, string> })
+    .imports ?? {},
+);
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.(ts|js)$/.test(file))
+    .map((file) => join(folder, file).replaceAll('\\', '/'));
+}
+
+/** Each import of `file`: a package name (`zod`, `node:fs`) or a repository path (`shared/spec/routes`). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const specifiers = [...text.matchAll(/(?:^|\s)(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map(
+    (match) => match[1] as string,
+  );
+  return specifiers.map((specifier) => {
+    if (specifier.startsWith('.')) {
+      return relative(ROOT, normalize(join(ROOT, dirname(file), specifier))).replaceAll('\\', '/');
+    }
+    for (const [alias, target] of ALIASES) {
+      const prefix = alias.replace('*', '');
+      if (specifier.startsWith(prefix)) {
+        return normalize(target.replace('*', specifier.slice(prefix.length)))
+          .replace(/\.ts$/, '')
+          .replaceAll('\\', '/');
+      }
+    }
+    return specifier;
+  });
+}
+
+/** `file imports target` for every import of the files under `folder` that `forbidden` matches. */
+function breaches(folder: string, forbidden: (target: string) => boolean): string[] {
+  return sourceFiles(folder).flatMap((file) =>
+    importsOf(file)
+      .filter(forbidden)
+      .map((target) => `${file} imports ${target}`),
+  );
+}
+
+const under =
+  (...folders: string[]) =>
+  (target: string) =>
+    folders.some((folder) => target === folder || target.startsWith(`${folder}/`));
+
+describe('the import graph', () => {
+  it('reads import lines (a check of the check)', () => {
+    expect(importsOf('shared/domain/token.ts')).toContain('shared/spec/scopes');
+    expect(breaches('local', under('shared/domain'))).not.toEqual([]);
+  });
+
+  it('keeps shared/ free of the entry points: no functions/, cdk/, cli/, local/, test/ or bench/', () => {
+    expect(breaches('shared', under('functions', 'cdk', 'cli', 'local', 'test', 'bench'))).toEqual([]);
+  });
+
+  it('keeps the domain free of AWS, of Lambda event types and of the file system', () => {
+    const outside = (target: string) =>
+      target.startsWith('@aws-sdk/') ||
+      target === 'aws-lambda' ||
+      /^(node:)?fs(\/|$)/.test(target) ||
+      under('shared/adapters', 'shared/api', 'shared/aws')(target);
+    expect(breaches('shared/domain', outside)).toEqual([]);
+  });
+
+  it('keeps the small helpers of shared/lib/ free of everything else in the repository', () => {
+    expect(breaches('shared/lib', (target) => !target.startsWith('node:') && target.includes('/'))).toEqual(
+      [],
+    );
+  });
+
+  it('keeps the facts in shared/spec/ free of everything else in shared/', () => {
+    expect(
+      breaches(
+        'shared/spec',
+        under('shared/domain', 'shared/adapters', 'shared/api', 'shared/aws', 'shared/lib'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps the API schemas off the stores and the AWS clients', () => {
+    expect(breaches('shared/api', under('shared/adapters', 'shared/aws'))).toEqual([]);
+  });
+
+  it('keeps the thin AWS client to itself (it reads only the facts of shared/spec/)', () => {
+    expect(breaches('shared/aws', under('shared/domain', 'shared/adapters', 'shared/api'))).toEqual([]);
+  });
+
+  it('keeps the Lambda functions off the other entry points', () => {
+    expect(breaches('functions', under('cdk', 'cli', 'local', 'test', 'bench'))).toEqual([]);
+  });
+
+  it('lets the benchmark share only test/support/ with the tests', () => {
+    expect(breaches('bench', (target) => under('test')(target) && !under('test/support')(target))).toEqual(
+      [],
+    );
+  });
+
+  it('ships nothing from test/ or bench/', () => {
+    for (const folder of ['shared', 'functions', 'cdk', 'cli', 'local']) {
+      expect(breaches(folder, under('test', 'bench'))).toEqual([]);
+    }
+  });
+});
