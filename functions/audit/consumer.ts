@@ -7,6 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { imageToTokenImage } from '#adapters/token-item';
 import { auditEventOf, type StreamChange } from '#domain/audit';
 import { ValidationError } from '#domain/errors';
 import { audit } from '#functions/commons/audit-runtime';
@@ -16,18 +17,22 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 type Image = Record<string, AttributeValue> | undefined;
 
-/** Lambda's record, with its images unmarshalled (the Lambda and SDK attribute value shapes agree). */
+/**
+ * Lambda's record, with its images unmarshalled (the Lambda and SDK attribute value shapes agree) and
+ * decoded by the token item codec.
+ */
 function changeOf(record: DynamoDBRecord): StreamChange {
   const { eventID, eventName, dynamodb } = record;
   if (!eventID || !eventName) throw new ValidationError('A stream record without eventID or eventName');
-  const image = (value: unknown) => (value ? unmarshall(value as Image & object) : undefined);
+  const image = (which: 'oldImage' | 'newImage', value: unknown) =>
+    value ? imageToTokenImage(unmarshall(value as Image & object), eventID, which) : undefined;
   const seconds = dynamodb?.ApproximateCreationDateTime;
   return {
     eventId: eventID,
     eventName,
     approximateTime: seconds === undefined ? new Date() : new Date(seconds * 1000),
-    oldImage: image(dynamodb?.OldImage),
-    newImage: image(dynamodb?.NewImage),
+    oldImage: image('oldImage', dynamodb?.OldImage),
+    newImage: image('newImage', dynamodb?.NewImage),
     userIdentity: record.userIdentity,
   };
 }

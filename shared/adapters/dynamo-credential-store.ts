@@ -3,7 +3,7 @@
 import { fromItem, type Item } from '#aws/attribute-value';
 import { type AwsJsonClient, AwsServiceError } from '#aws/json-client';
 import type { Credential, CredentialStore } from '#domain/token-store';
-import { toCredential } from './credential-item';
+import { itemToCredential } from './token-item';
 
 export class DynamoCredentialStore implements CredentialStore {
   constructor(
@@ -19,7 +19,7 @@ export class DynamoCredentialStore implements CredentialStore {
       Key: { id: { S: id } },
       ConsistentRead: true,
     });
-    return Item ? toCredential(fromItem(Item)) : null;
+    return Item ? itemToCredential(fromItem(Item)) : null;
   }
 
   async touchLastUsed(id: string, at: string, notBefore: string): Promise<void> {

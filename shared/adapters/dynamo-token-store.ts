@@ -11,22 +11,24 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
 import { ConflictError, NotFoundError } from '#domain/errors';
 import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
 import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
 import { backoffMs, sleep } from '#lib/backoff';
 import { BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
+import { TokenLister } from './dynamo-token-list';
 import {
   CREDENTIAL_ATTRIBUTES,
-  credentialSchema,
-  optionalString,
-  scopesOf,
-  toCredential,
-} from './credential-item';
-import { TokenLister } from './dynamo-token-list';
+  itemToCredential,
+  itemToRecord,
+  LIST_PARTITION,
+  recordToItem,
+  searchText,
+  sortKeys,
+  stampToItem,
+  ttlAfter,
+} from './token-item';
 
-const LIST_PARTITION = 'tokens';
 const BY_CREATED = TOKEN_INDEXES.byCreated;
 /** The live tokens (`A#`) of the list index, by creation time. */
 const LIVE_BY_CREATED = `${BY_CREATED.partitionKey.name} = :pk AND begins_with(${BY_CREATED.sortKey.name}, :live)`;
@@ -38,65 +40,6 @@ const REMOVE_TRIES = 5;
 /** Backoff of the store's retries (a contended bootstrap, unprocessed batch keys). */
 const RETRY_BASE_MS = 50;
 const RETRY_CAP_MS = 1_000;
-
-const itemSchema = z.extend(credentialSchema, {
-  description: z.string(),
-  user_email: optionalString,
-  created_at: z.string(),
-  created_by: z.string(),
-  revoked_by: optionalString,
-  hint: z.string(),
-});
-
-function toRecord(item: Record<string, unknown>): TokenRecord {
-  const row = itemSchema.parse(item);
-  return {
-    id: row.id,
-    kind: row.kind,
-    description: row.description,
-    userEmail: row.user_email ?? null,
-    scopes: scopesOf(row.scopes),
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    expiresAt: row.expires_at ?? null,
-    revokedAt: row.revoked_at ?? null,
-    revokedBy: row.revoked_by ?? null,
-    lastUsedAt: row.last_used_at ?? null,
-    hint: row.hint,
-    hash: { hash: row.secret_hash, keyId: row.key_id },
-  };
-}
-
-/** What `q` searches: description and user email, lower-cased (shared/dynamo-token-list.ts). */
-function searchText(record: Pick<TokenRecord, 'description' | 'userEmail'>): string {
-  return [record.description, record.userEmail ?? ''].join('\n').toLowerCase();
-}
-
-function stampItem(stamp: Stamp) {
-  return { actor_type: stamp.actor.type, actor_id: stamp.actor.id, op: stamp.op, at: stamp.at };
-}
-
-/**
- * Ends the name in a name index key. It sorts below every character the name part holds, so a name
- * comes before the longer names it begins (`deploy` before `deploy prod`, whatever the ids).
- */
-const NAME_END = '\u001f';
-
-/** A description as the name index sorts it: lower-cased, control characters left out, 200 at most. */
-function nameKey(description: string): string {
-  return Array.from(description.toLowerCase())
-    .filter((character) => character > NAME_END)
-    .slice(0, 200)
-    .join('');
-}
-
-/** The list indexes' sort keys: live tokens under `A#`, revoked ones under `R#`. */
-function sortKeys(record: Pick<TokenRecord, 'id' | 'createdAt' | 'description'>, state: 'A' | 'R') {
-  return {
-    created_sk: `${state}#${record.createdAt}#${record.id}`,
-    name_sk: `${state}#${nameKey(record.description)}${NAME_END}${record.id}`,
-  };
-}
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException;
@@ -128,41 +71,12 @@ export class DynamoTokenStore implements TokenStore {
     this.lister = new TokenLister(client, this.table, LIST_PARTITION);
   }
 
-  private ttlAfter(iso: string): number {
-    return Math.floor(Date.parse(iso) / 1000) + this.retentionSeconds;
-  }
-
-  private tokenItem(record: TokenRecord, stamp: Stamp): Record<string, unknown> {
-    return {
-      id: record.id,
-      kind: record.kind,
-      description: record.description,
-      user_email: record.userEmail ?? undefined,
-      scopes: record.scopes.map(({ scope, resources }) => ({
-        scope,
-        resources: resources ?? undefined,
-      })),
-      scope_names: new Set(record.scopes.map((grant) => grant.scope)),
-      created_at: record.createdAt,
-      created_by: record.createdBy,
-      expires_at: record.expiresAt ?? undefined,
-      hint: record.hint,
-      search_text: searchText(record),
-      secret_hash: record.hash.hash,
-      key_id: record.hash.keyId,
-      ttl: record.expiresAt ? this.ttlAfter(record.expiresAt) : undefined,
-      list_pk: LIST_PARTITION,
-      ...sortKeys(record, 'A'),
-      stamp: stampItem(stamp),
-    };
-  }
-
   async insert(record: TokenRecord, stamp: Stamp): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.tokenItem(record, stamp),
+          Item: recordToItem(record, stamp, this.retentionSeconds),
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -212,7 +126,7 @@ export class DynamoTokenStore implements TokenStore {
               {
                 Put: {
                   TableName: this.table,
-                  Item: this.tokenItem(record, stamp),
+                  Item: recordToItem(record, stamp, this.retentionSeconds),
                   ConditionExpression: 'attribute_not_exists(id)',
                 },
               },
@@ -245,7 +159,7 @@ export class DynamoTokenStore implements TokenStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
     );
-    return Item ? toRecord(Item) : null;
+    return Item ? itemToRecord(Item) : null;
   }
 
   async getCredentials(ids: readonly string[]): Promise<Credential[]> {
@@ -268,7 +182,7 @@ export class DynamoTokenStore implements TokenStore {
             },
           }),
         );
-        credentials.push(...(Responses?.[this.table] ?? []).map(toCredential));
+        credentials.push(...(Responses?.[this.table] ?? []).map(itemToCredential));
         keys = UnprocessedKeys?.[this.table]?.Keys;
       }
     }
@@ -277,7 +191,7 @@ export class DynamoTokenStore implements TokenStore {
 
   async list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>> {
     const page = await this.lister.list(query, now);
-    return { items: page.items.map(toRecord), nextCursor: page.nextCursor };
+    return { items: page.items.map(itemToRecord), nextCursor: page.nextCursor };
   }
 
   async updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord> {
@@ -298,7 +212,7 @@ export class DynamoTokenStore implements TokenStore {
           ExpressionAttributeValues: {
             ...(userEmail !== null && { ':email': userEmail }),
             ':text': text,
-            ':stamp': stampItem(stamp),
+            ':stamp': stampToItem(stamp),
           },
         }),
       );
@@ -327,7 +241,7 @@ export class DynamoTokenStore implements TokenStore {
           : { ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#' } }),
       },
     );
-    for await (const page of pages) records.push(...(page.Items ?? []).map(toRecord));
+    for await (const page of pages) records.push(...(page.Items ?? []).map(itemToRecord));
     return records;
   }
 
@@ -349,10 +263,10 @@ export class DynamoTokenStore implements TokenStore {
           ExpressionAttributeValues: {
             ':at': stamp.at,
             ':by': revokedBy,
-            ':ttl': this.ttlAfter(stamp.at),
+            ':ttl': ttlAfter(stamp.at, this.retentionSeconds),
             ':csk': sortKeys(current, 'R').created_sk,
             ':nsk': sortKeys(current, 'R').name_sk,
-            ':stamp': stampItem(stamp),
+            ':stamp': stampToItem(stamp),
           },
         }),
       );
@@ -377,7 +291,7 @@ export class DynamoTokenStore implements TokenStore {
             Key: { id },
             UpdateExpression: 'SET stamp = :stamp',
             ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeValues: { ':stamp': stampItem(stamp) },
+            ExpressionAttributeValues: { ':stamp': stampToItem(stamp) },
           }),
         );
         // Any delete stamp will do: concurrent deletes of one token overwrite each other's, and the

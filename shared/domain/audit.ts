@@ -1,12 +1,12 @@
 // The audit trail's model: what an audit event is, and the one function that turns a change on the
 // tokens table's stream into an event (or into nothing). Every writer of the tokens table puts a
-// `stamp` {actor_type, actor_id, op, at} on the item it writes (shared/adapters/dynamo-token-store.ts), so the
-// change itself says who made it. No AWS event types here: the consumer unmarshals the record first.
-import { z } from 'zod';
+// stamp (who, what, when) on the item it writes (shared/adapters/token-item.ts), so the change itself
+// says who made it. No AWS event types and no item attributes here: the consumer decodes the images
+// through the item codec first.
 import { BOOTSTRAP_CLAIM_ID } from '#spec/tables';
 import { ValidationError } from './errors';
 import type { Actor } from './token';
-import type { ListPage } from './token-store';
+import type { ListPage, Stamp } from './token-store';
 
 export const AUDIT_EVENT_TYPES = [
   'token.created',
@@ -41,14 +41,32 @@ export interface AuditEvent {
   details: AuditDetails;
 }
 
-/** One change of the tokens table, as its stream tells it, with the images already unmarshalled. */
+/**
+ * A token as the audit trail reads it from an image of the tokens table's stream: the fields it
+ * reports, and the stamp its writer put on it. Decoded from the item by shared/adapters/token-item.ts;
+ * kind, description and scopes are absent from an item written by hand without them.
+ */
+export interface TokenImage {
+  id: string;
+  kind?: string;
+  description?: string;
+  userEmail: string | null;
+  /** Any scope name, even one since left out of the catalogue: the trail reports what was granted. */
+  scopes?: { scope: string; resources: string[] | null }[];
+  expiresAt: string | null;
+  revokedAt: string | null;
+  /** Who made the change that left the item so, and when; absent on an item written by hand. */
+  stamp?: Stamp;
+}
+
+/** One change of the tokens table, as its stream tells it, with the images already decoded. */
 export interface StreamChange {
   eventId: string;
   eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
   /** When DynamoDB made the change (the stream's approximate time). */
   approximateTime: Date;
-  oldImage?: Record<string, unknown> | undefined;
-  newImage?: Record<string, unknown> | undefined;
+  oldImage?: TokenImage | undefined;
+  newImage?: TokenImage | undefined;
   /** Set by DynamoDB on its own deletions: `{type: 'Service', principalId: 'dynamodb.amazonaws.com'}` for TTL. */
   userIdentity?: { type?: string | undefined; principalId?: string | undefined } | undefined;
 }
@@ -58,67 +76,26 @@ export const TTL_ACTOR: Actor = { type: 'system', id: 'dynamodb-ttl' };
 /** Who changed an item without a tokengate stamp (by hand, outside tokengate): nobody we can name. */
 export const UNATTRIBUTED_ACTOR: Actor = { type: 'system', id: 'unknown' };
 
-const stampSchema = z.object({
-  actor_type: z.enum(['token', 'iam', 'system']),
-  actor_id: z.string().min(1),
-  op: z.enum(['create', 'revoke', 'update', 'delete']),
-  at: z.iso.datetime({ offset: true }),
-});
+/** The fields a `token.updated` event reports changes of: each by its name in the event, and in the image. */
+const TRACKED_FIELDS = {
+  kind: 'kind',
+  description: 'description',
+  user_email: 'userEmail',
+  scopes: 'scopes',
+  expires_at: 'expiresAt',
+  revoked_at: 'revokedAt',
+} as const satisfies { [Name in keyof AuditDetails]?: keyof TokenImage };
 
-type Stamp = z.output<typeof stampSchema>;
-
-const optionalString = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? null);
-
-/** The attributes of a token item that the audit trail reads; all others (the hash among them) are dropped. */
-const tokenImageSchema = z.object({
-  id: z.string().min(1),
-  kind: z.string().optional(),
-  description: z.string().optional(),
-  user_email: optionalString,
-  scopes: z
-    .array(
-      z.object({
-        scope: z.string(),
-        resources: z
-          .array(z.string())
-          .nullish()
-          .transform((value) => value ?? null),
-      }),
-    )
-    .optional(),
-  expires_at: optionalString,
-  revoked_at: optionalString,
-  stamp: stampSchema.optional(),
-});
-
-type TokenImage = z.output<typeof tokenImageSchema>;
-
-/** The fields a `token.updated` event reports changes of. */
-const TRACKED_FIELDS = ['kind', 'description', 'user_email', 'scopes', 'expires_at', 'revoked_at'] as const;
-
-function parseImage(change: StreamChange, which: 'oldImage' | 'newImage'): TokenImage {
-  const image = change[which];
-  if (!image) throw new ValidationError(`Stream record ${change.eventId} has no ${which}`, which);
-  const parsed = tokenImageSchema.safeParse(image);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join('.') || which;
-    throw new ValidationError(
-      `Stream record ${change.eventId}: ${which}.${field} is not a token attribute: ${issue?.message}`,
-      which,
-    );
-  }
-  return parsed.data;
+function imageOf(change: StreamChange, which: 'oldImage' | 'newImage'): TokenImage {
+  const found = change[which];
+  if (!found) throw new ValidationError(`Stream record ${change.eventId} has no ${which}`, which);
+  return found;
 }
 
-const actorOf = (stamp: Stamp): Actor => ({ type: stamp.actor_type, id: stamp.actor_id });
 const isoTime = (time: string | Date): string => new Date(time).toISOString();
 
 function sameStamp(a: Stamp | undefined, b: Stamp | undefined): boolean {
-  return a?.actor_type === b?.actor_type && a?.actor_id === b?.actor_id && a?.op === b?.op && a?.at === b?.at;
+  return a?.actor.type === b?.actor.type && a?.actor.id === b?.actor.id && a?.op === b?.op && a?.at === b?.at;
 }
 
 /** Deep equality of plain values from an image (strings, numbers, arrays, maps). */
@@ -135,9 +112,9 @@ function summary(image: TokenImage): AuditDetails {
 
 function changesBetween(before: TokenImage, after: TokenImage): NonNullable<AuditDetails['changes']> {
   const changes: NonNullable<AuditDetails['changes']> = {};
-  for (const field of TRACKED_FIELDS) {
+  for (const [name, field] of Object.entries(TRACKED_FIELDS)) {
     if (!sameValue(before[field], after[field])) {
-      changes[field] = { old: before[field] ?? null, new: after[field] ?? null };
+      changes[name] = { old: before[field] ?? null, new: after[field] ?? null };
     }
   }
   return changes;
@@ -156,7 +133,7 @@ function event(
 /** Who made a change and when: the writer's stamp if it put a new one, otherwise nobody we know. */
 function attribution(change: StreamChange, stamp: Stamp | undefined) {
   return stamp
-    ? { actor: actorOf(stamp), time: stamp.at }
+    ? { actor: stamp.actor, time: stamp.at }
     : { actor: UNATTRIBUTED_ACTOR, time: change.approximateTime };
 }
 
@@ -167,24 +144,24 @@ function isTtlRemoval(change: StreamChange): boolean {
 }
 
 function fromInsert(change: StreamChange): AuditEvent {
-  const image = parseImage(change, 'newImage');
+  const image = imageOf(change, 'newImage');
   return event(change, 'token.created', image, attribution(change, image.stamp), {
     ...summary(image),
-    user_email: image.user_email,
+    user_email: image.userEmail,
     scopes: image.scopes ?? [],
-    expires_at: image.expires_at,
+    expires_at: image.expiresAt,
   });
 }
 
 function fromModify(change: StreamChange): AuditEvent | null {
-  const before = parseImage(change, 'oldImage');
-  const after = parseImage(change, 'newImage');
+  const before = imageOf(change, 'oldImage');
+  const after = imageOf(change, 'newImage');
   const restamped = !sameStamp(before.stamp, after.stamp);
   // A delete stamps the item just before removing it; the REMOVE that follows is the event.
   if (restamped && after.stamp?.op === 'delete') return null;
   const by = attribution(change, restamped ? after.stamp : undefined);
-  if (before.revoked_at === null && after.revoked_at !== null) {
-    return event(change, 'token.revoked', after, by, { ...summary(after), revoked_at: after.revoked_at });
+  if (before.revokedAt === null && after.revokedAt !== null) {
+    return event(change, 'token.revoked', after, by, { ...summary(after), revoked_at: after.revokedAt });
   }
   const changes = changesBetween(before, after);
   // Nothing the trail reports changed: a `last_used_at` touch, or a write that set what was there.
@@ -193,8 +170,8 @@ function fromModify(change: StreamChange): AuditEvent | null {
 }
 
 function fromRemove(change: StreamChange): AuditEvent {
-  const image = parseImage(change, 'oldImage');
-  const details = { ...summary(image), expires_at: image.expires_at, revoked_at: image.revoked_at };
+  const image = imageOf(change, 'oldImage');
+  const details = { ...summary(image), expires_at: image.expiresAt, revoked_at: image.revokedAt };
   if (isTtlRemoval(change)) {
     return event(change, 'token.expired', image, { actor: TTL_ACTOR, time: change.approximateTime }, details);
   }

@@ -56,7 +56,7 @@ const attributeNames = <const Name extends string>(...names: Name[]) =>
   Object.fromEntries(names.map((name) => [name, name])) as { readonly [N in Name]: N };
 
 /**
- * The top-level attributes of a token item (shared/adapters/dynamo-token-store.ts writes them, the key and the
+ * The top-level attributes of a token item (shared/adapters/token-item.ts encodes them, the key and the
  * index keys of `TOKENS_TABLE` among them). The functions' UpdateItem grants name theirs from here.
  */
 export const TOKEN_ATTRIBUTES = attributeNames(

@@ -43,6 +43,14 @@ describe('the authorizer bundle', () => {
     expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
   });
 
+  it('reads the token item as a credential only, leaving the stream image schema out', () => {
+    const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+    // The image's stamp time is the token item codec's only ISO check (shared/adapters/token-item.ts).
+    // Booleans, so that a failure does not print the bundle.
+    expect(code.includes('ZodMiniObject')).toBe(true);
+    expect(code.includes('ZodMiniISODateTime')).toBe(false);
+  });
+
   it('loads with the environment the stack gives it, and refuses a request without a token', async () => {
     vi.stubEnv('TOKENGATE_TOKENS_TABLE', 'tokens');
     vi.stubEnv('TOKENGATE_KEY_SECRET_ID', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:keys');

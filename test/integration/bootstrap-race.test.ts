@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoAuditStore } from '#adapters/dynamo-audit-store';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { imageToTokenImage } from '#adapters/token-item';
 import { auditEventOf } from '#domain/audit';
 import { ConflictError } from '#domain/errors';
 import type { Actor } from '#domain/token';
@@ -156,13 +157,14 @@ describe('the bootstrap claim', () => {
     'makes no audit event when its %s is on the stream',
     (eventName) => {
       const image = { id: BOOTSTRAP_CLAIM_ID, admin_id: 'AAAAAAAAAAAAAAAA', at: '2026-01-01T00:00:00.000Z' };
+      const next = { ...image, admin_id: 'BBBBBBBBBBBBBBBB' };
       expect(
         auditEventOf({
           eventId: 'e1',
           eventName,
           approximateTime: new Date(),
-          ...(eventName !== 'INSERT' && { oldImage: image }),
-          ...(eventName !== 'REMOVE' && { newImage: { ...image, admin_id: 'BBBBBBBBBBBBBBBB' } }),
+          ...(eventName !== 'INSERT' && { oldImage: imageToTokenImage(image, 'e1', 'oldImage') }),
+          ...(eventName !== 'REMOVE' && { newImage: imageToTokenImage(next, 'e1', 'newImage') }),
         }),
       ).toBeNull();
     },

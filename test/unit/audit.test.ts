@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageToTokenImage } from '#adapters/token-item';
 import { auditEventOf, type StreamChange, TTL_ACTOR, UNATTRIBUTED_ACTOR } from '#domain/audit';
 import { ValidationError } from '#domain/errors';
 
@@ -17,7 +18,7 @@ const stamp = (op: string, at: string, actor: { type: string; id: string } = ADM
   at,
 });
 
-/** A token item as shared/adapters/dynamo-token-store.ts writes it, unmarshalled. */
+/** A token item as shared/adapters/token-item.ts encodes it, unmarshalled (a stream image). */
 function tokenItem(overrides: Image = {}): Image {
   return {
     id: TOKEN_ID,
@@ -41,17 +42,20 @@ function tokenItem(overrides: Image = {}): Image {
   };
 }
 
+const EVENT_ID = 'e0f1a2b3c4d5e6f708192a3b4c5d6e7f';
+
+/** A stream change as the consumer hands it to the domain: its images decoded by the item codec. */
 function change(
   eventName: StreamChange['eventName'],
   images: { old?: Image; new?: Image },
   extra: Partial<StreamChange> = {},
 ): StreamChange {
   return {
-    eventId: 'e0f1a2b3c4d5e6f708192a3b4c5d6e7f',
+    eventId: EVENT_ID,
     eventName,
     approximateTime: new Date('2026-06-15T12:34:00.000Z'),
-    oldImage: images.old,
-    newImage: images.new,
+    oldImage: images.old && imageToTokenImage(images.old, EVENT_ID, 'oldImage'),
+    newImage: images.new && imageToTokenImage(images.new, EVENT_ID, 'newImage'),
     ...extra,
   };
 }
@@ -70,7 +74,7 @@ describe('auditEventOf', () => {
     const event = auditEventOf(change('INSERT', { new: tokenItem() }));
 
     expect(event).toEqual({
-      id: 'e0f1a2b3c4d5e6f708192a3b4c5d6e7f',
+      id: EVENT_ID,
       time: CREATED_AT,
       type: 'token.created',
       token_id: TOKEN_ID,
@@ -252,10 +256,36 @@ describe('auditEventOf', () => {
   });
 
   it('refuses a record that does not describe a token, so that it fails instead of vanishing', () => {
-    expect(() => auditEventOf(change('INSERT', {}))).toThrow(ValidationError);
-    expect(() => auditEventOf(change('INSERT', { new: { description: 'no id' } }))).toThrow(ValidationError);
+    expect(() => auditEventOf(change('INSERT', {}))).toThrow(
+      new ValidationError(`Stream record ${EVENT_ID} has no newImage`, 'newImage'),
+    );
+    expect(() => auditEventOf(change('MODIFY', { new: tokenItem() }))).toThrow(/has no oldImage/);
+    expect(() => auditEventOf(change('INSERT', { new: { description: 'no id' } }))).toThrow(
+      new ValidationError(
+        `Stream record ${EVENT_ID}: newImage.id is not a token attribute: expected string`,
+        'newImage',
+      ),
+    );
     expect(() =>
       auditEventOf(change('INSERT', { new: tokenItem({ stamp: { op: 'create', at: 'yesterday' } }) })),
     ).toThrow(ValidationError);
+  });
+
+  it('refuses a stamp that does not say who, what and when', () => {
+    const refused = (bad: Image) => () => change('INSERT', { new: tokenItem({ stamp: bad }) });
+    const good = stamp('create', CREATED_AT);
+
+    expect(refused({ ...good, at: 'yesterday' })).toThrow(
+      `Stream record ${EVENT_ID}: newImage.stamp.at is not a token attribute: not an ISO 8601 time`,
+    );
+    expect(refused({ ...good, actor_type: 'root' })).toThrow(
+      /newImage\.stamp\.actor_type .*not one of token, iam, system/,
+    );
+    expect(refused({ ...good, actor_id: '' })).toThrow(/newImage\.stamp\.actor_id .*empty/);
+    expect(refused({ ...good, op: 'touch' })).toThrow(/newImage\.stamp\.op /);
+    expect(refused({ ...good, at: undefined })).toThrow(ValidationError);
+    expect(() =>
+      change('INSERT', { new: tokenItem({ stamp: { ...good, at: '2026-06-15T14:00:00+02:00' } }) }),
+    ).not.toThrow();
   });
 });
