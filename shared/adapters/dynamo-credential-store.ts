@@ -3,6 +3,7 @@
 import { fromItem, type Item } from '#aws/attribute-value';
 import { type AwsJsonClient, AwsServiceError } from '#aws/json-client';
 import type { Credential, CredentialStore } from '#domain/token-store';
+import { TOKEN_ATTRIBUTES as A } from '#spec/tables';
 import { itemToCredential } from './token-item';
 
 export class DynamoCredentialStore implements CredentialStore {
@@ -27,9 +28,8 @@ export class DynamoCredentialStore implements CredentialStore {
       await this.client.call('UpdateItem', {
         TableName: this.table,
         Key: { id: { S: id } },
-        UpdateExpression: 'SET last_used_at = :at',
-        ConditionExpression:
-          'attribute_exists(id) AND (attribute_not_exists(last_used_at) OR last_used_at < :nb)',
+        UpdateExpression: `SET ${A.last_used_at} = :at`,
+        ConditionExpression: `attribute_exists(${A.id}) AND (attribute_not_exists(${A.last_used_at}) OR ${A.last_used_at} < :nb)`,
         ExpressionAttributeValues: { ':at': { S: at }, ':nb': { S: notBefore } },
       });
     } catch (error) {

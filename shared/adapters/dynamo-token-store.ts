@@ -15,7 +15,7 @@ import { ConflictError, NotFoundError } from '#domain/errors';
 import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
 import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
 import { backoffMs, sleep } from '#lib/backoff';
-import { BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
+import { TOKEN_ATTRIBUTES as A, BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import { TokenLister } from './dynamo-token-list';
 import {
   CREDENTIAL_ATTRIBUTES,
@@ -77,7 +77,7 @@ export class DynamoTokenStore implements TokenStore {
         new PutCommand({
           TableName: this.table,
           Item: recordToItem(record, stamp, this.retentionSeconds),
-          ConditionExpression: 'attribute_not_exists(id)',
+          ConditionExpression: `attribute_not_exists(${A.id})`,
         }),
       );
     } catch (error) {
@@ -103,7 +103,7 @@ export class DynamoTokenStore implements TokenStore {
                   TableName: this.table,
                   Item: { id: BOOTSTRAP_CLAIM_ID, admin_id: record.id, at: stamp.at },
                   ...(previous === null
-                    ? { ConditionExpression: 'attribute_not_exists(id)' }
+                    ? { ConditionExpression: `attribute_not_exists(${A.id})` }
                     : {
                         ConditionExpression: 'admin_id = :previous',
                         ExpressionAttributeValues: { ':previous': previous },
@@ -117,8 +117,7 @@ export class DynamoTokenStore implements TokenStore {
                       ConditionCheck: {
                         TableName: this.table,
                         Key: { id: previous },
-                        ConditionExpression:
-                          'attribute_not_exists(id) OR attribute_exists(revoked_at) OR expires_at <= :now',
+                        ConditionExpression: `attribute_not_exists(${A.id}) OR attribute_exists(${A.revoked_at}) OR ${A.expires_at} <= :now`,
                         ExpressionAttributeValues: { ':now': now.toISOString() },
                       },
                     },
@@ -127,7 +126,7 @@ export class DynamoTokenStore implements TokenStore {
                 Put: {
                   TableName: this.table,
                   Item: recordToItem(record, stamp, this.retentionSeconds),
-                  ConditionExpression: 'attribute_not_exists(id)',
+                  ConditionExpression: `attribute_not_exists(${A.id})`,
                 },
               },
             ],
@@ -206,9 +205,9 @@ export class DynamoTokenStore implements TokenStore {
           Key: { id },
           UpdateExpression:
             userEmail === null
-              ? 'SET search_text = :text, stamp = :stamp REMOVE user_email'
-              : 'SET user_email = :email, search_text = :text, stamp = :stamp',
-          ConditionExpression: 'attribute_exists(id)',
+              ? `SET ${A.search_text} = :text, ${A.stamp} = :stamp REMOVE ${A.user_email}`
+              : `SET ${A.user_email} = :email, ${A.search_text} = :text, ${A.stamp} = :stamp`,
+          ConditionExpression: `attribute_exists(${A.id})`,
           ExpressionAttributeValues: {
             ...(userEmail !== null && { ':email': userEmail }),
             ':text': text,
@@ -235,7 +234,7 @@ export class DynamoTokenStore implements TokenStore {
         ...(kind
           ? {
               FilterExpression: '#kind = :kind',
-              ExpressionAttributeNames: { '#kind': 'kind' },
+              ExpressionAttributeNames: { '#kind': A.kind },
               ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#', ':kind': kind },
             }
           : { ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':live': 'A#' } }),
@@ -257,9 +256,10 @@ export class DynamoTokenStore implements TokenStore {
           TableName: this.table,
           Key: { id },
           UpdateExpression:
-            'SET revoked_at = :at, revoked_by = :by, #ttl = :ttl, created_sk = :csk, name_sk = :nsk, stamp = :stamp',
-          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(revoked_at)',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
+            `SET ${A.revoked_at} = :at, ${A.revoked_by} = :by, #ttl = :ttl, ${A.created_sk} = :csk, ` +
+            `${A.name_sk} = :nsk, ${A.stamp} = :stamp`,
+          ConditionExpression: `attribute_exists(${A.id}) AND attribute_not_exists(${A.revoked_at})`,
+          ExpressionAttributeNames: { '#ttl': A.ttl },
           ExpressionAttributeValues: {
             ':at': stamp.at,
             ':by': revokedBy,
@@ -289,8 +289,8 @@ export class DynamoTokenStore implements TokenStore {
           new UpdateCommand({
             TableName: this.table,
             Key: { id },
-            UpdateExpression: 'SET stamp = :stamp',
-            ConditionExpression: 'attribute_exists(id)',
+            UpdateExpression: `SET ${A.stamp} = :stamp`,
+            ConditionExpression: `attribute_exists(${A.id})`,
             ExpressionAttributeValues: { ':stamp': stampToItem(stamp) },
           }),
         );
@@ -301,7 +301,7 @@ export class DynamoTokenStore implements TokenStore {
           new DeleteCommand({
             TableName: this.table,
             Key: { id },
-            ConditionExpression: 'stamp.#op = :delete',
+            ConditionExpression: `${A.stamp}.#op = :delete`,
             ExpressionAttributeNames: { '#op': 'op' },
             ExpressionAttributeValues: { ':delete': 'delete' },
           }),
@@ -325,14 +325,15 @@ export class DynamoTokenStore implements TokenStore {
         IndexName: BY_CREATED.name,
         KeyConditionExpression: LIVE_BY_CREATED,
         FilterExpression:
-          'contains(scope_names, :admin) AND (attribute_not_exists(expires_at) OR expires_at > :now)',
+          `contains(${A.scope_names}, :admin) AND ` +
+          `(attribute_not_exists(${A.expires_at}) OR ${A.expires_at} > :now)`,
         ExpressionAttributeValues: {
           ':pk': LIST_PARTITION,
           ':live': 'A#',
           ':admin': 'global:admin',
           ':now': now.toISOString(),
         },
-        ProjectionExpression: 'id',
+        ProjectionExpression: A.id,
       },
     );
     for await (const page of pages) if ((page.Items ?? []).length > 0) return true;
