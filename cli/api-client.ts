@@ -106,6 +106,25 @@ export function redactTokens(text: string): string {
   return text.replace(new RegExp(`(${TOKEN_PREFIX}[0-9A-Za-z]{8})[0-9A-Za-z%]{8,}`, 'g'), '$1...');
 }
 
+/**
+ * The pages of a listing, from the first, following `next_cursor` until a page has none. A cursor
+ * that comes back would repeat pages for ever: that is the API's fault, and an error.
+ */
+export async function* eachPage<Page extends { next_cursor?: string | null }>(
+  send: (cursor: string | undefined) => Promise<Page>,
+): AsyncGenerator<Page> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await send(cursor);
+    yield page;
+    cursor = page.next_cursor ?? undefined;
+    if (cursor !== undefined && seen.has(cursor))
+      throw new CliError('The API returned the same page cursor twice');
+    if (cursor !== undefined) seen.add(cursor);
+  } while (cursor !== undefined);
+}
+
 /** Where -v writes its lines (stderr); absent without -v. */
 export type Trace = (line: string) => void;
 
