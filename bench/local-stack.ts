@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ENV } from '#spec/env';
 import { LocalStack, REPOSITORY_ROOT } from '#test-support/processes';
 import { median, msSince, percentile, round } from './stats';
 
@@ -81,13 +82,13 @@ async function auditLag(url: string, token: string): Promise<number[]> {
 
 export async function benchLocalStack(): Promise<LocalStackFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-bench-stack-'));
-  const stack = await LocalStack.start({ PORT: '0', DATA_DIR: dataDir });
+  const stack = await LocalStack.start({ [ENV.port]: '0', [ENV.dataDir]: dataDir });
   try {
     const bootstrap = spawnSync(
       process.execPath,
       [join(REPOSITORY_ROOT, 'cli/bin.js'), 'bootstrap', '--local'],
       {
-        env: { ...process.env, DATA_DIR: dataDir },
+        env: { ...process.env, [ENV.dataDir]: dataDir },
         encoding: 'utf8',
       },
     );

@@ -3,6 +3,7 @@
 // says what happened and, where it can, what to do.
 import type { z } from 'zod';
 import { TOKEN_PREFIX } from '#domain/token-format';
+import { ENV } from '#spec/env';
 import { CliError } from './io';
 import { connectErrorSchema, nativeErrorSchema } from './responses';
 import type { Target } from './target';
@@ -68,8 +69,8 @@ export function optionForField(field: string, options: Record<string, string> = 
 /** What the user can do about a refusal the API alone cannot tell them. */
 function adviceFor(status: number, target: Target): string | undefined {
   if (status === 401) {
-    if (!target.token) return 'no token was given: set TOKENGATE_TOKEN or pass --token';
-    const where = target.tokenFrom === 'option' ? '--token' : 'TOKENGATE_TOKEN';
+    if (!target.token) return `no token was given: set ${ENV.token} or pass --token`;
+    const where = target.tokenFrom === 'option' ? '--token' : ENV.token;
     return `the token in ${where} is malformed, unknown, revoked or expired`;
   }
   if (status === 403) return 'this needs a global:admin token';
@@ -95,7 +96,7 @@ function unreachableLine(url: string, error: unknown, target: Target): string {
     target.endpointFrom === 'default' && target.noStackAdvice
       ? `: ${target.noStackAdvice}`
       : target.endpointFrom === 'default' || target.endpointFrom === 'local-stack'
-        ? ': is the local stack running (npm start)? Or name the API with --endpoint or TOKENGATE_ENDPOINT'
+        ? `: is the local stack running (npm start)? Or name the API with --endpoint or ${ENV.endpoint}`
         : '';
   return `Cannot reach the tokengate API at ${target.endpoint} (${reason})${hint}`;
 }
@@ -103,6 +104,25 @@ function unreachableLine(url: string, error: unknown, target: Target): string {
 /** Anything in `text` that looks like a token keeps only its first characters (a token given as --guid). */
 export function redactTokens(text: string): string {
   return text.replace(new RegExp(`(${TOKEN_PREFIX}[0-9A-Za-z]{8})[0-9A-Za-z%]{8,}`, 'g'), '$1...');
+}
+
+/**
+ * The pages of a listing, from the first, following `next_cursor` until a page has none. A cursor
+ * that comes back would repeat pages for ever: that is the API's fault, and an error.
+ */
+export async function* eachPage<Page extends { next_cursor?: string | null }>(
+  send: (cursor: string | undefined) => Promise<Page>,
+): AsyncGenerator<Page> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await send(cursor);
+    yield page;
+    cursor = page.next_cursor ?? undefined;
+    if (cursor !== undefined && seen.has(cursor))
+      throw new CliError('The API returned the same page cursor twice');
+    if (cursor !== undefined) seen.add(cursor);
+  } while (cursor !== undefined);
 }
 
 /** Where -v writes its lines (stderr); absent without -v. */

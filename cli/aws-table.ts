@@ -50,7 +50,7 @@ export async function keySecretIdFor(
   const secretId = env[ENV.keySecretId] || (await tagValue(client, arn, KEY_SECRET_TAG));
   if (!secretId) {
     throw new CliError(
-      `Table ${table} has no ${KEY_SECRET_TAG} tag naming its HMAC key secret; set TOKENGATE_KEY_SECRET_ID`,
+      `Table ${table} has no ${KEY_SECRET_TAG} tag naming its HMAC key secret; set ${ENV.keySecretId}`,
     );
   }
   return secretId;

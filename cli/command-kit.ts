@@ -2,6 +2,7 @@
 // the rspm-style `verb noun` tree, the target options (--endpoint, --token), the API client built
 // from them, and the output format (-o human|json).
 import { type Command, Option } from 'commander';
+import { ENV } from '#spec/env';
 import { ApiClient } from './api-client';
 import { CliError, type CliIo } from './io';
 import { resolveTarget } from './target';
@@ -14,9 +15,8 @@ export function verb(program: Command, name: string, description: string): Comma
   );
 }
 
-export const ENDPOINT_HELP =
-  'the tokengate API (default: $TOKENGATE_ENDPOINT, else the running local stack of $DATA_DIR, or without DATA_DIR the one running, else http://127.0.0.1:8787)';
-export const TOKEN_HELP = 'your token (default: $TOKENGATE_TOKEN)';
+export const ENDPOINT_HELP = `the tokengate API (default: $${ENV.endpoint}, else the running local stack of $${ENV.dataDir}, or without ${ENV.dataDir} the one running, else http://127.0.0.1:8787)`;
+export const TOKEN_HELP = `your token (default: $${ENV.token})`;
 
 /** Commands whose --token is the caller's own (in `revoke token` it names the token to revoke). */
 const callerTokenCommands = new WeakSet<Command>();

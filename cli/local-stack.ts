@@ -2,8 +2,16 @@
 // one running on ./.data, else the one stack of this user that runs anywhere (the registry that
 // local/start.ts keeps), so that a shell without DATA_DIR neither makes a token the running stack
 // rejects nor starts a second DynamoDB Local. Several running stacks are ambiguous: the user says which.
-import { type DataDir, dataDir, processIsAlive, readStackInfo, type StackInfo } from '#local/data-dir';
+import {
+  type DataDir,
+  dataDir,
+  dataDirAt,
+  processIsAlive,
+  readStackInfo,
+  type StackInfo,
+} from '#local/data-dir';
 import { type RegisteredStack, runningStacks } from '#local/stack-registry';
+import { ENV } from '#spec/env';
 import { CliError } from './io';
 
 export interface LocalStackChoice {
@@ -35,18 +43,19 @@ export function findLocalStack(env: NodeJS.ProcessEnv): LocalStackChoice {
   } as const;
   if (ownRuns) return chosen;
   const running = runningStacks(env);
-  if (env.DATA_DIR) return { ...chosen, elsewhere: running.filter((stack) => stack.data_dir !== dir.root) };
+  if (env[ENV.dataDir])
+    return { ...chosen, elsewhere: running.filter((stack) => stack.data_dir !== dir.root) };
   const [only] = running;
   if (running.length > 1) {
     throw new CliError(
       `No local stack runs on ${dir.root}, and ${running.length} run elsewhere: ${named(running)}. ` +
-        'Say which: set DATA_DIR to its data folder, or pass --endpoint URL',
+        `Say which: set ${ENV.dataDir} to its data folder, or pass --endpoint URL`,
     );
   }
   if (!only) return { ...chosen, searchedRegistry: true };
   const { data_dir, ...stack } = only;
   return {
-    dir: dataDir({ DATA_DIR: data_dir }),
+    dir: dataDirAt(data_dir),
     stack,
     from: 'registry',
     lookedIn: dir.root,
@@ -56,22 +65,22 @@ export function findLocalStack(env: NodeJS.ProcessEnv): LocalStackChoice {
 }
 
 const named = (stacks: readonly RegisteredStack[]) =>
-  stacks.map((stack) => `${stack.url} (DATA_DIR=${stack.data_dir})`).join(', ');
+  stacks.map((stack) => `${stack.url} (${ENV.dataDir}=${stack.data_dir})`).join(', ');
 
 /** What to say when no stack answers: where none was found, and how to name the right one. */
 export function notFoundAdvice(choice: LocalStackChoice): string {
   const where = choice.searchedRegistry
-    ? `${choice.lookedIn} (DATA_DIR is not set), nor any other that this user started`
-    : `${choice.lookedIn} (DATA_DIR)`;
+    ? `${choice.lookedIn} (${ENV.dataDir} is not set), nor any other that this user started`
+    : `${choice.lookedIn} (${ENV.dataDir})`;
   const others = choice.elsewhere.length > 0 ? `; running elsewhere: ${named(choice.elsewhere)}` : '';
-  return `no local stack runs on ${where}${others}. Start one (npm start), or point at yours: DATA_DIR=<its data folder>, or --endpoint URL`;
+  return `no local stack runs on ${where}${others}. Start one (npm start), or point at yours: ${ENV.dataDir}=<its data folder>, or --endpoint URL`;
 }
 
 /** For bootstrap: the token goes to a folder no stack runs on, while others run elsewhere. */
 export function notTheRunningStack(choice: LocalStackChoice): string | undefined {
   if (choice.elsewhere.length === 0) return undefined;
   return (
-    `no local stack runs on ${choice.lookedIn} (DATA_DIR), so the token is made there, for a stack you start on it; ` +
+    `no local stack runs on ${choice.lookedIn} (${ENV.dataDir}), so the token is made there, for a stack you start on it; ` +
     `the stack${choice.elsewhere.length > 1 ? 's' : ''} running at ${named(choice.elsewhere)} will not accept it`
   );
 }
@@ -79,7 +88,7 @@ export function notTheRunningStack(choice: LocalStackChoice): string | undefined
 /** The stderr line saying which stack was found without DATA_DIR. */
 export function foundElsewhere(choice: LocalStackChoice): string {
   return (
-    `DATA_DIR is not set and no local stack runs on ${choice.lookedIn}: using the one running at ` +
-    `${choice.stack?.url} (DATA_DIR=${choice.dir.root})`
+    `${ENV.dataDir} is not set and no local stack runs on ${choice.lookedIn}: using the one running at ` +
+    `${choice.stack?.url} (${ENV.dataDir}=${choice.dir.root})`
   );
 }

@@ -58,7 +58,7 @@ export function buildProgram(io: CliIo): Command {
   program.addHelpText(
     'after',
     examples(
-      'export TOKENGATE_TOKEN=$(tokengate bootstrap --local)',
+      `export ${ENV.token}=$(tokengate bootstrap --local)`,
       "tokengate create token --description 'CI downloads' --scope repos:read --repos '*' --expires 90d",
       'tokengate list tokens --revoked=no --expired=no',
       'tokengate --endpoint https://api.example.com/prod --token "$ADMIN" whoami',

@@ -59,7 +59,7 @@ async function localStack(
   if (url !== undefined && !isLoopbackUrl(url)) {
     throw new CliError(
       `${choice.dir.stackFile} names ${JSON.stringify(url)}, which is not on this machine (localhost, 127.0.0.0/8, ::1); ` +
-        'refusing to send it a token. To use another API, pass --endpoint or set TOKENGATE_ENDPOINT',
+        `refusing to send it a token. To use another API, pass --endpoint or set ${ENV.endpoint}`,
     );
   }
   if (choice.from === 'registry') trace?.(foundElsewhere(choice));

@@ -34,8 +34,14 @@ export interface DataDir {
   streamFailuresFile: string;
 }
 
+/** The data folder `$DATA_DIR` names, else `.data/`. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): DataDir {
-  const root = resolve(env.DATA_DIR || DEFAULT_DATA_DIR);
+  return dataDirAt(env[ENV.dataDir] || DEFAULT_DATA_DIR);
+}
+
+/** The data folder at `path`. */
+export function dataDirAt(path: string): DataDir {
+  const root = resolve(path);
   return {
     root,
     dynamoDir: join(root, 'dynamodb'),

@@ -8,7 +8,8 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { dataDir, isLoopbackUrl, processIsAlive, readStackInfo } from './data-dir';
+import { ENV } from '#spec/env';
+import { dataDirAt, isLoopbackUrl, processIsAlive, readStackInfo } from './data-dir';
 
 const registeredStackSchema = z.object({
   url: z.string(),
@@ -69,7 +70,7 @@ export function registerStack(
   const dir = trustedDir(env, true);
   if (!dir) {
     warn(
-      `cannot use ${registryDir(env)} (not a folder of this user's alone): the CLI finds this stack only with DATA_DIR`,
+      `cannot use ${registryDir(env)} (not a folder of this user's alone): the CLI finds this stack only with ${ENV.dataDir}`,
     );
     return () => {};
   }
@@ -77,7 +78,9 @@ export function registerStack(
   try {
     writeFileSync(file, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
   } catch (error) {
-    warn(`cannot write ${file} (${(error as Error).message}): the CLI finds this stack only with DATA_DIR`);
+    warn(
+      `cannot write ${file} (${(error as Error).message}): the CLI finds this stack only with ${ENV.dataDir}`,
+    );
     return () => {};
   }
   return () => rmSync(file, { force: true });
@@ -108,10 +111,7 @@ export function runningStacks(env: NodeJS.ProcessEnv = process.env): RegisteredS
     const file = join(dir, name);
     const stack = readEntry(file);
     if (!stack) continue;
-    if (
-      !processIsAlive(stack.pid) ||
-      readStackInfo(dataDir({ DATA_DIR: stack.data_dir }))?.pid !== stack.pid
-    ) {
+    if (!processIsAlive(stack.pid) || readStackInfo(dataDirAt(stack.data_dir))?.pid !== stack.pid) {
       rmSync(file, { force: true });
       continue;
     }

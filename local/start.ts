@@ -52,7 +52,7 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max
 
 function readOptions(env: NodeJS.ProcessEnv): StartOptions {
   return {
-    port: wholeNumber(env, 'PORT', DEFAULT_PORT, 65_535),
+    port: wholeNumber(env, ENV.port, DEFAULT_PORT, 65_535),
     dir: dataDir(env),
     cacheTtlSeconds: wholeNumber(
       env,
@@ -86,7 +86,9 @@ async function openServer(port: number): Promise<GatewayServer> {
     return await listen({ host: HOST, port, log: (line) => console.log(line) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new StartError(`Port ${port} on ${HOST} is already in use: stop what holds it, or set PORT`);
+      throw new StartError(
+        `Port ${port} on ${HOST} is already in use: stop what holds it, or set ${ENV.port}`,
+      );
     }
     throw error;
   }

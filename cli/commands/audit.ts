@@ -2,6 +2,7 @@
 // token. With --guid, the events of that token only.
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { eachPage } from '#cli/api-client';
 import {
   addTargetOptions,
   apiClient,
@@ -11,7 +12,7 @@ import {
   print,
 } from '#cli/command-kit';
 import { formatTime, table, truncate } from '#cli/format';
-import { CliError, type CliIo } from '#cli/io';
+import type { CliIo } from '#cli/io';
 
 /** What the CLI reads of an audit event (CONTRACT section 4); fields a newer server adds pass through. */
 const auditEventSchema = z.looseObject({
@@ -79,10 +80,8 @@ export function registerAudit(program: Command, io: CliIo): void {
     async (options: { guid?: string; outputFormat: OutputFormat }, self: Command) => {
       const client = await apiClient(self, io);
       const events: AuditEvent[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await client.send(
+      const pages = eachPage((cursor) =>
+        client.send(
           {
             method: 'GET',
             path: '/v1/audit',
@@ -90,13 +89,9 @@ export function registerAudit(program: Command, io: CliIo): void {
             options: { token_id: '--guid' },
           },
           auditPageSchema,
-        );
-        events.push(...page.events);
-        cursor = page.next_cursor ?? undefined;
-        if (cursor !== undefined && seen.has(cursor))
-          throw new CliError('The API returned the same page cursor twice');
-        if (cursor !== undefined) seen.add(cursor);
-      } while (cursor !== undefined);
+        ),
+      );
+      for await (const page of pages) events.push(...page.events);
       if (options.outputFormat === 'human' && events.length === 0) return io.stderr('No audit events.\n');
       print(io, options.outputFormat, events, auditTable);
     },

@@ -7,6 +7,7 @@ import { examples } from '#cli/command-kit';
 import { CliError, type CliIo } from '#cli/io';
 import type { TokenTable } from '#cli/token-table';
 import type { Actor } from '#domain/token';
+import { ENV } from '#spec/env';
 
 const BOOTSTRAP_ACTOR: Actor = { type: 'system', id: 'bootstrap' };
 
@@ -45,7 +46,7 @@ export function registerBootstrap(program: Command, io: CliIo): void {
     .addOption(
       new Option(
         '--local',
-        'the local stack whose data folder is $DATA_DIR (default .data/; without DATA_DIR, the one running if .data/ has none)',
+        `the local stack whose data folder is $${ENV.dataDir} (default .data/; without ${ENV.dataDir}, the one running if .data/ has none)`,
       ).conflicts('table'),
     )
     .addOption(new Option('--table <name>', 'the tokens table in AWS, with your AWS credentials'))

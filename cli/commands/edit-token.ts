@@ -2,7 +2,7 @@
 // is the only thing about a token that can change. `--clear-email=ADDR` without --guid is rspm's bulk
 // form: the address is removed from every token that has it (revoked and expired ones too).
 import { type Command, Option } from 'commander';
-import { type ApiClient, ApiError } from '#cli/api-client';
+import { type ApiClient, ApiError, eachPage } from '#cli/api-client';
 import {
   addTargetOptions,
   apiClient,
@@ -73,10 +73,8 @@ function patch(client: ApiClient, id: string, body: { user_email: string | null 
 export async function tokensWithEmail(client: ApiClient, email: string): Promise<Token[]> {
   const wanted = email.toLowerCase();
   const found: Token[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await client.send(
+  const pages = eachPage((cursor) =>
+    client.send(
       {
         method: 'GET',
         path: '/v1/tokens',
@@ -84,13 +82,11 @@ export async function tokensWithEmail(client: ApiClient, email: string): Promise
         options: { q: '--clear-email' },
       },
       tokenPageSchema,
-    );
+    ),
+  );
+  for await (const page of pages) {
     found.push(...page.tokens.filter((token) => token.user_email?.toLowerCase() === wanted));
-    cursor = page.next_cursor ?? undefined;
-    if (cursor !== undefined && seen.has(cursor))
-      throw new CliError('The API returned the same page cursor twice');
-    if (cursor !== undefined) seen.add(cursor);
-  } while (cursor !== undefined);
+  }
   return found;
 }
 

@@ -5,6 +5,7 @@
 // --revoked means yes, as in rspm. --kind and --expiration are the API's own filters; --limit stops
 // reading pages once that many tokens have passed the filters.
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { eachPage } from '#cli/api-client';
 import {
   addTargetOptions,
   apiClient,
@@ -15,7 +16,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { tokenTable } from '#cli/format';
-import { CliError, type CliIo, nowOf, wantsColour } from '#cli/io';
+import { type CliIo, nowOf, wantsColour } from '#cli/io';
 import { type Token, tokenPageSchema } from '#cli/responses';
 
 /** The CLI's sort names (rspm's) and the API's. */
@@ -124,17 +125,10 @@ export async function listAll(
   plan: ListPlan,
 ): Promise<Token[]> {
   const tokens: Token[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await send(cursor);
+  for await (const page of eachPage(send)) {
     tokens.push(...page.tokens.filter((token) => plan.keep(token)));
     if (plan.limit !== undefined && tokens.length >= plan.limit) return tokens.slice(0, plan.limit);
-    cursor = page.next_cursor ?? undefined;
-    if (cursor !== undefined && seen.has(cursor))
-      throw new CliError('The API returned the same page cursor twice');
-    if (cursor !== undefined) seen.add(cursor);
-  } while (cursor !== undefined);
+  }
   return tokens;
 }
 

@@ -19,6 +19,7 @@ import { formatTime, tokenDetails } from '#cli/format';
 import { CliError, type CliIo, wantsColour } from '#cli/io';
 import { acceptedSchema, tokenSchema } from '#cli/responses';
 import { hintOf, parseToken } from '#domain/token-format';
+import { ENV } from '#spec/env';
 
 /** The public route's bound on tokens per request. */
 const MAX_TOKENS = 1000;
@@ -39,7 +40,7 @@ export function revokeTarget(options: RevokeOptions): RevokeTarget {
   if (options.guid !== undefined && tokens.length > 0) {
     throw new CliError(
       'Give --guid ID or --token TOKEN, not both: here --token is the token to revoke. To revoke by id, ' +
-        'give your own admin token in TOKENGATE_TOKEN or before the command: tokengate --token ADMIN revoke token --guid ID',
+        `give your own admin token in ${ENV.token} or before the command: tokengate --token ADMIN revoke token --guid ID`,
     );
   }
   if (options.guid !== undefined) return { by: 'guid', id: options.guid };
@@ -66,7 +67,7 @@ export function registerRevokeToken(program: Command, io: CliIo): void {
     .description(
       'Revoke a token, permanently: by its id (--guid, needs a global:admin token) or by the token itself ' +
         '(--token, needs no token of your own: whoever holds a leaked token can revoke it). Here --token is ' +
-        'the token to revoke, not yours: with --guid, give yours in TOKENGATE_TOKEN or before the command.',
+        `the token to revoke, not yours: with --guid, give yours in ${ENV.token} or before the command.`,
     )
     .option('--guid <id>', 'the id of the token to revoke')
     .option(
@@ -78,7 +79,7 @@ export function registerRevokeToken(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       examples(
-        'tokengate revoke token --guid 3fWq0cYb8kTz1LmN                  with TOKENGATE_TOKEN set to an admin token',
+        `tokengate revoke token --guid 3fWq0cYb8kTz1LmN                  with ${ENV.token} set to an admin token`,
         'tokengate --token "$ADMIN" revoke token --guid 3fWq0cYb8kTz1LmN',
         'tokengate revoke token --token tg_3fWq0cYb...                     a leaked token: no admin token needed',
         'echo "$ids" | xargs -n1 tokengate revoke token --guid             the ids a batch printed when it made its tokens',

@@ -11,6 +11,7 @@ import {
 import { tokenDetails } from '#cli/format';
 import { type CliIo, wantsColour } from '#cli/io';
 import { tokenSchema } from '#cli/responses';
+import { ENV } from '#spec/env';
 
 export function registerWhoami(program: Command, io: CliIo): void {
   const command = program
@@ -20,7 +21,7 @@ export function registerWhoami(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       examples(
-        'TOKENGATE_TOKEN=tg_... tokengate whoami',
+        `${ENV.token}=tg_... tokengate whoami`,
         'tokengate whoami --endpoint https://api.example.com/prod -o json',
       ),
     );

@@ -16,7 +16,7 @@ import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditQuery, type AuditStore } 
 import { decodeCursor, encodeCursor, isSortKeyValue } from '#domain/list-cursor';
 import { principalOf } from '#domain/token';
 import type { ListPage } from '#domain/token-store';
-import { AUDIT_INDEXES } from '#spec/tables';
+import { AUDIT_INDEXES, AUDIT_TABLE, AUDIT_ATTRIBUTES as ITEM } from '#spec/tables';
 
 const DAY_SECONDS = 86_400;
 const ALL_PARTITION = 'audit';
@@ -29,13 +29,13 @@ type IndexName = AuditIndex['name'];
 const TIME_SK = AUDIT_INDEXES.byTime.sortKey.name;
 
 const itemSchema = z.object({
-  id: z.string(),
-  time: z.string(),
-  type: z.enum(AUDIT_EVENT_TYPES),
-  token_id: z.string(),
-  actor_type: z.enum(['token', 'iam', 'system']),
-  actor_id: z.string(),
-  details: z.record(z.string(), z.unknown()),
+  [ITEM.id]: z.string(),
+  [ITEM.time]: z.string(),
+  [ITEM.type]: z.enum(AUDIT_EVENT_TYPES),
+  [ITEM.token_id]: z.string(),
+  [ITEM.actor_type]: z.enum(['token', 'iam', 'system']),
+  [ITEM.actor_id]: z.string(),
+  [ITEM.details]: z.record(z.string(), z.unknown()),
 });
 
 function toEvent(item: Record<string, unknown>): AuditEvent {
@@ -118,19 +118,19 @@ export class DynamoAuditStore implements AuditStore {
         new PutCommand({
           TableName: this.table,
           Item: {
-            id: event.id,
-            time: event.time,
-            type: event.type,
-            token_id: event.token_id,
-            actor_type: event.actor.type,
-            actor_id: event.actor.id,
+            [ITEM.id]: event.id,
+            [ITEM.time]: event.time,
+            [ITEM.type]: event.type,
+            [ITEM.token_id]: event.token_id,
+            [ITEM.actor_type]: event.actor.type,
+            [ITEM.actor_id]: event.actor.id,
             [AUDIT_INDEXES.byActor.partitionKey.name]: principalOf(event.actor),
-            details: event.details,
+            [ITEM.details]: event.details,
             [TIME_SK]: sortKey(event, streamSequence),
             [AUDIT_INDEXES.byTime.partitionKey.name]: ALL_PARTITION,
-            ttl: Math.floor(Date.parse(event.time) / 1000) + this.retentionSeconds,
+            [AUDIT_TABLE.ttlAttribute]: Math.floor(Date.parse(event.time) / 1000) + this.retentionSeconds,
           },
-          ConditionExpression: 'attribute_not_exists(id)',
+          ConditionExpression: `attribute_not_exists(${AUDIT_TABLE.partitionKey.name})`,
         }),
       );
       return 'recorded';

@@ -9,7 +9,7 @@ import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } fro
 import { decodeCursor, encodeCursor } from '#domain/list-cursor';
 import type { TokenStatus } from '#domain/token';
 import type { ListPage, ListQuery, ListSort } from '#domain/token-store';
-import { TOKEN_INDEXES } from '#spec/tables';
+import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES } from '#spec/tables';
 
 type Item = Record<string, unknown>;
 
@@ -22,8 +22,12 @@ interface Stream {
   filter?: string;
 }
 
-const ACTIVE: Stream = { prefix: 'A#', filter: '(attribute_not_exists(expires_at) OR expires_at > :now)' };
-const EXPIRED: Stream = { prefix: 'A#', filter: 'expires_at <= :now' };
+const NEVER_EXPIRES = `attribute_not_exists(${ITEM.expires_at})`;
+const NOT_YET_EXPIRED = `${ITEM.expires_at} > :now`;
+const EXPIRED_BY_NOW = `${ITEM.expires_at} <= :now`;
+
+const ACTIVE: Stream = { prefix: 'A#', filter: `(${NEVER_EXPIRES} OR ${NOT_YET_EXPIRED})` };
+const EXPIRED: Stream = { prefix: 'A#', filter: EXPIRED_BY_NOW };
 const REVOKED: Stream = { prefix: 'R#' };
 
 /** Which streams serve each phase: 1 = active, 2 = inactive (merged). */
@@ -81,7 +85,7 @@ function pastPrefix(prefix: string): string {
  * `search_text` that holds their id too, and the joined text can match across the two fields.
  */
 function searchMatches(item: Item, q: string): boolean {
-  return [item.description, item.user_email].some(
+  return [item[ITEM.description], item[ITEM.user_email]].some(
     (field) => typeof field === 'string' && field.toLowerCase().includes(q),
   );
 }
@@ -152,18 +156,18 @@ export class TokenLister {
     if (stream.filter) values[':now'] = now.toISOString();
     if (query.kind) {
       filters.push('#kind = :kind');
-      names['#kind'] = 'kind';
+      names['#kind'] = ITEM.kind;
       values[':kind'] = query.kind;
     }
     const q = query.q ? query.q.toLowerCase() : null;
     if (q !== null) {
       // Narrows the read; `searchMatches` below decides (see there).
-      filters.push('contains(search_text, :q)');
+      filters.push(`contains(${ITEM.search_text}, :q)`);
       values[':q'] = q;
     }
-    if (query.expiration === 'never') filters.push('attribute_not_exists(expires_at)');
-    if (query.expiration === 'has_expiration') filters.push('expires_at > :now');
-    if (query.expiration === 'expired') filters.push('expires_at <= :now');
+    if (query.expiration === 'never') filters.push(NEVER_EXPIRES);
+    if (query.expiration === 'has_expiration') filters.push(NOT_YET_EXPIRED);
+    if (query.expiration === 'expired') filters.push(EXPIRED_BY_NOW);
     if (query.expiration === 'has_expiration' || query.expiration === 'expired') {
       values[':now'] = now.toISOString();
     }

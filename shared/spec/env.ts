@@ -1,6 +1,7 @@
 // The environment variables tokengate reads, named once. The functions' configuration
 // (shared/adapters/config.ts) is set by the CDK stack (cdk/grants.ts, cdk/token-gate.ts) and by the
-// local stack (local/data-dir.ts); the CLI reads its own.
+// local stack (local/data-dir.ts); the CLI and the local stack read their own. CONTRACT.md names
+// `endpoint`, `token`, `dataDir` and `port` to the outside: test/unit/env.test.ts pins them.
 export const ENV = {
   /** The tokens table's name. */
   tokensTable: 'TOKENGATE_TOKENS_TABLE',
@@ -26,6 +27,10 @@ export const ENV = {
   token: 'TOKENGATE_TOKEN',
   /** `1`: the CLI and the local stack print stack traces. */
   debug: 'TOKENGATE_DEBUG',
+  /** The local stack's data folder (default `.data/`), which the CLI reads to find it. */
+  dataDir: 'DATA_DIR',
+  /** The local stack's port (default 8787; 0 picks a free one). */
+  port: 'PORT',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -85,28 +85,36 @@ export const TOKEN_ATTRIBUTES = attributeNames(
 
 export type TokenAttribute = keyof typeof TOKEN_ATTRIBUTES;
 
+/**
+ * The attributes of an audit item (shared/adapters/dynamo-audit-store.ts writes them), the key, the
+ * TTL and the index keys of `AUDIT_TABLE` among them, which are named from here.
+ */
+export const AUDIT_ATTRIBUTES = attributeNames(
+  'id',
+  'time',
+  'type',
+  'token_id',
+  'actor_type',
+  'actor_id',
+  'actor_key',
+  'details',
+  'time_sk',
+  'all_pk',
+  'ttl',
+);
+
+export type AuditAttribute = keyof typeof AUDIT_ATTRIBUTES;
+
+/** A string key attribute of the audit table, named from the catalogue. */
+const auditKey = <Name extends AuditAttribute>(name: Name) =>
+  ({ name: AUDIT_ATTRIBUTES[name], type: 'S' }) as const;
+
 /** The audit table's indexes, one per filter; every one sorts on `time_sk`. */
 export const AUDIT_INDEXES = {
-  byToken: {
-    name: 'by_token',
-    partitionKey: { name: 'token_id', type: 'S' },
-    sortKey: { name: 'time_sk', type: 'S' },
-  },
-  byActor: {
-    name: 'by_actor',
-    partitionKey: { name: 'actor_key', type: 'S' },
-    sortKey: { name: 'time_sk', type: 'S' },
-  },
-  byType: {
-    name: 'by_type',
-    partitionKey: { name: 'type', type: 'S' },
-    sortKey: { name: 'time_sk', type: 'S' },
-  },
-  byTime: {
-    name: 'by_time',
-    partitionKey: { name: 'all_pk', type: 'S' },
-    sortKey: { name: 'time_sk', type: 'S' },
-  },
+  byToken: { name: 'by_token', partitionKey: auditKey('token_id'), sortKey: auditKey('time_sk') },
+  byActor: { name: 'by_actor', partitionKey: auditKey('actor_key'), sortKey: auditKey('time_sk') },
+  byType: { name: 'by_type', partitionKey: auditKey('type'), sortKey: auditKey('time_sk') },
+  byTime: { name: 'by_time', partitionKey: auditKey('all_pk'), sortKey: auditKey('time_sk') },
 } as const satisfies Record<string, IndexDefinition>;
 
 /**
@@ -120,8 +128,8 @@ export const AUDIT_INDEXES = {
  */
 export const AUDIT_TABLE: TableDefinition = {
   id: 'Audit',
-  partitionKey: { name: 'id', type: 'S' },
-  ttlAttribute: 'ttl',
+  partitionKey: auditKey('id'),
+  ttlAttribute: AUDIT_ATTRIBUTES.ttl,
   stream: null,
   indexes: Object.values(AUDIT_INDEXES),
 };

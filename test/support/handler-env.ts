@@ -1,15 +1,16 @@
 // The environment the Lambda handlers read at import time. A test file that loads handlers sets these
 // for its own tables; this puts them back afterwards, so files cannot leak configuration into each other.
 import { FileKeyRingSource } from '#adapters/file-keyring';
+import { ENV } from '#spec/env';
 import { testEndpoint } from './dynamo';
 
 const HANDLER_ENV_KEYS = [
-  'TOKENGATE_TOKENS_TABLE',
-  'TOKENGATE_AUDIT_TABLE',
-  'TOKENGATE_KEY_FILE',
-  'TOKENGATE_KEY_SECRET_ID',
-  'TOKENGATE_DYNAMODB_ENDPOINT',
-  'TOKENGATE_AUTHORIZER_CACHE_TTL',
+  ENV.tokensTable,
+  ENV.auditTable,
+  ENV.keyFile,
+  ENV.keySecretId,
+  ENV.dynamoEndpoint,
+  ENV.authorizerCacheTtl,
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
 
@@ -44,11 +45,11 @@ export function useLocalHandlerEnv({
 }: LocalHandlerEnv) {
   FileKeyRingSource.ensure(keyFile);
   Object.assign(process.env, {
-    ...(tokensTable && { TOKENGATE_TOKENS_TABLE: tokensTable }),
-    ...(auditTable && { TOKENGATE_AUDIT_TABLE: auditTable }),
-    TOKENGATE_KEY_FILE: keyFile,
-    TOKENGATE_DYNAMODB_ENDPOINT: testEndpoint(),
+    ...(tokensTable && { [ENV.tokensTable]: tokensTable }),
+    ...(auditTable && { [ENV.auditTable]: auditTable }),
+    [ENV.keyFile]: keyFile,
+    [ENV.dynamoEndpoint]: testEndpoint(),
     POWERTOOLS_LOG_LEVEL: logLevel,
   });
-  delete process.env.TOKENGATE_KEY_SECRET_ID;
+  delete process.env[ENV.keySecretId];
 }

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV } from '#spec/env';
 import { recordLog } from './token-leak-scan';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,7 +37,7 @@ export class LocalStack {
   static async start(env: Record<string, string>, timeoutMs = 120_000): Promise<LocalStack> {
     const child = spawn(TSX, ['local/start.ts'], {
       cwd: REPOSITORY_ROOT,
-      env: { ...process.env, TOKENGATE_DEBUG: '', ...env },
+      env: { ...process.env, [ENV.debug]: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so that kill() can take tsx's child with it
     });
@@ -103,7 +104,7 @@ export async function tokengate(
 ) {
   const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'cli/bin.js'), ...args], {
     cwd,
-    env: { ...process.env, TOKENGATE_DEBUG: '', ...env },
+    env: { ...process.env, [ENV.debug]: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = closed(child);

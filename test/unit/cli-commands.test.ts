@@ -379,7 +379,12 @@ describe('the target and the caller token', () => {
       cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     });
     const result = await runCli(['whoami'], {
-      env: { DATA_DIR: '/nonexistent/tokengate-test', TOKENGATE_TOKEN: ADMIN },
+      // An empty registry of running stacks: stacks other tests run on this machine are not named.
+      env: {
+        DATA_DIR: '/nonexistent/tokengate-test',
+        XDG_RUNTIME_DIR: '/nonexistent/tokengate-test-runtime',
+        TOKENGATE_TOKEN: ADMIN,
+      },
       api: () => {
         throw refused;
       },
