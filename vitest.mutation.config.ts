@@ -18,6 +18,7 @@ export default defineConfig({
       'test/unit/authorizer-decision.test.ts',
       'test/unit/token-shape.test.ts',
       'test/unit/policy-edges.test.ts',
+      'test/unit/domain-edges.test.ts',
     ],
     setupFiles: ['test/support/lambda-process.ts'],
   },

@@ -141,6 +141,15 @@ describe('REST authorizer decision', () => {
     await expect(setup().authorize(event)).rejects.toThrow(/^Unauthorized$/);
   });
 
+  it('logs the decision at debug level with the token id only', async () => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    const { authorize } = setup();
+    await authorize(rest('GET', '/repos/a/pkg'));
+    expect(debug).toHaveBeenLastCalledWith('Token accepted', { token_id: 'tok1' });
+    await authorize(rest('GET', '/repos/b/pkg'));
+    expect(debug).toHaveBeenLastCalledWith('Token refused for this request', { token_id: 'tok1' });
+  });
+
   it('lets a store failure through as it is (API Gateway answers 500, which it does not cache)', async () => {
     const failure = new Error('DynamoDB is down');
     await expect(setup(failure).authorize(rest('GET', '/repos/a/pkg'))).rejects.toBe(failure);
@@ -225,6 +234,27 @@ describe('HTTP API authorizer decision', () => {
     const joined = http('GET', '/repos/a/pkg', 'prod');
     joined.rawPath = '/prodrepos/a/pkg';
     expect(await reader.authorize(joined)).toEqual({ isAuthorized: false });
+  });
+
+  it('strips only the stage itself: not another first segment, not on $default', async () => {
+    const reader = setup();
+    // Another four-letter first segment on stage `prod` is part of the path, not a stage.
+    const other = http('GET', '/repos/a/pkg', 'prod');
+    other.rawPath = '/beta/repos/a/pkg';
+    expect(await reader.authorize(other)).toEqual({ isAuthorized: false });
+    // On $default, a first segment `$default` is part of the path too.
+    const onDefault = http('GET', '/repos/a/pkg');
+    onDefault.rawPath = '/$default/repos/a/pkg';
+    expect(await reader.authorize(onDefault)).toEqual({ isAuthorized: false });
+  });
+
+  it('the bare stage path is / even when the stage is named like a protected prefix', async () => {
+    const { authorize } = setup(caller([{ scope: 'blocklist:read', resources: null }]));
+    const event = http('GET', '/', 'blocklist');
+    event.rawPath = '/blocklist';
+    expect(await authorize(event)).toEqual({ isAuthorized: false });
+    event.rawPath = '/blocklist/blocklist';
+    expect(await authorize(event)).toHaveProperty('isAuthorized', true);
   });
 
   it('strips the stage once: /prod/prod/... is the path /prod/...', async () => {

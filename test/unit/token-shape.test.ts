@@ -223,3 +223,13 @@ describe('randomBase62: rejection sampling', () => {
     expect(randomBase62(SECRET_LENGTH)).toMatch(/^[0-9A-Za-z]{43}$/);
   });
 });
+
+describe('token layout', () => {
+  it('is tg_, 16 id characters, 43 secret characters and a 6-character checksum: 68 in all', () => {
+    const { token, id } = mintToken();
+    expect(token.slice(0, 3)).toBe('tg_');
+    expect(token.slice(3, 19)).toBe(id);
+    expect(token).toHaveLength(68);
+    expect(hintOf(token)).toHaveLength(11);
+  });
+});
