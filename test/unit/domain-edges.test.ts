@@ -54,6 +54,8 @@ describe('parseTime', () => {
     ]) {
       expect(refusal(value).message, JSON.stringify(value)).toMatch(/^when must be an RFC 3339 date/);
     }
+    // A date-time after another date: the date read from the start is real, the value is not one date-time.
+    expect(refusal('2027-01-01T2027-01-01T00:00:00Z').message).toMatch(/^when must be an RFC 3339 date/);
     expect(parseTime('2027-01-01t00:00:00.5+01:00', 'when')).toBe(Date.UTC(2026, 11, 31, 23, 0, 0, 500));
   });
 });
