@@ -44,12 +44,14 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 export function pathProblem(path: string): string | null {
   if (!path.startsWith('/')) return 'The path must start with /';
   if (path.includes('\\')) return 'The path may not contain a backslash';
+  // Stryker disable next-line MethodExpression: equivalent, the empty part before the leading / has nothing to refuse
   for (const raw of path.slice(1).split('/')) {
     let segment = raw;
     for (let round = 0; ; round++) {
       if (isDotSegment(segment)) return 'The path may not contain a . or .. segment, encoded or not';
       if (CONTROL_CHARACTER.test(segment)) return 'The path may not contain control characters';
-      if (round > 0 && /[/\\]/.test(segment)) return 'The path may not contain an encoded / or \\';
+      // Raw, a segment holds neither: the path is split at /, and a raw \ is refused above.
+      if (/[/\\]/.test(segment)) return 'The path may not contain an encoded / or \\';
       if (!segment.includes('%')) break;
       if (round === DECODE_ROUNDS) return 'The path is percent-encoded too many times over';
       const decoded = decodeOnce(segment);
@@ -118,27 +120,32 @@ const GRANTS = new Map<ScopeName, readonly CompiledGrant[]>(
  */
 const ANY_TOKEN_ROUTES = ROUTES.filter((route) => route.access === 'any-token').map((route) => ({
   method: route.method,
+  // Stryker disable next-line MethodExpression: equivalent for the route table as it is: its one any-token route (GET /v1/whoami) has no {proxy+}
   pattern: { segments: parsePattern(route.path).segments, below: route.path.endsWith('+}') },
 }));
 
+// Stryker disable next-line BooleanLiteral: equivalent for the route table as it is: its one any-token route has no {name} segment
 const anySegment = () => true;
 
 function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
+  // Stryker disable next-line MethodExpression: equivalent for the route table as it is: some() of its one any-token route is every()
   return ANY_TOKEN_ROUTES.some(
+    // Stryker disable next-line ConditionalExpression: equivalent for the route table as it is: no any-token route has the method ANY
     (route) => (route.method === 'ANY' || route.method === method) && fits(route.pattern, parts, anySegment),
   );
 }
 
 /**
  * Whether the scopes let a token call `method path` (the path as requested, relative to the API's
- * stage). An unsafe path (see `pathProblem`) is refused to every token, `global:admin` included.
+ * stage). An unsafe path (see `pathProblem`) is refused to every token, `global:admin` included;
+ * `global:admin` reaches every other path through its catalogue grant (any method on `/*`).
  */
 export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
   if (!isSafePath(path)) return false;
-  if (scopes.some((grant) => grant.scope === 'global:admin')) return true;
   const parts = path.slice(1).split('/');
   if (anyTokenMayCall(method, parts)) return true;
   return scopes.some(({ scope, resources }) => {
+    // Stryker disable next-line ArrayDeclaration: equivalent, a placeholder name in the list only matters to a resource of that very name
     const names = resources ?? [];
     const namesResource = (_: string, part: string) => names.includes('*') || names.includes(part);
     return (GRANTS.get(scope) ?? []).some(

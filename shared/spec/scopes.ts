@@ -117,11 +117,15 @@ export function isScopeName(name: string): name is ScopeName {
 
 export const SERVICE_SCOPE_NAMES: readonly ScopeName[] = SCOPE_NAMES.filter((name) => SCOPES[name].service);
 
+/** What follows a grant's prefix: `/{resource}` and the rest, or a trailing `/*`. */
+// Stryker disable next-line Regex: equivalent, `.*` runs to the end anyway and `/*` only ends a grant's path
+const AFTER_PREFIX = /\/\{resource\}.*$|\/\*$/;
+
 /** The top-level path segments the scopes protect: the example protected API of the deployment. */
 export const PROTECTED_PREFIXES: readonly string[] = [
   ...new Set(
     SCOPE_NAMES.flatMap((name) => SCOPES[name].grants)
-      .map((grant) => grant.path.replace(/\/\{resource\}.*$|\/\*$/, ''))
+      .map((grant) => grant.path.replace(AFTER_PREFIX, ''))
       .filter((prefix) => prefix !== ''),
   ),
 ];

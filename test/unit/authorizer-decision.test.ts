@@ -1,0 +1,316 @@
+// The authorizer's decision (functions/authorizer/handler.ts) over fake caller sources and a fake
+// clock: which answer each kind of event gets, for which caller. The real store and key ring are
+// covered by test/integration/authorizer-handler.test.ts; this file pins the decision itself.
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { UnauthorizedError } from '#domain/errors';
+import { requestPolicy } from '#domain/policy';
+import type { CallerSource } from '#domain/remembered-callers';
+import type { Caller } from '#domain/verify-bearer';
+import { authorizerFor, handler } from '#functions/authorizer/handler';
+import { logger } from '#functions/commons/logger';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
+import type { ScopeGrant } from '#spec/scopes';
+import {
+  API_PREFIX,
+  httpApiAuthorizerEvent,
+  lambdaContext,
+  restAuthorizerEvent,
+} from '#test-support/lambda-events';
+
+/** What the module-level `authorize` (behind `handler`) verifies with: set per test. */
+const runtimeAnswer: { verify: (header: string | null | undefined) => Promise<Caller> } = {
+  verify: async () => {
+    throw new UnauthorizedError();
+  },
+};
+
+vi.mock('#functions/authorizer/runtime', () => {
+  const source = { verify: (header: string | null | undefined) => runtimeAnswer.verify(header) };
+  return { cacheTtlSeconds: 300, verifier: source, rememberedCallers: source };
+});
+
+const NOW = Date.parse('2026-06-15T12:00:00Z');
+const TTL_SECONDS = 300;
+const HEADER = 'Bearer some-token';
+const READ_A: ScopeGrant[] = [{ scope: 'repos:read', resources: ['a'] }];
+
+function caller(scopes: ScopeGrant[] = READ_A, expiresAt: string | null = null): Caller {
+  return { tokenId: 'tok1', kind: 'user', scopes, principal: 'token:tok1', expiresAt };
+}
+
+const CONTEXT = {
+  token_id: 'tok1',
+  kind: 'user',
+  scopes: JSON.stringify(READ_A),
+  principal: 'token:tok1',
+};
+
+/** A caller source answering `answer` (thrown if an error), recording what it was asked. */
+function source(answer: Caller | Error) {
+  return {
+    verify: vi.fn(async (_: string | null | undefined) => {
+      if (answer instanceof Error) throw answer;
+      return answer;
+    }),
+  } satisfies CallerSource;
+}
+
+function setup(answer: Caller | Error = caller(), options: { cacheTtlSeconds?: number; now?: number } = {}) {
+  const verifier = source(answer);
+  const rememberedCallers = source(answer);
+  const authorize = authorizerFor({
+    verifier,
+    rememberedCallers,
+    cacheTtlSeconds: options.cacheTtlSeconds ?? TTL_SECONDS,
+    now: () => options.now ?? NOW,
+  });
+  return { authorize, verifier, rememberedCallers };
+}
+
+const rest = (method: string, path: string, headers: Record<string, string> = { Authorization: HEADER }) =>
+  restAuthorizerEvent(method, path, headers);
+const http = (
+  method: string,
+  path: string,
+  stage = '$default',
+  headers: Record<string, string> = { authorization: HEADER },
+) => httpApiAuthorizerEvent(method, path, headers, stage);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('REST authorizer decision', () => {
+  it('allows a granted request with a policy for exactly its method ARN, and passes the caller on', async () => {
+    const { authorize, verifier, rememberedCallers } = setup();
+    const result = await authorize(rest('GET', '/repos/a/pkg'));
+    expect(result).toEqual({
+      principalId: 'token:tok1',
+      policyDocument: requestPolicy(`${API_PREFIX}/GET/repos/a/pkg`, 'Allow'),
+      context: CONTEXT,
+    });
+    expect(verifier.verify).toHaveBeenCalledWith(HEADER);
+    expect(rememberedCallers.verify).not.toHaveBeenCalled();
+  });
+
+  it('denies a request outside the scopes, with no context', async () => {
+    const { authorize } = setup();
+    for (const [method, path] of [
+      ['GET', '/repos/b/pkg'],
+      ['PUT', '/repos/a/pkg'],
+      ['GET', '/sources/a/x'],
+    ] as const) {
+      const result = await authorize(rest(method, path));
+      expect(result).toEqual({
+        principalId: 'token:tok1',
+        policyDocument: requestPolicy(`${API_PREFIX}/${method}${path}`, 'Deny'),
+      });
+      expect(result).not.toHaveProperty('context');
+    }
+  });
+
+  it('decides with the method ARN: its method and path, not the event path', async () => {
+    const { authorize } = setup();
+    const event = { ...rest('GET', '/repos/a/pkg'), methodArn: `${API_PREFIX}/DELETE/repos/a/pkg` };
+    const result = (await authorize(event)) as { policyDocument: { Statement: { Effect: string }[] } };
+    expect(result.policyDocument.Statement[0]?.Effect).toBe('Deny');
+  });
+
+  it('denies when the event path is unsafe or missing, though the method ARN is granted', async () => {
+    const { authorize } = setup();
+    const arn = `${API_PREFIX}/GET/repos/a/pkg`;
+    for (const path of ['/repos/a/%2e%2e/b', '/repos/a/../b', undefined]) {
+      const event = {
+        ...rest('GET', '/repos/a/pkg'),
+        methodArn: arn,
+        path,
+      } as APIGatewayRequestAuthorizerEvent;
+      expect(await authorize(event)).toEqual({
+        principalId: 'token:tok1',
+        policyDocument: requestPolicy(arn, 'Deny'),
+      });
+    }
+  });
+
+  it('answers 401 (throws Unauthorized) for a refused token or a malformed method ARN', async () => {
+    await expect(setup(new UnauthorizedError()).authorize(rest('GET', '/repos/a/pkg'))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+    const event = { ...rest('GET', '/repos/a/pkg'), methodArn: 'not-an-arn' };
+    await expect(setup().authorize(event)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('logs the decision at debug level with the token id only', async () => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    const { authorize } = setup();
+    await authorize(rest('GET', '/repos/a/pkg'));
+    expect(debug).toHaveBeenLastCalledWith('Token accepted', { token_id: 'tok1' });
+    await authorize(rest('GET', '/repos/b/pkg'));
+    expect(debug).toHaveBeenLastCalledWith('Token refused for this request', { token_id: 'tok1' });
+  });
+
+  it('lets a store failure through as it is (API Gateway answers 500, which it does not cache)', async () => {
+    const failure = new Error('DynamoDB is down');
+    await expect(setup(failure).authorize(rest('GET', '/repos/a/pkg'))).rejects.toBe(failure);
+  });
+
+  it('finds the Authorization header whatever its case, and verifies nothing without headers', async () => {
+    const { authorize, verifier } = setup();
+    await authorize(rest('GET', '/repos/a/pkg', { AUTHORIZATION: HEADER }));
+    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER);
+    await authorize(rest('GET', '/repos/a/pkg', { 'X-Other': 'x' }));
+    expect(verifier.verify).toHaveBeenLastCalledWith(undefined);
+    await authorize({ ...rest('GET', '/repos/a/pkg'), headers: null });
+    expect(verifier.verify).toHaveBeenLastCalledWith(undefined);
+  });
+
+  it('refuses a token that expires before a cached Allow would (TTL plus margin), and no later one', async () => {
+    const at = (ms: number) => new Date(NOW + ms).toISOString();
+    const limit = TTL_SECONDS * 1000 + CACHED_ALLOW_EXPIRY_MARGIN_MS;
+    const soon = setup(caller(READ_A, at(limit - 1)));
+    await expect(soon.authorize(rest('GET', '/repos/a/pkg'))).rejects.toThrow(/^Unauthorized$/);
+    const justInTime = setup(caller(READ_A, at(limit)));
+    expect(await justInTime.authorize(rest('GET', '/repos/a/pkg'))).toHaveProperty('context');
+    const never = setup(caller(READ_A, null));
+    expect(await never.authorize(rest('GET', '/repos/a/pkg'))).toHaveProperty('context');
+  });
+
+  it('without an API Gateway cache, a token about to expire is still decided on', async () => {
+    const { authorize } = setup(caller(READ_A, new Date(NOW + 1).toISOString()), { cacheTtlSeconds: 0 });
+    expect(await authorize(rest('GET', '/repos/a/pkg'))).toHaveProperty('context', CONTEXT);
+  });
+
+  it('an event with a version other than 2.0 is a REST event', async () => {
+    const { authorize, verifier, rememberedCallers } = setup();
+    const event = { ...rest('GET', '/repos/a/pkg'), version: '1.0' } as APIGatewayRequestAuthorizerEvent;
+    expect(await authorize(event)).toHaveProperty('policyDocument');
+    expect(verifier.verify).toHaveBeenCalledOnce();
+    expect(rememberedCallers.verify).not.toHaveBeenCalled();
+  });
+});
+
+describe('HTTP API authorizer decision', () => {
+  it('authorizes a granted request through the remembered callers, with the caller as context', async () => {
+    const { authorize, verifier, rememberedCallers } = setup();
+    expect(await authorize(http('GET', '/repos/a/pkg'))).toEqual({ isAuthorized: true, context: CONTEXT });
+    expect(rememberedCallers.verify).toHaveBeenCalledWith(HEADER);
+    expect(verifier.verify).not.toHaveBeenCalled();
+  });
+
+  it('refuses a request outside the scopes, and a refused token, with a bare no', async () => {
+    expect(await setup().authorize(http('GET', '/repos/b/pkg'))).toEqual({ isAuthorized: false });
+    expect(await setup().authorize(http('POST', '/repos/a/pkg'))).toEqual({ isAuthorized: false });
+    const refused = setup(new UnauthorizedError());
+    expect(await refused.authorize(http('GET', '/repos/a/pkg'))).toEqual({ isAuthorized: false });
+  });
+
+  it('lets a store failure through as it is', async () => {
+    const failure = new Error('DynamoDB is down');
+    await expect(setup(failure).authorize(http('GET', '/repos/a/pkg'))).rejects.toBe(failure);
+  });
+
+  it('decides on the path below a named stage, and on the whole raw path on $default', async () => {
+    const { authorize } = setup();
+    expect(await authorize(http('GET', '/repos/a/pkg', 'prod'))).toHaveProperty('isAuthorized', true);
+    // A stage-like first segment on $default is part of the path.
+    const onDefault = { ...http('GET', '/repos/a/pkg'), rawPath: '/prod/repos/a/pkg' };
+    expect(await authorize(onDefault)).toEqual({ isAuthorized: false });
+  });
+
+  it('strips the stage only as a whole segment, and reads the bare stage as /', async () => {
+    const admin = setup(caller([{ scope: 'global:admin', resources: null }]));
+    const bare = http('GET', '/', 'prod');
+    bare.rawPath = '/prod';
+    bare.requestContext.http.path = '/prod';
+    expect(await admin.authorize(bare)).toHaveProperty('isAuthorized', true);
+    // `/production/...` does not start with the stage `/prod/`: it stays whole, and `/production`
+    // is no path a repos:read token may call.
+    const event = http('GET', '/repos/a/pkg', 'prod');
+    event.rawPath = '/production/repos/a/pkg';
+    const reader = setup();
+    expect(await reader.authorize(event)).toEqual({ isAuthorized: false });
+    // `/prodrepos/a/pkg` neither.
+    const joined = http('GET', '/repos/a/pkg', 'prod');
+    joined.rawPath = '/prodrepos/a/pkg';
+    expect(await reader.authorize(joined)).toEqual({ isAuthorized: false });
+  });
+
+  it('strips only the stage itself: not another first segment, not on $default', async () => {
+    const reader = setup();
+    // Another four-letter first segment on stage `prod` is part of the path, not a stage.
+    const other = http('GET', '/repos/a/pkg', 'prod');
+    other.rawPath = '/beta/repos/a/pkg';
+    expect(await reader.authorize(other)).toEqual({ isAuthorized: false });
+    // On $default, a first segment `$default` is part of the path too.
+    const onDefault = http('GET', '/repos/a/pkg');
+    onDefault.rawPath = '/$default/repos/a/pkg';
+    expect(await reader.authorize(onDefault)).toEqual({ isAuthorized: false });
+  });
+
+  it('the bare stage path is / even when the stage is named like a protected prefix', async () => {
+    const { authorize } = setup(caller([{ scope: 'blocklist:read', resources: null }]));
+    const event = http('GET', '/', 'blocklist');
+    event.rawPath = '/blocklist';
+    expect(await authorize(event)).toEqual({ isAuthorized: false });
+    event.rawPath = '/blocklist/blocklist';
+    expect(await authorize(event)).toHaveProperty('isAuthorized', true);
+  });
+
+  it('strips the stage once: /prod/prod/... is the path /prod/...', async () => {
+    const { authorize } = setup(caller([{ scope: 'repos:read', resources: ['a'] }]));
+    const event = http('GET', '/repos/a/pkg', 'prod');
+    event.rawPath = '/prod/prod/repos/a/pkg';
+    expect(await authorize(event)).toEqual({ isAuthorized: false });
+  });
+
+  it('refuses an unsafe raw path or context path before verifying the token', async () => {
+    for (const mangle of [
+      (event: APIGatewayRequestAuthorizerEventV2) => {
+        event.rawPath = '/repos/a/%2e%2e/b';
+      },
+      (event: APIGatewayRequestAuthorizerEventV2) => {
+        event.requestContext.http.path = '/repos/a/../b';
+      },
+    ]) {
+      const { authorize, rememberedCallers } = setup(caller([{ scope: 'global:admin', resources: null }]));
+      const event = http('GET', '/repos/a/pkg');
+      mangle(event);
+      expect(await authorize(event)).toEqual({ isAuthorized: false });
+      expect(rememberedCallers.verify).not.toHaveBeenCalled();
+    }
+  });
+});
+
+describe('authorizer Lambda entry point', () => {
+  it('logs an unexpected failure with the request id and rethrows it', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const failure = new Error('DynamoDB is down');
+    runtimeAnswer.verify = async () => {
+      throw failure;
+    };
+    await expect(handler(rest('GET', '/repos/a/pkg'), lambdaContext())).rejects.toBe(failure);
+    expect(error).toHaveBeenCalledWith('Authorization failed', {
+      error: failure,
+      function_request_id: lambdaContext().awsRequestId,
+    });
+  });
+
+  it('does not log a refusal (401) as a failure', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    runtimeAnswer.verify = async () => {
+      throw new UnauthorizedError();
+    };
+    await expect(handler(rest('GET', '/repos/a/pkg'), lambdaContext())).rejects.toThrow(/^Unauthorized$/);
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  it('answers with the runtime verifier and its cache TTL', async () => {
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    runtimeAnswer.verify = async () => caller(READ_A, soon);
+    // Expires within the runtime's 300 s TTL: refused.
+    await expect(handler(rest('GET', '/repos/a/pkg'), lambdaContext())).rejects.toThrow(/^Unauthorized$/);
+    runtimeAnswer.verify = async () => caller();
+    expect(await handler(rest('GET', '/repos/a/pkg'), lambdaContext())).toHaveProperty('context', CONTEXT);
+  });
+});

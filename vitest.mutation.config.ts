@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * What `npm run mutation` (Stryker, stryker.config.mjs) runs against each mutant: the unit tests of
+ * the mutated code only, without the run-wide global setup (log folder, token leak check), which a
+ * mutant run has no use for.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/unit/policy.test.ts',
+      'test/unit/scopes.test.ts',
+      'test/unit/token-format.test.ts',
+      'test/unit/token-parsing.property.test.ts',
+      'test/unit/expiry.test.ts',
+      'test/unit/keyring.test.ts',
+      'test/unit/remembered-callers.test.ts',
+      'test/unit/authorizer-decision.test.ts',
+      'test/unit/token-shape.test.ts',
+      'test/unit/policy-edges.test.ts',
+      'test/unit/domain-edges.test.ts',
+    ],
+    setupFiles: ['test/support/lambda-process.ts'],
+  },
+});
