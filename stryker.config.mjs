@@ -10,6 +10,7 @@ export default {
     'shared/domain/policy.ts',
     'shared/domain/token-format.ts',
     'shared/domain/expiry.ts',
+    'shared/domain/token.ts',
     'shared/domain/keyring.ts',
     'shared/domain/remembered-callers.ts',
     'shared/spec/scopes.ts',

@@ -19,6 +19,7 @@ export default defineConfig({
       'test/unit/token-shape.test.ts',
       'test/unit/policy-edges.test.ts',
       'test/unit/domain-edges.test.ts',
+      'test/unit/token-status.test.ts',
     ],
     setupFiles: ['test/support/lambda-process.ts'],
   },
