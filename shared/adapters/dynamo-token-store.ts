@@ -161,6 +161,13 @@ export class DynamoTokenStore implements TokenStore {
     return Item ? itemToRecord(Item) : null;
   }
 
+  /** The token as it is now, for a change that needs it: an unknown id is a 404 naming `id`. */
+  private async existing(id: string): Promise<TokenRecord> {
+    const record = await this.get(id);
+    if (!record) throw new NotFoundError(`No token with id ${id}`, 'id');
+    return record;
+  }
+
   async getCredentials(ids: readonly string[]): Promise<Credential[]> {
     const credentials: Credential[] = [];
     for (let start = 0; start < ids.length; start += 100) {
@@ -194,8 +201,7 @@ export class DynamoTokenStore implements TokenStore {
   }
 
   async updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord> {
-    const current = await this.get(id);
-    if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
+    const current = await this.existing(id);
     const text = searchText({ ...current, userEmail });
     try {
       // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
@@ -245,8 +251,7 @@ export class DynamoTokenStore implements TokenStore {
   }
 
   async revoke(id: string, stamp: Stamp): Promise<TokenRecord> {
-    const current = await this.get(id);
-    if (!current) throw new NotFoundError(`No token with id ${id}`, 'id');
+    const current = await this.existing(id);
     if (current.revokedAt !== null) return current;
     const revokedBy = principalOf(stamp.actor);
     try {
@@ -274,9 +279,7 @@ export class DynamoTokenStore implements TokenStore {
     } catch (error) {
       // Someone revoked (or deleted) it between our read and our write: theirs stands.
       if (!isConditionFailure(error)) throw error;
-      const now = await this.get(id);
-      if (!now) throw new NotFoundError(`No token with id ${id}`, 'id');
-      return now;
+      return this.existing(id);
     }
   }
 
