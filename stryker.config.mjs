@@ -13,6 +13,7 @@ export default {
     'shared/domain/token.ts',
     'shared/domain/keyring.ts',
     'shared/domain/remembered-callers.ts',
+    'shared/domain/rotation.ts',
     'shared/spec/scopes.ts',
     'functions/authorizer/handler.ts',
   ],

@@ -20,6 +20,7 @@ export default defineConfig({
       'test/unit/policy-edges.test.ts',
       'test/unit/domain-edges.test.ts',
       'test/unit/token-status.test.ts',
+      'test/unit/rotation.test.ts',
     ],
     setupFiles: ['test/support/lambda-process.ts'],
   },

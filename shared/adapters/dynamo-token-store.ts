@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '#domain/errors';
 import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
-import type { Credential, ListPage, ListQuery, Stamp, TokenStore } from '#domain/token-store';
+import type { Credential, ListPage, ListQuery, Rotation, Stamp, TokenStore } from '#domain/token-store';
 import { backoffMs, sleep } from '#lib/backoff';
 import { TOKEN_ATTRIBUTES as A, BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import { TokenLister } from './dynamo-token-list';
@@ -37,6 +37,8 @@ const DAY_SECONDS = 86_400;
 const BOOTSTRAP_TRIES = 5;
 /** Tries of a delete whose stamp another write (not a delete) replaced before the item went. */
 const REMOVE_TRIES = 5;
+/** Tries of a rotation that DynamoDB cancelled for a concurrent transaction on its items. */
+const ROTATE_TRIES = 5;
 /** Backoff of the store's retries (a contended bootstrap, unprocessed batch keys). */
 const RETRY_BASE_MS = 50;
 const RETRY_CAP_MS = 1_000;
@@ -228,6 +230,109 @@ export class DynamoTokenStore implements TokenStore {
     }
   }
 
+  /** The update that revokes `record` (as read), on `condition`: `revoke`'s, and a rotation's of the successor it replaces. */
+  private revokeUpdate(
+    record: TokenRecord,
+    stamp: Stamp,
+    condition: string,
+    values: Record<string, unknown> = {},
+  ) {
+    return {
+      TableName: this.table,
+      Key: { id: record.id },
+      UpdateExpression:
+        `SET ${A.revoked_at} = :at, ${A.revoked_by} = :by, #ttl = :ttl, ${A.created_sk} = :csk, ` +
+        `${A.name_sk} = :nsk, ${A.stamp} = :stamp`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#ttl': A.ttl },
+      ExpressionAttributeValues: {
+        ...values,
+        ':at': stamp.at,
+        ':by': principalOf(stamp.actor),
+        ':ttl': ttlAfter(stamp.at, this.retentionSeconds),
+        ':csk': sortKeys(record, 'R').created_sk,
+        ':nsk': sortKeys(record, 'R').name_sk,
+        ':stamp': stampToItem(stamp),
+      },
+    };
+  }
+
+  async rotate(rotation: Rotation, stamp: Stamp): Promise<TokenRecord> {
+    const { previous, previousExpiresAt, successor, replacing, now } = rotation;
+    // The old token, only as it was read: unrevoked, unexpired, its expiry and its link unchanged.
+    const expiryAsRead =
+      previous.expiresAt === null
+        ? `attribute_not_exists(${A.expires_at})`
+        : `${A.expires_at} = :readExpiry AND ${A.expires_at} > :now`;
+    const linkAsRead =
+      previous.rotatedTo === null ? `attribute_not_exists(${A.rotated_to})` : `${A.rotated_to} = :readLink`;
+    const transactItems = [
+      {
+        Update: {
+          TableName: this.table,
+          Key: { id: previous.id },
+          UpdateExpression: `SET ${A.expires_at} = :expiry, #ttl = :ttl, ${A.rotated_to} = :to, ${A.stamp} = :stamp`,
+          ConditionExpression: `attribute_exists(${A.id}) AND attribute_not_exists(${A.revoked_at}) AND ${expiryAsRead} AND ${linkAsRead}`,
+          ExpressionAttributeNames: { '#ttl': A.ttl },
+          ExpressionAttributeValues: {
+            ':expiry': previousExpiresAt,
+            ':ttl': ttlAfter(previousExpiresAt, this.retentionSeconds),
+            ':to': successor.id,
+            ':stamp': stampToItem(stamp),
+            ...(previous.expiresAt !== null && {
+              ':readExpiry': previous.expiresAt,
+              ':now': now.toISOString(),
+            }),
+            ...(previous.rotatedTo !== null && { ':readLink': previous.rotatedTo }),
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: recordToItem(successor, { ...stamp, op: 'create' }, this.retentionSeconds),
+          ConditionExpression: `attribute_not_exists(${A.id})`,
+        },
+      },
+      // A successor nobody received is revoked with the rotation that replaces it, if it still works.
+      ...(replacing !== undefined && replacing.revokedAt === null
+        ? [
+            {
+              Update: this.revokeUpdate(
+                replacing,
+                { ...stamp, op: 'revoke' },
+                `attribute_exists(${A.id}) AND attribute_not_exists(${A.revoked_at}) AND ` +
+                  `attribute_not_exists(${A.rotated_to}) AND ${A.rotated_from} = :from`,
+                { ':from': previous.id },
+              ),
+            },
+          ]
+        : []),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+        return { ...previous, expiresAt: previousExpiresAt, rotatedTo: successor.id };
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes === null) throw error;
+        // Another rotation (or a revoke) won: the conditions on what was read no longer hold.
+        if (codes.includes('ConditionalCheckFailed')) {
+          throw new ConflictError(
+            `Token ${previous.id} changed while being rotated (rotated, revoked or expired meanwhile); nothing changed`,
+          );
+        }
+        // Cancelled because another transaction was working on the same items: the same write again,
+        // still conditioned on what was read, either wins or finds what the other one did.
+        if (!codes.includes('TransactionConflict')) throw error;
+        if (attempt >= ROTATE_TRIES) {
+          throw new ConflictError(`Token ${previous.id} is being changed by another request; try again`);
+        }
+        await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
+      }
+    }
+  }
+
   async listLive(kind?: TokenKind): Promise<TokenRecord[]> {
     const records: TokenRecord[] = [];
     const pages = paginateQuery(
@@ -257,23 +362,13 @@ export class DynamoTokenStore implements TokenStore {
     try {
       // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
       await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression:
-            `SET ${A.revoked_at} = :at, ${A.revoked_by} = :by, #ttl = :ttl, ${A.created_sk} = :csk, ` +
-            `${A.name_sk} = :nsk, ${A.stamp} = :stamp`,
-          ConditionExpression: `attribute_exists(${A.id}) AND attribute_not_exists(${A.revoked_at})`,
-          ExpressionAttributeNames: { '#ttl': A.ttl },
-          ExpressionAttributeValues: {
-            ':at': stamp.at,
-            ':by': revokedBy,
-            ':ttl': ttlAfter(stamp.at, this.retentionSeconds),
-            ':csk': sortKeys(current, 'R').created_sk,
-            ':nsk': sortKeys(current, 'R').name_sk,
-            ':stamp': stampToItem(stamp),
-          },
-        }),
+        new UpdateCommand(
+          this.revokeUpdate(
+            current,
+            stamp,
+            `attribute_exists(${A.id}) AND attribute_not_exists(${A.revoked_at})`,
+          ),
+        ),
       );
       return { ...current, revokedAt: stamp.at, revokedBy };
     } catch (error) {

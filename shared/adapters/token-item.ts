@@ -50,6 +50,8 @@ const recordSchema = /* @__PURE__ */ (() =>
     created_by: z.string(),
     revoked_by: optionalString,
     hint: z.string(),
+    rotated_from: optionalString,
+    rotated_to: optionalString,
   } satisfies ItemOf<z.ZodMiniType>))();
 
 /**
@@ -62,7 +64,7 @@ const imageSchema = /* @__PURE__ */ (() => {
   const stamp = z.object({
     actor_type: z.enum(['token', 'iam', 'system']),
     actor_id: z.string().check(z.minLength(1)),
-    op: z.enum(['create', 'revoke', 'update', 'delete']),
+    op: z.enum(['create', 'revoke', 'update', 'delete', 'rotate']),
     at: z.iso.datetime({ offset: true }),
   });
   return z.object({
@@ -73,6 +75,8 @@ const imageSchema = /* @__PURE__ */ (() => {
     scopes: z.optional(z.array(z.object({ scope: z.string(), resources: z.nullish(z.array(z.string())) }))),
     expires_at: nullableString,
     revoked_at: nullableString,
+    rotated_from: nullableString,
+    rotated_to: nullableString,
     stamp: z.optional(stamp),
   } satisfies ItemOf<z.ZodMiniType>);
 })();
@@ -114,6 +118,8 @@ export function itemToRecord(item: Record<string, unknown>): TokenRecord {
     lastUsedAt: row.last_used_at ?? null,
     hint: row.hint,
     hash: { hash: row.secret_hash, keyId: row.key_id },
+    rotatedFrom: row.rotated_from ?? null,
+    rotatedTo: row.rotated_to ?? null,
   };
 }
 
@@ -166,6 +172,8 @@ export function recordToItem(record: TokenRecord, stamp: Stamp, retentionSeconds
     created_by: record.createdBy,
     expires_at: record.expiresAt ?? undefined,
     hint: record.hint,
+    rotated_from: record.rotatedFrom ?? undefined,
+    rotated_to: record.rotatedTo ?? undefined,
     search_text: searchText(record),
     secret_hash: record.hash.hash,
     key_id: record.hash.keyId,
@@ -222,6 +230,8 @@ export function imageToTokenImage(
     }),
     expiresAt: data.expires_at ?? null,
     revokedAt: data.revoked_at ?? null,
+    ...(data.rotated_from != null && { rotatedFrom: data.rotated_from }),
+    ...(data.rotated_to != null && { rotatedTo: data.rotated_to }),
     ...(data.stamp !== undefined && {
       stamp: {
         actor: { type: data.stamp.actor_type, id: data.stamp.actor_id },

@@ -26,6 +26,11 @@ export const tokenViewSchema = z
     revoked_by: z.string().nullable(),
     last_used_at: nullableTime.describe('Recorded at most once every 15 minutes'),
     hint: z.string().describe("The token's first characters, for display"),
+    rotated_from: z.string().nullable().describe('The token this one replaced in a rotation'),
+    rotated_to: z
+      .string()
+      .nullable()
+      .describe('The token that replaced this one in a rotation: this one works until its expires_at'),
   })
   .strict();
 
@@ -131,6 +136,11 @@ export const auditEventSchema = z
         scopes: z.array(scopeGrantSchema).optional(),
         expires_at: nullableTime.optional(),
         revoked_at: nullableTime.optional(),
+        rotated_to: z.string().optional().describe('token.rotated: the token that replaced this one'),
+        rotated_from: z
+          .string()
+          .optional()
+          .describe('token.created by a rotation: the token this one replaced'),
         changes: z
           .record(z.string(), fieldChangeSchema)
           .optional()

@@ -12,6 +12,7 @@ export const AUDIT_EVENT_TYPES = [
   'token.created',
   'token.revoked',
   'token.updated',
+  'token.rotated',
   'token.expired',
   'token.deleted',
 ] as const;
@@ -26,6 +27,10 @@ export interface AuditDetails {
   scopes?: { scope: string; resources: string[] | null }[];
   expires_at?: string | null;
   revoked_at?: string | null;
+  /** `token.rotated`: the token that replaced this one. */
+  rotated_to?: string;
+  /** `token.created` of a token made by a rotation: the token it replaced. */
+  rotated_from?: string;
   /** `token.updated`: each changed field, before and after. */
   changes?: Record<string, { old: unknown; new: unknown }>;
 }
@@ -55,6 +60,9 @@ export interface TokenImage {
   scopes?: { scope: string; resources: string[] | null }[];
   expiresAt: string | null;
   revokedAt: string | null;
+  /** The rotation links (absent or null: none). */
+  rotatedFrom?: string | null;
+  rotatedTo?: string | null;
   /** Who made the change that left the item so, and when; absent on an item written by hand. */
   stamp?: Stamp;
 }
@@ -150,6 +158,7 @@ function fromInsert(change: StreamChange): AuditEvent {
     user_email: image.userEmail,
     scopes: image.scopes ?? [],
     expires_at: image.expiresAt,
+    ...(image.rotatedFrom && { rotated_from: image.rotatedFrom }),
   });
 }
 
@@ -162,6 +171,14 @@ function fromModify(change: StreamChange): AuditEvent | null {
   const by = attribution(change, restamped ? after.stamp : undefined);
   if (before.revokedAt === null && after.revokedAt !== null) {
     return event(change, 'token.revoked', after, by, { ...summary(after), revoked_at: after.revokedAt });
+  }
+  // A rotation links the old token to its successor (a crash recovery relinks it to another one).
+  if (after.rotatedTo && after.rotatedTo !== before.rotatedTo) {
+    return event(change, 'token.rotated', after, by, {
+      ...summary(after),
+      rotated_to: after.rotatedTo,
+      expires_at: after.expiresAt,
+    });
   }
   const changes = changesBetween(before, after);
   // Nothing the trail reports changed: a `last_used_at` touch, or a write that set what was there.

@@ -3,6 +3,7 @@
 import type { ScopeGrant } from '#spec/scopes';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
+import { checkGrace, graceExpiry, rotationRefusal, successorOf } from './rotation';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
 import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
 import type { ListPage, ListQuery, TokenStore } from './token-store';
@@ -19,6 +20,17 @@ export interface CreatedToken {
   record: TokenRecord;
   /** The secret: returned to the caller once, in the create response, and never again. */
   token: string;
+}
+
+export interface RotateOptions {
+  /** How long the old token keeps working: 0 to MAX_GRACE_SECONDS (shared/domain/rotation.ts). */
+  graceSeconds: number;
+  actor: Actor;
+  /**
+   * Crash recovery: the successor an earlier rotation of this token made and nobody received. It is
+   * revoked, and replaced by a new successor, in the same transaction.
+   */
+  replacing?: string | undefined;
 }
 
 export interface TokenServiceDeps {
@@ -43,6 +55,7 @@ export class TokenService {
     input: NewToken,
     actor: Actor,
     ring: KeyRing,
+    rotatedFrom: string | null = null,
     minted: MintedToken = mintToken(),
   ): CreatedToken {
     return {
@@ -57,6 +70,8 @@ export class TokenService {
         lastUsedAt: null,
         hint: minted.hint,
         hash: hashToken(ring, minted.token),
+        rotatedFrom,
+        rotatedTo: null,
       },
     };
   }
@@ -91,7 +106,7 @@ export class TokenService {
       }
       return record;
     };
-    const created = this.mint(input, actor, ring, { id, token, hint: hintOf(token) });
+    const created = this.mint(input, actor, ring, null, { id, token, hint: hintOf(token) });
     try {
       await this.store.insert(created.record, { actor, op: 'create', at: created.record.createdAt });
       return created.record;
@@ -123,6 +138,41 @@ export class TokenService {
 
   updateEmail(id: string, userEmail: string | null, actor: Actor): Promise<TokenRecord> {
     return this.store.updateEmail(id, userEmail, { actor, op: 'update', at: this.now().toISOString() });
+  }
+
+  /**
+   * Replaces a token by a new one with the same kind, description, user email, scopes and expiry,
+   * linked both ways; the old one keeps working for the grace (never beyond its own expiry). A
+   * revoked, expired or already rotated token is refused with ConflictError, as is every rotation of
+   * one token but one when several race; nothing changes then. Unknown id: NotFoundError.
+   */
+  async rotate(id: string, options: RotateOptions): Promise<CreatedToken & { previous: TokenRecord }> {
+    const { actor, replacing } = options;
+    const graceSeconds = checkGrace(options.graceSeconds);
+    const now = this.now();
+    const previous = await this.get(id);
+    const refusal = rotationRefusal(previous, now, replacing);
+    if (refusal !== null) throw new ConflictError(refusal);
+    const replaced = replacing === undefined ? null : await this.store.get(replacing);
+    if (replaced !== null && replaced.rotatedFrom !== id) {
+      throw new ConflictError(`Token ${replacing} was not made by rotating ${id}`);
+    }
+    // Rotated in turn, it was evidently received and is in use: it is not a successor to replace.
+    if (replaced?.rotatedTo != null) {
+      throw new ConflictError(`Token ${replacing} was rotated in turn, to ${replaced.rotatedTo}`);
+    }
+    const created = this.mint(successorOf(previous, replaced), actor, await this.keys.get(), id);
+    const updated = await this.store.rotate(
+      {
+        previous,
+        previousExpiresAt: graceExpiry(previous.expiresAt, now, graceSeconds),
+        successor: created.record,
+        replacing: replaced ?? undefined,
+        now,
+      },
+      { actor, op: 'rotate', at: now.toISOString() },
+    );
+    return { ...created, previous: updated };
   }
 
   /**

@@ -23,7 +23,7 @@ export interface ListPage<T> {
 /** Every write carries one, so the audit stream can say who did what. */
 export interface Stamp {
   actor: Actor;
-  op: 'create' | 'revoke' | 'update' | 'delete';
+  op: 'create' | 'revoke' | 'update' | 'delete' | 'rotate';
   at: string;
 }
 
@@ -39,6 +39,26 @@ export interface CredentialStore {
   getCredential(id: string): Promise<Credential | null>;
   /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
   touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
+}
+
+/** One rotation, decided (shared/domain/rotation.ts) and ready to write. */
+export interface Rotation {
+  /**
+   * The token rotated, as it was read: the write holds only while it is still so (not revoked, not
+   * expired, its expiry and its `rotatedTo` unchanged).
+   */
+  previous: TokenRecord;
+  /** Its new `expiresAt`: the end of the grace, or its own expiry if that is earlier. */
+  previousExpiresAt: string;
+  /** The new token; its `rotatedFrom` is `previous.id`. */
+  successor: TokenRecord;
+  /**
+   * Crash recovery: the successor an earlier rotation of `previous` made and nobody ever received
+   * (`previous.rotatedTo`). Revoked in the same write, on condition that it came from `previous`.
+   */
+  replacing?: TokenRecord | undefined;
+  /** The time the checks are made at: `previous` must not have expired by then. */
+  now: Date;
 }
 
 export interface TokenStore {
@@ -62,6 +82,14 @@ export interface TokenStore {
   list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>>;
   /** Sets or clears the user email. Fails with NotFoundError if unknown. */
   updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord>;
+  /**
+   * Writes a rotation in one transaction: `previous` gets `rotatedTo` and its shortened expiry, the
+   * successor is inserted, and `replacing` (if given and not revoked yet) is revoked. Of rotations of
+   * one token that race, at most one succeeds: the others fail with ConflictError and change
+   * nothing. The stamp (op `rotate`) goes on `previous`; the successor's says `create`, the replaced
+   * one's `revoke`. Returns `previous` as it is now.
+   */
+  rotate(rotation: Rotation, stamp: Stamp): Promise<TokenRecord>;
   /** Strongly consistent reads of several tokens at once; unknown ids are left out. */
   getCredentials(ids: readonly string[]): Promise<Credential[]>;
 }

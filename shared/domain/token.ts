@@ -31,6 +31,10 @@ export interface TokenRecord {
   lastUsedAt: string | null;
   hint: string;
   hash: TokenHash;
+  /** The token this one replaced in a rotation, if it was made by one. */
+  rotatedFrom: string | null;
+  /** The token that replaced this one in a rotation: it works on only until its (shortened) expiry. */
+  rotatedTo: string | null;
 }
 
 export function statusOf(record: Pick<TokenRecord, 'revokedAt' | 'expiresAt'>, now: Date): TokenStatus {
@@ -54,6 +58,8 @@ export interface TokenView {
   revoked_by: string | null;
   last_used_at: string | null;
   hint: string;
+  rotated_from: string | null;
+  rotated_to: string | null;
 }
 
 export function tokenView(record: TokenRecord, now: Date): TokenView {
@@ -71,5 +77,7 @@ export function tokenView(record: TokenRecord, now: Date): TokenView {
     revoked_by: record.revokedBy,
     last_used_at: record.lastUsedAt,
     hint: record.hint,
+    rotated_from: record.rotatedFrom,
+    rotated_to: record.rotatedTo,
   };
 }

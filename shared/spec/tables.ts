@@ -73,6 +73,8 @@ export const TOKEN_ATTRIBUTES = attributeNames(
   'revoked_by',
   'last_used_at',
   'hint',
+  'rotated_from',
+  'rotated_to',
   'search_text',
   'secret_hash',
   'key_id',

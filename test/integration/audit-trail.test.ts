@@ -182,6 +182,25 @@ describe('the audit trail, from token writes through the stream', () => {
     expect(updated?.details.changes).toEqual({ user_email: { old: null, new: 'owner@example.com' } });
   });
 
+  it('a rotation is token.rotated on the old token (rotated_to) and token.created on the new (rotated_from), both by the rotator', async () => {
+    const id = await newToken();
+    const rotator: Actor = { type: 'token', id };
+    const { record } = await tokens.rotate(id, { graceSeconds: 60, actor: rotator });
+
+    await pump();
+
+    const [rotated, ...older] = await eventsOf(id);
+    expect(rotated).toMatchObject({
+      type: 'token.rotated',
+      actor: rotator,
+      details: { rotated_to: record.id, expires_at: expect.any(String) },
+    });
+    expect(older.map((event) => event.type)).toEqual(['token.created']);
+    expect(await eventsOf(record.id)).toMatchObject([
+      { type: 'token.created', actor: rotator, details: { rotated_from: id } },
+    ]);
+  });
+
   it('reading the whole stream again (a lost checkpoint) adds no duplicate', async () => {
     const before = (await audit.list({ limit: 100 })).items;
     const replay = new StreamPoller({

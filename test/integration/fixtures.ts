@@ -47,6 +47,8 @@ export function tokenRecord(
       lastUsedAt: null,
       hint: minted.hint,
       hash: hashToken(ring, minted.token),
+      rotatedFrom: null,
+      rotatedTo: null,
       ...overrides,
     },
   };

@@ -115,6 +115,58 @@ describe('auditEventOf', () => {
     expect(event?.actor).toEqual(self);
   });
 
+  it('a MODIFY that links the token to a successor is token.rotated, by the rotator, with rotated_to and the new expiry', () => {
+    const at = '2026-06-15T13:00:00.000Z';
+    const self = { type: 'token', id: TOKEN_ID } as const;
+    const event = auditEventOf(
+      change('MODIFY', {
+        old: tokenItem(),
+        new: tokenItem({
+          rotated_to: 'Successor0000001',
+          expires_at: '2026-06-15T14:00:00.000Z',
+          stamp: stamp('rotate', at, self),
+        }),
+      }),
+    );
+
+    expect(event).toEqual({
+      id: EVENT_ID,
+      time: at,
+      type: 'token.rotated',
+      token_id: TOKEN_ID,
+      actor: self,
+      details: {
+        kind: 'user',
+        description: 'CI deploys',
+        rotated_to: 'Successor0000001',
+        expires_at: '2026-06-15T14:00:00.000Z',
+      },
+    });
+  });
+
+  it('relinking a rotated token to a new successor (crash recovery) is token.rotated again', () => {
+    const at = '2026-06-15T13:05:00.000Z';
+    const event = auditEventOf(
+      change('MODIFY', {
+        old: tokenItem({ rotated_to: 'Successor0000001' }),
+        new: tokenItem({ rotated_to: 'Successor0000002', stamp: stamp('rotate', at) }),
+      }),
+    );
+    expect(event).toMatchObject({ type: 'token.rotated', details: { rotated_to: 'Successor0000002' } });
+  });
+
+  it('a rotated token touched later (last use) is no second token.rotated', () => {
+    const rotated = tokenItem({ rotated_to: 'Successor0000001', stamp: stamp('rotate', CREATED_AT) });
+    expect(
+      auditEventOf(change('MODIFY', { old: rotated, new: { ...rotated, last_used_at: CREATED_AT } })),
+    ).toBeNull();
+  });
+
+  it("a successor's INSERT is token.created, naming the token it replaced", () => {
+    const event = auditEventOf(change('INSERT', { new: tokenItem({ rotated_from: 'Predecessor00001' }) }));
+    expect(event).toMatchObject({ type: 'token.created', details: { rotated_from: 'Predecessor00001' } });
+  });
+
   it('an update is token.updated, naming each changed field before and after', () => {
     const at = '2026-06-15T13:00:00.000Z';
     const event = auditEventOf(

@@ -120,6 +120,8 @@ describe('serviceTokenView', () => {
       lastUsedAt: '2026-06-15T12:30:00.000Z',
       hint: minted.hint,
       hash: hashToken(ring, minted.token),
+      rotatedFrom: null,
+      rotatedTo: null,
     };
 
     const view = serviceTokenView(record);

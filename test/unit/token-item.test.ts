@@ -31,6 +31,8 @@ const record: TokenRecord = {
   lastUsedAt: null,
   hint: 'tg_Tok3nId0',
   hash: { hash: SECRET_HASH, keyId: 'k7' },
+  rotatedFrom: null,
+  rotatedTo: null,
 };
 
 const stamp: Stamp = {
@@ -48,6 +50,10 @@ describe('the token item', () => {
     expect(itemToRecord(stored(recordToItem(record, stamp, RETENTION_SECONDS)))).toEqual(record);
     const bare = { ...record, userEmail: null, expiresAt: null, scopes: [] };
     expect(itemToRecord(stored(recordToItem(bare, stamp, RETENTION_SECONDS)))).toEqual(bare);
+    const rotated = { ...record, rotatedFrom: 'OldToken00000001', rotatedTo: 'NewToken00000001' };
+    const item = stored(recordToItem(rotated, stamp, RETENTION_SECONDS));
+    expect(item).toMatchObject({ rotated_from: 'OldToken00000001', rotated_to: 'NewToken00000001' });
+    expect(itemToRecord(item)).toEqual(rotated);
   });
 
   it('gives the authorizer the credential of the record, read from the credential attributes alone', () => {
@@ -102,6 +108,16 @@ describe('a stream image of the token item', () => {
       stamp,
     });
     expect(JSON.stringify(decoded)).not.toMatch(new RegExp(`${SECRET_HASH}|k7|tg_Tok3n|search|_sk|list_pk`));
+  });
+
+  it('carries the rotation links when the item has them, and a rotate stamp', () => {
+    const rotated = { ...record, rotatedFrom: 'OldToken00000001', rotatedTo: 'NewToken00000001' };
+    const rotateStamp: Stamp = { ...stamp, op: 'rotate' };
+    expect(image(stored(recordToItem(rotated, rotateStamp, RETENTION_SECONDS)))).toMatchObject({
+      rotatedFrom: 'OldToken00000001',
+      rotatedTo: 'NewToken00000001',
+      stamp: rotateStamp,
+    });
   });
 
   it('is read leniently: an item written by hand, a scope since left out of the catalogue', () => {

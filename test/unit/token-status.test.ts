@@ -20,6 +20,8 @@ const record: TokenRecord = {
   lastUsedAt: null,
   hint: 'tg_StatusTo',
   hash: { hash: 'c2VjcmV0', keyId: 'k1' },
+  rotatedFrom: null,
+  rotatedTo: null,
 };
 
 describe('statusOf', () => {
@@ -62,8 +64,19 @@ describe('tokenView', () => {
       revoked_by: null,
       last_used_at: at(-5),
       hint: 'tg_StatusTo',
+      rotated_from: null,
+      rotated_to: null,
     });
     expect(JSON.stringify(view)).not.toContain('c2VjcmV0');
+  });
+
+  it('shows the rotation links both ways', () => {
+    const view = tokenView(
+      { ...record, rotatedFrom: 'OldToken00000001', rotatedTo: 'NewToken00000001' },
+      now,
+    );
+    expect(view.rotated_from).toBe('OldToken00000001');
+    expect(view.rotated_to).toBe('NewToken00000001');
   });
 });
 

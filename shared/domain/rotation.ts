@@ -1,0 +1,73 @@
+// Rotation's decisions, free of storage and clocks of its own: which token may be rotated, what its
+// successor copies, and until when the old token keeps working. The token service reads, decides
+// here, and has the store write it all in one conditional transaction.
+import { ValidationError } from './errors';
+import { statusOf, type TokenRecord } from './token';
+import type { NewToken } from './token-service';
+
+/** The longest grace a rotation may give the old token: one week. */
+export const MAX_GRACE_SECONDS = 604_800;
+/** The grace when none is asked for: one hour, time for a consumer to pick up the new token. */
+export const DEFAULT_GRACE_SECONDS = 3_600;
+
+/** Fails with ValidationError (naming `grace_seconds`) unless the grace is a whole number of seconds in range. */
+export function checkGrace(graceSeconds: number): number {
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+    throw new ValidationError(
+      `grace_seconds must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`,
+      'grace_seconds',
+    );
+  }
+  return graceSeconds;
+}
+
+/**
+ * Why `record` may not be rotated at `now`, or null when it may. A token is rotated once: a revoked,
+ * expired or already rotated one is refused. Crash recovery names the successor an earlier rotation
+ * left unused (`replacing`): then the token must have been rotated to exactly that one.
+ */
+export function rotationRefusal(
+  record: Pick<TokenRecord, 'id' | 'revokedAt' | 'expiresAt' | 'rotatedTo'>,
+  now: Date,
+  replacing?: string,
+): string | null {
+  const status = statusOf(record, now);
+  if (status !== 'active') return `Token ${record.id} is ${status}: only an active token can be rotated`;
+  if (replacing === undefined) {
+    return record.rotatedTo === null
+      ? null
+      : `Token ${record.id} was rotated already, to ${record.rotatedTo}: rotate that one instead`;
+  }
+  if (record.rotatedTo === replacing) return null;
+  return record.rotatedTo === null
+    ? `Token ${record.id} was not rotated, so there is no successor ${replacing} to replace`
+    : `Token ${record.id} was rotated to ${record.rotatedTo}, not to ${replacing}`;
+}
+
+/**
+ * When the old token stops working: the earlier of its own expiry and now + grace, so it stops by
+ * itself, without a scheduler, and a rotation never makes a token live longer.
+ */
+export function graceExpiry(expiresAt: string | null, now: Date, graceSeconds: number): string {
+  const graceEnd = now.getTime() + graceSeconds * 1000;
+  if (expiresAt !== null && Date.parse(expiresAt) < graceEnd) return expiresAt;
+  return new Date(graceEnd).toISOString();
+}
+
+/**
+ * What the successor copies: kind, description, user email and scopes from the old token, so a
+ * rotation can never widen what a token may do. Its expiry is the old token's own, from before any
+ * rotation shortened it: a successor an earlier rotation left unused (`replaced`) still carries it.
+ */
+export function successorOf(
+  record: Pick<TokenRecord, 'kind' | 'description' | 'userEmail' | 'scopes' | 'expiresAt'>,
+  replaced?: Pick<TokenRecord, 'expiresAt'> | null,
+): NewToken {
+  return {
+    kind: record.kind,
+    description: record.description,
+    userEmail: record.userEmail,
+    scopes: record.scopes,
+    expiresAt: replaced ? replaced.expiresAt : record.expiresAt,
+  };
+}
