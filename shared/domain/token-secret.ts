@@ -12,10 +12,11 @@
 // stored in the secret before its record is written (it works only once written), so a crash leaves
 // at most a secret whose token does not work yet, which the retry writes.
 
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from './rotation';
 import { RotationError, type SecretRotator } from './secret-rotation';
 import type { Actor, TokenRecord } from './token';
 import { mintToken, parseToken } from './token-format';
-import type { CreatedToken, NewToken } from './token-service';
+import type { CreatedToken, NewToken, RotateOptions } from './token-service';
 import type { Caller } from './verify-bearer';
 
 /** Who rotations are attributed to in the audit trail. */
@@ -23,9 +24,6 @@ export const ROTATION_ACTOR: Actor = { type: 'system', id: 'secrets-manager-rota
 
 /** The secret tag holding the grace period, in seconds (the RotatedToken construct sets it). */
 export const GRACE_SECONDS_TAG = 'tokengate:grace-seconds';
-export const DEFAULT_GRACE_SECONDS = 3600;
-/** As the rotate API allows: 0 to 7 days. */
-export const MAX_GRACE_SECONDS = 604_800;
 
 export interface TokenSecret {
   tokenId: string | null;
@@ -71,11 +69,8 @@ export function graceSecondsOf(tags: Readonly<Record<string, string>>): number {
 
 /** What the rotation needs of the token service (TokenService). */
 export interface TokenRotations {
-  get(id: string): Promise<TokenRecord & { rotatedTo?: string | null }>;
-  rotate(
-    id: string,
-    options: { graceSeconds: number; actor: Actor; replacing?: string },
-  ): Promise<CreatedToken & { previous: TokenRecord }>;
+  get(id: string): Promise<TokenRecord>;
+  rotate(id: string, options: RotateOptions): Promise<CreatedToken & { previous: TokenRecord }>;
   /** Writes the record of a token minted here; a second write of the same token changes nothing. */
   adopt(token: string, input: NewToken, actor: Actor): Promise<TokenRecord>;
 }
@@ -108,11 +103,11 @@ export function tokenSecretRotator({ tokens, verify, parseSpec }: TokenSecretRot
         return;
       }
       const old = await tokens.get(now.tokenId);
-      const replacing = old.rotatedTo ?? undefined; // a successor made by a run that crashed before storing it
       const rotated = await tokens.rotate(now.tokenId, {
         graceSeconds: graceSecondsOf(secret.tags),
         actor: ROTATION_ACTOR,
-        ...(replacing ? { replacing } : {}),
+        // A successor made by a run that crashed before storing it: nobody holds it.
+        replacing: old.rotatedTo ?? undefined,
       });
       await store(serialiseTokenSecret({ id: rotated.record.id, token: rotated.token }));
     },
