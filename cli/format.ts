@@ -191,6 +191,8 @@ export function tokenDetails(
       ['Revoked', when(token.revoked_at, token.revoked_by, '-')],
       ['Last used', when(token.last_used_at, null, 'never')],
       ['Hint', token.hint],
+      ...(token.rotated_from ? [['Rotated from', token.rotated_from] as const] : []),
+      ...(token.rotated_to ? [['Rotated to', token.rotated_to] as const] : []),
     ],
     (label, line) => (label === 'Status' ? paintStatus(line, style) : line),
   );

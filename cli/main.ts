@@ -11,6 +11,7 @@ import { registerCreateToken } from './commands/create-token';
 import { registerEditToken } from './commands/edit-token';
 import { registerListTokens } from './commands/list-tokens';
 import { registerRevokeToken } from './commands/revoke-token';
+import { registerRotateToken } from './commands/rotate-token';
 import { registerShowToken } from './commands/show-token';
 import { registerWhoami } from './commands/whoami';
 import { type CliIo, processIo } from './io';
@@ -26,6 +27,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerShowToken,
   registerEditToken,
   registerRevokeToken,
+  registerRotateToken,
   registerWhoami,
   registerAudit,
 ];

@@ -21,6 +21,9 @@ export const tokenSchema = z.looseObject({
   revoked_by: z.string().nullable(),
   last_used_at: time.nullable(),
   hint: z.string(),
+  // Left out by a server from before rotation.
+  rotated_from: z.string().nullable().optional(),
+  rotated_to: z.string().nullable().optional(),
 });
 
 export type Token = z.output<typeof tokenSchema>;

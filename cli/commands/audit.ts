@@ -36,8 +36,12 @@ const SUMMARY_WIDTH = 60;
 
 const shown = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
 
-/** One line on what the event says: the description, or the fields an update changed. */
+/** One line on what the event says: the description, the fields an update changed, or a rotation's link. */
 function summary(event: AuditEvent): string {
+  const { rotated_to: to, rotated_from: from, description } = event.details;
+  if (typeof to === 'string') return `rotated to ${to}`;
+  if (typeof from === 'string')
+    return `${typeof description === 'string' ? `${description} ` : ''}(rotated from ${from})`;
   const changes = z
     .record(z.string(), z.looseObject({ old: z.unknown(), new: z.unknown() }))
     .safeParse(event.details.changes);

@@ -116,9 +116,27 @@ function mediaTypeNormalizer(): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
+/**
+ * A JSON body that may be left out: a request without one (no body, or an empty one) reaches the
+ * handler with `event.body` undefined, whatever its Content-Type; any other body is parsed as JSON.
+ */
+function optionalJsonBody(): MiddlewareObj<HttpEvent, HttpResult> {
+  const parser = httpJsonBodyParser();
+  return {
+    before: async (request) => {
+      const { body } = request.event;
+      if (body === null || body === undefined || body === '') {
+        (request.event as { body: unknown }).body = undefined;
+        return;
+      }
+      await parser.before?.(request);
+    },
+  };
+}
+
 export interface HandlerOptions {
-  /** Parse a JSON request body into `event.body`. */
-  body?: boolean;
+  /** Parse a JSON request body into `event.body`; `optional`: a request may also come without one. */
+  body?: boolean | 'optional';
   /** A larger body limit than MAX_BODY_BYTES, for a route whose valid requests need it. */
   maxBodyBytes?: number;
 }
@@ -134,7 +152,8 @@ export function httpHandler(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES))
     .use(httpHeaderNormalizer()); // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
-  if (options.body) chain.use(mediaTypeNormalizer()).use(httpJsonBodyParser());
+  if (options.body === 'optional') chain.use(mediaTypeNormalizer()).use(optionalJsonBody());
+  else if (options.body) chain.use(mediaTypeNormalizer()).use(httpJsonBodyParser());
   return chain.handler(handler);
 }
 

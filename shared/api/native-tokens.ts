@@ -2,6 +2,7 @@
 // schemas validate the requests and are what the OpenAPI document is generated from.
 import { z } from 'zod';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
 import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from '#spec/scopes';
 import { parseWith, queryValue } from './validation';
@@ -134,6 +135,26 @@ export const updateTokenSchema = z.object({ user_email: email.nullable() }).stri
 
 export function parseUpdateToken(body: unknown): { userEmail: string | null } {
   return { userEmail: parseWith(updateTokenSchema, body).user_email };
+}
+
+export const rotateTokenSchema = z
+  .object({
+    grace_seconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be at least 0')
+      .max(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS} (one week)`)
+      .optional()
+      .describe(
+        `How long the old token keeps working, in seconds (default ${DEFAULT_GRACE_SECONDS}); never beyond its own expires_at`,
+      ),
+  })
+  .strict();
+
+/** The rotate routes' body, which may be left out altogether (`undefined`): the default grace. */
+export function parseRotateToken(body: unknown): { graceSeconds: number } {
+  const input = body === undefined ? {} : parseWith(rotateTokenSchema, body);
+  return { graceSeconds: input.grace_seconds ?? DEFAULT_GRACE_SECONDS };
 }
 
 export const revokeLeakedSchema = z

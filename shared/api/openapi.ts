@@ -7,6 +7,7 @@ import {
   createTokenSchema,
   listTokensQuerySchema,
   revokeLeakedSchema,
+  rotateTokenSchema,
   updateTokenSchema,
 } from './native-tokens';
 import {
@@ -29,12 +30,22 @@ import { serviceTokenCreateSchema } from './service-tokens';
 interface OperationDoc {
   summary: string;
   body?: z.ZodType;
+  /** The body may be left out altogether. */
+  bodyOptional?: boolean;
   query?: z.ZodObject;
   /** Success responses; error responses are added from the route's access and face. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** When a route without a path parameter can answer 404 all the same. */
   notFound?: string;
+  /** When the route answers 409: the state of the token forbids it. */
+  conflict?: string;
 }
+
+const ROTATED =
+  'Created: the new token, with `rotated_from`, and `token` (shown only here). The old token works until ' +
+  'the earlier of its own expires_at and now + grace_seconds, and carries `rotated_to`';
+const NOT_ROTATABLE =
+  'The token is revoked, expired or rotated already (or another rotation won); nothing changed';
 
 /** Documentation of each route, keyed `METHOD path` as in the route table. */
 export const OPERATIONS: Record<string, OperationDoc> = {
@@ -79,6 +90,23 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /v1/tokens/{id}/revoke': {
     summary: 'Revoke a token, permanently (a second revoke changes nothing)',
     responses: { 200: { description: 'The revoked token', schema: tokenViewSchema } },
+  },
+  'POST /v1/tokens/{id}/rotate': {
+    summary:
+      'Rotate a token: a new one with the same kind, description, user email, scopes and expiry; the old one keeps working for the grace',
+    body: rotateTokenSchema,
+    bodyOptional: true,
+    responses: { 201: { description: ROTATED, schema: createdTokenSchema } },
+    conflict: NOT_ROTATABLE,
+  },
+  'POST /v1/tokens/self/rotate': {
+    summary:
+      'Rotate the calling token itself (any valid token, no admin scope): its successor can do no more, for no longer',
+    body: rotateTokenSchema,
+    bodyOptional: true,
+    responses: { 201: { description: ROTATED, schema: createdTokenSchema } },
+    notFound: 'The calling token is gone: deleted after the authorizer let it in, or not a token at all',
+    conflict: NOT_ROTATABLE,
   },
   'POST /v1/tokens/revoke': {
     summary: 'Revoke leaked tokens: no authentication, holding the token is enough',
@@ -143,6 +171,9 @@ function errorResponses(route: Route, doc: OperationDoc) {
   } else if (doc.notFound) {
     responses[404] = { description: doc.notFound, content: content(schema, 'output') };
   }
+  if (doc.conflict) {
+    responses[409] = { description: doc.conflict, content: content(schema, 'output') };
+  }
   if (doc.body) {
     responses[413] = { description: 'The request body is too large', content: content(schema, 'output') };
     responses[415] = { description: 'The request body is not JSON', content: content(schema, 'output') };
@@ -190,7 +221,9 @@ function operation(route: Route, method: string, doc: OperationDoc, routes: read
     summary: doc.summary,
     ...(route.access === 'public' ? { security: [] } : {}),
     ...(parameters.length > 0 && { parameters }),
-    ...(doc.body && { requestBody: { required: true, content: content(doc.body, 'input') } }),
+    ...(doc.body && {
+      requestBody: { required: doc.bodyOptional !== true, content: content(doc.body, 'input') },
+    }),
     responses: {
       ...Object.fromEntries(
         Object.entries(doc.responses).map(([status, response]) => [

@@ -143,6 +143,13 @@ const REVOKE_UPDATES = [
   ITEM.stamp,
 ] as const;
 
+/**
+ * What a rotation updates (shared/adapters/dynamo-token-store.ts `rotate`): the old token's expiry, TTL,
+ * link and stamp, on conditions that read its revocation, expiry and link; and the revocation of the
+ * successor it replaces, on condition that it came from the old token.
+ */
+const ROTATE_UPDATES = [...REVOKE_UPDATES, ITEM.expires_at, ITEM.rotated_to, ITEM.rotated_from] as const;
+
 /** A function fed by a stream rather than by HTTP routes. */
 export interface StreamFunctionDef extends FunctionDef {
   stream: StreamFeed;
@@ -238,6 +245,16 @@ export const FUNCTIONS = {
     updates: REVOKE_UPDATES,
     hmacKey: false,
   }),
+  rotateToken: fn('RotateToken', 'functions/tokens/rotate.ts', 'native', {
+    tokens: ['GetItem', 'PutItem', 'UpdateItem'],
+    updates: ROTATE_UPDATES,
+    hmacKey: true,
+  }),
+  rotateSelfToken: fn('RotateSelfToken', 'functions/tokens/rotate-self.ts', 'native', {
+    tokens: ['GetItem', 'PutItem', 'UpdateItem'],
+    updates: ROTATE_UPDATES,
+    hmacKey: true,
+  }),
   revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', 'native', {
     tokens: ['BatchGetItem', 'GetItem', 'UpdateItem'],
     updates: REVOKE_UPDATES,
@@ -289,6 +306,9 @@ export const ROUTES: readonly Route[] = [
     access: 'admin',
     fn: FUNCTIONS.revokeToken,
   },
+  { method: 'POST', path: '/v1/tokens/{id}/rotate', access: 'admin', fn: FUNCTIONS.rotateToken },
+  // Any valid token may rotate itself: its successor may do no more, and for no longer, than it could.
+  { method: 'POST', path: '/v1/tokens/self/rotate', access: 'any-token', fn: FUNCTIONS.rotateSelfToken },
   { method: 'GET', path: '/v1/whoami', access: 'any-token', fn: FUNCTIONS.whoami },
   { method: 'GET', path: '/v1/scopes', access: 'admin', fn: FUNCTIONS.listScopes },
   { method: 'GET', path: '/v1/audit', access: 'admin', fn: FUNCTIONS.listAuditEvents },

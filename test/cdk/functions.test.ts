@@ -80,6 +80,9 @@ const updatesOnly = (attributes: string[]) => ({
 
 const REVOKE_ATTRIBUTES = ['created_sk', 'id', 'name_sk', 'revoked_at', 'revoked_by', 'stamp', 'ttl'];
 
+/** A rotation's: the old token's expiry, TTL and link, and the revocation of the successor it replaces. */
+const ROTATE_ATTRIBUTES = [...REVOKE_ATTRIBUTES, 'expires_at', 'rotated_from', 'rotated_to'].sort();
+
 const GRANTS: Record<string, Grant[]> = {
   Authorizer: [
     { actions: ['dynamodb:GetItem'], on: 'tokens table' },
@@ -128,6 +131,16 @@ const GRANTS: Record<string, Grant[]> = {
   RevokeToken: [
     { actions: ['dynamodb:GetItem'], on: 'tokens table' },
     { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
+  ],
+  RotateToken: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(ROTATE_ATTRIBUTES) },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+  ],
+  RotateSelfToken: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(ROTATE_ATTRIBUTES) },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   RevokeLeakedTokens: [
     { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], on: 'tokens table' },

@@ -452,6 +452,64 @@ describe('the tokengate CLI against a local stack', () => {
     STEP_TIMEOUT * 2,
   );
 
+  it(
+    'rotate token: the new token on stdout, the old one works for the grace and then stops; --self by any token',
+    async () => {
+      const old = await create(`${tag} rotated`, '--scope', 'blocklist:read', '--user', 'ops@example.com');
+      const rotated = await cli(['rotate', 'token', '--guid', old.id, '--grace', '15s', '-q']);
+      const rotatedAt = Date.now();
+      expect(rotated.status, rotated.stderr).toBe(0);
+      expect(rotated.stderr).toBe('');
+      const fresh = rotated.stdout.trim();
+      expect(rotated.stdout).toBe(`${fresh}\n`);
+      expect(fresh).toMatch(TOKEN);
+
+      // During the grace both work.
+      const stillOld = parsed<TokenObject & { rotated_to: string }>(
+        await cli(['whoami', '-o', 'json'], { TOKENGATE_TOKEN: old.token }),
+      );
+      const successor = parsed<TokenObject & { rotated_from: string }>(
+        await cli(['whoami', '-o', 'json'], { TOKENGATE_TOKEN: fresh }),
+      );
+      expect(stillOld.rotated_to).toBe(successor.id);
+      expect(successor).toMatchObject({
+        rotated_from: old.id,
+        description: `${tag} rotated`,
+        user_email: 'ops@example.com',
+        scopes: [{ scope: 'blocklist:read', resources: null }],
+        expires_at: null,
+      });
+      const graceEnd = Date.parse(stillOld.expires_at ?? '');
+      expect(graceEnd).toBeLessThanOrEqual(rotatedAt + 15_000);
+
+      // A second rotation of the old token fails in one line, and changes nothing.
+      expect(expectOneLineFailure(await cli(['rotate', 'token', '--guid', old.id]))).toContain(
+        '409 conflict',
+      );
+      expect((await show(old.id)).expires_at).toBe(stillOld.expires_at);
+
+      // After the grace the old token is refused.
+      await sleep(Math.max(0, graceEnd - Date.now() + 1_100));
+      expect(expectOneLineFailure(await cli(['whoami'], { TOKENGATE_TOKEN: old.token }))).toContain(
+        '401 unauthorized',
+      );
+
+      // The new token, which has no admin scope, rotates itself.
+      const self = await cli(['rotate', 'token', '--self'], { TOKENGATE_TOKEN: fresh });
+      expect(self.status, self.stderr).toBe(0);
+      expect(self.stderr).toMatch(
+        new RegExp(`^Rotated token ${successor.id} to \\S+: the old token works for 1h more`),
+      );
+      expect(/^Token +(\S+)$/m.exec(self.stdout)?.[1]).toMatch(TOKEN);
+      expect(self.stdout).toMatch(new RegExp(`^Rotated from +${successor.id}$`, 'm'));
+      // Rotating another token by id needs an admin token.
+      expect(
+        expectOneLineFailure(await cli(['rotate', 'token', '--guid', old.id], { TOKENGATE_TOKEN: fresh })),
+      ).toContain('403 forbidden');
+    },
+    STEP_TIMEOUT,
+  );
+
   it("never prints the caller's token", () => {
     expect(admin).toMatch(TOKEN);
     for (const output of outputs) expect(output).not.toContain(admin);

@@ -141,13 +141,25 @@ describe('the README shell examples', () => {
         });
       const listed = await list();
       expect(listed.status, listed.stderr).toBe(0);
-      const tokens = JSON.parse(listed.stdout) as { description: string; status: string }[];
+      const tokens = JSON.parse(listed.stdout) as {
+        id: string;
+        description: string;
+        status: string;
+        rotated_from: string | null;
+        rotated_to: string | null;
+      }[];
       const statusOf = (description: string) =>
         tokens.filter((token) => token.description === description).map((token) => token.status);
       expect(statusOf('SCIM sync')).toEqual(['active']);
       expect(statusOf('nightly-batch build')).toEqual(['revoked']);
       expect(statusOf('nightly-batch deploy')).toEqual(['revoked']);
-      expect(statusOf('CI downloads').sort()).toEqual(['active', 'revoked']); // rotated by hand
+      // Rotated by id, then by itself: three tokens linked in a chain, the older two working for their grace.
+      const chain = tokens.filter((token) => token.description === 'CI downloads');
+      expect(chain.map((token) => token.status)).toEqual(['active', 'active', 'active']);
+      const [newest, middle, oldest] = chain;
+      expect([oldest?.rotated_from, oldest?.rotated_to]).toEqual([null, middle?.id]);
+      expect([middle?.rotated_from, middle?.rotated_to]).toEqual([oldest?.id, newest?.id]);
+      expect([newest?.rotated_from, newest?.rotated_to]).toEqual([middle?.id, null]);
     },
     STEP_TIMEOUT,
   );

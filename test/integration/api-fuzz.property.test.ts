@@ -20,7 +20,7 @@ import { TokenService } from '#domain/token-service';
 import { GATEWAY_ERRORS, Gateway } from '#local/gateway';
 import { loadHandlers, settleHandlers } from '#local/handlers';
 import { type GatewayServer, listen } from '#local/server';
-import { GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import { FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
 import { SCOPE_NAMES } from '#spec/scopes';
 import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testDocumentClient } from '#test-support/dynamo';
@@ -40,14 +40,17 @@ const SUCCESS: Record<string, readonly number[]> = {
   CreateToken: [201],
   RevokeLeakedTokens: [202],
   DeleteServiceToken: [204],
+  RotateToken: [201],
+  RotateSelfToken: [201],
 };
-/** Successes that may change the tables (valid by chance: a create with a plausible body). */
-const MAY_CHANGE = new Set(['CreateServiceToken', 'CreateToken']);
+/** Successes that may change the tables (valid by chance: a create with a plausible body; a self-rotation). */
+const MAY_CHANGE = new Set(['CreateServiceToken', 'CreateToken', 'RotateSelfToken']);
 
 let tokensTable: string;
 let auditTable: string;
 let server: GatewayServer;
 const credentials = new Map<string, string>();
+let tokens: TokenService;
 const serverErrors: string[] = [];
 
 beforeAll(async () => {
@@ -70,7 +73,7 @@ beforeAll(async () => {
   );
 
   const store = new DynamoTokenStore(client, { tableName: tokensTable, retentionDays: 30 });
-  const tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
+  tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
   const system = { type: 'system', id: 'fuzz' } as const;
   const admin = await tokens.bootstrapAdmin(system);
   credentials.set('admin', `Bearer ${admin.token}`);
@@ -394,6 +397,25 @@ const RUNS = { numRuns: 120 };
 const routeArb = fc.constantFrom(...UNTHROTTLED);
 
 describe('every endpoint fed random input', () => {
+  /**
+   * The caller for `route`: the admin, but for the self-rotation route a token of its own, so that a
+   * body that is valid by chance (`{}`, a small `grace_seconds`) rotates that one, not the admin.
+   */
+  async function callerFor(route: Route): Promise<string | undefined> {
+    if (route.fn !== FUNCTIONS.rotateSelfToken) return credentials.get('admin');
+    const own = await tokens.create(
+      {
+        kind: 'user',
+        description: 'fuzz self',
+        userEmail: null,
+        scopes: [{ scope: 'nameservice:read', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'system', id: 'fuzz' },
+    );
+    return `Bearer ${own.token}`;
+  }
+
   it('with an admin token: random bodies, headers, path parameters, queries and cursors never give a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -405,8 +427,9 @@ describe('every endpoint fed random input', () => {
         async (route, segments, search, extra, payload) => {
           const method = route.method === 'ANY' ? 'POST' : route.method;
           const path = concretePath(route, segments);
+          const caller = await callerFor(route);
           await check(route, () =>
-            send(method, `${path}${search ? `?${search}` : ''}`, credentials.get('admin'), extra, payload),
+            send(method, `${path}${search ? `?${search}` : ''}`, caller, extra, payload),
           );
         },
       ),

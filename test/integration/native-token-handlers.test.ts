@@ -56,11 +56,14 @@ async function loadHandlers(table: string) {
     import('#functions/tokens/scopes'),
     import('#functions/service-tokens/delete'),
     import('#functions/authorizer/runtime'),
+    import('#functions/tokens/rotate'),
+    import('#functions/tokens/rotate-self'),
   ]);
   const [authorizer, create, list, get, update, revoke, revokeLeaked, whoami, scopes, deleteService] = modules
     .slice(0, 10)
     .map((module) => (module as { handler: unknown }).handler);
   const runtime = modules[10] as typeof import('#functions/authorizer/runtime');
+  const [rotate, rotateSelf] = modules.slice(11).map((module) => (module as { handler: unknown }).handler);
   return {
     authorizer: authorizer as Authorizer,
     create: create as Handler,
@@ -72,6 +75,8 @@ async function loadHandlers(table: string) {
     whoami: whoami as Handler,
     scopes: scopes as Handler,
     deleteService: deleteService as Handler,
+    rotate: rotate as Handler,
+    rotateSelf: rotateSelf as Handler,
     /** Waits for the authorizer's background `last_used_at` writes. */
     settle: () => runtime.verifier.settle(),
   };
@@ -178,6 +183,10 @@ const send = {
   revokeLeaked: (body: unknown, call: Call = {}) =>
     invoke(handlers.revokeLeaked, apiEvent('POST', '/v1/tokens/revoke', { body, caller: null, ...call })),
   whoami: (caller: Caller) => invoke(handlers.whoami, apiEvent('GET', '/v1/whoami', { caller })),
+  rotate: (id: string, call: Call = {}) =>
+    invoke(handlers.rotate, apiEvent('POST', '/v1/tokens/{id}/rotate', { params: { id }, ...call })),
+  rotateSelf: (caller: Caller, call: Call = {}) =>
+    invoke(handlers.rotateSelf, apiEvent('POST', '/v1/tokens/self/rotate', { caller, ...call })),
   scopes: () => invoke(handlers.scopes, apiEvent('GET', '/v1/scopes')),
 };
 
@@ -230,6 +239,8 @@ const TOKEN_VIEW_KEYS = [
   'revoked_by',
   'last_used_at',
   'hint',
+  'rotated_from',
+  'rotated_to',
 ].sort();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -644,6 +655,190 @@ describe('POST /v1/tokens/{id}/revoke', () => {
     expect(answer.status).toBe(404);
     expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.any(String), field: 'id' } });
     expect(await itemCount()).toBe(before);
+  });
+});
+
+describe('POST /v1/tokens/{id}/rotate', () => {
+  it('answers 201 with the new token object and its secret; the old one is linked and works for the grace', async () => {
+    const old = await created({ user_email: 'ci@example.com', expires_in_days: 30 });
+    const before = Date.now();
+
+    const answer = await send.rotate(old.id, { body: { grace_seconds: 120 } });
+
+    expect(answer.status).toBe(201);
+    expect(answer.headers).toMatchObject({ 'cache-control': 'no-store' });
+    const body = answer.body as Created;
+    expect(Object.keys(body).sort()).toEqual([...TOKEN_VIEW_KEYS, 'token'].sort());
+    expect(body).toMatchObject({
+      kind: old.kind,
+      description: old.description,
+      user_email: 'ci@example.com',
+      scopes: old.scopes,
+      expires_at: old.expires_at,
+      status: 'active',
+      created_by: `token:${admin.id}`,
+      rotated_from: old.id,
+      rotated_to: null,
+    });
+    expect(body.id).not.toBe(old.id);
+    expect((await verifier.verify(`Bearer ${body.token}`)).tokenId).toBe(body.id);
+    const previous = (await send.get(old.id)).body as TokenView;
+    expect(previous).toMatchObject({ status: 'active', rotated_to: body.id, rotated_from: null });
+    const graceEnd = Date.parse(previous.expires_at ?? '');
+    expect(graceEnd).toBeGreaterThanOrEqual(before + 120_000);
+    expect(graceEnd).toBeLessThanOrEqual(Date.now() + 120_000);
+    expect((await verifier.verify(`Bearer ${old.token}`)).tokenId).toBe(old.id);
+    expect(JSON.stringify(await rawItem(body.id))).not.toContain(body.token);
+  });
+
+  it('without a body (or with an empty one) the grace is an hour', async () => {
+    for (const call of [{}, { rawBody: '' }, { body: {} }]) {
+      const old = await created();
+      const before = Date.now();
+      const answer = await send.rotate(old.id, call);
+      expect(answer.status, JSON.stringify(call)).toBe(201);
+      const graceEnd = Date.parse(((await send.get(old.id)).body as TokenView).expires_at ?? '');
+      expect(graceEnd).toBeGreaterThanOrEqual(before + 3_600_000);
+      expect(graceEnd).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    }
+  });
+
+  it.each([
+    [{ grace_seconds: -1 }, 'grace_seconds'],
+    [{ grace_seconds: 604_801 }, 'grace_seconds'],
+    [{ grace_seconds: 1.5 }, 'grace_seconds'],
+    [{ grace_seconds: '60' }, 'grace_seconds'],
+    [{ grace_seconds: null }, 'grace_seconds'],
+    [{ grace: 60 }, 'grace'],
+    [[], 'body'],
+  ])('%j: 400 naming %s, and nothing changed', async (body, field) => {
+    const old = await created();
+    const item = await rawItem(old.id);
+    const count = await itemCount();
+
+    const answer = await send.rotate(old.id, { body });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { code: 'invalid_request', field } });
+    expect(await rawItem(old.id)).toEqual(item);
+    expect(await itemCount()).toBe(count);
+  });
+
+  it('malformed JSON: 400 naming the body', async () => {
+    const old = await created();
+    const answer = await send.rotate(old.id, { rawBody: '{"grace_seconds":' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { field: 'body' } });
+  });
+
+  it.each([
+    ['revoked', async (id: string) => void (await send.revoke(id))],
+    ['already rotated', async (id: string) => void (await send.rotate(id))],
+  ])('a %s token: 409, and nothing changes', async (_, prepare) => {
+    const old = await created();
+    await prepare(old.id);
+    const item = await rawItem(old.id);
+    const count = await itemCount();
+
+    const answer = await send.rotate(old.id, { body: { grace_seconds: 60 } });
+
+    expect(answer.status).toBe(409);
+    expect(answer.body).toEqual({ error: { code: 'conflict', message: expect.any(String) } });
+    expect(await rawItem(old.id)).toEqual(item);
+    expect(await itemCount()).toBe(count);
+  });
+
+  it('an expired token: 409, and nothing changes', async () => {
+    const old = await created({ expires_at: new Date(Date.now() + 1_000).toISOString() });
+    await sleep(1_100);
+    const item = await rawItem(old.id);
+
+    const answer = await send.rotate(old.id);
+
+    expect(answer.status).toBe(409);
+    expect(await rawItem(old.id)).toEqual(item);
+  });
+
+  it.each([
+    ['an unknown id', () => mintToken().id],
+    ['a malformed id', () => 'x'],
+    ['self, which is not an id', () => 'self'],
+  ])('%s: 404 naming the id, and nothing written', async (_, id) => {
+    const before = await itemCount();
+
+    const answer = await send.rotate(id());
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.any(String), field: 'id' } });
+    expect(await itemCount()).toBe(before);
+  });
+});
+
+describe('POST /v1/tokens/self/rotate', () => {
+  it('any valid token rotates itself, without an admin scope; the rotation is attributed to it', async () => {
+    const old = await created({ scopes: [{ scope: 'blocklist:read' }], expires_in_days: 7 });
+    const caller = await callerFor(old.token);
+
+    const answer = await send.rotateSelf(caller, { body: { grace_seconds: 30 } });
+
+    expect(answer.status).toBe(201);
+    const body = answer.body as Created;
+    expect(body).toMatchObject({
+      scopes: [{ scope: 'blocklist:read', resources: null }],
+      expires_at: old.expires_at,
+      rotated_from: old.id,
+      created_by: `token:${old.id}`,
+    });
+    expect((await send.get(old.id)).body).toMatchObject({ rotated_to: body.id });
+    expect((await verifier.verify(`Bearer ${body.token}`)).scopes).toEqual(body.scopes);
+  });
+
+  it('a service token of the Connect API rotates itself into a service token', async () => {
+    const service = await tokens.create(
+      {
+        kind: 'service',
+        description: 'SCIM sync',
+        userEmail: null,
+        scopes: [{ scope: 'identity:manage', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'token', id: admin.id },
+    );
+
+    const answer = await send.rotateSelf(await callerFor(service.token));
+
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ kind: 'service', description: 'SCIM sync', expires_at: null });
+  });
+
+  it('a second self-rotation with the old token: 409 (rotate the new one)', async () => {
+    const old = await created();
+    const caller = await callerFor(old.token);
+    expect((await send.rotateSelf(caller)).status).toBe(201);
+    const again = await send.rotateSelf(caller);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      error: { code: 'conflict', message: expect.stringMatching(/rotated already/) },
+    });
+  });
+
+  it('a caller that is not a token (IAM): 404, nothing written', async () => {
+    const before = await itemCount();
+    const event = apiEvent('POST', '/v1/tokens/self/rotate', { caller: {} });
+    event.requestContext.identity.userArn = 'arn:aws:iam::123456789012:role/ops';
+
+    const answer = await invoke(handlers.rotateSelf, event);
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ error: { code: 'not_found', field: 'authorization' } });
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('unknown fields: 400 naming the field', async () => {
+    const old = await created();
+    const answer = await send.rotateSelf(await callerFor(old.token), { body: { scopes: [] } });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { field: 'scopes' } });
   });
 });
 

@@ -47,6 +47,35 @@ describe('tokengate audit', () => {
     );
   });
 
+  it("shows a rotation's link: rotated to the successor, and the successor's creation rotated from the old token", async () => {
+    const rotated = {
+      ...updated,
+      id: 'e3',
+      type: 'token.rotated',
+      details: {
+        description: 'CI downloads',
+        rotated_to: 'BBBBBBBBBBBBBBB2',
+        expires_at: '2026-02-02T12:30:15.000Z',
+      },
+    };
+    const successor = {
+      ...created,
+      id: 'e4',
+      token_id: 'BBBBBBBBBBBBBBB2',
+      details: { ...created.details, rotated_from: TOKEN_ID },
+    };
+    const result = await runCli(['audit'], {
+      env: ENV,
+      api: () => ({ body: { events: [rotated, successor], next_cursor: null } }),
+    });
+
+    const [, first, second] = lines(result.stdout);
+    expect(first).toMatch(/\s+token\.rotated\s+AAAAAAAAAAAAAAA1\s+\S+\s+rotated to BBBBBBBBBBBBBBB2$/);
+    expect(second).toMatch(
+      /\s+token\.created\s+BBBBBBBBBBBBBBB2\s+\S+\s+CI downloads \(rotated from AAAAAAAAAAAAAAA1\)$/,
+    );
+  });
+
   it('--guid asks for the events of one token only; -o json prints the events as the API sent them', async () => {
     const result = await runCli(['audit', '--guid', TOKEN_ID, '-o', 'json'], {
       env: ENV,

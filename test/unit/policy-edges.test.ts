@@ -74,6 +74,25 @@ describe('methods', () => {
     }
   });
 
+  it('every token reaches POST /v1/tokens/self/rotate, and nothing beside it: not another id, method or path', () => {
+    const none: ScopeGrant[] = [];
+    expect(scopesAllow(none, 'POST', '/v1/tokens/self/rotate')).toBe(true);
+    for (const [method, path] of [
+      ['GET', '/v1/tokens/self/rotate'],
+      ['PATCH', '/v1/tokens/self/rotate'],
+      ['POST', '/v1/tokens/Tok3nId000000001/rotate'],
+      ['POST', '/v1/tokens/self'],
+      ['POST', '/v1/tokens/self/revoke'],
+      ['POST', '/v1/tokens/self/rotate/x'],
+      ['POST', '/v1/tokens/self/rotate/'],
+      ['POST', '/v1/tokens/SELF/rotate'],
+      ['POST', '/v1/whoami'],
+    ] as const) {
+      expect(scopesAllow(none, method, path), `${method} ${path}`).toBe(false);
+      expect(scopesAllow([{ scope: 'sources:admin', resources: ['*'] }], method, path)).toBe(false);
+    }
+  });
+
   it('global:admin reaches every safe path with every method, and no unsafe one', () => {
     const admin = grant('global:admin');
     for (const method of ['GET', 'DELETE', 'POST']) {

@@ -104,8 +104,9 @@ describe('graceExpiry', () => {
     expect(graceExpiry(at(3_599_999), now, 3_600)).toBe(at(3_599_999));
   });
 
-  it('at exactly now + grace the two agree', () => {
+  it('at exactly now + grace the two agree: the grace end, in UTC with milliseconds', () => {
     expect(graceExpiry(at(3_600_000), now, 3_600)).toBe(at(3_600_000));
+    expect(graceExpiry('2026-11-28T13:00:00Z', now, 3_600)).toBe('2026-11-28T13:00:00.000Z');
   });
 
   it('keeps an earlier expiry as it was written', () => {

@@ -1,0 +1,100 @@
+// `tokengate rotate token --guid ID | --self [--grace 1h] [-q]`: POST /v1/tokens/{id}/rotate (an
+// admin rotates any token), or with --self POST /v1/tokens/self/rotate (the caller's own token,
+// whatever its scopes). The new token goes to stdout (alone with -q), messages to stderr.
+import { type Command, Option } from 'commander';
+import {
+  addTargetOptions,
+  apiClient,
+  examples,
+  type OutputFormat,
+  outputOption,
+  printJson,
+  verb,
+} from '#cli/command-kit';
+import { tokenDetails } from '#cli/format';
+import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { createdTokenSchema } from '#cli/responses';
+import { MAX_GRACE_SECONDS } from '#domain/rotation';
+import { ENV } from '#spec/env';
+
+const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
+const GRACE_FORMS = 'a duration such as 1h, 30m, 45s or 0s (days too, at most 7d)';
+
+/** `--grace`: one whole number and a unit (d, h, m, s), in seconds, at most a week. */
+export function graceSecondsOf(value: string): number {
+  const match = /^(\d{1,9})([dhms])$/i.exec(value.trim());
+  if (!match) throw new CliError(`--grace must be ${GRACE_FORMS}; got "${value}"`);
+  const seconds = Number(match[1]) * (UNIT_SECONDS[(match[2] ?? '').toLowerCase()] ?? 0);
+  if (seconds > MAX_GRACE_SECONDS) {
+    throw new CliError(`--grace ${value.trim()} is longer than a week (7d, ${MAX_GRACE_SECONDS} s)`);
+  }
+  return seconds;
+}
+
+export type RotateTarget = { by: 'guid'; id: string } | { by: 'self' };
+
+export function rotateTarget(options: { guid?: string; self?: boolean }): RotateTarget {
+  if (options.guid !== undefined && options.self) {
+    throw new CliError('Give --guid ID or --self, not both');
+  }
+  if (options.guid !== undefined) return { by: 'guid', id: options.guid };
+  if (options.self) return { by: 'self' };
+  throw new CliError(
+    `Say which token to rotate: --guid ID (with an admin token) or --self (the token in ${ENV.token} or --token)`,
+  );
+}
+
+interface RotateCommandOptions {
+  guid?: string;
+  self?: boolean;
+  grace?: string;
+  quiet?: boolean;
+  outputFormat: OutputFormat;
+}
+
+export function registerRotateToken(program: Command, io: CliIo): void {
+  const command = verb(
+    program,
+    'rotate',
+    'rotate token: replace a token by a new one, the old one working on for a grace',
+  )
+    .command('token')
+    .description(
+      'Rotate a token: a new one with the same scopes, resources, user and expiry, printed this once; the ' +
+        'old one keeps working for the grace, then stops by itself. --guid rotates any token (needs a ' +
+        `global:admin token); --self rotates the token you call with (${ENV.token} or --token), whatever its scopes.`,
+    )
+    .option('--guid <id>', 'the id of the token to rotate')
+    .option('--self', 'rotate the token you call with')
+    .option('--grace <duration>', `how long the old token keeps working: ${GRACE_FORMS}; default 1h`)
+    .addOption(new Option('-q, --quiet', 'print only the new token').conflicts('outputFormat'))
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'tokengate rotate token --guid 3fWq0cYb8kTz1LmN --grace 2h',
+        `NEW=$(${ENV.token}=$OLD tokengate rotate token --self -q)      a job renewing its own token`,
+        'tokengate rotate token --guid 3fWq0cYb8kTz1LmN --grace 0s     the old token stops at once',
+      ),
+    );
+  addTargetOptions(command).action(async (options: RotateCommandOptions, self: Command) => {
+    const target = rotateTarget(options);
+    const body = options.grace === undefined ? {} : { grace_seconds: graceSecondsOf(options.grace) };
+    const client = await apiClient(self, io);
+    const path =
+      target.by === 'self' ? '/v1/tokens/self/rotate' : `/v1/tokens/${encodeURIComponent(target.id)}/rotate`;
+    const created = await client.send(
+      { method: 'POST', path, body, options: { id: '--guid', grace_seconds: '--grace' } },
+      createdTokenSchema,
+    );
+    if (options.outputFormat === 'json') return printJson(io, created);
+    if (options.quiet) return io.stdout(`${created.token}\n`);
+    const old = created.rotated_from ?? (target.by === 'guid' ? target.id : 'yours');
+    const grace = options.grace?.trim() ?? '1h';
+    io.stderr(
+      `Rotated token ${old} to ${created.id}: the old token works for ${grace} more (less if it expires ` +
+        'sooner), the new one is shown this once and cannot be shown again: store it now.\n',
+    );
+    io.stdout(tokenDetails(created, [['Token', created.token]], { colour: wantsColour(io) }));
+  });
+}

@@ -1,0 +1,20 @@
+// POST /v1/tokens/self/rotate: any valid token rotates itself (how a scheduled job holding only its
+// own token renews it). The successor copies its scopes and expiry, so nothing is widened or extended.
+import { parseRotateToken } from '#api/native-tokens';
+import { NotFoundError } from '#domain/errors';
+import { tokenView } from '#domain/token';
+import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
+
+export const handler = httpHandler(
+  FUNCTIONS.rotateSelfToken.face,
+  async (event) => {
+    const caller = callerOf(event);
+    if (caller.type !== 'token') throw new NotFoundError('The caller is not a token', 'authorization');
+    const { graceSeconds } = parseRotateToken(event.body);
+    const { record, token } = await tokens.rotate(caller.id, { graceSeconds, actor: caller });
+    return json(201, { ...tokenView(record, tokens.now()), token });
+  },
+  { body: 'optional' },
+);

@@ -1,0 +1,18 @@
+// POST /v1/tokens/{id}/rotate: a new token in place of the old one, which works on for the grace.
+import { parseRotateToken } from '#api/native-tokens';
+import { tokenView } from '#domain/token';
+import { TOKEN_ID_PATTERN } from '#domain/token-format';
+import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
+import { tokens } from '#functions/commons/runtime';
+import { FUNCTIONS } from '#spec/routes';
+
+export const handler = httpHandler(
+  FUNCTIONS.rotateToken.face,
+  async (event) => {
+    const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);
+    const { graceSeconds } = parseRotateToken(event.body);
+    const { record, token } = await tokens.rotate(id, { graceSeconds, actor: callerOf(event) });
+    return json(201, { ...tokenView(record, tokens.now()), token });
+  },
+  { body: 'optional' },
+);

@@ -1,0 +1,154 @@
+// A rotation as a consumer lives it, through the local gateway (routing, the real authorizer and its
+// cache, the real handlers) on DynamoDB Local, with the clock stepped a second at a time: the old
+// token keeps passing during the grace and is refused after it, even from the authorizer cache; the
+// new one passes throughout. And `self` is a route of its own: any token may rotate itself, only an
+// admin another token.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { FileKeyRingSource } from '#adapters/file-keyring';
+import { TokenService } from '#domain/token-service';
+import type { GatewayRequest } from '#local/events';
+import { Gateway, type GatewayResponse } from '#local/gateway';
+import { loadHandlers, settleHandlers } from '#local/handlers';
+import { ENV } from '#spec/env';
+import { ROUTES } from '#spec/routes';
+import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+
+const CACHE_TTL_SECONDS = 30;
+const GRACE_SECONDS = 120;
+const restoreEnv = saveHandlerEnv();
+const dir = mkdtempSync(join(tmpdir(), 'tokengate-grace-'));
+
+let tokens: TokenService;
+let loaded: Awaited<ReturnType<typeof loadHandlers>>;
+
+beforeAll(async () => {
+  const keyFile = join(dir, 'keys.json');
+  const table = await freshTokensTable();
+  // The audit listing is loaded with the rest but never called here.
+  useLocalHandlerEnv({ keyFile, tokensTable: table, auditTable: 'unused-audit-table' });
+  process.env[ENV.authorizerCacheTtl] = String(CACHE_TTL_SECONDS);
+  loaded = await loadHandlers(ROUTES);
+  const store = new DynamoTokenStore(testDocumentClient(), { tableName: table, retentionDays: 30 });
+  tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+afterAll(async () => {
+  await settleHandlers();
+  restoreEnv();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A gateway as `npm start` runs it, built after the clock is faked, so its cache reads that clock. */
+function gateway(): Gateway {
+  return new Gateway({
+    routes: ROUTES,
+    authorizer: loaded.authorizer,
+    handlers: loaded.handlers,
+    cacheTtlSeconds: CACHE_TTL_SECONDS,
+  });
+}
+
+function request(method: string, path: string, token: string, body?: unknown): GatewayRequest {
+  return {
+    method,
+    path,
+    query: '',
+    rawHeaders: [
+      'Authorization',
+      `Bearer ${token}`,
+      ...(body === undefined ? [] : ['Content-Type', 'application/json']),
+    ],
+    body: body === undefined ? null : Buffer.from(JSON.stringify(body)),
+    sourceIp: '127.0.0.1',
+    requestId: 'req',
+    receivedAt: new Date(),
+  };
+}
+
+const json = (response: GatewayResponse) => JSON.parse(String(response.body));
+
+async function consumerToken(scope: 'repos:read' | 'nameservice:read' = 'repos:read') {
+  return tokens.create(
+    {
+      kind: 'service',
+      description: 'nightly mirror',
+      userEmail: null,
+      scopes: [{ scope, resources: scope === 'repos:read' ? ['a'] : null }],
+      expiresAt: null,
+    },
+    { type: 'system', id: 'test' },
+  );
+}
+
+describe('a consumer during and after the grace, through the gateway and its cache', () => {
+  it('the old token passes during the grace and is refused after it; the new one passes throughout', async () => {
+    const consumer = await consumerToken();
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(start);
+    const api = gateway();
+    // The consumer uses its token, so an Allow for it sits in the cache when it rotates.
+    expect((await api.handle(request('GET', '/repos/a/x', consumer.token))).statusCode).toBe(200);
+
+    const rotated = await api.handle(
+      request('POST', '/v1/tokens/self/rotate', consumer.token, { grace_seconds: GRACE_SECONDS }),
+    );
+
+    expect(rotated.statusCode).toBe(201);
+    const { token: newToken, rotated_from } = json(rotated) as { token: string; rotated_from: string };
+    expect(rotated_from).toBe(consumer.record.id);
+    const graceEnd = start + GRACE_SECONDS * 1000;
+    expect((await tokens.get(consumer.record.id)).expiresAt).toBe(new Date(graceEnd).toISOString());
+
+    const oldPassedAt: number[] = [];
+    for (let at = start; at <= graceEnd + 2 * CACHE_TTL_SECONDS * 1000; at += 1_000) {
+      vi.setSystemTime(at);
+      const old = await api.handle(request('GET', '/repos/a/x', consumer.token));
+      const fresh = await api.handle(request('GET', '/repos/a/x', newToken));
+      expect([200, 401], `old token at +${at - start} ms`).toContain(old.statusCode);
+      expect(fresh.statusCode, `new token at +${at - start} ms`).toBe(200);
+      if (old.statusCode === 200) oldPassedAt.push(at);
+    }
+
+    // It kept passing for the grace, but for the last TTL plus one second and a cached answer's
+    // remaining life (_Expiry under the cache_): every second of the first minute here.
+    const keptUntil = graceEnd - (2 * CACHE_TTL_SECONDS + 1) * 1000;
+    expect(oldPassedAt.filter((at) => at <= keptUntil)).toHaveLength((keptUntil - start) / 1000 + 1);
+    // And never once the grace was over, not even from the cache.
+    expect(Math.max(...oldPassedAt)).toBeLessThan(graceEnd);
+  }, 60_000);
+});
+
+describe('who may rotate what, through the gateway', () => {
+  it('any token rotates itself at /v1/tokens/self/rotate; rotating another token by id needs global:admin', async () => {
+    const consumer = await consumerToken('nameservice:read');
+    const other = await consumerToken();
+    const api = gateway();
+
+    const byId = await api.handle(
+      request('POST', `/v1/tokens/${other.record.id}/rotate`, consumer.token, {}),
+    );
+    expect(byId.statusCode).toBe(403);
+    const ownById = await api.handle(
+      request('POST', `/v1/tokens/${consumer.record.id}/rotate`, consumer.token),
+    );
+    expect(ownById.statusCode).toBe(403);
+    expect((await tokens.get(other.record.id)).rotatedTo).toBeNull();
+
+    const self = await api.handle(request('POST', '/v1/tokens/self/rotate', consumer.token));
+    expect(self.statusCode).toBe(201);
+    expect(json(self)).toMatchObject({
+      rotated_from: consumer.record.id,
+      scopes: [{ scope: 'nameservice:read', resources: null }],
+    });
+  });
+});
