@@ -22,8 +22,9 @@ export default defineConfig({
           ...common,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // The real DynamoDB Local, one for the whole run; no other project needs it.
-          globalSetup: ['test/support/dynamo-setup.ts'],
+          // The real DynamoDB Local and moto's Secrets Manager, one each for the whole run; no other
+          // project needs them.
+          globalSetup: ['test/support/dynamo-setup.ts', 'test/support/moto-setup.ts'],
         },
       },
       { test: { ...common, name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },

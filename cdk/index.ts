@@ -1,5 +1,6 @@
 export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
 export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-api';
+export { RotatedToken, type RotatedTokenProps, type RotatedTokenScope } from './rotated-token';
 export { TokenGateStack, type TokenGateStackProps } from './stack';
 export { KEY_RING_TEMPLATE, TokenGate, type TokenGateProps } from './token-gate';

@@ -7,6 +7,7 @@ import { ROUTES } from '#spec/routes';
 import { functionsByDefinition, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
+import { RotatedToken } from './rotated-token';
 import { TokenGate, type TokenGateProps } from './token-gate';
 
 export interface TokenGateStackProps extends StackProps {
@@ -18,6 +19,8 @@ export class TokenGateStack extends Stack {
   readonly tokenGate: TokenGate;
   /** The example protected API: the `scoped` routes of `ROUTES`, answered by the echo function. */
   readonly exampleApi: TokenGateRestApi;
+  /** The example API's consumer's token, in a secret rotated every 30 days. */
+  readonly exampleConsumerToken: RotatedToken;
 
   constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
     const { tokenGate: tokenGateProps, ...stackProps } = props;
@@ -46,6 +49,13 @@ export class TokenGateStack extends Stack {
       functionFor,
     );
 
+    // What a service calling the example API holds: grant its role `exampleConsumerToken.grantRead`.
+    this.exampleConsumerToken = new RotatedToken(this, 'ExampleConsumerToken', {
+      tokenGate: this.tokenGate,
+      description: 'Example API consumer',
+      scopes: [{ scope: 'repos:read', resources: ['*'] }],
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: this.tokenGate.api.url });
     new CfnOutput(this, 'ExampleApiUrl', {
       description: 'Example protected API',
@@ -58,5 +68,9 @@ export class TokenGateStack extends Stack {
       value: this.tokenGate.auditStream.failureQueue.queueUrl,
     });
     new CfnOutput(this, 'KeySecretArn', { value: this.tokenGate.keySecret.secretArn });
+    new CfnOutput(this, 'ExampleConsumerTokenSecretArn', {
+      description: 'The example API consumer\'s token, {"token_id", "token"}, rotated every 30 days',
+      value: this.exampleConsumerToken.secret.secretArn,
+    });
   }
 }

@@ -1,6 +1,6 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
 // management REST API and the audit trail, built from the shared table definitions and route table.
-import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
   IdentitySource,
@@ -23,14 +23,17 @@ import {
   DEFAULT_RETENTION_DAYS,
   type FunctionDef,
   GATEWAY_RESPONSES,
+  KEY_SECRET_ROTATION,
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
+  TOKEN_SECRET_ROTATION,
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
+import { allowSecretsManagerToInvoke, attachRotation } from './rotation';
 import { tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
@@ -67,6 +70,12 @@ export interface TokenGateProps {
    * @default 400
    */
   readonly auditRetentionDays?: number;
+  /**
+   * How often Secrets Manager rotates the HMAC key secret: a new key becomes current, the older ones
+   * stay (functions/rotation/key-secret.ts). Whole days, 1 to 1000.
+   * @default Duration.days(90)
+   */
+  readonly keyRotationEvery?: Duration;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -98,6 +107,10 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly api: TokenGateRestApi;
   /** The authorizer of `api`. */
   readonly authorizer: RequestAuthorizer;
+  /** Rotates RotatedToken secrets (`TOKEN_SECRET_ROTATION`): one for every RotatedToken of this gate. */
+  readonly tokenSecretRotation: TokenGateFunction;
+  /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
+  readonly keySecretRotation: TokenGateFunction;
   /** The functions behind `api`, by `FunctionDef.name`. */
   readonly functions: ReadonlyMap<string, TokenGateFunction>;
   readonly authorizerCacheTtl: Duration;
@@ -124,12 +137,6 @@ export class TokenGate extends Construct implements TokenGateResources {
       generateSecretString: KEY_RING_TEMPLATE,
       removalPolicy,
     });
-    Validations.of(this.keySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the key ring means adding a key and making it current while older keys stay for existing ' +
-        'hashes (shared/domain/keyring.ts); a Secrets Manager rotation would replace the value and break every token.',
-    });
 
     this.tokensTable = this.createTokensTable(removalPolicy);
     this.auditTable = tableFromDefinition(this, AUDIT_TABLE, removalPolicy);
@@ -155,6 +162,17 @@ export class TokenGate extends Construct implements TokenGateResources {
       tokensTable: this.tokensTable,
       consumer: this.auditConsumer,
     });
+    // Rotation functions, for the key secret and for RotatedToken secrets (cdk/rotated-token.ts).
+    this.keySecretRotation = createFunction(KEY_SECRET_ROTATION);
+    allowSecretsManagerToInvoke(this.keySecretRotation);
+    attachRotation(this, 'KeySecretRotationSchedule', {
+      secret: this.keySecret,
+      rotationFunction: this.keySecretRotation,
+      every: props.keyRotationEvery ?? Duration.days(90),
+      rotateImmediately: false, // the key CloudFormation generated is new
+    });
+    this.tokenSecretRotation = createFunction(TOKEN_SECRET_ROTATION);
+    allowSecretsManagerToInvoke(this.tokenSecretRotation);
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',

@@ -19,6 +19,9 @@ export interface SecretsManagerKeyRingOptions {
   now?: () => number;
 }
 
+/** The least time between two reads of the secret that `refresh()` makes. */
+export const REFRESH_FLOOR_MS = 5_000;
+
 export class SecretsManagerKeyRingSource implements KeyRingSource {
   private client: Promise<AwsJsonClient> | undefined;
   private readonly access: AwsAccess | undefined;
@@ -51,6 +54,18 @@ export class SecretsManagerKeyRingSource implements KeyRingSource {
     return ring;
   }
 
+  /**
+   * Reads the secret again, unless it was read within the last `REFRESH_FLOOR_MS`: a hash made with a
+   * key this ring lacks (a key rotation happened since) is checked against the new ring at once, and
+   * a burst of such checks costs one read.
+   */
+  refresh(): Promise<KeyRing> {
+    const readAt = this.cached ? this.cached.until - this.maxAgeMs : Number.NEGATIVE_INFINITY;
+    if (this.cached && this.now() < readAt + REFRESH_FLOOR_MS) return this.cached.ring;
+    this.cached = undefined;
+    return this.get();
+  }
+
   private secretsManager(): Promise<AwsJsonClient> {
     if (this.client) return this.client;
     const access = this.access as AwsAccess; // the constructor made the client when there is none
@@ -64,8 +79,10 @@ export class SecretsManagerKeyRingSource implements KeyRingSource {
 
   private async read(): Promise<KeyRing> {
     const client = await this.secretsManager();
+    // AWSCURRENT is the default; named, because moto's emulator forgets where a rotation moved it.
     const { SecretString } = await client.call<{ SecretString?: unknown }>('GetSecretValue', {
       SecretId: this.secretId,
+      VersionStage: 'AWSCURRENT',
     });
     if (typeof SecretString !== 'string') throw new KeyRingError(`Secret ${this.secretId} holds no string`);
     return parseKeyRing(SecretString);

@@ -20,6 +20,12 @@ export interface TokenHash {
 /** Where the key ring comes from: Secrets Manager in AWS, a file in the local stack. */
 export interface KeyRingSource {
   get(): Promise<KeyRing>;
+  /**
+   * The ring read again now (or very recently), for a hash made with a key the held ring lacks: one
+   * made after a key rotation by a process that read the new ring first. Sources that cannot change
+   * (the local file) leave it out.
+   */
+  refresh?(): Promise<KeyRing>;
 }
 
 export class KeyRingError extends Error {}

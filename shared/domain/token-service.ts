@@ -1,11 +1,11 @@
 // Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
 
 import type { ScopeGrant } from '#spec/scopes';
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
 import { checkGrace, graceExpiry, rotationRefusal, successorOf } from './rotation';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
-import { mintToken, parseToken } from './token-format';
+import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
 import type { ListPage, ListQuery, TokenStore } from './token-store';
 
 export interface NewToken {
@@ -50,14 +50,14 @@ export class TokenService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** A new token and its record, not yet stored. */
+  /** A new token (or `minted`, made elsewhere) and its record, not yet stored. */
   private mint(
     input: NewToken,
     actor: Actor,
     ring: KeyRing,
     rotatedFrom: string | null = null,
+    minted: MintedToken = mintToken(),
   ): CreatedToken {
-    const minted = mintToken();
     return {
       token: minted.token,
       record: {
@@ -87,6 +87,32 @@ export class TokenService {
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 2) throw error;
       }
+    }
+  }
+
+  /**
+   * Writes the record of a token minted elsewhere (`mintToken`), for a writer that must keep the
+   * token somewhere before it works (the Secrets Manager rotation: token-secret.ts). Writing the same
+   * token again changes nothing and returns its record.
+   */
+  async adopt(token: string, input: NewToken, actor: Actor): Promise<TokenRecord> {
+    const id = parseToken(token);
+    if (!id) throw new ValidationError('Not a well-formed token', 'token');
+    const ring = await this.keys.get();
+    const held = async () => {
+      const record = await this.store.get(id);
+      if (!record || !tokenMatchesHash(ring, token, record.hash)) {
+        throw new ConflictError(`Token id ${id} belongs to another token`);
+      }
+      return record;
+    };
+    const created = this.mint(input, actor, ring, null, { id, token, hint: hintOf(token) });
+    try {
+      await this.store.insert(created.record, { actor, op: 'create', at: created.record.createdAt });
+      return created.record;
+    } catch (error) {
+      if (error instanceof ConflictError) return held();
+      throw error;
     }
   }
 

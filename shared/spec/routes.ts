@@ -37,6 +37,11 @@ export interface FunctionNeeds {
    * queue (granted by the event source mapping). @default false
    */
   tokensStream?: boolean;
+  /**
+   * A Secrets Manager rotation function: it may describe, read, write and restage the secrets it
+   * rotates, each granted where its rotation is attached (cdk/rotation.ts). @default false
+   */
+  rotatesSecrets?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
@@ -158,6 +163,41 @@ export const AUDIT_CONSUMER: StreamFunctionDef = {
   // A batch of up to 100 records, written in parallel.
   timeoutSeconds: 30,
   stream: { batchSize: 100, retryAttempts: 10 },
+};
+
+/**
+ * What the consumer-token rotation writes (shared/adapters/dynamo-token-store.ts `rotate`): the old
+ * token's expiry, TTL, link and stamp, and the revocation of an orphaned successor it replaces.
+ */
+const SECRET_ROTATION_UPDATES = [
+  ...REVOKE_UPDATES,
+  ITEM.expires_at,
+  ITEM.rotated_to,
+  ITEM.rotated_from,
+] as const;
+
+/**
+ * Secrets Manager's rotation function for RotatedToken secrets `{"token_id", "token"}`, one per
+ * TokenGate: rotates the token (or makes the first one) and tests it with the verifier.
+ */
+export const TOKEN_SECRET_ROTATION: FunctionDef = {
+  name: 'TokenSecretRotation',
+  entry: 'functions/rotation/token-secret.ts',
+  needs: {
+    tokens: ['GetItem', 'PutItem', 'UpdateItem'],
+    updates: SECRET_ROTATION_UPDATES,
+    hmacKey: true,
+    rotatesSecrets: true,
+  },
+  timeoutSeconds: 30,
+};
+
+/** Secrets Manager's rotation function for the HMAC key secret: adds a key and makes it current. */
+export const KEY_SECRET_ROTATION: FunctionDef = {
+  name: 'KeySecretRotation',
+  entry: 'functions/rotation/key-secret.ts',
+  needs: { tokens: [], hmacKey: false, rotatesSecrets: true },
+  timeoutSeconds: 30,
 };
 
 /** How long an HTTP function may run (API Gateway itself waits at most 29 s). */
@@ -288,5 +328,7 @@ export const ROUTES: readonly Route[] = [
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [
   AUTHORIZER,
   AUDIT_CONSUMER,
+  TOKEN_SECRET_ROTATION,
+  KEY_SECRET_ROTATION,
   ...Object.values(FUNCTIONS),
 ];

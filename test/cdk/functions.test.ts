@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readAuditConfig, readConfig } from '#adapters/config';
 import { PROJECT_ROOT } from '#cdk/function';
 import { bindNeeds } from '#cdk/grants';
+import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
 import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
@@ -23,7 +25,12 @@ import {
 const { template } = synthStack();
 const [tableId] = table(template, TOKENS_TABLE);
 const [auditTableId] = table(template, AUDIT_TABLE);
-const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {});
+const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
+  Properties: { Description: Match.stringLikeRegexp('HMAC key ring') },
+});
+const [consumerSecretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
+  Properties: { Description: Match.stringLikeRegexp('Example API consumer') },
+});
 const [failureQueueId] = onlyResource(template, 'AWS::SQS::Queue', {});
 const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
 const auditTableArn = { 'Fn::GetAtt': [auditTableId, 'Arn'] };
@@ -54,6 +61,7 @@ type On =
   | 'audit table'
   | 'audit indexes'
   | 'key secret'
+  | 'consumer secret'
   | 'tokens stream'
   | 'failure queue'
   | 'any';
@@ -140,6 +148,18 @@ const GRANTS: Record<string, Grant[]> = {
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   WhoAmI: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
+  TokenSecretRotation: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
+    {
+      actions: ['dynamodb:UpdateItem'],
+      on: 'tokens table',
+      condition: updatesOnly([...REVOKE_ATTRIBUTES, 'expires_at', 'rotated_from', 'rotated_to'].sort()),
+    },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+    // Each RotatedToken's secret, and no other: the example app has one.
+    { actions: ROTATION_ACTIONS, on: 'consumer secret' },
+  ],
+  KeySecretRotation: [{ actions: ROTATION_ACTIONS, on: 'key secret' }],
   ListScopes: [],
   ListAuditEvents: [
     { actions: ['dynamodb:Query'], on: 'audit table' },
@@ -158,6 +178,7 @@ const RESOURCES: Record<On, unknown> = {
   'audit table': auditTableArn,
   'audit indexes': indexes(auditTableArn, ['by_token', 'by_actor', 'by_type', 'by_time']),
   'key secret': { Ref: secretId },
+  'consumer secret': { Ref: consumerSecretId },
   'tokens stream': { 'Fn::GetAtt': [tableId, 'StreamArn'] },
   'failure queue': { 'Fn::GetAtt': [failureQueueId, 'Arn'] },
   any: '*',
@@ -176,6 +197,7 @@ function expectedActions(definition: FunctionDef): string[] {
     ...[...needs.tokens, ...(needs.audit ?? [])].map((action) => `dynamodb:${action}`),
     ...(needs.hmacKey ? ['secretsmanager:GetSecretValue'] : []),
     ...(needs.tokensStream ? STREAM_CONSUMER_ACTIONS : []),
+    ...(needs.rotatesSecrets ? ROTATION_ACTIONS : []),
     ...PLATFORM_ACTIONS,
   ]);
   return [...actions].sort();
@@ -204,7 +226,11 @@ async function bundledModules(definition: FunctionDef): Promise<string[]> {
 
 /** Modules that read their configuration at load: readConfig() and readAuditConfig() respectively. */
 /** The modules that read the token configuration (shared/adapters/config.ts readConfig). */
-const TOKEN_RUNTIMES = ['functions/commons/runtime.ts', 'functions/authorizer/runtime.ts'];
+const TOKEN_RUNTIMES = [
+  'functions/commons/runtime.ts',
+  'functions/authorizer/runtime.ts',
+  'functions/rotation/token-secret.ts',
+];
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
@@ -345,11 +371,12 @@ describe('the authorizer function', () => {
 });
 
 describe('the deployment', () => {
-  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer, 10 s an HTTP function', () => {
+  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer and rotations, 10 s an HTTP function', () => {
     const timeouts = Object.fromEntries(
       ALL_FUNCTIONS.map(({ name }) => [name, lambdaFunction(template, name)[1].Properties.Timeout]),
     );
-    const expected = (name: string) => ({ Authorizer: 5, AuditConsumer: 30 })[name] ?? 10;
+    const expected = (name: string) =>
+      ({ Authorizer: 5, AuditConsumer: 30, TokenSecretRotation: 30, KeySecretRotation: 30 })[name] ?? 10;
     expect(timeouts).toEqual(Object.fromEntries(Object.keys(GRANTS).map((name) => [name, expected(name)])));
   });
 

@@ -5,6 +5,9 @@ import { parseKeyRing } from '#domain/keyring';
 import { KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { onlyResource, refTo, synthStack, table } from './template';
 
+/** The key secret (the example app's RotatedToken has a secret too). */
+const KEY_SECRET = { Properties: { Description: Match.stringLikeRegexp('HMAC key ring') } };
+
 describe('the tokens table', () => {
   const { template } = synthStack();
 
@@ -50,7 +53,7 @@ describe('the tokens table', () => {
   });
 
   it('names the key secret in a tag, so bootstrap can find the key from the table alone', () => {
-    const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {});
+    const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', KEY_SECRET);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       Tags: Match.arrayWith([{ Key: KEY_SECRET_TAG, Value: refTo(secretId) }]),
     });
@@ -81,7 +84,7 @@ describe('the key secret', () => {
   });
 
   it('generates a value the key ring parser accepts', () => {
-    const [, secret] = onlyResource(template, 'AWS::SecretsManager::Secret', {});
+    const [, secret] = onlyResource(template, 'AWS::SecretsManager::Secret', KEY_SECRET);
     const generate = secret.Properties.GenerateSecretString as {
       SecretStringTemplate: string;
       GenerateStringKey: string;
