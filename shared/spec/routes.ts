@@ -2,7 +2,7 @@
 // The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
 // every valid token call its `any-token` routes, and the README's API section is checked against it.
 import { PROTECTED_PREFIXES } from './scopes';
-import { TOKEN_ATTRIBUTES as ITEM, type TokenAttribute } from './tables';
+import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES, type TokenAttribute } from './tables';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
 
@@ -37,6 +37,10 @@ export interface FunctionNeeds {
    * queue (granted by the event source mapping). @default false
    */
   tokensStream?: boolean;
+  /** Only these indexes of the tokens table for its Query (by name). @default every index */
+  tokenIndexes?: readonly string[];
+  /** Puts events on the account's default EventBridge bus. @default false */
+  defaultEventBus?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
@@ -151,6 +155,40 @@ export const AUDIT_CONSUMER: StreamFunctionDef = {
   // A batch of up to 100 records, written in parallel.
   timeoutSeconds: 30,
   stream: { batchSize: 100, retryAttempts: 10 },
+};
+
+/** A function run on a schedule rather than by HTTP routes or a stream. */
+export interface ScheduledFunctionDef extends FunctionDef {
+  /** Hours between runs (EventBridge Scheduler in AWS; the local stack runs it at start, then at this rate). */
+  everyHours: number;
+}
+
+/** Days before a token's `expires_at` that it is warned of (`expiryWarningWindow`). */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
+
+/**
+ * The expiry-warning scan (shared/domain/expiry-warning.ts): Queries the expiry index, records each
+ * warning on its token (the audit trail's `token.expiring`) and puts it on the default event bus.
+ */
+export const EXPIRY_WARNER: ScheduledFunctionDef = {
+  name: 'ExpiryWarner',
+  entry: 'functions/expiry/warn.ts',
+  needs: {
+    tokens: ['Query', 'UpdateItem'],
+    tokenIndexes: [TOKEN_INDEXES.byExpiry.name],
+    updates: [
+      ITEM.expiry_warned_for,
+      ITEM.expiry_published_for,
+      ITEM.stamp,
+      ITEM.expires_at,
+      ITEM.revoked_at,
+    ],
+    hmacKey: false,
+    defaultEventBus: true,
+  },
+  // Pages of 100 tokens, each a round of conditional writes and PutEvents calls.
+  timeoutSeconds: 300,
+  everyHours: 24,
 };
 
 /** How long an HTTP function may run (API Gateway itself waits at most 29 s). */
@@ -268,5 +306,6 @@ export const ROUTES: readonly Route[] = [
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [
   AUTHORIZER,
   AUDIT_CONSUMER,
+  EXPIRY_WARNER,
   ...Object.values(FUNCTIONS),
 ];
