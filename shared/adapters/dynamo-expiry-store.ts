@@ -10,8 +10,11 @@ import { EXPIRING_TOKEN_ATTRIBUTES, itemToExpiringToken, LIST_PARTITION, stampTo
 
 const BY_EXPIRY = TOKEN_INDEXES.byExpiry;
 
-/** Live tokens whose current expiry is not yet on the bus (`warningDue` decides the rest). */
-const OWED = `attribute_not_exists(${A.revoked_at}) AND (attribute_not_exists(${A.expiry_published_for}) OR ${A.expiry_published_for} <> ${A.expires_at})`;
+/**
+ * Live tokens only. Whether a token's warning is already out is `warningDue`'s to decide: a Query's
+ * filter cannot compare the index's own sort key (`expires_at`) with `expiry_published_for`.
+ */
+const LIVE = `attribute_not_exists(${A.revoked_at})`;
 
 export interface DynamoExpiryStoreOptions {
   tableName: string;
@@ -38,7 +41,7 @@ export class DynamoExpiryStore implements ExpiryWarningStore {
         TableName: this.table,
         IndexName: BY_EXPIRY.name,
         KeyConditionExpression: `${BY_EXPIRY.partitionKey.name} = :pk AND ${BY_EXPIRY.sortKey.name} BETWEEN :from AND :to`,
-        FilterExpression: OWED,
+        FilterExpression: LIVE,
         ProjectionExpression: EXPIRING_TOKEN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
         ExpressionAttributeNames: Object.fromEntries(
           EXPIRING_TOKEN_ATTRIBUTES.map((name, i) => [`#a${i}`, name]),
