@@ -1,5 +1,6 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
-// management REST API and the audit trail, built from the shared table definitions and route table.
+// management REST API, the audit trail and the expiry-warning scan, built from the shared table
+// definitions and route table.
 import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
@@ -20,7 +21,9 @@ import {
   AUTHORIZER,
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_RETENTION_DAYS,
+  EXPIRY_WARNER,
   type FunctionDef,
   GATEWAY_RESPONSES,
   REST_AUTHORIZER_IDENTITY,
@@ -28,6 +31,7 @@ import {
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
+import { ExpiryWarnings } from './expiry';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
@@ -67,6 +71,12 @@ export interface TokenGateProps {
    * @default 400
    */
   readonly auditRetentionDays?: number;
+  /**
+   * How long before its `expires_at` a token gets its `token.expiring` warning (audit trail and the
+   * default EventBridge bus), from the daily expiry-warning scan (`TOKENGATE_EXPIRY_WARNING_SECONDS`).
+   * @default Duration.days(14) (`DEFAULT_EXPIRY_WARNING_DAYS`)
+   */
+  readonly expiryWarningWindow?: Duration;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -92,6 +102,9 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
   readonly auditStream: AuditStream;
+  /** The expiry-warning scan (`EXPIRY_WARNER`), and its daily schedule. */
+  readonly expiryWarner: TokenGateFunction;
+  readonly expiryWarnings: ExpiryWarnings;
   /** The Lambda token authorizer, for REST and HTTP APIs. */
   readonly authorizerFunction: TokenGateFunction;
   /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
@@ -154,6 +167,11 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.auditStream = new AuditStream(this, 'AuditStream', {
       tokensTable: this.tokensTable,
       consumer: this.auditConsumer,
+    });
+    this.expiryWarner = createFunction(EXPIRY_WARNER);
+    this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
+      warner: this.expiryWarner,
+      window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
     });
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
