@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dynamoClient } from '#adapters/clients';
 import { DynamoAuditStore } from '#adapters/dynamo-audit-store';
 import { DynamoExpiryStore } from '#adapters/dynamo-expiry-store';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
@@ -15,6 +16,7 @@ import type { AuditEvent } from '#domain/audit';
 import { type ExpiryEventBus, ExpiryWarner, type ExpiryWarningEvent } from '#domain/expiry-warning';
 import type { Actor } from '#domain/token';
 import { TokenService } from '#domain/token-service';
+import { ensureTables } from '#local/dynamodb-local';
 import { StreamPoller } from '#local/stream-poller';
 import { AUDIT_CONSUMER } from '#spec/routes';
 import { TOKEN_ATTRIBUTES as A, AUDIT_TABLE, TOKEN_INDEXES, TOKENS_TABLE } from '#spec/tables';
@@ -242,6 +244,44 @@ describe('the expiry-warning scan', () => {
 
     expect(results.flatMap((result) => result.warned)).toEqual([id]);
     expect(await expiringEvents(id)).toHaveLength(1);
+  });
+});
+
+describe('a tokens table made before expiry warnings (an older data folder)', () => {
+  it('gets the expiry index from ensureTables, filled from the tokens already there', async () => {
+    now = new Date();
+    const older = {
+      ...TOKENS_TABLE,
+      indexes: TOKENS_TABLE.indexes.filter((index) => index.name !== 'by_expiry'),
+    };
+    const table = await freshTable(older);
+    const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+    const service = new TokenService({ store, keys: staticKeys(newKeyRing()) });
+    const { record } = await service.create(
+      {
+        kind: 'user',
+        description: 'old',
+        userEmail: null,
+        scopes: [{ scope: 'nameservice:read', resources: null }],
+        expiresAt: inDays(2),
+      },
+      OPS,
+    );
+    const dynamo = dynamoClient(testEndpoint());
+
+    await ensureTables(dynamo, [{ definition: TOKENS_TABLE, name: table }]);
+    await ensureTables(dynamo, [{ definition: TOKENS_TABLE, name: table }]); // and again: nothing to add
+    dynamo.destroy();
+
+    const { bus, put } = memoryBus();
+    const result = await new ExpiryWarner({
+      store: new DynamoExpiryStore(client, { tableName: table }),
+      bus,
+      windowMs: WINDOW_MS,
+      now: () => now,
+    }).run();
+    expect(result.warned).toEqual([record.id]);
+    expect(put.map((event) => event.token_id)).toEqual([record.id]);
   });
 });
 
