@@ -13,11 +13,14 @@ export interface ExpiryWarnerResult {
 export const handler = async (_event: unknown, context: Context): Promise<ExpiryWarnerResult> => {
   logger.addContext(context);
   const { warned, published, unpublished } = await warner.run();
-  logger.info('Expiry warnings sent', { warned: warned.length, published: published.length });
+  const counts = { warned: warned.length, published: published.length };
+  // Quiet on the days with nothing to say (the local stack runs it at every start).
+  if (counts.warned + counts.published > 0) logger.info('Expiry warnings sent', counts);
+  else logger.debug('No expiry warnings due', counts);
   if (unpublished.length > 0) {
     throw new Error(
       `${unpublished.length} expiry warnings are recorded but not on the event bus (tokens ${unpublished.join(', ')}); the next run puts them`,
     );
   }
-  return { warned: warned.length, published: published.length };
+  return counts;
 };
