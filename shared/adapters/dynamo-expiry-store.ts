@@ -11,10 +11,10 @@ import { EXPIRING_TOKEN_ATTRIBUTES, itemToExpiringToken, LIST_PARTITION, stampTo
 const BY_EXPIRY = TOKEN_INDEXES.byExpiry;
 
 /**
- * Live tokens only. Whether a token's warning is already out is `warningDue`'s to decide: a Query's
+ * Live tokens only, not rotated ones. Whether a token's warning is already out is `warningDue`'s to decide: a Query's
  * filter cannot compare the index's own sort key (`expires_at`) with `expiry_published_for`.
  */
-const LIVE = `attribute_not_exists(${A.revoked_at})`;
+const LIVE = `attribute_not_exists(${A.revoked_at}) AND attribute_not_exists(${A.rotated_to})`;
 
 export interface DynamoExpiryStoreOptions {
   tableName: string;
@@ -64,6 +64,7 @@ export class DynamoExpiryStore implements ExpiryWarningStore {
           UpdateExpression: `SET ${A.expiry_warned_for} = :expires, ${A.stamp} = :stamp`,
           ConditionExpression:
             `${A.expires_at} = :expires AND attribute_not_exists(${A.revoked_at}) AND ` +
+            `attribute_not_exists(${A.rotated_to}) AND ` +
             `(attribute_not_exists(${A.expiry_warned_for}) OR ${A.expiry_warned_for} <> :expires)`,
           ExpressionAttributeValues: { ':expires': token.expiresAt, ':stamp': stampToItem(stamp) },
         }),

@@ -89,6 +89,7 @@ const expiringShape = /* @__PURE__ */ (() => ({
   revoked_at: optionalString,
   expiry_warned_for: optionalString,
   expiry_published_for: optionalString,
+  rotated_to: optionalString,
 }))() satisfies ItemOf<z.ZodMiniType>;
 
 const expiringSchema = /* @__PURE__ */ (() => z.object(expiringShape))();
@@ -108,6 +109,7 @@ export function itemToExpiringToken(item: Record<string, unknown>): ExpiringToke
     revokedAt: row.revoked_at ?? null,
     warnedFor: row.expiry_warned_for ?? null,
     publishedFor: row.expiry_published_for ?? null,
+    rotatedTo: row.rotated_to ?? null,
   };
 }
 

@@ -21,6 +21,8 @@ export interface ExpiringToken {
   warnedFor: string | null;
   /** The `expires_at` an event was put on the bus for, if any. */
   publishedFor: string | null;
+  /** The token that replaced it, if it was rotated: it then expires on purpose, after a grace period. */
+  rotatedTo: string | null;
 }
 
 /** Tokens expiring after `from` (now) and at or before `to` (now + the window); RFC 3339 UTC. */
@@ -36,10 +38,10 @@ export function warningWindow(now: Date, windowMs: number): WarningWindow {
 /**
  * What the scan still owes a token: nothing; the warning (recorded, then put on the bus); or only
  * the bus event, when an earlier run recorded the warning but could not put it. Nothing for a revoked
- * token, an expired one, one expiring after the window, or one already announced for this expiry.
+ * or rotated token, an expired one, one expiring after the window, or one already announced for this expiry.
  */
 export function warningDue(token: ExpiringToken, window: WarningWindow): 'none' | 'warn' | 'publish' {
-  if (token.revokedAt !== null) return 'none';
+  if (token.revokedAt !== null || token.rotatedTo !== null) return 'none';
   const expires = Date.parse(token.expiresAt);
   if (!(expires > Date.parse(window.from) && expires <= Date.parse(window.to))) return 'none';
   if (token.publishedFor === token.expiresAt) return 'none';

@@ -176,12 +176,14 @@ export const EXPIRY_WARNER: ScheduledFunctionDef = {
   needs: {
     tokens: ['Query', 'UpdateItem'],
     tokenIndexes: [TOKEN_INDEXES.byExpiry.name],
+    // Set: the two markers and the stamp; tested in conditions: the expiry, revocation and rotation.
     updates: [
       ITEM.expiry_warned_for,
       ITEM.expiry_published_for,
       ITEM.stamp,
       ITEM.expires_at,
       ITEM.revoked_at,
+      ITEM.rotated_to,
     ],
     hmacKey: false,
     defaultEventBus: true,

@@ -148,6 +148,7 @@ const GRANTS: Record<string, Grant[]> = {
         'expiry_warned_for',
         'id',
         'revoked_at',
+        'rotated_to',
         'stamp',
       ]),
     },

@@ -159,6 +159,25 @@ describe('the expiry-warning scan', () => {
     });
   });
 
+  it('passes over a rotated token, which expires on purpose when its grace ends', async () => {
+    now = new Date('2030-06-01T00:00:00.000Z');
+    const rotated = await newToken(inDays(1));
+    const replacement = await newToken(inDays(30));
+    // What a rotation leaves on the old token (issue 11, point 1).
+    await client.send(
+      new UpdateCommand({
+        TableName: tokensTable,
+        Key: { id: rotated },
+        UpdateExpression: `SET ${A.rotated_to} = :to`,
+        ExpressionAttributeValues: { ':to': replacement },
+      }),
+    );
+    const { bus, put } = memoryBus();
+
+    expect(await warner(bus).run()).toEqual({ warned: [], published: [], unpublished: [] });
+    expect(put).toEqual([]);
+  });
+
   it('run twice, sends each warning once: on the bus and in the audit trail', async () => {
     now = new Date('2031-01-01T00:00:00.000Z');
     const id = await newToken(inDays(5));

@@ -29,6 +29,7 @@ function token(overrides: Partial<ExpiringToken> = {}): ExpiringToken {
     revokedAt: null,
     warnedFor: null,
     publishedFor: null,
+    rotatedTo: null,
     ...overrides,
   };
 }
@@ -54,6 +55,12 @@ describe('the warning window', () => {
 
   it('a revoked token is never warned', () => {
     expect(warningDue(token({ revokedAt: inDays(-1) }), WINDOW)).toBe('none');
+  });
+
+  it('a rotated token, expiring on purpose at the end of its grace, is not warned', () => {
+    expect(warningDue(token({ expiresAt: inDays(0.04), rotatedTo: 'N3wTok3nId000001' }), WINDOW)).toBe(
+      'none',
+    );
   });
 
   it('a token warned and announced for its expiry is owed nothing more', () => {
