@@ -1,6 +1,7 @@
 // From a function's declared needs to its environment and IAM policy, so that what a function may
 // touch is written once, in shared/spec/routes.ts, and the stack cannot grant more.
 
+import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -46,6 +47,7 @@ function grantTable(
   table: ITable,
   definition: TableDefinition,
   updates: readonly string[] = [],
+  indexes: readonly string[] = definition.indexes.map((index) => index.name),
 ): void {
   const unconditioned = actions.filter((action) => action !== 'UpdateItem');
   if (unconditioned.length > 0) {
@@ -74,11 +76,14 @@ function grantTable(
       }),
     );
   }
-  if (actions.includes('Query') && definition.indexes.length > 0) {
+  if (actions.includes('Query') && indexes.length > 0) {
+    const unknown = indexes.filter((name) => !definition.indexes.some((index) => index.name === name));
+    if (unknown.length > 0)
+      throw new Error(`${fn.node.path}: table ${definition.id} has no index ${unknown.join(', ')}`);
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`),
+        resources: indexes.map((name) => `${table.tableArn}/index/${name}`),
       }),
     );
   }
@@ -87,7 +92,8 @@ function grantTable(
 /**
  * Sets the environment `shared/adapters/config.ts` reads and grants exactly `needs`: each table action on its
  * table (Query also on its indexes, by name; UpdateItem only on `needs.updates` and the key, returning
- * nothing beyond them), and `secretsmanager:GetSecretValue` on the key secret.
+ * nothing beyond them), `secretsmanager:GetSecretValue` on the key secret, and `events:PutEvents` on
+ * the default event bus.
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
  */
 export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: TokenGateResources): void {
@@ -102,12 +108,22 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
     fn.addEnvironment(ENV.auditTable, auditTable.tableName);
     fn.addEnvironment(ENV.auditRetentionDays, String(resources.auditRetentionDays));
   }
-  grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE, needs.updates);
+  grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE, needs.updates, needs.tokenIndexes);
   grantTable(fn, audit, auditTable, AUDIT_TABLE);
   if (needs.hmacKey) {
     // Powertools' SecretsProvider only calls GetSecretValue; the secret uses the AWS managed key.
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keySecret.secretArn] }),
+    );
+  }
+  if (needs.defaultEventBus) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [
+          Stack.of(fn).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        ],
+      }),
     );
   }
 }

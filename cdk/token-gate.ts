@@ -1,6 +1,7 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
-// management REST API and the audit trail, built from the shared table definitions and route table.
-import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+// management REST API, the audit trail and the expiry-warning scan, built from the shared table
+// definitions and route table.
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
   IdentitySource,
@@ -20,7 +21,9 @@ import {
   AUTHORIZER,
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_RETENTION_DAYS,
+  EXPIRY_WARNER,
   type FunctionDef,
   GATEWAY_RESPONSES,
   KEY_SECRET_ROTATION,
@@ -30,6 +33,7 @@ import {
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
+import { ExpiryWarnings } from './expiry';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
@@ -76,6 +80,11 @@ export interface TokenGateProps {
    * @default Duration.days(90)
    */
   readonly keyRotationEvery?: Duration;
+   * How long before its `expires_at` a token gets its `token.expiring` warning (audit trail and the
+   * default EventBridge bus), from the daily expiry-warning scan (`TOKENGATE_EXPIRY_WARNING_SECONDS`).
+   * @default Duration.days(14) (`DEFAULT_EXPIRY_WARNING_DAYS`)
+   */
+  readonly expiryWarningWindow?: Duration;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -101,6 +110,9 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
   readonly auditStream: AuditStream;
+  /** The expiry-warning scan (`EXPIRY_WARNER`), and its daily schedule. */
+  readonly expiryWarner: TokenGateFunction;
+  readonly expiryWarnings: ExpiryWarnings;
   /** The Lambda token authorizer, for REST and HTTP APIs. */
   readonly authorizerFunction: TokenGateFunction;
   /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
@@ -173,6 +185,11 @@ export class TokenGate extends Construct implements TokenGateResources {
     });
     this.tokenSecretRotation = createFunction(TOKEN_SECRET_ROTATION);
     allowSecretsManagerToInvoke(this.tokenSecretRotation);
+    this.expiryWarner = createFunction(EXPIRY_WARNER);
+    this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
+      warner: this.expiryWarner,
+      window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
+    });
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',

@@ -1,5 +1,6 @@
 // The local stack's data folder (`$DATA_DIR`, default `.data/`): DynamoDB Local's database, the HMAC
-// key file, the audit stream poller's checkpoint and failures, and `stack.json`, through which the
+// key file, the audit stream poller's checkpoint and failures, the events file (what would go to
+// EventBridge), and `stack.json`, through which the
 // CLI finds a running stack. The local stack and
 // `tokengate bootstrap --local` both prepare it here, the same way.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ export interface DataDir {
   streamCheckpointFile: string;
   /** Stream records the audit consumer failed on too often (the local on-failure destination). */
   streamFailuresFile: string;
+  /** The events the local stack would put on EventBridge (expiry warnings), one JSON line each. */
+  eventsFile: string;
 }
 
 /** The data folder `$DATA_DIR` names, else `.data/`. */
@@ -50,6 +53,7 @@ export function dataDirAt(path: string): DataDir {
     dynamoLockFile: join(root, 'dynamodb.lock'),
     streamCheckpointFile: join(root, 'audit-stream.json'),
     streamFailuresFile: join(root, 'audit-failures.jsonl'),
+    eventsFile: join(root, 'events.jsonl'),
   };
 }
 
@@ -74,6 +78,7 @@ export function handlerEnvironment(dir: DataDir, endpoint: string): Record<strin
     [ENV.auditTable]: LOCAL_AUDIT_TABLE,
     [ENV.keyFile]: dir.keyFile,
     [ENV.dynamoEndpoint]: endpoint,
+    [ENV.eventsFile]: dir.eventsFile,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   type DynamoDBClient,
   ListTablesCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '#adapters/clients';
@@ -188,14 +189,56 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 }
 
-/** Creates each table that does not exist yet, with its TTL setting, and waits until it is active. */
+/**
+ * Adds the indexes of `definition` that an existing table (a data folder from an earlier version)
+ * lacks, one at a time as DynamoDB requires, and waits until each is active: DynamoDB fills a new
+ * index from the items already there.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  definition: TableDefinition,
+  name: string,
+  existing: readonly string[],
+): Promise<void> {
+  const input = createTableInput(definition, name);
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (existing.includes(index.IndexName as string)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: input.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection },
+          },
+        ],
+      }),
+    );
+    for (let tries = 0; ; tries++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      const status = Table?.GlobalSecondaryIndexes?.find(
+        (one) => one.IndexName === index.IndexName,
+      )?.IndexStatus;
+      if (status === 'ACTIVE') break;
+      if (tries >= 600) throw new Error(`Index ${index.IndexName} of table ${name} did not become active`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * Creates each table that does not exist yet, with its TTL setting, and adds the indexes an existing
+ * one lacks.
+ */
 export async function ensureTables(
   client: DynamoDBClient,
   tables: readonly { definition: TableDefinition; name: string }[],
 ): Promise<void> {
   for (const { definition, name } of tables) {
     try {
-      await client.send(new DescribeTableCommand({ TableName: name }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName ?? '');
+      await addMissingIndexes(client, definition, name, indexes);
       continue;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;

@@ -1,11 +1,12 @@
 // `npm start`: the whole system on this machine. DynamoDB Local keeps its data in $DATA_DIR, the
 // gateway serves the deployment's routes with the same authorizer and handlers as in AWS, and the
-// stream poller feeds the tokens table's stream to the same audit consumer.
+// stream poller feeds the tokens table's stream to the same audit consumer. The expiry-warning scan
+// runs once at start, then daily, its events going to $DATA_DIR/events.jsonl (no EventBridge here).
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 import { mkdirSync } from 'node:fs';
 import { ENV } from '#spec/env';
-import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
+import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, EXPIRY_WARNER, ROUTES } from '#spec/routes';
 import {
   type DataDir,
   DataDirBusyError,
@@ -23,6 +24,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { Gateway, messageOf } from './gateway';
 import { loadFunction, loadHandlers, settleHandlers } from './handlers';
 import { DynamoHealth } from './health';
+import { LocalSchedule } from './scheduler';
 import { type GatewayServer, listen } from './server';
 import { registerStack } from './stack-registry';
 import { StreamPoller } from './stream-poller';
@@ -69,6 +71,7 @@ let db: DynamoDbLocal | undefined;
 /** Releases $DATA_DIR's DynamoDB lock, held while this stack's DynamoDB Local runs on its files. */
 let unlockDynamoDir: (() => void) | undefined;
 let poller: StreamPoller | undefined;
+let expiryWarnings: LocalSchedule | undefined;
 /** Removes this stack from the per-user registry of running stacks, through which the CLI finds it. */
 let unregisterStack: (() => void) | undefined;
 let handlersLoaded = false;
@@ -117,6 +120,7 @@ async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
   try {
     await server?.close();
     if (handlersLoaded) await settleHandlers();
+    await expiryWarnings?.stop();
     await poller?.stop();
     await db?.stop();
     unlockDynamoDir?.();
@@ -155,6 +159,7 @@ async function start(): Promise<void> {
   const { authorizer, handlers } = await loadHandlers(ROUTES);
   handlersLoaded = true;
   const consumer = await loadFunction(AUDIT_CONSUMER);
+  const warner = await loadFunction(EXPIRY_WARNER);
   if (stopping) return;
   poller = new StreamPoller({
     endpoint: db.endpoint,
@@ -165,6 +170,12 @@ async function start(): Promise<void> {
     log: (line) => console.error(`tokengate: ${line}`),
   });
   poller.start();
+  expiryWarnings = new LocalSchedule({
+    fn: EXPIRY_WARNER,
+    handler: warner.handler,
+    log: (line) => console.error(`tokengate: ${line}`),
+  });
+  expiryWarnings.start();
 
   server.ready(
     new Gateway({

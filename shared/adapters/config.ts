@@ -4,6 +4,7 @@ import { ENV } from '#spec/env';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_RETENTION_DAYS,
 } from '#spec/routes';
 
@@ -86,5 +87,20 @@ export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConf
     auditTable: required(env, ENV.auditTable),
     dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
     retentionDays: positiveInteger(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
+  };
+}
+
+/** What the expiry-warning scan reads besides `readConfig()`'s tokens table. */
+export interface ExpiryConfig {
+  /** How long before a token's expiry it is warned of. */
+  windowSeconds: number;
+  /** Locally, the file events go to in place of EventBridge (the local stack has none); unset in AWS. */
+  eventsFile: string | undefined;
+}
+
+export function readExpiryConfig(env: NodeJS.ProcessEnv = process.env): ExpiryConfig {
+  return {
+    windowSeconds: positiveInteger(env, ENV.expiryWarningSeconds, DEFAULT_EXPIRY_WARNING_DAYS * 86_400),
+    eventsFile: env[ENV.eventsFile] || undefined,
   };
 }

@@ -9,6 +9,7 @@
 import * as z from 'zod/mini';
 import type { TokenImage } from '#domain/audit';
 import { ValidationError } from '#domain/errors';
+import type { ExpiringToken } from '#domain/expiry-warning';
 import type { TokenRecord } from '#domain/token';
 import type { Credential, Stamp } from '#domain/token-store';
 import { SCOPE_NAMES } from '#spec/scopes';
@@ -78,8 +79,43 @@ const imageSchema = /* @__PURE__ */ (() => {
     rotated_from: nullableString,
     rotated_to: nullableString,
     stamp: z.optional(stamp),
+    expiry_warned_for: nullableString,
   } satisfies ItemOf<z.ZodMiniType>);
 })();
+
+/** What the expiry-warning scan reads of a token (shared/domain/expiry-warning.ts). */
+const expiringShape = /* @__PURE__ */ (() => ({
+  id: z.string(),
+  kind: z.enum(['service', 'user']),
+  description: z.string(),
+  user_email: optionalString,
+  expires_at: z.string(),
+  revoked_at: optionalString,
+  expiry_warned_for: optionalString,
+  expiry_published_for: optionalString,
+  rotated_to: optionalString,
+}))() satisfies ItemOf<z.ZodMiniType>;
+
+const expiringSchema = /* @__PURE__ */ (() => z.object(expiringShape))();
+
+/** The attributes the expiry-warning scan reads (its Query projects them: never the hash). */
+export const EXPIRING_TOKEN_ATTRIBUTES = Object.keys(expiringShape) as TokenAttribute[];
+
+/** Fails with a zod error if the item is not a token with an expiry. */
+export function itemToExpiringToken(item: Record<string, unknown>): ExpiringToken {
+  const row = expiringSchema.parse(item);
+  return {
+    id: row.id,
+    kind: row.kind,
+    description: row.description,
+    userEmail: row.user_email ?? null,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? null,
+    warnedFor: row.expiry_warned_for ?? null,
+    publishedFor: row.expiry_published_for ?? null,
+    rotatedTo: row.rotated_to ?? null,
+  };
+}
 
 /** The attributes a Credential is read from (the leaked-token endpoint's batch reads project them). */
 export const CREDENTIAL_ATTRIBUTES = Object.keys(credentialShape) as TokenAttribute[];
@@ -239,5 +275,6 @@ export function imageToTokenImage(
         at: data.stamp.at,
       },
     }),
+    ...(data.expiry_warned_for != null && { expiryWarnedFor: data.expiry_warned_for }),
   };
 }

@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'token.revoked',
   'token.updated',
   'token.rotated',
+  'token.expiring',
   'token.expired',
   'token.deleted',
 ] as const;
@@ -65,6 +66,8 @@ export interface TokenImage {
   rotatedTo?: string | null;
   /** Who made the change that left the item so, and when; absent on an item written by hand. */
   stamp?: Stamp;
+  /** The `expires_at` the expiry-warning scan warned about (shared/domain/expiry-warning.ts), if any. */
+  expiryWarnedFor?: string | null;
 }
 
 /** One change of the tokens table, as its stream tells it, with the images already decoded. */
@@ -169,6 +172,15 @@ function fromModify(change: StreamChange): AuditEvent | null {
   // A delete stamps the item just before removing it; the REMOVE that follows is the event.
   if (restamped && after.stamp?.op === 'delete') return null;
   const by = attribution(change, restamped ? after.stamp : undefined);
+  // The expiry-warning scan records each warning once per expiry date, with a conditional write.
+  const warnedFor = after.expiryWarnedFor ?? null;
+  if (warnedFor !== null && warnedFor !== (before.expiryWarnedFor ?? null)) {
+    return event(change, 'token.expiring', after, by, {
+      ...summary(after),
+      user_email: after.userEmail,
+      expires_at: warnedFor,
+    });
+  }
   if (before.revokedAt === null && after.revokedAt !== null) {
     return event(change, 'token.revoked', after, by, { ...summary(after), revoked_at: after.revokedAt });
   }

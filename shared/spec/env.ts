@@ -21,6 +21,10 @@ export const ENV = {
   keyCacheSeconds: 'TOKENGATE_KEY_CACHE_SECONDS',
   /** Seconds an authorizer answer may be reused: set on the authorizer, read by the local stack too. */
   authorizerCacheTtl: 'TOKENGATE_AUTHORIZER_CACHE_TTL',
+  /** Seconds before a token's expiry that the expiry-warning scan warns of it. */
+  expiryWarningSeconds: 'TOKENGATE_EXPIRY_WARNING_SECONDS',
+  /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
+  eventsFile: 'TOKENGATE_EVENTS_FILE',
   /** The CLI's API endpoint. */
   endpoint: 'TOKENGATE_ENDPOINT',
   /** The CLI caller's token. */

@@ -2,7 +2,7 @@
 // The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
 // every valid token call its `any-token` routes, and the README's API section is checked against it.
 import { PROTECTED_PREFIXES } from './scopes';
-import { TOKEN_ATTRIBUTES as ITEM, type TokenAttribute } from './tables';
+import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES, type TokenAttribute } from './tables';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
 
@@ -42,6 +42,10 @@ export interface FunctionNeeds {
    * rotates, each granted where its rotation is attached (cdk/rotation.ts). @default false
    */
   rotatesSecrets?: boolean;
+  /** Only these indexes of the tokens table for its Query (by name). @default every index */
+  tokenIndexes?: readonly string[];
+  /** Puts events on the account's default EventBridge bus. @default false */
+  defaultEventBus?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
@@ -198,6 +202,40 @@ export const KEY_SECRET_ROTATION: FunctionDef = {
   entry: 'functions/rotation/key-secret.ts',
   needs: { tokens: [], hmacKey: false, rotatesSecrets: true },
   timeoutSeconds: 30,
+/** A function run on a schedule rather than by HTTP routes or a stream. */
+export interface ScheduledFunctionDef extends FunctionDef {
+  /** Hours between runs (EventBridge Scheduler in AWS; the local stack runs it at start, then at this rate). */
+  everyHours: number;
+}
+
+/** Days before a token's `expires_at` that it is warned of (`expiryWarningWindow`). */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
+
+/**
+ * The expiry-warning scan (shared/domain/expiry-warning.ts): Queries the expiry index, records each
+ * warning on its token (the audit trail's `token.expiring`) and puts it on the default event bus.
+ */
+export const EXPIRY_WARNER: ScheduledFunctionDef = {
+  name: 'ExpiryWarner',
+  entry: 'functions/expiry/warn.ts',
+  needs: {
+    tokens: ['Query', 'UpdateItem'],
+    tokenIndexes: [TOKEN_INDEXES.byExpiry.name],
+    // Set: the two markers and the stamp; tested in conditions: the expiry, revocation and rotation.
+    updates: [
+      ITEM.expiry_warned_for,
+      ITEM.expiry_published_for,
+      ITEM.stamp,
+      ITEM.expires_at,
+      ITEM.revoked_at,
+      ITEM.rotated_to,
+    ],
+    hmacKey: false,
+    defaultEventBus: true,
+  },
+  // Pages of 100 tokens, each a round of conditional writes and PutEvents calls.
+  timeoutSeconds: 300,
+  everyHours: 24,
 };
 
 /** How long an HTTP function may run (API Gateway itself waits at most 29 s). */
@@ -330,5 +368,6 @@ export const ALL_FUNCTIONS: readonly FunctionDef[] = [
   AUDIT_CONSUMER,
   TOKEN_SECRET_ROTATION,
   KEY_SECRET_ROTATION,
+  EXPIRY_WARNER,
   ...Object.values(FUNCTIONS),
 ];

@@ -36,6 +36,16 @@ export const TOKEN_INDEXES = {
     partitionKey: { name: 'list_pk', type: 'S' },
     sortKey: { name: 'name_sk', type: 'S' },
   },
+  /**
+   * Tokens by expiry, for the expiry-warning scan: sparse, as only items with an `expires_at` are in
+   * it (the bootstrap claim has no `list_pk`), and keyed on attributes every token item already
+   * has, so DynamoDB fills it from existing items when it is added to a table.
+   */
+  byExpiry: {
+    name: 'by_expiry',
+    partitionKey: { name: 'list_pk', type: 'S' },
+    sortKey: { name: 'expires_at', type: 'S' },
+  },
 } as const satisfies Record<string, IndexDefinition>;
 
 /**
@@ -48,7 +58,7 @@ export const TOKENS_TABLE: TableDefinition = {
   partitionKey: { name: 'id', type: 'S' },
   ttlAttribute: 'ttl',
   stream: 'NEW_AND_OLD_IMAGES',
-  indexes: [TOKEN_INDEXES.byCreated, TOKEN_INDEXES.byName],
+  indexes: [TOKEN_INDEXES.byCreated, TOKEN_INDEXES.byName, TOKEN_INDEXES.byExpiry],
 };
 
 /** Each name as its own value, so that a name is written once and every use is checked against it. */
@@ -83,6 +93,13 @@ export const TOKEN_ATTRIBUTES = attributeNames(
   'created_sk',
   'name_sk',
   'stamp',
+  // The expiry-warning scan (shared/domain/expiry-warning.ts): the `expires_at` it warned about (the
+  // audit trail's `token.expiring`), and the one it put on the event bus.
+  'expiry_warned_for',
+  'expiry_published_for',
+  // The token that replaced this one (CONTRACT section 4, `rotated_to`; written by rotation): a
+  // rotated token expires on purpose and is not warned.
+  'rotated_to',
 );
 
 export type TokenAttribute = keyof typeof TOKEN_ATTRIBUTES;

@@ -64,6 +64,8 @@ type On =
   | 'consumer secret'
   | 'tokens stream'
   | 'failure queue'
+  | 'expiry index'
+  | 'default event bus'
   | 'any';
 
 interface Grant {
@@ -167,6 +169,24 @@ const GRANTS: Record<string, Grant[]> = {
   ],
   OpenApiDocument: [],
   ProtectedEcho: [],
+  ExpiryWarner: [
+    { actions: ['dynamodb:Query'], on: 'tokens table' },
+    { actions: ['dynamodb:Query'], on: 'expiry index' },
+    {
+      actions: ['dynamodb:UpdateItem'],
+      on: 'tokens table',
+      condition: updatesOnly([
+        'expires_at',
+        'expiry_published_for',
+        'expiry_warned_for',
+        'id',
+        'revoked_at',
+        'rotated_to',
+        'stamp',
+      ]),
+    },
+    { actions: ['events:PutEvents'], on: 'default event bus' },
+  ],
 };
 
 const indexes = (arn: unknown, names: string[]) =>
@@ -174,13 +194,28 @@ const indexes = (arn: unknown, names: string[]) =>
 
 const RESOURCES: Record<On, unknown> = {
   'tokens table': tableArn,
-  'tokens indexes': indexes(tableArn, ['by_created', 'by_name']),
+  'tokens indexes': indexes(tableArn, ['by_created', 'by_name', 'by_expiry']),
+  'expiry index': indexes(tableArn, ['by_expiry'])[0], // one resource: CloudFormation's form is no list
   'audit table': auditTableArn,
   'audit indexes': indexes(auditTableArn, ['by_token', 'by_actor', 'by_type', 'by_time']),
   'key secret': { Ref: secretId },
   'consumer secret': { Ref: consumerSecretId },
   'tokens stream': { 'Fn::GetAtt': [tableId, 'StreamArn'] },
   'failure queue': { 'Fn::GetAtt': [failureQueueId, 'Arn'] },
+  'default event bus': {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/default',
+      ],
+    ],
+  },
   any: '*',
 };
 
@@ -198,6 +233,7 @@ function expectedActions(definition: FunctionDef): string[] {
     ...(needs.hmacKey ? ['secretsmanager:GetSecretValue'] : []),
     ...(needs.tokensStream ? STREAM_CONSUMER_ACTIONS : []),
     ...(needs.rotatesSecrets ? ROTATION_ACTIONS : []),
+    ...(needs.defaultEventBus ? ['events:PutEvents'] : []),
     ...PLATFORM_ACTIONS,
   ]);
   return [...actions].sort();
@@ -230,12 +266,15 @@ const TOKEN_RUNTIMES = [
   'functions/commons/runtime.ts',
   'functions/authorizer/runtime.ts',
   'functions/rotation/token-secret.ts',
+  'functions/commons/expiry-runtime.ts',
 ];
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
 /** The authorizer alone needs the cache TTL: it refuses REST tokens that would outlive it in a cached answer. */
 const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
+/** The expiry-warning scan alone needs its window. */
+const EXPIRY_ENVIRONMENT = ['TOKENGATE_EXPIRY_WARNING_SECONDS'];
 
 describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as const))(
   'the %s function',
@@ -333,7 +372,17 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(AUTHORIZER_ENVIRONMENT)).toEqual([]);
       }
-      const known = [...TOKEN_ENVIRONMENT, ...AUDIT_ENVIRONMENT, ...AUTHORIZER_ENVIRONMENT];
+      if (definition.name === 'ExpiryWarner') {
+        expect(environment).toMatchObject({ TOKENGATE_EXPIRY_WARNING_SECONDS: String(14 * 86_400) });
+      } else {
+        expect(given(EXPIRY_ENVIRONMENT)).toEqual([]);
+      }
+      const known = [
+        ...TOKEN_ENVIRONMENT,
+        ...AUDIT_ENVIRONMENT,
+        ...AUTHORIZER_ENVIRONMENT,
+        ...EXPIRY_ENVIRONMENT,
+      ];
       expect(
         Object.keys(environment).filter((name) => name.startsWith('TOKENGATE_') && !known.includes(name)),
       ).toEqual([]);
@@ -371,12 +420,18 @@ describe('the authorizer function', () => {
 });
 
 describe('the deployment', () => {
-  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer and rotations, 10 s an HTTP function', () => {
+  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer and rotations, 300 s the expiry scan, 10 s an HTTP function', () => {
     const timeouts = Object.fromEntries(
       ALL_FUNCTIONS.map(({ name }) => [name, lambdaFunction(template, name)[1].Properties.Timeout]),
     );
     const expected = (name: string) =>
-      ({ Authorizer: 5, AuditConsumer: 30, TokenSecretRotation: 30, KeySecretRotation: 30 })[name] ?? 10;
+      ({
+        Authorizer: 5,
+        AuditConsumer: 30,
+        TokenSecretRotation: 30,
+        KeySecretRotation: 30,
+        ExpiryWarner: 300,
+      })[name] ?? 10;
     expect(timeouts).toEqual(Object.fromEntries(Object.keys(GRANTS).map((name) => [name, expected(name)])));
   });
 

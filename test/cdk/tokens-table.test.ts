@@ -36,10 +36,10 @@ describe('the tokens table', () => {
     });
   });
 
-  it('has both list indexes, projecting every attribute', () => {
+  it('has both list indexes and the expiry index, projecting every attribute', () => {
     const [, tokens] = table(template, TOKENS_TABLE);
     const indexes = tokens.Properties.GlobalSecondaryIndexes as { IndexName: string }[];
-    expect(indexes.map((index) => index.IndexName).sort()).toEqual(['by_created', 'by_name']);
+    expect(indexes.map((index) => index.IndexName).sort()).toEqual(['by_created', 'by_expiry', 'by_name']);
     for (const index of TOKENS_TABLE.indexes) {
       expect(indexes).toContainEqual({
         IndexName: index.name,

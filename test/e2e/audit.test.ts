@@ -1,7 +1,8 @@
 // The audit trail on the local stack as a user meets it: changes made through the API show up in
 // GET /v1/audit within two seconds, attributed to the token that made them, and a restart of the
-// stack neither loses nor repeats them. The tests run in order and share the stack.
-import { mkdtempSync, rmSync } from 'node:fs';
+// stack neither loses nor repeats them; the expiry-warning scan run at start adds its token.expiring.
+// The tests run in order and share the stack.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,8 @@ describe('the audit trail on the local stack', () => {
   let adminId = '';
   let tokenId = '';
   let seen: AuditEvent[] = [];
+  let expiringId = '';
+  let expiringToken = '';
 
   async function startStack(): Promise<LocalStack> {
     const started = await LocalStack.start(env);
@@ -117,6 +120,17 @@ describe('the audit trail on the local stack', () => {
     expect(refused.body.error).toMatchObject({ code: 'invalid_request', field: 'type' });
   });
 
+  it('a token that expires within the warning window is created while the stack runs', async () => {
+    const created = await call('POST', '/v1/tokens', {
+      description: 'expiring e2e token',
+      scopes: [{ scope: 'nameservice:read' }],
+      expires_in_days: 3,
+    });
+    expect(created.status).toBe(201);
+    expiringId = created.body.id;
+    expiringToken = created.body.token;
+  });
+
   it('after a restart the events are still there, once each, and new changes are recorded again', async () => {
     expect(await stack.stop()).toBe(0);
     stack = await startStack();
@@ -132,6 +146,39 @@ describe('the audit trail on the local stack', () => {
     expect(events[0]?.details.changes).toEqual({ user_email: { old: null, new: 'owner@example.com' } });
     expect(new Set(events.map((event) => event.id)).size).toBe(3);
   }, 180_000);
+
+  it(
+    'the expiry-warning scan at start warned that token once: token.expiring in the trail, its event in events.jsonl',
+    async () => {
+      let warnings: AuditEvent[] = [];
+      const started = Date.now();
+      while (warnings.length === 0 && Date.now() - started < 10_000) {
+        warnings = (await eventsOf(expiringId)).filter((event) => event.type === 'token.expiring');
+        if (warnings.length === 0) await sleep(100);
+      }
+      expect(warnings).toMatchObject([
+        {
+          type: 'token.expiring',
+          token_id: expiringId,
+          actor: { type: 'system', id: 'expiry-warning' },
+          details: { description: 'expiring e2e token' },
+        },
+      ]);
+      const lines = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n');
+      const put = lines
+        .map((line) => JSON.parse(line))
+        .filter((event) => event.detail.token_id === expiringId);
+      expect(put).toMatchObject([
+        {
+          source: 'tokengate',
+          'detail-type': 'token.expiring',
+          detail: { token_id: expiringId, expires_at: warnings[0]?.details.expires_at },
+        },
+      ]);
+      expect(lines.join('\n')).not.toContain(expiringToken);
+    },
+    STEP_TIMEOUT,
+  );
 
   it(
     'tokengate audit --guid prints the same events, as JSON or as a table',

@@ -13,7 +13,7 @@ import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import type { Actor, TokenKind } from '#domain/token';
 import { TokenService } from '#domain/token-service';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, type FunctionDef } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, EXPIRY_WARNER, FUNCTIONS, type FunctionDef } from '#spec/routes';
 import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '#spec/tables';
 import {
   freshTokensTable,
@@ -157,6 +157,12 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
       await http(FUNCTIONS.updateToken, event, 200);
     }
   },
+  [EXPIRY_WARNER.name]: async () => {
+    await newToken(); // expires within the warning window
+    const result = await handlers[EXPIRY_WARNER.name]?.({}, lambdaContext('expiry-warner'));
+    expect(result).toMatchObject({ warned: expect.any(Number) });
+    expect((result as { warned: number }).warned).toBeGreaterThan(0);
+  },
   [FUNCTIONS.deleteServiceToken.name]: async () => {
     const { record } = await newToken('service');
     const event = proxyEvent('DELETE', `/__api__/v1/system/service-tokens/${record.id}`, {
@@ -175,7 +181,7 @@ async function http(definition: FunctionDef, event: APIGatewayProxyEvent, status
 
 beforeAll(async () => {
   const tokensTable = await freshTokensTable();
-  useLocalHandlerEnv({ keyFile, tokensTable });
+  useLocalHandlerEnv({ keyFile, tokensTable, eventsFile: join(dir, 'events.jsonl') });
   vi.resetModules();
   const updaters = ALL_FUNCTIONS.filter((definition) => definition.needs.tokens.includes('UpdateItem'));
   handlers = Object.fromEntries(

@@ -11,6 +11,8 @@ const HANDLER_ENV_KEYS = [
   ENV.keySecretId,
   ENV.dynamoEndpoint,
   ENV.authorizerCacheTtl,
+  ENV.eventsFile,
+  ENV.expiryWarningSeconds,
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
 
@@ -29,6 +31,8 @@ export interface LocalHandlerEnv {
   keyFile: string;
   tokensTable?: string;
   auditTable?: string;
+  /** Where the expiry-warning scan puts its events (the local stack's events file). */
+  eventsFile?: string;
   /** Powertools' level; SILENT unless a test reads the logs. */
   logLevel?: string;
 }
@@ -41,12 +45,14 @@ export function useLocalHandlerEnv({
   keyFile,
   tokensTable,
   auditTable,
+  eventsFile,
   logLevel = 'SILENT',
 }: LocalHandlerEnv) {
   FileKeyRingSource.ensure(keyFile);
   Object.assign(process.env, {
     ...(tokensTable && { [ENV.tokensTable]: tokensTable }),
     ...(auditTable && { [ENV.auditTable]: auditTable }),
+    ...(eventsFile && { [ENV.eventsFile]: eventsFile }),
     [ENV.keyFile]: keyFile,
     [ENV.dynamoEndpoint]: testEndpoint(),
     POWERTOOLS_LOG_LEVEL: logLevel,
