@@ -28,6 +28,7 @@ import {
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
+import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
@@ -78,8 +79,8 @@ export const KEY_RING_TEMPLATE = {
 } as const;
 
 /**
- * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with
- * `requestAuthorizer()` (REST) or `httpAuthorizer()` (HTTP APIs).
+ * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with `gate.authorizer`
+ * (REST API methods) or `gate.httpAuthorizer` (HTTP API routes).
  */
 export class TokenGate extends Construct implements TokenGateResources {
   /** One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. */
@@ -96,8 +97,17 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly authorizerFunction: TokenGateFunction;
   /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
   readonly api: TokenGateRestApi;
-  /** The authorizer of `api`. */
-  readonly authorizer: RequestAuthorizer;
+  /**
+   * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
+   * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
+   * makes it, named `<this construct's id>Authorizer` inside the API.
+   */
+  readonly authorizer: AnyRestApiAuthorizer;
+  /**
+   * The token authorizer for HTTP APIs: `{ authorizer: gate.httpAuthorizer }` on any route of any of
+   * your HTTP APIs. Each API gets its own authorizer, as `httpApiAuthorizer()` makes it.
+   */
+  readonly httpAuthorizer: AnyHttpApiAuthorizer;
   /** The functions behind `api`, by `FunctionDef.name`. */
   readonly functions: ReadonlyMap<string, TokenGateFunction>;
   readonly authorizerCacheTtl: Duration;
@@ -161,7 +171,13 @@ export class TokenGate extends Construct implements TokenGateResources {
       cloudWatchRole: props.cloudWatchRole,
       routes: managementRoutes,
     });
-    this.authorizer = this.requestAuthorizer(this, 'ApiAuthorizer');
+    const authorizerId = `${id}Authorizer`;
+    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
+      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
+      return this.requestAuthorizer(api, authorizerId);
+    });
+    this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
+    this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
     this.addGatewayResponses(this.api);
 
     const { functions, functionFor } = functionsByDefinition(createFunction);
@@ -201,7 +217,7 @@ export class TokenGate extends Construct implements TokenGateResources {
    * template, shared by every path of a proxy route), so API Gateway does not cache it; the
    * authorizer remembers verified callers for `authorizerCacheTtl` instead and decides each request.
    */
-  httpAuthorizer(id: string): HttpLambdaAuthorizer {
+  httpApiAuthorizer(id: string): HttpLambdaAuthorizer {
     return new HttpLambdaAuthorizer(id, this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
