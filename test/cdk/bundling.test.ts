@@ -7,8 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import type { AssetCode } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
-import { AUTHORIZER } from '#spec/routes';
+import { FUNCTION_TAG, functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
+import { ALL_FUNCTIONS, AUTHORIZER } from '#spec/routes';
+import { synthStack } from './template';
 
 // Inside the repository, so that the bundle's external `@aws-sdk/*` imports resolve from node_modules.
 const outdir = join(PROJECT_ROOT, '.tmp', `cdk-bundling-${randomUUID()}`);
@@ -84,5 +85,18 @@ describe("a function's code", () => {
     expect(existsSync(PREBUILT_ROOT)).toBe(false);
     const code = functionCode(AUTHORIZER) as AssetCode;
     expect(code.path).toBe(PROJECT_ROOT);
+  });
+
+  it('is pre-built by npm pack for every function the stack deploys: all are in ALL_FUNCTIONS', () => {
+    const { template } = synthStack();
+    const deployed = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+      (fn.Properties.Tags as { Key: string; Value: string }[] | undefined)
+        ?.filter((tag) => tag.Key === FUNCTION_TAG)
+        .map((tag) => tag.Value),
+    );
+    expect(deployed.length).toBeGreaterThan(0);
+    // scripts/build-package.ts pre-builds ALL_FUNCTIONS; a function missing there fails a consumer's synth.
+    const prebuilt = new Set(ALL_FUNCTIONS.map((fn) => fn.name));
+    expect(deployed.filter((name) => !prebuilt.has(name ?? ''))).toEqual([]);
   });
 });
