@@ -1,5 +1,9 @@
-// How every Lambda is bundled, in one place: the CDK functions use it, and so does the benchmark
-// that measures bundle sizes and start-up, so what is measured is what ships.
+// How every Lambda is bundled, in one place: the CDK functions use it (bundled at synth in the
+// repository, pre-built into the package by `npm pack`), and so does the benchmark that measures
+// bundle sizes and start-up, so what is measured is what ships.
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 // esbuild's ESM output has no `require`; some bundled CommonJS dependencies call it.
 export const CREATE_REQUIRE_BANNER =
@@ -17,3 +21,55 @@ export const BUNDLING = {
   sourcesContent: false,
   externalModules: EXTERNAL_MODULES,
 } as const;
+
+/** The Lambda runtime's Node version, as esbuild's target (`Runtime.NODEJS_22_X`). */
+export const BUNDLE_TARGET = 'node22';
+
+/** The file a bundle is written to, in its own folder; the function's handler is `index.handler`. */
+export const BUNDLE_FILE = 'index.mjs';
+
+/**
+ * `BUNDLING` as esbuild build options: the bundle `NodejsFunction` would make of `entry` (ESM, for
+ * the runtime's Node), written to `outfile`. Plain data, so that no esbuild type leaks into the
+ * published declarations.
+ */
+export function esbuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    target: BUNDLE_TARGET,
+    format: 'esm' as const,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    minify: BUNDLING.minify,
+    keepNames: BUNDLING.keepNames,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    external: [...BUNDLING.externalModules],
+    logLevel: 'warning' as const,
+  };
+}
+
+interface Esbuild {
+  buildSync(options: ReturnType<typeof esbuildOptions>): { errors: unknown[] };
+}
+
+/**
+ * Bundles `entry` into `outDir/index.mjs` (and its source map) with the esbuild of the repository.
+ * Only a checkout needs it: the installed package ships every function pre-built, and has no esbuild.
+ */
+export function bundleFunction(entry: string, outDir: string): void {
+  let esbuild: Esbuild;
+  try {
+    esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+  } catch {
+    throw new Error(
+      `tokengate: cannot bundle ${entry}: esbuild is not installed. The published package ships every ` +
+        'function pre-built (dist/lambda/); in a checkout of tokengate, run `npm ci`.',
+    );
+  }
+  mkdirSync(outDir, { recursive: true });
+  esbuild.buildSync(esbuildOptions(entry, join(outDir, BUNDLE_FILE)));
+}

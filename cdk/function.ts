@@ -1,19 +1,57 @@
 // One Lambda function of tokengate, with the defaults every function shares fixed once: Node 22 on
 // ARM, X-Ray, its own log group written to by its own role (no AWS managed policy), and an
 // ESM bundle with source maps that leaves the AWS SDK v3 to the runtime.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDef } from '#spec/routes';
-import { BUNDLING } from './bundling';
+import { BUNDLE_FILE, bundleFunction } from './bundling';
 
-/** The repository root: `FunctionDef.entry` paths are relative to it. */
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The repository root: `FunctionDef.entry` paths are relative to it. (In the published package this
+ * module is `dist/index.js`, and the root is the package's folder.)
+ */
+export const PROJECT_ROOT = join(MODULE_DIR, '..');
+
+/**
+ * Where the published package keeps each function's pre-built code (`npm pack` writes it:
+ * scripts/build-package.ts): `lambda/<FunctionDef.name>/index.mjs` beside this module once bundled
+ * into `dist/index.js`. From the TypeScript sources (a checkout) this folder does not exist, so a
+ * checkout always bundles its current code and never deploys a stale build.
+ */
+export const PREBUILT_ROOT = join(MODULE_DIR, 'lambda');
+
+/**
+ * The code of a function: its pre-built folder when there is one (no esbuild, no Docker), else its
+ * entry bundled at synth by the local esbuild with the options of `cdk/bundling.ts` (skipped, as
+ * `NodejsFunction` does, for stacks the CDK does not bundle, such as in `cdk list` or tests).
+ */
+export function functionCode(definition: FunctionDef, prebuiltRoot: string = PREBUILT_ROOT): Code {
+  const prebuilt = join(prebuiltRoot, definition.name);
+  if (existsSync(join(prebuilt, BUNDLE_FILE))) return Code.fromAsset(prebuilt);
+  const entry = join(PROJECT_ROOT, definition.entry);
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('dummy'), // never used: local bundling always succeeds or throws
+      // Part of the asset cache key, which ignores `local`: one bundle per entry.
+      command: ['esbuild', definition.entry],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          bundleFunction(entry, outputDir);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /**
  * One function per definition, made by `create` on first use, so that routes served by the same
@@ -54,7 +92,7 @@ export interface TokenGateFunctionProps {
  * A tokengate Lambda function. The log group and role are created beside the function (ids
  * `<id>LogGroup`, `<id>ServiceRole`) because the function needs both when it is created.
  */
-export class TokenGateFunction extends NodejsFunction {
+export class TokenGateFunction extends LambdaFunction {
   readonly definition: FunctionDef;
 
   constructor(scope: Construct, id: string, props: TokenGateFunctionProps) {
@@ -72,10 +110,8 @@ export class TokenGateFunction extends NodejsFunction {
 
     super(scope, id, {
       description: `tokengate ${definition.name} (${definition.entry})`,
-      entry: join(PROJECT_ROOT, definition.entry),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      handler: 'handler',
+      code: functionCode(definition),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -87,16 +123,6 @@ export class TokenGateFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: 'tokengate',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: [...BUNDLING.mainFields],
-        banner: BUNDLING.banner,
-        minify: BUNDLING.minify,
-        keepNames: BUNDLING.keepNames,
-        sourceMap: BUNDLING.sourceMap,
-        sourcesContent: BUNDLING.sourcesContent,
-        externalModules: [...BUNDLING.externalModules],
       },
     });
     this.definition = definition;

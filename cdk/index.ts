@@ -1,6 +1,9 @@
+// The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
+export { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
 export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-api';
 export { RotatedToken, type RotatedTokenProps, type RotatedTokenScope } from './rotated-token';
 export { TokenGateStack, type TokenGateStackProps } from './stack';
 export { KEY_RING_TEMPLATE, TokenGate, type TokenGateProps } from './token-gate';
+// export { RotatedToken, type RotatedTokenProps } from './rotated-token'; // lead: when SECRETS lands

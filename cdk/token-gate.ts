@@ -33,6 +33,7 @@ import {
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
+import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { ExpiryWarnings } from './expiry';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
@@ -80,6 +81,7 @@ export interface TokenGateProps {
    * @default Duration.days(90)
    */
   readonly keyRotationEvery?: Duration;
+  /**
    * How long before its `expires_at` a token gets its `token.expiring` warning (audit trail and the
    * default EventBridge bus), from the daily expiry-warning scan (`TOKENGATE_EXPIRY_WARNING_SECONDS`).
    * @default Duration.days(14) (`DEFAULT_EXPIRY_WARNING_DAYS`)
@@ -96,8 +98,8 @@ export const KEY_RING_TEMPLATE = {
 } as const;
 
 /**
- * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with
- * `requestAuthorizer()` (REST) or `httpAuthorizer()` (HTTP APIs).
+ * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with `gate.authorizer`
+ * (REST API methods) or `gate.httpAuthorizer` (HTTP API routes).
  */
 export class TokenGate extends Construct implements TokenGateResources {
   /** One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. */
@@ -117,8 +119,17 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly authorizerFunction: TokenGateFunction;
   /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
   readonly api: TokenGateRestApi;
-  /** The authorizer of `api`. */
-  readonly authorizer: RequestAuthorizer;
+  /**
+   * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
+   * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
+   * makes it, named `<this construct's id>Authorizer` inside the API.
+   */
+  readonly authorizer: AnyRestApiAuthorizer;
+  /**
+   * The token authorizer for HTTP APIs: `{ authorizer: gate.httpAuthorizer }` on any route of any of
+   * your HTTP APIs. Each API gets its own authorizer, as `httpApiAuthorizer()` makes it.
+   */
+  readonly httpAuthorizer: AnyHttpApiAuthorizer;
   /** Rotates RotatedToken secrets (`TOKEN_SECRET_ROTATION`): one for every RotatedToken of this gate. */
   readonly tokenSecretRotation: TokenGateFunction;
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
@@ -196,7 +207,13 @@ export class TokenGate extends Construct implements TokenGateResources {
       cloudWatchRole: props.cloudWatchRole,
       routes: managementRoutes,
     });
-    this.authorizer = this.requestAuthorizer(this, 'ApiAuthorizer');
+    const authorizerId = `${id}Authorizer`;
+    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
+      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
+      return this.requestAuthorizer(api, authorizerId);
+    });
+    this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
+    this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
     this.addGatewayResponses(this.api);
 
     const { functions, functionFor } = functionsByDefinition(createFunction);
@@ -236,7 +253,7 @@ export class TokenGate extends Construct implements TokenGateResources {
    * template, shared by every path of a proxy route), so API Gateway does not cache it; the
    * authorizer remembers verified callers for `authorizerCacheTtl` instead and decides each request.
    */
-  httpAuthorizer(id: string): HttpLambdaAuthorizer {
+  httpApiAuthorizer(id: string): HttpLambdaAuthorizer {
     return new HttpLambdaAuthorizer(id, this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],

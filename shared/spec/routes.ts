@@ -202,6 +202,8 @@ export const KEY_SECRET_ROTATION: FunctionDef = {
   entry: 'functions/rotation/key-secret.ts',
   needs: { tokens: [], hmacKey: false, rotatesSecrets: true },
   timeoutSeconds: 30,
+};
+
 /** A function run on a schedule rather than by HTTP routes or a stream. */
 export interface ScheduledFunctionDef extends FunctionDef {
   /** Hours between runs (EventBridge Scheduler in AWS; the local stack runs it at start, then at this rate). */

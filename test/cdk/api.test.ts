@@ -202,6 +202,84 @@ describe('the token authorizer', () => {
     );
   });
 
+  it('gate.authorizer (CONTRACT section 7) serves several REST APIs, each with an authorizer of its own', () => {
+    const stack = new Stack(unbundledApp(), 'TwoApis');
+    const gate = new TokenGate(stack, 'Tokens');
+    const apis = ['Packages', 'Scim'].map((name) => new RestApi(stack, name));
+    for (const api of apis) {
+      api.root.addResource('scim').addMethod('GET', new MockIntegration(), { authorizer: gate.authorizer });
+      api.root.addResource('repos').addProxy({ defaultMethodOptions: { authorizer: gate.authorizer } });
+    }
+    const template = Template.fromStack(stack);
+
+    const [functionId] = lambdaFunction(template, AUTHORIZER.name);
+    for (const name of ['Packages', 'Scim']) {
+      const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi', { Properties: { Name: name } });
+      const [authorizerId, authorizer] = onlyResource(template, 'AWS::ApiGateway::Authorizer', {
+        Properties: { RestApiId: refTo(apiId) },
+      });
+      expect(authorizer.Properties).toMatchObject({ Type: 'REQUEST', IdentitySource: REST_IDENTITY_SOURCE });
+      expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(`"${functionId}"`);
+      const methods = methodsOf(template, apiId);
+      expect(methods.map((method) => method.route).sort()).toEqual(['ANY /repos/{proxy+}', 'GET /scim']);
+      for (const method of methods) {
+        expect(method).toMatchObject({ authorizationType: 'CUSTOM', authorizerId: refTo(authorizerId) });
+      }
+    }
+    // The management API keeps its own authorizer; the two APIs' make three in all.
+    expect(Object.keys(template.findResources('AWS::ApiGateway::Authorizer'))).toHaveLength(3);
+  });
+
+  it('gate.authorizer serves a REST API in a stack of its own without a dependency cycle', () => {
+    const app = unbundledApp();
+    const gate = new TokenGate(new Stack(app, 'Gate'), 'Tokens');
+    const team = new Stack(app, 'Team');
+    const theirs = new RestApi(team, 'Theirs');
+    theirs.root.addMethod('GET', new MockIntegration(), { authorizer: gate.authorizer });
+
+    expect(() => app.synth()).not.toThrow();
+    const template = Template.fromStack(team);
+    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi', { Properties: { Name: 'Theirs' } });
+    const [authorizerId] = onlyResource(template, 'AWS::ApiGateway::Authorizer', {
+      Properties: { RestApiId: refTo(apiId) },
+    });
+    expect(methodsOf(template, apiId)).toEqual([
+      { route: 'GET /', authorizationType: 'CUSTOM', authorizerId: refTo(authorizerId) },
+    ]);
+  });
+
+  it('gate.httpAuthorizer (CONTRACT section 7) serves several HTTP APIs, each with an authorizer of its own', () => {
+    const stack = new Stack(unbundledApp(), 'TwoHttpApis');
+    const gate = new TokenGate(stack, 'Tokens');
+    const backend = new LambdaFunction(stack, 'Backend', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+    });
+    const apis = ['Packages', 'Scim'].map((name) => new HttpApi(stack, name));
+    for (const api of apis) {
+      const integration = new HttpLambdaIntegration(`${api.node.id}Backend`, backend); // one per API
+      for (const path of ['/repos/{proxy+}', '/scim/v2/{proxy+}']) {
+        api.addRoutes({ path, methods: [HttpMethod.GET], integration, authorizer: gate.httpAuthorizer });
+      }
+    }
+    const template = Template.fromStack(stack);
+
+    for (const name of ['Packages', 'Scim']) {
+      const [apiId] = onlyResource(template, 'AWS::ApiGatewayV2::Api', { Properties: { Name: name } });
+      const [authorizerId] = onlyResource(template, 'AWS::ApiGatewayV2::Authorizer', {
+        Properties: { ApiId: refTo(apiId), EnableSimpleResponses: true, AuthorizerResultTtlInSeconds: 0 },
+      });
+      const routes = template.findResources('AWS::ApiGatewayV2::Route', {
+        Properties: { ApiId: refTo(apiId) },
+      });
+      expect(Object.values(routes).map((route) => route.Properties.AuthorizerId)).toEqual([
+        refTo(authorizerId),
+        refTo(authorizerId),
+      ]);
+    }
+  });
+
   it("another team's REST API in a stack of its own can use the authorizer without a dependency cycle", () => {
     const app = unbundledApp();
     const gate = new TokenGate(new Stack(app, 'Gate'), 'Tokens');
@@ -232,7 +310,7 @@ describe('the token authorizer', () => {
       path: '/repos/{proxy+}',
       methods: [HttpMethod.GET],
       integration: new HttpLambdaIntegration('Backend', backend),
-      authorizer: gate.httpAuthorizer('Gate'),
+      authorizer: gate.httpAuthorizer,
     });
     const template = Template.fromStack(stack);
 

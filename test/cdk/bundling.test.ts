@@ -1,13 +1,15 @@
 // Real esbuild bundling of the authorizer, as `cdk synth` does it: proves the bundle is ESM with a
 // working `require`, carries a source map, leaves the AWS SDK to the runtime, and loads and answers.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
+import type { AssetCode } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
-import { AUTHORIZER } from '#spec/routes';
+import { FUNCTION_TAG, functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
+import { ALL_FUNCTIONS, AUTHORIZER } from '#spec/routes';
+import { synthStack } from './template';
 
 // Inside the repository, so that the bundle's external `@aws-sdk/*` imports resolve from node_modules.
 const outdir = join(PROJECT_ROOT, '.tmp', `cdk-bundling-${randomUUID()}`);
@@ -67,5 +69,34 @@ describe('the authorizer bundle', () => {
       getRemainingTimeInMillis: () => 5000,
     };
     await expect(bundle.handler(event, context)).rejects.toThrow(/^Unauthorized$/);
+  });
+});
+
+describe("a function's code", () => {
+  it('is the pre-built folder when the package ships one: no esbuild, no Docker at synth', () => {
+    const prebuilt = join(outdir, 'prebuilt');
+    mkdirSync(join(prebuilt, AUTHORIZER.name), { recursive: true });
+    writeFileSync(join(prebuilt, AUTHORIZER.name, 'index.mjs'), 'export const handler = async () => {};');
+    const code = functionCode(AUTHORIZER, prebuilt) as AssetCode;
+    expect(code.path).toBe(join(prebuilt, AUTHORIZER.name));
+  });
+
+  it('is bundled from the sources at synth in a checkout, which has no pre-built folder', () => {
+    expect(existsSync(PREBUILT_ROOT)).toBe(false);
+    const code = functionCode(AUTHORIZER) as AssetCode;
+    expect(code.path).toBe(PROJECT_ROOT);
+  });
+
+  it('is pre-built by npm pack for every function the stack deploys: all are in ALL_FUNCTIONS', () => {
+    const { template } = synthStack();
+    const deployed = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+      (fn.Properties.Tags as { Key: string; Value: string }[] | undefined)
+        ?.filter((tag) => tag.Key === FUNCTION_TAG)
+        .map((tag) => tag.Value),
+    );
+    expect(deployed.length).toBeGreaterThan(0);
+    // scripts/build-package.ts pre-builds ALL_FUNCTIONS; a function missing there fails a consumer's synth.
+    const prebuilt = new Set(ALL_FUNCTIONS.map((fn) => fn.name));
+    expect(deployed.filter((name) => !prebuilt.has(name ?? ''))).toEqual([]);
   });
 });

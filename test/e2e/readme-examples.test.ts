@@ -25,6 +25,8 @@ const SKIPPED: Record<string, string> = {
   'npx cdk deploy TokenGate    # with credentials for the target account; bootstrap the account for CDK first':
     'needs an AWS account',
   'npx tokengate bootstrap --table <TokensTableName output> --region <region>': 'needs a deployment in AWS',
+  'npm install tokengate aws-cdk-lib constructs        # or: npm install ./tokengate-0.2.0.tgz':
+    "installs into another team's app; test/e2e/consumer-app.test.ts does it with a packed tarball",
 };
 
 interface Block {
