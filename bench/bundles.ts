@@ -65,14 +65,15 @@ function initMs(file: string): number {
   return median(times);
 }
 
-export async function benchBundles(): Promise<BundleFigures> {
+/** `names` narrows it to some functions (`--functions Authorizer,CreateToken`), for a quick look. */
+export async function benchBundles(names?: readonly string[]): Promise<BundleFigures> {
   // Inside the project, so the externals resolve from its node_modules as they do from the runtime's.
   const outDir = join(PROJECT_ROOT, '.tmp', 'bench-bundles');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const bundle_kb: Record<string, number> = {};
   const init_ms: Record<string, number> = {};
-  for (const fn of ALL_FUNCTIONS) {
+  for (const fn of ALL_FUNCTIONS.filter((f) => !names || names.includes(f.name))) {
     const outfile = join(outDir, `${fn.name}.mjs`);
     const result = await build(esbuildOptions(join(PROJECT_ROOT, fn.entry), outfile));
     const output =

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   }
   if (wanted('bundles')) {
     log('bundles and init times...');
-    Object.assign(figures, await benchBundles());
+    Object.assign(figures, await benchBundles(arg('--functions')?.split(',')));
   }
   if (wanted('stack')) {
     log('local stack: gateway load and audit lag...');
