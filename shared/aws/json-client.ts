@@ -1,6 +1,7 @@
 // A small client for AWS's JSON protocols (DynamoDB, Secrets Manager): one POST per call, signed by
-// AWS's own SigV4 signer (@smithy/signature-v4, which loads in a few ms), over a kept-alive connection, retries with jittered backoff for what the SDK also retries, a bound on
-// each attempt and one on the whole call. The authorizer uses it instead of the SDK clients, whose
+// AWS's own SigV4 signer (@smithy/signature-v4, which loads in a few ms), over a kept-alive
+// connection, retries with jittered backoff for what the SDK also retries, a bound on each attempt
+// and one on the whole call. The authorizer uses it instead of the SDK clients, whose
 // module load alone takes longer than the whole cold-start budget (bench/bundles.ts, README
 // "Performance").
 //
