@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ROUTES, type Route } from '#spec/routes';
 import { auditQuerySchema } from './audit-query';
 import {
@@ -28,10 +28,10 @@ import { serviceTokenCreateSchema } from './service-tokens';
 
 interface OperationDoc {
   summary: string;
-  body?: z.ZodType;
-  query?: z.ZodObject;
+  body?: z.core.$ZodType;
+  query?: z.core.$ZodObject;
   /** Success responses; error responses are added from the route's access and face. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.core.$ZodType }>;
   /** When a route without a path parameter can answer 404 all the same. */
   notFound?: string;
 }
@@ -110,7 +110,7 @@ const ECHO: OperationDoc = {
   responses: { 200: { description: 'The caller as the backend sees it', schema: echoSchema } },
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown
@@ -118,7 +118,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
-function content(schema: z.ZodType, io: 'input' | 'output') {
+function content(schema: z.core.$ZodType, io: 'input' | 'output') {
   return { 'application/json': { schema: jsonSchema(schema, io) } };
 }
 
@@ -175,14 +175,14 @@ export function operationIdOf(route: Route, method: string, routes: readonly Rou
 
 function operation(route: Route, method: string, doc: OperationDoc, routes: readonly Route[]) {
   const pathParams = [...route.path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] as string);
-  const queryShape = doc.query ? doc.query.shape : {};
+  const queryShape = doc.query ? doc.query._zod.def.shape : {};
   const parameters = [
     ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
     ...Object.entries(queryShape).map(([name, schema]) => ({
       name,
       in: 'query',
       required: false,
-      schema: jsonSchema(schema as z.ZodType, 'input'),
+      schema: jsonSchema(schema, 'input'),
     })),
   ];
   return {
