@@ -7,26 +7,35 @@ import { dynamoClient } from '#adapters/clients';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
 import { ENV } from '#spec/env';
-import { TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 
 export interface BenchDatabase {
   db: DynamoDbLocal;
   tokensTable: string;
+  auditTable: string;
   keyFile: string;
+  /** A directory of the benchmark's own (the key file's). */
+  dir: string;
 }
 
 export async function startBenchDatabase(): Promise<BenchDatabase> {
   const db = await startDynamoDbLocal({ heapMb: 1024 });
   const tokensTable = 'bench-tokens';
+  const auditTable = 'bench-audit';
   const client = dynamoClient(db.endpoint);
-  await ensureTables(client, [{ definition: TOKENS_TABLE, name: tokensTable }]);
+  await ensureTables(client, [
+    { definition: TOKENS_TABLE, name: tokensTable },
+    { definition: AUDIT_TABLE, name: auditTable },
+  ]);
   client.destroy();
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'tokengate-bench-')), 'hmac-keys.json');
+  const dir = mkdtempSync(join(tmpdir(), 'tokengate-bench-'));
+  const keyFile = join(dir, 'hmac-keys.json');
   FileKeyRingSource.ensure(keyFile);
   // The handlers read these once, at import: set them before importing any handler.
   process.env[ENV.tokensTable] = tokensTable;
+  process.env[ENV.auditTable] = auditTable;
   process.env[ENV.keyFile] = keyFile;
   process.env[ENV.dynamoEndpoint] = db.endpoint;
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  return { db, tokensTable, keyFile };
+  return { db, tokensTable, auditTable, keyFile, dir };
 }

@@ -1,7 +1,7 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
 // management REST API, the audit trail and the expiry-warning scan, built from the shared table
 // definitions and route table.
-import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
   IdentitySource,

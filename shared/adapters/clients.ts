@@ -8,7 +8,9 @@ import type { TokenStore } from '#domain/token-store';
 import type { Config } from './config';
 import { documentClient } from './dynamo-client';
 import { DynamoTokenStore } from './dynamo-token-store';
-import { type AwsAccess, keyRingSource } from './secrets-keyring';
+import { FileKeyRingSource } from './file-keyring';
+import { ParametersKeyRingSource } from './parameters-keyring';
+import type { AwsAccess } from './secrets-keyring';
 
 export { documentClient, dynamoClient } from './dynamo-client';
 
@@ -35,6 +37,19 @@ export function services(config: Config): Services {
       tableName: config.tokensTable,
       retentionDays: config.retentionDays,
     }),
-    keys: keyRingSource(config, sdkAccess(dynamo)),
+    keys: sdkKeyRingSource(config),
   };
+}
+
+/**
+ * The key ring outside the authorizer: the local stack's file, or the secret in AWS through
+ * Powertools Parameters and the SDK's Secrets Manager client (its default credential chain).
+ */
+export function sdkKeyRingSource(config: Config): KeyRingSource {
+  return config.keyFile
+    ? new FileKeyRingSource(config.keyFile)
+    : new ParametersKeyRingSource({
+        secretId: config.keySecretId as string, // readConfig requires one of the two
+        maxAgeSeconds: config.keyCacheSeconds,
+      });
 }

@@ -11,7 +11,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditQuery, type AuditStore } from '#domain/audit';
 import { decodeCursor, encodeCursor, isSortKeyValue } from '#domain/list-cursor';
 import { principalOf } from '#domain/token';
@@ -39,7 +39,7 @@ const itemSchema = z.object({
 });
 
 function toEvent(item: Record<string, unknown>): AuditEvent {
-  const row = itemSchema.parse(item);
+  const row = z.parse(itemSchema, item);
   return {
     id: row.id,
     time: row.time,

@@ -1,6 +1,6 @@
 // `GET /v1/audit`'s query string (CONTRACT section 4): validated with zod, the schema the OpenAPI
 // document shows, and turned into the store's AuditQuery.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AUDIT_EVENT_TYPES, type AuditQuery } from '#domain/audit';
 import { ValidationError } from '#domain/errors';
 import { parseTime } from '#domain/expiry';
@@ -13,26 +13,32 @@ export const MAX_AUDIT_PAGE = 100;
 
 const time = z
   .string()
-  .max(40)
-  .describe('RFC 3339 date (00:00 UTC that day) or date-time; `since` is inclusive, `until` exclusive');
+  .check(
+    z.maxLength(40),
+    z.describe('RFC 3339 date (00:00 UTC that day) or date-time; `since` is inclusive, `until` exclusive'),
+  );
 
-export const auditQuerySchema = z
-  .object({
-    token_id: queryValue(z.string().regex(TOKEN_ID_PATTERN, 'must be a token id (16 letters and digits)')),
-    actor: queryValue(
-      z
-        .string()
-        .max(2100)
-        .regex(/^(token|iam|system):\S+$/, 'must be token:<id>, iam:<arn> or system:<name>')
-        .refine(isPartitionKeyValue, `must be at most ${MAX_PARTITION_KEY_BYTES} bytes of UTF-8`),
-    ),
-    type: queryValue(z.enum(AUDIT_EVENT_TYPES, { error: `must be one of ${AUDIT_EVENT_TYPES.join(', ')}` })),
-    since: queryValue(time),
-    until: queryValue(time),
-    limit: queryValue(z.coerce.number().int('must be a whole number').min(1).max(MAX_AUDIT_PAGE)),
-    cursor: queryValue(z.string().max(2000)),
-  })
-  .strict();
+export const auditQuerySchema = z.strictObject({
+  token_id: queryValue(
+    z.string().check(z.regex(TOKEN_ID_PATTERN, 'must be a token id (16 letters and digits)')),
+  ),
+  actor: queryValue(
+    z
+      .string()
+      .check(
+        z.maxLength(2100),
+        z.regex(/^(token|iam|system):\S+$/, 'must be token:<id>, iam:<arn> or system:<name>'),
+        z.refine(isPartitionKeyValue, `must be at most ${MAX_PARTITION_KEY_BYTES} bytes of UTF-8`),
+      ),
+  ),
+  type: queryValue(z.enum(AUDIT_EVENT_TYPES, { error: `must be one of ${AUDIT_EVENT_TYPES.join(', ')}` })),
+  since: queryValue(time),
+  until: queryValue(time),
+  limit: queryValue(
+    z.coerce.number().check(z.int('must be a whole number'), z.minimum(1), z.maximum(MAX_AUDIT_PAGE)),
+  ),
+  cursor: queryValue(z.string().check(z.maxLength(2000))),
+});
 
 export function parseAuditQuery(query: Record<string, string | undefined> | null): AuditQuery {
   const params = parseWith(auditQuerySchema, query ?? {});

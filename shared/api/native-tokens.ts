@@ -1,6 +1,6 @@
 // The native token API's requests and responses (CONTRACT section 4, second block). These zod
 // schemas validate the requests and are what the OpenAPI document is generated from.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
@@ -21,80 +21,98 @@ export const MAX_RESOURCES = 10;
 
 // Rules are patterns and lengths rather than refinements wherever JSON Schema can say them, so the
 // OpenAPI document refuses what the API refuses.
-const resourceName = z
-  .string()
-  .regex(new RegExp(`^(?:\\*|${RESOURCE_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`), {
+const resourceName = z.string().check(
+  z.regex(new RegExp(`^(?:\\*|${RESOURCE_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`), {
     error: 'must be * or a name of letters, digits, ".", "_" and "-" (at most 100 characters)',
-  });
+  }),
+);
 
 /** zod's email pattern, with each domain label ending in a letter or digit as DNS (and `format: email`) wants. */
 const EMAIL_PATTERN =
   /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
 
-const email = z.email({ pattern: EMAIL_PATTERN, error: 'must be a valid email address' }).max(254);
+const email = z
+  .email({ pattern: EMAIL_PATTERN, error: 'must be a valid email address' })
+  .check(z.maxLength(254));
 
-export const scopeGrantInputSchema = z
-  .object({
-    scope: z.enum(SCOPE_NAMES, { error: `must be one of ${SCOPE_NAMES.join(', ')}` }),
-    resources: z
+export const scopeGrantInputSchema = z.strictObject({
+  scope: z.enum(SCOPE_NAMES, { error: `must be one of ${SCOPE_NAMES.join(', ')}` }),
+  resources: z.optional(
+    z
       .array(resourceName)
-      .min(1, 'must name at least one resource, or *')
-      .max(MAX_RESOURCES, `must name at most ${MAX_RESOURCES} resources; use * for all of them`)
-      .optional(),
-  })
-  .strict();
+      .check(
+        z.minLength(1, 'must name at least one resource, or *'),
+        z.maxLength(MAX_RESOURCES, `must name at most ${MAX_RESOURCES} resources; use * for all of them`),
+      ),
+  ),
+});
 
 export const createTokenSchema = z
-  .object({
+  .strictObject({
     // The length is checked before trimming, as the document's maxLength is.
-    description: z.string().max(500, 'must be at most 500 characters').trim().min(1, 'must not be empty'),
-    user_email: email.nullable().optional(),
-    scopes: z.array(scopeGrantInputSchema).min(1, 'must hold at least one scope').max(SCOPE_NAMES.length),
-    expires_in_days: z
-      .number()
-      .int('must be a whole number of days')
-      .min(1, 'must be at least 1')
-      .max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`)
-      .nullable()
-      .optional(),
-    expires_at: z
+    description: z
       .string()
-      .nullable()
-      .optional()
-      .describe('RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future'),
+      .check(
+        z.maxLength(500, 'must be at most 500 characters'),
+        z.trim(),
+        z.minLength(1, 'must not be empty'),
+      ),
+    user_email: z.optional(z.nullable(email)),
+    scopes: z
+      .array(scopeGrantInputSchema)
+      .check(z.minLength(1, 'must hold at least one scope'), z.maxLength(SCOPE_NAMES.length)),
+    expires_in_days: z.optional(
+      z.nullable(
+        z
+          .number()
+          .check(
+            z.int('must be a whole number of days'),
+            z.minimum(1, 'must be at least 1'),
+            z.maximum(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`),
+          ),
+      ),
+    ),
+    expires_at: z
+      .optional(z.nullable(z.string()))
+      .check(
+        z.describe(
+          'RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future',
+        ),
+      ),
   })
-  .strict()
-  .superRefine((input, context) => {
-    const seen = new Set<string>();
-    input.scopes.forEach((grant, i) => {
-      const path = ['scopes', i];
-      if (seen.has(grant.scope))
-        context.addIssue({ code: 'custom', path: [...path, 'scope'], message: 'is listed twice' });
-      seen.add(grant.scope);
-      const kind = SCOPES[grant.scope].resource;
-      if (kind && !grant.resources) {
-        context.addIssue({
-          code: 'custom',
-          path: [...path, 'resources'],
-          message: `${grant.scope} needs ${kind} names or *`,
-        });
-      }
-      if (!kind && grant.resources) {
-        context.addIssue({
-          code: 'custom',
-          path: [...path, 'resources'],
-          message: `${grant.scope} takes no resources`,
-        });
-      }
-    });
-    if (input.expires_in_days != null && input.expires_at != null) {
-      context.addIssue({
-        code: 'custom',
-        path: ['expires_at'],
-        message: 'give expires_in_days or expires_at, not both',
+  .check(
+    z.superRefine((input, context) => {
+      const seen = new Set<string>();
+      input.scopes.forEach((grant, i) => {
+        const path = ['scopes', i];
+        if (seen.has(grant.scope))
+          context.addIssue({ code: 'custom', path: [...path, 'scope'], message: 'is listed twice' });
+        seen.add(grant.scope);
+        const kind = SCOPES[grant.scope].resource;
+        if (kind && !grant.resources) {
+          context.addIssue({
+            code: 'custom',
+            path: [...path, 'resources'],
+            message: `${grant.scope} needs ${kind} names or *`,
+          });
+        }
+        if (!kind && grant.resources) {
+          context.addIssue({
+            code: 'custom',
+            path: [...path, 'resources'],
+            message: `${grant.scope} takes no resources`,
+          });
+        }
       });
-    }
-  });
+      if (input.expires_in_days != null && input.expires_at != null) {
+        context.addIssue({
+          code: 'custom',
+          path: ['expires_at'],
+          message: 'give expires_in_days or expires_at, not both',
+        });
+      }
+    }),
+  );
 
 export interface ParsedCreate {
   token: NewToken;
@@ -131,25 +149,25 @@ export function parseCreateToken(body: unknown, now: Date): ParsedCreate {
   };
 }
 
-export const updateTokenSchema = z.object({ user_email: email.nullable() }).strict();
+export const updateTokenSchema = z.strictObject({ user_email: z.nullable(email) });
 
 export function parseUpdateToken(body: unknown): { userEmail: string | null } {
   return { userEmail: parseWith(updateTokenSchema, body).user_email };
 }
 
-export const rotateTokenSchema = z
-  .object({
-    grace_seconds: z
-      .number()
+export const rotateTokenSchema = z.strictObject({
+  grace_seconds: z.optional(
+    z
       .int('must be a whole number of seconds')
-      .min(0, 'must be at least 0')
-      .max(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS} (one week)`)
-      .optional()
-      .describe(
-        `How long the old token keeps working, in seconds (default ${DEFAULT_GRACE_SECONDS}); never beyond its own expires_at`,
+      .check(
+        z.minimum(0, 'must be at least 0'),
+        z.maximum(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS} (one week)`),
+        z.describe(
+          `How long the old token keeps working, in seconds (default ${DEFAULT_GRACE_SECONDS}); never beyond its own expires_at`,
+        ),
       ),
-  })
-  .strict();
+  ),
+});
 
 /** The rotate routes' body, which may be left out altogether (`undefined`): the default grace. */
 export function parseRotateToken(body: unknown): { graceSeconds: number } {
@@ -157,39 +175,39 @@ export function parseRotateToken(body: unknown): { graceSeconds: number } {
   return { graceSeconds: input.grace_seconds ?? DEFAULT_GRACE_SECONDS };
 }
 
-export const revokeLeakedSchema = z
-  .object({
-    tokens: z
-      .array(z.string().max(200))
-      .min(1, 'must hold at least one token')
-      .max(MAX_LEAKED_TOKENS, `must hold at most ${MAX_LEAKED_TOKENS} tokens`),
-  })
-  .strict();
+export const revokeLeakedSchema = z.strictObject({
+  tokens: z
+    .array(z.string().check(z.maxLength(200)))
+    .check(
+      z.minLength(1, 'must hold at least one token'),
+      z.maxLength(MAX_LEAKED_TOKENS, `must hold at most ${MAX_LEAKED_TOKENS} tokens`),
+    ),
+});
 
 export function parseRevokeLeaked(body: unknown): string[] {
   return [...new Set(parseWith(revokeLeakedSchema, body).tokens)];
 }
 
-export const listTokensQuerySchema = z
-  .object({
-    status: queryValue(z.enum(['active', 'revoked', 'expired'])),
-    expiration: queryValue(
-      z
-        .enum(['never', 'has_expiration', 'expired'])
-        .describe('The expiry date: none, still ahead, or passed (combines with status)'),
-    ),
-    q: queryValue(
-      z
-        .string()
-        .max(200)
-        .describe('Matches the description or the user email, case-insensitively; never the id'),
-    ),
-    sort: queryValue(z.enum(['newest', 'oldest', 'name_asc', 'name_desc'])),
-    kind: queryValue(z.enum(['service', 'user'])),
-    limit: queryValue(z.coerce.number().int('must be a whole number').min(1).max(100)),
-    cursor: queryValue(z.string().max(2000)),
-  })
-  .strict();
+export const listTokensQuerySchema = z.strictObject({
+  status: queryValue(z.enum(['active', 'revoked', 'expired'])),
+  expiration: queryValue(
+    z
+      .enum(['never', 'has_expiration', 'expired'])
+      .check(z.describe('The expiry date: none, still ahead, or passed (combines with status)')),
+  ),
+  q: queryValue(
+    z
+      .string()
+      .check(
+        z.maxLength(200),
+        z.describe('Matches the description or the user email, case-insensitively; never the id'),
+      ),
+  ),
+  sort: queryValue(z.enum(['newest', 'oldest', 'name_asc', 'name_desc'])),
+  kind: queryValue(z.enum(['service', 'user'])),
+  limit: queryValue(z.coerce.number().check(z.int('must be a whole number'), z.minimum(1), z.maximum(100))),
+  cursor: queryValue(z.string().check(z.maxLength(2000))),
+});
 
 export type ListTokensParams = z.output<typeof listTokensQuerySchema>;
 

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ROUTES, type Route } from '#spec/routes';
 import { auditQuerySchema } from './audit-query';
 import {
@@ -29,12 +29,12 @@ import { serviceTokenCreateSchema } from './service-tokens';
 
 interface OperationDoc {
   summary: string;
-  body?: z.ZodType;
+  body?: z.core.$ZodType;
   /** The body may be left out altogether. */
   bodyOptional?: boolean;
-  query?: z.ZodObject;
+  query?: z.core.$ZodObject;
   /** Success responses; error responses are added from the route's access and face. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, { description: string; schema?: z.core.$ZodType }>;
   /** When a route without a path parameter can answer 404 all the same. */
   notFound?: string;
   /** When the route answers 409: the state of the token forbids it. */
@@ -138,7 +138,7 @@ const ECHO: OperationDoc = {
   responses: { 200: { description: 'The caller as the backend sees it', schema: echoSchema } },
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown
@@ -146,7 +146,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
-function content(schema: z.ZodType, io: 'input' | 'output') {
+function content(schema: z.core.$ZodType, io: 'input' | 'output') {
   return { 'application/json': { schema: jsonSchema(schema, io) } };
 }
 
@@ -206,14 +206,14 @@ export function operationIdOf(route: Route, method: string, routes: readonly Rou
 
 function operation(route: Route, method: string, doc: OperationDoc, routes: readonly Route[]) {
   const pathParams = [...route.path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] as string);
-  const queryShape = doc.query ? doc.query.shape : {};
+  const queryShape = doc.query ? doc.query._zod.def.shape : {};
   const parameters = [
     ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
     ...Object.entries(queryShape).map(([name, schema]) => ({
       name,
       in: 'query',
       required: false,
-      schema: jsonSchema(schema as z.ZodType, 'input'),
+      schema: jsonSchema(schema, 'input'),
     })),
   ];
   return {

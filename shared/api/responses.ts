@@ -1,156 +1,146 @@
 // Response schemas of the HTTP API, for the OpenAPI document (request schemas live beside their
 // parsers in native-tokens.ts and service-tokens.ts). Type tests keep them equal to the view types.
-import { z } from 'zod';
+// Written with `zod/mini`, as the request schemas are (validation.ts says why).
+import * as z from 'zod/mini';
 import { AUDIT_EVENT_TYPES } from '#domain/audit';
 import { SCOPE_NAMES } from '#spec/scopes';
 
 const time = z.iso.datetime();
-const nullableTime = time.nullable();
+const nullableTime = z.nullable(time);
+const described = <T extends z.core.SomeType>(schema: T, description: string) =>
+  (schema as T & z.ZodMiniType).check(z.describe(description)) as T;
 
-export const scopeGrantSchema = z
-  .object({ scope: z.enum(SCOPE_NAMES), resources: z.array(z.string()).nullable() })
-  .strict();
+export const scopeGrantSchema = z.strictObject({
+  scope: z.enum(SCOPE_NAMES),
+  resources: z.nullable(z.array(z.string())),
+});
 
-export const tokenViewSchema = z
-  .object({
-    id: z.string().describe('The token id: 16 base62 characters, also inside the token string'),
-    kind: z.enum(['service', 'user']),
-    description: z.string(),
-    user_email: z.string().nullable(),
-    scopes: z.array(scopeGrantSchema),
-    status: z.enum(['active', 'revoked', 'expired']),
-    created_at: time,
-    created_by: z.string().describe('token:<id>, iam:<arn> or system:<name>'),
-    expires_at: nullableTime,
-    revoked_at: nullableTime,
-    revoked_by: z.string().nullable(),
-    last_used_at: nullableTime.describe('Recorded at most once every 15 minutes'),
-    hint: z.string().describe("The token's first characters, for display"),
-    rotated_from: z.string().nullable().describe('The token this one replaced in a rotation'),
-    rotated_to: z
-      .string()
-      .nullable()
-      .describe('The token that replaced this one in a rotation: this one works until its expires_at'),
-  })
-  .strict();
+const tokenViewShape = {
+  id: described(z.string(), 'The token id: 16 base62 characters, also inside the token string'),
+  kind: z.enum(['service', 'user']),
+  description: z.string(),
+  user_email: z.nullable(z.string()),
+  scopes: z.array(scopeGrantSchema),
+  status: z.enum(['active', 'revoked', 'expired']),
+  created_at: time,
+  created_by: described(z.string(), 'token:<id>, iam:<arn> or system:<name>'),
+  expires_at: nullableTime,
+  revoked_at: nullableTime,
+  revoked_by: z.nullable(z.string()),
+  last_used_at: described(z.nullable(time), 'Recorded at most once every 15 minutes'),
+  hint: described(z.string(), "The token's first characters, for display"),
+  rotated_from: described(z.nullable(z.string()), 'The token this one replaced in a rotation'),
+  rotated_to: described(
+    z.nullable(z.string()),
+    'The token that replaced this one in a rotation: this one works until its expires_at',
+  ),
+};
 
-export const createdTokenSchema = tokenViewSchema
-  .extend({
-    token: z.string().describe('The secret token: shown here once, never again'),
-    warnings: z.array(z.string()).optional(),
-  })
-  .strict();
+export const tokenViewSchema = z.strictObject(tokenViewShape);
 
-export const tokenPageSchema = z
-  .object({ tokens: z.array(tokenViewSchema), next_cursor: z.string().nullable() })
-  .strict();
+export const createdTokenSchema = z.strictObject({
+  ...tokenViewShape,
+  token: described(z.string(), 'The secret token: shown here once, never again'),
+  warnings: z.optional(z.array(z.string())),
+});
 
-export const scopeCatalogueSchema = z
-  .object({
-    scopes: z.array(
-      z
-        .object({
-          name: z.enum(SCOPE_NAMES),
-          description: z.string(),
-          resource_type: z.enum(['repos', 'sources']).nullable(),
-          grants: z.array(z.string()),
-          deprecated_by: z.enum(SCOPE_NAMES).nullable(),
-        })
-        .strict(),
-    ),
-  })
-  .strict();
+export const tokenPageSchema = z.strictObject({
+  tokens: z.array(tokenViewSchema),
+  next_cursor: z.nullable(z.string()),
+});
 
-export const nativeErrorSchema = z
-  .object({
-    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).strict(),
-  })
-  .strict();
+export const scopeCatalogueSchema = z.strictObject({
+  scopes: z.array(
+    z.strictObject({
+      name: z.enum(SCOPE_NAMES),
+      description: z.string(),
+      resource_type: z.nullable(z.enum(['repos', 'sources'])),
+      grants: z.array(z.string()),
+      deprecated_by: z.nullable(z.enum(SCOPE_NAMES)),
+    }),
+  ),
+});
 
-export const connectErrorSchema = z
-  .object({
-    code: z.number().int(),
-    error: z.string(),
-    payload: z.object({ field: z.string() }).strict().nullable(),
-  })
-  .strict();
+export const nativeErrorSchema = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), field: z.optional(z.string()) }),
+});
 
-export const serviceTokenSchema = z
-  .object({
-    guid: z.string(),
-    name: z.string(),
-    scopes: z.array(z.string()),
-    created_time: time,
-    active_time: nullableTime.describe('Approximately when the token last authenticated'),
-    expires_at: nullableTime,
-  })
-  .strict();
+export const connectErrorSchema = z.strictObject({
+  code: z.int(),
+  error: z.string(),
+  payload: z.nullable(z.strictObject({ field: z.string() })),
+});
 
-export const createdServiceTokenSchema = serviceTokenSchema
-  .extend({ key: z.string().describe('The secret token: shown here once, never again') })
-  .strict();
+const serviceTokenShape = {
+  guid: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  created_time: time,
+  active_time: described(z.nullable(time), 'Approximately when the token last authenticated'),
+  expires_at: nullableTime,
+};
 
-export const serviceTokenScopesSchema = z
-  .object({ scopes: z.array(z.object({ name: z.string(), description: z.string() }).strict()) })
-  .strict();
+export const serviceTokenSchema = z.strictObject(serviceTokenShape);
 
-export const echoSchema = z
-  .object({
-    token_id: z.string(),
-    kind: z.enum(['service', 'user']),
-    scopes: z.array(scopeGrantSchema),
-    principal: z.string(),
-  })
-  .strict();
+export const createdServiceTokenSchema = z.strictObject({
+  ...serviceTokenShape,
+  key: described(z.string(), 'The secret token: shown here once, never again'),
+});
 
-export const emptySchema = z.object({}).strict();
+export const serviceTokenScopesSchema = z.strictObject({
+  scopes: z.array(z.strictObject({ name: z.string(), description: z.string() })),
+});
+
+export const echoSchema = z.strictObject({
+  token_id: z.string(),
+  kind: z.enum(['service', 'user']),
+  scopes: z.array(scopeGrantSchema),
+  principal: z.string(),
+});
+
+export const emptySchema = z.strictObject({});
 
 /** GET /openapi.json: the outline of an OpenAPI 3.1 document (its parts are OpenAPI's own). */
 export const openApiDocumentSchema = z.looseObject({
-  openapi: z.string().regex(/^3\.1\.\d+$/),
+  openapi: z.string().check(z.regex(/^3\.1\.\d+$/)),
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.record(z.string(), z.unknown())),
 });
 
-const fieldChangeSchema = z.object({ old: z.unknown(), new: z.unknown() }).strict();
+const fieldChangeSchema = z.strictObject({ old: z.unknown(), new: z.unknown() });
 
-export const auditEventSchema = z
-  .object({
-    id: z.string().describe('The id of the stream record the event came from'),
-    time: time.describe('When the change was made'),
-    type: z.enum(AUDIT_EVENT_TYPES),
-    token_id: z.string(),
-    actor: z
-      .object({
-        type: z.enum(['token', 'iam', 'system']),
-        id: z
-          .string()
-          .describe('A token id, an IAM ARN, or a system name (dynamodb-ttl, bootstrap, unknown)'),
-      })
-      .strict(),
-    details: z
-      .object({
-        kind: z.string().optional(),
-        description: z.string().optional(),
-        user_email: z.string().nullable().optional(),
-        scopes: z.array(scopeGrantSchema).optional(),
-        expires_at: nullableTime.optional(),
-        revoked_at: nullableTime.optional(),
-        rotated_to: z.string().optional().describe('token.rotated: the token that replaced this one'),
-        rotated_from: z
-          .string()
-          .optional()
-          .describe('token.created by a rotation: the token this one replaced'),
-        changes: z
-          .record(z.string(), fieldChangeSchema)
-          .optional()
-          .describe('token.updated: old and new values'),
-      })
-      .strict()
-      .describe('What the token was or what changed; never its hash or secret'),
-  })
-  .strict();
+export const auditEventSchema = z.strictObject({
+  id: described(z.string(), 'The id of the stream record the event came from'),
+  time: described(z.iso.datetime(), 'When the change was made'),
+  type: z.enum(AUDIT_EVENT_TYPES),
+  token_id: z.string(),
+  actor: z.strictObject({
+    type: z.enum(['token', 'iam', 'system']),
+    id: described(z.string(), 'A token id, an IAM ARN, or a system name (dynamodb-ttl, bootstrap, unknown)'),
+  }),
+  details: described(
+    z.strictObject({
+      kind: z.optional(z.string()),
+      description: z.optional(z.string()),
+      user_email: z.optional(z.nullable(z.string())),
+      scopes: z.optional(z.array(scopeGrantSchema)),
+      expires_at: z.optional(nullableTime),
+      revoked_at: z.optional(nullableTime),
+      rotated_to: described(z.optional(z.string()), 'token.rotated: the token that replaced this one'),
+      rotated_from: described(
+        z.optional(z.string()),
+        'token.created by a rotation: the token this one replaced',
+      ),
+      changes: described(
+        z.optional(z.record(z.string(), fieldChangeSchema)),
+        'token.updated: old and new values',
+      ),
+    }),
+    'What the token was or what changed; never its hash or secret',
+  ),
+});
 
-export const auditPageSchema = z
-  .object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() })
-  .strict();
+export const auditPageSchema = z.strictObject({
+  events: z.array(auditEventSchema),
+  next_cursor: z.nullable(z.string()),
+});

@@ -1,25 +1,25 @@
 // The Posit-Connect-compatible face of the token store: service tokens are token records of kind
 // `service`, with `name` for `description` and scope names as plain strings.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseExpiresAt } from '#domain/expiry';
 import type { TokenRecord } from '#domain/token';
 import type { NewToken } from '#domain/token-service';
 import { SCOPES, type ScopeName, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import { parseWith } from './validation';
 
-export const serviceTokenCreateSchema = z
-  .object({
-    name: z.string().max(500, 'must be at most 500 characters').trim().min(1, 'must not be empty'),
-    scopes: z
-      .array(
-        z.enum(SERVICE_SCOPE_NAMES as [ScopeName, ...ScopeName[]], {
-          error: `must be one of ${SERVICE_SCOPE_NAMES.join(', ')}`,
-        }),
-      )
-      .min(1, 'must name at least one scope'),
-    expires_at: z.string().nullable().optional(),
-  })
-  .strict();
+export const serviceTokenCreateSchema = z.strictObject({
+  name: z
+    .string()
+    .check(z.maxLength(500, 'must be at most 500 characters'), z.trim(), z.minLength(1, 'must not be empty')),
+  scopes: z
+    .array(
+      z.enum(SERVICE_SCOPE_NAMES as [ScopeName, ...ScopeName[]], {
+        error: `must be one of ${SERVICE_SCOPE_NAMES.join(', ')}`,
+      }),
+    )
+    .check(z.minLength(1, 'must name at least one scope')),
+  expires_at: z.optional(z.nullable(z.string())),
+});
 
 export function parseServiceTokenCreate(body: unknown, now: Date): NewToken {
   const input = parseWith(serviceTokenCreateSchema, body);

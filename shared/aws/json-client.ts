@@ -1,6 +1,7 @@
-// A small client for AWS's JSON protocols (DynamoDB, Secrets Manager): one signed POST per call over
-// a kept-alive connection, retries with jittered backoff for what the SDK also retries, a bound on
-// each attempt and one on the whole call. The authorizer uses it instead of the SDK clients, whose
+// A small client for AWS's JSON protocols (DynamoDB, Secrets Manager): one POST per call, signed by
+// AWS's own SigV4 signer (@smithy/signature-v4, which loads in a few ms), over a kept-alive
+// connection, retries with jittered backoff for what the SDK also retries, a bound on each attempt
+// and one on the whole call. The authorizer uses it instead of the SDK clients, whose
 // module load alone takes longer than the whole cold-start budget (bench/bundles.ts, README
 // "Performance").
 //
@@ -9,9 +10,19 @@
 // process's life. Everything else passes the SDK's own credential provider (shared/adapters/clients.ts), so a
 // profile, SSO or a role from instance metadata works there too.
 import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { backoffMs } from '#lib/backoff';
 import { AUTHORIZER } from '#spec/routes';
-import { type AwsCredentials, type SigningScope, signRequest } from './sigv4';
+
+/** SHA-256 for the signer, from node:crypto: what the SDK's Node clients give it. */
+const Sha256 = Hash.bind(null, 'sha256');
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
 
 export interface AwsJsonService {
   /** The signing name, also the endpoint's first label: `dynamodb`. */
@@ -155,7 +166,7 @@ interface Answer {
 
 export class AwsJsonClient {
   private readonly url: URL;
-  private readonly scope: SigningScope;
+  private readonly region: string;
   private readonly credentials: AwsCredentials | AwsCredentialsProvider | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly maxAttempts: number;
@@ -182,7 +193,7 @@ export class AwsJsonClient {
     if (this.url.pathname !== '/' || this.url.search) {
       throw new Error(`The ${service.signingName} endpoint must have no path or query: ${endpoint}`);
     }
-    this.scope = { service: service.signingName, region };
+    this.region = region;
     this.credentials = options.credentials;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2_000;
@@ -202,11 +213,11 @@ export class AwsJsonClient {
     const started = performance.now();
     const left = () => this.deadlineMs - (performance.now() - started);
     const body = JSON.stringify(input);
-    const credentials = await this.credentialsForCall();
+    const signer = this.signer(await this.credentialsForCall());
     for (let attempt = 1; ; attempt++) {
       let failure: AwsServiceError;
       try {
-        const answer = await this.send(operation, body, credentials, Math.min(this.attemptTimeoutMs, left()));
+        const answer = await this.send(operation, body, signer, Math.min(this.attemptTimeoutMs, left()));
         if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.body || '{}') as T;
         failure = errorFrom(answer.status, answer.body, answer.errorType);
       } catch (error) {
@@ -244,24 +255,42 @@ export class AwsJsonClient {
     }
   }
 
-  private send(
+  /**
+   * AWS's own SigV4 signer for one call's credentials. It keeps the derived signing keys in a cache
+   * of its module's, so a signer made per call derives nothing again.
+   */
+  private signer(credentials: AwsCredentials): SignatureV4 {
+    return new SignatureV4({
+      service: this.service.signingName,
+      region: this.region,
+      credentials,
+      sha256: Sha256,
+      // No x-amz-content-sha256 header: only S3 and Glacier want one; the body's hash is signed anyway.
+      applyChecksum: false,
+    });
+  }
+
+  private async send(
     operation: string,
     body: string,
-    credentials: AwsCredentials,
+    signer: SignatureV4,
     timeoutMs: number,
   ): Promise<Answer> {
-    const headers = signRequest(
-      {
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: this.url.protocol,
+      hostname: this.url.hostname,
+      ...(this.url.port && { port: Number(this.url.port) }),
+      path: '/',
+      query: {},
+      headers: {
         host: this.url.host,
-        headers: {
-          'content-type': this.contentType,
-          'x-amz-target': `${this.service.targetPrefix}.${operation}`,
-        },
-        body,
+        'content-type': this.contentType,
+        'x-amz-target': `${this.service.targetPrefix}.${operation}`,
       },
-      this.scope,
-      credentials,
-    );
+      body,
+    });
+    const headers: Record<string, string> = { ...signed.headers };
     headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise<Answer>((resolve, reject) => {
       const outgoing = this.request(this.url, { method: 'POST', headers, agent: this.agent });

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type RequestOptions, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AUTHORIZER_TIMEOUT_MS,
+  type AwsCredentials,
   AwsJsonClient,
   type AwsJsonClientOptions,
   type AwsJsonService,
@@ -12,7 +15,6 @@ import {
   DYNAMODB,
   SECRETS_MANAGER,
 } from '#aws/json-client';
-import { type AwsCredentials, signRequest } from '#aws/sigv4';
 
 interface Received {
   method: string;
@@ -119,22 +121,40 @@ async function rejection(call: Promise<unknown>): Promise<AwsServiceError> {
 const dateOf = (amzDate: string) =>
   new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
 
-function expectSignedBy(received: Received, region: string, service: string, credentials: AwsCredentials) {
+/** The request as received, signed again by AWS's signer: the same authorization, for the expected scope. */
+async function expectSignedBy(
+  received: Received,
+  region: string,
+  service: string,
+  credentials: AwsCredentials,
+) {
   const { host, authorization, 'x-amz-date': amzDate } = received.headers;
-  const expected = signRequest(
+  const [hostname, port] = String(host).split(':');
+  const sha256 = Hash.bind(null, 'sha256');
+  const signer = new SignatureV4({ service, region, credentials, sha256, applyChecksum: false });
+  const expected = await signer.sign(
     {
-      host: String(host),
+      method: 'POST',
+      protocol: 'http:',
+      hostname: hostname ?? '',
+      port: Number(port),
+      path: '/',
+      query: {},
       headers: {
+        host: String(host),
         'content-type': String(received.headers['content-type']),
         'x-amz-target': String(received.headers['x-amz-target']),
       },
       body: received.body,
     },
-    { region, service },
-    credentials,
-    dateOf(String(amzDate)),
+    { signingDate: dateOf(String(amzDate)) },
   );
-  expect(authorization).toBe(expected.authorization);
+  expect(authorization).toBe(expected.headers.authorization);
+  expect(authorization).toMatch(
+    new RegExp(
+      `^AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/\\d{8}/${region}/${service}/aws4_request, `,
+    ),
+  );
 }
 
 const closedPort = async () => {
@@ -194,7 +214,7 @@ describe('AwsJsonClient requests', () => {
       });
       expect(JSON.parse(received.body)).toEqual(input);
       expect(received.headers.authorization).toContain(`/ap-southeast-2/${signingName}/aws4_request`);
-      expectSignedBy(received, 'ap-southeast-2', signingName, CREDENTIALS);
+      await expectSignedBy(received, 'ap-southeast-2', signingName, CREDENTIALS);
     },
   );
 
@@ -464,7 +484,7 @@ describe('AwsJsonClient configuration', () => {
 
     expect(calls).toBe(2);
     expect(aws.received[1]?.headers.authorization).toContain('Credential=AKIDPROVIDED2/');
-    expectSignedBy(aws.received[1] as Received, 'eu-west-1', 'dynamodb', {
+    await expectSignedBy(aws.received[1] as Received, 'eu-west-1', 'dynamodb', {
       accessKeyId: 'AKIDPROVIDED2',
       secretAccessKey: 'provided-secret',
       sessionToken: 'st',
@@ -500,7 +520,7 @@ describe('AwsJsonClient configuration', () => {
     expect(received.headers.authorization).toContain('Credential=AKIDENV/');
     expect(received.headers['x-amz-security-token']).toBe('env-session-token');
     expect(received.headers.authorization).toContain('x-amz-security-token');
-    expectSignedBy(received, 'eu-west-1', 'dynamodb', {
+    await expectSignedBy(received, 'eu-west-1', 'dynamodb', {
       accessKeyId: 'AKIDENV',
       secretAccessKey: 'env-secret',
       sessionToken: 'env-session-token',
