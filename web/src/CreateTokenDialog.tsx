@@ -162,7 +162,7 @@ function CreateForm({
         <label htmlFor={`${id}-description`}>Token Description</label>
         <textarea
           id={`${id}-description`}
-          rows={3}
+          rows={2}
           maxLength={MAX_DESCRIPTION}
           value={description}
           onChange={(event) => setDescription(event.target.value)}

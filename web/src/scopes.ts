@@ -12,7 +12,7 @@ export const RESOURCE_TYPES = [
 
 export type ResourceTypeLabel = (typeof RESOURCE_TYPES)[number]['label'];
 
-const LEVEL_LABELS: Record<string, string> = { read: 'Read', write: 'Write', admin: 'Admin' };
+const LEVEL_LABELS: Record<string, string> = { read: 'Read', write: 'Write', admin: 'Admin', manage: 'Manage' };
 
 export interface AccessLevel {
   label: string;
@@ -39,10 +39,13 @@ export function accessLevels(type: ResourceTypeLabel): AccessLevel[] {
     .sort((a, b) => order.indexOf(a.label.toLowerCase()) - order.indexOf(b.label.toLowerCase()));
 }
 
+/** The areas of the Connect service-token scopes, which the Create Token dialog does not offer. */
+const SERVICE_AREAS: Record<string, string> = { identity: 'Identity', nameservice: 'Name Service' };
+
 /** How a granted scope reads in the list: `Repositories: Read (cran, bioc)`. */
 export function scopeLabel(scope: string, resources: string[] | null): string {
-  const [area, level] = scope.split(':');
-  const type = RESOURCE_TYPES.find((candidate) => candidate.area === area)?.label;
+  const [area = '', level] = scope.split(':');
+  const type = RESOURCE_TYPES.find((candidate) => candidate.area === area)?.label ?? SERVICE_AREAS[area];
   const base = type && level && LEVEL_LABELS[level] ? `${type}: ${LEVEL_LABELS[level]}` : scope;
   if (!resources) return base;
   return `${base} (${resources.includes('*') ? 'all' : resources.join(', ')})`;
