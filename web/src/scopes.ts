@@ -12,7 +12,12 @@ export const RESOURCE_TYPES = [
 
 export type ResourceTypeLabel = (typeof RESOURCE_TYPES)[number]['label'];
 
-const LEVEL_LABELS: Record<string, string> = { read: 'Read', write: 'Write', admin: 'Admin', manage: 'Manage' };
+const LEVEL_LABELS: Record<string, string> = {
+  read: 'Read',
+  write: 'Write',
+  admin: 'Admin',
+  manage: 'Manage',
+};
 
 export interface AccessLevel {
   label: string;
