@@ -29,7 +29,15 @@ export default defineConfig({
       },
       { test: { ...common, name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
       // Separate processes (the local stack, the CLI), each with its own DynamoDB Local.
-      { test: { ...common, name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      {
+        test: {
+          ...common,
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // The web console, built once for the stacks the tests start (when web/ changed).
+          globalSetup: ['test/support/console-setup.ts'],
+        },
+      },
     ],
     // `npm test` measures what runs in this process (e2e's child processes are not counted).
     coverage: {

@@ -4,6 +4,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { ROUTES } from '#spec/routes';
+import { TokenGateConsole } from './console';
 import { functionsByDefinition, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
@@ -13,6 +14,11 @@ import { TokenGate, type TokenGateProps } from './token-gate';
 export interface TokenGateStackProps extends StackProps {
   /** Passed to the `TokenGate` construct. */
   readonly tokenGate?: TokenGateProps;
+  /**
+   * The built web console (web/dist/<hash>/), deployed behind CloudFront with the management API on
+   * the same origin; `cdk/app.ts` builds it. @default no console
+   */
+  readonly consoleDir?: string;
 }
 
 export class TokenGateStack extends Stack {
@@ -21,9 +27,11 @@ export class TokenGateStack extends Stack {
   readonly exampleApi: TokenGateRestApi;
   /** The example API's consumer's token, in a secret rotated every 30 days. */
   readonly exampleConsumerToken: RotatedToken;
+  /** The web console, when `consoleDir` was given. */
+  readonly console?: TokenGateConsole;
 
   constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
-    const { tokenGate: tokenGateProps, ...stackProps } = props;
+    const { tokenGate: tokenGateProps, consoleDir, ...stackProps } = props;
     super(scope, id, stackProps);
     this.tokenGate = new TokenGate(this, 'Tokens', tokenGateProps);
 
@@ -56,6 +64,13 @@ export class TokenGateStack extends Stack {
       scopes: [{ scope: 'repos:read', resources: ['*'] }],
     });
 
+    if (consoleDir) {
+      this.console = new TokenGateConsole(this, 'Console', { api: this.tokenGate.api, siteDir: consoleDir });
+      new CfnOutput(this, 'ConsoleUrl', {
+        description: 'Web console (sign in with a global:admin token); the API is on the same origin',
+        value: this.console.url,
+      });
+    }
     new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: this.tokenGate.api.url });
     new CfnOutput(this, 'ExampleApiUrl', {
       description: 'Example protected API',

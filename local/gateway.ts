@@ -120,6 +120,8 @@ export interface GatewayOptions {
   timeoutMs?: number;
   /** Called with one line on failures worth knowing about. Never given a header or event. */
   onError?: (message: string) => void;
+  /** The web console's files (local/console-site.ts), served where no route matches. */
+  site?: { answer(method: string, path: string): GatewayResponse | null };
 }
 
 type Authorization =
@@ -153,7 +155,13 @@ export class Gateway {
       return gatewayResponse(400, body, requestId);
     }
     const match = this.table.match(request.method, request.path);
-    if (!match) return gatewayResponse(404, GATEWAY_ERRORS[404], requestId);
+    if (!match) {
+      // The routes come first; then the console's files, by exact path (as CloudFront does in AWS).
+      return (
+        this.options.site?.answer(request.method, request.path) ??
+        gatewayResponse(404, GATEWAY_ERRORS[404], requestId)
+      );
+    }
     // Stage throttling comes before the authorizer, as in API Gateway.
     if (this.throttles.get(match.route)?.take() === false) {
       return gatewayResponse(429, GATEWAY_RESPONSES[429], requestId);

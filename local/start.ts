@@ -7,6 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { ENV } from '#spec/env';
 import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, EXPIRY_WARNER, ROUTES } from '#spec/routes';
+import { ensureConsoleBuild } from '#web/build';
+import { ConsoleSite } from './console-site';
 import {
   type DataDir,
   DataDirBusyError,
@@ -133,6 +135,12 @@ async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
   process.exit(0);
 }
 
+/** The web console's files, built first when missing or stale. */
+async function loadConsole(): Promise<ConsoleSite> {
+  const build = await ensureConsoleBuild(() => console.log('tokengate: building the web console (web/)...'));
+  return ConsoleSite.load(build.dir);
+}
+
 async function start(): Promise<void> {
   const options = readOptions(process.env);
   const { dir } = options;
@@ -152,6 +160,9 @@ async function start(): Promise<void> {
     throw error instanceof DataDirBusyError ? new StartError(error.message) : error;
   }
   process.once('exit', () => unlockDynamoDir?.());
+  // The console is built (when web/ changed) while DynamoDB Local starts.
+  const site = loadConsole();
+  site.catch(() => undefined); // its failure is reported where it is awaited
   db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
@@ -184,6 +195,7 @@ async function start(): Promise<void> {
       handlers,
       cacheTtlSeconds: options.cacheTtlSeconds,
       onError: (message) => console.error(`tokengate: ${message}`),
+      site: await site,
     }),
     new DynamoHealth({ endpoint: db.endpoint, tableName: LOCAL_TOKENS_TABLE }),
   );

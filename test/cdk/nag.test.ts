@@ -3,13 +3,16 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { TokenGateStack } from '#cdk/stack';
-import { unbundledApp } from './template';
+import { consoleSiteFixture, unbundledApp } from './template';
 
 // cdk-nag 3 is a policy validation plugin, not an Aspect, and reports violations instead of annotations.
 describe('the AWS Solutions checks (cdk-nag)', () => {
+  // The deployment as `cdk synth` makes it: with the web console.
+  const consoleDir = consoleSiteFixture();
+
   it('find nothing in the stack that is not fixed or acknowledged with a reason', () => {
     const app = unbundledApp();
-    const stack = new TokenGateStack(app, 'Nagged');
+    const stack = new TokenGateStack(app, 'Nagged', { consoleDir });
     const report = new AwsSolutionsChecks(app).validateScope(stack);
     expect(
       report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
@@ -21,7 +24,7 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     timeout: 120_000,
   }, () => {
     const app = unbundledApp();
-    new TokenGateStack(app, 'Nagged');
+    new TokenGateStack(app, 'Nagged', { consoleDir });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });

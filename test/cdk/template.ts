@@ -1,5 +1,8 @@
 // Builds the stack without bundling (fast) and finds things in its template the way a reader would:
 // by tag, description and reference, never by generated logical id.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
@@ -85,4 +88,16 @@ export function resourcePaths(template: Template): Map<string, string> {
     return `${parentPath}/${String(resource.Properties.PathPart)}`;
   };
   return new Map(Object.keys(resources).map((id) => [id, pathOf(id)]));
+}
+
+/** A stand-in for the built web console (web/dist/<hash>/): the CDK tests need its files, not Vite. */
+export function consoleSiteFixture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tokengate-console-site-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><script type="module" src="/assets/index.js"></script>',
+  );
+  writeFileSync(join(dir, 'assets/index.js'), 'export {};\n');
+  return dir;
 }

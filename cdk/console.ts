@@ -1,0 +1,196 @@
+// The web console in AWS: its built files in a private S3 bucket behind CloudFront (origin access
+// control), with the management API on the same origin, so the console calls it with no CORS. The
+// API's paths go to API Gateway uncached, every request header (Authorization too) passed on; every
+// answer gets the console's security headers (shared/spec/console.ts).
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  AllowedMethods,
+  type BehaviorOptions,
+  CachePolicy,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  OriginRequestPolicy,
+  PriceClass,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { RestApiOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
+
+/** The API paths CloudFront sends to API Gateway; everything else is the console's files. */
+export const CONSOLE_API_PATHS = ['/v1/*', '/__api__/*', '/openapi.json'] as const;
+
+export interface TokenGateConsoleProps {
+  /** The token management API the console talks to (`TokenGate.api`). */
+  readonly api: RestApi;
+  /** The folder of the built console (web/dist/<hash>/, from `ensureConsoleBuild()` in web/build.ts). */
+  readonly siteDir: string;
+  /**
+   * Days CloudFront's and S3's access logs are kept.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+}
+
+export class TokenGateConsole extends Construct {
+  /** The console's files (private: only this distribution reads it). */
+  readonly bucket: Bucket;
+  /** CloudFront's standard logs and the site bucket's access logs. */
+  readonly logBucket: Bucket;
+  readonly distribution: Distribution;
+  readonly responseHeadersPolicy: ResponseHeadersPolicy;
+  /** `https://<id>.cloudfront.net`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: TokenGateConsoleProps) {
+    super(scope, id);
+    const retention = Duration.days(props.logRetentionDays ?? 90);
+
+    this.logBucket = new Bucket(this, 'Logs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // CloudFront's standard logging writes with an ACL.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: retention }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access log bucket; logging its own access would log itself.',
+    });
+
+    this.bucket = new Bucket(this, 'Site', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: 'site/',
+      // Build output only: a new deployment puts it back.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'tokengate console: CSP, HSTS, no framing, no sniffing, no referrer',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: CONSOLE_CSP, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.seconds(CONSOLE_HSTS_SECONDS),
+          includeSubdomains: true,
+          override: true,
+        },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        contentTypeOptions: { override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
+
+    const apiBehavior: BehaviorOptions = {
+      origin: new RestApiOrigin(props.api),
+      // A token must never travel over plain HTTP, not even to be redirected.
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      // Every viewer header (Authorization included) and the query string, but not Host: API Gateway
+      // answers only to its own host name.
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy: this.responseHeadersPolicy,
+    };
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'tokengate web console and management API',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: this.responseHeadersPolicy,
+        compress: true,
+      },
+      additionalBehaviors: Object.fromEntries(CONSOLE_API_PATHS.map((path) => [path, apiBehavior])),
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'cloudfront/',
+    });
+    this.url = `https://${this.distribution.distributionDomainName}`;
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'Administrators sign in from anywhere; every API call needs a global:admin token.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'WAF is left to the deploying account (a web ACL costs money and its rules depend on the traffic); ' +
+          'every API path but the public ones needs a valid token.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The default *.cloudfront.net certificate; CloudFront fixes its TLS policy. A custom domain ' +
+          'with its own certificate and TLSv1.2_2021 is the deploying account’s choice.',
+      },
+    );
+
+    // One deployment of the whole build. Its files are served with `no-cache` (browsers revalidate
+    // with the ETag), so a new deployment shows at once; CloudFront itself is invalidated.
+    new BucketDeployment(this, 'Files', {
+      sources: [Source.asset(props.siteDir)],
+      destinationBucket: this.bucket,
+      cacheControl: [CacheControl.noCache()],
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+    });
+    acknowledgeBucketDeploymentHandler(Stack.of(this), this.bucket);
+  }
+}
+
+/** The one copying function CDK adds to the stack for every BucketDeployment, with its role. */
+function acknowledgeBucketDeploymentHandler(stack: Stack, bucket: Bucket): void {
+  const bucketId = stack.resolve(stack.getLogicalId(bucket.node.defaultChild as CfnBucket)) as string;
+  const grants = [
+    'Action::s3:GetObject*',
+    'Action::s3:GetBucket*',
+    'Action::s3:List*',
+    'Action::s3:DeleteObject*',
+    'Action::s3:Abort*',
+    'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+    `Resource::<${bucketId}.Arn>/*`,
+    'Resource::*',
+  ];
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
+    Validations.of(child).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "CDK's BucketDeployment function: the AWS-maintained policy for writing its own logs.",
+      },
+      ...grants.map((grant) => ({
+        id: `AwsSolutions-IAM5[${grant}]`,
+        reason:
+          "CDK's BucketDeployment grants: read the deployment's asset objects, replace the objects of the " +
+          "console bucket (object keys are the build's file names), and invalidate the distribution's cache.",
+      })),
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          "The runtime of CDK's BucketDeployment function is chosen by aws-cdk-lib and updated with it.",
+      },
+    );
+  }
+}

@@ -1,0 +1,31 @@
+// The web console's security headers, one set for both stacks: the local gateway sends them with
+// the console's files, and the CDK stack's CloudFront response headers policy sets the same (plus
+// HSTS, which only means something over HTTPS).
+
+/**
+ * Scripts, styles and images from the console's own origin only: no inline script or style, no
+ * eval; API calls to the same origin; never framed.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONSOLE_CSP,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/** HSTS for the HTTPS deployment: two years, subdomains included. */
+export const CONSOLE_HSTS_SECONDS = 63_072_000;

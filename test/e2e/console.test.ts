@@ -1,0 +1,488 @@
+// The web console (CONTRACT section 6) in Debian's Chromium, against a real local stack: the same
+// gateway, authorizer, handlers and DynamoDB Local as `npm start`. The tests run in order and share
+// the stack, the browser and the tokens they make. Screenshots at a laptop's and a phone's size go
+// to reports/console/ (git-ignored) for a person to look at.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CSP } from '#spec/console';
+import { axeViolations, chromiumInstalled, launchChromium } from '#test-support/browser';
+import { LocalStack, REPOSITORY_ROOT, tokengate } from '#test-support/processes';
+
+const SHOTS = join(REPOSITORY_ROOT, 'reports/console');
+const LAPTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+const STEP = 90_000;
+
+describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-console-'));
+  let stack: LocalStack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let admin = '';
+  let created = '';
+  /** Tokens for the refused sign-ins. */
+  const refused = { reader: '', revoked: '', expired: '' };
+  const cspViolations: string[] = [];
+
+  /** The status of a GET of `path` sent exactly as written (fetch would resolve its dot segments). */
+  function rawStatus(path: string): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      httpRequest(`${stack.url}/`, { path }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      })
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  async function api(method: string, path: string, body?: unknown, token = admin) {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function make(body: Record<string, unknown>): Promise<{ id: string; token: string }> {
+    const answer = await api('POST', '/v1/tokens', body);
+    expect(answer.status).toBe(201);
+    return { id: answer.body.id as string, token: answer.body.token as string };
+  }
+
+  async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+    const opened = await context.newPage();
+    await opened.setViewportSize(viewport);
+    opened.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+    });
+    return opened;
+  }
+
+  async function shot(target: Page, name: string) {
+    await target.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  }
+
+  async function seriousViolations(target: Page) {
+    return (await axeViolations(target))
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} at ${v.nodes.map((node) => node.target.join(' ')).join(', ')}`)
+      .join('\n');
+  }
+
+  async function signIn(target: Page, token: string) {
+    await target.getByLabel('Admin token').fill(token);
+    await target.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** The token names the table shows, in order. */
+  function names(target: Page = page) {
+    return target.locator('tbody .token-name').allInnerTexts();
+  }
+
+  function row(name: string, target: Page = page) {
+    return target.getByRole('row').filter({ has: target.getByRole('button', { name, exact: true }) });
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await LocalStack.start({ PORT: '0', DATA_DIR: dataDir, TOKENGATE_AUTHORIZER_CACHE_TTL: '0' });
+    const bootstrap = await tokengate(['bootstrap', '--local'], { DATA_DIR: dataDir });
+    expect(bootstrap.status, bootstrap.stderr).toBe(0);
+    admin = bootstrap.stdout.trim();
+
+    refused.reader = (
+      await make({ description: 'reader', scopes: [{ scope: 'repos:read', resources: ['*'] }] })
+    ).token;
+    const revoked = await make({ description: 'former admin', scopes: [{ scope: 'global:admin' }] });
+    await api('POST', `/v1/tokens/${revoked.id}/revoke`);
+    refused.revoked = revoked.token;
+    const expiring = await make({
+      description: 'expiring admin',
+      scopes: [{ scope: 'global:admin' }],
+      expires_at: new Date(Date.now() + 3_000).toISOString(),
+    });
+    refused.expired = expiring.token;
+    // Created in this order, so that newest-first and name order differ.
+    await make({
+      description: 'sort-b nightly build',
+      user_email: 'ci@example.com',
+      scopes: [{ scope: 'blocklist:read' }],
+    });
+    await make({
+      description: 'sort-c docs deploy',
+      scopes: [{ scope: 'metadata:admin' }],
+      expires_in_days: 30,
+    });
+    await make({
+      description: 'sort-a mirror sync',
+      scopes: [{ scope: 'sources:write', resources: ['internal'] }],
+    });
+    const old = await make({ description: 'old pipeline', scopes: [{ scope: 'nameservice:read' }] });
+    await api('POST', `/v1/tokens/${old.id}/revoke`);
+    await sleep(Math.max(0, 3_500)); // the expiring admin token has expired by now
+
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: LAPTOP, locale: 'en-US', timezoneId: 'UTC' });
+    page = await newPage(LAPTOP);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('is served at / with its security headers, and crafted paths still get 400', async () => {
+    const response = await fetch(`${stack.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await response.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    for (const crafted of [
+      '/assets/..%2findex.html',
+      '/%2e%2e/package.json',
+      '/assets/%2E%2e/index.html',
+      '/..',
+    ]) {
+      expect(await rawStatus(crafted), crafted).toBe(400);
+    }
+    for (const missing of ['/package.json', '/web/src/App.tsx', '/index.html/', '/assets/']) {
+      expect((await fetch(`${stack.url}${missing}`)).status, missing).toBe(404);
+    }
+  });
+
+  it(
+    'refuses a malformed, a non-admin, a revoked and an expired token, each with its reason',
+    async () => {
+      await page.goto(stack.url);
+      await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+      await shot(page, 'laptop-sign-in');
+      expect(await seriousViolations(page)).toBe('');
+
+      const cases: [string, RegExp][] = [
+        ['tg_not-a-token', /not a tokengate token/],
+        [`${admin.slice(0, -1)}${admin.endsWith('A') ? 'B' : 'A'}`, /not a tokengate token/], // bad checksum
+        [refused.reader, /not an admin token/],
+        [refused.revoked, /revoked/],
+        [refused.expired, /expired/],
+      ];
+      for (const [token, reason] of cases) {
+        await signIn(page, token);
+        await expect.poll(() => page.getByRole('alert').innerText()).toMatch(reason);
+        expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+      }
+      await shot(page, 'laptop-sign-in-refused');
+    },
+    STEP,
+  );
+
+  it(
+    'signs in with an admin token and lists the tokens, active ones first',
+    async () => {
+      await signIn(page, admin);
+      await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+      await expect.poll(() => names()).toContain('sort-a mirror sync');
+      const statuses = await page.locator('tbody .status').allInnerTexts();
+      const firstInactive = statuses.findIndex((status) => status !== 'Active');
+      expect(firstInactive).toBeGreaterThan(0);
+      expect(statuses.slice(firstInactive)).not.toContain('Active');
+      await expect.poll(() => row('expiring admin').locator('.status').innerText()).toBe('Expired');
+      await expect.poll(() => row('old pipeline').locator('.status').innerText()).toBe('Revoked');
+      expect(await row('sort-b nightly build').innerText()).toContain('Never expires');
+      await shot(page, 'laptop-list');
+      expect(await seriousViolations(page)).toBe('');
+    },
+    STEP,
+  );
+
+  it(
+    'shows an API field error at its field in the Create Token dialog',
+    async () => {
+      await page.getByRole('button', { name: 'Create Token' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create Token' });
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      await dialog.getByLabel('Token Description').fill('bad email');
+      expect(await dialog.getByText('9 / 500 characters').isVisible()).toBe(true);
+      await dialog.getByLabel('User Email').fill('someone@nowhere');
+      await dialog.getByRole('button', { name: 'Create Token' }).click();
+      const email = dialog.getByLabel('User Email');
+      await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true');
+      const describedBy = (await email.getAttribute('aria-describedby')) ?? '';
+      const messages = await Promise.all(
+        describedBy.split(' ').map((id) => page.locator(`[id="${id}"]`).innerText()),
+      );
+      expect(messages.join(' ')).toMatch(/user_email.*valid email/);
+      await shot(page, 'laptop-create-field-error');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => dialog.count()).toBe(0);
+    },
+    STEP,
+  );
+
+  it(
+    'creates a token, shows it once, and the token works on a protected route',
+    async () => {
+      await page.getByRole('button', { name: 'Create Token' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create Token' });
+      await dialog.getByLabel('User Email').fill('builder@example.com');
+      await dialog.getByLabel('Token Description').fill('console-made reader');
+      await dialog.getByLabel('Resource Type').selectOption('Blocklist Rules');
+      expect(await dialog.getByLabel('Access Level').locator('option').allInnerTexts()).toEqual([
+        'Read',
+        'Admin',
+      ]);
+      await dialog.getByLabel('Resource Type').selectOption('Sources');
+      expect(await dialog.getByLabel('Access Level').locator('option').allInnerTexts()).toEqual([
+        'Write',
+        'Admin',
+      ]);
+      await dialog.getByLabel('Resource Type').selectOption('Repositories');
+      expect(await dialog.getByLabel('Access Level').locator('option').allInnerTexts()).toEqual(['Read']);
+      await dialog.getByRole('radio', { name: 'Specific Resources' }).check();
+      await dialog.getByLabel('Resources', { exact: true }).fill('cran, bioc');
+      expect(await dialog.getByLabel('Days', { exact: true }).inputValue()).toBe('90');
+      await dialog.getByRole('radio', { name: 'Expires on date' }).check();
+      await dialog.getByLabel('Date', { exact: true }).fill('2031-01-31');
+      await shot(page, 'laptop-create');
+      expect(await seriousViolations(page)).toBe('');
+      await dialog.getByRole('button', { name: 'Create Token' }).click();
+
+      const shown = page.getByRole('dialog', { name: 'Token created' });
+      await expect.poll(() => shown.isVisible()).toBe(true);
+      created = await shown.getByLabel('New token').inputValue();
+      expect(created).toMatch(/^tg_[0-9A-Za-z]{65}$/);
+      expect(await shown.innerText()).toMatch(/will not be shown again/);
+      expect(await shown.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
+      await shot(page, 'laptop-token-shown');
+      await shown.getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => shown.count()).toBe(0);
+      expect(await page.content()).not.toContain(created);
+
+      const allowed = await api('GET', '/repos/cran/src/contrib/PACKAGES', undefined, created);
+      expect(allowed.status).toBe(200);
+      expect(allowed.body.scopes).toEqual([{ scope: 'repos:read', resources: ['cran', 'bioc'] }]);
+      expect((await api('GET', '/repos/other/x', undefined, created)).status).toBe(403);
+      await expect.poll(() => names()).toContain('console-made reader');
+      expect(await row('console-made reader').innerText()).toContain('Jan 31, 2031');
+    },
+    STEP,
+  );
+
+  it(
+    'searches as you type',
+    async () => {
+      await page.getByPlaceholder('Search tokens').fill('SORT-');
+      await expect
+        .poll(() => names())
+        .toEqual(['sort-a mirror sync', 'sort-c docs deploy', 'sort-b nightly build']);
+      await page.getByPlaceholder('Search tokens').fill('ci@example');
+      await expect.poll(() => names()).toEqual(['sort-b nightly build']);
+    },
+    STEP,
+  );
+
+  it(
+    'sorts newest first, oldest first, by name A-Z and Z-A',
+    async () => {
+      await page.getByPlaceholder('Search tokens').fill('sort-');
+      const sortBy = page.getByLabel('Sort By');
+      const orders: [string, string[]][] = [
+        ['Oldest First', ['sort-b nightly build', 'sort-c docs deploy', 'sort-a mirror sync']],
+        ['Name (A-Z)', ['sort-a mirror sync', 'sort-b nightly build', 'sort-c docs deploy']],
+        ['Name (Z-A)', ['sort-c docs deploy', 'sort-b nightly build', 'sort-a mirror sync']],
+        ['Newest First', ['sort-a mirror sync', 'sort-c docs deploy', 'sort-b nightly build']],
+      ];
+      for (const [label, expected] of orders) {
+        await sortBy.selectOption({ label });
+        await expect.poll(() => names()).toEqual(expected);
+      }
+    },
+    STEP,
+  );
+
+  it(
+    'filters by status and by expiration, and Clear filters shows everything again',
+    async () => {
+      await page.getByPlaceholder('Search tokens').fill('');
+      const status = page.getByLabel('Status', { exact: true });
+      const expiration = page.getByLabel('Expiration', { exact: true });
+      const statuses = () => page.locator('tbody .status').allInnerTexts();
+
+      await status.selectOption({ label: 'Revoked' });
+      await expect.poll(() => names()).toEqual(['old pipeline', 'former admin']);
+      await status.selectOption({ label: 'Expired' });
+      await expect.poll(() => names()).toEqual(['expiring admin']);
+      await status.selectOption({ label: 'Active' });
+      await expect.poll(() => names()).toContain('sort-a mirror sync');
+      expect(new Set(await statuses())).toEqual(new Set(['Active']));
+      await status.selectOption({ label: 'All Statuses' });
+
+      await expiration.selectOption({ label: 'Has Expiration' });
+      await expect.poll(() => names()).toEqual(['console-made reader', 'sort-c docs deploy']);
+      await expiration.selectOption({ label: 'Expired' });
+      await expect.poll(() => names()).toEqual(['expiring admin']);
+      await expiration.selectOption({ label: 'Never Expires' });
+      await expect.poll(() => names()).toContain('sort-b nightly build');
+      expect(await names()).not.toContain('sort-c docs deploy');
+      expect(await names()).not.toContain('expiring admin');
+
+      await page.getByPlaceholder('Search tokens').fill('sort');
+      await page.getByLabel('Sort By').selectOption({ label: 'Name (Z-A)' });
+      await expect.poll(() => names()).toEqual(['sort-b nightly build', 'sort-a mirror sync']);
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await expect.poll(() => names()).toHaveLength(9);
+      expect(await page.getByPlaceholder('Search tokens').inputValue()).toBe('');
+      expect(await status.inputValue()).toBe('');
+      expect(await expiration.inputValue()).toBe('');
+      expect(await page.getByLabel('Sort By').inputValue()).toBe('newest');
+    },
+    STEP,
+  );
+
+  it(
+    'keeps the column choice across a reload',
+    async () => {
+      await page.getByRole('button', { name: 'Column Config' }).click();
+      for (const label of [
+        'Token Name',
+        'Token ID',
+        'Status',
+        'Scope',
+        'Created Date',
+        'Expiration Date',
+        'Created For (User)',
+      ]) {
+        expect(await page.getByRole('checkbox', { name: label }).count(), label).toBe(1);
+      }
+      await page.getByRole('checkbox', { name: 'Token ID' }).check();
+      await page.getByRole('checkbox', { name: 'Created For (User)' }).uncheck();
+      await shot(page, 'laptop-column-config');
+      await page.keyboard.press('Escape');
+      const headers = () => page.getByRole('columnheader').allInnerTexts();
+      await expect.poll(headers).toContain('TOKEN ID');
+      expect(await headers()).not.toContain('CREATED FOR (USER)');
+
+      await page.reload();
+      await expect.poll(() => names()).toContain('sort-a mirror sync');
+      expect(await headers()).toContain('TOKEN ID');
+      expect(await headers()).not.toContain('CREATED FOR (USER)');
+    },
+    STEP,
+  );
+
+  it(
+    'opens a row’s details: id, description, scopes, creator, expiry and audit history',
+    async () => {
+      await page.getByRole('button', { name: 'sort-a mirror sync', exact: true }).click();
+      const details = page.getByRole('dialog', { name: 'sort-a mirror sync' });
+      await expect.poll(() => details.isVisible()).toBe(true);
+      const text = () => details.innerText();
+      await expect.poll(text).toMatch(/Token ID\s+[0-9A-Za-z]{16}/);
+      expect(await text()).toContain('sources:write');
+      expect(await text()).toContain('internal');
+      expect(await text()).toMatch(/Created\s.*by token:/);
+      expect(await text()).toContain('Never used');
+      expect(await text()).toMatch(/Expires\s+Never expires/);
+      await expect
+        .poll(() => details.locator('.timeline').innerText(), { timeout: 15_000 })
+        .toMatch(/Created/);
+      await shot(page, 'laptop-details');
+      expect(await seriousViolations(page)).toBe('');
+      await page.keyboard.press('Escape');
+      await expect.poll(() => details.count()).toBe(0);
+    },
+    STEP,
+  );
+
+  it(
+    'revokes from the row after a confirmation that says it is permanent',
+    async () => {
+      await row('sort-b nightly build').getByRole('button', { name: 'Revoke' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Revoke this token?' });
+      await expect.poll(() => confirm.isVisible()).toBe(true);
+      expect(await confirm.innerText()).toMatch(/permanent/);
+      await shot(page, 'laptop-revoke-confirm');
+      expect(await seriousViolations(page)).toBe('');
+      await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+      await expect.poll(() => row('sort-b nightly build').locator('.status').innerText()).toBe('Revoked');
+      expect(await confirm.count()).toBe(0);
+    },
+    STEP,
+  );
+
+  it(
+    'revokes from the details with Revoke Token',
+    async () => {
+      await page.getByRole('button', { name: 'sort-c docs deploy', exact: true }).click();
+      const details = page.getByRole('dialog', { name: 'sort-c docs deploy' });
+      await details.getByRole('button', { name: 'Revoke Token' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Revoke this token?' });
+      await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+      await expect.poll(() => details.locator('.details-status .status').innerText()).toBe('Revoked');
+      expect(await details.getByRole('button', { name: 'Revoke Token' }).count()).toBe(0);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => row('sort-c docs deploy').locator('.status').innerText()).toBe('Revoked');
+    },
+    STEP,
+  );
+
+  it('keeps no token in localStorage or a cookie', async () => {
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    expect(stored).not.toContain('tg_');
+    expect(stored).not.toContain(admin);
+    expect(stored).not.toContain(created);
+    const cookies = JSON.stringify(await context.cookies());
+    expect(cookies).not.toContain('tg_');
+    const session = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
+    expect(session).not.toContain(created);
+  });
+
+  it(
+    'reads well on a phone: the list as cards, the dialogs full width',
+    async () => {
+      const phone = await newPage(PHONE);
+      await phone.goto(stack.url); // the same tab session? no: a new tab starts signed out
+      await signIn(phone, admin);
+      await expect.poll(() => names(phone)).toContain('sort-a mirror sync');
+      await shot(phone, 'phone-list');
+      expect(await seriousViolations(phone)).toBe('');
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(PHONE.width);
+      await phone.getByRole('button', { name: 'sort-a mirror sync', exact: true }).click();
+      await expect
+        .poll(() => phone.getByRole('dialog', { name: 'sort-a mirror sync' }).isVisible())
+        .toBe(true);
+      await shot(phone, 'phone-details');
+      await phone.keyboard.press('Escape');
+      await phone.getByRole('button', { name: 'Create Token' }).click();
+      await shot(phone, 'phone-create');
+      expect(await seriousViolations(phone)).toBe('');
+      await phone.close();
+    },
+    STEP,
+  );
+
+  it('signs out, forgetting the token, and broke no Content Security Policy rule', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain('tg_');
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+    expect(cspViolations).toEqual([]);
+  });
+});

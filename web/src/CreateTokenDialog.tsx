@@ -1,0 +1,417 @@
+// The Create Token dialog (CONTRACT section 6): the form, the API's field errors at their fields,
+// then the new token, shown once with Copy and Done.
+import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
+import { type Api, ApiError, type CreatedToken, type CreateTokenRequest } from './api';
+import { Dialog } from './Dialog';
+import { formatDateTime } from './format';
+import { CopyIcon, WarningIcon } from './icons';
+import { accessLevels, RESOURCE_TYPES, type ResourceTypeLabel } from './scopes';
+
+const MAX_DESCRIPTION = 500;
+const DEFAULT_DAYS = '90';
+
+type Field = 'user_email' | 'description' | 'access' | 'resources' | 'days' | 'date';
+type Expiry = 'never' | 'days' | 'date';
+
+/** Which form field an API error's `field` concerns. */
+function fieldOf(apiField: string | undefined): Field | null {
+  if (!apiField) return null;
+  if (apiField === 'user_email' || apiField === 'description') return apiField;
+  if (apiField === 'expires_in_days') return 'days';
+  if (apiField === 'expires_at') return 'date';
+  if (/^scopes\.\d+\.resources/.test(apiField)) return 'resources';
+  if (apiField.startsWith('scopes')) return 'access';
+  return null;
+}
+
+interface CreateTokenDialogProps {
+  api: Api;
+  onClose: () => void;
+  onCreated: (token: CreatedToken) => void;
+}
+
+export function CreateTokenDialog({ api, onClose, onCreated }: CreateTokenDialogProps) {
+  const [created, setCreated] = useState<CreatedToken | null>(null);
+  return (
+    <Dialog title={created ? 'Token created' : 'Create Token'} onClose={onClose}>
+      {created ? (
+        <ShowOnce created={created} onDone={onClose} />
+      ) : (
+        <CreateForm
+          api={api}
+          onCancel={onClose}
+          onCreated={(token) => {
+            setCreated(token);
+            onCreated(token);
+          }}
+        />
+      )}
+    </Dialog>
+  );
+}
+
+function CreateForm({
+  api,
+  onCancel,
+  onCreated,
+}: {
+  api: Api;
+  onCancel: () => void;
+  onCreated: (token: CreatedToken) => void;
+}) {
+  const [email, setEmail] = useState('');
+  const [description, setDescription] = useState('');
+  const [type, setType] = useState<ResourceTypeLabel>('Repositories');
+  const levels = useMemo(() => accessLevels(type), [type]);
+  const [level, setLevel] = useState<string>(() => accessLevels('Repositories')[0]?.scope ?? '');
+  const [specific, setSpecific] = useState(false);
+  const [resources, setResources] = useState('');
+  const [expiry, setExpiry] = useState<Expiry>('days');
+  const [days, setDays] = useState(DEFAULT_DAYS);
+  const [date, setDate] = useState('');
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+
+  const chosen = levels.find((candidate) => candidate.scope === level) ?? levels[0];
+
+  function chooseType(next: ResourceTypeLabel) {
+    setType(next);
+    setLevel(accessLevels(next)[0]?.scope ?? '');
+    setSpecific(false);
+  }
+
+  function request(): CreateTokenRequest | null {
+    const found: Partial<Record<Field, string>> = {};
+    if (!description.trim()) found.description = 'Give the token a description: what or who uses it.';
+    if (!chosen) found.access = 'Choose an access level.';
+    const names = resources
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    if (chosen?.takesResources && specific && names.length === 0) {
+      found.resources = 'Name at least one resource, or choose All Resources.';
+    }
+    if (expiry === 'days' && !/^\d+$/.test(days.trim())) found.days = 'Enter a whole number of days.';
+    if (expiry === 'date' && !date) found.date = 'Choose the date the token expires.';
+    setErrors(found);
+    if (Object.keys(found).length > 0 || !chosen) return null;
+    return {
+      description,
+      ...(email.trim() && { user_email: email.trim() }),
+      scopes: [
+        {
+          scope: chosen.scope,
+          ...(chosen.takesResources && { resources: specific ? names : ['*'] }),
+        },
+      ],
+      ...(expiry === 'days' && { expires_in_days: Number(days.trim()) }),
+      ...(expiry === 'date' && { expires_at: date }),
+    };
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setFormError(null);
+    const body = request();
+    if (!body) return;
+    setBusy(true);
+    try {
+      onCreated(await api.createToken(body));
+    } catch (caught) {
+      const field = caught instanceof ApiError ? fieldOf(caught.field) : null;
+      const message = caught instanceof Error ? caught.message : String(caught);
+      if (field) setErrors({ [field]: message });
+      else setFormError(message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const describedBy = (field: Field, extra?: string) =>
+    [errors[field] ? `${id}-${field}-error` : '', extra ?? ''].filter(Boolean).join(' ') || undefined;
+  const errorOf = (field: Field): ReactNode =>
+    errors[field] ? (
+      <p id={`${id}-${field}-error`} className="field-error">
+        {errors[field]}
+      </p>
+    ) : null;
+
+  return (
+    <form onSubmit={submit} noValidate className="form">
+      <div className="field">
+        <label htmlFor={`${id}-email`}>User Email</label>
+        <input
+          id={`${id}-email`}
+          type="email"
+          autoComplete="off"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          aria-invalid={errors.user_email ? true : undefined}
+          aria-describedby={describedBy('user_email', `${id}-email-hint`)}
+          placeholder="someone@example.com"
+        />
+        <p id={`${id}-email-hint`} className="hint">
+          Optional: who the token is for.
+        </p>
+        {errorOf('user_email')}
+      </div>
+
+      <div className="field">
+        <label htmlFor={`${id}-description`}>Token Description</label>
+        <textarea
+          id={`${id}-description`}
+          rows={2}
+          maxLength={MAX_DESCRIPTION}
+          value={description}
+          onChange={(event) => setDescription(event.target.value)}
+          aria-invalid={errors.description ? true : undefined}
+          aria-describedby={describedBy('description', `${id}-counter`)}
+          required
+        />
+        <p
+          id={`${id}-counter`}
+          className={`hint counter${description.length >= MAX_DESCRIPTION ? ' at-limit' : ''}`}
+        >
+          {description.length} / {MAX_DESCRIPTION} characters
+        </p>
+        {errorOf('description')}
+      </div>
+
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`${id}-type`}>Resource Type</label>
+          <select
+            id={`${id}-type`}
+            value={type}
+            onChange={(event) => chooseType(event.target.value as ResourceTypeLabel)}
+          >
+            {RESOURCE_TYPES.map((candidate) => (
+              <option key={candidate.label} value={candidate.label}>
+                {candidate.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-level`}>Access Level</label>
+          <select
+            id={`${id}-level`}
+            value={chosen?.scope ?? ''}
+            onChange={(event) => setLevel(event.target.value)}
+            aria-invalid={errors.access ? true : undefined}
+            aria-describedby={describedBy('access')}
+          >
+            {levels.map((candidate) => (
+              <option key={candidate.scope} value={candidate.scope}>
+                {candidate.label}
+                {candidate.deprecatedBy ? ' (deprecated)' : ''}
+              </option>
+            ))}
+          </select>
+          {errorOf('access')}
+        </div>
+      </div>
+      {chosen && (
+        <p className="hint scope-hint">
+          Scope <code>{chosen.scope}</code>
+          {chosen.deprecatedBy && (
+            <>
+              {' '}
+              is deprecated: Repositories: Read (<code>{chosen.deprecatedBy}</code>) grants it too.
+            </>
+          )}
+        </p>
+      )}
+
+      {chosen?.takesResources && (
+        <fieldset className="field">
+          <legend>{type} this token reaches</legend>
+          <div className="radios">
+            <label className="check">
+              <input
+                type="radio"
+                name={`${id}-which`}
+                checked={!specific}
+                onChange={() => setSpecific(false)}
+              />
+              All Resources
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name={`${id}-which`}
+                checked={specific}
+                onChange={() => setSpecific(true)}
+              />
+              Specific Resources
+            </label>
+          </div>
+          {specific && (
+            <>
+              <label htmlFor={`${id}-resources`}>Resources</label>
+              <input
+                id={`${id}-resources`}
+                type="text"
+                value={resources}
+                onChange={(event) => setResources(event.target.value)}
+                aria-invalid={errors.resources ? true : undefined}
+                aria-describedby={describedBy('resources', `${id}-resources-hint`)}
+                placeholder="cran, bioconductor"
+              />
+              <p id={`${id}-resources-hint`} className="hint">
+                Comma-separated names, up to 10.
+              </p>
+            </>
+          )}
+          {errorOf('resources')}
+        </fieldset>
+      )}
+
+      <fieldset className="field">
+        <legend>Expiration</legend>
+        <div className="radios">
+          <label className="check">
+            <input
+              type="radio"
+              name={`${id}-expiry`}
+              checked={expiry === 'never'}
+              onChange={() => setExpiry('never')}
+            />
+            Never expires
+          </label>
+          <label className="check">
+            <input
+              type="radio"
+              name={`${id}-expiry`}
+              checked={expiry === 'days'}
+              onChange={() => setExpiry('days')}
+            />
+            Expires in days
+          </label>
+          <label className="check">
+            <input
+              type="radio"
+              name={`${id}-expiry`}
+              checked={expiry === 'date'}
+              onChange={() => setExpiry('date')}
+            />
+            Expires on date
+          </label>
+        </div>
+        {expiry === 'days' && (
+          <div className="inline-field">
+            <label htmlFor={`${id}-days`}>Days</label>
+            <input
+              id={`${id}-days`}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={3650}
+              value={days}
+              onChange={(event) => setDays(event.target.value)}
+              aria-invalid={errors.days ? true : undefined}
+              aria-describedby={describedBy('days')}
+            />
+          </div>
+        )}
+        {expiry === 'date' && (
+          <div className="inline-field">
+            <label htmlFor={`${id}-date`}>Date</label>
+            <input
+              id={`${id}-date`}
+              type="date"
+              value={date}
+              onChange={(event) => setDate(event.target.value)}
+              aria-invalid={errors.date ? true : undefined}
+              aria-describedby={describedBy('date')}
+            />
+          </div>
+        )}
+        {errorOf('days')}
+        {errorOf('date')}
+      </fieldset>
+
+      {formError && (
+        <div className="alert" role="alert">
+          {formError}
+        </div>
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" disabled={busy}>
+          Create Token
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ShowOnce({ created, onDone }: { created: CreatedToken; onDone: () => void }) {
+  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
+  const id = useId();
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(created.token);
+      setCopied('yes');
+    } catch {
+      const field = document.getElementById(`${id}-token`);
+      if (field instanceof HTMLInputElement) field.select();
+      setCopied('no');
+    }
+  }
+
+  return (
+    <div className="show-once">
+      <div className="warning" role="note">
+        <WarningIcon />
+        <p>
+          Copy this token now. <strong>It will not be shown again</strong>: tokengate keeps only a hash of it.
+        </p>
+      </div>
+      <label htmlFor={`${id}-token`}>New token</label>
+      <div className="token-box">
+        <input
+          id={`${id}-token`}
+          type="text"
+          readOnly
+          value={created.token}
+          spellCheck={false}
+          onFocus={(event) => event.target.select()}
+        />
+        <button type="button" className="button" onClick={copy}>
+          <CopyIcon />
+          Copy
+        </button>
+      </div>
+      <p className="hint" aria-live="polite">
+        {copied === 'yes' && 'Copied to the clipboard.'}
+        {copied === 'no' && 'The browser did not allow copying: the token is selected, press Ctrl+C (⌘C).'}
+      </p>
+      <dl className="facts compact">
+        <dt>Description</dt>
+        <dd>{created.description}</dd>
+        <dt>Token ID</dt>
+        <dd>
+          <code>{created.id}</code>
+        </dd>
+        <dt>Expires</dt>
+        <dd>{formatDateTime(created.expires_at, 'Never expires')}</dd>
+      </dl>
+      {created.warnings?.map((warning) => (
+        <p key={warning} className="hint">
+          {warning}
+        </p>
+      ))}
+      <div className="dialog-actions">
+        <button type="button" className="button primary" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,192 @@
+// A token's details: everything the API knows of it, its rotation links and its audit history.
+import { useEffect, useState } from 'react';
+import type { Api, AuditEvent, TokenView } from './api';
+import { Dialog } from './Dialog';
+import { formatDateTime, relative } from './format';
+import { TrashIcon } from './icons';
+import { StatusBadge } from './StatusBadge';
+import { scopeLabel } from './scopes';
+
+interface TokenDetailsProps {
+  api: Api;
+  id: string;
+  /** Opens another token's details (a rotation link). */
+  onOpen: (id: string) => void;
+  onClose: () => void;
+  onRevoke: (token: TokenView) => void;
+  /** Called with the token as read, so the list shows what the details show. */
+  onChanged: (token: TokenView) => void;
+  /** Changes when the token changed elsewhere (revoked from here): read it again. */
+  revision: number;
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  'token.created': 'Created',
+  'token.revoked': 'Revoked',
+  'token.updated': 'Updated',
+  'token.rotated': 'Rotated',
+  'token.expiring': 'Expiry warning',
+  'token.expired': 'Expired and removed',
+  'token.deleted': 'Deleted',
+};
+
+export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, revision }: TokenDetailsProps) {
+  const [token, setToken] = useState<TokenView | null>(null);
+  const [events, setEvents] = useState<AuditEvent[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    if (revision < 0) return; // (read again on each revision)
+    setError(null);
+    api.getToken(id).then(
+      (found) => {
+        if (!live) return;
+        setToken(found);
+        onChanged(found);
+      },
+      (caught: unknown) => live && setError(caught instanceof Error ? caught.message : String(caught)),
+    );
+    api.audit(id).then(
+      (page) => live && setEvents(page.events),
+      () => live && setEvents([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id, onChanged, revision]);
+
+  return (
+    <Dialog title={token?.description ?? 'Token details'} onClose={onClose} size="wide" closeOnBackdrop>
+      {error && (
+        <div className="alert" role="alert">
+          {error}
+        </div>
+      )}
+      {!token && !error && <p className="muted">Loading…</p>}
+      {token && (
+        <>
+          <div className="details-status">
+            <StatusBadge status={token.status} />
+            <span className="muted">{token.kind === 'service' ? 'Service token' : 'User token'}</span>
+          </div>
+          <dl className="facts">
+            <dt>Token ID</dt>
+            <dd>
+              <code>{token.id}</code>
+            </dd>
+            <dt>Description</dt>
+            <dd className="description">{token.description}</dd>
+            <dt>Scopes</dt>
+            <dd>
+              <ul className="plain">
+                {token.scopes.map((grant) => (
+                  <li key={grant.scope}>
+                    <span className="scope-badge">{scopeLabel(grant.scope, null)}</span>{' '}
+                    <code>{grant.scope}</code>
+                    {grant.resources && (
+                      <span className="muted">
+                        {' '}
+                        on {grant.resources.includes('*') ? 'all resources' : grant.resources.join(', ')}
+                      </span>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+            <dt>Created For (User)</dt>
+            <dd>{token.user_email ?? '—'}</dd>
+            <dt>Created</dt>
+            <dd>
+              {formatDateTime(token.created_at)} by <code>{token.created_by}</code>
+            </dd>
+            <dt>Last used</dt>
+            <dd>
+              {token.last_used_at
+                ? `${formatDateTime(token.last_used_at)} (${relative(token.last_used_at)})`
+                : 'Never used'}
+            </dd>
+            <dt>Expires</dt>
+            <dd>
+              {token.expires_at
+                ? `${formatDateTime(token.expires_at)} (${relative(token.expires_at)})`
+                : 'Never expires'}
+            </dd>
+            {token.revoked_at && (
+              <>
+                <dt>Revoked</dt>
+                <dd>
+                  {formatDateTime(token.revoked_at)}
+                  {token.revoked_by && (
+                    <>
+                      {' '}
+                      by <code>{token.revoked_by}</code>
+                    </>
+                  )}
+                </dd>
+              </>
+            )}
+            <dt>Token hint</dt>
+            <dd>
+              <code>{token.hint}…</code>
+            </dd>
+            {token.rotated_from && (
+              <>
+                <dt>Rotated from</dt>
+                <dd>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => onOpen(token.rotated_from as string)}
+                  >
+                    <code>{token.rotated_from}</code>
+                  </button>
+                </dd>
+              </>
+            )}
+            {token.rotated_to && (
+              <>
+                <dt>Rotated to</dt>
+                <dd>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => onOpen(token.rotated_to as string)}
+                  >
+                    <code>{token.rotated_to}</code>
+                  </button>
+                </dd>
+              </>
+            )}
+          </dl>
+
+          <h3>Audit history</h3>
+          {events === null && <p className="muted">Loading…</p>}
+          {events?.length === 0 && <p className="muted">No events recorded yet.</p>}
+          {events && events.length > 0 && (
+            <ol className="timeline">
+              {events.map((event) => (
+                <li key={event.id}>
+                  <span className="timeline-type">{EVENT_LABELS[event.type] ?? event.type}</span>
+                  <time dateTime={event.time}>{formatDateTime(event.time)}</time>
+                  <span className="muted">
+                    by <code>{`${event.actor.type}:${event.actor.id}`}</code>
+                  </span>
+                </li>
+              ))}
+            </ol>
+          )}
+
+          <div className="dialog-actions">
+            {token.status !== 'revoked' && (
+              <button type="button" className="button danger-fill" onClick={() => onRevoke(token)}>
+                <TrashIcon />
+                Revoke Token
+              </button>
+            )}
+          </div>
+        </>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,354 @@
+// The token list: search as you type, filters, sort, more rows over the API's cursor as you scroll,
+// Column Config, row details, revoke, and Create Token.
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import {
+  type Api,
+  ApiError,
+  type ExpirationFilter,
+  type ListQuery,
+  type SortOrder,
+  type StatusFilter,
+  type TokenView,
+} from './api';
+import { ColumnConfig } from './ColumnConfig';
+import { CreateTokenDialog } from './CreateTokenDialog';
+import { COLUMNS, type ColumnKey } from './columns';
+import { formatDate, formatDateTime } from './format';
+import { PlusIcon, SearchIcon, TrashIcon } from './icons';
+import { RevokeDialog } from './RevokeDialog';
+import { StatusBadge } from './StatusBadge';
+import { scopeLabel } from './scopes';
+import { loadColumns, saveColumns } from './session';
+import { TokenDetails } from './TokenDetails';
+
+const SEARCH_DELAY_MS = 250;
+const EMPTY_QUERY: ListQuery = { q: '', status: '', expiration: '', sort: 'newest' };
+
+interface TokenListProps {
+  api: Api;
+  onSignedOut: (why?: string) => void;
+}
+
+interface Page {
+  tokens: TokenView[];
+  cursor: string | null;
+  loading: boolean;
+  error: string | null;
+}
+
+export function TokenList({ api, onSignedOut }: TokenListProps) {
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState<ListQuery>(EMPTY_QUERY);
+  const [page, setPage] = useState<Page>({ tokens: [], cursor: null, loading: true, error: null });
+  const [columns, setColumns] = useState<ColumnKey[]>(loadColumns);
+  const [creating, setCreating] = useState(false);
+  const [detailsId, setDetailsId] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<TokenView | null>(null);
+  const [revision, setRevision] = useState(0);
+  const generation = useRef(0);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const ids = useId();
+
+  const failed = useCallback(
+    (error: unknown): string => {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        onSignedOut('You were signed out: the API no longer accepts your admin token.');
+      }
+      return error instanceof Error ? error.message : String(error);
+    },
+    [onSignedOut],
+  );
+
+  // A new query starts a new list; answers to older queries are dropped.
+  const load = useCallback(
+    async (next: ListQuery, cursor: string | null) => {
+      const mine = cursor ? generation.current : ++generation.current;
+      setPage((current) => ({ ...current, loading: true, error: null }));
+      try {
+        const result = await api.listTokens(next, cursor);
+        if (mine !== generation.current) return;
+        setPage((current) => ({
+          tokens: cursor ? [...current.tokens, ...result.tokens] : result.tokens,
+          cursor: result.next_cursor,
+          loading: false,
+          error: null,
+        }));
+      } catch (error) {
+        if (mine !== generation.current) return;
+        setPage((current) => ({ ...current, loading: false, error: failed(error) }));
+      }
+    },
+    [api, failed],
+  );
+
+  useEffect(() => {
+    void load(query, null);
+  }, [load, query]);
+
+  // Search as you type, once typing pauses.
+  useEffect(() => {
+    if (search === query.q) return;
+    const timer = setTimeout(() => setQuery((current) => ({ ...current, q: search })), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [search, query.q]);
+
+  const loadMore = useCallback(() => {
+    if (page.cursor && !page.loading) void load(query, page.cursor);
+  }, [load, page.cursor, page.loading, query]);
+
+  // More rows as the end of the list scrolls into view.
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || !page.cursor) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) loadMore();
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [loadMore, page.cursor]);
+
+  const replace = useCallback((token: TokenView) => {
+    setPage((current) => ({
+      ...current,
+      tokens: current.tokens.map((candidate) => (candidate.id === token.id ? token : candidate)),
+    }));
+  }, []);
+
+  const chooseColumns = (next: ColumnKey[]) => {
+    setColumns(next);
+    saveColumns(next);
+  };
+
+  const filtered =
+    query.q !== '' ||
+    query.status !== '' ||
+    query.expiration !== '' ||
+    query.sort !== 'newest' ||
+    search !== '';
+  const clearFilters = () => {
+    setSearch('');
+    setQuery(EMPTY_QUERY);
+  };
+  const shown = COLUMNS.filter((column) => columns.includes(column.key));
+
+  return (
+    <section className="tokens" aria-labelledby="tokens-title">
+      <div className="page-header">
+        <div>
+          <h1 id="tokens-title">Authentication Tokens</h1>
+          <p className="muted">Scoped API tokens: create them, see where they are used, revoke them.</p>
+        </div>
+        <button type="button" className="button primary" onClick={() => setCreating(true)}>
+          <PlusIcon />
+          Create Token
+        </button>
+      </div>
+
+      <div className="toolbar">
+        <div className="search">
+          <SearchIcon />
+          <input
+            type="search"
+            placeholder="Search tokens"
+            aria-label="Search tokens"
+            value={search}
+            onChange={(event) => setSearch(event.target.value)}
+          />
+        </div>
+        <div className="select">
+          <label htmlFor={`${ids}-status`}>Status</label>
+          <select
+            id={`${ids}-status`}
+            value={query.status}
+            onChange={(event) => setQuery({ ...query, status: event.target.value as StatusFilter })}
+          >
+            <option value="">All Statuses</option>
+            <option value="active">Active</option>
+            <option value="revoked">Revoked</option>
+            <option value="expired">Expired</option>
+          </select>
+        </div>
+        <div className="select">
+          <label htmlFor={`${ids}-expiration`}>Expiration</label>
+          <select
+            id={`${ids}-expiration`}
+            value={query.expiration}
+            onChange={(event) => setQuery({ ...query, expiration: event.target.value as ExpirationFilter })}
+          >
+            <option value="">All</option>
+            <option value="never">Never Expires</option>
+            <option value="has_expiration">Has Expiration</option>
+            <option value="expired">Expired</option>
+          </select>
+        </div>
+        <div className="select">
+          <label htmlFor={`${ids}-sort`}>Sort By</label>
+          <select
+            id={`${ids}-sort`}
+            value={query.sort}
+            onChange={(event) => setQuery({ ...query, sort: event.target.value as SortOrder })}
+          >
+            <option value="newest">Newest First</option>
+            <option value="oldest">Oldest First</option>
+            <option value="name_asc">Name (A-Z)</option>
+            <option value="name_desc">Name (Z-A)</option>
+          </select>
+        </div>
+        <button type="button" className="button" onClick={clearFilters} disabled={!filtered}>
+          Clear filters
+        </button>
+        <ColumnConfig columns={columns} onChange={chooseColumns} />
+      </div>
+
+      {page.error && (
+        <div className="alert" role="alert">
+          Could not load the tokens: {page.error}
+        </div>
+      )}
+
+      <div className="table-wrap">
+        <table className="token-table" aria-labelledby="tokens-title" aria-busy={page.loading}>
+          <thead>
+            <tr>
+              {shown.map((column) => (
+                <th key={column.key} scope="col" className={`col-${column.key}`}>
+                  {column.label}
+                </th>
+              ))}
+              <th scope="col" className="col-actions">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.tokens.map((token) => (
+              <TokenRow
+                key={token.id}
+                token={token}
+                columns={columns}
+                onOpen={() => setDetailsId(token.id)}
+                onRevoke={() => setRevoking(token)}
+              />
+            ))}
+          </tbody>
+        </table>
+        {!page.loading && page.tokens.length === 0 && !page.error && (
+          <div className="empty">
+            <p>{filtered ? 'No tokens match these filters.' : 'No tokens yet. Create the first one.'}</p>
+          </div>
+        )}
+      </div>
+
+      <div className="list-footer" ref={sentinel}>
+        <span className="muted" aria-live="polite">
+          {page.loading
+            ? 'Loading tokens…'
+            : `${page.tokens.length} ${page.tokens.length === 1 ? 'token' : 'tokens'} shown${page.cursor ? ', more below' : ''}`}
+        </span>
+        {page.cursor && (
+          <button type="button" className="button" onClick={loadMore} disabled={page.loading}>
+            Load more
+          </button>
+        )}
+      </div>
+
+      {creating && (
+        <CreateTokenDialog
+          api={api}
+          onClose={() => setCreating(false)}
+          onCreated={() => void load(query, null)}
+        />
+      )}
+      {detailsId && (
+        <TokenDetails
+          api={api}
+          id={detailsId}
+          onOpen={setDetailsId}
+          onClose={() => setDetailsId(null)}
+          onRevoke={setRevoking}
+          onChanged={replace}
+          revision={revision}
+        />
+      )}
+      {revoking && (
+        <RevokeDialog
+          api={api}
+          token={revoking}
+          onClose={() => setRevoking(null)}
+          onRevoked={(token) => {
+            replace(token);
+            setRevoking(null);
+            setRevision((current) => current + 1);
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+interface TokenRowProps {
+  token: TokenView;
+  columns: readonly ColumnKey[];
+  onOpen: () => void;
+  onRevoke: () => void;
+}
+
+function TokenRow({ token, columns, onOpen, onRevoke }: TokenRowProps) {
+  const cells: Record<ColumnKey, React.ReactNode> = {
+    status: <StatusBadge status={token.status} />,
+    name: (
+      <button type="button" className="link-button token-name" onClick={onOpen} title={token.description}>
+        {token.description}
+      </button>
+    ),
+    id: <code>{token.id}</code>,
+    scope: (
+      <span className="scope-list">
+        {token.scopes.map((grant) => (
+          <span key={grant.scope} className="scope-badge" title={grant.scope}>
+            {scopeLabel(grant.scope, grant.resources)}
+          </span>
+        ))}
+      </span>
+    ),
+    created: (
+      <time dateTime={token.created_at} title={formatDateTime(token.created_at)}>
+        {formatDate(token.created_at)}
+      </time>
+    ),
+    expires: token.expires_at ? (
+      <time dateTime={token.expires_at} title={formatDateTime(token.expires_at)}>
+        {formatDate(token.expires_at)}
+      </time>
+    ) : (
+      <span className="muted">Never expires</span>
+    ),
+    user: token.user_email ?? <span className="muted">—</span>,
+  };
+  return (
+    <tr
+      className={`row-${token.status}`}
+      onClick={(event) => {
+        if (!(event.target as HTMLElement).closest('button, a, input')) onOpen();
+      }}
+    >
+      {COLUMNS.filter((column) => columns.includes(column.key)).map((column) => (
+        <td key={column.key} className={`col-${column.key}`} data-label={column.label}>
+          {cells[column.key]}
+        </td>
+      ))}
+      <td className="col-actions">
+        <button
+          type="button"
+          className="icon-button danger"
+          aria-label="Revoke"
+          title={token.status === 'revoked' ? 'Already revoked' : 'Revoke'}
+          disabled={token.status === 'revoked'}
+          onClick={onRevoke}
+        >
+          <TrashIcon />
+        </button>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,111 @@
+// The console's client of the HTTP API (CONTRACT section 4), typed by the API's own response
+// schemas (type-only imports: no server code is bundled). Same origin, so no CORS and no base URL.
+import type { z } from 'zod';
+import type {
+  auditPageSchema,
+  createdTokenSchema,
+  tokenPageSchema,
+  tokenViewSchema,
+} from '../../shared/api/responses';
+
+export type TokenView = z.output<typeof tokenViewSchema> & {
+  /** Added by token rotation; absent from servers that predate it. */
+  rotated_from?: string | null;
+  rotated_to?: string | null;
+};
+export type CreatedToken = z.output<typeof createdTokenSchema>;
+export type TokenPage = z.output<typeof tokenPageSchema>;
+export type AuditPage = z.output<typeof auditPageSchema>;
+export type AuditEvent = AuditPage['events'][number];
+export type ScopeGrant = TokenView['scopes'][number];
+export type TokenStatus = TokenView['status'];
+
+export interface CreateTokenRequest {
+  description: string;
+  user_email?: string;
+  scopes: { scope: string; resources?: string[] }[];
+  expires_in_days?: number;
+  expires_at?: string;
+}
+
+export type StatusFilter = '' | 'active' | 'revoked' | 'expired';
+export type ExpirationFilter = '' | 'never' | 'has_expiration' | 'expired';
+export type SortOrder = 'newest' | 'oldest' | 'name_asc' | 'name_desc';
+
+export interface ListQuery {
+  q: string;
+  status: StatusFilter;
+  expiration: ExpirationFilter;
+  sort: SortOrder;
+}
+
+/** A refusal from the API: the HTTP status and, in the native shape, its code and field. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string; field?: string } };
+    const message = body.error?.message ?? `The API answered ${response.status}`;
+    return new ApiError(response.status, message, body.error?.code, body.error?.field);
+  } catch {
+    return new ApiError(response.status, `The API answered ${response.status}`);
+  }
+}
+
+export class Api {
+  constructor(private readonly token: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (!response.ok) throw await errorOf(response);
+    return (await response.json()) as T;
+  }
+
+  whoami(): Promise<TokenView> {
+    return this.call('GET', '/v1/whoami');
+  }
+
+  listTokens(query: ListQuery, cursor: string | null, signal?: AbortSignal): Promise<TokenPage> {
+    const params = new URLSearchParams({ sort: query.sort, limit: '50' });
+    if (query.q.trim()) params.set('q', query.q.trim());
+    if (query.status) params.set('status', query.status);
+    if (query.expiration) params.set('expiration', query.expiration);
+    if (cursor) params.set('cursor', cursor);
+    return this.call('GET', `/v1/tokens?${params}`, undefined, signal);
+  }
+
+  getToken(id: string): Promise<TokenView> {
+    return this.call('GET', `/v1/tokens/${encodeURIComponent(id)}`);
+  }
+
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.call('POST', '/v1/tokens', request);
+  }
+
+  revokeToken(id: string): Promise<TokenView> {
+    return this.call('POST', `/v1/tokens/${encodeURIComponent(id)}/revoke`);
+  }
+
+  audit(tokenId: string): Promise<AuditPage> {
+    return this.call('GET', `/v1/audit?${new URLSearchParams({ token_id: tokenId, limit: '100' })}`);
+  }
+}

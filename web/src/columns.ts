@@ -1,0 +1,23 @@
+// The list's configurable columns (CONTRACT section 6, Column Config), in display order.
+export const COLUMNS = [
+  { key: 'status', label: 'Status' },
+  { key: 'name', label: 'Token Name' },
+  { key: 'id', label: 'Token ID' },
+  { key: 'scope', label: 'Scope' },
+  { key: 'created', label: 'Created Date' },
+  { key: 'expires', label: 'Expiration Date' },
+  { key: 'user', label: 'Created For (User)' },
+] as const;
+
+export type ColumnKey = (typeof COLUMNS)[number]['key'];
+
+export const COLUMN_KEYS: readonly ColumnKey[] = COLUMNS.map((column) => column.key);
+
+export const DEFAULT_COLUMNS: readonly ColumnKey[] = [
+  'status',
+  'name',
+  'scope',
+  'created',
+  'expires',
+  'user',
+];
