@@ -6,4 +6,3 @@ export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-
 export { RotatedToken, type RotatedTokenProps, type RotatedTokenScope } from './rotated-token';
 export { TokenGateStack, type TokenGateStackProps } from './stack';
 export { KEY_RING_TEMPLATE, TokenGate, type TokenGateProps } from './token-gate';
-// export { RotatedToken, type RotatedTokenProps } from './rotated-token'; // lead: when SECRETS lands

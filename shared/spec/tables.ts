@@ -97,9 +97,6 @@ export const TOKEN_ATTRIBUTES = attributeNames(
   // audit trail's `token.expiring`), and the one it put on the event bus.
   'expiry_warned_for',
   'expiry_published_for',
-  // The token that replaced this one (CONTRACT section 4, `rotated_to`; written by rotation): a
-  // rotated token expires on purpose and is not warned.
-  'rotated_to',
 );
 
 export type TokenAttribute = keyof typeof TOKEN_ATTRIBUTES;
