@@ -128,6 +128,33 @@ describe('a consumer during and after the grace, through the gateway and its cac
   }, 60_000);
 });
 
+describe('a grace shorter than the cache TTL', () => {
+  it('ends like a revocation: an answer cached before the rotation may pass the old token for at most the TTL', async () => {
+    const consumer = await consumerToken();
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(start);
+    const api = gateway();
+    expect((await api.handle(request('GET', '/repos/a/x', consumer.token))).statusCode).toBe(200);
+
+    const rotated = await api.handle(
+      request('POST', '/v1/tokens/self/rotate', consumer.token, { grace_seconds: 0 }),
+    );
+    expect(rotated.statusCode).toBe(201);
+
+    const passedAt: number[] = [];
+    for (let at = start; at <= start + 2 * CACHE_TTL_SECONDS * 1000; at += 1_000) {
+      vi.setSystemTime(at);
+      if ((await api.handle(request('GET', '/repos/a/x', consumer.token))).statusCode === 200)
+        passedAt.push(at);
+    }
+    expect(Math.max(...passedAt)).toBeLessThan(start + CACHE_TTL_SECONDS * 1000);
+    // An uncached check refuses it at once: another path of the same API is not in the cache.
+    vi.setSystemTime(start + 1_000);
+    expect((await api.handle(request('GET', '/repos/a/y', consumer.token))).statusCode).toBe(401);
+  }, 60_000);
+});
+
 describe('who may rotate what, through the gateway', () => {
   it('any token rotates itself at /v1/tokens/self/rotate; rotating another token by id needs global:admin', async () => {
     const consumer = await consumerToken('nameservice:read');
