@@ -2,7 +2,7 @@
 // schedule by its TokenGate's rotation function (functions/rotation/token-secret.ts), which also makes
 // its first token at deploy. The old token keeps working for `grace` after each rotation, so a
 // consumer that re-reads the secret within that time never goes without.
-import { Duration, SecretValue, Tags } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack, Tags } from 'aws-cdk-lib';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -49,6 +49,12 @@ export class RotatedToken extends Construct {
 
   constructor(scope: Construct, id: string, props: RotatedTokenProps) {
     super(scope, id);
+    // Its secret and the gate's rotation function refer to each other: across stacks, a cycle.
+    if (Stack.of(this) !== Stack.of(props.tokenGate)) {
+      throw new Error(
+        `RotatedToken ${this.node.path} must be in the stack of its TokenGate (${Stack.of(props.tokenGate).stackName})`,
+      );
+    }
     const spec = { description: props.description, scopes: props.scopes };
     try {
       parseCreateToken(spec, new Date()); // refused here, at synth, as the API would refuse it

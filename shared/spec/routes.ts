@@ -170,17 +170,6 @@ export const AUDIT_CONSUMER: StreamFunctionDef = {
 };
 
 /**
- * What the consumer-token rotation writes (shared/adapters/dynamo-token-store.ts `rotate`): the old
- * token's expiry, TTL, link and stamp, and the revocation of an orphaned successor it replaces.
- */
-const SECRET_ROTATION_UPDATES = [
-  ...REVOKE_UPDATES,
-  ITEM.expires_at,
-  ITEM.rotated_to,
-  ITEM.rotated_from,
-] as const;
-
-/**
  * Secrets Manager's rotation function for RotatedToken secrets `{"token_id", "token"}`, one per
  * TokenGate: rotates the token (or makes the first one) and tests it with the verifier.
  */
@@ -189,7 +178,7 @@ export const TOKEN_SECRET_ROTATION: FunctionDef = {
   entry: 'functions/rotation/token-secret.ts',
   needs: {
     tokens: ['GetItem', 'PutItem', 'UpdateItem'],
-    updates: SECRET_ROTATION_UPDATES,
+    updates: ROTATE_UPDATES,
     hmacKey: true,
     rotatesSecrets: true,
   },

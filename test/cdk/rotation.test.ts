@@ -172,6 +172,14 @@ describe('RotatedToken', () => {
     expect(() => gateWith({ Bad: { ...SCIM, rotateEvery: Duration.hours(12) } })).toThrow(/rotateEvery/);
     expect(() => gateWith({ Bad: { ...SCIM, grace: Duration.days(8) } })).toThrow(/grace/);
   });
+
+  it('must be in the stack of its TokenGate, where the secret and the rotation function can refer to each other', () => {
+    const { stack, gate } = gateWith();
+    const other = new Stack(stack.node.scope as never, 'Elsewhere');
+    expect(() => new RotatedToken(other, 'Scim', { tokenGate: gate, ...SCIM })).toThrow(
+      /must be in the stack of its TokenGate/,
+    );
+  });
 });
 
 describe('the rotation functions', () => {

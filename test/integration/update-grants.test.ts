@@ -3,6 +3,7 @@
 // Local; every UpdateItem it sends, read off the wire, names exactly the attributes its manifest
 // declares (shared/spec/routes.ts `updates`, with the table's key), and asks for no return values the
 // grant's condition refuses. A store that starts writing another attribute fails here, not in AWS.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,14 @@ import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import type { Actor, TokenKind } from '#domain/token';
 import { TokenService } from '#domain/token-service';
-import { ALL_FUNCTIONS, AUTHORIZER, EXPIRY_WARNER, FUNCTIONS, type FunctionDef } from '#spec/routes';
+import {
+  ALL_FUNCTIONS,
+  AUTHORIZER,
+  EXPIRY_WARNER,
+  FUNCTIONS,
+  type FunctionDef,
+  TOKEN_SECRET_ROTATION,
+} from '#spec/routes';
 import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '#spec/tables';
 import {
   freshTokensTable,
@@ -28,6 +36,13 @@ import {
   proxyEvent,
   restAuthorizerEvent,
 } from '#test-support/lambda-events';
+import {
+  type RotationHandler,
+  rotatableSecret,
+  runSteps,
+  secretsManager,
+  useMotoEnv,
+} from '#test-support/moto';
 
 type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -40,6 +55,8 @@ const keyFile = join(dir, 'keys.json');
 
 let tokens: TokenService;
 let handlers: Record<string, Handler>;
+let restoreMotoEnv: () => void;
+const sm = secretsManager();
 
 /** What DynamoDB's expression grammar uses besides attribute names. */
 const KEYWORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
@@ -68,12 +85,26 @@ interface UpdateItemInput {
   ReturnValues?: string;
 }
 
-/** Every attribute name the UpdateItem requests in `log` touch: `dynamodb:Attributes` as IAM sees it. */
+/**
+ * The updates in `log`: each UpdateItem, and each Update of a TransactWriteItems (IAM authorizes it as
+ * `dynamodb:UpdateItem`, with the same `dynamodb:Attributes` condition).
+ */
+function updatesSent(log: RequestLog): UpdateItemInput[] {
+  return log.requests.flatMap((request) => {
+    if (request.operation !== 'UpdateItem' && request.operation !== 'TransactWriteItems') return [];
+    if (!request.body) throw new Error('No body in the wire log: it needs Node 22 (see wire-log.ts)');
+    const body = JSON.parse(request.body) as UpdateItemInput & {
+      TransactItems?: { Update?: UpdateItemInput }[];
+    };
+    if (request.operation === 'UpdateItem') return [body];
+    return (body.TransactItems ?? []).flatMap((item) => (item.Update ? [item.Update] : []));
+  });
+}
+
+/** Every attribute name the updates in `log` touch: `dynamodb:Attributes` as IAM sees it. */
 function attributesTouched(log: RequestLog): string[] {
   const names = new Set<string>();
-  for (const request of log.requests.filter((sent) => sent.operation === 'UpdateItem')) {
-    if (!request.body) throw new Error('No body in the wire log: it needs Node 22 (see wire-log.ts)');
-    const input = JSON.parse(request.body) as UpdateItemInput;
+  for (const input of updatesSent(log)) {
     const placeholders = input.ExpressionAttributeNames ?? {};
     for (const name of Object.keys(input.Key)) names.add(name);
     // Every name given, used at the top of a path or not: IAM may count them all.
@@ -86,9 +117,7 @@ function attributesTouched(log: RequestLog): string[] {
 }
 
 function returnValuesAsked(log: RequestLog): (string | undefined)[] {
-  return log.requests
-    .filter((sent) => sent.operation === 'UpdateItem')
-    .map((sent) => (JSON.parse(sent.body) as UpdateItemInput).ReturnValues);
+  return updatesSent(log).map((input) => input.ReturnValues);
 }
 
 /** The attributes the function's UpdateItem grant allows: its declared updates and the table's key. */
@@ -163,6 +192,18 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
     expect(result).toMatchObject({ warned: expect.any(Number) });
     expect((result as { warned: number }).warned).toBeGreaterThan(0);
   },
+  // A rotation that replaces the successor of a crashed one: an update of the old token and a
+  // revocation of the orphan, in one transaction.
+  [TOKEN_SECRET_ROTATION.name]: async () => {
+    const first = await newToken();
+    const secretId = await rotatableSecret(
+      sm,
+      JSON.stringify({ token_id: first.record.id, token: first.token }),
+    );
+    await tokens.rotate(first.record.id, { graceSeconds: 60, actor: OPS }); // the crashed run's orphan
+    const handler = handlers[TOKEN_SECRET_ROTATION.name] as unknown as RotationHandler;
+    await runSteps(handler, secretId, randomUUID(), ['createSecret']);
+  },
   [FUNCTIONS.deleteServiceToken.name]: async () => {
     const { record } = await newToken('service');
     const event = proxyEvent('DELETE', `/__api__/v1/system/service-tokens/${record.id}`, {
@@ -182,6 +223,7 @@ async function http(definition: FunctionDef, event: APIGatewayProxyEvent, status
 beforeAll(async () => {
   const tokensTable = await freshTokensTable();
   useLocalHandlerEnv({ keyFile, tokensTable, eventsFile: join(dir, 'events.jsonl') });
+  restoreMotoEnv = useMotoEnv(); // the token secret rotation's Secrets Manager
   vi.resetModules();
   const updaters = ALL_FUNCTIONS.filter((definition) => definition.needs.tokens.includes('UpdateItem'));
   handlers = Object.fromEntries(
@@ -199,6 +241,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  restoreMotoEnv();
+  sm.destroy();
   restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -219,7 +263,7 @@ describe('the UpdateItem grants cover what the functions send', () => {
       await SCENARIOS[name]?.();
       log.stop();
 
-      expect(log.count('UpdateItem')).toBeGreaterThan(0);
+      expect(updatesSent(log).length).toBeGreaterThan(0);
       expect(attributesTouched(log)).toEqual(declared(definition));
       for (const asked of returnValuesAsked(log)) {
         expect([undefined, 'NONE', 'UPDATED_OLD', 'UPDATED_NEW']).toContain(asked);

@@ -1,5 +1,7 @@
 // BearerVerifier with the real tables on DynamoDB Local, read through the authorizer's SDK-free
-// client. Only Secrets Manager is faked (test/support/fake-secrets-manager.ts).
+// client. Secrets Manager is moto's server (test/support/moto.ts).
+import { randomUUID } from 'node:crypto';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
@@ -19,7 +21,7 @@ import {
   testDocumentClient,
   watchDynamoRequests,
 } from '#test-support/dynamo';
-import { type FakeSecretsManager, startFakeSecretsManager } from '#test-support/fake-secrets-manager';
+import { motoJsonClient, secretsManager } from '#test-support/moto';
 import { ADMIN, newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
 
 const MINUTE = 60_000;
@@ -297,19 +299,15 @@ describe('when a dependency fails, the check fails closed with an error that is 
     await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow('no key ring');
   });
 
-  describe('Secrets Manager', () => {
-    let secrets: FakeSecretsManager;
-    beforeAll(async () => {
-      secrets = await startFakeSecretsManager();
-    });
-    afterAll(() => secrets.close());
-    const fromSecrets = () =>
-      new SecretsManagerKeyRingSource({ secretId: 'tokengate/hmac-keys', client: secrets.client() });
+  describe('Secrets Manager (moto)', () => {
+    const sm = secretsManager();
+    afterAll(() => sm.destroy());
+    const fromSecrets = (secretId: string) =>
+      new SecretsManagerKeyRingSource({ secretId, client: motoJsonClient() });
 
     it('failing', async () => {
       const { token } = await serviceToken();
-      secrets.answer({ error: 'AccessDeniedException' });
-      const verifier = new BearerVerifier({ store, keys: fromSecrets() });
+      const verifier = new BearerVerifier({ store, keys: fromSecrets(`missing-${randomUUID()}`) });
 
       const outcome = verifier.verify(`Bearer ${token}`);
 
@@ -323,10 +321,12 @@ describe('when a dependency fails, the check fails closed with an error that is 
         current: 'k1',
         k1: smRing.keys.get('k1')?.toString('utf8'),
       });
-      secrets.answer({ secretString: serialised });
+      const { ARN } = await sm.send(
+        new CreateSecretCommand({ Name: `keys-${randomUUID()}`, SecretString: serialised }),
+      );
       const { record, token } = tokenRecord(smRing);
       await tokenStore.insert(record, stamp('create', record.createdAt));
-      const verifier = new BearerVerifier({ store, keys: fromSecrets() });
+      const verifier = new BearerVerifier({ store, keys: fromSecrets(ARN as string) });
 
       expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
       expect(hashToken(smRing, token)).toEqual(record.hash);

@@ -1,7 +1,7 @@
 // The key ring read from Secrets Manager, here a fake one on loopback (test/support): there is no
 // local Secrets Manager to run.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerKeyRingSource } from '#adapters/secrets-keyring';
+import { REFRESH_FLOOR_MS, SecretsManagerKeyRingSource } from '#adapters/secrets-keyring';
 import { KeyRingError, newKeyMaterial } from '#domain/keyring';
 import { type FakeSecretsManager, startFakeSecretsManager } from '#test-support/fake-secrets-manager';
 
@@ -96,6 +96,23 @@ describe('SecretsManagerKeyRingSource', () => {
 
     await expect(keys.get()).rejects.toMatchObject({ code: 'AccessDeniedException' });
     expect((await keys.get()).currentKeyId).toBe('k1');
+    expect(secrets.requests).toHaveLength(2);
+  });
+
+  it('refresh() reads a rotated ring at once, but no more than once every 5 seconds', async () => {
+    const k1 = newKeyMaterial();
+    secrets.answer({ secretString: serialised('k1', { k1 }) });
+    const time = clock();
+    const keys = source({ maxAgeSeconds: 300, now: time.now });
+    await keys.get();
+    secrets.answer({ secretString: serialised('k2', { k1, k2: newKeyMaterial() }) });
+
+    const soon = await keys.refresh(); // within REFRESH_FLOOR_MS of the read: the ring held
+    time.advance(REFRESH_FLOOR_MS);
+    const later = await keys.refresh();
+    const cached = await keys.get();
+
+    expect([soon.currentKeyId, later.currentKeyId, cached.currentKeyId]).toEqual(['k1', 'k2', 'k2']);
     expect(secrets.requests).toHaveLength(2);
   });
 });
