@@ -1,3 +1,4 @@
+export { ExpiryWarnings, type ExpiryWarningsProps } from './expiry';
 export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
 export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-api';
