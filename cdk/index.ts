@@ -1,5 +1,6 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 export { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
+export { ExpiryWarnings, type ExpiryWarningsProps } from './expiry';
 export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
 export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-api';

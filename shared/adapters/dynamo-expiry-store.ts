@@ -11,8 +11,9 @@ import { EXPIRING_TOKEN_ATTRIBUTES, itemToExpiringToken, LIST_PARTITION, stampTo
 const BY_EXPIRY = TOKEN_INDEXES.byExpiry;
 
 /**
- * Live tokens only, not rotated ones. Whether a token's warning is already out is `warningDue`'s to decide: a Query's
- * filter cannot compare the index's own sort key (`expires_at`) with `expiry_published_for`.
+ * Live tokens, not rotated ones. Whether a token's warning is already out is `warningDue`'s to
+ * decide: a Query's filter cannot compare the index's own sort key (`expires_at`) with
+ * `expiry_published_for`.
  */
 const LIVE = `attribute_not_exists(${A.revoked_at}) AND attribute_not_exists(${A.rotated_to})`;
 

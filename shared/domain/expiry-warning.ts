@@ -38,7 +38,8 @@ export function warningWindow(now: Date, windowMs: number): WarningWindow {
 /**
  * What the scan still owes a token: nothing; the warning (recorded, then put on the bus); or only
  * the bus event, when an earlier run recorded the warning but could not put it. Nothing for a revoked
- * or rotated token, an expired one, one expiring after the window, or one already announced for this expiry.
+ * or rotated token, an expired one, one expiring after the window, or one already announced for this
+ * expiry.
  */
 export function warningDue(token: ExpiringToken, window: WarningWindow): 'none' | 'warn' | 'publish' {
   if (token.revokedAt !== null || token.rotatedTo !== null) return 'none';
@@ -82,8 +83,8 @@ export function expiryWarningEvent(token: ExpiringToken, now: Date): ExpiryWarni
 
 export interface ExpiryWarningStore {
   /**
-   * The tokens expiring within the window and not yet announced for their expiry, page by page;
-   * a page may hold others too (`warningDue` decides).
+   * The live tokens expiring within the window, page by page; a page may hold tokens already
+   * announced for their expiry, or others (`warningDue` decides).
    */
   expiring(window: WarningWindow): AsyncIterable<ExpiringToken[]>;
   /**

@@ -5,13 +5,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dynamoClient } from '#adapters/clients';
+import { documentClient, dynamoClient } from '#adapters/clients';
 import { DynamoAuditStore } from '#adapters/dynamo-audit-store';
 import { DynamoExpiryStore } from '#adapters/dynamo-expiry-store';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
+import { recordToItem } from '#adapters/token-item';
 import type { AuditEvent } from '#domain/audit';
 import { type ExpiryEventBus, ExpiryWarner, type ExpiryWarningEvent } from '#domain/expiry-warning';
 import type { Actor } from '#domain/token';
@@ -23,7 +24,7 @@ import { TOKEN_ATTRIBUTES as A, AUDIT_TABLE, TOKEN_INDEXES, TOKENS_TABLE } from 
 import { freshTable, testDocumentClient, testEndpoint, watchDynamoRequests } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { lambdaContext } from '#test-support/lambda-events';
-import { newKeyRing, staticKeys } from './fixtures';
+import { newKeyRing, staticKeys, tokenRecord } from './fixtures';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -263,6 +264,48 @@ describe('the expiry-warning scan', () => {
 
     expect(results.flatMap((result) => result.warned)).toEqual([id]);
     expect(await expiringEvents(id)).toHaveLength(1);
+  });
+});
+
+describe('the expiry-warning scan in a large table', () => {
+  it('reads only the tokens expiring within the window, however many others the table holds', async () => {
+    now = new Date('2036-01-01T00:00:00.000Z');
+    const table = await freshTable(TOKENS_TABLE);
+    const ring = newKeyRing();
+    const stampNow = { actor: OPS, op: 'create' as const, at: now.toISOString() };
+    // 600 tokens: 20 expire within the window, the others later (up to two years) or never.
+    const items = Array.from({ length: 600 }, (_, n) => {
+      const expiresAt = n < 20 ? inDays(1 + (n % 13)) : n % 3 === 0 ? null : inDays(15 + n);
+      return recordToItem(tokenRecord(ring, { expiresAt }).record, stampNow, 30 * 86_400);
+    });
+    for (let start = 0; start < items.length; start += 25) {
+      const batch = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+      await client.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
+    }
+    // Every item each Query read, before its filter: what DynamoDB charges for.
+    const counting = documentClient(testEndpoint());
+    let read = 0;
+    counting.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        read += (result.output as { ScannedCount?: number }).ScannedCount ?? 0;
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    const { bus, put } = memoryBus();
+
+    const result = await new ExpiryWarner({
+      store: new DynamoExpiryStore(counting, { tableName: table }),
+      bus,
+      windowMs: WINDOW_MS,
+      now: () => now,
+    }).run();
+
+    expect(result.warned).toHaveLength(20);
+    expect(put).toHaveLength(20);
+    expect(read).toBe(20);
+    counting.destroy();
   });
 });
 
