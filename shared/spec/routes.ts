@@ -149,10 +149,15 @@ const REVOKE_UPDATES = [
 
 /**
  * What a rotation updates (shared/adapters/dynamo-token-store.ts `rotate`): the old token's expiry, TTL,
- * link and stamp, on conditions that read its revocation, expiry and link; and the revocation of the
- * successor it replaces, on condition that it came from the old token.
+ * link and stamp, on conditions that read its revocation, expiry and link.
  */
-const ROTATE_UPDATES = [...REVOKE_UPDATES, ITEM.expires_at, ITEM.rotated_to, ITEM.rotated_from] as const;
+const ROTATE_UPDATES = [ITEM.expires_at, ITEM.ttl, ITEM.rotated_to, ITEM.stamp, ITEM.revoked_at] as const;
+
+/**
+ * What a rotation that recovers from a crashed one writes besides: the revocation of the orphaned
+ * successor it replaces (`replacing`), which only the Secrets Manager rotation asks for.
+ */
+const RECOVERING_ROTATE_UPDATES = [...REVOKE_UPDATES, ...ROTATE_UPDATES, ITEM.rotated_from] as const;
 
 /** A function fed by a stream rather than by HTTP routes. */
 export interface StreamFunctionDef extends FunctionDef {
@@ -178,7 +183,7 @@ export const TOKEN_SECRET_ROTATION: FunctionDef = {
   entry: 'functions/rotation/token-secret.ts',
   needs: {
     tokens: ['GetItem', 'PutItem', 'UpdateItem'],
-    updates: ROTATE_UPDATES,
+    updates: RECOVERING_ROTATE_UPDATES,
     hmacKey: true,
     rotatesSecrets: true,
   },

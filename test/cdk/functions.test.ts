@@ -82,8 +82,8 @@ const updatesOnly = (attributes: string[]) => ({
 
 const REVOKE_ATTRIBUTES = ['created_sk', 'id', 'name_sk', 'revoked_at', 'revoked_by', 'stamp', 'ttl'];
 
-/** A rotation's: the old token's expiry, TTL and link, and the revocation of the successor it replaces. */
-const ROTATE_ATTRIBUTES = [...REVOKE_ATTRIBUTES, 'expires_at', 'rotated_from', 'rotated_to'].sort();
+/** A rotation's: the old token's expiry, TTL, link and stamp, on a condition that reads its revocation. */
+const ROTATE_ATTRIBUTES = ['expires_at', 'id', 'revoked_at', 'rotated_to', 'stamp', 'ttl'];
 
 const GRANTS: Record<string, Grant[]> = {
   Authorizer: [

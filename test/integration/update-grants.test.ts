@@ -174,6 +174,23 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
     });
     return http(FUNCTIONS.revokeToken, event, 200);
   },
+  [FUNCTIONS.rotateToken.name]: async () => {
+    const { record } = await newToken();
+    const event = proxyEvent('POST', `/v1/tokens/${record.id}/rotate`, {
+      ...asAdmin,
+      headers: json,
+      body: JSON.stringify({ grace_seconds: 60 }),
+      pathParameters: { id: record.id },
+    });
+    return http(FUNCTIONS.rotateToken, event, 201);
+  },
+  [FUNCTIONS.rotateSelfToken.name]: async () => {
+    const { record } = await newToken();
+    const event = proxyEvent('POST', '/v1/tokens/self/rotate', {
+      authorizer: adminAuthorizerContext(record.id), // the token itself is the caller
+    });
+    return http(FUNCTIONS.rotateSelfToken, event, 201);
+  },
   [FUNCTIONS.updateToken.name]: async () => {
     const { record } = await newToken();
     for (const user_email of ['new-owner@example.com', null]) {
