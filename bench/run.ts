@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark against the real DynamoDB Local, a readable table of figures with
 // their budgets, and with `--json` the same figures as one JSON object on the last line.
-// `--only authorizer,cpu,bundles,listing,stack` runs a subset.
+// `--only authorizer,cpu,bundles,listing,stack,console` runs a subset.
 import { cpus } from 'node:os';
 import { benchAuthorizer } from './authorizer';
 import { benchBundles } from './bundles';
+import { benchConsole } from './console';
 import { benchCpu } from './cpu';
 import { startBenchDatabase } from './fixtures';
 import { benchListing } from './listing';
@@ -47,6 +48,12 @@ const BUDGETS: Budget[] = [
   { figure: 'search_p50_ms_10k', limit: '< 500', holds: (f) => num(f, 'search_p50_ms_10k') < 500 },
   { figure: 'audit_lag_p99_ms', limit: '< 2000', holds: (f) => num(f, 'audit_lag_p99_ms') < 2000 },
   { figure: 'gateway_errors', limit: '= 0', holds: (f) => num(f, 'gateway_errors') === 0 },
+  {
+    figure: 'console_first_screen_ms_10k',
+    limit: '< 1000',
+    holds: (f) => num(f, 'console_first_screen_ms_10k') < 1000,
+  },
+  { figure: 'console_js_kb_gz', limit: '< 150', holds: (f) => num(f, 'console_js_kb_gz') < 150 },
 ];
 
 function arg(name: string): string | undefined {
@@ -87,6 +94,10 @@ async function main(): Promise<void> {
   if (wanted('bundles')) {
     log('bundles and init times...');
     Object.assign(figures, await benchBundles());
+  }
+  if (wanted('console')) {
+    log('web console: first screen with 10,000 tokens in Chromium, script size...');
+    Object.assign(figures, await benchConsole());
   }
   if (wanted('stack')) {
     log('local stack: gateway load and audit lag...');
