@@ -161,6 +161,10 @@ describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
     ]) {
       expect(await rawStatus(crafted), crafted).toBe(400);
     }
+    // The API's routes come first.
+    const openapi = await fetch(`${stack.url}/openapi.json`);
+    expect(openapi.headers.get('content-type')).toContain('application/json');
+    expect((await fetch(`${stack.url}/v1/tokens`)).status).toBe(401);
     for (const missing of ['/package.json', '/web/src/App.tsx', '/index.html/', '/assets/']) {
       expect((await fetch(`${stack.url}${missing}`)).status, missing).toBe(404);
     }
@@ -473,6 +477,51 @@ describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
       await shot(phone, 'phone-create');
       expect(await seriousViolations(phone)).toBe('');
       await phone.close();
+    },
+    STEP,
+  );
+
+  it(
+    'opens and closes the dialogs from the keyboard, focus kept inside and given back',
+    async () => {
+      const create = page.getByRole('button', { name: 'Create Token' });
+      await create.focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Create Token' });
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      for (let i = 0; i < 25; i++) {
+        await page.keyboard.press('Tab');
+        expect(
+          await page.evaluate(() => Boolean(document.activeElement?.closest('dialog'))),
+          `tab ${i}`,
+        ).toBe(true);
+      }
+      await page.keyboard.press('Escape');
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Create Token');
+    },
+    STEP,
+  );
+
+  it(
+    'loads more rows over the API’s cursor as the list scrolls',
+    async () => {
+      const bulk = Array.from({ length: 60 }, (_, i) => `bulk ${String(i).padStart(2, '0')}`);
+      for (let i = 0; i < bulk.length; i += 10) {
+        await Promise.all(
+          bulk
+            .slice(i, i + 10)
+            .map((description) => make({ description, scopes: [{ scope: 'blocklist:read' }] })),
+        );
+      }
+      await page.getByPlaceholder('Search tokens').fill('bulk');
+      await expect.poll(() => names()).toHaveLength(50);
+      expect(await page.getByText('50 tokens shown, more below').isVisible()).toBe(true);
+      await page.locator('.list-footer').scrollIntoViewIfNeeded();
+      await expect.poll(() => names()).toHaveLength(60);
+      expect(new Set(await names())).toEqual(new Set(bulk));
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await expect.poll(() => names()).toHaveLength(50);
     },
     STEP,
   );
