@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConsoleSite } from '#local/console-site';
+import { Gateway, type GatewayResponse } from '#local/gateway';
 import { CONSOLE_CSP } from '#spec/console';
+import { AUTHORIZER, ROUTES } from '#spec/routes';
 
 function build(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-site-'));
@@ -67,5 +69,59 @@ describe('the console site', () => {
     const head = site.answer('HEAD', '/index.html');
     expect(head?.statusCode).toBe(200);
     expect(head?.body).toBe('');
+  });
+});
+
+describe('the gateway with the console site', () => {
+  // A site that would answer anything: what reaches it shows what the gateway lets through.
+  const asked: string[] = [];
+  const site = {
+    answer(method: string, path: string): GatewayResponse {
+      asked.push(`${method} ${path}`);
+      return { statusCode: 200, headers: {}, body: 'site' };
+    },
+  };
+  const handler = async () => ({ statusCode: 200, body: 'route' });
+  const gateway = new Gateway({
+    routes: ROUTES,
+    authorizer: {
+      fn: AUTHORIZER,
+      handler: async () => {
+        throw new Error('Unauthorized');
+      },
+    },
+    handlers: new Map(ROUTES.map((route) => [route.fn.entry, handler])),
+    cacheTtlSeconds: 0,
+    site,
+  });
+  const request = (path: string, method = 'GET') =>
+    gateway.handle({
+      method,
+      path,
+      query: '',
+      rawHeaders: [],
+      body: null,
+      sourceIp: '127.0.0.1',
+      requestId: 'req',
+      receivedAt: new Date(),
+    });
+
+  it('lets the routes answer first, protected ones included', async () => {
+    expect(String((await request('/openapi.json')).body)).toBe('route');
+    expect((await request('/v1/tokens')).statusCode).toBe(401);
+    expect((await request('/repos/a/x')).statusCode).toBe(401);
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses crafted paths before the site is asked', async () => {
+    for (const path of ['/assets/../index.html', '/assets/%2e%2e/index.html', '/%2fetc', '/a\\b']) {
+      expect((await request(path)).statusCode, path).toBe(400);
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('asks the site for what no route matches', async () => {
+    expect(String((await request('/')).body)).toBe('site');
+    expect(asked).toEqual(['GET /']);
   });
 });
