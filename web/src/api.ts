@@ -6,7 +6,7 @@ import type {
   createdTokenSchema,
   tokenPageSchema,
   tokenViewSchema,
-} from '../../shared/api/responses';
+} from '#api/responses';
 
 export type TokenView = z.output<typeof tokenViewSchema> & {
   /** Added by token rotation; absent from servers that predate it. */
