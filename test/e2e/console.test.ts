@@ -534,4 +534,19 @@ describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
     await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
     expect(cspViolations).toEqual([]);
   });
+
+  it(
+    'signs out by itself, saying why, when its admin token is revoked meanwhile',
+    async () => {
+      const second = await make({ description: 'second admin', scopes: [{ scope: 'global:admin' }] });
+      await signIn(page, second.token);
+      await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+      await api('POST', `/v1/tokens/${second.id}/revoke`);
+      await page.getByLabel('Sort By').selectOption({ label: 'Oldest First' });
+      await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+      expect(await page.getByRole('status').innerText()).toMatch(/signed out/);
+      expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain('tg_');
+    },
+    STEP,
+  );
 });
