@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark against the real DynamoDB Local, a readable table of figures with
 // their budgets, and with `--json` the same figures as one JSON object on the last line.
-// `--only authorizer,cpu,audit,listing,bundles,stack` runs a subset; `--functions A,B` bundles only
+// `--only authorizer,cpu,audit,listing,bundles,stack,console` runs a subset; `--functions A,B` bundles only
 // those functions; BENCH_QUICK=1 in the environment lists 1,000 and 10,000 tokens instead of 10,000
 // and 100,000 (for a quick look while developing: its figures keep the full run's names).
 import { cpus } from 'node:os';
@@ -8,6 +8,7 @@ import { FUNCTIONS } from '#spec/routes';
 import { benchAuditBurst } from './audit-burst';
 import { benchAuthorizer } from './authorizer';
 import { benchBundles } from './bundles';
+import { benchConsole } from './console';
 import { benchCpu } from './cpu';
 import { startBenchDatabase } from './fixtures';
 import { benchListing } from './listing';
@@ -66,6 +67,12 @@ const BUDGETS: Budget[] = [
     holds: (f) => num(f, 'audit_lag_p99_ms_burst') < 2000,
   },
   { figure: 'gateway_errors', limit: '= 0', holds: (f) => num(f, 'gateway_errors') === 0 },
+  {
+    figure: 'console_first_screen_ms_10k',
+    limit: '< 1000',
+    holds: (f) => num(f, 'console_first_screen_ms_10k') < 1000,
+  },
+  { figure: 'console_js_kb_gz', limit: '< 150', holds: (f) => num(f, 'console_js_kb_gz') < 150 },
 ];
 
 function arg(name: string): string | undefined {
@@ -110,6 +117,10 @@ async function main(): Promise<void> {
   if (wanted('bundles')) {
     log('bundles and init times...');
     Object.assign(figures, await benchBundles(arg('--functions')?.split(',')));
+  }
+  if (wanted('console')) {
+    log('web console: first screen with 10,000 tokens in Chromium, script size...');
+    Object.assign(figures, await benchConsole());
   }
   if (wanted('stack')) {
     log('local stack: gateway load and audit lag...');

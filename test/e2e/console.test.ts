@@ -18,7 +18,7 @@ const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
 const STEP = 90_000;
 
-describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
+describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-console-'));
   let stack: LocalStack;
   let browser: Browser;
@@ -161,6 +161,10 @@ describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
     ]) {
       expect(await rawStatus(crafted), crafted).toBe(400);
     }
+    // The API's routes come first.
+    const openapi = await fetch(`${stack.url}/openapi.json`);
+    expect(openapi.headers.get('content-type')).toContain('application/json');
+    expect((await fetch(`${stack.url}/v1/tokens`)).status).toBe(401);
     for (const missing of ['/package.json', '/web/src/App.tsx', '/index.html/', '/assets/']) {
       expect((await fetch(`${stack.url}${missing}`)).status, missing).toBe(404);
     }
@@ -477,6 +481,51 @@ describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
     STEP,
   );
 
+  it(
+    'opens and closes the dialogs from the keyboard, focus kept inside and given back',
+    async () => {
+      const create = page.getByRole('button', { name: 'Create Token' });
+      await create.focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Create Token' });
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      for (let i = 0; i < 25; i++) {
+        await page.keyboard.press('Tab');
+        expect(
+          await page.evaluate(() => Boolean(document.activeElement?.closest('dialog'))),
+          `tab ${i}`,
+        ).toBe(true);
+      }
+      await page.keyboard.press('Escape');
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Create Token');
+    },
+    STEP,
+  );
+
+  it(
+    'loads more rows over the API’s cursor as the list scrolls',
+    async () => {
+      const bulk = Array.from({ length: 60 }, (_, i) => `bulk ${String(i).padStart(2, '0')}`);
+      for (let i = 0; i < bulk.length; i += 10) {
+        await Promise.all(
+          bulk
+            .slice(i, i + 10)
+            .map((description) => make({ description, scopes: [{ scope: 'blocklist:read' }] })),
+        );
+      }
+      await page.getByPlaceholder('Search tokens').fill('bulk');
+      await expect.poll(() => names()).toHaveLength(50);
+      expect(await page.getByText('50 tokens shown, more below').isVisible()).toBe(true);
+      await page.locator('.list-footer').scrollIntoViewIfNeeded();
+      await expect.poll(() => names()).toHaveLength(60);
+      expect(new Set(await names())).toEqual(new Set(bulk));
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await expect.poll(() => names()).toHaveLength(50);
+    },
+    STEP,
+  );
+
   it('signs out, forgetting the token, and broke no Content Security Policy rule', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
@@ -485,4 +534,19 @@ describe.skipIf(!chromiumInstalled())('the web console in Chromium', () => {
     await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
     expect(cspViolations).toEqual([]);
   });
+
+  it(
+    'signs out by itself, saying why, when its admin token is revoked meanwhile',
+    async () => {
+      const second = await make({ description: 'second admin', scopes: [{ scope: 'global:admin' }] });
+      await signIn(page, second.token);
+      await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+      await api('POST', `/v1/tokens/${second.id}/revoke`);
+      await page.getByLabel('Sort By').selectOption({ label: 'Oldest First' });
+      await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+      expect(await page.getByRole('status').innerText()).toMatch(/signed out/);
+      expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).not.toContain('tg_');
+    },
+    STEP,
+  );
 });

@@ -110,4 +110,24 @@ describe('the import graph', () => {
       expect(breaches(folder, under('test', 'bench'))).toEqual([]);
     }
   });
+
+  it('keeps the web console to the HTTP API: no server code in web/src/, only the scopes and the API types', () => {
+    const files = readdirSync(join(ROOT, 'web/src'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.tsx?$/.test(file))
+      .map((file) => `web/src/${file}`.replaceAll('\\', '/'));
+    const allowed = new Set([
+      'react',
+      'react-dom/client',
+      'zod',
+      'shared/spec/scopes',
+      'shared/api/responses',
+    ]);
+    const reached = files.flatMap((file) =>
+      importsOf(file)
+        .filter((target) => !target.startsWith('web/src/') && !allowed.has(target))
+        .map((target) => `${file} imports ${target}`),
+    );
+    expect(files.length).toBeGreaterThan(5);
+    expect(reached).toEqual([]);
+  });
 });

@@ -1,6 +1,10 @@
-// A modal dialog on the browser's own <dialog>: showModal() makes the rest of the page inert (the
-// focus stays inside), Escape closes it, and focus returns to where it was when it closes.
+// A modal dialog on the browser's own <dialog>: showModal() makes the rest of the page inert, Escape
+// closes it, and focus returns to where it was when it closes. Tab and Shift+Tab wrap around inside
+// it (the browser alone would let focus leave for its own toolbar).
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 interface DialogProps {
   title: string;
@@ -27,9 +31,27 @@ export function Dialog({ title, onClose, children, size = 'normal', closeOnBackd
       event.preventDefault();
       close.current();
     };
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Tab') return;
+      const focusable = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+        (element) => !element.closest('[inert]') && element.getClientRects().length > 0,
+      );
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      if (!first || !last) return;
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    };
     dialog.addEventListener('cancel', onCancel);
+    dialog.addEventListener('keydown', onKeyDown);
     return () => {
       dialog.removeEventListener('cancel', onCancel);
+      dialog.removeEventListener('keydown', onKeyDown);
       dialog.close();
       if (opener?.isConnected) opener.focus();
     };

@@ -1,12 +1,7 @@
 // The console's client of the HTTP API (CONTRACT section 4), typed by the API's own response
 // schemas (type-only imports: no server code is bundled). Same origin, so no CORS and no base URL.
 import type { z } from 'zod';
-import type {
-  auditPageSchema,
-  createdTokenSchema,
-  tokenPageSchema,
-  tokenViewSchema,
-} from '../../shared/api/responses';
+import type { auditPageSchema, createdTokenSchema, tokenPageSchema, tokenViewSchema } from '#api/responses';
 
 export type TokenView = z.output<typeof tokenViewSchema> & {
   /** Added by token rotation; absent from servers that predate it. */

@@ -1,6 +1,6 @@
 // The Create Token dialog's Resource Type and Access Level, derived from the scope catalogue: a
 // scope `<area>:<level>` belongs to the resource type of its area and offers that access level.
-import { SCOPE_NAMES, SCOPES, type ScopeName } from '../../shared/spec/scopes';
+import { SCOPE_NAMES, SCOPES, type ScopeName } from '#spec/scopes';
 
 export const RESOURCE_TYPES = [
   { label: 'All Resources', area: 'global' },

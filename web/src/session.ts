@@ -3,7 +3,8 @@
 // the column choice.
 import { COLUMN_KEYS, type ColumnKey, DEFAULT_COLUMNS } from './columns';
 
-const TOKEN_KEY = 'tokengate.console.token';
+/** The sessionStorage key of the admin token (the benchmark signs in through it). */
+export const TOKEN_KEY = 'tokengate.console.token';
 const COLUMNS_KEY = 'tokengate.console.columns';
 
 export function loadSessionToken(): string | null {
