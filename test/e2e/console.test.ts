@@ -526,6 +526,32 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
     STEP,
   );
 
+  it(
+    'links a rotated token and its successor both ways in their details, with the rotation in the history',
+    async () => {
+      const old = await make({ description: 'rotating deploy key', scopes: [{ scope: 'blocklist:read' }] });
+      const rotated = await api('POST', `/v1/tokens/${old.id}/rotate`, { grace_seconds: 600 });
+      expect(rotated.status).toBe(201);
+      const successor = rotated.body as { id: string };
+      await page.reload();
+      await expect.poll(() => names()).toContain('rotating deploy key');
+
+      await page.getByRole('button', { name: 'rotating deploy key', exact: true }).first().click();
+      const details = page.getByRole('dialog', { name: 'rotating deploy key' });
+      await expect.poll(() => details.innerText()).toMatch(new RegExp(`Rotated from\\s+${old.id}`));
+      expect(await details.innerText()).toContain(successor.id);
+
+      await details.getByRole('button', { name: old.id }).click();
+      await expect.poll(() => details.innerText()).toMatch(new RegExp(`Rotated to\\s+${successor.id}`));
+      await expect
+        .poll(() => details.locator('.timeline').innerText(), { timeout: 15_000 })
+        .toMatch(/Rotated/);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => details.count()).toBe(0);
+    },
+    STEP,
+  );
+
   it('signs out, forgetting the token, and broke no Content Security Policy rule', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);

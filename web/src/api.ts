@@ -3,11 +3,7 @@
 import type { z } from 'zod';
 import type { auditPageSchema, createdTokenSchema, tokenPageSchema, tokenViewSchema } from '#api/responses';
 
-export type TokenView = z.output<typeof tokenViewSchema> & {
-  /** Added by token rotation; absent from servers that predate it. */
-  rotated_from?: string | null;
-  rotated_to?: string | null;
-};
+export type TokenView = z.output<typeof tokenViewSchema>;
 export type CreatedToken = z.output<typeof createdTokenSchema>;
 export type TokenPage = z.output<typeof tokenPageSchema>;
 export type AuditPage = z.output<typeof auditPageSchema>;
