@@ -5,14 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLING } from '#cdk/bundling';
+import { BUNDLING, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ENV } from '#spec/env';
-import { ALL_FUNCTIONS } from '#spec/routes';
+import { ALL_FUNCTIONS, type FunctionDef } from '#spec/routes';
 import { median, round } from './stats';
 
 /** The same bundle as `NodejsFunction` makes with `BUNDLING`, as esbuild build options. */
-function esbuildOptions(entry: string, outfile: string): BuildOptions {
+function esbuildOptions(fn: FunctionDef, entry: string, outfile: string): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -26,7 +26,7 @@ function esbuildOptions(entry: string, outfile: string): BuildOptions {
     keepNames: BUNDLING.keepNames,
     sourcemap: BUNDLING.sourceMap,
     sourcesContent: BUNDLING.sourcesContent,
-    external: [...BUNDLING.externalModules],
+    external: externalModulesFor(fn),
     metafile: true,
     logLevel: 'silent',
   };
@@ -75,9 +75,18 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
   const init_ms: Record<string, number> = {};
   for (const fn of ALL_FUNCTIONS.filter((f) => !names || names.includes(f.name))) {
     const outfile = join(outDir, `${fn.name}.mjs`);
-    const result = await build(esbuildOptions(join(PROJECT_ROOT, fn.entry), outfile));
+    const result = await build(esbuildOptions(fn, join(PROJECT_ROOT, fn.entry), outfile));
     const output =
       result.metafile?.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? ''];
+    const staticImports = Object.values(result.metafile?.outputs ?? {})
+      .flatMap((out) => out.imports)
+      .filter((imported) => imported.external && imported.kind === 'import-statement')
+      .map((imported) => imported.path)
+      .filter((path) => !path.startsWith('node:'));
+    // A module left out may only be loaded on demand: imported at the top, it would fail the start.
+    if (staticImports.length > 0) {
+      throw new Error(`${fn.name} imports what its bundle leaves out: ${staticImports.join(', ')}`);
+    }
     bundle_kb[fn.name] = round((output?.bytes ?? Number.NaN) / 1024, 1);
     init_ms[fn.name] = round(initMs(outfile), 1);
   }

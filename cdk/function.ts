@@ -10,7 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDef } from '#spec/routes';
-import { BUNDLING } from './bundling';
+import { BUNDLING, externalModulesFor } from './bundling';
 
 /** The repository root: `FunctionDef.entry` paths are relative to it. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -96,7 +96,7 @@ export class TokenGateFunction extends NodejsFunction {
         keepNames: BUNDLING.keepNames,
         sourceMap: BUNDLING.sourceMap,
         sourcesContent: BUNDLING.sourcesContent,
-        externalModules: [...BUNDLING.externalModules],
+        externalModules: externalModulesFor(definition),
       },
     });
     this.definition = definition;
