@@ -44,6 +44,9 @@ export async function benchAuditBurst(
       },
     },
   });
+  // The poller's invoke context sets AWS_LAMBDA_MAX_CONCURRENCY for this process; the local stack
+  // the benchmark starts later must not inherit it (its own invoke store would then find no context).
+  const maxConcurrency = process.env.AWS_LAMBDA_MAX_CONCURRENCY;
   poller.start();
   const written = new Map<string, number>();
   const actor = { type: 'system', id: 'bench-burst' } as const;
@@ -81,6 +84,7 @@ export async function benchAuditBurst(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await poller.stop();
+  if (maxConcurrency === undefined) delete process.env.AWS_LAMBDA_MAX_CONCURRENCY;
   const lags = [...written].map(([id, at]) => ((audited.get(id) as number) - at) / 1e6);
   return {
     audit_lag_p50_ms_burst: round(percentile(lags, 50), 1),

@@ -60,6 +60,7 @@ const BUDGETS: Budget[] = [
     limit: '< 1000',
     holds: (f) => num(f, 'search_rare_p50_ms_100k') < 1000,
   },
+  { figure: 'list_errors', limit: '= 0', holds: (f) => num(f, 'list_errors') === 0 },
   { figure: 'audit_lag_p99_ms', limit: '< 2000', holds: (f) => num(f, 'audit_lag_p99_ms') < 2000 },
   {
     figure: 'audit_lag_p99_ms_burst',

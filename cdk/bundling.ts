@@ -4,17 +4,56 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { FunctionDef } from '#spec/routes';
 
 // esbuild's ESM output has no `require`; some bundled CommonJS dependencies call it.
 export const CREATE_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /**
- * Nothing is left to the runtime: the AWS SDK is bundled at the version in the lock file, the one
- * the tests ran against, rather than whatever version the Lambda runtime carries that day. Bundled
- * and tree-shaken it also loads faster than the runtime's copy (bench/bundles.ts).
+ * Nothing a function runs is left to the runtime: the AWS SDK is bundled at the version in the lock
+ * file, the one the tests ran against, rather than whatever version the Lambda runtime carries that
+ * day. Bundled and tree-shaken it also loads faster than the runtime's copy (bench/bundles.ts).
  */
 export const EXTERNAL_MODULES: readonly string[] = [];
+
+/**
+ * What no function reaches in Lambda, left out of every bundle. Each is loaded only by a dynamic
+ * `import()` (esbuild would otherwise bundle it whole, unused): the links of the SDK's default
+ * credential chain after its first, since in Lambda the chain ends at the environment, where Lambda
+ * puts the function role's credentials (the chain, and the profiles, SSO and roles it reaches, work
+ * unchanged in the CLI, which is not bundled); and the event-stream codec, which no DynamoDB call
+ * uses. Were one reached all the same, its `import()` would fail, and the call with it.
+ */
+export const UNREACHED_IN_LAMBDA: readonly string[] = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+  '@aws-sdk/nested-clients',
+  '@smithy/core/event-streams',
+];
+
+/**
+ * The HMAC key's reader outside the authorizer (Powertools Parameters and the Secrets Manager client,
+ * loaded on the first read: shared/adapters/parameters-keyring.ts), left out of the functions not
+ * granted the key, which never read it.
+ */
+export const KEY_READER_MODULES: readonly string[] = [
+  '@aws-lambda-powertools/parameters',
+  '@aws-sdk/client-secrets-manager',
+];
+
+/** What `definition`'s bundle leaves out. */
+export function externalModulesFor(definition: Pick<FunctionDef, 'needs'>): string[] {
+  return [
+    ...EXTERNAL_MODULES,
+    ...UNREACHED_IN_LAMBDA,
+    ...(definition.needs.hmacKey ? [] : KEY_READER_MODULES),
+  ];
+}
 
 export const BUNDLING = {
   mainFields: ['module', 'main'],
@@ -23,6 +62,7 @@ export const BUNDLING = {
   keepNames: true,
   sourceMap: true,
   sourcesContent: false,
+  /** Every function's, and more for some: `externalModulesFor`. */
   externalModules: EXTERNAL_MODULES,
 } as const;
 
@@ -37,7 +77,11 @@ export const BUNDLE_FILE = 'index.mjs';
  * the runtime's Node), written to `outfile`. Plain data, so that no esbuild type leaks into the
  * published declarations.
  */
-export function esbuildOptions(entry: string, outfile: string) {
+export function esbuildOptions(
+  entry: string,
+  outfile: string,
+  external: readonly string[] = BUNDLING.externalModules,
+) {
   return {
     entryPoints: [entry],
     outfile,
@@ -51,7 +95,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     keepNames: BUNDLING.keepNames,
     sourcemap: BUNDLING.sourceMap,
     sourcesContent: BUNDLING.sourcesContent,
-    external: [...BUNDLING.externalModules],
+    external: [...external],
     logLevel: 'warning' as const,
   };
 }
@@ -64,7 +108,7 @@ interface Esbuild {
  * Bundles `entry` into `outDir/index.mjs` (and its source map) with the esbuild of the repository.
  * Only a checkout needs it: the installed package ships every function pre-built, and has no esbuild.
  */
-export function bundleFunction(entry: string, outDir: string): void {
+export function bundleFunction(entry: string, outDir: string, external?: readonly string[]): void {
   let esbuild: Esbuild;
   try {
     esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
@@ -75,5 +119,5 @@ export function bundleFunction(entry: string, outDir: string): void {
     );
   }
   mkdirSync(outDir, { recursive: true });
-  esbuild.buildSync(esbuildOptions(entry, join(outDir, BUNDLE_FILE)));
+  esbuild.buildSync(esbuildOptions(entry, join(outDir, BUNDLE_FILE), external));
 }

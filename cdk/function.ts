@@ -10,7 +10,7 @@ import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDef } from '#spec/routes';
-import { BUNDLE_FILE, bundleFunction } from './bundling';
+import { BUNDLE_FILE, bundleFunction, externalModulesFor } from './bundling';
 
 const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -45,7 +45,7 @@ export function functionCode(definition: FunctionDef, prebuiltRoot: string = PRE
       command: ['esbuild', definition.entry],
       local: {
         tryBundle(outputDir: string): boolean {
-          bundleFunction(entry, outputDir);
+          bundleFunction(entry, outputDir, externalModulesFor(definition));
           return true;
         },
       },

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_TARGET, bundleFunction } from '#cdk/bundling';
+import { BUNDLE_TARGET, bundleFunction, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ALL_FUNCTIONS } from '#spec/routes';
 
@@ -102,7 +102,11 @@ async function main(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });
 
   for (const definition of ALL_FUNCTIONS) {
-    bundleFunction(join(PROJECT_ROOT, definition.entry), join(DIST, 'lambda', definition.name));
+    bundleFunction(
+      join(PROJECT_ROOT, definition.entry),
+      join(DIST, 'lambda', definition.name),
+      externalModulesFor(definition),
+    );
   }
   const imported = [
     ...(await bundleModule('cdk/index.ts', join(DIST, 'index.js'))),

@@ -40,9 +40,17 @@ function authorizationHeader(
   return name === undefined ? undefined : headers[name];
 }
 
+/** The scopes as the context passes them, once per scope list (a token's decoded item is reused). */
+const scopesJson = new WeakMap<Caller['scopes'], string>();
+
 function contextOf(caller: Caller): AuthorizerContext {
   const { tokenId, kind, principal, scopes } = caller;
-  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
+  let json = scopesJson.get(scopes);
+  if (json === undefined) {
+    json = JSON.stringify(scopes);
+    scopesJson.set(scopes, json);
+  }
+  return { token_id: tokenId, kind, scopes: json, principal };
 }
 
 /** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */

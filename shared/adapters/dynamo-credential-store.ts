@@ -3,6 +3,7 @@
 import { fromItem, type Item } from '#aws/attribute-value';
 import { type AwsJsonClient, AwsServiceError } from '#aws/json-client';
 import type { Credential, CredentialStore } from '#domain/token-store';
+import { BoundedMap } from '#lib/bounded-map';
 import { TOKEN_ATTRIBUTES as A } from '#spec/tables';
 import { CREDENTIAL_ATTRIBUTES, itemToCredential } from './token-item';
 
@@ -16,7 +17,15 @@ function credentialPart(item: Item): Item {
   return part;
 }
 
+/** Tokens whose last decoded item this process keeps (a few MB at most). */
+const DECODED_LIMIT = 2_000;
+
 export class DynamoCredentialStore implements CredentialStore {
+  /** The last answer read for each token, and its credential: the same bytes decode the same. */
+  private readonly decoded = new BoundedMap<string, { text: string; credential: Credential | null }>(
+    DECODED_LIMIT,
+  );
+
   constructor(
     private readonly client: AwsJsonClient,
     private readonly table: string,
@@ -27,12 +36,19 @@ export class DynamoCredentialStore implements CredentialStore {
   // Of the item read whole, only the credential's attributes are decoded (search text, sort keys and
   // stamp are not), which halves what `unmarshall` does on every check.
   async getCredential(id: string): Promise<Credential | null> {
-    const { Item } = await this.client.call<{ Item?: Item }>('GetItem', {
+    // Read every time, strongly consistent: a revocation shows at once. Only the decoding is saved
+    // when the item is byte for byte the one this process decoded last for the token.
+    const text = await this.client.callText('GetItem', {
       TableName: this.table,
       Key: { id: { S: id } },
       ConsistentRead: true,
     });
-    return Item ? itemToCredential(fromItem(credentialPart(Item))) : null;
+    const last = this.decoded.get(id);
+    if (last?.text === text) return last.credential;
+    const { Item } = JSON.parse(text) as { Item?: Item };
+    const credential = Item ? itemToCredential(fromItem(credentialPart(Item))) : null;
+    this.decoded.set(id, { text, credential });
+    return credential;
   }
 
   async touchLastUsed(id: string, at: string, notBefore: string): Promise<void> {

@@ -210,6 +210,18 @@ export class AwsJsonClient {
    * try starts with less than MIN_ATTEMPT_MS left.
    */
   async call<T>(operation: string, input: object): Promise<T> {
+    return this.perform(operation, input, (text) => JSON.parse(text || '{}') as T);
+  }
+
+  /**
+   * As `call`, resolving to the answer's JSON text unparsed: a caller that has seen the same text
+   * before can skip decoding it again (the authorizer's credential store does).
+   */
+  callText(operation: string, input: object): Promise<string> {
+    return this.perform(operation, input, (text) => text || '{}');
+  }
+
+  private async perform<T>(operation: string, input: object, decode: (text: string) => T): Promise<T> {
     const started = performance.now();
     const left = () => this.deadlineMs - (performance.now() - started);
     const body = JSON.stringify(input);
@@ -218,7 +230,7 @@ export class AwsJsonClient {
       let failure: AwsServiceError;
       try {
         const answer = await this.send(operation, body, signer, Math.min(this.attemptTimeoutMs, left()));
-        if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.body || '{}') as T;
+        if (answer.status >= 200 && answer.status < 300) return decode(answer.body);
         failure = errorFrom(answer.status, answer.body, answer.errorType);
       } catch (error) {
         failure = new AwsServiceError('NetworkingError', (error as Error).message, 0, true);

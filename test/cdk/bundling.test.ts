@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import type { AssetCode } from 'aws-cdk-lib/aws-lambda';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BUNDLING, externalModulesFor } from '#cdk/bundling';
 import { FUNCTION_TAG, functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
-import { ALL_FUNCTIONS, AUTHORIZER } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS } from '#spec/routes';
 import { synthStack } from './template';
 
 // Inside the repository, like the benchmark's bundles.
@@ -101,5 +103,41 @@ describe("a function's code", () => {
     // scripts/build-package.ts pre-builds ALL_FUNCTIONS; a function missing there fails a consumer's synth.
     const prebuilt = new Set(ALL_FUNCTIONS.map((fn) => fn.name));
     expect(deployed.filter((name) => !prebuilt.has(name ?? ''))).toEqual([]);
+  });
+});
+
+describe('the API function bundles', () => {
+  it.each([
+    ['GetToken', FUNCTIONS.getToken],
+    ['CreateToken', FUNCTIONS.createToken],
+  ])('%s: leaves out only what it loads on demand, and loads', { timeout: 60_000 }, async (_, definition) => {
+    const outfile = join(outdir, `${definition.name}.mjs`);
+    const result = await build({
+      entryPoints: [join(PROJECT_ROOT, definition.entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      mainFields: [...BUNDLING.mainFields],
+      banner: { js: BUNDLING.banner },
+      minify: BUNDLING.minify,
+      keepNames: BUNDLING.keepNames,
+      external: externalModulesFor(definition),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
+    // Left out, a module imported at the top would fail the start: only `import()` may name one.
+    const atTheTop = imports.filter((i) => i.kind === 'import-statement' && !i.path.startsWith('node:'));
+    expect(atTheTop).toEqual([]);
+    const onDemand = imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path);
+    const keyReader = onDemand.includes('@aws-lambda-powertools/parameters/secrets');
+    expect(keyReader).toBe(!definition.needs.hmacKey);
+    vi.stubEnv('TOKENGATE_TOKENS_TABLE', 'tokens');
+    vi.stubEnv('TOKENGATE_KEY_SECRET_ID', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:keys');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    const bundle = await import(pathToFileURL(outfile).href);
+    expect(typeof bundle.handler).toBe('function');
   });
 });

@@ -231,6 +231,20 @@ describe('AwsJsonClient requests', () => {
     await expect(client().call('UpdateItem', GET_ITEM)).resolves.toEqual({});
   });
 
+  it('callText resolves to the answer of a 200 as the text it came in, unparsed', async () => {
+    aws.respond = () => ({ status: 200, body: '{"Item": {"id": {"S": "tok_1"}}}' });
+
+    await expect(client().callText('GetItem', GET_ITEM)).resolves.toBe('{"Item": {"id": {"S": "tok_1"}}}');
+  });
+
+  it('callText fails as call does', async () => {
+    aws.respond = () => awsError(400, 'ValidationException');
+
+    const error = await rejection(client().callText('GetItem', GET_ITEM));
+
+    expect(error).toMatchObject({ code: 'ValidationException', retryable: false });
+  });
+
   it('reuses one kept-alive connection for sequential calls', async () => {
     const dynamodb = client();
 
