@@ -228,7 +228,6 @@ async function addMissingIndexes(
         (one) => one.IndexName === index.IndexName,
       )?.IndexStatus;
       if (status === 'ACTIVE') break;
-      if (tries % 50 === 49) console.error(`DEBUG-INDEX ${name} ${tries} ${Table?.TableStatus} ${JSON.stringify(Table?.GlobalSecondaryIndexes?.map((one) => [one.IndexName, one.IndexStatus, one.Backfilling]))}`);
       if (tries >= 600) throw new Error(`Index ${index.IndexName} of table ${name} did not become active`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -116,7 +116,7 @@ describe("getCredential (the authorizer's read)", () => {
       expiresAt: t(60),
     });
     const client = testJsonClient();
-    const calls = vi.spyOn(client, 'call');
+    const calls = vi.spyOn(client, 'callText');
     const reader = new DynamoCredentialStore(client, table);
     const requests = watchDynamoRequests();
 
