@@ -52,7 +52,10 @@ export function externalModulesFor(definition: Pick<FunctionDef, 'needs'>): stri
     ...EXTERNAL_MODULES,
     ...UNREACHED_IN_LAMBDA,
     ...(definition.needs.hmacKey ? [] : KEY_READER_MODULES),
-  ];
+  ].filter(
+    // A rotation function talks to Secrets Manager itself, with the bundled client.
+    (name) => !(definition.needs.rotatesSecrets && name === '@aws-sdk/client-secrets-manager'),
+  );
 }
 
 export const BUNDLING = {

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTHORIZER } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER } from '#spec/routes';
 import { REPOSITORY_ROOT } from '#test-support/processes';
 
 // Outside the repository, so that nothing resolves from the repository's node_modules.
@@ -129,6 +129,19 @@ describe('another team installing the packed project', () => {
     const files = readdirSync(join(app, 'node_modules/tokengate'), { recursive: true, encoding: 'utf8' });
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files).toContain(join('dist', 'types', 'cdk', 'index.d.ts'));
+  });
+
+  it("ships every function pre-built, importing no package at the top: the AWS SDK is bundled, not the runtime's", () => {
+    const lambdaDir = join(app, 'node_modules/tokengate/dist/lambda');
+    expect(readdirSync(lambdaDir).sort()).toEqual(ALL_FUNCTIONS.map((fn) => fn.name).sort());
+    for (const name of readdirSync(lambdaDir)) {
+      const code = readFileSync(join(lambdaDir, name, 'index.mjs'), 'utf8');
+      // A static import of a package (not node:) would be resolved by the Lambda runtime's own copy.
+      const statics = [...code.matchAll(/(?:^|[;}\s])import[^"'()]*?from\s*["']([^"']+)["']/g)]
+        .map((match) => match[1] ?? '')
+        .filter((specifier) => !specifier.startsWith('node:'));
+      expect(statics, name).toEqual([]);
+    }
   });
 
   it('synthesizes with neither esbuild nor Docker', () => {
