@@ -228,7 +228,10 @@ async function addMissingIndexes(
         (one) => one.IndexName === index.IndexName,
       )?.IndexStatus;
       if (status === 'ACTIVE') break;
-      if (tries % 50 === 49) console.error(`DEBUG-INDEX ${name} ${tries} ${Table?.TableStatus} ${JSON.stringify(Table?.GlobalSecondaryIndexes?.map((one) => [one.IndexName, one.IndexStatus, one.Backfilling]))}`);
+      if (tries % 50 === 49)
+        console.error(
+          `DEBUG-INDEX ${name} ${tries} ${Table?.TableStatus} ${JSON.stringify(Table?.GlobalSecondaryIndexes?.map((one) => [one.IndexName, one.IndexStatus, one.Backfilling]))}`,
+        );
       if (tries >= 600) throw new Error(`Index ${index.IndexName} of table ${name} did not become active`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -237,12 +240,13 @@ async function addMissingIndexes(
 
 /**
  * Creates each table that does not exist yet, with its TTL setting, and adds the indexes an existing
- * one lacks.
+ * one lacks. Returns the names of the tables it created.
  */
 export async function ensureTables(
   client: DynamoDBClient,
   tables: readonly { definition: TableDefinition; name: string }[],
-): Promise<void> {
+): Promise<string[]> {
+  const created: string[] = [];
   for (const { definition, name } of tables) {
     try {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
@@ -259,5 +263,7 @@ export async function ensureTables(
         TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
       }),
     );
+    created.push(name);
   }
+  return created;
 }
