@@ -77,9 +77,12 @@ export class TokenSearchIndex {
     readonly table: string,
   ) {}
 
-  /** Writes every posting of each token (idempotent: a posting already there is written again). */
-  async put(tokens: readonly Posted[]): Promise<void> {
-    await this.write(
+  /**
+   * Writes every posting of each token (idempotent: a posting already there is written again).
+   * Returns how many.
+   */
+  async put(tokens: readonly Posted[]): Promise<number> {
+    return this.write(
       tokens.flatMap((token) =>
         tokenTrigrams(token).map((trigram) => ({
           PutRequest: {
@@ -205,7 +208,7 @@ export class TokenSearchIndex {
   }
 
   /** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed, with backoff. */
-  private async write(requests: readonly Record<string, unknown>[]): Promise<void> {
+  private async write(requests: readonly Record<string, unknown>[]): Promise<number> {
     const chunks: Record<string, unknown>[][] = [];
     for (let start = 0; start < requests.length; start += BATCH_WRITE) {
       chunks.push(requests.slice(start, start + BATCH_WRITE));
@@ -225,5 +228,6 @@ export class TokenSearchIndex {
         }
       }),
     );
+    return requests.length;
   }
 }
