@@ -2,9 +2,14 @@
 // answers as the substring filter of the contract (CONTRACT section 4: description and user email,
 // case-insensitively, never ids), kept right as tokens are created, edited, rotated and deleted, and
 // read from the postings rather than from every token.
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POSTINGS_LIMIT, TokenSearchIndex, tokenTrigrams } from '#adapters/dynamo-token-search';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { LIST_PARTITION } from '#adapters/token-item';
@@ -12,8 +17,10 @@ import { parseListQuery } from '#api/native-tokens';
 import type { Actor, TokenRecord } from '#domain/token';
 import { TokenService } from '#domain/token-service';
 import type { ListQuery } from '#domain/token-store';
-import { SEARCH_TABLE, TOKEN_INDEXES } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKEN_INDEXES } from '#spec/tables';
 import { freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { lambdaContext } from '#test-support/lambda-events';
 import { newKeyRing, staticKeys } from './fixtures';
 
 const ADMIN: Actor = { type: 'token', id: 'AdminTokenId0001' };
@@ -266,6 +273,68 @@ describe('the postings follow the tokens', () => {
     expect(posted).toBeGreaterThan(0);
     expect(await ids(s.tokens, query('capybara'))).toEqual([record.id]);
     expect(await ids(s.tokens, query('cap@exa'))).toEqual([record.id]);
+  });
+});
+
+describe('the audit stream consumer', () => {
+  const restoreEnv = saveHandlerEnv();
+  const dir = mkdtempSync(join(tmpdir(), 'tokengate-search-consumer-'));
+
+  afterAll(() => {
+    restoreEnv();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A Lambda stream record of a change to the token item `item`, as DynamoDB Streams delivers it. */
+  const streamRecord = (eventName: 'INSERT' | 'REMOVE', item: Record<string, unknown>, sequence: number) => ({
+    eventID: `search-${sequence}-${String(item.id)}`,
+    eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-west-1',
+    eventSourceARN: 'arn:aws:dynamodb:eu-west-1:123456789012:table/tokens/stream/2026-06-15T00:00:00.000',
+    dynamodb: {
+      ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+      Keys: { id: { S: String(item.id) } },
+      [eventName === 'INSERT' ? 'NewImage' : 'OldImage']: marshall(item, {
+        removeUndefinedValues: true,
+        convertClassInstanceToMap: true,
+      }) as Record<string, never>,
+      SequenceNumber: String(100 + sequence).padStart(21, '0'),
+      SizeBytes: 100,
+      StreamViewType: 'NEW_AND_OLD_IMAGES' as const,
+    },
+  });
+
+  it('posts a token created without its postings (its writer stopped between the two), and unposts it when removed', async () => {
+    const s = await setup();
+    const auditTable = await freshTable(AUDIT_TABLE);
+    useLocalHandlerEnv({ keyFile: join(dir, 'keys.json'), auditTable, searchTable: s.searchTable });
+    vi.resetModules();
+    const consumer = (await import('#functions/audit/consumer')).handler as unknown as (
+      event: DynamoDBStreamEvent,
+      context: Context,
+    ) => Promise<DynamoDBBatchResponse>;
+    const plainStore = new DynamoTokenStore(client, { tableName: s.tokensTable, retentionDays: 30 });
+    const record = await create(new TokenService({ store: plainStore, keys }), 'streamed manatee');
+    expect(await ids(s.tokens, query('manatee'))).toEqual([]);
+    const { Item: item = {} } = await client.send(
+      new GetCommand({ TableName: s.tokensTable, Key: { id: record.id } }),
+    );
+
+    const inserted = await consumer(
+      { Records: [streamRecord('INSERT', item, 1)] } as DynamoDBStreamEvent,
+      lambdaContext('AuditConsumer'),
+    );
+
+    expect(inserted.batchItemFailures).toEqual([]);
+    expect(await ids(s.tokens, query('manatee'))).toEqual([record.id]);
+
+    await consumer(
+      { Records: [streamRecord('REMOVE', item, 2)] } as DynamoDBStreamEvent,
+      lambdaContext('AuditConsumer'),
+    );
+    expect(await postedUnder(s.searchTable, 'man')).not.toContain(record.id);
   });
 });
 
