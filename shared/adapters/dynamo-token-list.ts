@@ -195,9 +195,10 @@ export class TokenLister {
           suffix: String(item[sortKey.name]).slice(stream.prefix.length),
         };
       })
+      // Not in any phase of the query's status (-1), or before the cursor: left out.
       .filter(
         (entry) =>
-          entry.phase > cursor.phase ||
+          (entry.phase >= 0 && entry.phase > cursor.phase) ||
           (entry.phase === cursor.phase &&
             (cursor.after === null || direction * byteOrder(entry.suffix, cursor.after) > 0)),
       )
