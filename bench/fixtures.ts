@@ -7,12 +7,14 @@ import { dynamoClient } from '#adapters/clients';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
 import { ENV } from '#spec/env';
-import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 
 export interface BenchDatabase {
   db: DynamoDbLocal;
   tokensTable: string;
   auditTable: string;
+  /** The search postings (SEARCH_TABLE), which the handlers keep and read. */
+  searchTable: string;
   keyFile: string;
   /** A directory of the benchmark's own (the key file's). */
   dir: string;
@@ -22,10 +24,12 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const db = await startDynamoDbLocal({ heapMb: 1024 });
   const tokensTable = 'bench-tokens';
   const auditTable = 'bench-audit';
+  const searchTable = 'bench-search';
   const client = dynamoClient(db.endpoint);
   await ensureTables(client, [
     { definition: TOKENS_TABLE, name: tokensTable },
     { definition: AUDIT_TABLE, name: auditTable },
+    { definition: SEARCH_TABLE, name: searchTable },
   ]);
   client.destroy();
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-bench-'));
@@ -34,8 +38,9 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   // The handlers read these once, at import: set them before importing any handler.
   process.env[ENV.tokensTable] = tokensTable;
   process.env[ENV.auditTable] = auditTable;
+  process.env[ENV.searchTable] = searchTable;
   process.env[ENV.keyFile] = keyFile;
   process.env[ENV.dynamoEndpoint] = db.endpoint;
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  return { db, tokensTable, auditTable, keyFile, dir };
+  return { db, tokensTable, auditTable, searchTable, keyFile, dir };
 }

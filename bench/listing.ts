@@ -1,9 +1,13 @@
 // Listing at scale: 10,000 and then 100,000 tokens in the benchmark's own table, written straight as
 // items with parallel BatchWriteItem calls (as the store writes them: shared/adapters/token-item.ts),
-// then through the list handler as API Gateway would call it: the default page of 50, a search that
-// matches one token in a hundred, and a search that matches almost none (the worst case of a
-// substring search, which has to read every token's text). Each figure beside its growth.
+// with their search postings (shared/adapters/dynamo-token-search.ts, batch written after the tokens,
+// as the store writes them), then through the list handler as API Gateway would call it: the default
+// page of 50, a search that matches one token in a hundred, and a search that matches almost none
+// (the worst case of a substring search read off the list partition: every token's text). Each
+// figure beside its growth.
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '#adapters/clients';
+import { TokenSearchIndex } from '#adapters/dynamo-token-search';
 import { recordToItem, sortKeys, ttlAfter } from '#adapters/token-item';
 import type { TokenRecord } from '#domain/token';
 import { mintToken } from '#domain/token-format';
@@ -20,7 +24,10 @@ export interface ListingFigures {
   list_page_growth_10k_to_100k: number;
   search_growth_10k_to_100k: number;
   search_rare_growth_10k_to_100k: number;
+  /** Tokens written a second, each with its search postings. */
   seed_items_per_s: number;
+  /** Search postings per token, on average (one per distinct trigram of description and email). */
+  postings_per_token: number;
   /** Listings that failed (a search that outlives the function's 10 s answers 500). */
   list_errors: number;
 }
@@ -49,7 +56,7 @@ function listEvent(query: Record<string, string>) {
 }
 
 /** Token `i` of the seeded table: a third service tokens, half with an email, 1 in 20 revoked. */
-function seededItem(i: number, now: number): Record<string, unknown> {
+function seededItem(i: number, now: number): { item: Record<string, unknown>; record: TokenRecord } {
   const { id, hint } = mintToken();
   const createdAt = new Date(now - (SIZES.at(-1) ?? 0) * 1000 + i * 1000).toISOString();
   const record: TokenRecord = {
@@ -79,15 +86,19 @@ function seededItem(i: number, now: number): Record<string, unknown> {
       ttl: ttlAfter(revokedAt, RETENTION_SECONDS),
     });
   }
-  return item; // the document client leaves out the undefined attributes, as for the store
+  // The document client leaves out the undefined attributes, as for the store.
+  return { item, record };
 }
 
-export async function benchListing(tokensTable: string): Promise<ListingFigures> {
+export async function benchListing(tokensTable: string, searchTable: string): Promise<ListingFigures> {
   const { dynamo } = await import('#functions/commons/runtime');
   const { handler } = await import('#functions/tokens/list');
+  // A client of its own: the postings' batches must not queue behind the tokens' for sockets.
+  const search = new TokenSearchIndex(documentClient(process.env.TOKENGATE_DYNAMODB_ENDPOINT), searchTable);
   const now = Date.now();
   let seeded = 0;
   let seedMs = 0;
+  let postings = 0;
 
   /** Writes tokens [seeded, to) with WRITERS BatchWriteItem calls in flight, retrying what is left over. */
   async function seed(to: number): Promise<void> {
@@ -97,9 +108,8 @@ export async function benchListing(tokensTable: string): Promise<ListingFigures>
       while (next < to) {
         const from = next;
         next = Math.min(to, next + BATCH);
-        let requests = Array.from({ length: next - from }, (_, k) => ({
-          PutRequest: { Item: seededItem(from + k, now) },
-        }));
+        const tokens = Array.from({ length: next - from }, (_, k) => seededItem(from + k, now));
+        let requests = tokens.map(({ item }) => ({ PutRequest: { Item: item } }));
         for (let attempt = 0; requests.length > 0; attempt++) {
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
           const answer = await dynamo.send(
@@ -107,6 +117,12 @@ export async function benchListing(tokensTable: string): Promise<ListingFigures>
           );
           requests = (answer.UnprocessedItems?.[tokensTable] ?? []) as typeof requests;
         }
+        const posted = tokens.map(({ item, record }) => ({
+          ...record,
+          ttl: typeof item.ttl === 'number' ? item.ttl : undefined,
+        }));
+        const written = await search.put(posted);
+        postings += written;
       }
     };
     await Promise.all(Array.from({ length: WRITERS }, writer));
@@ -164,6 +180,7 @@ export async function benchListing(tokensTable: string): Promise<ListingFigures>
     search_growth_10k_to_100k: round(atLarge.search / atSmall.search),
     search_rare_growth_10k_to_100k: round(atLarge.rare / atSmall.rare),
     seed_items_per_s: Math.round(seeded / (seedMs / 1000)),
+    postings_per_token: round(postings / seeded),
     list_errors: errors,
   };
 }

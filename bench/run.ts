@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       }
       if (wanted('listing')) {
         log('listing with 10,000 and 100,000 tokens (seeded with parallel batch writes)...');
-        Object.assign(figures, await benchListing(bench.tokensTable));
+        Object.assign(figures, await benchListing(bench.tokensTable, bench.searchTable));
       }
     } finally {
       await bench.db.stop();

@@ -8,11 +8,11 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '#spec/env';
 import type { FunctionNeeds, TableAction } from '#spec/routes';
-import { AUDIT_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
 
 /**
  * The resources a tokengate function may be bound to (`TokenGate` is one); the tables are
- * `TOKENS_TABLE` and `AUDIT_TABLE`.
+ * `TOKENS_TABLE`, `AUDIT_TABLE` and `SEARCH_TABLE`.
  */
 export interface TokenGateResources {
   readonly tokensTable: ITable;
@@ -20,6 +20,7 @@ export interface TokenGateResources {
   readonly retentionDays: number;
   readonly auditTable: ITable;
   readonly auditRetentionDays: number;
+  readonly searchTable: ITable;
 }
 
 /**
@@ -97,8 +98,9 @@ function grantTable(
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
  */
 export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: TokenGateResources): void {
-  const { tokensTable, keySecret, auditTable } = resources;
+  const { tokensTable, keySecret, auditTable, searchTable } = resources;
   const audit = needs.audit ?? [];
+  const search = needs.search ?? [];
   if (needsConfig(needs)) {
     fn.addEnvironment(ENV.tokensTable, tokensTable.tableName);
     fn.addEnvironment(ENV.keySecretId, keySecret.secretArn);
@@ -109,7 +111,9 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
     fn.addEnvironment(ENV.auditRetentionDays, String(resources.auditRetentionDays));
   }
   grantTable(fn, needs.tokens, tokensTable, TOKENS_TABLE, needs.updates, needs.tokenIndexes);
+  if (search.length > 0) fn.addEnvironment(ENV.searchTable, searchTable.tableName);
   grantTable(fn, audit, auditTable, AUDIT_TABLE);
+  grantTable(fn, search, searchTable, SEARCH_TABLE);
   if (needs.hmacKey) {
     // Powertools' SecretsProvider only calls GetSecretValue; the secret uses the AWS managed key.
     fn.addToRolePolicy(

@@ -78,6 +78,7 @@ export class TokenGateStack extends Stack {
     });
     new CfnOutput(this, 'TokensTableName', { value: this.tokenGate.tokensTable.tableName });
     new CfnOutput(this, 'AuditTableName', { value: this.tokenGate.auditTable.tableName });
+    new CfnOutput(this, 'SearchTableName', { value: this.tokenGate.searchTable.tableName });
     new CfnOutput(this, 'AuditFailureQueueUrl', {
       description: 'Stream records the audit consumer gave up on (replay them within 24 hours)',
       value: this.tokenGate.auditStream.failureQueue.queueUrl,

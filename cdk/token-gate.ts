@@ -31,7 +31,7 @@ import {
   ROUTES,
   TOKEN_SECRET_ROTATION,
 } from '#spec/routes';
-import { AUDIT_TABLE, KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { ExpiryWarnings } from './expiry';
@@ -108,6 +108,11 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly keySecret: Secret;
   /** One item per audit event, built from `AUDIT_TABLE`; shares the tokens table's removal policy. */
   readonly auditTable: Table;
+  /**
+   * The search postings of `q`, built from `SEARCH_TABLE`, kept by the functions that write tokens;
+   * shares the tokens table's removal policy.
+   */
+  readonly searchTable: Table;
   /** The audit consumer, fed by the tokens table's stream. */
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
@@ -163,6 +168,7 @@ export class TokenGate extends Construct implements TokenGateResources {
 
     this.tokensTable = this.createTokensTable(removalPolicy);
     this.auditTable = tableFromDefinition(this, AUDIT_TABLE, removalPolicy);
+    this.searchTable = tableFromDefinition(this, SEARCH_TABLE, removalPolicy);
 
     const createFunction = (definition: FunctionDef) => {
       const fn = new TokenGateFunction(this, definition.name, {

@@ -6,10 +6,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { dynamoClient } from '#adapters/clients';
+import { documentClient, dynamoClient } from '#adapters/clients';
+import { TokenSearchIndex } from '#adapters/dynamo-token-search';
 import { FileKeyRingSource } from '#adapters/file-keyring';
+import { LIST_PARTITION } from '#adapters/token-item';
 import { ENV } from '#spec/env';
-import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { ensureTables } from './dynamodb-local';
 
 export const DEFAULT_DATA_DIR = '.data';
@@ -17,6 +19,7 @@ export const DEFAULT_DATA_DIR = '.data';
 /** Locally, tables are named the way the CDK stack names them: `tokengate-<id>`. */
 export const LOCAL_TOKENS_TABLE = `tokengate-${TOKENS_TABLE.id}`;
 export const LOCAL_AUDIT_TABLE = `tokengate-${AUDIT_TABLE.id}`;
+export const LOCAL_SEARCH_TABLE = `tokengate-${SEARCH_TABLE.id}`;
 
 export interface DataDir {
   root: string;
@@ -35,6 +38,11 @@ export interface DataDir {
   streamFailuresFile: string;
   /** The events the local stack would put on EventBridge (expiry warnings), one JSON line each. */
   eventsFile: string;
+  /**
+   * Present once every token of the folder has its search postings: a folder from before the search
+   * table gets them at its first start (`prepareDataDir`), and again if that start stopped halfway.
+   */
+  searchPostedFile: string;
 }
 
 /** The data folder `$DATA_DIR` names, else `.data/`. */
@@ -54,17 +62,36 @@ export function dataDirAt(path: string): DataDir {
     streamCheckpointFile: join(root, 'audit-stream.json'),
     streamFailuresFile: join(root, 'audit-failures.jsonl'),
     eventsFile: join(root, 'events.jsonl'),
+    searchPostedFile: join(root, 'search-posted'),
   };
 }
 
-/** Creates what is missing: the tables in DynamoDB Local at `endpoint`, and the HMAC key file. */
+/**
+ * Creates what is missing: the tables in DynamoDB Local at `endpoint`, and the HMAC key file; and
+ * posts the tokens of a folder made before the search table (idempotent, once).
+ */
 export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<void> {
   const client = dynamoClient(endpoint);
   try {
-    await ensureTables(client, [
+    const created = await ensureTables(client, [
       { definition: TOKENS_TABLE, name: LOCAL_TOKENS_TABLE },
       { definition: AUDIT_TABLE, name: LOCAL_AUDIT_TABLE },
+      { definition: SEARCH_TABLE, name: LOCAL_SEARCH_TABLE },
     ]);
+    if (!existsSync(dir.searchPostedFile)) {
+      if (!created.includes(LOCAL_TOKENS_TABLE)) {
+        const documents = documentClient(endpoint);
+        try {
+          await new TokenSearchIndex(documents, LOCAL_SEARCH_TABLE).backfill(
+            LOCAL_TOKENS_TABLE,
+            LIST_PARTITION,
+          );
+        } finally {
+          documents.destroy();
+        }
+      }
+      writeFileSync(dir.searchPostedFile, `${new Date().toISOString()}\n`);
+    }
   } finally {
     client.destroy();
   }
@@ -76,6 +103,7 @@ export function handlerEnvironment(dir: DataDir, endpoint: string): Record<strin
   return {
     [ENV.tokensTable]: LOCAL_TOKENS_TABLE,
     [ENV.auditTable]: LOCAL_AUDIT_TABLE,
+    [ENV.searchTable]: LOCAL_SEARCH_TABLE,
     [ENV.keyFile]: dir.keyFile,
     [ENV.dynamoEndpoint]: endpoint,
     [ENV.eventsFile]: dir.eventsFile,

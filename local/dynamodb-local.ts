@@ -236,12 +236,13 @@ async function addMissingIndexes(
 
 /**
  * Creates each table that does not exist yet, with its TTL setting, and adds the indexes an existing
- * one lacks.
+ * one lacks. Returns the names of the tables it created.
  */
 export async function ensureTables(
   client: DynamoDBClient,
   tables: readonly { definition: TableDefinition; name: string }[],
-): Promise<void> {
+): Promise<string[]> {
+  const created: string[] = [];
   for (const { definition, name } of tables) {
     try {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
@@ -258,5 +259,7 @@ export async function ensureTables(
         TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
       }),
     );
+    created.push(name);
   }
+  return created;
 }

@@ -2,7 +2,7 @@
 // event. Records succeed or fail one by one; a failed record is reported alone (partial batch
 // response), so Lambda retries from it, the others are neither lost nor recorded twice (the audit
 // store's writes are idempotent on the record's eventID), and the batch never fails as a whole
-// because of one record.
+// because of one record. Each record also repairs the search postings of its token (idempotent).
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -10,7 +10,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { imageToTokenImage } from '#adapters/token-item';
 import { auditEventOf, type StreamChange } from '#domain/audit';
 import { ValidationError } from '#domain/errors';
-import { audit } from '#functions/commons/audit-runtime';
+import { audit, searchIndex } from '#functions/commons/audit-runtime';
 import { logger } from '#functions/commons/logger';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -39,8 +39,10 @@ function changeOf(record: DynamoDBRecord): StreamChange {
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   try {
-    const event = auditEventOf(changeOf(record));
+    const change = changeOf(record);
+    const event = auditEventOf(change);
     if (event) await audit.record(event, record.dynamodb?.SequenceNumber);
+    await searchIndex?.follow(change.eventName, change.oldImage, change.newImage);
   } catch (error) {
     // Never the images: they hold the token's hash.
     logger.error('Audit record failed; it will be retried', {

@@ -36,6 +36,7 @@ export function services(config: Config): Services {
     store: new DynamoTokenStore(dynamo, {
       tableName: config.tokensTable,
       retentionDays: config.retentionDays,
+      searchTableName: config.searchTable,
     }),
     keys: sdkKeyRingSource(config),
   };

@@ -27,6 +27,11 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 
 export interface Config {
   tokensTable: string;
+  /**
+   * The search postings table: set for every function that writes tokens or lists them (cdk/grants.ts,
+   * the local stack). Unset, the store posts nothing and a search reads the list partition.
+   */
+  searchTable?: string | undefined;
   /** Secrets Manager secret holding the HMAC key ring (AWS). */
   keySecretId: string | undefined;
   /** File holding the HMAC key ring (local stack). */
@@ -51,6 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     tokensTable: required(env, ENV.tokensTable),
+    searchTable: env[ENV.searchTable] || undefined,
     keySecretId,
     keyFile,
     dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
@@ -76,6 +82,8 @@ export function localClientConfig(endpoint: string) {
 /** What the audit functions (stream consumer, audit listing) read; they need no token table or key. */
 export interface AuditConfig {
   auditTable: string;
+  /** The search postings table, which the stream consumer repairs; unset, it leaves it alone. */
+  searchTable?: string | undefined;
   /** Local DynamoDB endpoint; unset in AWS. */
   dynamoEndpoint: string | undefined;
   /** Days an audit event is kept before DynamoDB's TTL removes it. */
@@ -85,6 +93,7 @@ export interface AuditConfig {
 export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
   return {
     auditTable: required(env, ENV.auditTable),
+    searchTable: env[ENV.searchTable] || undefined,
     dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
     retentionDays: positiveInteger(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
   };

@@ -5,11 +5,23 @@
 // expired; the inactive ones merge two sorted streams, the expired `A#` entries and the `R#` ones.
 // The cursor is the sort key (less its prefix) of the last token returned, which is unique, so a
 // page resumes exactly after it: tokens created meanwhile never repeat or push others out of sight.
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+//
+// A search (`q`) whose trigrams narrow it (shared/adapters/dynamo-token-search.ts) reads only the
+// tokens posted under them instead, and orders and pages them here the same way, with the same
+// cursor: a page of either kind goes on in the other.
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor } from '#domain/list-cursor';
 import type { TokenStatus } from '#domain/token';
 import type { ListPage, ListQuery, ListSort } from '#domain/token-store';
+import { backoffMs, sleep } from '#lib/backoff';
 import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES } from '#spec/tables';
+import type { TokenSearchIndex } from './dynamo-token-search';
 
 type Item = Record<string, unknown>;
 
@@ -92,20 +104,50 @@ function searchMatches(item: Item, q: string): boolean {
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/** The stream of the list index an item is in, at `now`: what its phase is decided by. */
+function streamOf(item: Item, now: Date): Stream {
+  if (item[ITEM.revoked_at] !== undefined) return REVOKED;
+  const expiresAt = item[ITEM.expires_at];
+  return typeof expiresAt === 'string' && expiresAt <= now.toISOString() ? EXPIRED : ACTIVE;
+}
+
+/** The query's filters besides the status (which `phasesFor` handles), as the index reads apply them. */
+function passesFilters(item: Item, query: ListQuery, q: string, now: Date): boolean {
+  if (!searchMatches(item, q)) return false;
+  if (query.kind && item[ITEM.kind] !== query.kind) return false;
+  const expiresAt = item[ITEM.expires_at];
+  const hasExpiry = typeof expiresAt === 'string';
+  if (query.expiration === 'never') return !hasExpiry;
+  if (query.expiration === 'has_expiration') return hasExpiry && expiresAt > now.toISOString();
+  if (query.expiration === 'expired') return hasExpiry && expiresAt <= now.toISOString();
+  return true;
+}
+
+/** Keys of one BatchGetItem at most. */
+const BATCH_GET = 100;
+const RETRY_BASE_MS = 50;
+const RETRY_CAP_MS = 1_000;
+
 export class TokenLister {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly partition: string,
+    /** The search postings; without them, a search reads the list partition. */
+    private readonly search?: TokenSearchIndex,
   ) {}
 
   async list(query: ListQuery, now: Date): Promise<ListPage<Item>> {
-    const index = query.sort === 'newest' || query.sort === 'oldest' ? 'created' : 'name';
-    const forward = query.sort === 'oldest' || query.sort === 'name_asc';
     const phases = phasesFor(query.status);
     let cursor: Cursor = query.cursor
       ? decodeListCursor(query.cursor, query.sort, phases.length)
       : { sort: query.sort, phase: 0, after: null };
+    if (query.q && this.search) {
+      const candidates = await this.search.candidates(query.q.toLowerCase());
+      if (candidates !== null) return this.listCandidates(candidates, query, cursor, phases, now);
+    }
+    const index = query.sort === 'newest' || query.sort === 'oldest' ? 'created' : 'name';
+    const forward = query.sort === 'oldest' || query.sort === 'name_asc';
     const items: Item[] = [];
 
     while (cursor.phase < phases.length && items.length < query.limit) {
@@ -127,6 +169,73 @@ export class TokenLister {
     }
     const nextCursor = cursor.phase < phases.length ? encodeListCursor(cursor) : null;
     return { items, nextCursor };
+  }
+
+  /**
+   * A page of the tokens among `ids` that match the query, ordered as the list indexes order them
+   * (phase, then the index's sort key less its prefix), after the cursor.
+   */
+  private async listCandidates(
+    ids: readonly string[],
+    query: ListQuery,
+    cursor: Cursor,
+    phases: Stream[][],
+    now: Date,
+  ): Promise<ListPage<Item>> {
+    const sortKey = INDEXES[query.sort === 'newest' || query.sort === 'oldest' ? 'created' : 'name'].sortKey;
+    const direction = query.sort === 'oldest' || query.sort === 'name_asc' ? 1 : -1;
+    const q = (query.q ?? '').toLowerCase();
+    const entries = (await this.getItems(ids))
+      .filter((item) => passesFilters(item, query, q, now))
+      .map((item) => {
+        const stream = streamOf(item, now);
+        return {
+          item,
+          phase: phases.findIndex((phase) => phase.includes(stream)),
+          suffix: String(item[sortKey.name]).slice(stream.prefix.length),
+        };
+      })
+      // Not in any phase of the query's status (-1), or before the cursor: left out.
+      .filter(
+        (entry) =>
+          (entry.phase >= 0 && entry.phase > cursor.phase) ||
+          (entry.phase === cursor.phase &&
+            (cursor.after === null || direction * byteOrder(entry.suffix, cursor.after) > 0)),
+      )
+      .sort((a, b) => a.phase - b.phase || direction * byteOrder(a.suffix, b.suffix));
+    const page = entries.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((entry) => entry.item),
+      nextCursor:
+        last && entries.length > page.length
+          ? encodeListCursor({ sort: query.sort, phase: last.phase, after: last.suffix })
+          : null,
+    };
+  }
+
+  /** The token items of `ids` that exist (a posting may outlive its token). */
+  private async getItems(ids: readonly string[]): Promise<Item[]> {
+    const chunks: string[][] = [];
+    for (let start = 0; start < ids.length; start += BATCH_GET)
+      chunks.push(ids.slice(start, start + BATCH_GET));
+    const found = await Promise.all(
+      chunks.map(async (chunk) => {
+        const items: Item[] = [];
+        let keys: Record<string, unknown>[] | undefined = chunk.map((id) => ({ [ITEM.id]: id }));
+        for (let attempt = 0; keys && keys.length > 0; attempt++) {
+          if (attempt > 0) await sleep(backoffMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
+          const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
+          );
+          items.push(...(Responses?.[this.table] ?? []));
+          keys = UnprocessedKeys?.[this.table]?.Keys;
+        }
+        return items;
+      }),
+    );
+    // Only tokens: the bootstrap claim has no list key, and is never posted anyway.
+    return found.flat().filter((item) => item[ITEM.list_pk] === this.partition);
   }
 
   /** Up to `want` matching entries of one stream after the cursor, in order. */

@@ -17,6 +17,7 @@ import type { Credential, ListPage, ListQuery, Rotation, Stamp, TokenStore } fro
 import { backoffMs, sleep } from '#lib/backoff';
 import { TOKEN_ATTRIBUTES as A, BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import { TokenLister } from './dynamo-token-list';
+import { TokenSearchIndex, tokenTrigrams } from './dynamo-token-search';
 import {
   CREDENTIAL_ATTRIBUTES,
   itemToCredential,
@@ -57,12 +58,18 @@ export interface DynamoTokenStoreOptions {
   tableName: string;
   /** How long a revoked or expired token stays listable before TTL removes it. */
   retentionDays: number;
+  /**
+   * The search postings table (SEARCH_TABLE): the store posts each token it writes there, and a
+   * search reads them. Without it, the store writes no postings and a search reads the list partition.
+   */
+  searchTableName?: string | undefined;
 }
 
 export class DynamoTokenStore implements TokenStore {
   private readonly table: string;
   private readonly retentionSeconds: number;
   private readonly lister: TokenLister;
+  private readonly search: TokenSearchIndex | undefined;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -70,7 +77,22 @@ export class DynamoTokenStore implements TokenStore {
   ) {
     this.table = options.tableName;
     this.retentionSeconds = options.retentionDays * DAY_SECONDS;
-    this.lister = new TokenLister(client, this.table, LIST_PARTITION);
+    this.search = options.searchTableName ? new TokenSearchIndex(client, options.searchTableName) : undefined;
+    this.lister = new TokenLister(client, this.table, LIST_PARTITION, this.search);
+  }
+
+  /**
+   * Posts a token just written. After the token item, so a posting never names a token that was not
+   * written; a crash in between leaves a token without postings, which the audit stream consumer
+   * posts again from the table's stream (functions/audit/consumer.ts).
+   */
+  private async post(record: TokenRecord): Promise<void> {
+    await this.search?.put([
+      {
+        ...record,
+        ttl: record.expiresAt ? ttlAfter(record.expiresAt, this.retentionSeconds) : undefined,
+      },
+    ]);
   }
 
   async insert(record: TokenRecord, stamp: Stamp): Promise<void> {
@@ -86,6 +108,7 @@ export class DynamoTokenStore implements TokenStore {
       if (isConditionFailure(error)) throw new ConflictError(`Token ${record.id} already exists`);
       throw error;
     }
+    await this.post(record);
   }
 
   async insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void> {
@@ -134,6 +157,7 @@ export class DynamoTokenStore implements TokenStore {
             ],
           }),
         );
+        await this.post(record);
         return;
       } catch (error) {
         const codes = cancellationCodes(error);
@@ -223,11 +247,29 @@ export class DynamoTokenStore implements TokenStore {
           },
         }),
       );
-      return { ...current, userEmail };
     } catch (error) {
       if (isConditionFailure(error)) throw new NotFoundError(`No token with id ${id}`, 'id');
       throw error;
     }
+    const updated = { ...current, userEmail };
+    await this.repost(current, updated);
+    return updated;
+  }
+
+  /**
+   * Moves a token's postings from its text as read to its text as written: posts the new trigrams,
+   * drops those only the old text had, then posts the token as it is now once more, so that a
+   * concurrent email change whose drops land after our posts cannot leave the final text unposted.
+   */
+  private async repost(before: TokenRecord, after: TokenRecord): Promise<void> {
+    if (!this.search) return;
+    await this.post(after);
+    const kept = new Set(tokenTrigrams(after));
+    const dropped = tokenTrigrams(before).filter((trigram) => !kept.has(trigram));
+    if (dropped.length === 0) return;
+    await this.search.remove(before.id, dropped);
+    const now = await this.get(before.id);
+    if (now) await this.post(now);
   }
 
   /** The update that revokes `record` (as read), on `condition`: `revoke`'s, and a rotation's of the successor it replaces. */
@@ -312,6 +354,7 @@ export class DynamoTokenStore implements TokenStore {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
+        await this.post(successor);
         return { ...previous, expiresAt: previousExpiresAt, rotatedTo: successor.id };
       } catch (error) {
         const codes = cancellationCodes(error);
@@ -380,7 +423,7 @@ export class DynamoTokenStore implements TokenStore {
 
   async remove(id: string, stamp: Stamp): Promise<void> {
     // Stamp first, so the stream's REMOVE record carries (in its old image) who deleted it.
-    await this.revoke(id, { ...stamp, op: 'revoke' });
+    const record = await this.revoke(id, { ...stamp, op: 'revoke' });
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(
@@ -404,15 +447,24 @@ export class DynamoTokenStore implements TokenStore {
             ExpressionAttributeValues: { ':delete': 'delete' },
           }),
         );
+        await this.unpost(record);
         return;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // Gone already (a concurrent delete did what we came to do), or restamped by another writer.
-        if (!(await this.get(id))) return;
+        if (!(await this.get(id))) return this.unpost(record);
         if (attempt >= REMOVE_TRIES)
           throw new ConflictError(`Token ${id} changed while being deleted; try again`);
       }
     }
+  }
+
+  /**
+   * Drops a deleted token's postings (as it was read before the delete; the audit stream consumer drops
+   * those of the deleted item's last image too, and a posting left over only costs a search a read).
+   */
+  private async unpost(record: TokenRecord): Promise<void> {
+    await this.search?.remove(record.id, tokenTrigrams(record));
   }
 
   async hasActiveAdmin(now: Date): Promise<boolean> {

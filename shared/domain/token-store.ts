@@ -7,7 +7,7 @@ export type ExpirationFilter = 'never' | 'has_expiration' | 'expired';
 export interface ListQuery {
   status?: TokenStatus | undefined;
   expiration?: ExpirationFilter | undefined;
-  /** Case-insensitive substring of description, user email or id. */
+  /** Case-insensitive substring of the description or the user email (never the id). */
   q?: string | undefined;
   kind?: TokenKind | undefined;
   sort: ListSort;

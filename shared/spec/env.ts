@@ -7,6 +7,8 @@ export const ENV = {
   tokensTable: 'TOKENGATE_TOKENS_TABLE',
   /** The audit table's name (the audit functions). */
   auditTable: 'TOKENGATE_AUDIT_TABLE',
+  /** The search postings table's name (the functions that write tokens or search them). */
+  searchTable: 'TOKENGATE_SEARCH_TABLE',
   /** The Secrets Manager secret holding the HMAC key ring (AWS). */
   keySecretId: 'TOKENGATE_KEY_SECRET_ID',
   /** The file holding the HMAC key ring (local stack). */

@@ -16,7 +16,14 @@ export type Access = 'admin' | 'any-token' | 'scoped' | 'public';
 
 export type ErrorFace = 'connect' | 'native';
 
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
 
 /** What a function may touch: its IAM grants are exactly these, in AWS and in the CDK tests. */
 export interface FunctionNeeds {
@@ -32,6 +39,11 @@ export interface FunctionNeeds {
   hmacKey: boolean;
   /** DynamoDB actions on the audit table (and its indexes, for Query). @default none */
   audit?: readonly TableAction[];
+  /**
+   * DynamoDB actions on the search postings table (`SEARCH_TABLE`): `BatchWriteItem` for the functions
+   * that write tokens (they post them), `Query` for the listing. @default none
+   */
+  search?: readonly TableAction[];
   /**
    * Consumes the tokens table's stream: reads it, and sends what it cannot process to the on-failure
    * queue (granted by the event source mapping). @default false
@@ -159,6 +171,9 @@ const ROTATE_UPDATES = [ITEM.expires_at, ITEM.ttl, ITEM.rotated_to, ITEM.stamp, 
  */
 const RECOVERING_ROTATE_UPDATES = [...REVOKE_UPDATES, ...ROTATE_UPDATES, ITEM.rotated_from] as const;
 
+/** What a function that writes tokens does to the search postings: puts and deletes, in batches. */
+const POSTS = ['BatchWriteItem'] as const;
+
 /** A function fed by a stream rather than by HTTP routes. */
 export interface StreamFunctionDef extends FunctionDef {
   stream: StreamFeed;
@@ -168,7 +183,8 @@ export interface StreamFunctionDef extends FunctionDef {
 export const AUDIT_CONSUMER: StreamFunctionDef = {
   name: 'AuditConsumer',
   entry: 'functions/audit/consumer.ts',
-  needs: { tokens: [], hmacKey: false, audit: ['PutItem'], tokensStream: true },
+  // It posts created tokens and unposts deleted ones again, in case their writer stopped in between.
+  needs: { tokens: [], hmacKey: false, audit: ['PutItem'], tokensStream: true, search: POSTS },
   // A batch of up to 100 records, written in parallel.
   timeoutSeconds: 30,
   stream: { batchSize: 100, retryAttempts: 10 },
@@ -184,6 +200,7 @@ export const TOKEN_SECRET_ROTATION: FunctionDef = {
   needs: {
     tokens: ['GetItem', 'PutItem', 'UpdateItem'],
     updates: RECOVERING_ROTATE_UPDATES,
+    search: POSTS,
     hmacKey: true,
     rotatesSecrets: true,
   },
@@ -248,6 +265,7 @@ const fn = (name: string, entry: string, face: ErrorFace, needs: FunctionNeeds):
 export const FUNCTIONS = {
   createServiceToken: fn('CreateServiceToken', 'functions/service-tokens/create.ts', 'connect', {
     tokens: ['PutItem'],
+    search: POSTS,
     hmacKey: true,
   }),
   listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', 'connect', {
@@ -261,17 +279,25 @@ export const FUNCTIONS = {
   deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', 'connect', {
     tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
     updates: REVOKE_UPDATES,
+    search: POSTS,
     hmacKey: false,
   }),
   createToken: fn('CreateToken', 'functions/tokens/create.ts', 'native', {
     tokens: ['PutItem'],
+    search: POSTS,
     hmacKey: true,
   }),
-  listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', { tokens: ['Query'], hmacKey: false }),
+  // A search reads the postings of its query, then the tokens they name.
+  listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', {
+    tokens: ['Query', 'BatchGetItem'],
+    search: ['Query'],
+    hmacKey: false,
+  }),
   getToken: fn('GetToken', 'functions/tokens/get.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
   updateToken: fn('UpdateToken', 'functions/tokens/update.ts', 'native', {
     tokens: ['GetItem', 'UpdateItem'],
     updates: [ITEM.user_email, ITEM.search_text, ITEM.stamp],
+    search: POSTS,
     hmacKey: false,
   }),
   revokeToken: fn('RevokeToken', 'functions/tokens/revoke.ts', 'native', {
@@ -282,11 +308,13 @@ export const FUNCTIONS = {
   rotateToken: fn('RotateToken', 'functions/tokens/rotate.ts', 'native', {
     tokens: ['GetItem', 'PutItem', 'UpdateItem'],
     updates: ROTATE_UPDATES,
+    search: POSTS,
     hmacKey: true,
   }),
   rotateSelfToken: fn('RotateSelfToken', 'functions/tokens/rotate-self.ts', 'native', {
     tokens: ['GetItem', 'PutItem', 'UpdateItem'],
     updates: ROTATE_UPDATES,
+    search: POSTS,
     hmacKey: true,
   }),
   revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', 'native', {

@@ -150,7 +150,27 @@ export const AUDIT_TABLE: TableDefinition = {
   indexes: Object.values(AUDIT_INDEXES),
 };
 
-export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE];
+/** The attributes of a search posting (shared/adapters/dynamo-token-search.ts writes them). */
+export const SEARCH_ATTRIBUTES = attributeNames('trigram', 'id', 'ttl');
+
+/**
+ * The search index of `q` (CONTRACT section 4: a substring of the description or the user email):
+ * one posting `{trigram, id}` per distinct trigram (three code points) of each token's lower-cased
+ * description and email, kept by the token store as it writes tokens, so a search reads the postings
+ * of its query's rarest trigrams rather than every token. A posting only says "may match": a search
+ * re-reads its candidates and checks them, so a stale posting costs a read, never a wrong answer.
+ * A posting carries its token's `ttl` as written, which is never earlier than the token's own.
+ */
+export const SEARCH_TABLE: TableDefinition = {
+  id: 'TokenSearch',
+  partitionKey: { name: SEARCH_ATTRIBUTES.trigram, type: 'S' },
+  sortKey: { name: SEARCH_ATTRIBUTES.id, type: 'S' },
+  ttlAttribute: SEARCH_ATTRIBUTES.ttl,
+  stream: null,
+  indexes: [],
+};
+
+export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE, SEARCH_TABLE];
 
 /**
  * The one item of the tokens table that is not a token: the bootstrap claim, `{id, admin_id, at}`,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AuditStream } from '#cdk/audit';
 import { TokenGate } from '#cdk/token-gate';
 import { AUDIT_CONSUMER, FUNCTIONS } from '#spec/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,
@@ -131,14 +131,16 @@ describe('the audit consumer', () => {
     });
   });
 
-  it('may put items into the audit table, read the stream and report to its queue, and nothing else', () => {
+  it('may put items into the audit table, repair the search postings, read the stream and report to its queue, and nothing else', () => {
+    const [searchId] = table(template, SEARCH_TABLE);
     const grants = roleStatements(template, AUDIT_CONSUMER.name)
       .filter((statement) => !actionsOf(statement).every((action) => /^(logs|xray):/.test(action)))
       .map((statement) => ({ actions: actionsOf(statement).sort(), resource: statement.Resource }));
-    expect(grants).toHaveLength(4);
+    expect(grants).toHaveLength(5);
     expect(grants).toEqual(
       expect.arrayContaining([
         { actions: ['dynamodb:PutItem'], resource: getAtt(auditId, 'Arn') },
+        { actions: ['dynamodb:BatchWriteItem'], resource: getAtt(searchId, 'Arn') },
         {
           actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
           resource: getAtt(tokensId, 'StreamArn'),

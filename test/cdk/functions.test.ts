@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '#cdk/function';
 import { bindNeeds } from '#cdk/grants';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
-import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,
@@ -25,6 +25,7 @@ import {
 const { template } = synthStack();
 const [tableId] = table(template, TOKENS_TABLE);
 const [auditTableId] = table(template, AUDIT_TABLE);
+const [searchTableId] = table(template, SEARCH_TABLE);
 const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
   Properties: { Description: Match.stringLikeRegexp('HMAC key ring') },
 });
@@ -34,6 +35,7 @@ const [consumerSecretId] = onlyResource(template, 'AWS::SecretsManager::Secret',
 const [failureQueueId] = onlyResource(template, 'AWS::SQS::Queue', {});
 const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
 const auditTableArn = { 'Fn::GetAtt': [auditTableId, 'Arn'] };
+const searchTableArn = { 'Fn::GetAtt': [searchTableId, 'Arn'] };
 
 /** What every function may do whatever its needs: write its own logs, send traces. */
 const PLATFORM_ACTIONS = [
@@ -60,6 +62,7 @@ type On =
   | 'tokens indexes'
   | 'audit table'
   | 'audit indexes'
+  | 'search table'
   | 'key secret'
   | 'consumer secret'
   | 'tokens stream'
@@ -93,6 +96,7 @@ const GRANTS: Record<string, Grant[]> = {
   ],
   AuditConsumer: [
     { actions: ['dynamodb:PutItem'], on: 'audit table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['dynamodb:ListStreams'], on: 'any' }, // no resource-level permissions
     {
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
@@ -102,6 +106,7 @@ const GRANTS: Record<string, Grant[]> = {
   ],
   CreateServiceToken: [
     { actions: ['dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   ListServiceTokens: [
@@ -111,19 +116,23 @@ const GRANTS: Record<string, Grant[]> = {
   ListServiceTokenScopes: [],
   DeleteServiceToken: [
     { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
   ],
   CreateToken: [
     { actions: ['dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   ListTokens: [
-    { actions: ['dynamodb:Query'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], on: 'tokens table' },
     { actions: ['dynamodb:Query'], on: 'tokens indexes' },
+    { actions: ['dynamodb:Query'], on: 'search table' },
   ],
   GetToken: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
   UpdateToken: [
     { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     {
       actions: ['dynamodb:UpdateItem'],
       on: 'tokens table',
@@ -136,11 +145,13 @@ const GRANTS: Record<string, Grant[]> = {
   ],
   RotateToken: [
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(ROTATE_ATTRIBUTES) },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   RotateSelfToken: [
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(ROTATE_ATTRIBUTES) },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
@@ -152,6 +163,7 @@ const GRANTS: Record<string, Grant[]> = {
   WhoAmI: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
   TokenSecretRotation: [
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     {
       actions: ['dynamodb:UpdateItem'],
       on: 'tokens table',
@@ -198,6 +210,7 @@ const RESOURCES: Record<On, unknown> = {
   'expiry index': indexes(tableArn, ['by_expiry'])[0], // one resource: CloudFormation's form is no list
   'audit table': auditTableArn,
   'audit indexes': indexes(auditTableArn, ['by_token', 'by_actor', 'by_type', 'by_time']),
+  'search table': searchTableArn,
   'key secret': { Ref: secretId },
   'consumer secret': { Ref: consumerSecretId },
   'tokens stream': { 'Fn::GetAtt': [tableId, 'StreamArn'] },
@@ -229,7 +242,9 @@ function sortedStatements(statements: Statement[]): Statement[] {
 function expectedActions(definition: FunctionDef): string[] {
   const { needs } = definition;
   const actions = new Set([
-    ...[...needs.tokens, ...(needs.audit ?? [])].map((action) => `dynamodb:${action}`),
+    ...[...needs.tokens, ...(needs.audit ?? []), ...(needs.search ?? [])].map(
+      (action) => `dynamodb:${action}`,
+    ),
     ...(needs.hmacKey ? ['secretsmanager:GetSecretValue'] : []),
     ...(needs.tokensStream ? STREAM_CONSUMER_ACTIONS : []),
     ...(needs.rotatesSecrets ? ROTATION_ACTIONS : []),
@@ -271,6 +286,8 @@ const TOKEN_RUNTIMES = [
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
+/** The search postings table: the functions that post tokens or search them. */
+const SEARCH_ENVIRONMENT = ['TOKENGATE_SEARCH_TABLE'];
 /** The authorizer alone needs the cache TTL: it refuses REST tokens that would outlive it in a cached answer. */
 const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
 /** The expiry-warning scan alone needs its window. */
@@ -367,6 +384,11 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(AUDIT_ENVIRONMENT)).toEqual([]);
       }
+      if ((definition.needs.search ?? []).length > 0) {
+        expect(environment).toMatchObject({ TOKENGATE_SEARCH_TABLE: { Ref: searchTableId } });
+      } else {
+        expect(given(SEARCH_ENVIRONMENT)).toEqual([]);
+      }
       if (definition.name === 'Authorizer') {
         expect(environment).toMatchObject({ TOKENGATE_AUTHORIZER_CACHE_TTL: '30' });
       } else {
@@ -380,6 +402,7 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       const known = [
         ...TOKEN_ENVIRONMENT,
         ...AUDIT_ENVIRONMENT,
+        ...SEARCH_ENVIRONMENT,
         ...AUTHORIZER_ENVIRONMENT,
         ...EXPIRY_ENVIRONMENT,
       ];
@@ -401,6 +424,10 @@ describe('binding a function to its needs', () => {
     const resources = {
       tokensTable: new Table(stack, 'Tokens', { partitionKey: { name: 'id', type: AttributeType.STRING } }),
       auditTable: new Table(stack, 'Audit', { partitionKey: { name: 'id', type: AttributeType.STRING } }),
+      searchTable: new Table(stack, 'Search', {
+        partitionKey: { name: 'trigram', type: AttributeType.STRING },
+        sortKey: { name: 'id', type: AttributeType.STRING },
+      }),
       keySecret: new Secret(stack, 'Key'),
       retentionDays: 30,
       auditRetentionDays: 400,

@@ -15,7 +15,8 @@ import { parseListQuery } from '#api/native-tokens';
 import { statusOf, type TokenKind, type TokenRecord, type TokenStatus, type TokenView } from '#domain/token';
 import { TokenService } from '#domain/token-service';
 import type { ExpirationFilter, ListSort } from '#domain/token-store';
-import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { SEARCH_TABLE } from '#spec/tables';
+import { freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 import { stamp, tokenRecord } from './fixtures';
@@ -33,9 +34,11 @@ const STATUSES: readonly TokenStatus[] = ['active', 'revoked', 'expired'];
 const EXPIRATIONS: readonly ExpirationFilter[] = ['never', 'has_expiration', 'expired'];
 const KINDS: readonly TokenKind[] = ['service', 'user'];
 
-/** The handlers as Lambda loads them, configured for `table`. */
-async function loadHandlers(table: string) {
+/** The handlers as Lambda loads them, configured for `table` (and its search postings, if given). */
+async function loadHandlers(table: string, searchTable?: string) {
   process.env.TOKENGATE_TOKENS_TABLE = table;
+  if (searchTable) process.env.TOKENGATE_SEARCH_TABLE = searchTable;
+  else delete process.env.TOKENGATE_SEARCH_TABLE;
   vi.resetModules();
   const [list, create] = await Promise.all([
     import('#functions/tokens/list'),
@@ -220,7 +223,12 @@ const MIX: Spec[] = [
   { description: 'sources uploader', created: 20 * HOUR, revokedAfter: 5 * 60_000 },
 ];
 
-describe('listing a realistic mix', () => {
+// Twice: a search reads the list partition without the search postings, and the postings with them
+// (shared/adapters/dynamo-token-search.ts); both answer the same.
+describe.each([
+  { via: 'the list partition', postings: false },
+  { via: 'the search postings', postings: true },
+])('listing a realistic mix, searching $via', ({ postings }) => {
   let records: TokenRecord[];
   let list: Handler;
   let store: DynamoTokenStore;
@@ -228,8 +236,13 @@ describe('listing a realistic mix', () => {
 
   beforeAll(async () => {
     table = await freshTokensTable();
-    ({ list } = await loadHandlers(table));
-    store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+    const searchTable = postings ? await freshTable(SEARCH_TABLE) : undefined;
+    ({ list } = await loadHandlers(table, searchTable));
+    store = new DynamoTokenStore(client, {
+      tableName: table,
+      retentionDays: 30,
+      searchTableName: searchTable,
+    });
     records = await Promise.all(MIX.map((spec) => insert(store, spec)));
     // The mix covers what it claims to.
     const now = new Date();

@@ -7,6 +7,7 @@ import { testEndpoint } from './dynamo';
 const HANDLER_ENV_KEYS = [
   ENV.tokensTable,
   ENV.auditTable,
+  ENV.searchTable,
   ENV.keyFile,
   ENV.keySecretId,
   ENV.dynamoEndpoint,
@@ -31,6 +32,8 @@ export interface LocalHandlerEnv {
   keyFile: string;
   tokensTable?: string;
   auditTable?: string;
+  /** The search postings table (SEARCH_TABLE); unset, the handlers search the list partition. */
+  searchTable?: string;
   /** Where the expiry-warning scan puts its events (the local stack's events file). */
   eventsFile?: string;
   /** Powertools' level; SILENT unless a test reads the logs. */
@@ -45,6 +48,7 @@ export function useLocalHandlerEnv({
   keyFile,
   tokensTable,
   auditTable,
+  searchTable,
   eventsFile,
   logLevel = 'SILENT',
 }: LocalHandlerEnv) {
@@ -52,6 +56,7 @@ export function useLocalHandlerEnv({
   Object.assign(process.env, {
     ...(tokensTable && { [ENV.tokensTable]: tokensTable }),
     ...(auditTable && { [ENV.auditTable]: auditTable }),
+    ...(searchTable && { [ENV.searchTable]: searchTable }),
     ...(eventsFile && { [ENV.eventsFile]: eventsFile }),
     [ENV.keyFile]: keyFile,
     [ENV.dynamoEndpoint]: testEndpoint(),
