@@ -59,11 +59,22 @@ export async function ensureConsoleBuild(onBuild?: () => void): Promise<ConsoleB
   mkdirSync(DIST_DIR, { recursive: true });
   const temporary = mkdtempSync(join(DIST_DIR, '.building-'));
   try {
-    await build({
-      ...consoleConfig,
-      configFile: false,
-      build: { ...consoleConfig.build, outDir: temporary, emptyOutDir: true },
-    });
+    // Always React's production build and JSX transform: Vite and its React plugin follow the
+    // caller's NODE_ENV (vitest sets `test`), which would ship React's development build, twice the
+    // size, and cache it for `npm start` too.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({
+        ...consoleConfig,
+        configFile: false,
+        mode: 'production',
+        build: { ...consoleConfig.build, outDir: temporary, emptyOutDir: true },
+      });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
     try {
       renameSync(temporary, dir);
     } catch (error) {

@@ -153,6 +153,10 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await response.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    // React's production build, even though this run's NODE_ENV is `test` (which Vite would follow).
+    const script = /<script[^>]*\bsrc="([^"]+)"/.exec(html)?.[1] ?? '';
+    const js = await (await fetch(`${stack.url}${script}`)).text();
+    expect(js).toContain('Minified React error');
     for (const crafted of [
       '/assets/..%2findex.html',
       '/%2e%2e/package.json',
