@@ -5,31 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLING, externalModulesFor } from '#cdk/bundling';
+import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ENV } from '#spec/env';
 import { ALL_FUNCTIONS, type FunctionDef } from '#spec/routes';
 import { median, round } from './stats';
 
-/** The same bundle as `NodejsFunction` makes with `BUNDLING`, as esbuild build options. */
-function esbuildOptions(fn: FunctionDef, entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    external: externalModulesFor(fn),
-    metafile: true,
-    logLevel: 'silent',
-  };
+/** The bundle the CDK app deploys (cdk/bundling.ts `esbuildOptions`), with its metafile. */
+function bundleOptions(fn: FunctionDef, entry: string, outfile: string): BuildOptions {
+  return { ...esbuildOptions(entry, outfile, externalModulesFor(fn)), metafile: true, logLevel: 'silent' };
 }
 
 export interface BundleFigures {
@@ -83,7 +67,7 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
   const init_wall_ms: Record<string, number> = {};
   for (const fn of ALL_FUNCTIONS.filter((f) => !names || names.includes(f.name))) {
     const outfile = join(outDir, `${fn.name}.mjs`);
-    const result = await build(esbuildOptions(fn, join(PROJECT_ROOT, fn.entry), outfile));
+    const result = await build(bundleOptions(fn, join(PROJECT_ROOT, fn.entry), outfile));
     const output =
       result.metafile?.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? ''];
     const staticImports = Object.values(result.metafile?.outputs ?? {})

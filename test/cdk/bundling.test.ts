@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { AssetCode } from 'aws-cdk-lib/aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { BUNDLING, externalModulesFor } from '#cdk/bundling';
+import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
 import { FUNCTION_TAG, functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
 import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS } from '#spec/routes';
 import { synthStack } from './template';
@@ -113,17 +113,7 @@ describe('the API function bundles', () => {
   ])('%s: leaves out only what it loads on demand, and loads', { timeout: 60_000 }, async (_, definition) => {
     const outfile = join(outdir, `${definition.name}.mjs`);
     const result = await build({
-      entryPoints: [join(PROJECT_ROOT, definition.entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      mainFields: [...BUNDLING.mainFields],
-      banner: { js: BUNDLING.banner },
-      minify: BUNDLING.minify,
-      keepNames: BUNDLING.keepNames,
-      external: externalModulesFor(definition),
+      ...esbuildOptions(join(PROJECT_ROOT, definition.entry), outfile, externalModulesFor(definition)),
       metafile: true,
       logLevel: 'silent',
     });
