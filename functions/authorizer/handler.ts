@@ -6,6 +6,8 @@
 // A path with dot segments or encoded separators is refused whatever the token. DynamoDB or
 // Secrets Manager failing: the error propagates and the request fails closed with a 500, which API
 // Gateway does not cache.
+
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
@@ -15,7 +17,16 @@ import type {
   Context,
 } from 'aws-lambda';
 import { UnauthorizedError } from '#domain/errors';
-import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
+import {
+  isSafePath,
+  type MethodArn,
+  parseMethodArn,
+  type RequestTarget,
+  requestPolicy,
+  requestTarget,
+  scopesAllow,
+  targetAllowed,
+} from '#domain/policy';
 import type { CallerSource } from '#domain/remembered-callers';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
@@ -54,9 +65,14 @@ function contextOf(caller: Caller): AuthorizerContext {
 }
 
 /** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
-async function callerFrom(source: CallerSource, event: AuthorizerEvent): Promise<Caller | null> {
+async function callerFrom(
+  source: CallerSource,
+  event: AuthorizerEvent,
+  whileReading?: () => void,
+): Promise<Caller | null> {
   try {
-    return await source.verify(authorizationHeader(event.headers));
+    const header = authorizationHeader(event.headers);
+    return await (whileReading ? source.verify(header, whileReading) : source.verify(header));
   } catch (error) {
     if (error instanceof UnauthorizedError) return null;
     throw error;
@@ -80,12 +96,24 @@ export interface AuthorizerDeps {
   /** API Gateway's cache TTL for REST answers (`TOKENGATE_AUTHORIZER_CACHE_TTL`). */
   cacheTtlSeconds: number;
   now?: () => number;
+  /**
+   * Whether each REST decision is logged (at DEBUG, with the token id only). Defaults to whether the
+   * logger is at DEBUG now: asked per call, the logger's level costs microseconds on every check.
+   */
+  logDecisions?: boolean;
+}
+
+interface RestRequest {
+  arn: MethodArn | null;
+  /** Null for an unsafe path, or a malformed method ARN. */
+  target: RequestTarget | null;
 }
 
 /** The decision for one event, free of the Lambda wrapper. */
 export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
   const now = deps.now ?? (() => Date.now());
   const cacheMs = deps.cacheTtlSeconds * 1000;
+  const logDecisions = deps.logDecisions ?? logger.level <= LogLevelThreshold.DEBUG;
 
   /** A token that expires within the TTL would pass from API Gateway's cache after `expires_at`. */
   const expiresWhileCached = ({ expiresAt }: Caller) =>
@@ -102,17 +130,33 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     return { isAuthorized: true, context: contextOf(caller) };
   }
 
-  async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
+  /** What the request alone decides (its method ARN, its paths' safety), worked out once. */
+  function restRequest(event: APIGatewayRequestAuthorizerEvent): RestRequest {
     const arn = parseMethodArn(event.methodArn);
-    const caller = await callerFrom(deps.verifier, event);
+    // Both paths are checked: API Gateway may have normalised or decoded one of them (requestTarget
+    // checks the ARN's; the event's again only when it differs).
+    const target =
+      arn !== null && typeof event.path === 'string' && (event.path === arn.path || isSafePath(event.path))
+        ? requestTarget(arn.method, arn.path)
+        : null;
+    return { arn, target };
+  }
+
+  async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
+    // Worked out while DynamoDB answers (once the read is sent), or after it if the store can't say.
+    let request: RestRequest | undefined;
+    const caller = await callerFrom(deps.verifier, event, () => {
+      request = restRequest(event);
+    });
+    const { arn, target } = request ?? restRequest(event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    // Both paths are checked: API Gateway may have normalised or decoded one of them.
-    const allowed =
-      typeof event.path === 'string' &&
-      isSafePath(event.path) &&
-      scopesAllow(caller.scopes, arn.method, arn.path);
-    logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', { token_id: caller.tokenId });
+    const allowed = target !== null && targetAllowed(caller.scopes, target);
+    if (logDecisions) {
+      logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
+        token_id: caller.tokenId,
+      });
+    }
     return {
       principalId: caller.principal,
       policyDocument: requestPolicy(event.methodArn, allowed ? 'Allow' : 'Deny'),

@@ -8,7 +8,11 @@ import { BoundedMap } from '#lib/bounded-map';
 import type { Caller } from './verify-bearer';
 
 export interface CallerSource {
-  verify(authorization: string | null | undefined): Promise<Caller>;
+  /**
+   * `whileReading`, if given, may be called once while the token's item is being read (never for a
+   * token refused before any read): work done there overlaps the read instead of following it.
+   */
+  verify(authorization: string | null | undefined, whileReading?: () => void): Promise<Caller>;
 }
 
 export interface RememberedCallersOptions {

@@ -35,8 +35,11 @@ export type Credential = Pick<
 
 /** What checking a bearer reads and writes: the authorizer's whole view of the table. */
 export interface CredentialStore {
-  /** One strongly consistent read. */
-  getCredential(id: string): Promise<Credential | null>;
+  /**
+   * One strongly consistent read. `whileReading`, if given, may be called once the request is on
+   * its way (a store that cannot tell does not call it): work done there overlaps the read's wait.
+   */
+  getCredential(id: string, whileReading?: () => void): Promise<Credential | null>;
   /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
   touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { BoundedMap } from '#lib/bounded-map';
 import type { ScopeGrant } from '#spec/scopes';
 import { UnauthorizedError } from './errors';
-import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
+import { digestMatches, type KeyRing, type KeyRingSource, tokenDigest } from './keyring';
 import { statusOf, type TokenKind } from './token';
 import { parseToken, tokenFromAuthorization } from './token-format';
 import type { Credential, CredentialStore } from './token-store';
@@ -47,17 +47,26 @@ export class BearerVerifier {
     this.interval = deps.lastUsedIntervalMs ?? FIFTEEN_MINUTES;
   }
 
-  async verify(authorization: string | null | undefined): Promise<Caller> {
+  async verify(authorization: string | null | undefined, whileReading?: () => void): Promise<Caller> {
     const token = tokenFromAuthorization(authorization);
     if (!token) throw new UnauthorizedError('Send the token as "Authorization: Bearer <token>"');
     const id = parseToken(token);
     if (!id) throw new UnauthorizedError('The token is malformed');
-    const read = this.store.getCredential(id);
-    read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
-    const ring = await this.keys.get();
     // While DynamoDB answers: the HMAC under the current key, which hashed nearly every stored token.
-    const current = tokenDigest(ring, token);
+    // Computed once the read is sent when the store says so (hashing earlier would delay the read),
+    // else after the answer; the key ring is read side by side with the token.
+    const rings = this.keys.get();
+    let ring: KeyRing | undefined;
+    let current: Buffer | null | undefined;
+    rings.then((held) => (ring = held)).catch(() => undefined); // awaited below as well
+    const read = this.store.getCredential(id, () => {
+      if (ring) current = tokenDigest(ring, token);
+      whileReading?.();
+    });
+    read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
+    ring = await rings;
     const credential = await read;
+    if (current === undefined) current = tokenDigest(ring, token);
     if (!credential) throw new UnauthorizedError('The token is not valid');
     const { keyId } = credential.hash;
     let digest = keyId === ring.currentKeyId ? current : tokenDigest(ring, token, keyId);

@@ -56,7 +56,10 @@ function source(answer: Caller | Error) {
   } satisfies CallerSource;
 }
 
-function setup(answer: Caller | Error = caller(), options: { cacheTtlSeconds?: number; now?: number } = {}) {
+function setup(
+  answer: Caller | Error = caller(),
+  options: { cacheTtlSeconds?: number; now?: number; logDecisions?: boolean } = {},
+) {
   const verifier = source(answer);
   const rememberedCallers = source(answer);
   const authorize = authorizerFor({
@@ -64,6 +67,7 @@ function setup(answer: Caller | Error = caller(), options: { cacheTtlSeconds?: n
     rememberedCallers,
     cacheTtlSeconds: options.cacheTtlSeconds ?? TTL_SECONDS,
     now: () => options.now ?? NOW,
+    ...(options.logDecisions !== undefined && { logDecisions: options.logDecisions }),
   });
   return { authorize, verifier, rememberedCallers };
 }
@@ -90,7 +94,7 @@ describe('REST authorizer decision', () => {
       policyDocument: requestPolicy(`${API_PREFIX}/GET/repos/a/pkg`, 'Allow'),
       context: CONTEXT,
     });
-    expect(verifier.verify).toHaveBeenCalledWith(HEADER);
+    expect(verifier.verify).toHaveBeenCalledWith(HEADER, expect.any(Function));
     expect(rememberedCallers.verify).not.toHaveBeenCalled();
   });
 
@@ -143,11 +147,47 @@ describe('REST authorizer decision', () => {
 
   it('logs the decision at debug level with the token id only', async () => {
     const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
-    const { authorize } = setup();
+    const { authorize } = setup(caller(), { logDecisions: true });
     await authorize(rest('GET', '/repos/a/pkg'));
     expect(debug).toHaveBeenLastCalledWith('Token accepted', { token_id: 'tok1' });
     await authorize(rest('GET', '/repos/b/pkg'));
     expect(debug).toHaveBeenLastCalledWith('Token refused for this request', { token_id: 'tok1' });
+  });
+
+  it('does not call the logger per decision when decisions are not logged (the level is above DEBUG)', async () => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    const level = vi.spyOn(logger, 'level', 'get');
+    const { authorize } = setup(caller(), { logDecisions: false });
+    level.mockClear();
+    await authorize(rest('GET', '/repos/a/pkg'));
+    expect(debug).not.toHaveBeenCalled();
+    expect(level).not.toHaveBeenCalled();
+  });
+
+  it('decides from the request worked out while the token is read, the same as after', async () => {
+    const answer = caller([{ scope: 'repos:read', resources: ['a'] }]);
+    const early = {
+      verify: vi.fn(async (_: string | null | undefined, whileReading?: () => void) => {
+        whileReading?.();
+        return answer;
+      }),
+    } satisfies CallerSource;
+    const authorize = authorizerFor({
+      verifier: early,
+      rememberedCallers: early,
+      cacheTtlSeconds: 300,
+      now: () => NOW,
+    });
+    const late = setup(answer).authorize;
+    for (const [method, path] of [
+      ['GET', '/repos/a/pkg'],
+      ['GET', '/repos/b/pkg'],
+      ['DELETE', '/repos/a/pkg'],
+      ['GET', '/repos/a/%2e%2e/b'],
+    ] as const) {
+      expect(await authorize(rest(method, path))).toEqual(await late(rest(method, path)));
+    }
+    expect(early.verify).toHaveBeenCalledTimes(4);
   });
 
   it('lets a store failure through as it is (API Gateway answers 500, which it does not cache)', async () => {
@@ -158,11 +198,11 @@ describe('REST authorizer decision', () => {
   it('finds the Authorization header whatever its case, and verifies nothing without headers', async () => {
     const { authorize, verifier } = setup();
     await authorize(rest('GET', '/repos/a/pkg', { AUTHORIZATION: HEADER }));
-    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER);
+    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER, expect.any(Function));
     await authorize(rest('GET', '/repos/a/pkg', { 'X-Other': 'x' }));
-    expect(verifier.verify).toHaveBeenLastCalledWith(undefined);
+    expect(verifier.verify).toHaveBeenLastCalledWith(undefined, expect.any(Function));
     await authorize({ ...rest('GET', '/repos/a/pkg'), headers: null });
-    expect(verifier.verify).toHaveBeenLastCalledWith(undefined);
+    expect(verifier.verify).toHaveBeenLastCalledWith(undefined, expect.any(Function));
   });
 
   it('refuses a token that expires before a cached Allow would (TTL plus margin), and no later one', async () => {
