@@ -102,6 +102,40 @@ describe('BearerVerifier', () => {
     expect(commands.sent).toEqual(['GetItem']);
   });
 
+  it('calls whileReading once while the token is read (not for a token refused before any read), and decides the same', async () => {
+    const { record, token } = await serviceToken();
+    const forged = mintToken(record.id).token;
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    const seen: string[] = [];
+    const whileReading = () => seen.push('reading');
+
+    const caller = await verifier.verify(`Bearer ${token}`, whileReading);
+    seen.push('verified');
+    await expect(verifier.verify(`Bearer ${forged}`, whileReading)).rejects.toThrow(UnauthorizedError);
+    await expect(verifier.verify(`Bearer ${token.slice(0, -1)}!`, whileReading)).rejects.toThrow(
+      UnauthorizedError,
+    );
+
+    expect(caller.tokenId).toBe(record.id);
+    expect(seen).toEqual(['reading', 'verified', 'reading']);
+  });
+
+  it('decides the same with a store that never says the read is under way', async () => {
+    const { record, token } = await serviceToken();
+    const silent: CredentialStore = {
+      getCredential: (id) => store.getCredential(id),
+      touchLastUsed: (...args) => store.touchLastUsed(...args),
+    };
+    const verifier = new BearerVerifier({
+      store: silent,
+      keys,
+      lastUsedIntervalMs: Number.POSITIVE_INFINITY,
+    });
+
+    expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
+    await expect(verifier.verify(`Bearer ${mintToken(record.id).token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
   it('an unknown token id is refused', async () => {
     const verifier = new BearerVerifier({ store, keys });
 
