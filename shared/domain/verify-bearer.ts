@@ -39,6 +39,8 @@ export class BearerVerifier {
   /** Tokens this process recorded a use of recently: spares a write the condition would refuse. */
   private readonly recentlyRecorded = new BoundedMap<string, number>(MEMO_LIMIT);
   private readonly pending = new Set<Promise<void>>();
+  /** The last key ring promise the source gave, with its value. */
+  private held: { rings: Promise<KeyRing>; ring: KeyRing } | undefined;
 
   constructor(deps: BearerVerifierDeps) {
     this.store = deps.store;
@@ -56,15 +58,18 @@ export class BearerVerifier {
     // Computed once the read is sent when the store says so (hashing earlier would delay the read),
     // else after the answer; the key ring is read side by side with the token.
     const rings = this.keys.get();
-    let ring: KeyRing | undefined;
+    // The source hands out the same promise while its ring is fresh: its value is known already.
+    let ring = rings === this.held?.rings ? this.held.ring : undefined;
     let current: Buffer | null | undefined;
-    rings.then((held) => (ring = held)).catch(() => undefined); // awaited below as well
     const read = this.store.getCredential(id, () => {
       if (ring) current = tokenDigest(ring, token);
       whileReading?.();
     });
     read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
-    ring = await rings;
+    if (ring === undefined) {
+      ring = await rings;
+      this.held = { rings, ring };
+    }
     const credential = await read;
     if (current === undefined) current = tokenDigest(ring, token);
     if (!credential) throw new UnauthorizedError('The token is not valid');
