@@ -199,6 +199,22 @@ describe('BearerVerifier', () => {
     await rotated.settle();
   });
 
+  it('uses the ring the key source gives now, not the one it gave the check before', async () => {
+    const oldRing = newKeyRing('k0');
+    const { record, token } = tokenRecord(oldRing);
+    await tokenStore.insert(record, stamp('create', record.createdAt));
+    let ring = oldRing;
+    const verifier = new BearerVerifier({
+      store,
+      keys: { get: () => Promise.resolve(ring) },
+      lastUsedIntervalMs: Number.POSITIVE_INFINITY,
+    });
+
+    expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
+    ring = newKeyRing('k0'); // the same key id, other material: the secret was replaced
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
   it.each([
     ['no header', undefined],
     ['an empty header', ''],
