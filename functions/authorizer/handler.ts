@@ -65,18 +65,17 @@ function contextOf(caller: Caller): AuthorizerContext {
 }
 
 /** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
-async function callerFrom(
+function callerFrom(
   source: CallerSource,
   event: AuthorizerEvent,
   whileReading?: () => void,
 ): Promise<Caller | null> {
-  try {
-    const header = authorizationHeader(event.headers);
-    return await (whileReading ? source.verify(header, whileReading) : source.verify(header));
-  } catch (error) {
+  const header = authorizationHeader(event.headers);
+  const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
+  return verified.catch((error: unknown) => {
     if (error instanceof UnauthorizedError) return null;
     throw error;
-  }
+  });
 }
 
 function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {

@@ -93,9 +93,11 @@ export class BearerVerifier {
    */
   private recordUse(credential: Credential, now: Date): void {
     const nowMs = now.getTime();
-    const lastUsed = credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0;
+    // This process's own record first: it spares parsing the item's date on most checks.
     const lastRecorded = this.recentlyRecorded.get(credential.id) ?? 0;
-    if (nowMs - Math.max(lastUsed, lastRecorded) < this.interval) return;
+    if (nowMs - lastRecorded < this.interval) return;
+    const lastUsed = credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0;
+    if (nowMs - lastUsed < this.interval) return;
     this.recentlyRecorded.set(credential.id, nowMs);
     const notBefore = new Date(nowMs - this.interval).toISOString();
     const write = this.store
