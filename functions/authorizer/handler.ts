@@ -177,13 +177,11 @@ export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSe
  * chain with Powertools' context injection costs per call is paid for nothing (see bench/).
  * Failures are logged here, with the request id, and rethrown: API Gateway answers 500.
  */
-export async function handler(
+export function handler(
   event: AuthorizerEvent,
   context: Pick<Context, 'awsRequestId'>,
 ): Promise<AuthorizerResult> {
-  try {
-    return await authorize(event);
-  } catch (error) {
+  return authorize(event).catch((error: unknown) => {
     if (!(error instanceof Error && error.message === 'Unauthorized')) {
       logger.error('Authorization failed', {
         error: error as Error,
@@ -191,5 +189,5 @@ export async function handler(
       });
     }
     throw error;
-  }
+  });
 }
