@@ -68,7 +68,7 @@ function contextOf(caller: Caller): AuthorizerContext {
 function callerFrom(
   source: CallerSource,
   event: AuthorizerEvent,
-  whileReading?: () => void,
+  whileReading?: (expected: Caller | undefined) => void,
 ): Promise<Caller | null> {
   const header = authorizationHeader(event.headers);
   const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
@@ -142,15 +142,23 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
   }
 
   async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
-    // Worked out while DynamoDB answers (once the read is sent), or after it if the store can't say.
+    // Worked out while DynamoDB answers (once the read is sent), or after it if the store can't say:
+    // the request, and the decision for the caller the read is expected to confirm.
     let request: RestRequest | undefined;
-    const caller = await callerFrom(deps.verifier, event, () => {
+    let expected: Caller | undefined;
+    let expectedAllowed = false;
+    const caller = await callerFrom(deps.verifier, event, (expectedCaller) => {
       request = restRequest(event);
+      if (expectedCaller && request.target) {
+        expected = expectedCaller;
+        expectedAllowed = targetAllowed(expectedCaller.scopes, request.target);
+      }
     });
     const { arn, target } = request ?? restRequest(event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    const allowed = target !== null && targetAllowed(caller.scopes, target);
+    const allowed =
+      target !== null && (caller === expected ? expectedAllowed : targetAllowed(caller.scopes, target));
     if (logDecisions) {
       logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
         token_id: caller.tokenId,
