@@ -91,11 +91,16 @@ export class BearerVerifier {
     }
     const credential = await read;
     if (!credential) throw new UnauthorizedError('The token is not valid');
+    let matches: boolean;
     // The same object is the same bytes as the item the comparison was made for while reading.
-    const matches =
-      credential === expected?.credential
-        ? expected.matches
-        : await this.matches(ring, token, credential, current);
+    if (credential === expected?.credential) matches = expected.matches;
+    else {
+      const { keyId } = credential.hash;
+      let digest = this.digestUnder(ring, token, keyId, current);
+      // A key newer than the ring this process holds: the secret was rotated since it was read.
+      if (digest === null && this.keys.refresh) digest = tokenDigest(await this.keys.refresh(), token, keyId);
+      matches = digestMatches(credential.hash, digest);
+    }
     if (!matches) throw new UnauthorizedError('The token is not valid');
     const now = this.now();
     const status = statusOf(credential, now);
@@ -112,20 +117,6 @@ export class BearerVerifier {
     current: Buffer | null | undefined,
   ): Buffer | null {
     return keyId === ring.currentKeyId && current !== undefined ? current : tokenDigest(ring, token, keyId);
-  }
-
-  /** Whether the token matches the credential's hash; a key newer than the ring held is fetched. */
-  private async matches(
-    ring: KeyRing,
-    token: string,
-    credential: Credential,
-    current: Buffer | null | undefined,
-  ): Promise<boolean> {
-    const { keyId } = credential.hash;
-    let digest = this.digestUnder(ring, token, keyId, current);
-    // A key newer than the ring this process holds: the secret was rotated since it was read.
-    if (digest === null && this.keys.refresh) digest = tokenDigest(await this.keys.refresh(), token, keyId);
-    return digestMatches(credential.hash, digest);
   }
 
   /** One caller object per decoded credential (the store hands out the same one while unchanged). */
