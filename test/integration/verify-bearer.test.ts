@@ -2,6 +2,7 @@
 // client. Secrets Manager is moto's server (test/support/moto.ts).
 import { randomUUID } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
@@ -36,9 +37,10 @@ let tokenStore: DynamoTokenStore;
 /** What the verifier reads through. */
 let store: DynamoCredentialStore;
 let tokens: TokenService;
+let tableName: string;
 
 beforeAll(async () => {
-  const tableName = await freshTokensTable();
+  tableName = await freshTokensTable();
   tokenStore = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
   store = testCredentialStore(tableName);
   tokens = new TokenService({ store: tokenStore, keys });
@@ -163,6 +165,24 @@ describe('BearerVerifier', () => {
     expect(expected).toEqual([before, afterUse]);
     expect(afterUse).not.toBe(before); // other bytes: decided again
     expect(afterUse).toEqual(before);
+  });
+
+  it('compares again when the hash in the item changed since the check before', async () => {
+    const { record, token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    await verifier.verify(`Bearer ${token}`);
+    const replacement = mintToken(record.id).token;
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { id: record.id },
+        UpdateExpression: 'SET secret_hash = :hash',
+        ExpressionAttributeValues: { ':hash': hashToken(ring, replacement).hash },
+      }),
+    );
+
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    expect((await verifier.verify(`Bearer ${replacement}`)).tokenId).toBe(record.id);
   });
 
   it('expects nobody while reading a token hashed with a key newer than the ring held, and the refreshed ring decides', async () => {
