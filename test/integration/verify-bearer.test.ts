@@ -15,6 +15,7 @@ import { TokenService } from '#domain/token-service';
 import type { CredentialStore } from '#domain/token-store';
 import { BearerVerifier } from '#domain/verify-bearer';
 import type { ScopeGrant } from '#spec/scopes';
+import { TOKEN_ATTRIBUTES } from '#spec/tables';
 import {
   freshTokensTable,
   type RequestLog,
@@ -176,7 +177,7 @@ describe('BearerVerifier', () => {
       new UpdateCommand({
         TableName: tableName,
         Key: { id: record.id },
-        UpdateExpression: 'SET secret_hash = :hash',
+        UpdateExpression: `SET ${TOKEN_ATTRIBUTES.secret_hash} = :hash`,
         ExpressionAttributeValues: { ':hash': hashToken(ring, replacement).hash },
       }),
     );
