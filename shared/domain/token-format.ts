@@ -43,9 +43,9 @@ export function encodeBase62(value: number, width: number): string {
   return out;
 }
 
-/** Each character code's place in the alphabet; codes outside it are missing (undefined) or -1. */
-const BASE62_PLACE = new Int8Array(128).fill(-1);
-for (let place = 0; place < ALPHABET.length; place++) BASE62_PLACE[ALPHABET.charCodeAt(place)] = place;
+/** 1 at each ASCII code of the alphabet; other codes are 0, or past its end (undefined). */
+const IN_ALPHABET = new Uint8Array(128);
+for (const char of ALPHABET) IN_ALPHABET[char.charCodeAt(0)] = 1;
 
 /**
  * Whether `text` from `start` on is base62. A loop rather than a regular expression: the authorizer
@@ -54,7 +54,7 @@ for (let place = 0; place < ALPHABET.length; place++) BASE62_PLACE[ALPHABET.char
  */
 function isBase62(text: string, start: number): boolean {
   for (let at = start; at < text.length; at++) {
-    if ((BASE62_PLACE[text.charCodeAt(at)] ?? -1) < 0) return false;
+    if (IN_ALPHABET[text.charCodeAt(at)] !== 1) return false;
   }
   return true;
 }

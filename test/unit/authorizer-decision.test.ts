@@ -1,6 +1,7 @@
 // The authorizer's decision (functions/authorizer/handler.ts) over fake caller sources and a fake
 // clock: which answer each kind of event gets, for which caller. The real store and key ring are
 // covered by test/integration/authorizer-handler.test.ts; this file pins the decision itself.
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnauthorizedError } from '#domain/errors';
@@ -152,6 +153,24 @@ describe('REST authorizer decision', () => {
     expect(debug).toHaveBeenLastCalledWith('Token accepted', { token_id: 'tok1' });
     await authorize(rest('GET', '/repos/b/pkg'));
     expect(debug).toHaveBeenLastCalledWith('Token refused for this request', { token_id: 'tok1' });
+  });
+
+  it.each([
+    ['TRACE', LogLevelThreshold.TRACE, true],
+    ['DEBUG', LogLevelThreshold.DEBUG, true],
+    ['INFO', LogLevelThreshold.INFO, false],
+  ])('logs each decision by default when the logger is at %s when made: %s', async (_, level, logs) => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    vi.spyOn(logger, 'level', 'get').mockReturnValue(level);
+    const verifier = source(caller());
+    const authorize = authorizerFor({
+      verifier,
+      rememberedCallers: verifier,
+      cacheTtlSeconds: 300,
+      now: () => NOW,
+    });
+    await authorize(rest('GET', '/repos/a/pkg'));
+    expect(debug).toHaveBeenCalledTimes(logs ? 1 : 0);
   });
 
   it('does not call the logger per decision when decisions are not logged (the level is above DEBUG)', async () => {
