@@ -6,6 +6,8 @@
 // A path with dot segments or encoded separators is refused whatever the token. DynamoDB or
 // Secrets Manager failing: the error propagates and the request fails closed with a 500, which API
 // Gateway does not cache.
+
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
@@ -15,7 +17,16 @@ import type {
   Context,
 } from 'aws-lambda';
 import { UnauthorizedError } from '#domain/errors';
-import { isSafePath, parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
+import {
+  isSafePath,
+  type MethodArn,
+  parseMethodArn,
+  type RequestTarget,
+  requestPolicy,
+  requestTarget,
+  scopesAllow,
+  targetAllowed,
+} from '#domain/policy';
 import type { CallerSource } from '#domain/remembered-callers';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
@@ -56,13 +67,17 @@ function contextOf(caller: Caller): AuthorizerContext {
 }
 
 /** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
-async function callerFrom(source: CallerSource, event: AuthorizerEvent): Promise<Caller | null> {
-  try {
-    return await source.verify(authorizationHeader(event.headers));
-  } catch (error) {
+function callerFrom(
+  source: CallerSource,
+  event: AuthorizerEvent,
+  whileReading?: (expected: Caller | undefined) => void,
+): Promise<Caller | null> {
+  const header = authorizationHeader(event.headers);
+  const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
+  return verified.catch((error: unknown) => {
     if (error instanceof UnauthorizedError) return null;
     throw error;
-  }
+  });
 }
 
 function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {
@@ -82,12 +97,24 @@ export interface AuthorizerDeps {
   /** API Gateway's cache TTL for REST answers (`TOKENGATE_AUTHORIZER_CACHE_TTL`). */
   cacheTtlSeconds: number;
   now?: () => number;
+  /**
+   * Whether each REST decision is logged (at DEBUG, with the token id only). Defaults to whether the
+   * logger is at DEBUG now: asked per call, the logger's level costs microseconds on every check.
+   */
+  logDecisions?: boolean;
+}
+
+interface RestRequest {
+  arn: MethodArn | null;
+  /** Null for an unsafe path, or a malformed method ARN. */
+  target: RequestTarget | null;
 }
 
 /** The decision for one event, free of the Lambda wrapper. */
 export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
   const now = deps.now ?? (() => Date.now());
   const cacheMs = deps.cacheTtlSeconds * 1000;
+  const logDecisions = deps.logDecisions ?? logger.level <= LogLevelThreshold.DEBUG;
 
   /** A token that expires within the TTL would pass from API Gateway's cache after `expires_at`. */
   const expiresWhileCached = ({ expiresAt }: Caller) =>
@@ -104,17 +131,45 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     return { isAuthorized: true, context: contextOf(caller) };
   }
 
-  async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
+  /** What the request alone decides (its method ARN, its paths' safety), worked out once. */
+  function restRequest(event: APIGatewayRequestAuthorizerEvent): RestRequest {
     const arn = parseMethodArn(event.methodArn);
-    const caller = await callerFrom(deps.verifier, event);
+    // Both paths are checked: API Gateway may have normalised or decoded one of them (requestTarget
+    // checks the ARN's; the event's again only when it differs).
+    const target =
+      // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, a path equal to the ARN's is checked by requestTarget; this only spares checking it twice
+      arn !== null && typeof event.path === 'string' && (event.path === arn.path || isSafePath(event.path))
+        ? requestTarget(arn.method, arn.path)
+        : null;
+    return { arn, target };
+  }
+
+  async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
+    // Worked out while DynamoDB answers (once the read is sent): the request, and the decision for
+    // the caller the read is expected to confirm. Worked out again after the read when it was not,
+    // or not for this caller: early saves time only (bench/), so mutants that skip it are equivalent.
+    let request: RestRequest | undefined;
+    let early: { caller: Caller; allowed: boolean } | undefined;
+    // Stryker disable next-line BlockStatement: equivalent, see above
+    const caller = await callerFrom(deps.verifier, event, (expected) => {
+      request = restRequest(event);
+      // Stryker disable next-line BlockStatement: equivalent, see above
+      if (expected && request.target) {
+        early = { caller: expected, allowed: targetAllowed(expected.scopes, request.target) };
+      }
+    });
+    const { arn, target } = request ?? restRequest(event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    // Both paths are checked: API Gateway may have normalised or decoded one of them.
     const allowed =
-      typeof event.path === 'string' &&
-      isSafePath(event.path) &&
-      scopesAllow(caller.scopes, arn.method, arn.path);
-    logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', { token_id: caller.tokenId });
+      target !== null &&
+      // Stryker disable next-line ConditionalExpression: equivalent, see above
+      (caller === early?.caller ? early.allowed : targetAllowed(caller.scopes, target));
+    if (logDecisions) {
+      logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
+        token_id: caller.tokenId,
+      });
+    }
     return {
       principalId: caller.principal,
       policyDocument: requestPolicy(event.methodArn, allowed ? 'Allow' : 'Deny'),
@@ -136,13 +191,11 @@ export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSe
  * chain with Powertools' context injection costs per call is paid for nothing (see bench/).
  * Failures are logged here, with the request id, and rethrown: API Gateway answers 500.
  */
-export async function handler(
+export function handler(
   event: AuthorizerEvent,
   context: Pick<Context, 'awsRequestId'>,
 ): Promise<AuthorizerResult> {
-  try {
-    return await authorize(event);
-  } catch (error) {
+  return authorize(event).catch((error: unknown) => {
     if (!(error instanceof Error && error.message === 'Unauthorized')) {
       logger.error('Authorization failed', {
         error: error as Error,
@@ -150,5 +203,5 @@ export async function handler(
       });
     }
     throw error;
-  }
+  });
 }

@@ -140,9 +140,30 @@ function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
  * `global:admin` reaches every other path through its catalogue grant (any method on `/*`).
  */
 export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
-  if (!isSafePath(path)) return false;
+  const target = requestTarget(method, path);
+  return target !== null && targetAllowed(scopes, target);
+}
+
+/** A request as `scopesAllow` matches it, worked out before the token's scopes are known. */
+export interface RequestTarget {
+  method: string;
+  /** The path split at `/`, without the leading empty part. */
+  parts: readonly string[];
+  /** One of the routes every valid token may call. */
+  anyToken: boolean;
+}
+
+/** The request `method path` made ready for `targetAllowed`, or null for an unsafe path. */
+export function requestTarget(method: string, path: string): RequestTarget | null {
+  if (!isSafePath(path)) return null;
   const parts = path.slice(1).split('/');
-  if (anyTokenMayCall(method, parts)) return true;
+  return { method, parts, anyToken: anyTokenMayCall(method, parts) };
+}
+
+/** `scopesAllow` in two halves: this one, once the scopes are read. */
+export function targetAllowed(scopes: readonly ScopeGrant[], target: RequestTarget): boolean {
+  const { method, parts, anyToken } = target;
+  if (anyToken) return true;
   return scopes.some(({ scope, resources }) => {
     // Stryker disable next-line ArrayDeclaration: equivalent, a placeholder name in the list only matters to a resource of that very name
     const names = resources ?? [];

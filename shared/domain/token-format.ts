@@ -13,7 +13,6 @@ export const TOKEN_LENGTH = TOKEN_PREFIX.length + ID_LENGTH + SECRET_LENGTH + CH
 /** How much of a token may be shown again after creation: the prefix and part of the public id. */
 export const HINT_LENGTH = TOKEN_PREFIX.length + 8;
 
-const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_LENGTH - TOKEN_PREFIX.length}}$`);
 export const TOKEN_ID_PATTERN = new RegExp(`^[0-9A-Za-z]{${ID_LENGTH}}$`);
 
 /** Where random bytes come from: `crypto.randomBytes`; tests pass a deterministic source. */
@@ -44,6 +43,22 @@ export function encodeBase62(value: number, width: number): string {
   return out;
 }
 
+/** 1 at each ASCII code of the alphabet; other codes are 0, or past its end (undefined). */
+const IN_ALPHABET = new Uint8Array(128);
+for (const char of ALPHABET) IN_ALPHABET[char.charCodeAt(0)] = 1;
+
+/**
+ * Whether `text` from `start` on is base62. A loop rather than a regular expression: the authorizer
+ * checks every bearer with it before its read goes out, and there, between requests, the regular
+ * expression's cold code cost about 3 µs a check against well under one for this (bench/).
+ */
+function isBase62(text: string, start: number): boolean {
+  for (let at = start; at < text.length; at++) {
+    if (IN_ALPHABET[text.charCodeAt(at)] !== 1) return false;
+  }
+  return true;
+}
+
 function checksumOf(body: string): string {
   return encodeBase62(crc32(body), CHECKSUM_LENGTH);
 }
@@ -70,9 +85,8 @@ export function hintOf(token: string): string {
 
 /** The token id if the string is a well-formed token with a valid checksum, otherwise null. */
 export function parseToken(candidate: string): string | null {
-  // Stryker disable next-line ConditionalExpression: equivalent, TOKEN_PATTERN fixes the length too; this is the cheap check first
-  if (candidate.length !== TOKEN_LENGTH) return null;
-  if (!TOKEN_PATTERN.test(candidate)) return null;
+  if (candidate.length !== TOKEN_LENGTH || !candidate.startsWith(TOKEN_PREFIX)) return null;
+  if (!isBase62(candidate, TOKEN_PREFIX.length)) return null;
   const body = candidate.slice(0, -CHECKSUM_LENGTH);
   if (checksumOf(body) !== candidate.slice(-CHECKSUM_LENGTH)) return null;
   return candidate.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + ID_LENGTH);

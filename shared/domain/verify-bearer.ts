@@ -5,7 +5,7 @@
 import { BoundedMap } from '#lib/bounded-map';
 import type { ScopeGrant } from '#spec/scopes';
 import { UnauthorizedError } from './errors';
-import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
+import { digestMatches, type KeyRing, type KeyRingSource, tokenDigest } from './keyring';
 import { statusOf, type TokenKind } from './token';
 import { parseToken, tokenFromAuthorization } from './token-format';
 import type { Credential, CredentialStore } from './token-store';
@@ -39,6 +39,9 @@ export class BearerVerifier {
   /** Tokens this process recorded a use of recently: spares a write the condition would refuse. */
   private readonly recentlyRecorded = new BoundedMap<string, number>(MEMO_LIMIT);
   private readonly pending = new Set<Promise<void>>();
+  /** The last key ring promise the source gave, with its value. */
+  private held: { rings: Promise<KeyRing>; ring: KeyRing } | undefined;
+  private readonly callers = new WeakMap<Credential, Caller>();
 
   constructor(deps: BearerVerifierDeps) {
     this.store = deps.store;
@@ -47,29 +50,84 @@ export class BearerVerifier {
     this.interval = deps.lastUsedIntervalMs ?? FIFTEEN_MINUTES;
   }
 
-  async verify(authorization: string | null | undefined): Promise<Caller> {
+  /**
+   * The caller, or an UnauthorizedError. `whileReading`, if given, is called once while the token's
+   * item is being read (never for a token refused before any read), with the caller the read will
+   * confirm if the item is unchanged since this process last read it and the token matches its hash
+   * (else undefined): a decision made for that caller then holds if `verify` returns the same object.
+   */
+  async verify(
+    authorization: string | null | undefined,
+    whileReading?: (expected: Caller | undefined) => void,
+  ): Promise<Caller> {
     const token = tokenFromAuthorization(authorization);
     if (!token) throw new UnauthorizedError('Send the token as "Authorization: Bearer <token>"');
     const id = parseToken(token);
     if (!id) throw new UnauthorizedError('The token is malformed');
-    const read = this.store.getCredential(id);
+    // While DynamoDB answers: the HMAC under the current key, which hashed nearly every stored token,
+    // and its comparison with the credential this process read last for the token, which the read
+    // most likely returns again. Done once the read is sent when the store says so (hashing earlier
+    // would delay the read), else after the answer; the key ring is read side by side with the token.
+    const rings = this.keys.get();
+    // The source hands out the same promise while its ring is fresh: its value is known already.
+    let ring = rings === this.held?.rings ? this.held.ring : undefined;
+    let current: Buffer | null | undefined;
+    let expected: { credential: Credential; matches: boolean } | undefined;
+    const read = this.store.getCredential(id, (credential) => {
+      if (ring) {
+        current = tokenDigest(ring, token);
+        if (credential) {
+          const digest = this.digestUnder(ring, token, credential.hash.keyId, current);
+          // A key this ring lacks (null) is left to the check after the read, which can refresh it.
+          if (digest !== null) expected = { credential, matches: digestMatches(credential.hash, digest) };
+        }
+      }
+      whileReading?.(expected?.matches ? this.callerOf(expected.credential) : undefined);
+    });
     read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
-    const ring = await this.keys.get();
-    // While DynamoDB answers: the HMAC under the current key, which hashed nearly every stored token.
-    const current = tokenDigest(ring, token);
+    if (ring === undefined) {
+      ring = await rings;
+      this.held = { rings, ring };
+    }
     const credential = await read;
     if (!credential) throw new UnauthorizedError('The token is not valid');
-    const { keyId } = credential.hash;
-    let digest = keyId === ring.currentKeyId ? current : tokenDigest(ring, token, keyId);
-    // A key newer than the ring this process holds: the secret was rotated since it was read.
-    if (digest === null && this.keys.refresh) digest = tokenDigest(await this.keys.refresh(), token, keyId);
-    if (!digestMatches(credential.hash, digest)) throw new UnauthorizedError('The token is not valid');
+    let matches: boolean;
+    // The same object is the same bytes as the item the comparison was made for while reading.
+    if (credential === expected?.credential) matches = expected.matches;
+    else {
+      const { keyId } = credential.hash;
+      let digest = this.digestUnder(ring, token, keyId, current);
+      // A key newer than the ring this process holds: the secret was rotated since it was read.
+      if (digest === null && this.keys.refresh) digest = tokenDigest(await this.keys.refresh(), token, keyId);
+      matches = digestMatches(credential.hash, digest);
+    }
+    if (!matches) throw new UnauthorizedError('The token is not valid');
     const now = this.now();
     const status = statusOf(credential, now);
     if (status !== 'active') throw new UnauthorizedError(`The token is ${status}`);
     this.recordUse(credential, now);
-    const { kind, scopes, expiresAt } = credential;
-    return { tokenId: id, kind, scopes, principal: `token:${id}`, expiresAt };
+    return this.callerOf(credential);
+  }
+
+  /** The token's digest under `keyId`, reusing `current` for the current key; null for a key not held. */
+  private digestUnder(
+    ring: KeyRing,
+    token: string,
+    keyId: string,
+    current: Buffer | null | undefined,
+  ): Buffer | null {
+    return keyId === ring.currentKeyId && current !== undefined ? current : tokenDigest(ring, token, keyId);
+  }
+
+  /** One caller object per decoded credential (the store hands out the same one while unchanged). */
+  private callerOf(credential: Credential): Caller {
+    let caller = this.callers.get(credential);
+    if (caller === undefined) {
+      const { id, kind, scopes, expiresAt } = credential;
+      caller = Object.freeze({ tokenId: id, kind, scopes, principal: `token:${id}`, expiresAt });
+      this.callers.set(credential, caller);
+    }
+    return caller;
   }
 
   /**
@@ -79,9 +137,11 @@ export class BearerVerifier {
    */
   private recordUse(credential: Credential, now: Date): void {
     const nowMs = now.getTime();
-    const lastUsed = credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0;
+    // This process's own record first: it spares parsing the item's date on most checks.
     const lastRecorded = this.recentlyRecorded.get(credential.id) ?? 0;
-    if (nowMs - Math.max(lastUsed, lastRecorded) < this.interval) return;
+    if (nowMs - lastRecorded < this.interval) return;
+    const lastUsed = credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0;
+    if (nowMs - lastUsed < this.interval) return;
     this.recentlyRecorded.set(credential.id, nowMs);
     const notBefore = new Date(nowMs - this.interval).toISOString();
     const write = this.store

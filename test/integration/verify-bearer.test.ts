@@ -2,6 +2,7 @@
 // client. Secrets Manager is moto's server (test/support/moto.ts).
 import { randomUUID } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
@@ -14,6 +15,7 @@ import { TokenService } from '#domain/token-service';
 import type { CredentialStore } from '#domain/token-store';
 import { BearerVerifier } from '#domain/verify-bearer';
 import type { ScopeGrant } from '#spec/scopes';
+import { TOKEN_ATTRIBUTES } from '#spec/tables';
 import {
   freshTokensTable,
   type RequestLog,
@@ -36,9 +38,10 @@ let tokenStore: DynamoTokenStore;
 /** What the verifier reads through. */
 let store: DynamoCredentialStore;
 let tokens: TokenService;
+let tableName: string;
 
 beforeAll(async () => {
-  const tableName = await freshTokensTable();
+  tableName = await freshTokensTable();
   tokenStore = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
   store = testCredentialStore(tableName);
   tokens = new TokenService({ store: tokenStore, keys });
@@ -102,6 +105,130 @@ describe('BearerVerifier', () => {
     expect(commands.sent).toEqual(['GetItem']);
   });
 
+  it('calls whileReading once while the token is read (not for a token refused before any read), and decides the same', async () => {
+    const { record, token } = await serviceToken();
+    const forged = mintToken(record.id).token;
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    const seen: string[] = [];
+    const whileReading = () => seen.push('reading');
+
+    const caller = await verifier.verify(`Bearer ${token}`, whileReading);
+    seen.push('verified');
+    await expect(verifier.verify(`Bearer ${forged}`, whileReading)).rejects.toThrow(UnauthorizedError);
+    await expect(verifier.verify(`Bearer ${token.slice(0, -1)}!`, whileReading)).rejects.toThrow(
+      UnauthorizedError,
+    );
+
+    expect(caller.tokenId).toBe(record.id);
+    expect(seen).toEqual(['reading', 'verified', 'reading']);
+  });
+
+  it('expects, while reading, the caller it verified last for an unchanged token, and returns that very caller', async () => {
+    const { token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    const expected: unknown[] = [];
+    const verify = () => verifier.verify(`Bearer ${token}`, (caller) => expected.push(caller));
+
+    const first = await verify();
+    const second = await verify();
+
+    expect(expected[0]).toBeUndefined(); // never read before by this process
+    expect(expected[1]).toBe(first);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true); // shared between checks, so nobody may change it
+  });
+
+  it('expects nobody while reading for a secret that does not match the item read last, and refuses it', async () => {
+    const { record, token } = await serviceToken();
+    const forged = mintToken(record.id).token;
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    await verifier.verify(`Bearer ${token}`);
+    const expected: unknown[] = [];
+
+    await expect(verifier.verify(`Bearer ${forged}`, (caller) => expected.push(caller))).rejects.toThrow(
+      UnauthorizedError,
+    );
+    expect(expected).toEqual([undefined]);
+  });
+
+  it('decides on the item as read when it changed since the check before: the expected caller is not returned', async () => {
+    const { record, token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    const before = await verifier.verify(`Bearer ${token}`);
+    const expected: unknown[] = [];
+    const verify = () => verifier.verify(`Bearer ${token}`, (caller) => expected.push(caller));
+
+    await store.touchLastUsed(record.id, new Date().toISOString(), new Date(0).toISOString());
+    const afterUse = await verify();
+    await tokens.revoke(record.id, ADMIN);
+    await expect(verify()).rejects.toThrow(/revoked/);
+
+    expect(expected).toEqual([before, afterUse]);
+    expect(afterUse).not.toBe(before); // other bytes: decided again
+    expect(afterUse).toEqual(before);
+  });
+
+  it('compares again when the hash in the item changed since the check before', async () => {
+    const { record, token } = await serviceToken();
+    const verifier = new BearerVerifier({ store, keys, lastUsedIntervalMs: Number.POSITIVE_INFINITY });
+    await verifier.verify(`Bearer ${token}`);
+    const replacement = mintToken(record.id).token;
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { id: record.id },
+        UpdateExpression: `SET ${TOKEN_ATTRIBUTES.secret_hash} = :hash`,
+        ExpressionAttributeValues: { ':hash': hashToken(ring, replacement).hash },
+      }),
+    );
+
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    expect((await verifier.verify(`Bearer ${replacement}`)).tokenId).toBe(record.id);
+  });
+
+  it('expects nobody while reading a token hashed with a key newer than the ring held, and the refreshed ring decides', async () => {
+    const newer = newKeyRing('k1');
+    const { record, token } = tokenRecord(newer);
+    await tokenStore.insert(record, stamp('create', record.createdAt));
+    const held = Promise.resolve(newKeyRing('k0'));
+    let refreshes = 0;
+    const verifier = new BearerVerifier({
+      store,
+      keys: {
+        get: () => held,
+        refresh: async () => {
+          refreshes++;
+          return newer;
+        },
+      },
+      lastUsedIntervalMs: Number.POSITIVE_INFINITY,
+    });
+    const expected: unknown[] = [];
+    const verify = () => verifier.verify(`Bearer ${token}`, (caller) => expected.push(caller));
+
+    expect((await verify()).tokenId).toBe(record.id);
+    expect((await verify()).tokenId).toBe(record.id);
+
+    expect(expected).toEqual([undefined, undefined]);
+    expect(refreshes).toBe(2);
+  });
+
+  it('decides the same with a store that never says the read is under way', async () => {
+    const { record, token } = await serviceToken();
+    const silent: CredentialStore = {
+      getCredential: (id) => store.getCredential(id),
+      touchLastUsed: (...args) => store.touchLastUsed(...args),
+    };
+    const verifier = new BearerVerifier({
+      store: silent,
+      keys,
+      lastUsedIntervalMs: Number.POSITIVE_INFINITY,
+    });
+
+    expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
+    await expect(verifier.verify(`Bearer ${mintToken(record.id).token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
   it('an unknown token id is refused', async () => {
     const verifier = new BearerVerifier({ store, keys });
 
@@ -163,6 +290,22 @@ describe('BearerVerifier', () => {
     expect((await rotated.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
     await expect(retired.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
     await rotated.settle();
+  });
+
+  it('uses the ring the key source gives now, not the one it gave the check before', async () => {
+    const oldRing = newKeyRing('k0');
+    const { record, token } = tokenRecord(oldRing);
+    await tokenStore.insert(record, stamp('create', record.createdAt));
+    let ring = oldRing;
+    const verifier = new BearerVerifier({
+      store,
+      keys: { get: () => Promise.resolve(ring) },
+      lastUsedIntervalMs: Number.POSITIVE_INFINITY,
+    });
+
+    expect((await verifier.verify(`Bearer ${token}`)).tokenId).toBe(record.id);
+    ring = newKeyRing('k0'); // the same key id, other material: the secret was replaced
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
   });
 
   it.each([

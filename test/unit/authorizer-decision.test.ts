@@ -1,6 +1,7 @@
 // The authorizer's decision (functions/authorizer/handler.ts) over fake caller sources and a fake
 // clock: which answer each kind of event gets, for which caller. The real store and key ring are
 // covered by test/integration/authorizer-handler.test.ts; this file pins the decision itself.
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnauthorizedError } from '#domain/errors';
@@ -56,7 +57,10 @@ function source(answer: Caller | Error) {
   } satisfies CallerSource;
 }
 
-function setup(answer: Caller | Error = caller(), options: { cacheTtlSeconds?: number; now?: number } = {}) {
+function setup(
+  answer: Caller | Error = caller(),
+  options: { cacheTtlSeconds?: number; now?: number; logDecisions?: boolean } = {},
+) {
   const verifier = source(answer);
   const rememberedCallers = source(answer);
   const authorize = authorizerFor({
@@ -64,6 +68,7 @@ function setup(answer: Caller | Error = caller(), options: { cacheTtlSeconds?: n
     rememberedCallers,
     cacheTtlSeconds: options.cacheTtlSeconds ?? TTL_SECONDS,
     now: () => options.now ?? NOW,
+    ...(options.logDecisions !== undefined && { logDecisions: options.logDecisions }),
   });
   return { authorize, verifier, rememberedCallers };
 }
@@ -90,7 +95,7 @@ describe('REST authorizer decision', () => {
       policyDocument: requestPolicy(`${API_PREFIX}/GET/repos/a/pkg`, 'Allow'),
       context: CONTEXT,
     });
-    expect(verifier.verify).toHaveBeenCalledWith(HEADER);
+    expect(verifier.verify).toHaveBeenCalledWith(HEADER, expect.any(Function));
     expect(rememberedCallers.verify).not.toHaveBeenCalled();
   });
 
@@ -143,11 +148,111 @@ describe('REST authorizer decision', () => {
 
   it('logs the decision at debug level with the token id only', async () => {
     const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
-    const { authorize } = setup();
+    const { authorize } = setup(caller(), { logDecisions: true });
     await authorize(rest('GET', '/repos/a/pkg'));
     expect(debug).toHaveBeenLastCalledWith('Token accepted', { token_id: 'tok1' });
     await authorize(rest('GET', '/repos/b/pkg'));
     expect(debug).toHaveBeenLastCalledWith('Token refused for this request', { token_id: 'tok1' });
+  });
+
+  it.each([
+    ['TRACE', LogLevelThreshold.TRACE, true],
+    ['DEBUG', LogLevelThreshold.DEBUG, true],
+    ['INFO', LogLevelThreshold.INFO, false],
+  ])('logs each decision by default when the logger is at %s when made: %s', async (_, level, logs) => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    vi.spyOn(logger, 'level', 'get').mockReturnValue(level);
+    const verifier = source(caller());
+    const authorize = authorizerFor({
+      verifier,
+      rememberedCallers: verifier,
+      cacheTtlSeconds: 300,
+      now: () => NOW,
+    });
+    await authorize(rest('GET', '/repos/a/pkg'));
+    expect(debug).toHaveBeenCalledTimes(logs ? 1 : 0);
+  });
+
+  it('does not call the logger per decision when decisions are not logged (the level is above DEBUG)', async () => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    const level = vi.spyOn(logger, 'level', 'get');
+    const { authorize } = setup(caller(), { logDecisions: false });
+    level.mockClear();
+    await authorize(rest('GET', '/repos/a/pkg'));
+    expect(debug).not.toHaveBeenCalled();
+    expect(level).not.toHaveBeenCalled();
+  });
+
+  it('decides from the request worked out while the token is read, the same as after', async () => {
+    const answer = caller([{ scope: 'repos:read', resources: ['a'] }]);
+    const early = {
+      verify: vi.fn(
+        async (_: string | null | undefined, whileReading?: (expected: Caller | undefined) => void) => {
+          whileReading?.(answer);
+          return answer;
+        },
+      ),
+    } satisfies CallerSource;
+    const authorize = authorizerFor({
+      verifier: early,
+      rememberedCallers: early,
+      cacheTtlSeconds: 300,
+      now: () => NOW,
+    });
+    const late = setup(answer).authorize;
+    for (const [method, path] of [
+      ['GET', '/repos/a/pkg'],
+      ['GET', '/repos/b/pkg'],
+      ['DELETE', '/repos/a/pkg'],
+      ['GET', '/repos/a/%2e%2e/b'],
+    ] as const) {
+      expect(await authorize(rest(method, path))).toEqual(await late(rest(method, path)));
+    }
+    expect(early.verify).toHaveBeenCalledTimes(4);
+  });
+
+  /** A source that says, while reading, it expects `expected`, and then answers `answer`. */
+  function expecting(expected: Caller | undefined, answer: Caller) {
+    const source = {
+      verify: async (_: string | null | undefined, whileReading?: (expected: Caller | undefined) => void) => {
+        whileReading?.(expected);
+        return answer;
+      },
+    } satisfies CallerSource;
+    return authorizerFor({
+      verifier: source,
+      rememberedCallers: source,
+      cacheTtlSeconds: 300,
+      now: () => NOW,
+    });
+  }
+
+  it('decides for the caller the read returns when it is not the one expected while reading', async () => {
+    const wide = caller([{ scope: 'repos:read', resources: ['*'] }]);
+    const narrow = caller(READ_A);
+    const event = rest('GET', '/repos/b/pkg');
+
+    const widened = await expecting(wide, narrow)(event);
+    const narrowed = await expecting(narrow, wide)(event);
+
+    expect(widened).toEqual(await setup(narrow).authorize(event));
+    expect(widened).toHaveProperty('policyDocument', requestPolicy(event.methodArn, 'Deny'));
+    expect(narrowed).toEqual(await setup(wide).authorize(event));
+    expect(narrowed).toHaveProperty('policyDocument', requestPolicy(event.methodArn, 'Allow'));
+  });
+
+  it('decides the same when nobody is expected while reading, and for a crafted path whoever is', async () => {
+    const answer = caller(READ_A);
+    for (const [method, path] of [
+      ['GET', '/repos/a/pkg'],
+      ['GET', '/repos/b/pkg'],
+      ['GET', '/repos/a/%2e%2e/b'],
+    ] as const) {
+      const event = rest(method, path);
+      const late = await setup(answer).authorize(event);
+      expect(await expecting(undefined, answer)(event)).toEqual(late);
+      expect(await expecting(answer, answer)(event)).toEqual(late);
+    }
   });
 
   it('lets a store failure through as it is (API Gateway answers 500, which it does not cache)', async () => {
@@ -158,11 +263,11 @@ describe('REST authorizer decision', () => {
   it('finds the Authorization header whatever its case, and verifies nothing without headers', async () => {
     const { authorize, verifier } = setup();
     await authorize(rest('GET', '/repos/a/pkg', { AUTHORIZATION: HEADER }));
-    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER);
+    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER, expect.any(Function));
     await authorize(rest('GET', '/repos/a/pkg', { 'X-Other': 'x' }));
-    expect(verifier.verify).toHaveBeenLastCalledWith(undefined);
+    expect(verifier.verify).toHaveBeenLastCalledWith(undefined, expect.any(Function));
     await authorize({ ...rest('GET', '/repos/a/pkg'), headers: null });
-    expect(verifier.verify).toHaveBeenLastCalledWith(undefined);
+    expect(verifier.verify).toHaveBeenLastCalledWith(undefined, expect.any(Function));
   });
 
   it('refuses a token that expires before a cached Allow would (TTL plus margin), and no later one', async () => {

@@ -2,10 +2,12 @@
 // never throws, whatever it is given, and it accepts only what mintToken made: a token with any one
 // character changed, cut short, extended, or with its case flipped is refused, and so is anything
 // random. The checksum is what makes this hold without a database read.
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CHECKSUM_LENGTH,
+  encodeBase62,
   ID_LENGTH,
   mintToken,
   parseToken,
@@ -76,6 +78,35 @@ describe('parseToken', () => {
         },
       ),
       RUNS,
+    );
+  });
+
+  it('refuses a character outside base62 even when the checksum was computed over it', () => {
+    // The checksum alone would pass these: only the alphabet check stands in their way.
+    fc.assert(
+      fc.property(
+        minted,
+        fc.nat({ max: TOKEN_LENGTH - TOKEN_PREFIX.length - CHECKSUM_LENGTH - 1 }),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((char) => !BASE62.includes(char)),
+        ({ token }, offset, outsider) => {
+          const at = TOKEN_PREFIX.length + offset;
+          const body = token.slice(0, at) + outsider + token.slice(at + 1, -CHECKSUM_LENGTH);
+          const forged = body + encodeBase62(crc32(body), CHECKSUM_LENGTH);
+          fc.pre(forged.length === TOKEN_LENGTH);
+          expect(parseToken(forged)).toBeNull();
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('refuses a prefix other than tg_ even with a checksum computed over it', () => {
+    fc.assert(
+      fc.property(minted, fc.constantFrom('TG_', 'tg-', 'xg_', 'tgA', '0g_'), ({ token }, prefix) => {
+        const body = prefix + token.slice(TOKEN_PREFIX.length, -CHECKSUM_LENGTH);
+        expect(parseToken(body + encodeBase62(crc32(body), CHECKSUM_LENGTH))).toBeNull();
+      }),
+      { numRuns: 200 },
     );
   });
 
