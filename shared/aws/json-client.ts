@@ -175,6 +175,10 @@ export class AwsJsonClient {
   private readonly agent: Agent;
   private readonly request: typeof httpRequest;
   private readonly contentType: string;
+  /** The environment's credentials, read at the first call that needs them and kept, as the SDK does. */
+  private fromEnv: AwsCredentials | undefined;
+  /** The signer for the credentials last signed with: a provider hands out the same object until it refreshes. */
+  private held: { credentials: AwsCredentials; signer: SignatureV4 } | undefined;
 
   constructor(
     private readonly service: AwsJsonService,
@@ -267,7 +271,10 @@ export class AwsJsonClient {
 
   /** The credentials to sign with; none found is a failure that trying again cannot mend. */
   private async credentialsForCall(): Promise<AwsCredentials> {
-    if (this.credentials === undefined) return credentialsFrom(this.env);
+    if (this.credentials === undefined) {
+      this.fromEnv ??= credentialsFrom(this.env);
+      return this.fromEnv;
+    }
     if (typeof this.credentials !== 'function') return this.credentials;
     try {
       return await this.credentials();
@@ -282,18 +289,22 @@ export class AwsJsonClient {
   }
 
   /**
-   * AWS's own SigV4 signer for one call's credentials. It keeps the derived signing keys in a cache
-   * of its module's, so a signer made per call derives nothing again.
+   * AWS's own SigV4 signer for these credentials: made once per credentials object, not per call
+   * (the derived signing keys are cached by its module either way). Other credentials, a new signer.
    */
   private signer(credentials: AwsCredentials): SignatureV4 {
-    return new SignatureV4({
-      service: this.service.signingName,
-      region: this.region,
-      credentials,
-      sha256: Sha256,
-      // No x-amz-content-sha256 header: only S3 and Glacier want one; the body's hash is signed anyway.
-      applyChecksum: false,
-    });
+    if (this.held?.credentials !== credentials) {
+      const signer = new SignatureV4({
+        service: this.service.signingName,
+        region: this.region,
+        credentials,
+        sha256: Sha256,
+        // No x-amz-content-sha256 header: only S3 and Glacier want one; the body's hash is signed anyway.
+        applyChecksum: false,
+      });
+      this.held = { credentials, signer };
+    }
+    return this.held.signer;
   }
 
   private async send(
