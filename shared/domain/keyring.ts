@@ -68,21 +68,10 @@ export function tokenDigest(ring: KeyRing, token: string, keyId: string = ring.c
   return key ? hmac(key, token) : null;
 }
 
-/** Stored hashes decoded from base64, once per hash object (the authorizer reuses decoded items). */
-const storedDigests = new WeakMap<TokenHash, { hash: string; bytes: Buffer }>();
-
-function storedDigest(stored: TokenHash): Buffer {
-  const known = storedDigests.get(stored);
-  if (known?.hash === stored.hash) return known.bytes;
-  const bytes = Buffer.from(stored.hash, 'base64');
-  storedDigests.set(stored, { hash: stored.hash, bytes });
-  return bytes;
-}
-
 /** Constant-time: the comparison takes as long whichever byte differs. */
 export function digestMatches(stored: TokenHash, digest: Buffer | null): boolean {
   if (!digest) return false;
-  const expected = storedDigest(stored);
+  const expected = Buffer.from(stored.hash, 'base64');
   return expected.length === digest.length && timingSafeEqual(expected, digest);
 }
 
