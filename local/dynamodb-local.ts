@@ -3,7 +3,7 @@
 // -sharedDb: one database whatever the access key and region, so the Streams client sees the same tables.
 // It listens on 127.0.0.1 only (anyone who reaches it can rewrite tokens): its command line cannot say
 // so, hence the small launcher in local/java/, compiled once per source and release into a cache.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '#adapters/clients';
 import { createTableInput, type TableDefinition } from '#spec/tables';
+import { serveFromChild } from './child-server';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -118,24 +119,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilServing(
-  client: DynamoDBClient,
-  child: ChildProcess,
-  output: () => string,
-): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}):\n${output()}`);
-    try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`DynamoDB Local did not start within 60 s:\n${output()}`);
-}
-
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port || (await freePort());
   const jarDir = jarDirectory();
@@ -160,41 +143,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ],
     { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false },
   );
-  // If this process ends without stop() (an uncaught error, process.exit), do not leave Java behind.
-  const stopOnExit = () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  };
-  process.once('exit', stopOnExit);
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = dynamoClient(endpoint);
   try {
-    await waitUntilServing(client, child, () => output);
-  } catch (error) {
-    child.kill('SIGKILL');
-    process.off('exit', stopOnExit);
-    throw error;
+    const { stop } = await serveFromChild('DynamoDB Local', child, () =>
+      client.send(new ListTablesCommand({ Limit: 1 })),
+    );
+    return { endpoint, port, stop };
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    port,
-    async stop() {
-      process.off('exit', stopOnExit);
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /**

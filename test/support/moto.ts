@@ -1,7 +1,7 @@
 // Secrets Manager for tests: moto's server (`python3 -m moto.server`), a real emulator that keeps
 // secret versions and their stages (AWSCURRENT, AWSPENDING, AWSPREVIOUS) as Secrets Manager does.
 // One runs per test run, on 127.0.0.1 only (moto-setup.ts); tests reach it through `secretsManager()`.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   CreateSecretCommand,
@@ -14,6 +14,7 @@ import {
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep } from 'aws-lambda';
 import { inject } from 'vitest';
 import { AwsJsonClient, SECRETS_MANAGER } from '#aws/json-client';
+import { serveFromChild } from '#local/child-server';
 import { freePort } from '#local/dynamodb-local';
 
 export interface MotoServer {
@@ -24,21 +25,6 @@ export interface MotoServer {
 /** The command line CI checks for (.ci/run) and the tests run. */
 export const MOTO_COMMAND = ['python3', '-m', 'moto.server'] as const;
 
-async function waitUntilServing(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto exited (${child.exitCode}):\n${output()}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`moto did not start within 60 s:\n${output()}`);
-}
-
 /** Starts moto's server on a free loopback port; stop() ends it. */
 export async function startMoto(): Promise<MotoServer> {
   const port = await freePort();
@@ -46,36 +32,12 @@ export async function startMoto(): Promise<MotoServer> {
   const child = spawn(command, [...args, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const stopOnExit = () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  };
-  process.once('exit', stopOnExit);
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilServing(endpoint, child, () => output);
-  } catch (error) {
-    child.kill('SIGKILL');
-    process.off('exit', stopOnExit);
-    throw error;
-  }
-  return {
-    endpoint,
-    async stop() {
-      process.off('exit', stopOnExit);
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const { stop } = await serveFromChild('moto', child, async () => {
+    const response = await fetch(`${endpoint}/moto-api/`);
+    await response.arrayBuffer();
+  });
+  return { endpoint, stop };
 }
 
 /** This run's moto endpoint (integration project). */
