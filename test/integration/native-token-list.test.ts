@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,7 +16,7 @@ import { statusOf, type TokenKind, type TokenRecord, type TokenStatus, type Toke
 import { TokenService } from '#domain/token-service';
 import type { ExpirationFilter, ListSort } from '#domain/token-store';
 import { SEARCH_TABLE } from '#spec/tables';
-import { freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { captureCommands, freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 import { stamp, tokenRecord } from './fixtures';
@@ -518,18 +518,6 @@ describe('the default view reads the list index, never the whole table', () => {
     }
   });
 });
-
-function captureCommands(logged: DynamoDBDocumentClient) {
-  const sent: { name: string; input: Record<string, unknown> }[] = [];
-  logged.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
-      return next(args);
-    },
-    { step: 'initialize', name: 'captureCommands' },
-  );
-  return sent;
-}
 
 describe('random mixes and names', () => {
   let table: string;

@@ -89,19 +89,27 @@ async function consumerToken(scope: 'repos:read' | 'nameservice:read' = 'repos:r
   );
 }
 
+/**
+ * A consumer's token, used once through a new gateway on a faked clock standing at `start`, so an
+ * Allow for it sits in the cache, then rotated at /v1/tokens/self/rotate with `graceSeconds`.
+ */
+async function rotateWithAnAllowCached(graceSeconds: number) {
+  const consumer = await consumerToken();
+  const start = Date.now();
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(start);
+  const api = gateway();
+  expect((await api.handle(request('GET', '/repos/a/x', consumer.token))).statusCode).toBe(200);
+
+  const rotated = await api.handle(
+    request('POST', '/v1/tokens/self/rotate', consumer.token, { grace_seconds: graceSeconds }),
+  );
+  return { consumer, start, api, rotated };
+}
+
 describe('a consumer during and after the grace, through the gateway and its cache', () => {
   it('the old token passes during the grace and is refused after it; the new one passes throughout', async () => {
-    const consumer = await consumerToken();
-    const start = Date.now();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(start);
-    const api = gateway();
-    // The consumer uses its token, so an Allow for it sits in the cache when it rotates.
-    expect((await api.handle(request('GET', '/repos/a/x', consumer.token))).statusCode).toBe(200);
-
-    const rotated = await api.handle(
-      request('POST', '/v1/tokens/self/rotate', consumer.token, { grace_seconds: GRACE_SECONDS }),
-    );
+    const { consumer, start, api, rotated } = await rotateWithAnAllowCached(GRACE_SECONDS);
 
     expect(rotated.statusCode).toBe(201);
     const { token: newToken, rotated_from } = json(rotated) as { token: string; rotated_from: string };
@@ -130,16 +138,7 @@ describe('a consumer during and after the grace, through the gateway and its cac
 
 describe('a grace shorter than the cache TTL', () => {
   it('ends like a revocation: an answer cached before the rotation may pass the old token for at most the TTL', async () => {
-    const consumer = await consumerToken();
-    const start = Date.now();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(start);
-    const api = gateway();
-    expect((await api.handle(request('GET', '/repos/a/x', consumer.token))).statusCode).toBe(200);
-
-    const rotated = await api.handle(
-      request('POST', '/v1/tokens/self/rotate', consumer.token, { grace_seconds: 0 }),
-    );
+    const { consumer, start, api, rotated } = await rotateWithAnAllowCached(0);
     expect(rotated.statusCode).toBe(201);
 
     const passedAt: number[] = [];

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
@@ -18,7 +18,7 @@ import type { Actor, TokenRecord } from '#domain/token';
 import { TokenService } from '#domain/token-service';
 import type { ListQuery } from '#domain/token-store';
 import { AUDIT_TABLE, SEARCH_TABLE, TOKEN_INDEXES } from '#spec/tables';
-import { freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
+import { captureCommands, freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { lambdaContext } from '#test-support/lambda-events';
 import { newKeyRing, staticKeys } from './fixtures';
@@ -75,17 +75,22 @@ async function ids(tokens: TokenService, listQuery: ListQuery): Promise<string[]
   return (await tokens.list(listQuery)).items.map((record) => record.id);
 }
 
-/** The DynamoDB commands `logged` sends, with their inputs. */
-function captureCommands(logged: DynamoDBDocumentClient) {
-  const sent: { name: string; input: Record<string, unknown> }[] = [];
-  logged.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
-      return next(args);
-    },
-    { step: 'initialize', name: 'captureCommands' },
-  );
-  return sent;
+/**
+ * A TokenService over the postings of `s`, on a document client of its own, and the DynamoDB
+ * commands that client sends.
+ */
+function recordedTokens(s: Setup) {
+  const logged = testDocumentClient();
+  const sent = captureCommands(logged);
+  const tokens = new TokenService({
+    store: new DynamoTokenStore(logged, {
+      tableName: s.tokensTable,
+      retentionDays: 30,
+      searchTableName: s.searchTable,
+    }),
+    keys,
+  });
+  return { tokens, sent };
 }
 
 /** The token ids posted under `trigram`. */
@@ -151,16 +156,7 @@ describe('a search through the postings', () => {
   });
 
   it('reads the postings and the candidates, never the list partition', async () => {
-    const logged = testDocumentClient();
-    const sent = captureCommands(logged);
-    const tokens = new TokenService({
-      store: new DynamoTokenStore(logged, {
-        tableName: s.tokensTable,
-        retentionDays: 30,
-        searchTableName: s.searchTable,
-      }),
-      keys,
-    });
+    const { tokens, sent } = recordedTokens(s);
 
     expect((await tokens.list(query('scraper'))).items.map((record) => record.description)).toEqual([
       'metrics scraper',
@@ -173,16 +169,7 @@ describe('a search through the postings', () => {
   });
 
   it('a query under three characters reads the list partition, and answers the same', async () => {
-    const logged = testDocumentClient();
-    const sent = captureCommands(logged);
-    const tokens = new TokenService({
-      store: new DynamoTokenStore(logged, {
-        tableName: s.tokensTable,
-        retentionDays: 30,
-        searchTableName: s.searchTable,
-      }),
-      keys,
-    });
+    const { tokens, sent } = recordedTokens(s);
 
     expect(await ids(tokens, query('Ba'))).toEqual(await ids(s.plain, query('Ba')));
     expect(sent.some((command) => command.input.IndexName === TOKEN_INDEXES.byCreated.name)).toBe(true);
@@ -393,16 +380,7 @@ describe('pages and common trigrams', () => {
       userEmail: null,
     }));
     await index.put(filler);
-    const logged = testDocumentClient();
-    const sent = captureCommands(logged);
-    const tokens = new TokenService({
-      store: new DynamoTokenStore(logged, {
-        tableName: s.tokensTable,
-        retentionDays: 30,
-        searchTableName: s.searchTable,
-      }),
-      keys,
-    });
+    const { tokens, sent } = recordedTokens(s);
 
     const found = await ids(tokens, query('zebra'));
 

@@ -1,5 +1,6 @@
 // Test helpers for DynamoDB Local: clients on the run's shared instance, and fresh tables per test.
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { documentClient, dynamoClient } from '#adapters/clients';
 import { localClientConfig } from '#adapters/config';
@@ -47,4 +48,17 @@ export async function freshTable(definition: TableDefinition): Promise<string> {
 /** A new, empty tokens table with a unique name. */
 export function freshTokensTable(): Promise<string> {
   return freshTable(TOKENS_TABLE);
+}
+
+/** The DynamoDB commands `logged` sends from now on, with their inputs, in order. */
+export function captureCommands(logged: DynamoDBDocumentClient) {
+  const sent: { name: string; input: Record<string, unknown> }[] = [];
+  logged.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
+      return next(args);
+    },
+    { step: 'initialize', name: 'captureCommands' },
+  );
+  return sent;
 }

@@ -1,25 +1,15 @@
 // The key ring outside the authorizer, read through Powertools Parameters and the SDK's Secrets
 // Manager client, here against the fake Secrets Manager on loopback (test/support).
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sdkKeyRingSource } from '#adapters/clients';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { ParametersKeyRingSource } from '#adapters/parameters-keyring';
 import { KeyRingError, newKeyMaterial } from '#domain/keyring';
-import { type FakeSecretsManager, startFakeSecretsManager } from '#test-support/fake-secrets-manager';
+import { SECRET_ID, serialised, withFakeSecretsManager } from './keyring-fixtures';
 
-const SECRET_ID = 'tokengate/hmac-keys';
-const serialised = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });
+const secrets = withFakeSecretsManager();
 
-let secrets: FakeSecretsManager;
-
-beforeAll(async () => {
-  secrets = await startFakeSecretsManager();
-});
-afterAll(() => secrets.close());
-beforeEach(() => {
-  secrets.requests.length = 0;
-});
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllEnvs();

@@ -1,22 +1,11 @@
 // The key ring read from Secrets Manager, here a fake one on loopback (test/support): there is no
 // local Secrets Manager to run.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REFRESH_FLOOR_MS, SecretsManagerKeyRingSource } from '#adapters/secrets-keyring';
 import { KeyRingError, newKeyMaterial } from '#domain/keyring';
-import { type FakeSecretsManager, startFakeSecretsManager } from '#test-support/fake-secrets-manager';
+import { SECRET_ID, serialised, withFakeSecretsManager } from './keyring-fixtures';
 
-const SECRET_ID = 'tokengate/hmac-keys';
-const serialised = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });
-
-let secrets: FakeSecretsManager;
-
-beforeAll(async () => {
-  secrets = await startFakeSecretsManager();
-});
-afterAll(() => secrets.close());
-beforeEach(() => {
-  secrets.requests.length = 0;
-});
+const secrets = withFakeSecretsManager();
 
 /** A clock the test moves by hand, in ms. */
 function clock() {
