@@ -30,6 +30,20 @@ const EVENT_LABELS: Record<string, string> = {
   'token.deleted': 'Deleted',
 };
 
+/** A rotation link's row in the details' facts: the other token's id, which opens its details. */
+function RotationLink({ label, id, onOpen }: { label: string; id: string; onOpen: (id: string) => void }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>
+        <button type="button" className="link-button" onClick={() => onOpen(id)}>
+          <code>{id}</code>
+        </button>
+      </dd>
+    </>
+  );
+}
+
 export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, revision }: TokenDetailsProps) {
   const [token, setToken] = useState<TokenView | null>(null);
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
@@ -131,33 +145,9 @@ export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, re
               <code>{token.hint}…</code>
             </dd>
             {token.rotated_from && (
-              <>
-                <dt>Rotated from</dt>
-                <dd>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => onOpen(token.rotated_from as string)}
-                  >
-                    <code>{token.rotated_from}</code>
-                  </button>
-                </dd>
-              </>
+              <RotationLink label="Rotated from" id={token.rotated_from} onOpen={onOpen} />
             )}
-            {token.rotated_to && (
-              <>
-                <dt>Rotated to</dt>
-                <dd>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => onOpen(token.rotated_to as string)}
-                  >
-                    <code>{token.rotated_to}</code>
-                  </button>
-                </dd>
-              </>
-            )}
+            {token.rotated_to && <RotationLink label="Rotated to" id={token.rotated_to} onOpen={onOpen} />}
           </dl>
 
           <h3>Audit history</h3>
