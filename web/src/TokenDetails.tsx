@@ -30,11 +30,19 @@ const EVENT_LABELS: Record<string, string> = {
   'token.deleted': 'Deleted',
 };
 
-/** A rotation link's row in the details' facts: the other token's id, which opens its details. */
-function RotationLink({ label, id, onOpen }: { label: string; id: string; onOpen: (id: string) => void }) {
+/** A rotation link's row in the facts: its term (the children), and the other token's id, which opens it. */
+function RotationLink({
+  id,
+  onOpen,
+  children,
+}: {
+  id: string;
+  onOpen: (id: string) => void;
+  children: string;
+}) {
   return (
     <>
-      <dt>{label}</dt>
+      <dt>{children}</dt>
       <dd>
         <button type="button" className="link-button" onClick={() => onOpen(id)}>
           <code>{id}</code>
@@ -145,9 +153,15 @@ export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, re
               <code>{token.hint}…</code>
             </dd>
             {token.rotated_from && (
-              <RotationLink label="Rotated from" id={token.rotated_from} onOpen={onOpen} />
+              <RotationLink id={token.rotated_from} onOpen={onOpen}>
+                Rotated from
+              </RotationLink>
             )}
-            {token.rotated_to && <RotationLink label="Rotated to" id={token.rotated_to} onOpen={onOpen} />}
+            {token.rotated_to && (
+              <RotationLink id={token.rotated_to} onOpen={onOpen}>
+                Rotated to
+              </RotationLink>
+            )}
           </dl>
 
           <h3>Audit history</h3>
