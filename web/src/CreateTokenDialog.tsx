@@ -50,6 +50,26 @@ export function CreateTokenDialog({ api, onClose, onCreated }: CreateTokenDialog
   );
 }
 
+/** A radio button and its label. */
+function Radio({
+  name,
+  checked,
+  onChange,
+  children,
+}: {
+  name: string;
+  checked: boolean;
+  onChange: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <label className="check">
+      <input type="radio" name={name} checked={checked} onChange={onChange} />
+      {children}
+    </label>
+  );
+}
+
 function CreateForm({
   api,
   onCancel,
@@ -229,24 +249,12 @@ function CreateForm({
         <fieldset className="field">
           <legend>{type} this token reaches</legend>
           <div className="radios">
-            <label className="check">
-              <input
-                type="radio"
-                name={`${id}-which`}
-                checked={!specific}
-                onChange={() => setSpecific(false)}
-              />
+            <Radio name={`${id}-which`} checked={!specific} onChange={() => setSpecific(false)}>
               All Resources
-            </label>
-            <label className="check">
-              <input
-                type="radio"
-                name={`${id}-which`}
-                checked={specific}
-                onChange={() => setSpecific(true)}
-              />
+            </Radio>
+            <Radio name={`${id}-which`} checked={specific} onChange={() => setSpecific(true)}>
               Specific Resources
-            </label>
+            </Radio>
           </div>
           {specific && (
             <>
@@ -272,33 +280,15 @@ function CreateForm({
       <fieldset className="field">
         <legend>Expiration</legend>
         <div className="radios">
-          <label className="check">
-            <input
-              type="radio"
-              name={`${id}-expiry`}
-              checked={expiry === 'never'}
-              onChange={() => setExpiry('never')}
-            />
+          <Radio name={`${id}-expiry`} checked={expiry === 'never'} onChange={() => setExpiry('never')}>
             Never expires
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name={`${id}-expiry`}
-              checked={expiry === 'days'}
-              onChange={() => setExpiry('days')}
-            />
+          </Radio>
+          <Radio name={`${id}-expiry`} checked={expiry === 'days'} onChange={() => setExpiry('days')}>
             Expires in days
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name={`${id}-expiry`}
-              checked={expiry === 'date'}
-              onChange={() => setExpiry('date')}
-            />
+          </Radio>
+          <Radio name={`${id}-expiry`} checked={expiry === 'date'} onChange={() => setExpiry('date')}>
             Expires on date
-          </label>
+          </Radio>
         </div>
         {expiry === 'days' && (
           <div className="inline-field">

@@ -30,6 +30,28 @@ const EVENT_LABELS: Record<string, string> = {
   'token.deleted': 'Deleted',
 };
 
+/** A rotation link's row in the facts: its term (the children), and the other token's id, which opens it. */
+function RotationLink({
+  id,
+  onOpen,
+  children,
+}: {
+  id: string;
+  onOpen: (id: string) => void;
+  children: string;
+}) {
+  return (
+    <>
+      <dt>{children}</dt>
+      <dd>
+        <button type="button" className="link-button" onClick={() => onOpen(id)}>
+          <code>{id}</code>
+        </button>
+      </dd>
+    </>
+  );
+}
+
 export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, revision }: TokenDetailsProps) {
   const [token, setToken] = useState<TokenView | null>(null);
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
@@ -131,32 +153,14 @@ export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, re
               <code>{token.hint}…</code>
             </dd>
             {token.rotated_from && (
-              <>
-                <dt>Rotated from</dt>
-                <dd>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => onOpen(token.rotated_from as string)}
-                  >
-                    <code>{token.rotated_from}</code>
-                  </button>
-                </dd>
-              </>
+              <RotationLink id={token.rotated_from} onOpen={onOpen}>
+                Rotated from
+              </RotationLink>
             )}
             {token.rotated_to && (
-              <>
-                <dt>Rotated to</dt>
-                <dd>
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => onOpen(token.rotated_to as string)}
-                  >
-                    <code>{token.rotated_to}</code>
-                  </button>
-                </dd>
-              </>
+              <RotationLink id={token.rotated_to} onOpen={onOpen}>
+                Rotated to
+              </RotationLink>
             )}
           </dl>
 

@@ -24,6 +24,52 @@ import { TokenDetails } from './TokenDetails';
 const SEARCH_DELAY_MS = 250;
 const EMPTY_QUERY: ListQuery = { q: '', status: '', expiration: '', sort: 'newest' };
 
+/** A select's options: each value and its label, in the order shown. */
+type Options<T extends string> = readonly (readonly [value: T, label: string])[];
+
+const STATUS_OPTIONS: Options<StatusFilter> = [
+  ['', 'All Statuses'],
+  ['active', 'Active'],
+  ['revoked', 'Revoked'],
+  ['expired', 'Expired'],
+];
+const EXPIRATION_OPTIONS: Options<ExpirationFilter> = [
+  ['', 'All'],
+  ['never', 'Never Expires'],
+  ['has_expiration', 'Has Expiration'],
+  ['expired', 'Expired'],
+];
+const SORT_OPTIONS: Options<SortOrder> = [
+  ['newest', 'Newest First'],
+  ['oldest', 'Oldest First'],
+  ['name_asc', 'Name (A-Z)'],
+  ['name_desc', 'Name (Z-A)'],
+];
+
+interface FilterSelectProps<T extends string> {
+  id: string;
+  label: string;
+  value: T;
+  options: Options<T>;
+  onChange: (value: T) => void;
+}
+
+/** One of the toolbar's labelled selects. */
+function FilterSelect<T extends string>({ id, label, value, options, onChange }: FilterSelectProps<T>) {
+  return (
+    <div className="select">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value as T)}>
+        {options.map(([option, optionLabel]) => (
+          <option key={option} value={option}>
+            {optionLabel}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 interface TokenListProps {
   api: Api;
   onSignedOut: (why?: string) => void;
@@ -155,45 +201,27 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
             onChange={(event) => setSearch(event.target.value)}
           />
         </div>
-        <div className="select">
-          <label htmlFor={`${ids}-status`}>Status</label>
-          <select
-            id={`${ids}-status`}
-            value={query.status}
-            onChange={(event) => setQuery({ ...query, status: event.target.value as StatusFilter })}
-          >
-            <option value="">All Statuses</option>
-            <option value="active">Active</option>
-            <option value="revoked">Revoked</option>
-            <option value="expired">Expired</option>
-          </select>
-        </div>
-        <div className="select">
-          <label htmlFor={`${ids}-expiration`}>Expiration</label>
-          <select
-            id={`${ids}-expiration`}
-            value={query.expiration}
-            onChange={(event) => setQuery({ ...query, expiration: event.target.value as ExpirationFilter })}
-          >
-            <option value="">All</option>
-            <option value="never">Never Expires</option>
-            <option value="has_expiration">Has Expiration</option>
-            <option value="expired">Expired</option>
-          </select>
-        </div>
-        <div className="select">
-          <label htmlFor={`${ids}-sort`}>Sort By</label>
-          <select
-            id={`${ids}-sort`}
-            value={query.sort}
-            onChange={(event) => setQuery({ ...query, sort: event.target.value as SortOrder })}
-          >
-            <option value="newest">Newest First</option>
-            <option value="oldest">Oldest First</option>
-            <option value="name_asc">Name (A-Z)</option>
-            <option value="name_desc">Name (Z-A)</option>
-          </select>
-        </div>
+        <FilterSelect
+          id={`${ids}-status`}
+          label="Status"
+          value={query.status}
+          options={STATUS_OPTIONS}
+          onChange={(status) => setQuery({ ...query, status })}
+        />
+        <FilterSelect
+          id={`${ids}-expiration`}
+          label="Expiration"
+          value={query.expiration}
+          options={EXPIRATION_OPTIONS}
+          onChange={(expiration) => setQuery({ ...query, expiration })}
+        />
+        <FilterSelect
+          id={`${ids}-sort`}
+          label="Sort By"
+          value={query.sort}
+          options={SORT_OPTIONS}
+          onChange={(sort) => setQuery({ ...query, sort })}
+        />
         <button type="button" className="button" onClick={clearFilters} disabled={!filtered}>
           Clear filters
         </button>
