@@ -45,6 +45,15 @@ export function rotationRefusal(
 }
 
 /**
+ * Whether `record` was minted by its predecessor rotating itself (`POST /v1/tokens/self/rotate`):
+ * made by the very token it replaced. Such a token is a child of that token in the token tree, and
+ * is revoked with it; an admin's rotation or a Secrets Manager rotation mints no child.
+ */
+export function isSelfRotated(record: Pick<TokenRecord, 'rotatedFrom' | 'createdBy'>): boolean {
+  return record.rotatedFrom !== null && record.createdBy === `token:${record.rotatedFrom}`;
+}
+
+/**
  * When the old token stops working: the earlier of its own expiry and now + grace, so it stops by
  * itself, without a scheduler, and a rotation never makes a token live longer.
  */
