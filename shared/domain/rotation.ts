@@ -2,7 +2,7 @@
 // successor copies, and until when the old token keeps working. The token service reads, decides
 // here, and has the store write it all in one conditional transaction.
 import { ValidationError } from './errors';
-import { statusOf, type TokenRecord } from './token';
+import { principalOf, statusOf, type TokenRecord } from './token';
 import type { NewToken } from './token-service';
 
 /** The longest grace a rotation may give the old token: one week. */
@@ -50,7 +50,7 @@ export function rotationRefusal(
  * is revoked with it; an admin's rotation or a Secrets Manager rotation mints no child.
  */
 export function isSelfRotated(record: Pick<TokenRecord, 'rotatedFrom' | 'createdBy'>): boolean {
-  return record.rotatedFrom !== null && record.createdBy === `token:${record.rotatedFrom}`;
+  return record.rotatedFrom !== null && record.createdBy === principalOf({ type: 'token', id: record.rotatedFrom });
 }
 
 /**
