@@ -50,7 +50,9 @@ export function rotationRefusal(
  * is revoked with it; an admin's rotation or a Secrets Manager rotation mints no child.
  */
 export function isSelfRotated(record: Pick<TokenRecord, 'rotatedFrom' | 'createdBy'>): boolean {
-  return record.rotatedFrom !== null && record.createdBy === principalOf({ type: 'token', id: record.rotatedFrom });
+  return (
+    record.rotatedFrom !== null && record.createdBy === principalOf({ type: 'token', id: record.rotatedFrom })
+  );
 }
 
 /**
