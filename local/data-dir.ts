@@ -80,7 +80,9 @@ export function dataDirAt(path: string): DataDir {
  * the key file and DynamoDB Local's database. Sets this process's umask to 077, so that every folder
  * and file it (or a child it spawns afterwards, DynamoDB Local included) creates is 0700 or 0600, and
  * tightens what an older run left: every folder under `dir.root` becomes 0700 and every file 0600
- * (symbolic links are left alone, never followed). Call it before anything is written there.
+ * (symbolic links are left alone, never followed). Call it before anything is written there. The
+ * umask holds for the whole process: what else it writes (the console's build, at `npm start`) is
+ * private to the user too.
  */
 export function makeDataDirPrivate(dir: DataDir): void {
   process.umask(0o077);
