@@ -2,7 +2,7 @@
 // control), with the management API on the same origin, so the console calls it with no CORS. The
 // API's paths go to API Gateway uncached, every request header (Authorization too) passed on; every
 // answer gets the console's security headers (shared/spec/console.ts).
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AllowedMethods,
@@ -15,6 +15,7 @@ import {
   OriginRequestPolicy,
   PriceClass,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { RestApiOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -27,22 +28,57 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
+import { CONSOLE_COOP, CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
+import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
+import type { TokenGateDomainProps } from './rest-api';
 
 /** The API paths CloudFront sends to API Gateway; everything else is the console's files. */
 export const CONSOLE_API_PATHS = ['/v1/*', '/__api__/*', '/openapi.json'] as const;
 
-export interface TokenGateConsoleProps {
-  /** The token management API the console talks to (`TokenGate.api`). */
-  readonly api: RestApi;
-  /** The folder of the built console (web/dist/<hash>/, from `ensureConsoleBuild()` in web/build.ts). */
-  readonly siteDir: string;
+/** How the console is served: everything but what it serves. */
+export interface TokenGateConsoleOptions {
   /**
    * Days CloudFront's and S3's access logs are kept.
    * @default 90
    */
   readonly logRetentionDays?: number;
+  /**
+   * A custom domain for the console (and the API paths on its origin): the distribution answers to
+   * `domainName` with `certificate`, TLS 1.2 at least (`TLSv1.2_2021`). CloudFront only takes ACM
+   * certificates from us-east-1, whatever the stack's region; the DNS record (an alias to the
+   * distribution) is yours to make.
+   * @default none: `https://<id>.cloudfront.net` with CloudFront's certificate, which accepts TLS 1.0
+   */
+  readonly domain?: TokenGateDomainProps;
+  /**
+   * A new AWS WAF web ACL (`TokenGateWebAcl`, scope CLOUDFRONT) on the distribution: a rate limit
+   * per viewer IP and AWS's common managed rules. CloudFront web ACLs live in us-east-1, so this
+   * needs the stack there; elsewhere, give `webAclArn` instead.
+   * @default no web ACL
+   */
+  readonly firewall?: TokenGateFirewallProps;
+  /**
+   * The ARN of an existing web ACL of scope CLOUDFRONT (made in us-east-1, e.g. by a
+   * `TokenGateWebAcl` in a stack there) for the distribution. Not with `firewall`.
+   * @default no web ACL
+   */
+  readonly webAclArn?: string;
 }
+
+export interface TokenGateConsoleProps extends TokenGateConsoleOptions {
+  /** The token management API the console talks to (`TokenGate.api`). */
+  readonly api: RestApi;
+  /** The folder of the built console (web/dist/<hash>/, from `ensureConsoleBuild()` in web/build.ts). */
+  readonly siteDir: string;
+}
+
+/**
+ * The console's headers CloudFront's security headers config has no field for, sent as custom
+ * headers: the same values the local stack sends (shared/spec/console.ts).
+ */
+export const CONSOLE_CUSTOM_HEADERS = [
+  { header: 'Cross-Origin-Opener-Policy', value: CONSOLE_COOP },
+] as const;
 
 export class TokenGateConsole extends Construct {
   /** The console's files (private: only this distribution reads it). */
@@ -51,12 +87,22 @@ export class TokenGateConsole extends Construct {
   readonly logBucket: Bucket;
   readonly distribution: Distribution;
   readonly responseHeadersPolicy: ResponseHeadersPolicy;
-  /** `https://<id>.cloudfront.net`. */
+  /** The web ACL on the distribution, when `firewall` was given. */
+  readonly webAcl?: TokenGateWebAcl;
+  /** `https://<domainName>` with a custom domain, else `https://<id>.cloudfront.net`. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: TokenGateConsoleProps) {
     super(scope, id);
     const retention = Duration.days(props.logRetentionDays ?? 90);
+    if (props.firewall && props.webAclArn) {
+      throw new Error(
+        'Give the console either firewall (a new web ACL) or webAclArn (an existing one), not both',
+      );
+    }
+    if (props.firewall)
+      this.webAcl = new TokenGateWebAcl(this, 'WebAcl', { ...props.firewall, scope: 'CLOUDFRONT' });
+    const webAclArn = this.webAcl?.webAclArn ?? props.webAclArn;
 
     this.logBucket = new Bucket(this, 'Logs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -83,7 +129,7 @@ export class TokenGateConsole extends Construct {
     });
 
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      comment: 'tokengate console: CSP, HSTS, no framing, no sniffing, no referrer',
+      comment: 'tokengate console: CSP, HSTS, COOP, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: CONSOLE_CSP, override: true },
         strictTransportSecurity: {
@@ -94,6 +140,9 @@ export class TokenGateConsole extends Construct {
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         contentTypeOptions: { override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: CONSOLE_CUSTOM_HEADERS.map((header) => ({ ...header, override: true })),
       },
     });
 
@@ -126,26 +175,34 @@ export class TokenGateConsole extends Construct {
       enableLogging: true,
       logBucket: this.logBucket,
       logFilePrefix: 'cloudfront/',
+      webAclId: webAclArn,
+      ...(props.domain && {
+        domainNames: [props.domain.domainName],
+        certificate: props.domain.certificate,
+        minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      }),
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
-    Validations.of(this.distribution).acknowledge(
-      {
-        id: 'AwsSolutions-CFR1',
-        reason: 'Administrators sign in from anywhere; every API call needs a global:admin token.',
-      },
-      {
+    this.url = `https://${props.domain?.domainName ?? this.distribution.distributionDomainName}`;
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Administrators sign in from anywhere; every API call needs a global:admin token.',
+    });
+    if (!webAclArn) {
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
         reason:
-          'WAF is left to the deploying account (a web ACL costs money and its rules depend on the traffic); ' +
-          'every API path but the public ones needs a valid token.',
-      },
-      {
+          'WAF is optional (the firewall and webAclArn props): a web ACL costs money and its rules depend ' +
+          'on the traffic; every API path but the public ones needs a valid token.',
+      });
+    }
+    if (!props.domain) {
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
         reason:
-          'The default *.cloudfront.net certificate; CloudFront fixes its TLS policy. A custom domain ' +
-          'with its own certificate and TLSv1.2_2021 is the deploying account’s choice.',
-      },
-    );
+          'The default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; the domain prop ' +
+          'gives the console its own certificate with TLSv1.2_2021.',
+      });
+    }
 
     // One deployment of the whole build. Its files are served with `no-cache` (browsers revalidate
     // with the ETag), so a new deployment shows at once; CloudFront itself is invalidated.
@@ -163,13 +220,16 @@ export class TokenGateConsole extends Construct {
 /** The one copying function CDK adds to the stack for every BucketDeployment, with its role. */
 function acknowledgeBucketDeploymentHandler(stack: Stack, bucket: Bucket): void {
   const bucketId = stack.resolve(stack.getLogicalId(bucket.node.defaultChild as CfnBucket)) as string;
+  // cdk-nag writes a stack's account and region as it knows them: a token's name, else the value.
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const grants = [
     'Action::s3:GetObject*',
     'Action::s3:GetBucket*',
     'Action::s3:List*',
     'Action::s3:DeleteObject*',
     'Action::s3:Abort*',
-    'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+    `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}/*`,
     `Resource::<${bucketId}.Arn>/*`,
     'Resource::*',
   ];

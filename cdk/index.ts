@@ -1,9 +1,21 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 export { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
+export { TokenGateConsole, type TokenGateConsoleOptions, type TokenGateConsoleProps } from './console';
 export { ExpiryWarnings, type ExpiryWarningsProps } from './expiry';
+export {
+  DEFAULT_FIREWALL_RATE_LIMIT,
+  type TokenGateFirewallProps,
+  TokenGateWebAcl,
+  type TokenGateWebAclProps,
+} from './firewall';
 export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
-export { addRoutes, TokenGateRestApi, type TokenGateRestApiProps } from './rest-api';
+export {
+  addRoutes,
+  type TokenGateDomainProps,
+  TokenGateRestApi,
+  type TokenGateRestApiProps,
+} from './rest-api';
 export { RotatedToken, type RotatedTokenProps, type RotatedTokenScope } from './rotated-token';
 export { TokenGateStack, type TokenGateStackProps } from './stack';
 export { KEY_RING_TEMPLATE, TokenGate, type TokenGateProps } from './token-gate';

@@ -11,11 +11,22 @@ import {
   type Method,
   MethodLoggingLevel,
   RestApi,
+  SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { FunctionDef, Route } from '#spec/routes';
+import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
+
+/** A custom domain name and the ACM certificate that covers it. */
+export interface TokenGateDomainProps {
+  /** The host name, e.g. `tokens.example.com`; its DNS record is yours to create. */
+  readonly domainName: string;
+  readonly certificate: ICertificate;
+}
 
 export interface TokenGateRestApiProps {
   readonly description: string;
@@ -29,6 +40,18 @@ export interface TokenGateRestApiProps {
   readonly accessLogRetention?: RetentionDays;
   /** Routes with a `throttle` of their own get it as a stage method setting. @default none */
   readonly routes?: readonly Route[];
+  /**
+   * A custom domain for the API: a regional API Gateway domain name with the TLS 1.2 security
+   * policy, mapped at its root to the API's stage. The certificate must be in the API's region.
+   * @default none: the API answers at its execute-api URL only
+   */
+  readonly domain?: TokenGateDomainProps;
+  /**
+   * An AWS WAF web ACL (`TokenGateWebAcl`, scope REGIONAL) on the API's stage: a rate limit per
+   * client IP and AWS's common managed rules.
+   * @default no web ACL
+   */
+  readonly firewall?: TokenGateFirewallProps;
 }
 
 // Who called what, and what the authorizer decided. Never a header: the Authorization header is the secret.
@@ -57,6 +80,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  */
 export class TokenGateRestApi extends RestApi {
   readonly accessLogs: LogGroup;
+  /** The web ACL on the stage, when `firewall` was given. */
+  readonly webAcl?: TokenGateWebAcl;
 
   constructor(scope: Construct, id: string, props: TokenGateRestApiProps) {
     const accessLogs = new LogGroup(scope, `${id}AccessLogs`, {
@@ -68,6 +93,12 @@ export class TokenGateRestApi extends RestApi {
       description: props.description,
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole,
+      domainName: props.domain && {
+        domainName: props.domain.domainName,
+        certificate: props.domain.certificate,
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      },
       deployOptions: {
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: ACCESS_LOG_FORMAT,
@@ -92,21 +123,28 @@ export class TokenGateRestApi extends RestApi {
       },
     });
     this.accessLogs = accessLogs;
+    if (props.firewall) {
+      this.webAcl = new TokenGateWebAcl(this, 'WebAcl', { ...props.firewall, scope: 'REGIONAL' });
+      new CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.deploymentStage.stageArn,
+        webAclArn: this.webAcl.webAclArn,
+      });
+    }
 
-    Validations.of(this).acknowledge(
-      {
-        id: 'AwsSolutions-APIG2',
-        reason:
-          'Every handler validates its parameters and body (zod, shared/) and answers in the error shape of ' +
-          'the API contract; an API Gateway validator would answer first, in a shape of its own.',
-      },
-      {
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Every handler validates its parameters and body (zod, shared/) and answers in the error shape of ' +
+        'the API contract; an API Gateway validator would answer first, in a shape of its own.',
+    });
+    if (!props.firewall) {
+      Validations.of(this).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason:
-          'WAF is left to the deploying account (a web ACL costs money and its rules depend on the traffic); ' +
+          'WAF is optional (the firewall prop): a web ACL costs money and its rules depend on the traffic; ' +
           'every method but the public ones already needs a valid token.',
-      },
-    );
+      });
+    }
     if (cloudWatchRole) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

@@ -4,7 +4,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { ROUTES } from '#spec/routes';
-import { TokenGateConsole } from './console';
+import { TokenGateConsole, type TokenGateConsoleOptions } from './console';
 import { functionsByDefinition, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
@@ -19,6 +19,8 @@ export interface TokenGateStackProps extends StackProps {
    * the same origin; `cdk/app.ts` builds it. @default no console
    */
   readonly consoleDir?: string;
+  /** How the console is served (custom domain, web ACL), when `consoleDir` is given. @default the defaults of `TokenGateConsoleOptions` */
+  readonly consoleOptions?: TokenGateConsoleOptions;
 }
 
 export class TokenGateStack extends Stack {
@@ -31,7 +33,7 @@ export class TokenGateStack extends Stack {
   readonly console?: TokenGateConsole;
 
   constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
-    const { tokenGate: tokenGateProps, consoleDir, ...stackProps } = props;
+    const { tokenGate: tokenGateProps, consoleDir, consoleOptions, ...stackProps } = props;
     super(scope, id, stackProps);
     this.tokenGate = new TokenGate(this, 'Tokens', tokenGateProps);
 
@@ -65,7 +67,11 @@ export class TokenGateStack extends Stack {
     });
 
     if (consoleDir) {
-      this.console = new TokenGateConsole(this, 'Console', { api: this.tokenGate.api, siteDir: consoleDir });
+      this.console = new TokenGateConsole(this, 'Console', {
+        ...consoleOptions,
+        api: this.tokenGate.api,
+        siteDir: consoleDir,
+      });
       new CfnOutput(this, 'ConsoleUrl', {
         description: 'Web console (sign in with a global:admin token); the API is on the same origin',
         value: this.console.url,

@@ -35,9 +35,10 @@ import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/t
 import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { ExpiryWarnings } from './expiry';
+import type { TokenGateFirewallProps } from './firewall';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
-import { addRoutes, TokenGateRestApi } from './rest-api';
+import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { allowSecretsManagerToInvoke, attachRotation } from './rotation';
 import { tableFromDefinition } from './tables';
 
@@ -87,6 +88,21 @@ export interface TokenGateProps {
    * @default Duration.days(14) (`DEFAULT_EXPIRY_WARNING_DAYS`)
    */
   readonly expiryWarningWindow?: Duration;
+  /**
+   * A custom domain for the management API (`api`): a regional API Gateway domain name with the
+   * TLS 1.2 security policy (`SecurityPolicy.TLS_1_2`), mapped at its root to the API's stage. The
+   * ACM certificate must be in the stack's region; the DNS record pointing the name at the domain's
+   * regional host name (`api.domainName.domainNameAliasDomainName`) is yours to make.
+   * @default none: the API answers at its execute-api URL only
+   */
+  readonly apiDomain?: TokenGateDomainProps;
+  /**
+   * An AWS WAF web ACL on the management API's stage (`api.webAcl`): at most `rateLimit` requests per
+   * client IP in any 5 minutes, and AWS's common managed rule set. Behind the console's distribution
+   * the stage sees CloudFront's addresses, not the viewers': give the distribution its own web ACL.
+   * @default no web ACL
+   */
+  readonly firewall?: TokenGateFirewallProps;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -212,6 +228,8 @@ export class TokenGate extends Construct implements TokenGateResources {
       description: 'tokengate: token management API',
       cloudWatchRole: props.cloudWatchRole,
       routes: managementRoutes,
+      domain: props.apiDomain,
+      firewall: props.firewall,
     });
     const authorizerId = `${id}Authorizer`;
     this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {

@@ -9,6 +9,7 @@ import {
   handlerEnvironment,
   isLoopbackUrl,
   lockDynamoDir,
+  makeDataDirPrivate,
   prepareDataDir,
   readStackInfo,
   type StackInfo,
@@ -75,6 +76,8 @@ async function lockOrRunningStack(dir: DataDir): Promise<{ unlock: () => void } 
 export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
   const stack = await runningStack(dir);
   if (stack) return stackTable(dir, stack);
+  // Our own DynamoDB Local and the files we write in the data folder are private, as the stack's are.
+  makeDataDirPrivate(dir);
   const lockOrStack = await lockOrRunningStack(dir);
   if ('stack' in lockOrStack) return stackTable(dir, lockOrStack.stack);
   const { unlock } = lockOrStack;

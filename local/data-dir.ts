@@ -3,7 +3,16 @@
 // EventBridge), and `stack.json`, through which the
 // CLI finds a running stack. The local stack and
 // `tokengate bootstrap --local` both prepare it here, the same way.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { documentClient, dynamoClient } from '#adapters/clients';
@@ -64,6 +73,30 @@ export function dataDirAt(path: string): DataDir {
     eventsFile: join(root, 'events.jsonl'),
     searchPostedFile: join(root, 'search-posted'),
   };
+}
+
+/**
+ * Keeps the data folder to this machine's user running us: it holds token records (emails, hashes),
+ * the key file and DynamoDB Local's database. Sets this process's umask to 077, so that every folder
+ * and file it (or a child it spawns afterwards, DynamoDB Local included) creates is 0700 or 0600, and
+ * tightens what an older run left: every folder under `dir.root` becomes 0700 and every file 0600
+ * (symbolic links are left alone, never followed). Call it before anything is written there. The
+ * umask holds for the whole process: what else it writes (the console's build, at `npm start`) is
+ * private to the user too.
+ */
+export function makeDataDirPrivate(dir: DataDir): void {
+  process.umask(0o077);
+  mkdirSync(dir.root, { recursive: true, mode: 0o700 });
+  const tighten = (path: string): void => {
+    const stat = lstatSync(path);
+    if (stat.isDirectory()) {
+      if ((stat.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
+      for (const name of readdirSync(path)) tighten(join(path, name));
+    } else if (stat.isFile() && (stat.mode & 0o777) !== 0o600) {
+      chmodSync(path, 0o600);
+    }
+  };
+  tighten(dir.root);
 }
 
 /**

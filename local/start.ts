@@ -4,7 +4,6 @@
 // runs once at start, then daily, its events going to $DATA_DIR/events.jsonl (no EventBridge here).
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
-import { mkdirSync } from 'node:fs';
 import { ENV } from '#spec/env';
 import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, EXPIRY_WARNER, ROUTES } from '#spec/routes';
 import { ensureConsoleBuild } from '#web/build';
@@ -16,6 +15,7 @@ import {
   handlerEnvironment,
   LOCAL_TOKENS_TABLE,
   lockDynamoDir,
+  makeDataDirPrivate,
   prepareDataDir,
   processIsAlive,
   readStackInfo,
@@ -144,7 +144,8 @@ async function loadConsole(): Promise<ConsoleSite> {
 async function start(): Promise<void> {
   const options = readOptions(process.env);
   const { dir } = options;
-  mkdirSync(dir.root, { recursive: true });
+  // Before anything is written there, or DynamoDB Local is spawned: both then make private files.
+  makeDataDirPrivate(dir);
   const running = readStackInfo(dir);
   if (running && running.pid !== process.pid && processIsAlive(running.pid)) {
     throw new StartError(`A local stack (pid ${running.pid}) already runs on ${dir.root}, at ${running.url}`);

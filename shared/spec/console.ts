@@ -19,12 +19,18 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Cross-Origin-Opener-Policy: a window the console opens, or that opens it, from another origin gets
+ * no handle on it (no `window.opener` to steer the signed-in tab).
+ */
+export const CONSOLE_COOP = 'same-origin';
+
 export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CONSOLE_CSP,
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-opener-policy': CONSOLE_COOP,
 };
 
 /** HSTS for the HTTPS deployment: two years, subdomains included. */

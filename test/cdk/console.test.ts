@@ -3,7 +3,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_API_PATHS } from '#cdk/console';
-import { CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
+import { CONSOLE_CSP, CONSOLE_HEADERS, CONSOLE_HSTS_SECONDS } from '#spec/console';
 import { consoleSiteFixture, onlyResource, synthStack } from './template';
 
 // CloudFront's managed policies, by their documented ids.
@@ -102,7 +102,12 @@ describe('the web console deployment', () => {
         ContentTypeOptions: { Override: true },
         ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
       },
+      CustomHeadersConfig: {
+        Items: [{ Header: 'Cross-Origin-Opener-Policy', Value: 'same-origin', Override: true }],
+      },
     });
+    // The same header the local stack sends with the console's files.
+    expect(CONSOLE_HEADERS['cross-origin-opener-policy']).toBe('same-origin');
     expect(CONSOLE_CSP).toContain("frame-ancestors 'none'");
     expect(CONSOLE_CSP).toContain("script-src 'self'");
     for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {

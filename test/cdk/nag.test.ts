@@ -1,9 +1,21 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { TokenGateStack } from '#cdk/stack';
 import { consoleSiteFixture, unbundledApp } from './template';
+
+/** The ids of the rules acknowledged anywhere in `scopes`. */
+function acknowledgedRules(...scopes: (IConstruct | undefined)[]): string[] {
+  return scopes
+    .flatMap((scope) => scope?.node.findAll() ?? [])
+    .flatMap((construct) => construct.node.metadata)
+    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((entry) => Object.keys(entry.data as Record<string, string>)) // { 'Annotation::<id>': reason }
+    .map((key) => key.replace(/^Annotation::/, ''));
+}
 
 // cdk-nag 3 is a policy validation plugin, not an Aspect, and reports violations instead of annotations.
 describe('the AWS Solutions checks (cdk-nag)', () => {
@@ -17,6 +29,32 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     expect(
       report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
     ).toEqual([]);
+  });
+
+  it('find nothing either with the web ACLs and custom domains, and need no reason for WAF or TLS then', () => {
+    const certificates = new Stack(new App(), 'Certificates');
+    const certificate = Certificate.fromCertificateArn(
+      certificates,
+      'Certificate',
+      'arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d',
+    );
+    const app = unbundledApp();
+    const stack = new TokenGateStack(app, 'Nagged', {
+      env: { region: 'us-east-1' },
+      consoleDir,
+      tokenGate: { firewall: {}, apiDomain: { domainName: 'api.tokens.example.com', certificate } },
+      consoleOptions: { firewall: {}, domain: { domainName: 'tokens.example.com', certificate } },
+    });
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
+    const unneeded = ['AwsSolutions-APIG3', 'AwsSolutions-CFR2', 'AwsSolutions-CFR4'];
+    // The management API and the console; the example API has no web ACL, so it keeps its reason.
+    const concerned = (nagged: TokenGateStack) => acknowledgedRules(nagged.tokenGate.api, nagged.console);
+    expect(concerned(stack).filter((rule) => unneeded.includes(rule))).toEqual([]);
+    const plain = new TokenGateStack(unbundledApp(), 'Plain', { consoleDir });
+    expect(concerned(plain)).toEqual(expect.arrayContaining(unneeded));
   });
 
   // A whole synthesis with every check: about 20 s on a two-core machine running the other tests too.

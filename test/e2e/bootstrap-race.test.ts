@@ -3,12 +3,13 @@
 // the folder's lock, and exactly one of them makes an admin token. A lock left behind by a process
 // that has died does not stop them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TOKEN_PREFIX } from '#domain/token-format';
 import { dataDir } from '#local/data-dir';
+import { notPrivate } from '#test-support/file-modes';
 import { tokengate } from '#test-support/processes';
 
 const TOKEN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{65}\\n$`);
@@ -19,6 +20,7 @@ describe('bootstrap --local, four processes at once without a running stack', ()
 
   it('prints exactly one admin token; the others fail with one line saying one exists', async () => {
     const dir = dataDir({ DATA_DIR: root });
+    chmodSync(root, 0o755);
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     writeFileSync(dir.dynamoLockFile, `${dead}\n`); // left by a process that has ended
 
@@ -34,5 +36,8 @@ describe('bootstrap --local, four processes at once without a running stack', ()
       expect(loser.stderr).toMatch(/^tokengate: An active global:admin token exists already[^\n]*\n$/);
     }
     expect(existsSync(dir.dynamoLockFile)).toBe(false);
+    // What they wrote, DynamoDB Local's database included, is their user's alone.
+    expect(readdirSync(dir.dynamoDir).some((name) => name.endsWith('.db'))).toBe(true);
+    expect(notPrivate(root).loose).toEqual([]);
   }, 200_000);
 });

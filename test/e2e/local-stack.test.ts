@@ -1,7 +1,7 @@
 // The local stack as a user meets it: `npm start`'s entry in a child process with its own DynamoDB
 // Local, the `tokengate` CLI in another, and HTTP in between. The tests run in order and share the
 // stack and the tokens they make. Timeouts are generous: a slow two-core machine must pass too.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_PREFIX } from '#domain/token-format';
 import { GATEWAY_RESPONSES } from '#spec/routes';
+import { notPrivate } from '#test-support/file-modes';
 import { LocalStack, tokengate } from '#test-support/processes';
 
 const CACHE_TTL_MS = 2_000;
@@ -17,6 +18,10 @@ const STEP_TIMEOUT = 90_000;
 
 describe('the local stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-e2e-'));
+  // As an older run left it, readable by every user: the stack tightens it when it starts.
+  chmodSync(dataDir, 0o755);
+  mkdirSync(join(dataDir, 'dynamodb'), { mode: 0o755 });
+  writeFileSync(join(dataDir, 'events.jsonl'), '', { mode: 0o644 });
   const env = { PORT: '0', DATA_DIR: dataDir, TOKENGATE_AUTHORIZER_CACHE_TTL: String(CACHE_TTL_MS / 1000) };
   const stacks: LocalStack[] = [];
   let stack: LocalStack;
@@ -254,4 +259,15 @@ describe('the local stack', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([]);
   }, 180_000);
+
+  it("keeps its data folder to its user: every folder 0700, every file 0600, DynamoDB Local's too", () => {
+    const files = (folder: string) => readdirSync(join(dataDir, folder));
+    expect(files('dynamodb').some((name) => name.endsWith('.db'))).toBe(true);
+    expect(files('.')).toEqual(expect.arrayContaining(['audit-stream.json', 'dynamodb.lock', 'stack.json']));
+
+    const { looked, loose } = notPrivate(dataDir);
+
+    expect(loose).toEqual([]);
+    expect(looked).toBeGreaterThan(6);
+  });
 });
