@@ -81,6 +81,29 @@ describe('bootstraps that race', () => {
     expect(await liveAdmins()).toEqual([first.record.id]);
   });
 
+  it('an active admin token that bootstrap did not make refuses it too, though the claim names one revoked', async () => {
+    // Only the listing check sees this admin: the claim names the bootstrapped token, which no longer works.
+    const first = await service().bootstrapAdmin(BOOTSTRAP);
+    const second = await service().create(
+      {
+        kind: 'user',
+        description: 'second admin',
+        userEmail: null,
+        scopes: [{ scope: 'global:admin', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'token', id: first.record.id },
+    );
+    await service().revoke(first.record.id, BOOTSTRAP);
+
+    await expect(service().bootstrapAdmin(BOOTSTRAP)).rejects.toThrow(
+      new ConflictError(
+        'An active global:admin token exists already: bootstrap only makes the first one. Use it to create others.',
+      ),
+    );
+    expect(await liveAdmins()).toEqual([second.record.id]);
+  });
+
   it('once the bootstrapped admin token is revoked, bootstrap works again, and again only one of a race wins', async () => {
     const first = await service().bootstrapAdmin(BOOTSTRAP);
     await service().revoke(first.record.id, BOOTSTRAP);

@@ -1,7 +1,7 @@
 // Rotation on DynamoDB Local: TokenService.rotate and the store's one transaction. What the successor
 // copies, the links both ways, the old token's shortened expiry, the refusals that change nothing,
 // rotations that race (exactly one wins), and crash recovery's `replacing`.
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
@@ -279,6 +279,31 @@ describe('crash recovery: replacing a successor nobody received', () => {
     expect(await rawItem(old.record.id)).toEqual(before);
     expect(await store.get(other.record.id)).toEqual(other.record);
     expect(await store.get(first.record.id)).toEqual(first.record);
+  });
+
+  it('refuses a replacing whose link says more than the token named: it must have been made by rotating this one', async () => {
+    // The old token's link to `other` is written by hand; `other` was never rotated from it. Replacing
+    // it would revoke a token that is no orphan of this rotation.
+    const old = await newToken();
+    const other = await newToken();
+    await client.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { id: old.record.id },
+        UpdateExpression: 'SET rotated_to = :other',
+        ExpressionAttributeValues: { ':other': other.record.id },
+      }),
+    );
+    const before = await rawItem(old.record.id);
+
+    const error = await conflictOf(
+      tokens.rotate(old.record.id, { graceSeconds: 60, actor: ADMIN, replacing: other.record.id }),
+    );
+
+    expect(error.message).toBe(`Token ${other.record.id} was not made by rotating ${old.record.id}`);
+    expect(await rawItem(old.record.id)).toEqual(before);
+    expect(await store.get(other.record.id)).toEqual(other.record);
+    expect(await successorsOf(old.record.id)).toEqual([]);
   });
 
   it('refuses to replace a successor that was rotated in turn: it was received and is in use', async () => {

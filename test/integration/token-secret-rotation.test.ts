@@ -273,4 +273,28 @@ describe('the token secret rotation function', () => {
     await expect(runSteps(handler, secretId, randomUUID(), ['createSecret'])).rejects.toThrow(/revoked/);
     expect(await tokenCount()).toBe(count);
   });
+
+  it('refuses a secret holding a token but a null token_id: it is no first-token secret, and nothing is made', async () => {
+    const held = await tokens.create(parseCreateToken(SPEC, new Date()).token, {
+      type: 'system',
+      id: 'test',
+    });
+    const secretId = await rotatableSecret(
+      sm,
+      JSON.stringify({
+        token_id: null,
+        token: held.token,
+        description: 'd',
+        scopes: [{ scope: 'global:admin' }],
+      }),
+    );
+    const count = await tokenCount();
+    const before = await secretState(sm, secretId);
+
+    await expect(runSteps(handler, secretId, randomUUID(), ['createSecret'])).rejects.toThrow(
+      'The token secret holds no well-formed token matching its token_id',
+    );
+    expect(await tokenCount()).toBe(count);
+    expect(await secretState(sm, secretId)).toEqual(before);
+  });
 });

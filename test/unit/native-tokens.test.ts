@@ -2,16 +2,34 @@
 // request becomes, and the catalogue GET /v1/scopes answers.
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_LEAKED_BODY_BYTES,
+  MAX_LEAKED_TOKENS,
+  MAX_RESOURCES,
   parseCreateToken,
   parseListQuery,
   parseRevokeLeaked,
+  parseRotateToken,
   parseUpdateToken,
   scopeCatalogue,
 } from '#api/native-tokens';
+import { openApiDocument } from '#api/openapi';
 import { ValidationError } from '#domain/errors';
+import { MAX_EXPIRY_DAYS } from '#domain/expiry';
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
 
 const NOW = new Date('2026-06-15T12:34:56.789Z');
+
+/** The ValidationError `parse` throws: its field and message. */
+function refusal(parse: () => unknown): { field: string | undefined; message: string } {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof ValidationError) return { field: error.field, message: error.message };
+    throw error;
+  }
+  throw new Error('accepted');
+}
 
 describe('parseCreateToken', () => {
   it('makes a user token of the request, trimming the description', () => {
@@ -123,6 +141,138 @@ describe('parseCreateToken', () => {
       expect.objectContaining({ field: 'description', message: 'description is required' }),
     );
   });
+
+  const admin = [{ scope: 'global:admin' }];
+
+  it('resources on a scope that takes none: refused, naming the grant', () => {
+    expect(
+      refusal(() =>
+        parseCreateToken(
+          {
+            description: 'd',
+            scopes: [
+              { scope: 'repos:read', resources: ['*'] },
+              { scope: 'blocklist:read', resources: ['*'] },
+            ],
+          },
+          NOW,
+        ),
+      ),
+    ).toEqual({
+      field: 'scopes.1.resources',
+      message: 'scopes.1.resources: blocklist:read takes no resources',
+    });
+  });
+
+  it('a scope that takes resources, given none: refused, naming the kind of resource it needs', () => {
+    expect(
+      refusal(() => parseCreateToken({ description: 'd', scopes: [{ scope: 'sources:write' }] }, NOW)),
+    ).toEqual({
+      field: 'scopes.0.resources',
+      message: 'scopes.0.resources: sources:write needs sources names or *',
+    });
+  });
+
+  it('a scope listed twice: refused, naming the second', () => {
+    expect(
+      refusal(() =>
+        parseCreateToken(
+          { description: 'd', scopes: [{ scope: 'blocklist:read' }, { scope: 'blocklist:read' }] },
+          NOW,
+        ),
+      ),
+    ).toEqual({ field: 'scopes.1.scope', message: 'scopes.1.scope: is listed twice' });
+  });
+
+  it('both expires_in_days and expires_at: refused, naming expires_at', () => {
+    expect(
+      refusal(() =>
+        parseCreateToken(
+          { description: 'd', scopes: admin, expires_in_days: 30, expires_at: '2027-01-31' },
+          NOW,
+        ),
+      ),
+    ).toEqual({ field: 'expires_at', message: 'expires_at: give expires_in_days or expires_at, not both' });
+  });
+
+  it('null is an expiry not given: with the other one, or with neither (no expiry)', () => {
+    expect(
+      parseCreateToken(
+        { description: 'd', scopes: admin, expires_in_days: null, expires_at: '2027-01-31' },
+        NOW,
+      ).token.expiresAt,
+    ).toBe('2027-01-31T00:00:00.000Z');
+    expect(
+      parseCreateToken({ description: 'd', scopes: admin, expires_in_days: 30, expires_at: null }, NOW).token
+        .expiresAt,
+    ).toBe('2026-07-15T12:34:56.789Z');
+    expect(
+      parseCreateToken(
+        { description: 'd', scopes: admin, expires_in_days: null, expires_at: null, user_email: null },
+        NOW,
+      ).token,
+    ).toMatchObject({ expiresAt: null, userEmail: null });
+  });
+
+  it.each([
+    ['description', { description: 'y'.repeat(501) }, 'description: must be at most 500 characters'],
+    ['description', { description: ` ${'y'.repeat(499)} ` }, 'description: must be at most 500 characters'],
+    ['description', { description: ' \t ' }, 'description: must not be empty'],
+    ['scopes', { scopes: [] }, 'scopes: must hold at least one scope'],
+    [
+      'scopes.0.scope',
+      { scopes: [{ scope: 'admin' }] },
+      `scopes.0.scope: must be one of ${SCOPE_NAMES.join(', ')}`,
+    ],
+    [
+      'scopes.0.resources',
+      { scopes: [{ scope: 'repos:read', resources: [] }] },
+      'scopes.0.resources: must name at least one resource, or *',
+    ],
+    [
+      'scopes.0.resources',
+      {
+        scopes: [
+          { scope: 'repos:read', resources: Array.from({ length: MAX_RESOURCES + 1 }, (_, i) => `r${i}`) },
+        ],
+      },
+      `scopes.0.resources: must name at most ${MAX_RESOURCES} resources; use * for all of them`,
+    ],
+    [
+      'scopes.0.resources.1',
+      { scopes: [{ scope: 'repos:read', resources: ['cran', 'a b'] }] },
+      'scopes.0.resources.1: must be * or a name of letters, digits, ".", "_" and "-" (at most 100 characters)',
+    ],
+    ['expires_in_days', { expires_in_days: 1.5 }, 'expires_in_days must be an integer'],
+    ['expires_in_days', { expires_in_days: 0 }, 'expires_in_days: must be at least 1'],
+    [
+      'expires_in_days',
+      { expires_in_days: MAX_EXPIRY_DAYS + 1 },
+      `expires_in_days: must be at most ${MAX_EXPIRY_DAYS}`,
+    ],
+    ['user_email', { user_email: 'ci' }, 'user_email: must be a valid email address'],
+  ])('%s out of bounds: refused with what it must be', (field, change, message) => {
+    expect(refusal(() => parseCreateToken({ description: 'd', scopes: admin, ...change }, NOW))).toEqual({
+      field,
+      message,
+    });
+  });
+
+  it('a resource name: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100 characters; or *', () => {
+    const grantOf = (resources: string[]) =>
+      parseCreateToken({ description: 'd', scopes: [{ scope: 'repos:read', resources }] }, NOW).token
+        .scopes[0];
+
+    expect(grantOf(['a', 'R-1.2_x', `x${'y'.repeat(99)}`])?.resources).toEqual([
+      'a',
+      'R-1.2_x',
+      `x${'y'.repeat(99)}`,
+    ]);
+    expect(grantOf(['*'])?.resources).toEqual(['*']);
+    for (const bad of ['', '-a', '.a', '**', 'a*', '*a', 'a/b', `x${'y'.repeat(100)}`, 'a\n']) {
+      expect(() => grantOf([bad]), bad).toThrow(expect.objectContaining({ field: 'scopes.0.resources.0' }));
+    }
+  });
 });
 
 describe('parseUpdateToken', () => {
@@ -139,11 +289,90 @@ describe('parseUpdateToken', () => {
       expect.objectContaining({ field: 'user_email', message: 'user_email is required' }),
     );
   });
+
+  it.each([
+    'a@example.com',
+    'abc@example.com',
+    'first.last@example.com',
+    "o'neil+tag@mail.example.co.uk",
+    'x@a.io',
+    'a-b_c@sub-domain.example.org',
+    `${'a'.repeat(242)}@example.com`,
+  ])('%s is an email', (email) => {
+    expect(parseUpdateToken({ user_email: email })).toEqual({ userEmail: email });
+  });
+
+  it.each([
+    ['no domain', 'ci'],
+    ['something before it', '<a@example.com'],
+    ['something after it', 'a@example.com>'],
+    ['a space', 'a b@example.com'],
+    ['a local part ending in a quote', "o'@example.com"],
+    ['a dot first', '.a@example.com'],
+    ['two dots', 'a..b@example.com'],
+    ['a label ending in a hyphen', 'a@example-.com'],
+    ['a label starting with a hyphen', 'a@-example.com'],
+    ['a one-letter top-level domain', 'a@example.c'],
+    ['a numeric top-level domain', 'a@example.123'],
+    ['no top-level domain', 'a@localhost'],
+    ['255 characters', `${'a'.repeat(243)}@example.com`],
+  ])('an email with %s is refused', (_, email) => {
+    expect(refusal(() => parseUpdateToken({ user_email: email }))).toEqual({
+      field: 'user_email',
+      message: 'user_email: must be a valid email address',
+    });
+  });
+});
+
+describe('parseRotateToken', () => {
+  it('no body, or no grace_seconds: the default grace', () => {
+    expect(parseRotateToken(undefined)).toEqual({ graceSeconds: DEFAULT_GRACE_SECONDS });
+    expect(parseRotateToken({})).toEqual({ graceSeconds: DEFAULT_GRACE_SECONDS });
+  });
+
+  it('takes a whole number of seconds from 0 to a week', () => {
+    expect(parseRotateToken({ grace_seconds: 0 })).toEqual({ graceSeconds: 0 });
+    expect(parseRotateToken({ grace_seconds: 30 })).toEqual({ graceSeconds: 30 });
+    expect(parseRotateToken({ grace_seconds: MAX_GRACE_SECONDS })).toEqual({
+      graceSeconds: MAX_GRACE_SECONDS,
+    });
+  });
+
+  it.each([
+    [{ grace_seconds: 1.5 }, 'grace_seconds', 'grace_seconds must be an integer'],
+    [{ grace_seconds: '30' }, 'grace_seconds', 'grace_seconds must be a number'],
+    [{ grace_seconds: -1 }, 'grace_seconds', 'grace_seconds: must be at least 0'],
+    [
+      { grace_seconds: MAX_GRACE_SECONDS + 1 },
+      'grace_seconds',
+      `grace_seconds: must be at most ${MAX_GRACE_SECONDS} (one week)`,
+    ],
+    [{ grace: 30 }, 'grace', 'Unknown field: grace'],
+    [null, 'body', 'body must be an object'],
+  ])('%j: refused, naming %s', (body, field, message) => {
+    expect(refusal(() => parseRotateToken(body))).toEqual({ field, message });
+  });
 });
 
 describe('parseRevokeLeaked', () => {
   it('keeps each token once, in order', () => {
     expect(parseRevokeLeaked({ tokens: ['b', 'a', 'b'] })).toEqual(['b', 'a']);
+  });
+
+  it('from one token to MAX_LEAKED_TOKENS, each of up to 200 characters; the body limit holds the most it takes', () => {
+    const most = Array.from({ length: MAX_LEAKED_TOKENS }, (_, i) => String(i).padStart(200, 'x'));
+
+    expect(parseRevokeLeaked({ tokens: most })).toHaveLength(MAX_LEAKED_TOKENS);
+    expect(Buffer.byteLength(JSON.stringify({ tokens: most }))).toBeLessThanOrEqual(MAX_LEAKED_BODY_BYTES);
+    expect(refusal(() => parseRevokeLeaked({ tokens: [] }))).toEqual({
+      field: 'tokens',
+      message: 'tokens: must hold at least one token',
+    });
+    expect(refusal(() => parseRevokeLeaked({ tokens: [...most, 'one more'] }))).toEqual({
+      field: 'tokens',
+      message: `tokens: must hold at most ${MAX_LEAKED_TOKENS} tokens`,
+    });
+    expect(refusal(() => parseRevokeLeaked({ tokens: ['y'.repeat(201)] })).field).toBe('tokens.0');
   });
 
   it('tokens of the wrong type: must be an array of strings', () => {
@@ -178,6 +407,40 @@ describe('parseListQuery', () => {
       kind: 'service',
     });
   });
+
+  it.each([
+    ['status', ['active', 'revoked', 'expired']],
+    ['expiration', ['never', 'has_expiration', 'expired']],
+    ['sort', ['newest', 'oldest', 'name_asc', 'name_desc']],
+    ['kind', ['service', 'user']],
+  ])('%s takes each of its values, and nothing else', (name, values) => {
+    for (const value of values) expect(parseListQuery({ [name]: value })).toMatchObject({ [name]: value });
+    expect(refusal(() => parseListQuery({ [name]: 'any' })).field).toBe(name);
+  });
+
+  it('q and cursor pass through as given', () => {
+    expect(parseListQuery({ q: 'ci', cursor: 'abc' })).toEqual({
+      q: 'ci',
+      cursor: 'abc',
+      sort: 'newest',
+      limit: 50,
+    });
+  });
+
+  it.each([
+    ['1.5', 'limit must be an integer'],
+    ['0', 'limit: Too small: expected number to be >=1'],
+    ['101', 'limit: Too big: expected number to be <=100'],
+  ])('a limit of %s is refused: %s', (limit, message) => {
+    expect(refusal(() => parseListQuery({ limit }))).toEqual({ field: 'limit', message });
+  });
+
+  it('an unknown parameter is refused, named', () => {
+    expect(refusal(() => parseListQuery({ limit: '5', page: '2' }))).toEqual({
+      field: 'page',
+      message: 'Unknown field: page',
+    });
+  });
 });
 
 describe('scopeCatalogue', () => {
@@ -198,5 +461,44 @@ describe('scopeCatalogue', () => {
     expect(scopes.find((scope) => scope.name === 'sources:write')?.grants).toEqual([
       '* /sources/{resource}/packages/*',
     ]);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const document = openApiDocument() as unknown as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: { name: string; schema: { description?: string } }[];
+          requestBody?: {
+            content: {
+              'application/json': { schema: { properties: Record<string, { description?: string }> } };
+            };
+          };
+        }
+      >
+    >;
+  };
+  const bodyField = (path: string, field: string) =>
+    document.paths[path]?.post?.requestBody?.content['application/json'].schema.properties[field]
+      ?.description;
+  const parameter = (name: string) =>
+    document.paths['/v1/tokens']?.get?.parameters?.find((p) => p.name === name)?.schema.description;
+
+  it('describes the fields whose type alone does not say what they take', () => {
+    expect(bodyField('/v1/tokens', 'expires_at')).toBe(
+      'RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future',
+    );
+    expect(bodyField('/v1/tokens/{id}/rotate', 'grace_seconds')).toBe(
+      `How long the old token keeps working, in seconds (default ${DEFAULT_GRACE_SECONDS}); never beyond its own expires_at`,
+    );
+    expect(parameter('expiration')).toBe(
+      'The expiry date: none, still ahead, or passed (combines with status)',
+    );
+    expect(parameter('q')).toBe(
+      'Matches the description or the user email, case-insensitively; never the id',
+    );
   });
 });

@@ -1,0 +1,133 @@
+// How a request the schemas refuse becomes a ValidationError (shared/api/validation.ts): the first
+// issue, its field named by its path, its message saying what was wrong with what was sent.
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { parseWith, queryValue } from '#api/validation';
+import { ValidationError } from '#domain/errors';
+
+function refusal(schema: z.core.$ZodType, value: unknown): { field: string | undefined; message: string } {
+  try {
+    parseWith(schema, value);
+  } catch (error) {
+    if (error instanceof ValidationError) return { field: error.field, message: error.message };
+    throw error;
+  }
+  throw new Error(`${JSON.stringify(value)} was accepted`);
+}
+
+const body = z.strictObject({
+  name: z.string(),
+  count: z.optional(z.int()),
+  tags: z.optional(z.array(z.strictObject({ key: z.string(), values: z.optional(z.array(z.string())) }))),
+  meta: z.optional(z.strictObject({ size: z.number() })),
+});
+
+describe('parseWith', () => {
+  it('returns what the schema makes of a valid value', () => {
+    expect(parseWith(body, { name: 'n', tags: [{ key: 'k' }] })).toEqual({ name: 'n', tags: [{ key: 'k' }] });
+  });
+
+  it('an unknown field is named by its path, the first one when there are several', () => {
+    expect(refusal(body, { name: 'n', extra: 1, more: 2 })).toEqual({
+      field: 'extra',
+      message: 'Unknown field: extra',
+    });
+    expect(refusal(body, { name: 'n', tags: [{ key: 'k' }, { key: 'k', other: 1 }] })).toEqual({
+      field: 'tags.1.other',
+      message: 'Unknown field: tags.1.other',
+    });
+  });
+
+  it('a field left out is required, at any depth', () => {
+    expect(refusal(body, {})).toEqual({ field: 'name', message: 'name is required' });
+    expect(refusal(body, { name: 'n', tags: [{}] })).toEqual({
+      field: 'tags.0.key',
+      message: 'tags.0.key is required',
+    });
+    expect(refusal(body, { name: 'n', meta: {} })).toEqual({
+      field: 'meta.size',
+      message: 'meta.size is required',
+    });
+  });
+
+  it('a field sent with the wrong type (null included) must be of the right one, with its article', () => {
+    expect(refusal(body, { name: null })).toEqual({ field: 'name', message: 'name must be a string' });
+    expect(refusal(body, { name: 'n', count: 'x' })).toEqual({
+      field: 'count',
+      message: 'count must be a number',
+    });
+    expect(refusal(body, { name: 'n', count: 1.5 })).toEqual({
+      field: 'count',
+      message: 'count must be an integer',
+    });
+    expect(refusal(body, { name: 'n', tags: {} })).toEqual({
+      field: 'tags',
+      message: 'tags must be an array',
+    });
+    expect(refusal(body, { name: 'n', tags: [3] })).toEqual({
+      field: 'tags.0',
+      message: 'tags.0 must be an object',
+    });
+    expect(refusal(body, { name: 'n', tags: [{ key: 'k', values: [false] }] })).toEqual({
+      field: 'tags.0.values.0',
+      message: 'tags.0.values.0 must be a string',
+    });
+  });
+
+  it('a body that is not an object: the field is the body', () => {
+    expect(refusal(body, [])).toEqual({ field: 'body', message: 'body must be an object' });
+    expect(refusal(body, undefined)).toEqual({ field: 'body', message: 'body is required' });
+  });
+
+  it('a field is only what the request itself holds: a name every object inherits is required when it is left out', () => {
+    expect(refusal(z.strictObject({ toString: z.string() }), {})).toEqual({
+      field: 'toString',
+      message: 'toString is required',
+    });
+  });
+
+  it('a field of a value the schema made, where the request holds nothing, is required', () => {
+    const made = z.pipe(
+      z.transform((): unknown => ({ inner: { size: 'big' } })),
+      z.strictObject({ inner: z.strictObject({ size: z.number() }) }),
+    );
+
+    expect(refusal(made, null)).toEqual({ field: 'inner.size', message: 'inner.size is required' });
+    expect(refusal(made, { inner: null })).toEqual({
+      field: 'inner.size',
+      message: 'inner.size is required',
+    });
+  });
+
+  it("any other issue gives zod's English message after the field", () => {
+    expect(refusal(z.strictObject({ n: z.number().check(z.maximum(3)) }), { n: 4 })).toEqual({
+      field: 'n',
+      message: 'n: Too big: expected number to be <=3',
+    });
+    expect(refusal(z.strictObject({ n: z.number().check(z.maximum(3, 'must be small')) }), { n: 4 })).toEqual(
+      {
+        field: 'n',
+        message: 'n: must be small',
+      },
+    );
+  });
+});
+
+describe('queryValue', () => {
+  const query = z.strictObject({
+    q: queryValue(z.string().check(z.minLength(2))),
+    n: queryValue(z.coerce.number()),
+  });
+
+  it('an empty parameter is one not given', () => {
+    expect(parseWith(query, { q: '', n: '' })).toEqual({});
+  });
+
+  it('any other value is checked and read by the schema', () => {
+    expect(parseWith(query, { q: 'ab', n: '7' })).toEqual({ q: 'ab', n: 7 });
+    expect(refusal(query, { q: 'a' })).toEqual({
+      field: 'q',
+      message: 'q: Too small: expected string to have >=2 characters',
+    });
+  });
+});
