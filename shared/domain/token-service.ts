@@ -106,10 +106,8 @@ export class TokenService {
     if (!id) throw new ValidationError('Not a well-formed token', 'token');
     const ring = await this.keys.get();
     const held = async () => {
-      const record = await this.store.get(id);
-      if (!record || !tokenMatchesHash(ring, token, record.hash)) {
-        throw new ConflictError(`Token id ${id} belongs to another token`);
-      }
+      const record = await this.held(token);
+      if (!record) throw new ConflictError(`Token id ${id} belongs to another token`);
       return record;
     };
     const created = this.mint(input, actor, ring, null, { id, token, hint: hintOf(token) });
@@ -120,6 +118,14 @@ export class TokenService {
       if (error instanceof ConflictError) return held();
       throw error;
     }
+  }
+
+  /** The record of `token` if it is one: well-formed, known, and matching its stored hash; else null. */
+  async held(token: string): Promise<TokenRecord | null> {
+    const id = parseToken(token);
+    if (!id) return null;
+    const [record, ring] = await Promise.all([this.store.get(id), this.keys.get()]);
+    return record && tokenMatchesHash(ring, token, record.hash) ? record : null;
   }
 
   async get(id: string): Promise<TokenRecord> {
