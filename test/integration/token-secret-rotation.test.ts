@@ -16,7 +16,7 @@ import { SecretsManagerVault } from '#adapters/secrets-vault';
 import { parseCreateToken } from '#api/native-tokens';
 import { runRotationStep, type SecretVault } from '#domain/secret-rotation';
 import { mintToken } from '#domain/token-format';
-import { parseTokenSecret, tokenSecretRotator } from '#domain/token-secret';
+import { parseTokenSecret, serialiseTokenSecret, tokenSecretRotator } from '#domain/token-secret';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { freshTokensTable, testCredentialStore, testDocumentClient } from '#test-support/dynamo';
@@ -336,23 +336,31 @@ describe('what the token secret rotation function refuses to mint', () => {
   });
 
   it('refuses a rotation invoked for a secret it was not declared for, and changes nothing', async () => {
-    const { handler } = await secretWithToken();
-    const other = await secretWithToken(); // a RotatedToken's secret, rotated by its own function
-    const [before, count] = [await secretState(sm, other.secretId), await tokenCount()];
+    const { handler } = await newTokenSecret();
+    // Another secret, holding a token made just as this function would make it.
+    const held = await tokens.create(parseCreateToken(SPEC, new Date()).token, OPS);
+    const other = await rotatableSecret(sm, JSON.stringify({ token_id: held.record.id, token: held.token }));
+    const [before, count] = [await secretState(sm, other), await tokenCount()];
 
-    await expect(runSteps(handler, other.secretId, randomUUID(), ['createSecret'])).rejects.toThrow(
+    await expect(runSteps(handler, other, randomUUID(), ['createSecret'])).rejects.toThrow(
       /rotates secret .* only/,
     );
 
-    expect(await secretState(sm, other.secretId)).toEqual(before);
+    expect(await secretState(sm, other)).toEqual(before);
     expect(await tokenCount()).toBe(count);
-    expect((await tokens.get(other.first.tokenId)).rotatedTo).toBeNull();
+    expect(await tokens.get(held.record.id)).toEqual(held.record);
   });
 });
 
 describe('a RotatedToken whose token its holder rotated', () => {
   it('revokes the self-rotated child and the tree below it, and stores a fresh token minted as declared', async () => {
-    const { secretId, handler, first } = await secretWithToken();
+    // A secret holding a token made as its function makes it (by the function itself, or as here).
+    const made = await tokens.create(parseCreateToken(SPEC, new Date()).token, OPS);
+    const first = { tokenId: made.record.id, token: made.token };
+    const { secretId, handler } = await newTokenSecret(
+      3600,
+      serialiseTokenSecret({ id: made.record.id, token: made.token }),
+    );
     // The holder rotates the token itself; the child rotates itself too, once past its first hour.
     let clock = new Date();
     const holder = new TokenService({
