@@ -1,15 +1,19 @@
 // A consumer's token, kept in a Secrets Manager secret `{"token_id", "token"}` and rotated on a
-// schedule by its TokenGate's rotation function (functions/rotation/token-secret.ts), which also makes
-// its first token at deploy. The old token keeps working for `grace` after each rotation, so a
-// consumer that re-reads the secret within that time never goes without.
-import { Duration, SecretValue, Stack, Tags } from 'aws-cdk-lib';
+// schedule by its own rotation function (functions/rotation/token-secret.ts), which also makes its
+// first token at deploy. The function's environment declares the one secret it rotates and the
+// description, scopes and grace of the token it mints; the secret holds nothing but the token. The
+// old token keeps working for `grace` after each rotation, so a consumer that re-reads the secret
+// within that time never goes without.
+import { Duration, SecretValue } from 'aws-cdk-lib';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { parseCreateToken } from '#api/native-tokens';
 import { MAX_GRACE_SECONDS } from '#domain/rotation';
-import { GRACE_SECONDS_TAG } from '#domain/token-secret';
+import { ENV } from '#spec/env';
+import { TOKEN_SECRET_ROTATION } from '#spec/routes';
 import type { ScopeName } from '#spec/scopes';
+import type { TokenGateFunction } from './function';
 import { attachRotation, rotationDays } from './rotation';
 import type { TokenGate } from './token-gate';
 
@@ -21,7 +25,7 @@ export interface RotatedTokenScope {
 }
 
 export interface RotatedTokenProps {
-  /** The TokenGate whose tokens table holds the token, and whose rotation function rotates it. */
+  /** The TokenGate whose tokens table holds the token: in this stack or another one of the app. */
   readonly tokenGate: TokenGate;
   /** The token's description (1–500 characters), as in `POST /v1/tokens`. */
   readonly description: string;
@@ -40,21 +44,18 @@ export interface RotatedTokenProps {
 }
 
 /**
- * A token for one consumer, held in `secret` and rotated on schedule. Its description and scopes are
- * the first token's (each rotation copies them); `grace` may change at any time.
+ * A token for one consumer, held in `secret` and rotated on schedule by its own function. Its
+ * description and scopes are fixed: the function rotates only a token that carries them, so a token
+ * with other ones is a new RotatedToken. `grace` may change at any time.
  */
 export class RotatedToken extends Construct {
   /** The Secrets Manager secret `{"token_id", "token"}`. */
   readonly secret: Secret;
+  /** Rotates `secret`, and no other (`TOKEN_SECRET_ROTATION`). */
+  readonly rotationFunction: TokenGateFunction;
 
   constructor(scope: Construct, id: string, props: RotatedTokenProps) {
     super(scope, id);
-    // Its secret and the gate's rotation function refer to each other: across stacks, a cycle.
-    if (Stack.of(this) !== Stack.of(props.tokenGate)) {
-      throw new Error(
-        `RotatedToken ${this.node.path} must be in the stack of its TokenGate (${Stack.of(props.tokenGate).stackName})`,
-      );
-    }
     const spec = { description: props.description, scopes: props.scopes };
     try {
       parseCreateToken(spec, new Date()); // refused here, at synth, as the API would refuse it
@@ -73,19 +74,20 @@ export class RotatedToken extends Construct {
     const every = props.rotateEvery ?? Duration.days(30);
     rotationDays(every, `RotatedToken ${this.node.path}: rotateEvery`);
 
-    // No token yet: the rotation at deploy makes the first one from this spec (token-secret.ts). The
-    // value is written once; changing description or scopes later would write it again, so they are
-    // fixed: a token with other scopes is a new RotatedToken.
+    // No token yet: the rotation at deploy makes the first one, as the function's environment declares.
     this.secret = new Secret(this, 'Secret', {
       description: `tokengate token: ${props.description.slice(0, 200)}`,
-      secretStringValue: SecretValue.unsafePlainText(
-        JSON.stringify({ token_id: null, token: null, ...spec }),
-      ),
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ token_id: null, token: null })),
     });
-    Tags.of(this.secret).add(GRACE_SECONDS_TAG, String(grace));
+    // In this construct's stack: it refers to the gate's tables and key, never the other way round.
+    this.rotationFunction = props.tokenGate.createFunction(this, TOKEN_SECRET_ROTATION);
+    this.rotationFunction.addEnvironment(ENV.rotatedSecretArn, this.secret.secretArn);
+    this.rotationFunction.addEnvironment(ENV.rotatedDescription, props.description);
+    this.rotationFunction.addEnvironment(ENV.rotatedScopes, JSON.stringify(props.scopes));
+    this.rotationFunction.addEnvironment(ENV.rotatedGraceSeconds, String(grace));
     attachRotation(this, 'RotationSchedule', {
       secret: this.secret,
-      rotationFunction: props.tokenGate.tokenSecretRotation,
+      rotationFunction: this.rotationFunction,
       every,
       rotateImmediately: true,
     });

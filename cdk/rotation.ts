@@ -3,7 +3,6 @@
 // keys and tokens come from node:crypto), and lets any account's Secrets Manager invoke the function.
 import { type Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnRotationSchedule, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { TokenGateFunction } from './function';
@@ -16,17 +15,9 @@ export const ROTATION_ACTIONS = [
   'secretsmanager:UpdateSecretVersionStage',
 ];
 
-/** Lets this account's Secrets Manager, and nothing else, invoke `fn` as a rotation function. */
-export function allowSecretsManagerToInvoke(fn: IFunction): void {
-  fn.addPermission('SecretsManagerRotation', {
-    principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
-    sourceAccount: Stack.of(fn).account,
-  });
-}
-
 export interface RotationProps {
   readonly secret: ISecret;
-  /** A function `allowSecretsManagerToInvoke` was called for. */
+  /** The function that rotates this secret, and no other. */
   readonly rotationFunction: TokenGateFunction;
   readonly every: Duration;
   /** Rotate once when the schedule is created or changed (a RotatedToken's first token). */
@@ -44,7 +35,8 @@ export function rotationDays(every: Duration, what: string): number {
 
 /**
  * Rotates `secret` with `rotationFunction` every `every`, granting the function exactly what it does
- * to this secret and nothing on any other.
+ * to this secret and nothing on any other, and letting this account's Secrets Manager invoke it for
+ * this secret alone (`SourceArn`): a rotation function has one secret.
  */
 export function attachRotation(scope: Construct, id: string, props: RotationProps): CfnRotationSchedule {
   const { secret, rotationFunction } = props;
@@ -52,6 +44,11 @@ export function attachRotation(scope: Construct, id: string, props: RotationProp
   rotationFunction.addToRolePolicy(
     new PolicyStatement({ actions: ROTATION_ACTIONS, resources: [secret.secretArn] }),
   );
+  rotationFunction.addPermission('SecretsManagerRotation', {
+    principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+    sourceAccount: Stack.of(rotationFunction).account,
+    sourceArn: secret.secretArn,
+  });
   const schedule = new CfnRotationSchedule(scope, id, {
     secretId: secret.secretArn,
     rotationLambdaArn: rotationFunction.functionArn,

@@ -29,7 +29,6 @@ import {
   KEY_SECRET_ROTATION,
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
-  TOKEN_SECRET_ROTATION,
 } from '#spec/routes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
@@ -39,7 +38,7 @@ import type { TokenGateFirewallProps } from './firewall';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
-import { allowSecretsManagerToInvoke, attachRotation } from './rotation';
+import { attachRotation } from './rotation';
 import { tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
@@ -151,8 +150,6 @@ export class TokenGate extends Construct implements TokenGateResources {
    * your HTTP APIs. Each API gets its own authorizer, as `httpApiAuthorizer()` makes it.
    */
   readonly httpAuthorizer: AnyHttpApiAuthorizer;
-  /** Rotates RotatedToken secrets (`TOKEN_SECRET_ROTATION`): one for every RotatedToken of this gate. */
-  readonly tokenSecretRotation: TokenGateFunction;
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
   /** The functions behind `api`, by `FunctionDef.name`. */
@@ -160,6 +157,8 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
   readonly auditRetentionDays: number;
+  private readonly logRetention: RetentionDays | undefined;
+  private readonly logLevel: LogLevel | undefined;
 
   constructor(scope: Construct, id: string, props: TokenGateProps = {}) {
     super(scope, id);
@@ -186,15 +185,9 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.auditTable = tableFromDefinition(this, AUDIT_TABLE, removalPolicy);
     this.searchTable = tableFromDefinition(this, SEARCH_TABLE, removalPolicy);
 
-    const createFunction = (definition: FunctionDef) => {
-      const fn = new TokenGateFunction(this, definition.name, {
-        definition,
-        logRetention: props.logRetention,
-        logLevel: props.logLevel,
-      });
-      bindNeeds(fn, definition.needs, this);
-      return fn;
-    };
+    this.logRetention = props.logRetention;
+    this.logLevel = props.logLevel;
+    const createFunction = (definition: FunctionDef) => this.createFunction(this, definition);
 
     this.authorizerFunction = createFunction(AUTHORIZER);
     // The authorizer keeps cached answers from outliving a token's expiry, so it knows the TTL.
@@ -207,17 +200,14 @@ export class TokenGate extends Construct implements TokenGateResources {
       tokensTable: this.tokensTable,
       consumer: this.auditConsumer,
     });
-    // Rotation functions, for the key secret and for RotatedToken secrets (cdk/rotated-token.ts).
+    // The key secret's rotation function; each RotatedToken makes its own (cdk/rotated-token.ts).
     this.keySecretRotation = createFunction(KEY_SECRET_ROTATION);
-    allowSecretsManagerToInvoke(this.keySecretRotation);
     attachRotation(this, 'KeySecretRotationSchedule', {
       secret: this.keySecret,
       rotationFunction: this.keySecretRotation,
       every: props.keyRotationEvery ?? Duration.days(90),
       rotateImmediately: false, // the key CloudFormation generated is new
     });
-    this.tokenSecretRotation = createFunction(TOKEN_SECRET_ROTATION);
-    allowSecretsManagerToInvoke(this.tokenSecretRotation);
     this.expiryWarner = createFunction(EXPIRY_WARNER);
     this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
       warner: this.expiryWarner,
@@ -243,6 +233,21 @@ export class TokenGate extends Construct implements TokenGateResources {
     const { functions, functionFor } = functionsByDefinition(createFunction);
     addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
     this.functions = functions;
+  }
+
+  /**
+   * A function built from `definition` in `scope` (this gate, or a RotatedToken in any stack of the
+   * app), with this gate's log settings, granted exactly its declared needs on this gate's tables and
+   * key secret.
+   */
+  createFunction(scope: Construct, definition: FunctionDef): TokenGateFunction {
+    const fn = new TokenGateFunction(scope, definition.name, {
+      definition,
+      logRetention: this.logRetention,
+      logLevel: this.logLevel,
+    });
+    bindNeeds(fn, definition.needs, this);
+    return fn;
   }
 
   /**

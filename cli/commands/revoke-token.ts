@@ -91,18 +91,16 @@ export function registerRevokeToken(program: Command, io: CliIo): void {
       const client = await apiClient(self, io);
       if (target.by === 'guid') {
         const path = `/v1/tokens/${encodeURIComponent(target.id)}`;
-        // The API answers a second revoke as it did the first; looking first lets the CLI say so.
+        // The API answers a second revoke as it did the first; looking first lets the CLI say so. It
+        // still sends it: a revoke also revokes the token's live descendants (the token tree).
         const before = await client.send({ method: 'GET', path, options: { id: '--guid' } }, tokenSchema);
-        const token =
-          before.revoked_at !== null
-            ? before
-            : await client.send(
-                { method: 'POST', path: `${path}/revoke`, options: { id: '--guid' } },
-                tokenSchema,
-              );
+        const token = await client.send(
+          { method: 'POST', path: `${path}/revoke`, options: { id: '--guid' } },
+          tokenSchema,
+        );
         if (options.outputFormat === 'human') {
           io.stderr(
-            token === before && token.revoked_at !== null
+            before.revoked_at !== null && token.revoked_at === before.revoked_at
               ? `Token ${token.id} was already revoked (${formatTime(token.revoked_at, true)} UTC); nothing changed.\n`
               : `Revoked token ${token.id}.\n`,
           );

@@ -1,9 +1,10 @@
-// Secrets Manager's rotation function for a RotatedToken's secret `{"token_id", "token"}`: rotates
+// Secrets Manager's rotation function of one RotatedToken's secret `{"token_id", "token"}`: rotates
 // the token with its grace period and proves the new one passes the verifier
-// (shared/domain/token-secret.ts). One per TokenGate serves every RotatedToken of it.
+// (shared/domain/token-secret.ts). Each RotatedToken has its own, whose environment declares the one
+// secret it rotates and the description and scopes it mints; the secret's text never decides them.
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { services } from '#adapters/clients';
-import { readConfig } from '#adapters/config';
+import { readConfig, readRotatedTokenConfig } from '#adapters/config';
 import { parseCreateToken } from '#api/native-tokens';
 import { tokenSecretRotator } from '#domain/token-secret';
 import { TokenService } from '#domain/token-service';
@@ -11,6 +12,7 @@ import { BearerVerifier } from '#domain/verify-bearer';
 import { rotate } from './event';
 
 const { store, keys } = services(readConfig());
+const declared = readRotatedTokenConfig();
 const tokens = new TokenService({ store, keys });
 // The authorizer's verifier on the same store. Testing a token is not a use of it: no `last_used_at`.
 const verifier = new BearerVerifier({
@@ -22,7 +24,13 @@ const verifier = new BearerVerifier({
 const rotator = tokenSecretRotator({
   tokens,
   verify: (authorization) => verifier.verify(authorization),
-  parseSpec: (spec) => parseCreateToken(spec, tokens.now()).token,
+  declared: {
+    secretArn: declared.secretArn,
+    // Refused at load, loudly, as the create API would refuse it (the construct checked it at synth).
+    token: parseCreateToken({ description: declared.description, scopes: declared.scopes }, tokens.now())
+      .token,
+    graceSeconds: declared.graceSeconds,
+  },
 });
 
 export const handler = (event: SecretsManagerRotationEvent): Promise<void> => rotate(event, rotator);

@@ -70,6 +70,34 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** What a RotatedToken's rotation function may mint, as the construct declared it (cdk/rotated-token.ts). */
+export interface RotatedTokenConfig {
+  secretArn: string;
+  description: string;
+  /** Still to be validated as `POST /v1/tokens` validates its scopes. */
+  scopes: unknown;
+  graceSeconds: number;
+}
+
+export function readRotatedTokenConfig(env: NodeJS.ProcessEnv = process.env): RotatedTokenConfig {
+  const rawScopes = required(env, ENV.rotatedScopes);
+  let scopes: unknown;
+  try {
+    scopes = JSON.parse(rawScopes);
+  } catch {
+    throw new ConfigError(`${ENV.rotatedScopes} must be JSON`);
+  }
+  const grace = required(env, ENV.rotatedGraceSeconds);
+  if (!/^\d+$/.test(grace))
+    throw new ConfigError(`${ENV.rotatedGraceSeconds} must be whole seconds, got "${grace}"`);
+  return {
+    secretArn: required(env, ENV.rotatedSecretArn),
+    description: required(env, ENV.rotatedDescription),
+    scopes,
+    graceSeconds: Number(grace),
+  };
+}
+
 /** How to reach DynamoDB Local at `endpoint` (any credentials do: it runs with -sharedDb). */
 export function localClientConfig(endpoint: string) {
   return {

@@ -67,6 +67,7 @@ const imageSchema = /* @__PURE__ */ (() => {
     actor_id: z.string().check(z.minLength(1)),
     op: z.enum(['create', 'revoke', 'update', 'delete', 'rotate']),
     at: z.iso.datetime({ offset: true }),
+    revoked_with: z.optional(z.string().check(z.minLength(1))),
   });
   return z.object({
     id: z.string().check(z.minLength(1)),
@@ -165,7 +166,13 @@ export function searchText(record: Pick<TokenRecord, 'description' | 'userEmail'
 }
 
 export function stampToItem(stamp: Stamp) {
-  return { actor_type: stamp.actor.type, actor_id: stamp.actor.id, op: stamp.op, at: stamp.at };
+  return {
+    actor_type: stamp.actor.type,
+    actor_id: stamp.actor.id,
+    op: stamp.op,
+    at: stamp.at,
+    ...(stamp.revokedWith !== undefined && { revoked_with: stamp.revokedWith }),
+  };
 }
 
 /** The `ttl` of an item that stops working at `iso`: DynamoDB may delete it the retention period later. */
@@ -273,6 +280,7 @@ export function imageToTokenImage(
         actor: { type: data.stamp.actor_type, id: data.stamp.actor_id },
         op: data.stamp.op,
         at: data.stamp.at,
+        ...(data.stamp.revoked_with !== undefined && { revokedWith: data.stamp.revoked_with }),
       },
     }),
     ...(data.expiry_warned_for != null && { expiryWarnedFor: data.expiry_warned_for }),

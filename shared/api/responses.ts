@@ -131,6 +131,10 @@ export const auditEventSchema = z.strictObject({
         z.optional(z.string()),
         'token.created by a rotation: the token this one replaced',
       ),
+      revoked_with: described(
+        z.optional(z.string()),
+        'token.revoked of a descendant in the token tree: the ancestor whose revocation revoked it',
+      ),
       changes: described(
         z.optional(z.record(z.string(), fieldChangeSchema)),
         'token.updated: old and new values',

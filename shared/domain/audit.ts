@@ -32,6 +32,11 @@ export interface AuditDetails {
   rotated_to?: string;
   /** `token.created` of a token made by a rotation: the token it replaced. */
   rotated_from?: string;
+  /**
+   * `token.revoked` of a token revoked with an ancestor in the token tree (a token it was
+   * self-rotated from, at any depth): that ancestor's id.
+   */
+  revoked_with?: string;
   /** `token.updated`: each changed field, before and after. */
   changes?: Record<string, { old: unknown; new: unknown }>;
 }
@@ -182,7 +187,11 @@ function fromModify(change: StreamChange): AuditEvent | null {
     });
   }
   if (before.revokedAt === null && after.revokedAt !== null) {
-    return event(change, 'token.revoked', after, by, { ...summary(after), revoked_at: after.revokedAt });
+    return event(change, 'token.revoked', after, by, {
+      ...summary(after),
+      revoked_at: after.revokedAt,
+      ...(restamped && after.stamp?.revokedWith && { revoked_with: after.stamp.revokedWith }),
+    });
   }
   // A rotation links the old token to its successor (a crash recovery relinks it to another one).
   if (after.rotatedTo && after.rotatedTo !== before.rotatedTo) {

@@ -56,6 +56,24 @@ export function isSelfRotated(record: Pick<TokenRecord, 'rotatedFrom' | 'created
 }
 
 /**
+ * How many descendants a revocation follows down the token tree, at most: each costs a few reads and
+ * a write, and a token minted by self-rotation must wait before it self-rotates in turn, so a chain
+ * this long takes days of rotations to make. Revoking the last one reached goes on from there.
+ */
+export const MAX_TREE_DEPTH = 100;
+
+/**
+ * Whether `child` is the child of `parent` in the token tree: its successor (a token is rotated at
+ * most once, so it has at most one), minted by `parent` rotating itself.
+ */
+export function isChildOf(
+  parent: Pick<TokenRecord, 'id' | 'rotatedTo'>,
+  child: Pick<TokenRecord, 'id' | 'rotatedFrom' | 'createdBy'>,
+): boolean {
+  return parent.rotatedTo === child.id && child.rotatedFrom === parent.id && isSelfRotated(child);
+}
+
+/**
  * When the old token stops working: the earlier of its own expiry and now + grace, so it stops by
  * itself, without a scheduler, and a rotation never makes a token live longer.
  */

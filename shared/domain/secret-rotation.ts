@@ -38,6 +38,8 @@ export interface SecretVault {
 
 /** What a rotation makes and checks; never sees the vault's protocol. */
 export interface SecretRotator {
+  /** The one secret (its ARN) this rotator rotates, if it is bound to one: any other is refused. */
+  secretId?: string;
   /**
    * Makes the next value from the current one and stores it with `store` (once). `pending` is what
    * an earlier run of this step already stored for this rotation, if it got that far: then the
@@ -84,6 +86,11 @@ export async function runRotationStep(
   rotator: SecretRotator,
   { step, secretId, versionId }: RotationRequest,
 ): Promise<void> {
+  if (rotator.secretId !== undefined && secretId !== rotator.secretId) {
+    throw new RotationError(
+      `This function rotates secret ${rotator.secretId} only, not ${secretId}: nothing changed`,
+    );
+  }
   const secret = await vault.describe(secretId);
   if (!secret.rotationEnabled) throw new RotationError(`Secret ${secretId} does not have rotation enabled`);
   const stages = secret.versions.get(versionId);

@@ -3,10 +3,16 @@
 import type { ScopeGrant } from '#spec/scopes';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
-import { checkGrace, graceExpiry, rotationRefusal, successorOf } from './rotation';
+import { checkGrace, graceExpiry, isChildOf, MAX_TREE_DEPTH, rotationRefusal, successorOf } from './rotation';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
 import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
-import type { ListPage, ListQuery, TokenStore } from './token-store';
+import type { ListPage, ListQuery, Stamp, TokenStore } from './token-store';
+
+/**
+ * How many tokens of one leak report may fail to verify (unknown id, or not the token of that id)
+ * before the report stops reading: anyone can compute well-formed tokens, and each one costs a read.
+ */
+export const LEAK_REPORT_MISS_LIMIT = 25;
 
 export interface NewToken {
   kind: TokenKind;
@@ -100,10 +106,8 @@ export class TokenService {
     if (!id) throw new ValidationError('Not a well-formed token', 'token');
     const ring = await this.keys.get();
     const held = async () => {
-      const record = await this.store.get(id);
-      if (!record || !tokenMatchesHash(ring, token, record.hash)) {
-        throw new ConflictError(`Token id ${id} belongs to another token`);
-      }
+      const record = await this.held(token);
+      if (!record) throw new ConflictError(`Token id ${id} belongs to another token`);
       return record;
     };
     const created = this.mint(input, actor, ring, null, { id, token, hint: hintOf(token) });
@@ -114,6 +118,14 @@ export class TokenService {
       if (error instanceof ConflictError) return held();
       throw error;
     }
+  }
+
+  /** The record of `token` if it is one: well-formed, known, and matching its stored hash; else null. */
+  async held(token: string): Promise<TokenRecord | null> {
+    const id = parseToken(token);
+    if (!id) return null;
+    const [record, ring] = await Promise.all([this.store.get(id), this.keys.get()]);
+    return record && tokenMatchesHash(ring, token, record.hash) ? record : null;
   }
 
   async get(id: string): Promise<TokenRecord> {
@@ -128,8 +140,34 @@ export class TokenService {
     return (await this.store.listLive(kind)).filter((record) => statusOf(record, now) === 'active');
   }
 
-  revoke(id: string, actor: Actor): Promise<TokenRecord> {
-    return this.store.revoke(id, { actor, op: 'revoke', at: this.now().toISOString() });
+  /**
+   * Revokes a token, whatever its status, and its descendants in the token tree. A second revoke
+   * changes nothing on the token itself but still revokes a descendant that lives.
+   */
+  async revoke(id: string, actor: Actor): Promise<TokenRecord> {
+    const stamp: Stamp = { actor, op: 'revoke', at: this.now().toISOString() };
+    const record = await this.store.revoke(id, stamp);
+    await this.revokeDescendants(id, stamp);
+    return record;
+  }
+
+  /**
+   * Revokes the descendants of the revoked token `root`: its successor if `root` minted it by rotating
+   * itself, that one's, and so on (at most MAX_TREE_DEPTH), each stamped `revokedWith: root`. Each
+   * token is read once it is revoked: a revoked token can no longer rotate, so its link is final.
+   */
+  private async revokeDescendants(root: string, stamp: Stamp): Promise<void> {
+    let parent = await this.store.get(root);
+    for (let depth = 0; parent?.rotatedTo != null && depth < MAX_TREE_DEPTH; depth++) {
+      const child = await this.store.get(parent.rotatedTo);
+      if (child === null || !isChildOf(parent, child)) return;
+      if (child.revokedAt === null) {
+        await this.store.revoke(child.id, { ...stamp, revokedWith: root });
+        parent = await this.store.get(child.id);
+      } else {
+        parent = child;
+      }
+    }
   }
 
   list(query: ListQuery): Promise<ListPage<TokenRecord>> {
@@ -178,7 +216,10 @@ export class TokenService {
   /**
    * Revokes every token in the list that is real: well-formed, known, and matching its stored hash.
    * Anyone holding a leaked token may do this, so the answer never says which ones were; the
-   * revocation is attributed to the token itself. Malformed entries cost no read.
+   * revocation is attributed to the token itself. A token that was still accepted takes its
+   * descendants in the token tree with it; an expired one does not, so that whoever holds an old
+   * token cannot end the live successors made from it. Malformed entries cost no read, and reading
+   * stops once LEAK_REPORT_MISS_LIMIT tokens read failed to verify.
    */
   async revokeLeaked(candidates: readonly string[]): Promise<void> {
     const held = new Map<string, string[]>();
@@ -187,27 +228,42 @@ export class TokenService {
       if (id) held.set(id, [...(held.get(id) ?? []), candidate]);
     }
     if (held.size === 0) return;
-    const [credentials, ring] = await Promise.all([
-      this.store.getCredentials([...held.keys()]),
-      this.keys.get(),
-    ]);
-    const leaked = credentials.filter(
-      (credential) =>
-        credential.revokedAt === null &&
+    const ids = [...held.keys()];
+    const ring = await this.keys.get();
+    const now = this.now();
+    const at = now.toISOString();
+    let misses = 0;
+    // Each batch is at most what the misses left allow, so no more than the limit are read in vain.
+    for (let start = 0; start < ids.length && misses < LEAK_REPORT_MISS_LIMIT; ) {
+      const batch = ids.slice(start, start + LEAK_REPORT_MISS_LIMIT - misses);
+      start += batch.length;
+      const real = (await this.store.getCredentials(batch)).filter((credential) =>
         (held.get(credential.id) ?? []).some((token) => tokenMatchesHash(ring, token, credential.hash)),
-    );
-    const at = this.now().toISOString();
-    for (let start = 0; start < leaked.length; start += 10) {
-      await Promise.all(
-        leaked
-          .slice(start, start + 10)
-          .map(({ id }) => this.store.revoke(id, { actor: { type: 'token', id }, op: 'revoke', at })),
       );
+      misses += batch.length - real.length;
+      const leaked = real.filter((credential) => credential.revokedAt === null);
+      for (let first = 0; first < leaked.length; first += 10) {
+        await Promise.all(
+          leaked.slice(first, first + 10).map(async (credential) => {
+            const stamp: Stamp = { actor: { type: 'token', id: credential.id }, op: 'revoke', at };
+            await this.store.revoke(credential.id, stamp);
+            if (statusOf(credential, now) === 'active') await this.revokeDescendants(credential.id, stamp);
+          }),
+        );
+      }
     }
   }
 
-  delete(id: string, actor: Actor): Promise<void> {
-    return this.store.remove(id, { actor, op: 'delete', at: this.now().toISOString() });
+  /**
+   * Deletes a token, after revoking its descendants in the token tree (they are revoked, not deleted:
+   * their records stay for the audit). The token is revoked first, so that it mints no child meanwhile.
+   */
+  async delete(id: string, actor: Actor): Promise<void> {
+    const at = this.now().toISOString();
+    const revoking: Stamp = { actor, op: 'revoke', at };
+    await this.store.revoke(id, revoking);
+    await this.revokeDescendants(id, revoking);
+    await this.store.remove(id, { actor, op: 'delete', at });
   }
 
   /**

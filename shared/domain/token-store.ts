@@ -25,6 +25,11 @@ export interface Stamp {
   actor: Actor;
   op: 'create' | 'revoke' | 'update' | 'delete' | 'rotate';
   at: string;
+  /**
+   * A revocation that follows the token tree: the ancestor whose revocation (or deletion) revoked this
+   * token, its descendant. The audit trail reports it as `details.revoked_with`.
+   */
+  revokedWith?: string | undefined;
 }
 
 /** What the authorizer needs of a token, and nothing more. */

@@ -25,6 +25,14 @@ export const ENV = {
   authorizerCacheTtl: 'TOKENGATE_AUTHORIZER_CACHE_TTL',
   /** Seconds before a token's expiry that the expiry-warning scan warns of it. */
   expiryWarningSeconds: 'TOKENGATE_EXPIRY_WARNING_SECONDS',
+  /** The one secret a RotatedToken's rotation function rotates (its ARN). */
+  rotatedSecretArn: 'TOKENGATE_ROTATED_SECRET_ARN',
+  /** The description of the token a RotatedToken's rotation function mints. */
+  rotatedDescription: 'TOKENGATE_ROTATED_DESCRIPTION',
+  /** Its scopes, as JSON: `[{"scope", "resources"?}]`, as `POST /v1/tokens` takes them. */
+  rotatedScopes: 'TOKENGATE_ROTATED_SCOPES',
+  /** Seconds the previous token keeps working after a rotation of a RotatedToken. */
+  rotatedGraceSeconds: 'TOKENGATE_ROTATED_GRACE_SECONDS',
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
   /** The CLI's API endpoint. */

@@ -50,8 +50,8 @@ export interface FunctionNeeds {
    */
   tokensStream?: boolean;
   /**
-   * A Secrets Manager rotation function: it may describe, read, write and restage the secrets it
-   * rotates, each granted where its rotation is attached (cdk/rotation.ts). @default false
+   * A Secrets Manager rotation function: it may describe, read, write and restage the one secret it
+   * rotates, granted where its rotation is attached (cdk/rotation.ts). @default false
    */
   rotatesSecrets?: boolean;
   /** Only these indexes of the tokens table for its Query (by name). @default every index */
@@ -166,8 +166,9 @@ const REVOKE_UPDATES = [
 const ROTATE_UPDATES = [ITEM.expires_at, ITEM.ttl, ITEM.rotated_to, ITEM.stamp, ITEM.revoked_at] as const;
 
 /**
- * What a rotation that recovers from a crashed one writes besides: the revocation of the orphaned
- * successor it replaces (`replacing`), which only the Secrets Manager rotation asks for.
+ * What a rotation that recovers writes besides: the revocation of the orphaned successor of a crashed
+ * rotation it replaces (`replacing`), or of a token minted by self-rotation and its descendants. Only
+ * the Secrets Manager rotation does either.
  */
 const RECOVERING_ROTATE_UPDATES = [...REVOKE_UPDATES, ...ROTATE_UPDATES, ITEM.rotated_from] as const;
 
@@ -191,8 +192,9 @@ export const AUDIT_CONSUMER: StreamFunctionDef = {
 };
 
 /**
- * Secrets Manager's rotation function for RotatedToken secrets `{"token_id", "token"}`, one per
- * TokenGate: rotates the token (or makes the first one) and tests it with the verifier.
+ * Secrets Manager's rotation function for a RotatedToken's secret `{"token_id", "token"}`, one per
+ * RotatedToken, which declares in its environment the one secret it rotates and what it mints:
+ * rotates the token (or makes the first one) and tests it with the verifier.
  */
 export const TOKEN_SECRET_ROTATION: FunctionDef = {
   name: 'TokenSecretRotation',

@@ -5,7 +5,7 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { readAuditConfig, readConfig } from '#adapters/config';
+import { readAuditConfig, readConfig, readRotatedTokenConfig } from '#adapters/config';
 import { PROJECT_ROOT } from '#cdk/function';
 import { bindNeeds } from '#cdk/grants';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
@@ -292,6 +292,13 @@ const SEARCH_ENVIRONMENT = ['TOKENGATE_SEARCH_TABLE'];
 const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
 /** The expiry-warning scan alone needs its window. */
 const EXPIRY_ENVIRONMENT = ['TOKENGATE_EXPIRY_WARNING_SECONDS'];
+/** A RotatedToken's rotation function alone: the one secret it rotates, and what it mints. */
+const ROTATED_ENVIRONMENT = [
+  'TOKENGATE_ROTATED_SECRET_ARN',
+  'TOKENGATE_ROTATED_DESCRIPTION',
+  'TOKENGATE_ROTATED_SCOPES',
+  'TOKENGATE_ROTATED_GRACE_SECONDS',
+];
 
 describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as const))(
   'the %s function',
@@ -399,12 +406,22 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(EXPIRY_ENVIRONMENT)).toEqual([]);
       }
+      if (definition.name === 'TokenSecretRotation') {
+        expect(() => readRotatedTokenConfig(resolved)).not.toThrow();
+        expect(environment).toMatchObject({
+          TOKENGATE_ROTATED_SECRET_ARN: { Ref: consumerSecretId },
+          TOKENGATE_ROTATED_DESCRIPTION: 'Example API consumer',
+        });
+      } else {
+        expect(given(ROTATED_ENVIRONMENT)).toEqual([]);
+      }
       const known = [
         ...TOKEN_ENVIRONMENT,
         ...AUDIT_ENVIRONMENT,
         ...SEARCH_ENVIRONMENT,
         ...AUTHORIZER_ENVIRONMENT,
         ...EXPIRY_ENVIRONMENT,
+        ...ROTATED_ENVIRONMENT,
       ];
       expect(
         Object.keys(environment).filter((name) => name.startsWith('TOKENGATE_') && !known.includes(name)),

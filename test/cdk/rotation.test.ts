@@ -1,19 +1,20 @@
-// Secrets Manager rotation in the template: the key secret's schedule, RotatedToken (its secret, first
-// token at deploy, schedule, grace, grants), and who may invoke the rotation functions.
+// Secrets Manager rotation in the template: the key secret's schedule, RotatedToken (its secret, its
+// own rotation function and what it declares, first token at deploy, schedule, grants, another stack),
+// and who may invoke the rotation functions, for which secret.
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_TAG } from '#cdk/function';
 import { RotatedToken, type RotatedTokenProps } from '#cdk/rotated-token';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { GRACE_SECONDS_TAG } from '#domain/token-secret';
 import { KEY_SECRET_ROTATION, TOKEN_SECRET_ROTATION } from '#spec/routes';
 import {
   actionsOf,
   lambdaFunction,
   onlyResource,
-  roleStatements,
+  type Statement,
   synthStack,
   unbundledApp,
 } from './template';
@@ -39,6 +40,33 @@ function gateWith(
   more(stack, made);
   return { stack, gate, made, template: Template.fromStack(stack) };
 }
+
+/** The rotation function that rotates the secret `secretId`: the one its environment declares. */
+function rotationFunctionOf(template: Template, secretId: string): [string, Resource] {
+  return onlyResource(template, 'AWS::Lambda::Function', {
+    Properties: {
+      Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: TOKEN_SECRET_ROTATION.name }]),
+      Environment: { Variables: Match.objectLike({ TOKENGATE_ROTATED_SECRET_ARN: { Ref: secretId } }) },
+    },
+  }) as [string, Resource];
+}
+
+function environmentOf(fn: Resource): Record<string, unknown> {
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** Every statement of the IAM policies attached to `fn`'s role. */
+function statementsOfRole(template: Template, fn: Resource): Statement[] {
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  }) as Record<string, Resource>;
+  return Object.values(policies).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
 
 const SCIM = { description: 'SCIM sync', scopes: [{ scope: 'identity:manage' as const }] };
 
@@ -78,16 +106,11 @@ describe('the key secret', () => {
 });
 
 describe('RotatedToken', () => {
-  it('holds no token until its first rotation, which runs at deploy and makes it from its description and scopes', () => {
+  it('holds no token until its first rotation, which runs at deploy; the secret holds nothing else', () => {
     const { template } = gateWith({ Scim: SCIM });
     const [secretId, secret] = secretOf(template, 'tokengate token: SCIM sync');
-    expect(JSON.parse(secret.Properties.SecretString as string)).toEqual({
-      token_id: null,
-      token: null,
-      description: 'SCIM sync',
-      scopes: [{ scope: 'identity:manage' }],
-    });
-    const [fnId] = lambdaFunction(template, TOKEN_SECRET_ROTATION.name);
+    expect(JSON.parse(secret.Properties.SecretString as string)).toEqual({ token_id: null, token: null });
+    const [fnId] = rotationFunctionOf(template, secretId);
     expect(scheduleOf(template, secretId)[1].Properties).toEqual({
       SecretId: { Ref: secretId },
       RotationLambdaARN: getAtt(fnId, 'Arn'),
@@ -96,40 +119,61 @@ describe('RotatedToken', () => {
     });
   });
 
-  it('is rotated every rotateEvery, with the grace in a tag the rotation function reads', () => {
+  it('is rotated every rotateEvery by its own function, whose environment declares its secret, description, scopes and grace', () => {
     const { template } = gateWith({
       Default: SCIM,
-      Weekly: { ...SCIM, description: 'weekly', rotateEvery: Duration.days(7), grace: Duration.minutes(10) },
+      Weekly: {
+        description: 'weekly',
+        scopes: [{ scope: 'repos:read', resources: ['cran'] }],
+        rotateEvery: Duration.days(7),
+        grace: Duration.minutes(10),
+      },
     });
-    const [defaultId, defaults] = secretOf(template, 'tokengate token: SCIM sync');
-    const [weeklyId, weekly] = secretOf(template, 'tokengate token: weekly');
+    const [defaultId] = secretOf(template, 'tokengate token: SCIM sync');
+    const [weeklyId] = secretOf(template, 'tokengate token: weekly');
     expect(scheduleOf(template, weeklyId)[1].Properties.RotationRules).toEqual({ AutomaticallyAfterDays: 7 });
     expect(scheduleOf(template, defaultId)[1].Properties.RotationRules).toEqual({
       AutomaticallyAfterDays: 30,
     });
-    expect(weekly.Properties.Tags).toContainEqual({ Key: GRACE_SECONDS_TAG, Value: '600' });
-    expect(defaults.Properties.Tags).toContainEqual({ Key: GRACE_SECONDS_TAG, Value: '3600' });
+    expect(environmentOf(rotationFunctionOf(template, weeklyId)[1])).toMatchObject({
+      TOKENGATE_ROTATED_SECRET_ARN: { Ref: weeklyId },
+      TOKENGATE_ROTATED_DESCRIPTION: 'weekly',
+      TOKENGATE_ROTATED_SCOPES: JSON.stringify([{ scope: 'repos:read', resources: ['cran'] }]),
+      TOKENGATE_ROTATED_GRACE_SECONDS: '600',
+    });
+    expect(environmentOf(rotationFunctionOf(template, defaultId)[1])).toMatchObject({
+      TOKENGATE_ROTATED_SECRET_ARN: { Ref: defaultId },
+      TOKENGATE_ROTATED_DESCRIPTION: 'SCIM sync',
+      TOKENGATE_ROTATED_SCOPES: JSON.stringify([{ scope: 'identity:manage' }]),
+      TOKENGATE_ROTATED_GRACE_SECONDS: '3600',
+    });
   });
 
-  it('lets the rotation function rotate each RotatedToken secret, and no other secret', () => {
+  it('gives each rotation function its own secret to rotate, and no other secret; all share one code asset', () => {
     const { template } = gateWith({ One: SCIM, Two: { ...SCIM, description: 'second' } });
     const secrets = ['tokengate token: SCIM sync', 'tokengate token: second'].map(
       (description) => secretOf(template, description)[0],
     );
-    const rotating = roleStatements(template, TOKEN_SECRET_ROTATION.name).filter((statement) =>
-      actionsOf(statement).some(
-        (action) => action.startsWith('secretsmanager:') && action !== 'secretsmanager:GetSecretValue',
-      ),
-    );
-    expect(rotating.map((statement) => [[...actionsOf(statement)].sort(), statement.Resource])).toEqual(
-      secrets.map((id) => [[...ROTATION_ACTIONS].sort(), { Ref: id }]),
-    );
+    const functions = secrets.map((secretId) => rotationFunctionOf(template, secretId));
+    for (const [index, secretId] of secrets.entries()) {
+      const [, fn] = functions[index] as [string, Resource];
+      const rotating = statementsOfRole(template, fn).filter((statement) =>
+        actionsOf(statement).some(
+          (action) => action.startsWith('secretsmanager:') && action !== 'secretsmanager:GetSecretValue',
+        ),
+      );
+      expect(rotating.map((statement) => [[...actionsOf(statement)].sort(), statement.Resource])).toEqual([
+        [[...ROTATION_ACTIONS].sort(), { Ref: secretId }],
+      ]);
+    }
+    const [one, two] = functions.map(([, fn]) => fn.Properties.Code);
+    expect(one).toEqual(two);
   });
 
   it('starts each first rotation only once the function and its permissions exist', () => {
     const { template } = gateWith({ Scim: SCIM });
     const [secretId] = secretOf(template, 'tokengate token: SCIM sync');
-    const [fnId, fn] = lambdaFunction(template, TOKEN_SECRET_ROTATION.name);
+    const [fnId, fn] = rotationFunctionOf(template, secretId);
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const [, schedule] = scheduleOf(template, secretId);
     const [permissionId] = onlyResource(template, 'AWS::Lambda::Permission', {
@@ -173,34 +217,58 @@ describe('RotatedToken', () => {
     expect(() => gateWith({ Bad: { ...SCIM, grace: Duration.days(8) } })).toThrow(/grace/);
   });
 
-  it('must be in the stack of its TokenGate, where the secret and the rotation function can refer to each other', () => {
-    const { stack, gate } = gateWith();
-    const other = new Stack(stack.node.scope as never, 'Elsewhere');
-    expect(() => new RotatedToken(other, 'Scim', { tokenGate: gate, ...SCIM })).toThrow(
-      /must be in the stack of its TokenGate/,
-    );
+  it('may live in another stack than its TokenGate: its function sits beside it and refers to the gate one way', () => {
+    const app = unbundledApp();
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const gateStack = new Stack(app, 'Gate', { env });
+    const gate = new TokenGate(gateStack, 'Tokens');
+    const consumerStack = new Stack(app, 'ConsumerTokens', { env });
+    new RotatedToken(consumerStack, 'Scim', { tokenGate: gate, ...SCIM });
+
+    const consumer = Template.fromStack(consumerStack);
+    const [secretId] = secretOf(consumer, 'tokengate token: SCIM sync');
+    const [fnId, fn] = rotationFunctionOf(consumer, secretId);
+    expect(environmentOf(fn)).toMatchObject({
+      TOKENGATE_TOKENS_TABLE: { 'Fn::ImportValue': expect.any(String) },
+      TOKENGATE_KEY_SECRET_ID: { 'Fn::ImportValue': expect.any(String) },
+    });
+    expect(scheduleOf(consumer, secretId)[1].Properties.RotationLambdaARN).toEqual(getAtt(fnId, 'Arn'));
+    expect(consumerStack.dependencies).toEqual([gateStack]);
+    expect(gateStack.dependencies).toEqual([]);
+    // The gate's stack holds no rotation function of a RotatedToken.
+    expect(
+      Object.keys(
+        Template.fromStack(gateStack).findResources('AWS::Lambda::Function', {
+          Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: TOKEN_SECRET_ROTATION.name }]) },
+        }),
+      ),
+    ).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
 describe('the rotation functions', () => {
-  it.each([TOKEN_SECRET_ROTATION.name, KEY_SECRET_ROTATION.name])(
-    '%s may be invoked by this account’s Secrets Manager only',
-    (name) => {
-      const { template } = gateWith();
-      const [fnId] = lambdaFunction(template, name);
-      const [, permission] = onlyResource(template, 'AWS::Lambda::Permission', {
-        Properties: { FunctionName: getAtt(fnId, 'Arn') },
-      });
-      expect(permission.Properties).toEqual({
-        Action: 'lambda:InvokeFunction',
-        FunctionName: getAtt(fnId, 'Arn'),
-        Principal: 'secretsmanager.amazonaws.com',
-        SourceAccount: '123456789012',
-      });
-    },
-  );
+  it.each([
+    ['TokenSecretRotation', 'tokengate token: SCIM sync'],
+    ['KeySecretRotation', 'HMAC key ring'],
+  ])('%s may be invoked by this account’s Secrets Manager only, for its own secret only', (_, secret) => {
+    const { template } = gateWith({ Scim: SCIM });
+    const [secretId] = secretOf(template, secret);
+    const arn = scheduleOf(template, secretId)[1].Properties.RotationLambdaARN as { 'Fn::GetAtt': [string] };
+    const [fnId] = arn['Fn::GetAtt'];
+    const [, permission] = onlyResource(template, 'AWS::Lambda::Permission', {
+      Properties: { FunctionName: getAtt(fnId, 'Arn') },
+    });
+    expect(permission.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt(fnId, 'Arn'),
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceAccount: '123456789012',
+      SourceArn: { Ref: secretId },
+    });
+  });
 
-  it('the example app rotates its consumer token with the same function', () => {
+  it('the example app rotates its consumer token with its own function', () => {
     const { template } = synthStack();
     const [secretId] = secretOf(template, 'Example API consumer');
     const [fnId] = lambdaFunction(template, TOKEN_SECRET_ROTATION.name);

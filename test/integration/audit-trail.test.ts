@@ -201,6 +201,32 @@ describe('the audit trail, from token writes through the stream', () => {
     ]);
   });
 
+  it('revoking a token revokes its self-rotated descendants, each with its own token.revoked naming the ancestor', async () => {
+    // L rotates itself into S1, S1 into S2 once past its first hour: made on a clock in the past.
+    const start = Date.now();
+    let clock = new Date(start - 3 * 3_600_000);
+    const past = new TokenService({ store, keys: staticKeys(newKeyRing()), now: () => clock });
+    const leaked = await newToken('leaked');
+    const s1 = await past.rotate(leaked, { graceSeconds: 0, actor: { type: 'token', id: leaked } });
+    clock = new Date(start - 3_600_000);
+    const s2 = await past.rotate(s1.record.id, {
+      graceSeconds: 60,
+      actor: { type: 'token', id: s1.record.id },
+    });
+
+    await tokens.revoke(leaked, OPS);
+    await pump();
+
+    const [revoked] = await eventsOf(leaked, { type: 'token.revoked' });
+    expect(revoked?.actor).toEqual(OPS);
+    expect(revoked?.details.revoked_with).toBeUndefined();
+    for (const id of [s1.record.id, s2.record.id]) {
+      expect(await eventsOf(id, { type: 'token.revoked' })).toMatchObject([
+        { token_id: id, actor: OPS, details: { revoked_with: leaked, revoked_at: expect.any(String) } },
+      ]);
+    }
+  });
+
   it('reading the whole stream again (a lost checkpoint) adds no duplicate', async () => {
     const before = (await audit.list({ limit: 100 })).items;
     const replay = new StreamPoller({

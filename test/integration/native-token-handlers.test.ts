@@ -19,7 +19,7 @@ import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '#api/na
 import { UnauthorizedError } from '#domain/errors';
 import type { TokenView } from '#domain/token';
 import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '#domain/token-format';
-import { TokenService } from '#domain/token-service';
+import { LEAK_REPORT_MISS_LIMIT, TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { SCOPE_NAMES } from '#spec/scopes';
 import {
@@ -972,20 +972,29 @@ describe('POST /v1/tokens/revoke (leaked tokens, no authentication)', () => {
     expect(log.sent).toEqual([]);
   });
 
-  it(`revokes all of ${MAX_LEAKED_TOKENS} tokens, real ones among unknown ones`, async () => {
-    const real = await Promise.all(Array.from({ length: 3 }, () => created()));
+  it(`answers 202 to ${MAX_LEAKED_TOKENS} tokens, revoking the real ones read before ${LEAK_REPORT_MISS_LIMIT} unknown ones and none after`, async () => {
+    const real = await Promise.all(Array.from({ length: 4 }, () => created()));
     const unknown = Array.from({ length: MAX_LEAKED_TOKENS - real.length }, () => mintToken().token);
-    const list = [...unknown.slice(0, 500), ...real.map((token) => token.token), ...unknown.slice(500)];
+    const [late, ...early] = real;
+    const list = [
+      ...early.map((token) => token.token),
+      ...unknown.slice(0, 500),
+      late?.token as string,
+      ...unknown.slice(500),
+    ];
 
     const answer = await send.revokeLeaked({ tokens: list });
 
     expect(answer.status).toBe(202);
-    for (const token of real) {
+    expect(answer.body).toEqual({});
+    for (const token of early) {
       expect((await send.get(token.id)).body).toMatchObject({
         status: 'revoked',
         revoked_by: `token:${token.id}`,
       });
     }
+    // Past the bound on forged tokens, the report reads no more: report a real token again, alone.
+    expect((await send.get(late?.id as string)).body).toMatchObject({ status: 'active' });
   });
 
   it(`refuses ${MAX_LEAKED_TOKENS + 1} tokens with 400 naming tokens, revoking none`, async () => {

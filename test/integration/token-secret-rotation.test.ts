@@ -1,6 +1,8 @@
 // A RotatedToken's secret rotated by its rotation function, against moto's Secrets Manager (real
 // version stages) and DynamoDB Local: the first token, rotations with a grace period, each step run
-// twice, crashes after each step and inside createSecret, and a pending token that does not work.
+// twice, crashes after each step and inside createSecret, a pending token that does not work; what
+// the function refuses (a secret it was not declared for, a secret naming scopes or another token);
+// and how it recovers from a self-rotation by whoever holds the token.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +15,12 @@ import { FileKeyRingSource } from '#adapters/file-keyring';
 import { SecretsManagerVault } from '#adapters/secrets-vault';
 import { parseCreateToken } from '#api/native-tokens';
 import { runRotationStep, type SecretVault } from '#domain/secret-rotation';
-import { GRACE_SECONDS_TAG, parseTokenSecret, tokenSecretRotator } from '#domain/token-secret';
+import { mintToken } from '#domain/token-format';
+import { parseTokenSecret, serialiseTokenSecret, tokenSecretRotator } from '#domain/token-secret';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { freshTokensTable, testCredentialStore, testDocumentClient } from '#test-support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { declareRotatedTokenEnv, saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import {
   type RotationHandler,
   rotatableSecret,
@@ -30,7 +33,8 @@ import {
 
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 const SPEC = { description: 'SCIM sync', scopes: [{ scope: 'identity:manage' }] };
-const FIRST_VALUE = JSON.stringify({ token_id: null, token: null, ...SPEC });
+const NO_TOKEN = JSON.stringify({ token_id: null, token: null });
+const OPS = { type: 'system', id: 'test' } as const;
 
 const restoreHandlerEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-token-secret-'));
@@ -38,7 +42,6 @@ const keyFile = join(dir, 'keys.json');
 const sm = secretsManager();
 const dynamo = testDocumentClient();
 let restoreMotoEnv: () => void;
-let handler: RotationHandler;
 let table: string;
 let tokens: TokenService;
 
@@ -46,8 +49,6 @@ beforeAll(async () => {
   table = await freshTokensTable();
   useLocalHandlerEnv({ keyFile, tokensTable: table });
   restoreMotoEnv = useMotoEnv();
-  vi.resetModules();
-  ({ handler } = await import('#functions/rotation/token-secret'));
   tokens = new TokenService({
     store: new DynamoTokenStore(dynamo, { tableName: table, retentionDays: 30 }),
     keys: new FileKeyRingSource(keyFile),
@@ -60,6 +61,13 @@ afterAll(() => {
   sm.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The rotation function of one RotatedToken, as the construct deploys it: declared for `secretArn`. */
+async function rotationFunctionOf(secretArn: string, graceSeconds = 3600): Promise<RotationHandler> {
+  declareRotatedTokenEnv({ secretArn, ...SPEC, graceSeconds });
+  vi.resetModules();
+  return (await import('#functions/rotation/token-secret')).handler;
+}
 
 /** The authorizer's verifier at `at` (default now). */
 function verifierAt(at = new Date()) {
@@ -79,9 +87,10 @@ async function verifies(token: string, at?: Date): Promise<boolean> {
     );
 }
 
-/** A RotatedToken's secret as the construct makes it: no token yet, the spec, the grace tag. */
-function newTokenSecret(graceSeconds = 3600): Promise<string> {
-  return rotatableSecret(sm, FIRST_VALUE, { [GRACE_SECONDS_TAG]: String(graceSeconds) });
+/** A RotatedToken's secret as the construct makes it (no token yet), and its rotation function. */
+async function newTokenSecret(graceSeconds = 3600, value = NO_TOKEN) {
+  const secretId = await rotatableSecret(sm, value);
+  return { secretId, handler: await rotationFunctionOf(secretId, graceSeconds) };
 }
 
 async function current(secretId: string) {
@@ -89,7 +98,7 @@ async function current(secretId: string) {
   return { tokenId: tokenId as string, token: token as string };
 }
 
-/** The tokens of the table with this description, by id. */
+/** How many items the tokens table holds. */
 async function tokenCount(): Promise<number> {
   const { Items = [] } = await dynamo.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
   return Items.length;
@@ -97,28 +106,29 @@ async function tokenCount(): Promise<number> {
 
 /** A secret whose first token exists: one full rotation done. */
 async function secretWithToken(graceSeconds = 3600) {
-  const secretId = await newTokenSecret(graceSeconds);
+  const { secretId, handler } = await newTokenSecret(graceSeconds);
   await runSteps(handler, secretId, randomUUID());
-  return { secretId, first: await current(secretId) };
+  return { secretId, handler, first: await current(secretId) };
 }
 
 /** The rotation, as the function runs it, over `vault`: for crashes at chosen places. */
 function rotateWith(vault: SecretVault, service: TokenService = tokens) {
-  const rotator = tokenSecretRotator({
-    tokens: service,
-    verify: (authorization) => verifierAt().verify(authorization),
-    parseSpec: (spec) => parseCreateToken(spec, new Date()).token,
-  });
-  return (secretId: string, versionId: string, steps: readonly (typeof STEPS)[number][] = STEPS) =>
-    steps.reduce(
+  return (secretId: string, versionId: string, steps: readonly (typeof STEPS)[number][] = STEPS) => {
+    const rotator = tokenSecretRotator({
+      tokens: service,
+      verify: (authorization) => verifierAt().verify(authorization),
+      declared: { secretArn: secretId, token: parseCreateToken(SPEC, new Date()).token, graceSeconds: 3600 },
+    });
+    return steps.reduce(
       (done, step) => done.then(() => runRotationStep(vault, rotator, { step, secretId, versionId })),
       Promise.resolve(),
     );
+  };
 }
 
 describe('the token secret rotation function', () => {
-  it('makes the first token from the description and scopes the secret starts with', async () => {
-    const secretId = await newTokenSecret();
+  it('makes the first token with the declared description and scopes; the secret holds the token alone', async () => {
+    const { secretId, handler } = await newTokenSecret();
     await runSteps(handler, secretId, randomUUID());
 
     const { tokenId, token } = await current(secretId);
@@ -135,7 +145,7 @@ describe('the token secret rotation function', () => {
   });
 
   it('rotates the token: the new one works, the old one for the grace period and not after it', async () => {
-    const { secretId, first } = await secretWithToken(600);
+    const { secretId, handler, first } = await secretWithToken(600);
     const before = Date.now();
     await runSteps(handler, secretId, randomUUID());
 
@@ -159,7 +169,7 @@ describe('the token secret rotation function', () => {
     ['a first token', false],
     ['a rotation', true],
   ])('leaves secret and table as they were when a step of %s runs a second time', async (_, rotated) => {
-    const secretId = rotated ? (await secretWithToken()).secretId : await newTokenSecret();
+    const { secretId, handler } = rotated ? await secretWithToken() : await newTokenSecret();
     const versionId = randomUUID();
     for (const step of STEPS) {
       await runSteps(handler, secretId, versionId, [step]);
@@ -173,7 +183,7 @@ describe('the token secret rotation function', () => {
   it.each(STEPS)(
     'finishes a rotation resumed from the start after a crash following %s',
     async (crashedAfter) => {
-      const { secretId, first } = await secretWithToken();
+      const { secretId, handler, first } = await secretWithToken();
       const versionId = randomUUID();
       const count = await tokenCount();
       await runSteps(handler, secretId, versionId, STEPS.slice(0, STEPS.indexOf(crashedAfter) + 1));
@@ -188,7 +198,7 @@ describe('the token secret rotation function', () => {
   );
 
   it('revokes the token a crashed createSecret made but never stored, and rotates again', async () => {
-    const { secretId, first } = await secretWithToken();
+    const { secretId, handler, first } = await secretWithToken();
     const versionId = randomUUID();
     const vault = new SecretsManagerVault(sm);
     // The first attempt dies between the rotation's transaction and PutSecretValue.
@@ -216,7 +226,7 @@ describe('the token secret rotation function', () => {
   });
 
   it('makes the first token work when a crash came between storing it and writing its record', async () => {
-    const secretId = await newTokenSecret();
+    const { secretId, handler } = await newTokenSecret();
     const versionId = randomUUID();
     const vault = new SecretsManagerVault(sm);
     const crashing = Object.create(tokens) as TokenService;
@@ -238,12 +248,9 @@ describe('the token secret rotation function', () => {
   });
 
   it('refuses a pending token that does not work, and leaves AWSCURRENT where it was', async () => {
-    const { secretId, first } = await secretWithToken();
-    const revoked = await tokens.create(parseCreateToken(SPEC, new Date()).token, {
-      type: 'system',
-      id: 'test',
-    });
-    await tokens.revoke(revoked.record.id, { type: 'system', id: 'test' });
+    const { secretId, handler, first } = await secretWithToken();
+    const revoked = await tokens.create(parseCreateToken(SPEC, new Date()).token, OPS);
+    await tokens.revoke(revoked.record.id, OPS);
     const cases = [
       JSON.stringify({ token_id: revoked.record.id, token: revoked.token }),
       JSON.stringify({ token_id: first.tokenId, token: revoked.token }),
@@ -267,8 +274,8 @@ describe('the token secret rotation function', () => {
   });
 
   it('refuses to rotate a token that was revoked, changing nothing', async () => {
-    const { secretId, first } = await secretWithToken();
-    await tokens.revoke(first.tokenId, { type: 'system', id: 'test' });
+    const { secretId, handler, first } = await secretWithToken();
+    await tokens.revoke(first.tokenId, OPS);
     const count = await tokenCount();
     await expect(runSteps(handler, secretId, randomUUID(), ['createSecret'])).rejects.toThrow(/revoked/);
     expect(await tokenCount()).toBe(count);
@@ -279,8 +286,8 @@ describe('the token secret rotation function', () => {
       type: 'system',
       id: 'test',
     });
-    const secretId = await rotatableSecret(
-      sm,
+    const { secretId, handler } = await newTokenSecret(
+      3600,
       JSON.stringify({
         token_id: null,
         token: held.token,
@@ -296,5 +303,122 @@ describe('the token secret rotation function', () => {
     );
     expect(await tokenCount()).toBe(count);
     expect(await secretState(sm, secretId)).toEqual(before);
+  });
+});
+
+describe('what the token secret rotation function refuses to mint', () => {
+  it('mints the declared scopes only, whatever scopes the secret names (global:admin)', async () => {
+    const forged = JSON.stringify({
+      token_id: null,
+      token: null,
+      description: 'root',
+      scopes: [{ scope: 'global:admin' }],
+    });
+    const { secretId, handler } = await newTokenSecret(3600, forged);
+
+    await runSteps(handler, secretId, randomUUID());
+
+    const { tokenId } = await current(secretId);
+    expect(await tokens.get(tokenId)).toMatchObject({
+      description: 'SCIM sync',
+      scopes: [{ scope: 'identity:manage', resources: null }],
+    });
+  });
+
+  it('refuses a secret naming another team’s token, or a token of a known id with the wrong secret, and changes nothing', async () => {
+    const others = await tokens.create(
+      {
+        kind: 'user',
+        description: 'billing export',
+        userEmail: null,
+        scopes: [{ scope: 'global:admin', resources: null }],
+        expiresAt: null,
+      },
+      OPS,
+    );
+    const cases = [
+      {
+        value: { token_id: others.record.id, token: others.token },
+        refusal: /declared description and scopes/,
+      },
+      // Well-formed, with a right checksum: anyone can compute one for a known id.
+      {
+        value: { token_id: others.record.id, token: mintToken(others.record.id).token },
+        refusal: /hash does not match/,
+      },
+    ];
+    for (const { value, refusal } of cases) {
+      const { secretId, handler } = await newTokenSecret(3600, JSON.stringify(value));
+      const [before, count] = [await secretState(sm, secretId), await tokenCount()];
+
+      await expect(runSteps(handler, secretId, randomUUID(), ['createSecret'])).rejects.toThrow(refusal);
+
+      expect(await secretState(sm, secretId)).toEqual(before);
+      expect(await tokenCount()).toBe(count);
+      expect(await tokens.get(others.record.id)).toEqual(others.record);
+    }
+  });
+
+  it('refuses a rotation invoked for a secret it was not declared for, and changes nothing', async () => {
+    const { handler } = await newTokenSecret();
+    // Another secret, holding a token made just as this function would make it.
+    const held = await tokens.create(parseCreateToken(SPEC, new Date()).token, OPS);
+    const other = await rotatableSecret(sm, JSON.stringify({ token_id: held.record.id, token: held.token }));
+    const [before, count] = [await secretState(sm, other), await tokenCount()];
+
+    await expect(runSteps(handler, other, randomUUID(), ['createSecret'])).rejects.toThrow(
+      /rotates secret .* only/,
+    );
+
+    expect(await secretState(sm, other)).toEqual(before);
+    expect(await tokenCount()).toBe(count);
+    expect(await tokens.get(held.record.id)).toEqual(held.record);
+  });
+});
+
+describe('a RotatedToken whose token its holder rotated', () => {
+  it('revokes the self-rotated child and the tree below it, and stores a fresh token minted as declared', async () => {
+    // A secret holding a token made as its function makes it (by the function itself, or as here).
+    const made = await tokens.create(parseCreateToken(SPEC, new Date()).token, OPS);
+    const first = { tokenId: made.record.id, token: made.token };
+    const { secretId, handler } = await newTokenSecret(
+      3600,
+      serialiseTokenSecret({ id: made.record.id, token: made.token }),
+    );
+    // The holder rotates the token itself; the child rotates itself too, once past its first hour.
+    let clock = new Date();
+    const holder = new TokenService({
+      store: new DynamoTokenStore(dynamo, { tableName: table, retentionDays: 30 }),
+      keys: new FileKeyRingSource(keyFile),
+      now: () => clock,
+    });
+    const child = await holder.rotate(first.tokenId, {
+      graceSeconds: 600,
+      actor: { type: 'token', id: first.tokenId },
+    });
+    clock = new Date(clock.getTime() + 2 * 3_600_000);
+    const grandchild = await holder.rotate(child.record.id, {
+      graceSeconds: 600,
+      actor: { type: 'token', id: child.record.id },
+    });
+
+    await runSteps(handler, secretId, randomUUID());
+
+    for (const { record } of [child, grandchild]) {
+      expect(await tokens.get(record.id)).toMatchObject({ revokedBy: 'system:secrets-manager-rotation' });
+    }
+    expect(await verifies(grandchild.token)).toBe(false);
+    const fresh = await current(secretId);
+    expect([first.tokenId, child.record.id, grandchild.record.id]).not.toContain(fresh.tokenId);
+    expect(await verifies(fresh.token)).toBe(true);
+    expect(await tokens.get(fresh.tokenId)).toMatchObject({
+      description: 'SCIM sync',
+      scopes: [{ scope: 'identity:manage', resources: null }],
+      createdBy: 'system:secrets-manager-rotation',
+    });
+
+    // And the next scheduled rotation rotates the fresh token as usual.
+    await runSteps(handler, secretId, randomUUID());
+    expect((await tokens.get(fresh.tokenId)).rotatedTo).toBe((await current(secretId)).tokenId);
   });
 });

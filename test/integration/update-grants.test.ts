@@ -29,7 +29,7 @@ import {
   testDocumentClient,
   watchDynamoRequests,
 } from '#test-support/dynamo';
-import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { declareRotatedTokenEnv, saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import {
   adminAuthorizerContext,
   lambdaContext,
@@ -57,6 +57,8 @@ let tokens: TokenService;
 let handlers: Record<string, Handler>;
 let restoreMotoEnv: () => void;
 const sm = secretsManager();
+/** A RotatedToken's secret, holding a token made as its rotation function is declared to mint it. */
+let rotatedToken: { first: Awaited<ReturnType<typeof newToken>>; secretId: string };
 
 /** What DynamoDB's expression grammar uses besides attribute names. */
 const KEYWORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
@@ -212,11 +214,7 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
   // A rotation that replaces the successor of a crashed one: an update of the old token and a
   // revocation of the orphan, in one transaction.
   [TOKEN_SECRET_ROTATION.name]: async () => {
-    const first = await newToken();
-    const secretId = await rotatableSecret(
-      sm,
-      JSON.stringify({ token_id: first.record.id, token: first.token }),
-    );
+    const { first, secretId } = rotatedToken;
     await tokens.rotate(first.record.id, { graceSeconds: 60, actor: OPS }); // the crashed run's orphan
     const handler = handlers[TOKEN_SECRET_ROTATION.name] as unknown as RotationHandler;
     await runSteps(handler, secretId, randomUUID(), ['createSecret']);
@@ -241,6 +239,20 @@ beforeAll(async () => {
   const tokensTable = await freshTokensTable();
   useLocalHandlerEnv({ keyFile, tokensTable, eventsFile: join(dir, 'events.jsonl') });
   restoreMotoEnv = useMotoEnv(); // the token secret rotation's Secrets Manager
+  const store = new DynamoTokenStore(testDocumentClient(), { tableName: tokensTable, retentionDays: 30 });
+  tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
+  const first = await newToken();
+  const secretId = await rotatableSecret(
+    sm,
+    JSON.stringify({ token_id: first.record.id, token: first.token }),
+  );
+  rotatedToken = { first, secretId };
+  declareRotatedTokenEnv({
+    secretArn: secretId,
+    description: first.record.description,
+    scopes: [{ scope: 'nameservice:read' }],
+    graceSeconds: 60,
+  });
   vi.resetModules();
   const updaters = ALL_FUNCTIONS.filter((definition) => definition.needs.tokens.includes('UpdateItem'));
   handlers = Object.fromEntries(
@@ -253,8 +265,6 @@ beforeAll(async () => {
       }),
     ),
   );
-  const store = new DynamoTokenStore(testDocumentClient(), { tableName: tokensTable, retentionDays: 30 });
-  tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
 });
 
 afterAll(() => {

@@ -14,6 +14,10 @@ const HANDLER_ENV_KEYS = [
   ENV.authorizerCacheTtl,
   ENV.eventsFile,
   ENV.expiryWarningSeconds,
+  ENV.rotatedSecretArn,
+  ENV.rotatedDescription,
+  ENV.rotatedScopes,
+  ENV.rotatedGraceSeconds,
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
 
@@ -38,6 +42,24 @@ export interface LocalHandlerEnv {
   eventsFile?: string;
   /** Powertools' level; SILENT unless a test reads the logs. */
   logLevel?: string;
+}
+
+/** What a RotatedToken's rotation function is declared to rotate and mint (cdk/rotated-token.ts sets it). */
+export interface RotatedTokenEnv {
+  secretArn: string;
+  description: string;
+  scopes: readonly { scope: string; resources?: string[] }[];
+  graceSeconds: number;
+}
+
+/** Declares, for a rotation function imported next, the one secret it rotates and what it mints. */
+export function declareRotatedTokenEnv({ secretArn, description, scopes, graceSeconds }: RotatedTokenEnv) {
+  Object.assign(process.env, {
+    [ENV.rotatedSecretArn]: secretArn,
+    [ENV.rotatedDescription]: description,
+    [ENV.rotatedScopes]: JSON.stringify(scopes),
+    [ENV.rotatedGraceSeconds]: String(graceSeconds),
+  });
 }
 
 /**

@@ -109,6 +109,18 @@ describe('auditEventOf', () => {
     });
   });
 
+  it('a descendant revoked with its ancestor in the token tree names it: details.revoked_with', () => {
+    const ancestor = 'Ancestor00000001';
+    const withAncestor = revokedItem();
+    withAncestor.stamp = { ...stamp('revoke', REVOKED_AT), revoked_with: ancestor };
+    const event = auditEventOf(change('MODIFY', { old: tokenItem(), new: withAncestor }));
+
+    expect(event).toMatchObject({ type: 'token.revoked', actor: ADMIN, details: { revoked_with: ancestor } });
+    expect(
+      auditEventOf(change('MODIFY', { old: tokenItem(), new: revokedItem() }))?.details,
+    ).not.toHaveProperty('revoked_with');
+  });
+
   it('a leaked token revoked by whoever held it is attributed to the token itself', () => {
     const self = { type: 'token', id: TOKEN_ID } as const;
     const event = auditEventOf(change('MODIFY', { old: tokenItem(), new: revokedItem(self) }));

@@ -237,14 +237,14 @@ describe('revoke token', () => {
     expect(result.stderr).toBe(`Revoked token ${revoked.id}.\n`);
   });
 
-  it('a second revoke says the token was already revoked, changes nothing and exits 0', async () => {
+  it('a second revoke says the token was already revoked and exits 0; it still asks, for the token’s live descendants', async () => {
     const revoked = sampleToken({ status: 'revoked', revoked_at: '2026-02-03T04:05:06.000Z' });
     const result = await runCli(['revoke', 'token', '--guid', revoked.id], {
       env,
       api: () => ({ body: revoked }),
     });
     expect(result.status).toBe(0);
-    expect(result.sent.map((request) => request.method)).toEqual(['GET']);
+    expect(result.sent.map((request) => request.method)).toEqual(['GET', 'POST']);
     expect(result.stderr).toBe(
       `Token ${revoked.id} was already revoked (2026-02-03 04:05:06 UTC); nothing changed.\n`,
     );

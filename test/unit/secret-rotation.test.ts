@@ -5,12 +5,7 @@ import { checkRotatedKeyRing, nextKeyId, rotatedKeyRing } from '#domain/key-rota
 import { newKeyMaterial, parseKeyRing } from '#domain/keyring';
 import { isRotationStep } from '#domain/secret-rotation';
 import { mintToken } from '#domain/token-format';
-import {
-  GRACE_SECONDS_TAG,
-  graceSecondsOf,
-  parseTokenSecret,
-  serialiseTokenSecret,
-} from '#domain/token-secret';
+import { parseTokenSecret, serialiseTokenSecret } from '#domain/token-secret';
 
 const ring = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });
 
@@ -42,18 +37,17 @@ describe('key ring rotation', () => {
 });
 
 describe('the token secret', () => {
-  it('holds a token and its id, or before the first rotation neither and the spec', () => {
+  it('holds a token and its id, or before the first rotation neither; nothing else is read from it', () => {
     const minted = mintToken();
     expect(parseTokenSecret(serialiseTokenSecret(minted))).toEqual({
       tokenId: minted.id,
       token: minted.token,
-      spec: {},
     });
-    expect(parseTokenSecret('{"token_id":null,"token":null,"description":"d","scopes":[]}')).toEqual({
-      tokenId: null,
-      token: null,
-      spec: { description: 'd', scopes: [] },
-    });
+    expect(
+      parseTokenSecret(
+        '{"token_id":null,"token":null,"description":"d","scopes":[{"scope":"global:admin"}]}',
+      ),
+    ).toEqual({ tokenId: null, token: null });
   });
 
   it('refuses a value that is not JSON, or whose token is malformed or not the token_id', () => {
@@ -71,15 +65,6 @@ describe('the token secret', () => {
     expect(() => parseTokenSecret(JSON.stringify({ token_id: one.id, token: other.token }))).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining(other.token) }),
     );
-  });
-
-  it('takes the grace from its tag: one hour without it, whole seconds up to 7 days', () => {
-    expect(graceSecondsOf({})).toBe(3600);
-    expect(graceSecondsOf({ [GRACE_SECONDS_TAG]: '0' })).toBe(0);
-    expect(graceSecondsOf({ [GRACE_SECONDS_TAG]: '604800' })).toBe(604_800);
-    for (const bad of ['604801', '-1', '1.5', '', 'hour']) {
-      expect(() => graceSecondsOf({ [GRACE_SECONDS_TAG]: bad })).toThrow(GRACE_SECONDS_TAG);
-    }
   });
 });
 
