@@ -75,9 +75,16 @@ export class RotatedToken extends Construct {
     rotationDays(every, `RotatedToken ${this.node.path}: rotateEvery`);
 
     // No token yet: the rotation at deploy makes the first one, as the function's environment declares.
+    // The description and scopes in this first value are never read (the function takes them from its
+    // environment only); they stay so that the value is the one earlier versions wrote: a changed value
+    // would make CloudFormation replace the secret's current token by none on upgrade, and leave that
+    // token, which never expires, live and held by nobody. Unchanged, the upgrade's first rotation
+    // rotates it, with the grace.
     this.secret = new Secret(this, 'Secret', {
       description: `tokengate token: ${props.description.slice(0, 200)}`,
-      secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ token_id: null, token: null })),
+      secretStringValue: SecretValue.unsafePlainText(
+        JSON.stringify({ token_id: null, token: null, ...spec }),
+      ),
     });
     // In this construct's stack: it refers to the gate's tables and key, never the other way round.
     this.rotationFunction = props.tokenGate.createFunction(this, TOKEN_SECRET_ROTATION);

@@ -106,10 +106,16 @@ describe('the key secret', () => {
 });
 
 describe('RotatedToken', () => {
-  it('holds no token until its first rotation, which runs at deploy; the secret holds nothing else', () => {
+  it('holds no token until its first rotation, which runs at deploy; its first value is the one earlier versions wrote', () => {
     const { template } = gateWith({ Scim: SCIM });
     const [secretId, secret] = secretOf(template, 'tokengate token: SCIM sync');
-    expect(JSON.parse(secret.Properties.SecretString as string)).toEqual({ token_id: null, token: null });
+    // Unchanged across versions, so that an upgrade does not replace a live token by none.
+    expect(JSON.parse(secret.Properties.SecretString as string)).toEqual({
+      token_id: null,
+      token: null,
+      description: 'SCIM sync',
+      scopes: [{ scope: 'identity:manage' }],
+    });
     const [fnId] = rotationFunctionOf(template, secretId);
     expect(scheduleOf(template, secretId)[1].Properties).toEqual({
       SecretId: { Ref: secretId },
