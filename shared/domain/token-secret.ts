@@ -16,7 +16,7 @@ import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from './rotation';
 import { RotationError, type SecretRotator } from './secret-rotation';
 import type { Actor, TokenRecord } from './token';
 import { mintToken, parseToken } from './token-format';
-import type { CreatedToken, NewToken, RotateOptions } from './token-service';
+import type { NewToken, RotatedToken, RotateOptions } from './token-service';
 import type { Caller } from './verify-bearer';
 
 /** Who rotations are attributed to in the audit trail. */
@@ -70,7 +70,7 @@ export function graceSecondsOf(tags: Readonly<Record<string, string>>): number {
 /** What the rotation needs of the token service (TokenService). */
 export interface TokenRotations {
   get(id: string): Promise<TokenRecord>;
-  rotate(id: string, options: RotateOptions): Promise<CreatedToken & { previous: TokenRecord }>;
+  rotate(id: string, options: RotateOptions): Promise<RotatedToken>;
   /** Writes the record of a token minted here; a second write of the same token changes nothing. */
   adopt(token: string, input: NewToken, actor: Actor): Promise<TokenRecord>;
 }
