@@ -65,8 +65,8 @@ export function lastAcceptedAt(expiresAtMs: number, cacheTtlSeconds: number): nu
 
 /**
  * Fails with ValidationError naming `field` when a new token expiring at `expiresAt` could never be
- * used: behind an authorizer cache of `cacheTtlSeconds`, the authorizer would refuse it from its first
- * use on (it stops accepting a token the TTL plus a second before its expiry).
+ * used: behind an authorizer cache of `cacheTtlSeconds` (more than 0), the authorizer would refuse it
+ * from its first use on (it stops accepting a token the TTL plus a second before its expiry).
  */
 export function checkUsableExpiry(
   expiresAt: string | null,
@@ -74,7 +74,9 @@ export function checkUsableExpiry(
   cacheTtlSeconds: number,
   field = 'expires_at',
 ): void {
-  if (expiresAt === null || lastAcceptedAt(Date.parse(expiresAt), cacheTtlSeconds) > now.getTime()) return;
+  // Without a cache there is no such bound (that an expiry lies ahead is parseExpiresAt's to check).
+  if (expiresAt === null || cacheTtlSeconds === 0) return;
+  if (lastAcceptedAt(Date.parse(expiresAt), cacheTtlSeconds) > now.getTime()) return;
   const ahead = cacheTtlSeconds + CACHED_ALLOW_EXPIRY_MARGIN_MS / 1000;
   throw new ValidationError(
     `${field} must be more than ${ahead} s ahead: the authorizer stops accepting a token ${ahead} s ` +

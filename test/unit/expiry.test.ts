@@ -142,5 +142,6 @@ describe('checkUsableExpiry', () => {
     expect(() => checkUsableExpiry(ahead(31_001), NOW, 30)).not.toThrow();
     expect(() => checkUsableExpiry(null, NOW, 30)).not.toThrow();
     expect(() => checkUsableExpiry(ahead(1), NOW, 0)).not.toThrow();
+    expect(() => checkUsableExpiry(ahead(-1_000), NOW, 0)).not.toThrow(); // parseExpiresAt's to refuse
   });
 });
