@@ -1,13 +1,13 @@
 // From a function's declared needs to its environment and IAM policy, so that what a function may
 // touch is written once, in shared/spec/routes.ts, and the stack cannot grant more.
 
-import { Stack } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '#spec/env';
-import type { FunctionNeeds, TableAction } from '#spec/routes';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, type FunctionNeeds, type TableAction } from '#spec/routes';
 import { AUDIT_TABLE, SEARCH_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
 
 /**
@@ -21,6 +21,11 @@ export interface TokenGateResources {
   readonly auditTable: ITable;
   readonly auditRetentionDays: number;
   readonly searchTable: ITable;
+  /**
+   * The authorizer cache TTL, for the functions that need it (`needs.authorizerCacheTtl`).
+   * @default Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS)
+   */
+  readonly authorizerCacheTtl?: Duration;
 }
 
 /**
@@ -105,6 +110,10 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
     fn.addEnvironment(ENV.tokensTable, tokensTable.tableName);
     fn.addEnvironment(ENV.keySecretId, keySecret.secretArn);
     fn.addEnvironment(ENV.retentionDays, String(resources.retentionDays));
+  }
+  if (needs.authorizerCacheTtl) {
+    const ttl = resources.authorizerCacheTtl?.toSeconds() ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS;
+    fn.addEnvironment(ENV.authorizerCacheTtl, String(ttl));
   }
   if (audit.length > 0) {
     fn.addEnvironment(ENV.auditTable, auditTable.tableName);

@@ -9,7 +9,7 @@ import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { parseCreateToken } from '#api/native-tokens';
-import { MAX_GRACE_SECONDS } from '#domain/rotation';
+import { checkGrace } from '#domain/rotation';
 import { ENV } from '#spec/env';
 import { TOKEN_SECRET_ROTATION } from '#spec/routes';
 import type { ScopeName } from '#spec/scopes';
@@ -37,7 +37,9 @@ export interface RotatedTokenProps {
    */
   readonly rotateEvery?: Duration;
   /**
-   * How long the previous token keeps working after a rotation, up to 7 days.
+   * How long the previous token keeps working after a rotation, up to 7 days: whole seconds, either
+   * 0 or more than the TokenGate's `authorizerCacheTtl` plus a second (a shorter grace would end
+   * before the authorizer, which stops accepting a token that long before its expiry, let it in).
    * @default Duration.hours(1)
    */
   readonly grace?: Duration;
@@ -66,10 +68,11 @@ export class RotatedToken extends Construct {
       );
     }
     const grace = (props.grace ?? Duration.hours(1)).toSeconds({ integral: false });
-    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
-      throw new Error(
-        `RotatedToken ${this.node.path}: grace must be whole seconds from 0 to ${MAX_GRACE_SECONDS}`,
-      );
+    try {
+      // As the rotate API checks it: in range, and 0 or long enough to outlast the authorizer cache.
+      checkGrace(grace, props.tokenGate.authorizerCacheTtl.toSeconds());
+    } catch (error) {
+      throw new Error(`RotatedToken ${this.node.path}: grace: ${(error as Error).message}`);
     }
     const every = props.rotateEvery ?? Duration.days(30);
     rotationDays(every, `RotatedToken ${this.node.path}: rotateEvery`);

@@ -15,7 +15,6 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
@@ -190,11 +189,6 @@ export class TokenGate extends Construct implements TokenGateResources {
     const createFunction = (definition: FunctionDef) => this.createFunction(this, definition);
 
     this.authorizerFunction = createFunction(AUTHORIZER);
-    // The authorizer keeps cached answers from outliving a token's expiry, so it knows the TTL.
-    this.authorizerFunction.addEnvironment(
-      ENV.authorizerCacheTtl,
-      String(this.authorizerCacheTtl.toSeconds()),
-    );
     this.auditConsumer = createFunction(AUDIT_CONSUMER);
     this.auditStream = new AuditStream(this, 'AuditStream', {
       tokensTable: this.tokensTable,

@@ -36,6 +36,12 @@ export const createdTokenSchema = tokenSchema.extend({
 
 export type CreatedToken = z.output<typeof createdTokenSchema>;
 
+/** A rotation's answer: the new token, and until when the old one is accepted (null: no more). */
+export const rotatedTokenSchema = createdTokenSchema.extend({
+  // Left out by a server from before it said so.
+  previous_accepted_until: time.nullable().optional(),
+});
+
 export const tokenPageSchema = z.looseObject({
   tokens: z.array(tokenSchema),
   next_cursor: z.string().nullable(),

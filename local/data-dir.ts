@@ -131,9 +131,17 @@ export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<vo
   FileKeyRingSource.ensure(dir.keyFile);
 }
 
-/** The environment the handlers read their configuration from (shared/adapters/config.ts). */
-export function handlerEnvironment(dir: DataDir, endpoint: string): Record<string, string> {
+/**
+ * The environment the handlers read their configuration from (shared/adapters/config.ts); with the
+ * gateway's authorizer cache TTL, which the authorizer and the grace and expiry checks read.
+ */
+export function handlerEnvironment(
+  dir: DataDir,
+  endpoint: string,
+  cacheTtlSeconds?: number,
+): Record<string, string> {
   return {
+    ...(cacheTtlSeconds !== undefined && { [ENV.authorizerCacheTtl]: String(cacheTtlSeconds) }),
     [ENV.tokensTable]: LOCAL_TOKENS_TABLE,
     [ENV.auditTable]: LOCAL_AUDIT_TABLE,
     [ENV.searchTable]: LOCAL_SEARCH_TABLE,

@@ -167,7 +167,7 @@ async function start(): Promise<void> {
   db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
-  Object.assign(process.env, handlerEnvironment(dir, db.endpoint));
+  Object.assign(process.env, handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds));
   const { authorizer, handlers } = await loadHandlers(ROUTES);
   handlersLoaded = true;
   const consumer = await loadFunction(AUDIT_CONSUMER);

@@ -11,9 +11,9 @@ import {
   printJson,
   verb,
 } from '#cli/command-kit';
-import { tokenDetails } from '#cli/format';
+import { formatTime, tokenDetails } from '#cli/format';
 import { CliError, type CliIo, wantsColour } from '#cli/io';
-import { createdTokenSchema } from '#cli/responses';
+import { rotatedTokenSchema } from '#cli/responses';
 import { MAX_GRACE_SECONDS } from '#domain/rotation';
 import { ENV } from '#spec/env';
 
@@ -29,6 +29,15 @@ export function graceSecondsOf(value: string): number {
     throw new CliError(`--grace ${value.trim()} is longer than a week (7d, ${MAX_GRACE_SECONDS} s)`);
   }
   return seconds;
+}
+
+/** What the API says of the old token: accepted until a time, no more (null), or nothing (an older API). */
+function oldTokenLasts(acceptedUntil: string | null | undefined): string {
+  if (acceptedUntil === undefined) return 'the old token works on for the grace';
+  if (acceptedUntil === null) {
+    return 'the old token is no longer accepted (an answer the authorizer cached before may pass it for up to the cache TTL)';
+  }
+  return `the old token is accepted until ${formatTime(acceptedUntil, true)} UTC`;
 }
 
 export type RotateTarget = { by: 'guid'; id: string } | { by: 'self' };
@@ -85,15 +94,14 @@ export function registerRotateToken(program: Command, io: CliIo): void {
       target.by === 'self' ? '/v1/tokens/self/rotate' : `/v1/tokens/${encodeURIComponent(target.id)}/rotate`;
     const created = await client.send(
       { method: 'POST', path, body, options: { id: '--guid', grace_seconds: '--grace' } },
-      createdTokenSchema,
+      rotatedTokenSchema,
     );
     if (options.outputFormat === 'json') return printJson(io, created);
     if (options.quiet) return io.stdout(`${created.token}\n`);
     const old = created.rotated_from ?? (target.by === 'guid' ? target.id : 'yours');
-    const grace = options.grace?.trim() ?? '1h';
     io.stderr(
-      `Rotated token ${old} to ${created.id}: the old token works for ${grace} more (less if it expires ` +
-        'sooner), the new one is shown this once and cannot be shown again: store it now.\n',
+      `Rotated token ${old} to ${created.id}: ${oldTokenLasts(created.previous_accepted_until)}; the new ` +
+        'one is shown this once and cannot be shown again: store it now.\n',
     );
     io.stdout(tokenDetails(created, [['Token', created.token]], { colour: wantsColour(io) }));
   });

@@ -17,6 +17,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { UnauthorizedError } from '#domain/errors';
+import { lastAcceptedAt } from '#domain/expiry';
 import {
   isSafePath,
   type MethodArn,
@@ -30,7 +31,6 @@ import {
 import type { CallerSource } from '#domain/remembered-callers';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
 import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
@@ -120,7 +120,7 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
   const expiresWhileCached = ({ expiresAt }: Caller) =>
     cacheMs > 0 &&
     expiresAt !== null &&
-    !(Date.parse(expiresAt) - now() >= cacheMs + CACHED_ALLOW_EXPIRY_MARGIN_MS);
+    !(now() <= lastAcceptedAt(Date.parse(expiresAt), deps.cacheTtlSeconds));
 
   async function authorizeHttp(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
     const { method, path: contextPath } = event.requestContext.http;

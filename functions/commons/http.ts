@@ -5,7 +5,13 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError, NotFoundError, PayloadTooLargeError, ValidationError } from '#domain/errors';
+import {
+  DomainError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  ValidationError,
+} from '#domain/errors';
 import type { Actor } from '#domain/token';
 import type { ErrorFace } from '#spec/routes';
 import { logger } from './logger';
@@ -83,7 +89,12 @@ function httpErrors(face: ErrorFace): MiddlewareObj<HttpEvent, HttpResult> {
           code: failure.code,
           field: failure.field,
         });
-      request.response = json(failure.statusCode, errorBody(face, failure));
+      const response = json(failure.statusCode, errorBody(face, failure));
+      const { error } = request;
+      if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) {
+        response.headers = { ...response.headers, 'retry-after': String(error.retryAfterSeconds) };
+      }
+      request.response = response;
     },
   };
 }

@@ -9,4 +9,4 @@ const { store, keys, dynamo } = services(config);
 /** This process's DynamoDB client. */
 export { dynamo };
 
-export const tokens = new TokenService({ store, keys });
+export const tokens = new TokenService({ store, keys, cacheTtlSeconds: config.authorizerCacheTtlSeconds });

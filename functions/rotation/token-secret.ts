@@ -11,9 +11,11 @@ import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { rotate } from './event';
 
-const { store, keys } = services(readConfig());
+const config = readConfig();
+const { store, keys } = services(config);
 const declared = readRotatedTokenConfig();
-const tokens = new TokenService({ store, keys });
+// The grace goes through the same check as the API's, against the TTL of the authorizer cache.
+const tokens = new TokenService({ store, keys, cacheTtlSeconds: config.authorizerCacheTtlSeconds });
 // The authorizer's verifier on the same store. Testing a token is not a use of it: no `last_used_at`.
 const verifier = new BearerVerifier({
   store: { getCredential: (id) => store.get(id), touchLastUsed: async () => undefined },

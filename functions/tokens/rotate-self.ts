@@ -13,8 +13,15 @@ export const handler = httpHandler(
     const caller = callerOf(event);
     if (caller.type !== 'token') throw new NotFoundError('The caller is not a token', 'authorization');
     const { graceSeconds } = parseRotateToken(event.body);
-    const { record, token } = await tokens.rotate(caller.id, { graceSeconds, actor: caller });
-    return json(201, { ...tokenView(record, tokens.now()), token });
+    const { record, token, previousAcceptedUntil } = await tokens.rotate(caller.id, {
+      graceSeconds,
+      actor: caller,
+    });
+    return json(201, {
+      ...tokenView(record, tokens.now()),
+      token,
+      previous_accepted_until: previousAcceptedUntil,
+    });
   },
   { body: 'optional' },
 );

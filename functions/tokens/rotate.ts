@@ -11,8 +11,15 @@ export const handler = httpHandler(
   async (event) => {
     const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);
     const { graceSeconds } = parseRotateToken(event.body);
-    const { record, token } = await tokens.rotate(id, { graceSeconds, actor: callerOf(event) });
-    return json(201, { ...tokenView(record, tokens.now()), token });
+    const { record, token, previousAcceptedUntil } = await tokens.rotate(id, {
+      graceSeconds,
+      actor: callerOf(event),
+    });
+    return json(201, {
+      ...tokenView(record, tokens.now()),
+      token,
+      previous_accepted_until: previousAcceptedUntil,
+    });
   },
   { body: 'optional' },
 );

@@ -21,6 +21,16 @@ const GRAM = 3;
 export const POSTINGS_LIMIT = 2_000;
 /** Trigrams of one query read at most: spread over it, enough to narrow any real query. */
 const MAX_PROBED = 8;
+/**
+ * Postings one token may write: a token whose text has more distinct trigrams (a description of more
+ * than about 100 characters) is posted once, under `LONG_TEXT`, instead of up to ~750 times.
+ */
+export const MAX_POSTINGS_PER_TOKEN = 128;
+/**
+ * The posting key of the tokens with long texts. Not a trigram (those are three code points), so it
+ * never meets one; every search reads it, as each such token may hold any query.
+ */
+export const LONG_TEXT = '#long-text';
 const BATCH_WRITE = 25;
 const RETRY_BASE_MS = 50;
 const RETRY_CAP_MS = 1_000;
@@ -42,6 +52,15 @@ function gramsOf(text: string): string[] {
  */
 export function tokenTrigrams(token: Searchable): string[] {
   return [...new Set([...gramsOf(token.description), ...gramsOf(token.userEmail ?? '')])];
+}
+
+/**
+ * The keys a token is posted under: its trigrams, or `LONG_TEXT` alone when it has more than
+ * `MAX_POSTINGS_PER_TOKEN` of them. Either way a search for any part of its text finds it.
+ */
+export function tokenPostings(token: Searchable): string[] {
+  const trigrams = tokenTrigrams(token);
+  return trigrams.length > MAX_POSTINGS_PER_TOKEN ? [LONG_TEXT] : trigrams;
 }
 
 /**
@@ -78,13 +97,13 @@ export class TokenSearchIndex {
   ) {}
 
   /**
-   * Writes every posting of each token (idempotent: a posting already there is written again).
-   * Returns how many.
+   * Writes every posting of each token (idempotent: a posting already there is written again), at
+   * most `MAX_POSTINGS_PER_TOKEN` a token. Returns how many.
    */
   async put(tokens: readonly Posted[]): Promise<number> {
     return this.write(
       tokens.flatMap((token) =>
-        tokenTrigrams(token).map((trigram) => ({
+        tokenPostings(token).map((trigram) => ({
           PutRequest: {
             Item: {
               [P.trigram]: trigram,
@@ -105,21 +124,22 @@ export class TokenSearchIndex {
   }
 
   /**
-   * The ids of the tokens that may match `q`: those posted under each of its usable trigrams. Null
-   * when no trigram narrows the search (too short a query, or only trigrams with more than
-   * `POSTINGS_LIMIT` postings): the caller reads the list partition instead.
+   * The ids of the tokens that may match `q`: those posted under each of its usable trigrams, and
+   * those with long texts (`LONG_TEXT`). Null when no trigram narrows the search (too short a query,
+   * or only trigrams with more than `POSTINGS_LIMIT` postings) or the long texts are more than that:
+   * the caller reads the list partition instead.
    */
   async candidates(q: string): Promise<string[] | null> {
     const grams = queryTrigrams(q);
     if (grams.length === 0) return null;
-    const lists = (await Promise.all(grams.map((gram) => this.postings(gram)))).filter(
-      (list): list is string[] => list !== null,
-    );
-    if (lists.length === 0) return null;
+    const [long, ...found] = await Promise.all([LONG_TEXT, ...grams].map((key) => this.postings(key)));
+    const lists = found.filter((list): list is string[] => list !== null);
+    if (lists.length === 0 || long === null || long === undefined) return null;
     lists.sort((a, b) => a.length - b.length);
     const [smallest, ...others] = lists as [string[], ...string[][]];
     const sets = others.map((list) => new Set(list));
-    return smallest.filter((id) => sets.every((set) => set.has(id)));
+    const posted = smallest.filter((id) => sets.every((set) => set.has(id)));
+    return [...new Set([...posted, ...long])];
   }
 
   /** Every id posted under `trigram`, or null if there are more than `POSTINGS_LIMIT`. */
@@ -158,7 +178,7 @@ export class TokenSearchIndex {
   ): Promise<void> {
     if (eventName === 'REMOVE') {
       if (oldImage?.description !== undefined) {
-        await this.remove(oldImage.id, tokenTrigrams({ ...oldImage, description: oldImage.description }));
+        await this.remove(oldImage.id, tokenPostings({ ...oldImage, description: oldImage.description }));
       }
       return;
     }

@@ -17,7 +17,7 @@ import type { Credential, ListPage, ListQuery, Rotation, Stamp, TokenStore } fro
 import { backoffMs, sleep } from '#lib/backoff';
 import { TOKEN_ATTRIBUTES as A, BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import { TokenLister } from './dynamo-token-list';
-import { TokenSearchIndex, tokenTrigrams } from './dynamo-token-search';
+import { TokenSearchIndex, tokenPostings } from './dynamo-token-search';
 import {
   CREDENTIAL_ATTRIBUTES,
   itemToCredential,
@@ -264,8 +264,8 @@ export class DynamoTokenStore implements TokenStore {
   private async repost(before: TokenRecord, after: TokenRecord): Promise<void> {
     if (!this.search) return;
     await this.post(after);
-    const kept = new Set(tokenTrigrams(after));
-    const dropped = tokenTrigrams(before).filter((trigram) => !kept.has(trigram));
+    const kept = new Set(tokenPostings(after));
+    const dropped = tokenPostings(before).filter((trigram) => !kept.has(trigram));
     if (dropped.length === 0) return;
     await this.search.remove(before.id, dropped);
     const now = await this.get(before.id);
@@ -464,7 +464,7 @@ export class DynamoTokenStore implements TokenStore {
    * those of the deleted item's last image too, and a posting left over only costs a search a read).
    */
   private async unpost(record: TokenRecord): Promise<void> {
-    await this.search?.remove(record.id, tokenTrigrams(record));
+    await this.search?.remove(record.id, tokenPostings(record));
   }
 
   async hasActiveAdmin(now: Date): Promise<boolean> {

@@ -19,6 +19,7 @@ import {
   emptySchema,
   nativeErrorSchema,
   openApiDocumentSchema,
+  rotatedTokenSchema,
   scopeCatalogueSchema,
   serviceTokenSchema,
   serviceTokenScopesSchema,
@@ -39,11 +40,15 @@ interface OperationDoc {
   notFound?: string;
   /** When the route answers 409: the state of the token forbids it. */
   conflict?: string;
+  /** When the route answers 429 of its own (with `Retry-After`), besides a stage throttle. */
+  tooManyRequests?: string;
 }
 
 const ROTATED =
   'Created: the new token, with `rotated_from`, and `token` (shown only here). The old token works until ' +
-  'the earlier of its own expires_at and now + grace_seconds, and carries `rotated_to`';
+  'the earlier of its own expires_at and now + grace_seconds, and carries `rotated_to`; behind the ' +
+  'authorizer cache it is accepted until `previous_accepted_until`. A grace_seconds from 1 to the cache TTL ' +
+  'plus 1 s would give it no time at all and is refused (400, naming the smallest grace that does)';
 const NOT_ROTATABLE =
   'The token is revoked, expired or rotated already (or another rotation won); nothing changed';
 
@@ -96,7 +101,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       'Rotate a token: a new one with the same kind, description, user email, scopes and expiry; the old one keeps working for the grace',
     body: rotateTokenSchema,
     bodyOptional: true,
-    responses: { 201: { description: ROTATED, schema: createdTokenSchema } },
+    responses: { 201: { description: ROTATED, schema: rotatedTokenSchema } },
     conflict: NOT_ROTATABLE,
   },
   'POST /v1/tokens/self/rotate': {
@@ -104,9 +109,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       'Rotate the calling token itself (any valid token, no admin scope): its successor can do no more, for no longer',
     body: rotateTokenSchema,
     bodyOptional: true,
-    responses: { 201: { description: ROTATED, schema: createdTokenSchema } },
+    responses: { 201: { description: ROTATED, schema: rotatedTokenSchema } },
     notFound: 'The calling token is gone: deleted after the authorizer let it in, or not a token at all',
     conflict: NOT_ROTATABLE,
+    tooManyRequests:
+      'The calling token was itself minted by self-rotation less than an hour ago: `Retry-After` says in how many seconds it may rotate itself',
   },
   'POST /v1/tokens/revoke': {
     summary: 'Revoke leaked tokens: no authentication, holding the token is enough',
@@ -178,7 +185,15 @@ function errorResponses(route: Route, doc: OperationDoc) {
     responses[413] = { description: 'The request body is too large', content: content(schema, 'output') };
     responses[415] = { description: 'The request body is not JSON', content: content(schema, 'output') };
   }
-  if (route.throttle) {
+  if (doc.tooManyRequests) {
+    responses[429] = {
+      description: doc.tooManyRequests,
+      headers: {
+        'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+      },
+      content: content(schema, 'output'),
+    };
+  } else if (route.throttle) {
     responses[429] = { description: 'Too many requests: slow down and try again', content: gateway };
   }
   return responses;

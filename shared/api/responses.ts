@@ -44,6 +44,16 @@ export const createdTokenSchema = z.strictObject({
   warnings: z.optional(z.array(z.string())),
 });
 
+/** A rotation's answer: the new token, with the secret, and until when the old token is accepted. */
+export const rotatedTokenSchema = z.strictObject({
+  ...tokenViewShape,
+  token: described(z.string(), 'The secret token: shown here once, never again'),
+  previous_accepted_until: described(
+    nullableTime,
+    'Until when the authorizer accepts the old token: its new expires_at less the authorizer cache TTL and 1 s (behind a cache a token stops being allowed that early). Null when it is accepted no more: a grace of 0, or an expiry of its own closer than that; answers cached before the rotation may then pass it for up to the TTL, as after a revocation',
+  ),
+});
+
 export const tokenPageSchema = z.strictObject({
   tokens: z.array(tokenViewSchema),
   next_cursor: z.nullable(z.string()),

@@ -57,4 +57,11 @@ export class UnsupportedMediaTypeError extends DomainError {
 export class TooManyRequestsError extends DomainError {
   readonly statusCode = 429;
   readonly code = 'too_many_requests';
+  /** Whole seconds until a retry may succeed: the `Retry-After` header, when known. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options: { field?: string; retryAfterSeconds?: number } = {}) {
+    super(message, options.field);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
 }

@@ -1,4 +1,5 @@
 // Expiry as users give it: never, in N days, or on an RFC 3339 date or date-time in the future.
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
 import { ValidationError } from './errors';
 
 export const MAX_EXPIRY_DAYS = 3650;
@@ -49,4 +50,37 @@ function splitDate(value: string): [number, number, number] {
 
 export function expiresInDays(days: number, now: Date): string {
   return new Date(now.getTime() + days * DAY_MS).toISOString();
+}
+
+/**
+ * When a token with this expiry stops being allowed behind an authorizer cache of `cacheTtlSeconds`:
+ * the TTL plus `CACHED_ALLOW_EXPIRY_MARGIN_MS` before `expires_at` (inclusive), so that no cached Allow
+ * outlives it. Without a cache (a TTL of 0) the authorizer allows it up to `expires_at` itself.
+ */
+export function lastAcceptedAt(expiresAtMs: number, cacheTtlSeconds: number): number {
+  return cacheTtlSeconds > 0
+    ? expiresAtMs - cacheTtlSeconds * 1000 - CACHED_ALLOW_EXPIRY_MARGIN_MS
+    : expiresAtMs;
+}
+
+/**
+ * Fails with ValidationError naming `field` when a new token expiring at `expiresAt` could never be
+ * used: behind an authorizer cache of `cacheTtlSeconds` (more than 0), the authorizer would refuse it
+ * from its first use on (it stops accepting a token the TTL plus a second before its expiry).
+ */
+export function checkUsableExpiry(
+  expiresAt: string | null,
+  now: Date,
+  cacheTtlSeconds: number,
+  field = 'expires_at',
+): void {
+  // Without a cache there is no such bound (that an expiry lies ahead is parseExpiresAt's to check).
+  if (expiresAt === null || cacheTtlSeconds === 0) return;
+  if (lastAcceptedAt(Date.parse(expiresAt), cacheTtlSeconds) > now.getTime()) return;
+  const ahead = cacheTtlSeconds + CACHED_ALLOW_EXPIRY_MARGIN_MS / 1000;
+  throw new ValidationError(
+    `${field} must be more than ${ahead} s ahead: the authorizer stops accepting a token ${ahead} s ` +
+      `before its expiry (the ${cacheTtlSeconds} s authorizer cache TTL plus 1 s), so this token could never be used`,
+    field,
+  );
 }

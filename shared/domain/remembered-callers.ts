@@ -1,10 +1,13 @@
 // Verified callers, remembered for a short while by the HTTP API authorizer, which API Gateway does
 // not cache (its cache key cannot hold the request path). Only who the bearer is gets remembered,
 // never what it may call: the decision is made on every request. An entry lives at most the cache
-// TTL, so a revoked token stops within it, and never past the token's `expires_at`. Refusals are
-// not remembered. Keys are SHA-256 digests of the Authorization header: no token is held as such.
+// TTL, so a revoked token stops within it, and never past the token's `expires_at` as the memo last
+// read it: a read of the item (a request whose header is not remembered yet) that finds the token
+// refused, or its expiry brought forward by a rotation, ends every entry of that token at once.
+// Refusals are not remembered. Keys are SHA-256 digests of the Authorization header: no token is held as such.
 import { createHash } from 'node:crypto';
 import { BoundedMap } from '#lib/bounded-map';
+import { parseToken, tokenFromAuthorization } from './token-format';
 import type { Caller } from './verify-bearer';
 
 export interface CallerSource {
@@ -28,10 +31,30 @@ export interface RememberedCallersOptions {
   maxEntries?: number;
 }
 
+/**
+ * What the memo last read of one token's item: until when it may be accepted (its `expires_at`, or
+ * never again once refused). Every entry of the token shares it, whatever header spelling made the
+ * entry, so a read through one brings the others' end forward too: an `expires_at` that a rotation
+ * moved forward, or a revocation, is respected by all of them as soon as the memo next reads the item.
+ */
+interface TokenState {
+  until: number;
+}
+
+interface Remembered {
+  caller: Caller;
+  /** The entry's own end: when it was made, plus the TTL. */
+  until: number;
+  token: TokenState;
+}
+
 export class RememberedCallers implements CallerSource {
   private readonly ttlMs: number;
   private readonly now: () => number;
-  private readonly entries: BoundedMap<string, { caller: Caller; until: number }>;
+  private readonly entries: BoundedMap<string, Remembered>;
+  /** By token id. Emptied together with `entries`, so no entry keeps a state the map has let go. */
+  private readonly tokens = new Map<string, TokenState>();
+  private readonly maxEntries: number;
 
   constructor(
     private readonly source: CallerSource,
@@ -39,7 +62,8 @@ export class RememberedCallers implements CallerSource {
   ) {
     this.ttlMs = options.ttlSeconds * 1000;
     this.now = options.now ?? (() => Date.now());
-    this.entries = new BoundedMap(options.maxEntries ?? 10_000);
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.entries = new BoundedMap(this.maxEntries);
   }
 
   /** The caller, from memory while its entry lasts, else from `source` (which throws to refuse). */
@@ -50,17 +74,44 @@ export class RememberedCallers implements CallerSource {
     const key = createHash('sha256').update(authorization).digest('base64');
     const entry = this.entries.get(key);
     if (entry) {
-      if (this.now() < entry.until) return entry.caller;
+      const now = this.now();
+      if (now < entry.until && now < entry.token.until) return entry.caller;
       this.entries.delete(key);
     }
-    const caller = await this.source.verify(authorization);
+    let caller: Caller;
+    try {
+      caller = await this.source.verify(authorization);
+    } catch (error) {
+      // Refused now: no entry of this token is accepted any more (a forged token naming its id only
+      // costs the next request a read).
+      const id = parseToken(tokenFromAuthorization(authorization) ?? '');
+      const state = id === null ? undefined : this.tokens.get(id);
+      if (state) state.until = Number.NEGATIVE_INFINITY;
+      throw error;
+    }
     const now = this.now();
     const expiresAt = caller.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(caller.expiresAt);
+    const token = this.stateOf(caller.tokenId);
+    token.until = expiresAt;
     const until = Math.min(now + this.ttlMs, expiresAt);
     if (until > now) {
-      this.entries.set(key, { caller, until });
+      this.entries.set(key, { caller, until, token });
     }
     return caller;
+  }
+
+  /** The shared state of a token's entries, made on first use. */
+  private stateOf(tokenId: string): TokenState {
+    let state = this.tokens.get(tokenId);
+    if (state === undefined) {
+      if (this.tokens.size >= this.maxEntries) {
+        this.tokens.clear();
+        this.entries.clear();
+      }
+      state = { until: Number.POSITIVE_INFINITY };
+      this.tokens.set(tokenId, state);
+    }
+    return state;
   }
 
   get size(): number {

@@ -1,7 +1,9 @@
 // Rotation's decisions, free of storage and clocks of its own: which token may be rotated, what its
 // successor copies, and until when the old token keeps working. The token service reads, decides
 // here, and has the store write it all in one conditional transaction.
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
 import { ValidationError } from './errors';
+import { lastAcceptedAt } from './expiry';
 import { principalOf, statusOf, type TokenRecord } from './token';
 import type { NewToken } from './token-service';
 
@@ -10,15 +12,64 @@ export const MAX_GRACE_SECONDS = 604_800;
 /** The grace when none is asked for: one hour, time for a consumer to pick up the new token. */
 export const DEFAULT_GRACE_SECONDS = 3_600;
 
-/** Fails with ValidationError (naming `grace_seconds`) unless the grace is a whole number of seconds in range. */
-export function checkGrace(graceSeconds: number): number {
+/**
+ * The shortest grace that gives the old token any time behind an authorizer cache of
+ * `cacheTtlSeconds`: a grace up to the TTL plus a second ends before the authorizer would allow it.
+ */
+export function minimumGraceSeconds(cacheTtlSeconds: number): number {
+  return cacheTtlSeconds > 0 ? cacheTtlSeconds + CACHED_ALLOW_EXPIRY_MARGIN_MS / 1000 + 1 : 1;
+}
+
+/**
+ * Fails with ValidationError (naming `grace_seconds`) unless the grace is a whole number of seconds in
+ * range, and either 0 (the old token ends now, within the TTL like a revocation) or long enough to
+ * give the old token some time behind an authorizer cache of `cacheTtlSeconds`.
+ */
+export function checkGrace(graceSeconds: number, cacheTtlSeconds: number): number {
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
     throw new ValidationError(
       `grace_seconds must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`,
       'grace_seconds',
     );
   }
+  const minimum = minimumGraceSeconds(cacheTtlSeconds);
+  if (graceSeconds > 0 && graceSeconds < minimum) {
+    throw new ValidationError(
+      `grace_seconds must be 0 or at least ${minimum}: the authorizer stops accepting a token ` +
+        `${minimum - 1} s before its expiry (the ${cacheTtlSeconds} s authorizer cache TTL plus 1 s), ` +
+        `so a grace of ${graceSeconds} s would give the old token no time at all`,
+      'grace_seconds',
+    );
+  }
   return graceSeconds;
+}
+
+/**
+ * Until when the authorizer accepts the old token after a rotation gave it `expiresAt`, behind an
+ * authorizer cache of `cacheTtlSeconds`; null when it accepts it no more (a grace of 0, or an expiry of
+ * its own closer than the TTL plus a second): answers cached before may then pass it for up to the TTL,
+ * as after a revocation.
+ */
+export function acceptedUntil(expiresAt: string, now: Date, cacheTtlSeconds: number): string | null {
+  const until = lastAcceptedAt(Date.parse(expiresAt), cacheTtlSeconds);
+  return until > now.getTime() ? new Date(until).toISOString() : null;
+}
+
+/** How long a token minted by self-rotation must wait before it may rotate itself in turn: an hour. */
+export const SELF_ROTATION_INTERVAL_SECONDS = 3_600;
+
+/**
+ * Seconds until `record` may rotate itself, or 0 when it may now. A token minted by self-rotation may
+ * not rotate itself within its first hour, so a leaked token cannot spin a chain of successors (each
+ * one also written to the search index); an admin's rotation is not bounded.
+ */
+export function selfRotationWaitSeconds(
+  record: Pick<TokenRecord, 'rotatedFrom' | 'createdBy' | 'createdAt'>,
+  now: Date,
+): number {
+  if (!isSelfRotated(record)) return 0;
+  const allowedFrom = Date.parse(record.createdAt) + SELF_ROTATION_INTERVAL_SECONDS * 1000;
+  return Math.max(0, Math.ceil((allowedFrom - now.getTime()) / 1000));
 }
 
 /**

@@ -23,7 +23,7 @@ import { isChildOf } from './rotation';
 import { RotationError, type SecretRotator } from './secret-rotation';
 import type { Actor, TokenRecord } from './token';
 import { mintToken, parseToken } from './token-format';
-import type { CreatedToken, NewToken, RotateOptions } from './token-service';
+import type { NewToken, RotatedToken, RotateOptions } from './token-service';
 import type { Caller } from './verify-bearer';
 
 /** Who rotations are attributed to in the audit trail. */
@@ -73,7 +73,7 @@ export interface TokenRotations {
   get(id: string): Promise<TokenRecord>;
   /** The record of `token` if it is one: well-formed, known, and matching its stored hash; else null. */
   held(token: string): Promise<TokenRecord | null>;
-  rotate(id: string, options: RotateOptions): Promise<CreatedToken & { previous: TokenRecord }>;
+  rotate(id: string, options: RotateOptions): Promise<RotatedToken>;
   /** Revokes a token and its descendants in the token tree. */
   revoke(id: string, actor: Actor): Promise<TokenRecord>;
   /** Writes the record of a token minted here; a second write of the same token changes nothing. */

@@ -1,9 +1,19 @@
 // Token lifecycle: create (the secret leaves here once, never stored), read, revoke, delete.
 
 import type { ScopeGrant } from '#spec/scopes';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from './errors';
+import { checkUsableExpiry } from './expiry';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
-import { checkGrace, graceExpiry, isChildOf, MAX_TREE_DEPTH, rotationRefusal, successorOf } from './rotation';
+import {
+  acceptedUntil,
+  checkGrace,
+  graceExpiry,
+  isChildOf,
+  MAX_TREE_DEPTH,
+  rotationRefusal,
+  selfRotationWaitSeconds,
+  successorOf,
+} from './rotation';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
 import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
 import type { ListPage, ListQuery, Stamp, TokenStore } from './token-store';
@@ -43,17 +53,32 @@ export interface TokenServiceDeps {
   store: TokenStore;
   keys: KeyRingSource;
   now?: () => Date;
+  /**
+   * The authorizer cache TTL in front of the tokens (`TOKENGATE_AUTHORIZER_CACHE_TTL`): behind it a
+   * token stops being allowed the TTL plus a second before its expiry, which decides the shortest
+   * useful grace and expiry. @default 0 (no cache)
+   */
+  cacheTtlSeconds?: number;
+}
+
+/** A rotation's result: the new token, the old one as updated, and until when the old one is accepted. */
+export interface RotatedToken extends CreatedToken {
+  previous: TokenRecord;
+  /** Until when the authorizer accepts the old token (`acceptedUntil`); null when it no longer does. */
+  previousAcceptedUntil: string | null;
 }
 
 export class TokenService {
   private readonly store: TokenStore;
   private readonly keys: KeyRingSource;
   readonly now: () => Date;
+  private readonly cacheTtlSeconds: number;
 
   constructor(deps: TokenServiceDeps) {
     this.store = deps.store;
     this.keys = deps.keys;
     this.now = deps.now ?? (() => new Date());
+    this.cacheTtlSeconds = deps.cacheTtlSeconds ?? 0;
   }
 
   /** A new token (or `minted`, made elsewhere) and its record, not yet stored. */
@@ -82,7 +107,9 @@ export class TokenService {
     };
   }
 
+  /** A new token; one whose expiry is too close to ever pass the authorizer is refused (ValidationError). */
   async create(input: NewToken, actor: Actor): Promise<CreatedToken> {
+    checkUsableExpiry(input.expiresAt, this.now(), this.cacheTtlSeconds);
     const ring = await this.keys.get();
     // 95 random bits make an id collision practically impossible; if one happens, mint again.
     for (let attempt = 0; ; attempt++) {
@@ -182,15 +209,24 @@ export class TokenService {
    * Replaces a token by a new one with the same kind, description, user email, scopes and expiry,
    * linked both ways; the old one keeps working for the grace (never beyond its own expiry). A
    * revoked, expired or already rotated token is refused with ConflictError, as is every rotation of
-   * one token but one when several race; nothing changes then. Unknown id: NotFoundError.
+   * one token but one when several race; nothing changes then. Unknown id: NotFoundError. A grace too
+   * short to give the old token any time behind the authorizer cache: ValidationError. A token minted
+   * by self-rotation rotating itself within its first hour: TooManyRequestsError.
    */
-  async rotate(id: string, options: RotateOptions): Promise<CreatedToken & { previous: TokenRecord }> {
+  async rotate(id: string, options: RotateOptions): Promise<RotatedToken> {
     const { actor, replacing } = options;
-    const graceSeconds = checkGrace(options.graceSeconds);
+    const graceSeconds = checkGrace(options.graceSeconds, this.cacheTtlSeconds);
     const now = this.now();
     const previous = await this.get(id);
     const refusal = rotationRefusal(previous, now, replacing);
     if (refusal !== null) throw new ConflictError(refusal);
+    const wait = actor.type === 'token' && actor.id === id ? selfRotationWaitSeconds(previous, now) : 0;
+    if (wait > 0) {
+      throw new TooManyRequestsError(
+        `Token ${id} was minted by rotating itself less than an hour ago: it may rotate itself again in ${wait} s`,
+        { retryAfterSeconds: wait },
+      );
+    }
     const replaced = replacing === undefined ? null : await this.store.get(replacing);
     if (replaced !== null && replaced.rotatedFrom !== id) {
       throw new ConflictError(`Token ${replacing} was not made by rotating ${id}`);
@@ -210,7 +246,12 @@ export class TokenService {
       },
       { actor, op: 'rotate', at: now.toISOString() },
     );
-    return { ...created, previous: updated };
+    return {
+      ...created,
+      previous: updated,
+      previousAcceptedUntil:
+        updated.expiresAt === null ? null : acceptedUntil(updated.expiresAt, now, this.cacheTtlSeconds),
+    };
   }
 
   /**

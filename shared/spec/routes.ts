@@ -58,6 +58,12 @@ export interface FunctionNeeds {
   tokenIndexes?: readonly string[];
   /** Puts events on the account's default EventBridge bus. @default false */
   defaultEventBus?: boolean;
+  /**
+   * Knows the authorizer cache TTL (`TOKENGATE_AUTHORIZER_CACHE_TTL`): the authorizer, which keeps
+   * cached answers from outliving a token, and the functions whose grace or expiry checks depend on
+   * it (a token stops being allowed the TTL plus a second before its expiry). @default false
+   */
+  authorizerCacheTtl?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
@@ -144,7 +150,12 @@ export interface Route {
 export const AUTHORIZER: FunctionDef = {
   name: 'Authorizer',
   entry: 'functions/authorizer/handler.ts',
-  needs: { tokens: ['GetItem', 'UpdateItem'], updates: [ITEM.last_used_at], hmacKey: true },
+  needs: {
+    tokens: ['GetItem', 'UpdateItem'],
+    updates: [ITEM.last_used_at],
+    hmacKey: true,
+    authorizerCacheTtl: true,
+  },
   // Its AWS client gives up a second before this (`CALL_DEADLINE_MS` in shared/aws/json-client.ts).
   timeoutSeconds: 5,
 };
@@ -205,6 +216,7 @@ export const TOKEN_SECRET_ROTATION: FunctionDef = {
     search: POSTS,
     hmacKey: true,
     rotatesSecrets: true,
+    authorizerCacheTtl: true,
   },
   timeoutSeconds: 30,
 };
@@ -269,6 +281,7 @@ export const FUNCTIONS = {
     tokens: ['PutItem'],
     search: POSTS,
     hmacKey: true,
+    authorizerCacheTtl: true,
   }),
   listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', 'connect', {
     tokens: ['Query'],
@@ -288,6 +301,7 @@ export const FUNCTIONS = {
     tokens: ['PutItem'],
     search: POSTS,
     hmacKey: true,
+    authorizerCacheTtl: true,
   }),
   // A search reads the postings of its query, then the tokens they name.
   listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', {
@@ -312,12 +326,14 @@ export const FUNCTIONS = {
     updates: ROTATE_UPDATES,
     search: POSTS,
     hmacKey: true,
+    authorizerCacheTtl: true,
   }),
   rotateSelfToken: fn('RotateSelfToken', 'functions/tokens/rotate-self.ts', 'native', {
     tokens: ['GetItem', 'PutItem', 'UpdateItem'],
     updates: ROTATE_UPDATES,
     search: POSTS,
     hmacKey: true,
+    authorizerCacheTtl: true,
   }),
   revokeLeakedTokens: fn('RevokeLeakedTokens', 'functions/tokens/revoke-leaked.ts', 'native', {
     tokens: ['BatchGetItem', 'GetItem', 'UpdateItem'],

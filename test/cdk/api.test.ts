@@ -144,14 +144,23 @@ describe('the token authorizer', () => {
     }
   });
 
-  it('tells the authorizer function the cache TTL, so no cached answer outlives a token', () => {
-    const ttlOf = (template: Template) => {
-      const [, fn] = lambdaFunction(template, AUTHORIZER.name);
+  it('tells the authorizer and the functions that create or rotate tokens the cache TTL, so no cached answer outlives a token and no grace ends before it', () => {
+    const ttlOf = (template: Template, name: string) => {
+      const [, fn] = lambdaFunction(template, name);
       return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
         .TOKENGATE_AUTHORIZER_CACHE_TTL;
     };
-    expect(ttlOf(synthStack().template)).toBe('30');
-    expect(ttlOf(synthStack({ tokenGate: { authorizerCacheTtl: Duration.seconds(5) } }).template)).toBe('5');
+    const configured = synthStack({ tokenGate: { authorizerCacheTtl: Duration.seconds(5) } }).template;
+    for (const name of [
+      AUTHORIZER.name,
+      'RotateToken',
+      'RotateSelfToken',
+      'TokenSecretRotation',
+      'CreateToken',
+    ]) {
+      expect(ttlOf(synthStack().template, name), name).toBe('30');
+      expect(ttlOf(configured, name), name).toBe('5');
+    }
   });
 
   it('is the one authorizer function, on every API', () => {

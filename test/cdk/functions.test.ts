@@ -288,8 +288,19 @@ const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
 /** The search postings table: the functions that post tokens or search them. */
 const SEARCH_ENVIRONMENT = ['TOKENGATE_SEARCH_TABLE'];
-/** The authorizer alone needs the cache TTL: it refuses REST tokens that would outlive it in a cached answer. */
+/**
+ * The cache TTL: the authorizer refuses REST tokens that would outlive it in a cached answer, and the
+ * functions that create or rotate tokens refuse an expiry or grace too short to pass it.
+ */
 const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
+const KNOW_THE_CACHE_TTL = [
+  'Authorizer',
+  'TokenSecretRotation',
+  'CreateServiceToken',
+  'CreateToken',
+  'RotateToken',
+  'RotateSelfToken',
+];
 /** The expiry-warning scan alone needs its window. */
 const EXPIRY_ENVIRONMENT = ['TOKENGATE_EXPIRY_WARNING_SECONDS'];
 /** A RotatedToken's rotation function alone: the one secret it rotates, and what it mints. */
@@ -396,7 +407,7 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(SEARCH_ENVIRONMENT)).toEqual([]);
       }
-      if (definition.name === 'Authorizer') {
+      if (KNOW_THE_CACHE_TTL.includes(definition.name)) {
         expect(environment).toMatchObject({ TOKENGATE_AUTHORIZER_CACHE_TTL: '30' });
       } else {
         expect(given(AUTHORIZER_ENVIRONMENT)).toEqual([]);

@@ -223,6 +223,24 @@ describe('RotatedToken', () => {
     expect(() => gateWith({ Bad: { ...SCIM, grace: Duration.days(8) } })).toThrow(/grace/);
   });
 
+  it("refuses at synth a grace that would end before its TokenGate's authorizer cache lets the old token in: 0 or more than the TTL + 1 s", () => {
+    expect(() => gateWith({ Bad: { ...SCIM, grace: Duration.seconds(20) } })).toThrow(
+      /^RotatedToken Consumer\/Bad: grace: grace_seconds must be 0 or at least 32: /,
+    );
+    expect(() =>
+      gateWith({ Bad: { ...SCIM, grace: Duration.seconds(6) } }, { authorizerCacheTtl: Duration.seconds(5) }),
+    ).toThrow(/at least 7/);
+    for (const grace of [Duration.seconds(0), Duration.seconds(32)]) {
+      expect(() => gateWith({ Fine: { ...SCIM, grace } })).not.toThrow();
+    }
+    expect(() =>
+      gateWith(
+        { Fine: { ...SCIM, grace: Duration.seconds(7) } },
+        { authorizerCacheTtl: Duration.seconds(5) },
+      ),
+    ).not.toThrow();
+  });
+
   it('may live in another stack than its TokenGate: its function sits beside it and refers to the gate one way', () => {
     const app = unbundledApp();
     const env = { account: '123456789012', region: 'eu-west-1' };

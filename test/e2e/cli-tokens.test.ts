@@ -497,9 +497,13 @@ describe('the tokengate CLI against a local stack', () => {
       // The new token, which has no admin scope, rotates itself.
       const self = await cli(['rotate', 'token', '--self'], { TOKENGATE_TOKEN: fresh });
       expect(self.status, self.stderr).toBe(0);
-      expect(self.stderr).toMatch(
-        new RegExp(`^Rotated token ${successor.id} to \\S+: the old token works for 1h more`),
-      );
+      const until = new RegExp(
+        `^Rotated token ${successor.id} to \\S+: the old token is accepted until (\\S+ \\S+) UTC;`,
+      ).exec(self.stderr)?.[1];
+      // The default hour; with this stack's TTL of 0 the old token is accepted up to its new expiry.
+      const acceptedFor = Date.parse(`${until?.replace(' ', 'T')}Z`) - Date.now();
+      expect(acceptedFor, self.stderr).toBeGreaterThan(3_500_000);
+      expect(acceptedFor).toBeLessThanOrEqual(3_600_000);
       expect(/^Token +(\S+)$/m.exec(self.stdout)?.[1]).toMatch(TOKEN);
       expect(self.stdout).toMatch(new RegExp(`^Rotated from +${successor.id}$`, 'm'));
       // Rotating another token by id needs an admin token.

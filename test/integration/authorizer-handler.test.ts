@@ -440,6 +440,36 @@ describe('HTTP API (payload 2.0, simple response)', () => {
     expect(await authorize(event)).toEqual({ isAuthorized: false });
   });
 
+  it.each([
+    ['rotated with grace 0', 0],
+    ['rotated with its expiry brought forward to 5 s ahead', 5],
+  ])(
+    'a token %s: once a request with another header reads its item, the memo admits it on no path',
+    async (_, grace) => {
+      const { record, token } = await create([{ scope: 'repos:read', resources: ['a', 'b'] }]);
+      const start = Date.now();
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(start);
+      const authorize = authorizerModule.authorizerFor({
+        verifier: runtime.verifier,
+        rememberedCallers: new RememberedCallers(runtime.verifier, { ttlSeconds: 300 }),
+        cacheTtlSeconds: 300,
+      });
+      const on = (path: string, authorization: string) =>
+        authorize(httpApiAuthorizerEvent('GET', path, { authorization }));
+      expect(await on('/repos/a/x', `Bearer ${token}`)).toMatchObject({ isAuthorized: true }); // remembered
+
+      // The service of this file has no cache TTL, so it takes any grace: the expiry becomes now + grace.
+      await tokens.rotate(record.id, { graceSeconds: grace, actor: ADMIN });
+      // The same token under another header (the Key scheme) is not remembered: its item is read.
+      expect(await on('/repos/b/x', `Key ${token}`)).toMatchObject({ isAuthorized: grace > 0 });
+      vi.setSystemTime(start + grace * 1000); // the grace is over, the memo's entry (300 s) is not
+
+      expect(await on('/repos/a/x', `Bearer ${token}`)).toEqual({ isAuthorized: false });
+      expect(await on('/repos/b/y', `Bearer ${token}`)).toEqual({ isAuthorized: false });
+    },
+  );
+
   it('a valid token without the scope for the route: refused', async () => {
     const { token } = await create([{ scope: 'nameservice:read', resources: null }]);
 

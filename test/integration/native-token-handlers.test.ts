@@ -17,7 +17,7 @@ import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '#api/native-tokens';
 import { UnauthorizedError } from '#domain/errors';
-import type { TokenView } from '#domain/token';
+import { type TokenView, tokenView } from '#domain/token';
 import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '#domain/token-format';
 import { LEAK_REPORT_MISS_LIMIT, TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
@@ -201,6 +201,24 @@ async function created(body: Record<string, unknown> = {}): Promise<Created> {
   const answer = await send.create({ body: { ...VALID, ...body } });
   expect(answer.status).toBe(201);
   return answer.body as Created;
+}
+
+/**
+ * A token that expires `ms` from now, made by the token service underneath: the API refuses an expiry
+ * this close (the authorizer would refuse the token behind its cache from the first use on).
+ */
+async function expiringIn(ms: number, description = VALID.description): Promise<Created> {
+  const { record, token } = await tokens.create(
+    {
+      kind: 'user',
+      description,
+      userEmail: null,
+      scopes: [{ scope: 'repos:read', resources: ['cran'] }],
+      expiresAt: new Date(Date.now() + ms).toISOString(),
+    },
+    { type: 'token', id: admin.id },
+  );
+  return { ...tokenView(record, new Date()), token };
 }
 
 let names = 0;
@@ -456,6 +474,34 @@ describe('POST /v1/tokens refusals: 400 naming the field, and nothing written', 
     expect(await itemCount()).toBe(before);
   });
 
+  it.each([
+    ['a second', 1_000],
+    ['31 s', 31_000],
+  ])(
+    'expires_at %s ahead, within the 30 s cache TTL and a second: 400 saying the token could never be used',
+    async (_, ms) => {
+      const before = await itemCount();
+
+      const answer = await send.create({
+        body: { ...VALID, expires_at: new Date(Date.now() + ms).toISOString() },
+      });
+
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({
+        error: {
+          field: 'expires_at',
+          message: expect.stringMatching(/more than 31 s ahead.*could never be used/),
+        },
+      });
+      expect(await itemCount()).toBe(before);
+    },
+  );
+
+  it('expires_at a minute ahead: 201', async () => {
+    const token = await created({ expires_at: new Date(Date.now() + 60_000).toISOString() });
+    expect(token.status).toBe('active');
+  });
+
   it('expires_at of this very moment: 400, it must lie in the future', async () => {
     const before = await itemCount();
 
@@ -668,7 +714,7 @@ describe('POST /v1/tokens/{id}/rotate', () => {
     expect(answer.status).toBe(201);
     expect(answer.headers).toMatchObject({ 'cache-control': 'no-store' });
     const body = answer.body as Created;
-    expect(Object.keys(body).sort()).toEqual([...TOKEN_VIEW_KEYS, 'token'].sort());
+    expect(Object.keys(body).sort()).toEqual([...TOKEN_VIEW_KEYS, 'token', 'previous_accepted_until'].sort());
     expect(body).toMatchObject({
       kind: old.kind,
       description: old.description,
@@ -689,6 +735,48 @@ describe('POST /v1/tokens/{id}/rotate', () => {
     expect(graceEnd).toBeLessThanOrEqual(Date.now() + 120_000);
     expect((await verifier.verify(`Bearer ${old.token}`)).tokenId).toBe(old.id);
     expect(JSON.stringify(await rawItem(body.id))).not.toContain(body.token);
+    // Behind the default 30 s authorizer cache the old token is accepted until 31 s before its expiry.
+    expect((body as Created & { previous_accepted_until: string }).previous_accepted_until).toBe(
+      new Date(graceEnd - 31_000).toISOString(),
+    );
+  });
+
+  it.each([
+    [1, 'self'],
+    [10, 'self'],
+    [31, 'self'],
+    [10, 'admin'],
+  ])(
+    'grace_seconds %i (%s) with the default 30 s TTL: 400 naming grace_seconds and 32, and nothing changes',
+    async (grace, by) => {
+      const old = await created();
+      const caller = by === 'self' ? await callerFor(old.token) : null;
+      const item = await rawItem(old.id);
+      const count = await itemCount();
+      const body = { grace_seconds: grace };
+
+      const answer = caller ? await send.rotateSelf(caller, { body }) : await send.rotate(old.id, { body });
+
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({
+        error: {
+          code: 'invalid_request',
+          field: 'grace_seconds',
+          message: expect.stringMatching(/at least 32\b/),
+        },
+      });
+      expect(await rawItem(old.id)).toEqual(item);
+      expect(await itemCount()).toBe(count);
+    },
+  );
+
+  it.each([0, 32])('grace_seconds %i: 201', async (grace) => {
+    const old = await created();
+    const answer = await send.rotate(old.id, { body: { grace_seconds: grace } });
+    expect(answer.status).toBe(201);
+    expect((answer.body as { previous_accepted_until: string | null }).previous_accepted_until).toSatisfy(
+      (until: string | null) => (grace === 0 ? until === null : Date.parse(until ?? '') > Date.now()),
+    );
   });
 
   it('without a body (or with an empty one) the grace is an hour', async () => {
@@ -749,7 +837,7 @@ describe('POST /v1/tokens/{id}/rotate', () => {
   });
 
   it('an expired token: 409, and nothing changes', async () => {
-    const old = await created({ expires_at: new Date(Date.now() + 1_000).toISOString() });
+    const old = await expiringIn(1_000);
     await sleep(1_100);
     const item = await rawItem(old.id);
 
@@ -779,7 +867,7 @@ describe('POST /v1/tokens/self/rotate', () => {
     const old = await created({ scopes: [{ scope: 'blocklist:read' }], expires_in_days: 7 });
     const caller = await callerFor(old.token);
 
-    const answer = await send.rotateSelf(caller, { body: { grace_seconds: 30 } });
+    const answer = await send.rotateSelf(caller, { body: { grace_seconds: 60 } });
 
     expect(answer.status).toBe(201);
     const body = answer.body as Created;
@@ -809,6 +897,43 @@ describe('POST /v1/tokens/self/rotate', () => {
 
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ kind: 'service', description: 'SCIM sync', expires_at: null });
+  });
+
+  it('a token minted by self-rotation may not rotate itself within its first hour: 429 with Retry-After, nothing changes', async () => {
+    const parent = await created();
+    const first = await send.rotateSelf(await callerFor(parent.token), { body: { grace_seconds: 60 } });
+    expect(first.status).toBe(201);
+    const child = first.body as Created;
+    const caller = await callerFor(child.token);
+    const item = await rawItem(child.id);
+    const count = await itemCount();
+
+    const again = await send.rotateSelf(caller);
+
+    expect(again.status).toBe(429);
+    expect(again.body).toMatchObject({
+      error: { code: 'too_many_requests', message: expect.stringMatching(/less than an hour ago/) },
+    });
+    const wait = Number(again.headers?.['retry-after']);
+    const createdAt = Date.parse(child.created_at);
+    expect(wait).toBeGreaterThan(3_590);
+    expect(wait).toBeLessThanOrEqual(3_600);
+    expect(createdAt + 3_600_000 - Date.now()).toBeLessThanOrEqual(wait * 1000);
+    expect(await rawItem(child.id)).toEqual(item);
+    expect(await itemCount()).toBe(count);
+
+    // An admin's rotation is not bounded; an hour on, the child may rotate itself.
+    const later = new TokenService({
+      store,
+      keys: new FileKeyRingSource(keyFile),
+      now: () => new Date(createdAt + 3_600_000),
+    });
+    const actor = { type: 'token', id: child.id } as const;
+    await expect(later.rotate(child.id, { graceSeconds: 0, actor })).resolves.toMatchObject({
+      record: { rotatedFrom: child.id },
+    });
+    const grandchild = await tokens.get((await tokens.get(child.id)).rotatedTo ?? '');
+    expect((await send.rotate(grandchild.id)).status).toBe(201);
   });
 
   it('a second self-rotation with the old token: 409 (rotate the new one)', async () => {
@@ -1085,8 +1210,8 @@ describe('statuses are computed when read', () => {
   beforeAll(async () => {
     const soon = new Date(Date.now() + 1200).toISOString();
     [expiring, expiringThenRevoked] = await Promise.all([
-      created({ expires_at: soon, description: uniqueName('expiring') }),
-      created({ expires_at: soon, description: uniqueName('expiring') }),
+      expiringIn(Date.parse(soon) - Date.now(), uniqueName('expiring')),
+      expiringIn(Date.parse(soon) - Date.now(), uniqueName('expiring')),
     ]);
     expect((await send.get(expiring.id)).body).toMatchObject({ status: 'active' });
     itemBefore = await rawItem(expiring.id);

@@ -154,6 +154,66 @@ describe('a grace shorter than the cache TTL', () => {
   }, 60_000);
 });
 
+describe('a grace that would give the old token no time behind the cache', () => {
+  async function adminToken() {
+    return tokens.create(
+      {
+        kind: 'user',
+        description: 'admin',
+        userEmail: null,
+        scopes: [{ scope: 'global:admin', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'system', id: 'test' },
+    );
+  }
+
+  it('grace_seconds 10 with a 30 s TTL → 400 naming grace_seconds and 32, on both rotate routes; nothing changes', async () => {
+    const consumer = await consumerToken();
+    const admin = await adminToken();
+    const api = gateway();
+
+    for (const [path, caller] of [
+      ['/v1/tokens/self/rotate', consumer.token],
+      [`/v1/tokens/${consumer.record.id}/rotate`, admin.token],
+    ] as const) {
+      const refused = await api.handle(request('POST', path, caller, { grace_seconds: 10 }));
+      expect(refused.statusCode, path).toBe(400);
+      const { error } = json(refused) as { error: { field: string; message: string } };
+      expect(error.field).toBe('grace_seconds');
+      expect(error.message).toMatch(/^grace_seconds must be 0 or at least 32: /);
+    }
+    const unchanged = await tokens.get(consumer.record.id);
+    expect(unchanged.rotatedTo).toBeNull();
+    expect(unchanged.expiresAt).toBeNull();
+  });
+
+  it('grace 32 → 201, and the answer says until when the old token is accepted: its new expiry less the TTL and a second', async () => {
+    const consumer = await consumerToken();
+    const api = gateway();
+    const before = Date.now();
+    const rotated = await api.handle(
+      request('POST', '/v1/tokens/self/rotate', consumer.token, { grace_seconds: 32 }),
+    );
+    expect(rotated.statusCode).toBe(201);
+    const old = await tokens.get(consumer.record.id);
+    const expiresAt = Date.parse(old.expiresAt ?? '');
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 32_000);
+    const body = json(rotated) as { previous_accepted_until: string };
+    expect(body.previous_accepted_until).toBe(new Date(expiresAt - 31_000).toISOString());
+  });
+
+  it('grace 0 → 201, with previous_accepted_until null: the old token is accepted no more', async () => {
+    const consumer = await consumerToken();
+    const admin = await adminToken();
+    const rotated = await gateway().handle(
+      request('POST', `/v1/tokens/${consumer.record.id}/rotate`, admin.token, { grace_seconds: 0 }),
+    );
+    expect(rotated.statusCode).toBe(201);
+    expect(json(rotated)).toMatchObject({ rotated_from: consumer.record.id, previous_accepted_until: null });
+  });
+});
+
 describe('who may rotate what, through the gateway', () => {
   it('any token rotates itself at /v1/tokens/self/rotate; rotating another token by id needs global:admin', async () => {
     const consumer = await consumerToken('nameservice:read');

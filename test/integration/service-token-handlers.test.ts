@@ -339,6 +339,19 @@ describe('refusals: the Connect error shape, and nothing written', () => {
     expect(await itemCount(empty)).toBe(0);
   });
 
+  it('expires_at within the 30 s authorizer cache TTL and a second: 400 naming it, saying the token could never be used', async () => {
+    const soon = new Date(Date.now() + 20_000).toISOString();
+    const result = await on.create(createEvent({ ...valid, expires_at: soon }), lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({
+      code: 3,
+      error: expect.stringMatching(/^expires_at must be more than 31 s ahead: .*could never be used$/),
+      payload: { field: 'expires_at' },
+    });
+    expect(await itemCount(empty)).toBe(0);
+  });
+
   it('malformed JSON: 400 naming the body', async () => {
     const result = await on.create(createEvent('{"name": "n", "scopes": ['), lambdaContext());
 

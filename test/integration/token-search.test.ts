@@ -5,12 +5,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POSTINGS_LIMIT, TokenSearchIndex, tokenTrigrams } from '#adapters/dynamo-token-search';
+import {
+  LONG_TEXT,
+  MAX_POSTINGS_PER_TOKEN,
+  POSTINGS_LIMIT,
+  TokenSearchIndex,
+  tokenTrigrams,
+} from '#adapters/dynamo-token-search';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { LIST_PARTITION } from '#adapters/token-item';
 import { parseListQuery } from '#api/native-tokens';
@@ -260,6 +266,71 @@ describe('the postings follow the tokens', () => {
     expect(posted).toBeGreaterThan(0);
     expect(await ids(s.tokens, query('capybara'))).toEqual([record.id]);
     expect(await ids(s.tokens, query('cap@exa'))).toEqual([record.id]);
+  });
+});
+
+/** Every key the token `id` is posted under. */
+async function postingsOf(searchTable: string, id: string): Promise<string[]> {
+  const { Items = [] } = await client.send(
+    new ScanCommand({
+      TableName: searchTable,
+      FilterExpression: 'id = :id',
+      ExpressionAttributeValues: { ':id': id },
+      ConsistentRead: true,
+    }),
+  );
+  return Items.map((item) => String(item.trigram));
+}
+
+/** `length` characters of text with a new trigram at nearly every position (words of a counter). */
+function longText(length: number, ending: string): string {
+  let text = '';
+  for (let i = 0; text.length < length - ending.length; i++) text += `${(i * 7919).toString(36)}q${i} `;
+  return `${text.slice(0, length - ending.length)}${ending}`;
+}
+
+describe('a token with a long text', () => {
+  let s: Setup;
+
+  beforeAll(async () => {
+    s = await setup();
+  });
+
+  it('writes one posting instead of one per trigram, and a search for text near the end of it still finds it', async () => {
+    const description = longText(500, ' lyrebird.');
+    expect(description).toHaveLength(500);
+    expect(tokenTrigrams({ description, userEmail: null }).length).toBeGreaterThan(400);
+    const record = await create(s.tokens, description);
+    await create(s.tokens, 'a short lyrebird neighbour');
+
+    expect(await postingsOf(s.searchTable, record.id)).toEqual([LONG_TEXT]);
+    const nearTheEnd = description.slice(480, 495);
+    for (const q of [nearTheEnd, 'LYREBIRD', description.slice(200, 230)]) {
+      const found = await ids(s.tokens, query(q));
+      expect(found.sort(), q).toEqual((await ids(s.plain, query(q))).sort());
+      expect(found, q).toContain(record.id);
+    }
+    // Matching no text, it is read as a candidate but never listed.
+    expect(await ids(s.tokens, query('short lyrebird'))).not.toContain(record.id);
+  });
+
+  it('moves between the one posting and its trigrams as an email change lengthens or shortens its text', async () => {
+    const description = longText(110, ' pangolin');
+    const short = tokenTrigrams({ description, userEmail: null }).length;
+    expect(short).toBeLessThanOrEqual(MAX_POSTINGS_PER_TOKEN);
+    const email = 'an.unusually.long.address.for.a.token.owner@example.com';
+    expect(tokenTrigrams({ description, userEmail: email }).length).toBeGreaterThan(MAX_POSTINGS_PER_TOKEN);
+    const record = await create(s.tokens, description, email);
+    expect(await postingsOf(s.searchTable, record.id)).toEqual([LONG_TEXT]);
+    expect(await ids(s.tokens, query('token.owner'))).toEqual([record.id]);
+
+    await s.tokens.updateEmail(record.id, null, ADMIN);
+
+    const posted = await postingsOf(s.searchTable, record.id);
+    expect(posted).not.toContain(LONG_TEXT);
+    expect(posted).toHaveLength(short);
+    expect(await ids(s.tokens, query('pangolin'))).toEqual([record.id]);
+    expect(await ids(s.tokens, query('token.owner'))).toEqual([]);
   });
 });
 

@@ -304,6 +304,16 @@ describe('the token secret rotation function', () => {
     expect(await tokenCount()).toBe(count);
     expect(await secretState(sm, secretId)).toEqual(before);
   });
+
+  it('refuses a grace that would give the old token no time behind the 30 s authorizer cache, changing nothing', async () => {
+    const { secretId, handler, first } = await secretWithToken(10);
+    const count = await tokenCount();
+    await expect(runSteps(handler, secretId, randomUUID(), ['createSecret'])).rejects.toThrow(
+      /grace_seconds must be 0 or at least 32/,
+    );
+    expect(await tokenCount()).toBe(count);
+    expect((await tokens.get(first.tokenId)).rotatedTo).toBeNull();
+  });
 });
 
 describe('what the token secret rotation function refuses to mint', () => {

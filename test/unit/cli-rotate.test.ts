@@ -15,6 +15,7 @@ const rotated = {
   rotated_from: OLD_ID,
   rotated_to: null,
   token: mintToken('BBBBBBBBBBBBBBB2').token,
+  previous_accepted_until: '2026-12-07T06:59:29.000Z',
 };
 const answer = () => ({ status: 201, body: rotated });
 
@@ -58,15 +59,26 @@ describe('rotate token', () => {
     expect(lines(result.stdout)[0]).toMatch(new RegExp(`^Token +${rotated.token}$`));
     expect(result.stdout).toMatch(/^Rotated from +AAAAAAAAAAAAAAA1$/m);
     expect(result.stderr).toMatch(
-      /^Rotated token AAAAAAAAAAAAAAA1 to BBBBBBBBBBBBBBB2: the old token works for 2h more/,
+      /^Rotated token AAAAAAAAAAAAAAA1 to BBBBBBBBBBBBBBB2: the old token is accepted until 2026-12-07 06:59:29 UTC;/,
     );
+    expect(result.stderr).not.toMatch(/works for/);
     expect(result.stdout + result.stderr).not.toContain(CALLER);
   });
 
   it('without --grace sends an empty body: the API gives the default hour', async () => {
     const result = await runCli(['rotate', 'token', '--guid', OLD_ID], { env, api: answer });
     expect(result.sent[0]?.body).toEqual({});
-    expect(result.stderr).toContain('works for 1h more');
+    expect(result.stderr).toContain('the old token is accepted until 2026-12-07 06:59:29 UTC');
+  });
+
+  it('says when the old token is accepted no more (grace 0: previous_accepted_until null)', async () => {
+    const result = await runCli(['rotate', 'token', '--guid', OLD_ID, '--grace', '0s'], {
+      env,
+      api: () => ({ status: 201, body: { ...rotated, previous_accepted_until: null } }),
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/: the old token is no longer accepted \(an answer the authorizer cached/);
+    expect(result.stderr).not.toMatch(/accepted until/);
   });
 
   it('--self POSTs /v1/tokens/self/rotate with the token of TOKENGATE_TOKEN, or of --token', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#domain/errors';
-import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
+import {
+  checkUsableExpiry,
+  expiresInDays,
+  lastAcceptedAt,
+  MAX_EXPIRY_DAYS,
+  parseExpiresAt,
+} from '#domain/expiry';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
@@ -98,5 +104,44 @@ describe('expiresInDays', () => {
   it('is the given number of whole days from now', () => {
     expect(expiresInDays(1, NOW)).toBe('2026-06-16T12:00:00.000Z');
     expect(expiresInDays(90, NOW)).toBe('2026-09-13T12:00:00.000Z');
+  });
+});
+
+describe('lastAcceptedAt', () => {
+  it('is the TTL and a second before the expiry behind a cache, the expiry itself without one', () => {
+    expect(lastAcceptedAt(100_000, 30)).toBe(69_000);
+    expect(lastAcceptedAt(100_000, 1)).toBe(98_000);
+    expect(lastAcceptedAt(100_000, 0)).toBe(100_000);
+  });
+});
+
+describe('checkUsableExpiry', () => {
+  const ahead = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+
+  it('refuses, naming the field, an expiry the TTL and a second ahead or closer: the authorizer would refuse the token from its first use', () => {
+    for (const expiresAt of [ahead(1), ahead(10_000), ahead(31_000)]) {
+      let thrown: unknown;
+      try {
+        checkUsableExpiry(expiresAt, NOW, 30);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, expiresAt).toBeInstanceOf(ValidationError);
+      expect((thrown as ValidationError).field).toBe('expires_at');
+      expect((thrown as ValidationError).message).toBe(
+        'expires_at must be more than 31 s ahead: the authorizer stops accepting a token 31 s before its ' +
+          'expiry (the 30 s authorizer cache TTL plus 1 s), so this token could never be used',
+      );
+    }
+    expect(() => checkUsableExpiry(ahead(5_000), NOW, 30, 'expires')).toThrow(
+      expect.objectContaining({ field: 'expires' }),
+    );
+  });
+
+  it('takes an expiry further ahead, no expiry at all, and any future expiry without a cache', () => {
+    expect(() => checkUsableExpiry(ahead(31_001), NOW, 30)).not.toThrow();
+    expect(() => checkUsableExpiry(null, NOW, 30)).not.toThrow();
+    expect(() => checkUsableExpiry(ahead(1), NOW, 0)).not.toThrow();
+    expect(() => checkUsableExpiry(ahead(-1_000), NOW, 0)).not.toThrow(); // parseExpiresAt's to refuse
   });
 });

@@ -109,6 +109,19 @@ describe('error mapping', () => {
     expect(JSON.stringify([native.body, connect.body])).not.toContain('hunter2');
   });
 
+  it('a 429 that knows when to retry says so in Retry-After, in both faces; one that does not sends none', async () => {
+    const error = new TooManyRequestsError('Wait', { retryAfterSeconds: 1_234 });
+    for (const face of ['native', 'connect'] as const) {
+      const response = await responseTo(face, error);
+      expect(response.statusCode).toBe(429);
+      expect(response.headers?.['retry-after']).toBe('1234');
+      expect(response.headers?.['content-type']).toBe('application/json');
+    }
+    expect(
+      (await responseTo('native', new TooManyRequestsError('t'))).headers?.['retry-after'],
+    ).toBeUndefined();
+  });
+
   it('errorBody builds both shapes from one failure', () => {
     const failure = { statusCode: 409, code: 'conflict', message: 'm', field: 'f' };
     expect(http.errorBody('connect', failure)).toEqual({ code: 7, error: 'm', payload: { field: 'f' } });

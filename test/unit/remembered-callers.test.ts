@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { UnauthorizedError } from '#domain/errors';
 import { RememberedCallers } from '#domain/remembered-callers';
+import { mintToken } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
 
 const START = Date.parse('2026-06-15T12:00:00Z');
@@ -102,6 +103,34 @@ describe('RememberedCallers', () => {
     await memo.verify(undefined);
     expect(source.verify).toHaveBeenCalledWith(undefined);
     expect(memo.size).toBe(0);
+  });
+
+  it('ends every entry of a token at the expires_at a later read of its item finds, brought forward by a rotation', async () => {
+    const { memo, source, advance } = setup({ ttlSeconds: 30 });
+    await memo.verify(`Bearer ${TOKEN}`); // remembered: no expiry
+    // Rotated with a 5 s grace; another header for the same token (`Key`) misses the memo and reads it.
+    const shortened = new Date(START + 5_000).toISOString();
+    source.verify.mockResolvedValueOnce(caller(shortened));
+    await memo.verify(`Key ${TOKEN}`);
+
+    advance(4_999);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).resolves.toMatchObject({ tokenId: 'tok1' });
+    expect(source.verify).toHaveBeenCalledTimes(2);
+    advance(1);
+    await memo.verify(`Bearer ${TOKEN}`); // no longer from memory: read again
+    expect(source.verify).toHaveBeenCalledTimes(3);
+  });
+
+  it('ends every entry of a token that a later read of its item refuses (a rotation with grace 0, a revocation)', async () => {
+    const { token, id } = mintToken();
+    const { memo, source, refuseFromNowOn } = setup({ ttlSeconds: 30 });
+    source.verify.mockResolvedValueOnce({ ...caller(), tokenId: id });
+    await memo.verify(`Bearer ${token}`);
+    refuseFromNowOn();
+
+    await expect(memo.verify(`bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    await expect(memo.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    expect(source.verify).toHaveBeenCalledTimes(3);
   });
 
   it('holds at most maxEntries', async () => {

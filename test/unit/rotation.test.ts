@@ -3,11 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#domain/errors';
 import {
+  acceptedUntil,
   checkGrace,
   DEFAULT_GRACE_SECONDS,
   graceExpiry,
   MAX_GRACE_SECONDS,
+  minimumGraceSeconds,
   rotationRefusal,
+  SELF_ROTATION_INTERVAL_SECONDS,
+  selfRotationWaitSeconds,
   successorOf,
 } from '#domain/rotation';
 import type { TokenRecord } from '#domain/token';
@@ -26,14 +30,14 @@ describe('checkGrace', () => {
   it('takes 0 to one week, in whole seconds, and defaults to an hour', () => {
     expect(MAX_GRACE_SECONDS).toBe(604_800);
     expect(DEFAULT_GRACE_SECONDS).toBe(3_600);
-    for (const grace of [0, 1, 3_600, MAX_GRACE_SECONDS]) expect(checkGrace(grace)).toBe(grace);
+    for (const grace of [0, 1, 3_600, MAX_GRACE_SECONDS]) expect(checkGrace(grace, 0)).toBe(grace);
   });
 
   it('refuses a negative, fractional, too long or non-finite grace, naming grace_seconds', () => {
     for (const grace of [-1, 0.5, MAX_GRACE_SECONDS + 1, Number.NaN, Number.POSITIVE_INFINITY]) {
       let thrown: unknown;
       try {
-        checkGrace(grace);
+        checkGrace(grace, 30);
       } catch (error) {
         thrown = error;
       }
@@ -43,6 +47,70 @@ describe('checkGrace', () => {
         'grace_seconds must be a whole number of seconds from 0 to 604800',
       );
     }
+  });
+
+  it('behind a cache, refuses a grace from 1 s to the TTL plus 1 s, naming the smallest that gives the old token time', () => {
+    for (const grace of [1, 10, 30, 31]) {
+      let thrown: unknown;
+      try {
+        checkGrace(grace, 30);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, String(grace)).toBeInstanceOf(ValidationError);
+      expect((thrown as ValidationError).field).toBe('grace_seconds');
+      expect((thrown as ValidationError).message).toBe(
+        'grace_seconds must be 0 or at least 32: the authorizer stops accepting a token 31 s before its ' +
+          `expiry (the 30 s authorizer cache TTL plus 1 s), so a grace of ${grace} s would give the old token no time at all`,
+      );
+    }
+    for (const grace of [0, 32, 3_600]) expect(checkGrace(grace, 30)).toBe(grace);
+    expect(() => checkGrace(6, 5)).toThrow(/at least 7/);
+    expect(checkGrace(7, 5)).toBe(7);
+  });
+
+  it('names TTL + 2 as the smallest useful grace, and 1 s without a cache', () => {
+    expect(minimumGraceSeconds(30)).toBe(32);
+    expect(minimumGraceSeconds(1)).toBe(3);
+    expect(minimumGraceSeconds(0)).toBe(1);
+  });
+});
+
+describe('acceptedUntil', () => {
+  it('is the expiry less the TTL and a second behind a cache, the expiry itself without one', () => {
+    expect(acceptedUntil(at(120_000), now, 30)).toBe(at(89_000));
+    expect(acceptedUntil(at(120_000), now, 0)).toBe(at(120_000));
+  });
+
+  it('is null once the authorizer accepts the token no more: a grace of 0, or an expiry within the TTL and a second', () => {
+    expect(acceptedUntil(now.toISOString(), now, 30)).toBeNull();
+    expect(acceptedUntil(now.toISOString(), now, 0)).toBeNull();
+    expect(acceptedUntil(at(31_000), now, 30)).toBeNull();
+    expect(acceptedUntil(at(31_001), now, 30)).toBe(at(1));
+  });
+});
+
+describe('selfRotationWaitSeconds', () => {
+  const createdAt = now.toISOString();
+  const selfMinted = { rotatedFrom: 'Parent0000000001', createdBy: 'token:Parent0000000001', createdAt };
+
+  it('makes a token minted by self-rotation wait an hour from its creation before it rotates itself', () => {
+    expect(SELF_ROTATION_INTERVAL_SECONDS).toBe(3_600);
+    expect(selfRotationWaitSeconds(selfMinted, now)).toBe(3_600);
+    expect(selfRotationWaitSeconds(selfMinted, new Date(now.getTime() + 1_000))).toBe(3_599);
+    expect(selfRotationWaitSeconds(selfMinted, new Date(now.getTime() + 3_599_001))).toBe(1);
+    expect(selfRotationWaitSeconds(selfMinted, new Date(now.getTime() + 3_600_000))).toBe(0);
+    expect(selfRotationWaitSeconds(selfMinted, new Date(now.getTime() + 86_400_000))).toBe(0);
+  });
+
+  it('lets any other token rotate itself at once: one made by an admin, or by an admin rotation', () => {
+    expect(
+      selfRotationWaitSeconds({ rotatedFrom: null, createdBy: 'token:Admin00000000001', createdAt }, now),
+    ).toBe(0);
+    expect(selfRotationWaitSeconds({ ...selfMinted, createdBy: 'token:Admin00000000001' }, now)).toBe(0);
+    expect(
+      selfRotationWaitSeconds({ ...selfMinted, createdBy: 'system:secrets-manager-rotation' }, now),
+    ).toBe(0);
   });
 });
 
