@@ -28,6 +28,7 @@ import {
   targetAllowed,
 } from '#domain/policy';
 import type { CallerSource } from '#domain/remembered-callers';
+import { soleAuthorization } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
 import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
@@ -42,13 +43,19 @@ type AuthorizerResult =
 
 const REFUSED: APIGatewaySimpleAuthorizerResult = { isAuthorized: false };
 
-function authorizationHeader(
-  headers: Record<string, string | undefined> | null | undefined,
-): string | undefined {
-  if (!headers) return undefined;
-  // Header names are case-insensitive, and REST APIs pass them on in the case the client sent.
-  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'authorization');
-  return name === undefined ? undefined : headers[name];
+/** The values under the name Authorization, in any case: REST APIs pass names on as the client sent them. */
+function authorizationValues<T>(headers: Record<string, T> | null | undefined): T[] {
+  return Object.entries(headers ?? {}).flatMap(([name, value]) =>
+    name.toLowerCase() === 'authorization' ? [value] : [],
+  );
+}
+
+/** The request's one Authorization header; undefined for none or more than one (refused unread). */
+function authorizationHeader(event: AuthorizerEvent): string | undefined {
+  const single = authorizationValues(event.headers);
+  // A REST event's `headers` keeps one value of a repeated header, `multiValueHeaders` all of them.
+  const multi = authorizationValues('multiValueHeaders' in event ? event.multiValueHeaders : null).flat();
+  return soleAuthorization(multi.length > single.length ? multi : single);
 }
 
 /** The scopes as the context passes them, once per scope list (a token's decoded item is reused). */
@@ -66,13 +73,17 @@ function contextOf(caller: Caller): AuthorizerContext {
   return { token_id: tokenId, kind, scopes: json, principal };
 }
 
-/** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
+/**
+ * The caller, or null for a token that is missing, malformed, unknown, revoked or expired, or for
+ * more than one Authorization header.
+ */
 function callerFrom(
   source: CallerSource,
   event: AuthorizerEvent,
   whileReading?: (expected: Caller | undefined) => void,
 ): Promise<Caller | null> {
-  const header = authorizationHeader(event.headers);
+  const header = authorizationHeader(event);
+  if (header === undefined) return Promise.resolve(null); // none, or more than one: nothing to read
   const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
   return verified.catch((error: unknown) => {
     if (error instanceof UnauthorizedError) return null;
