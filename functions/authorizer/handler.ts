@@ -3,7 +3,8 @@
 // an Allow or Deny policy for exactly that method ARN, which API Gateway caches per token, method
 // and path (`REST_AUTHORIZER_IDENTITY`); a bad token throws `Unauthorized` (401). HTTP APIs, which
 // API Gateway does not cache: a yes/no, with verified callers remembered in process for the TTL.
-// A path with dot segments or encoded separators is refused whatever the token. DynamoDB or
+// A path with dot segments, encoded separators or IAM wildcards is refused whatever the token, and
+// more than one Authorization header as a missing one is, unread. DynamoDB or
 // Secrets Manager failing: the error propagates and the request fails closed with a 500, which API
 // Gateway does not cache.
 
