@@ -62,16 +62,16 @@ function authorizationHeader(event: AuthorizerEvent): string | undefined {
 /** The scopes as the context passes them, once per scope list (a token's decoded item is reused). */
 const scopesJson = new WeakMap<Caller['scopes'], string>();
 
+function serialised(scopes: Caller['scopes']): string {
+  const json = JSON.stringify(scopes);
+  // Stryker disable next-line CallExpression: equivalent, without the memo each call serialises anew, to the same string
+  scopesJson.set(scopes, json);
+  return json;
+}
+
 function contextOf(caller: Caller): AuthorizerContext {
   const { tokenId, kind, principal, scopes } = caller;
-  let json = scopesJson.get(scopes);
-  // Stryker disable next-line ConditionalExpression: equivalent, serialising again gives the same string; the memo only saves time
-  if (json === undefined) {
-    json = JSON.stringify(scopes);
-    // Stryker disable next-line CallExpression: equivalent, without the memo each call serialises anew, to the same string
-    scopesJson.set(scopes, json);
-  }
-  return { token_id: tokenId, kind, scopes: json, principal };
+  return { token_id: tokenId, kind, scopes: scopesJson.get(scopes) ?? serialised(scopes), principal };
 }
 
 /**
@@ -149,8 +149,10 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     // Both paths are checked: API Gateway may have normalised or decoded one of them (requestTarget
     // checks the ARN's; the event's again only when it differs).
     const target =
-      // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, a path equal to the ARN's is checked by requestTarget; this only spares checking it twice
-      arn !== null && typeof event.path === 'string' && (event.path === arn.path || isSafePath(event.path))
+      arn !== null &&
+      typeof event.path === 'string' &&
+      // Stryker disable next-line ConditionalExpression: equivalent for `event.path === arn.path` (to false): a path equal to the ARN's is checked by requestTarget, this only spares checking it twice
+      (event.path === arn.path || isSafePath(event.path))
         ? requestTarget(arn.method, arn.path)
         : null;
     return { arn, target };
@@ -158,25 +160,23 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
 
   async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
     // Worked out while DynamoDB answers (once the read is sent): the request, and the decision for
-    // the caller the read is expected to confirm. Worked out again after the read when it was not,
-    // or not for this caller: early saves time only (bench/), so mutants that skip it are equivalent.
+    // the caller the read is expected to confirm, kept by that caller object. Worked out again after
+    // the read when it was not, or not for this caller: early saves time only (bench/), so mutants
+    // that skip it are equivalent.
     let request: RestRequest | undefined;
-    let early: { caller: Caller; allowed: boolean } | undefined;
+    const early = new Map<Caller, boolean>();
     // Stryker disable next-line BlockStatement: equivalent, see above
     const caller = await callerFrom(deps.verifier, event, (expected) => {
       request = restRequest(event);
       // Stryker disable next-line BlockStatement: equivalent, see above
       if (expected && request.target) {
-        early = { caller: expected, allowed: targetAllowed(expected.scopes, request.target) };
+        early.set(expected, targetAllowed(expected.scopes, request.target));
       }
     });
     const { arn, target } = request ?? restRequest(event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    const allowed =
-      target !== null &&
-      // Stryker disable next-line ConditionalExpression: equivalent, see above
-      (caller === early?.caller ? early.allowed : targetAllowed(caller.scopes, target));
+    const allowed = target !== null && (early.get(caller) ?? targetAllowed(caller.scopes, target));
     if (logDecisions) {
       logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
         token_id: caller.tokenId,
