@@ -338,6 +338,14 @@ describe('REST authorizer decision', () => {
     const one = { ...base, headers: null, multiValueHeaders: { authorization: [HEADER] } };
     expect(await authorize(one)).toHaveProperty('context', CONTEXT);
     expect(verifier.verify).toHaveBeenCalledWith(HEADER, expect.any(Function));
+    // One value in each map: `headers` is read (`multiValueHeaders` counts only when it lists more).
+    const each = {
+      ...base,
+      headers: { Authorization: HEADER },
+      multiValueHeaders: { Authorization: ['Key x'] },
+    };
+    expect(await authorize(each)).toHaveProperty('context', CONTEXT);
+    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER, expect.any(Function));
   });
 
   it('refuses a token that expires before a cached Allow would (TTL plus margin), and no later one', async () => {
