@@ -55,14 +55,19 @@ export function headerMaps(rawHeaders: readonly string[]): HeaderMaps {
   return { headers, multiValueHeaders };
 }
 
-/** Header lookup ignoring case, the way API Gateway reads an identity source. Last value wins. */
-export function headerValue(rawHeaders: readonly string[], name: string): string | undefined {
+/** Every value sent for header `name`, in order, ignoring the case of the name. */
+export function headerValues(rawHeaders: readonly string[], name: string): string[] {
   const wanted = name.toLowerCase();
-  let found: string | undefined;
+  const found: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() === wanted) found = rawHeaders[i + 1];
+    if ((rawHeaders[i] as string).toLowerCase() === wanted) found.push(rawHeaders[i + 1] as string);
   }
   return found;
+}
+
+/** Header lookup ignoring case. Last value wins. */
+export function headerValue(rawHeaders: readonly string[], name: string): string | undefined {
+  return headerValues(rawHeaders, name).at(-1);
 }
 
 export interface QueryMaps {
@@ -154,9 +159,10 @@ function requestContext<T>(
 }
 
 /**
- * What API Gateway reads for each identity source of a REQUEST authorizer: a header (ignoring case,
- * last value) or a `$context` variable of the request. Null when one is missing or empty: API
- * Gateway then answers 401 without calling the authorizer.
+ * What API Gateway reads for each identity source of a REQUEST authorizer: a header (ignoring case)
+ * or a `$context` variable of the request. Null when one is missing or empty, or a header was sent
+ * more than once (the cache would be keyed on one value while the authorizer could decide on
+ * another): the gateway then answers 401 without calling the authorizer.
  */
 export function identityValues(
   request: GatewayRequest,
@@ -164,8 +170,9 @@ export function identityValues(
   parts: readonly IdentityPart[],
 ): string[] | null {
   const context = requestContext(request, match, undefined) as unknown as Record<string, unknown>;
+  const sole = (values: string[]) => (values.length === 1 ? values[0] : undefined);
   const values = parts.map(({ from, name }) =>
-    from === 'header' ? headerValue(request.rawHeaders, name) : context[name],
+    from === 'header' ? sole(headerValues(request.rawHeaders, name)) : context[name],
   );
   return values.every((value): value is string => typeof value === 'string' && value.trim() !== '')
     ? values

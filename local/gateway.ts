@@ -1,8 +1,9 @@
 // The local stand-in for API Gateway (REST API): refuses crafted paths (dot segments, encoded
-// separators) before anything else, routes with the route table, runs the Lambda authorizer as a
-// REQUEST authorizer with API Gateway's result cache (keyed on `REST_AUTHORIZER_IDENTITY`), judges
-// its IAM policy, then calls the route's handler with a proxy event. Free of sockets:
-// local/server.ts serves it over HTTP.
+// separators, IAM wildcards) before anything else, routes with the route table, runs the Lambda
+// authorizer as a REQUEST authorizer with API Gateway's result cache (keyed on
+// `REST_AUTHORIZER_IDENTITY`; a request with its header twice is refused unasked), judges its IAM
+// policy, then calls the route's handler with a proxy event. Free of sockets: local/server.ts
+// serves it over HTTP.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';

@@ -3,7 +3,8 @@
 // an Allow or Deny policy for exactly that method ARN, which API Gateway caches per token, method
 // and path (`REST_AUTHORIZER_IDENTITY`); a bad token throws `Unauthorized` (401). HTTP APIs, which
 // API Gateway does not cache: a yes/no, with verified callers remembered in process for the TTL.
-// A path with dot segments or encoded separators is refused whatever the token. DynamoDB or
+// A path with dot segments, encoded separators or IAM wildcards is refused whatever the token, and
+// more than one Authorization header as a missing one is, unread. DynamoDB or
 // Secrets Manager failing: the error propagates and the request fails closed with a 500, which API
 // Gateway does not cache.
 
@@ -29,6 +30,7 @@ import {
   targetAllowed,
 } from '#domain/policy';
 import type { CallerSource } from '#domain/remembered-callers';
+import { soleAuthorization } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
 import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
@@ -42,37 +44,47 @@ type AuthorizerResult =
 
 const REFUSED: APIGatewaySimpleAuthorizerResult = { isAuthorized: false };
 
-function authorizationHeader(
-  headers: Record<string, string | undefined> | null | undefined,
-): string | undefined {
-  if (!headers) return undefined;
-  // Header names are case-insensitive, and REST APIs pass them on in the case the client sent.
-  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'authorization');
-  return name === undefined ? undefined : headers[name];
+/** The values under the name Authorization, in any case: REST APIs pass names on as the client sent them. */
+function authorizationValues<T>(headers: Record<string, T> | null | undefined): T[] {
+  return Object.entries(headers ?? {}).flatMap(([name, value]) =>
+    name.toLowerCase() === 'authorization' ? [value] : [],
+  );
+}
+
+/** The request's one Authorization header; undefined for none or more than one (refused unread). */
+function authorizationHeader(event: AuthorizerEvent): string | undefined {
+  const single = authorizationValues(event.headers);
+  // A REST event's `headers` keeps one value of a repeated header, `multiValueHeaders` all of them.
+  const multi = authorizationValues('multiValueHeaders' in event ? event.multiValueHeaders : null).flat();
+  return soleAuthorization(multi.length > single.length ? multi : single);
 }
 
 /** The scopes as the context passes them, once per scope list (a token's decoded item is reused). */
 const scopesJson = new WeakMap<Caller['scopes'], string>();
 
-function contextOf(caller: Caller): AuthorizerContext {
-  const { tokenId, kind, principal, scopes } = caller;
-  let json = scopesJson.get(scopes);
-  // Stryker disable next-line ConditionalExpression: equivalent, serialising again gives the same string; the memo only saves time
-  if (json === undefined) {
-    json = JSON.stringify(scopes);
-    // Stryker disable next-line CallExpression: equivalent, without the memo each call serialises anew, to the same string
-    scopesJson.set(scopes, json);
-  }
-  return { token_id: tokenId, kind, scopes: json, principal };
+function serialised(scopes: Caller['scopes']): string {
+  const json = JSON.stringify(scopes);
+  // Stryker disable next-line CallExpression: equivalent, without the memo each call serialises anew, to the same string
+  scopesJson.set(scopes, json);
+  return json;
 }
 
-/** The caller, or null for a token that is missing, malformed, unknown, revoked or expired. */
+function contextOf(caller: Caller): AuthorizerContext {
+  const { tokenId, kind, principal, scopes } = caller;
+  return { token_id: tokenId, kind, scopes: scopesJson.get(scopes) ?? serialised(scopes), principal };
+}
+
+/**
+ * The caller, or null for a token that is missing, malformed, unknown, revoked or expired, or for
+ * more than one Authorization header.
+ */
 function callerFrom(
   source: CallerSource,
   event: AuthorizerEvent,
   whileReading?: (expected: Caller | undefined) => void,
 ): Promise<Caller | null> {
-  const header = authorizationHeader(event.headers);
+  const header = authorizationHeader(event);
+  if (header === undefined) return Promise.resolve(null); // none, or more than one: nothing to read
   const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
   return verified.catch((error: unknown) => {
     if (error instanceof UnauthorizedError) return null;
@@ -137,8 +149,10 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     // Both paths are checked: API Gateway may have normalised or decoded one of them (requestTarget
     // checks the ARN's; the event's again only when it differs).
     const target =
-      // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, a path equal to the ARN's is checked by requestTarget; this only spares checking it twice
-      arn !== null && typeof event.path === 'string' && (event.path === arn.path || isSafePath(event.path))
+      arn !== null &&
+      typeof event.path === 'string' &&
+      // Stryker disable next-line ConditionalExpression: equivalent for `event.path === arn.path` (to false): a path equal to the ARN's is checked by requestTarget, this only spares checking it twice
+      (event.path === arn.path || isSafePath(event.path))
         ? requestTarget(arn.method, arn.path)
         : null;
     return { arn, target };
@@ -146,25 +160,24 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
 
   async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
     // Worked out while DynamoDB answers (once the read is sent): the request, and the decision for
-    // the caller the read is expected to confirm. Worked out again after the read when it was not,
-    // or not for this caller: early saves time only (bench/), so mutants that skip it are equivalent.
+    // the caller the read is expected to confirm, kept by that caller object. Worked out again after
+    // the read when it was not, or not for this caller: early saves time only (bench/), so mutants
+    // that skip it are equivalent.
     let request: RestRequest | undefined;
-    let early: { caller: Caller; allowed: boolean } | undefined;
+    const early = new Map<Caller, boolean>();
     // Stryker disable next-line BlockStatement: equivalent, see above
     const caller = await callerFrom(deps.verifier, event, (expected) => {
       request = restRequest(event);
       // Stryker disable next-line BlockStatement: equivalent, see above
       if (expected && request.target) {
-        early = { caller: expected, allowed: targetAllowed(expected.scopes, request.target) };
+        // Stryker disable next-line CallExpression: equivalent, see above
+        early.set(expected, targetAllowed(expected.scopes, request.target));
       }
     });
     const { arn, target } = request ?? restRequest(event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    const allowed =
-      target !== null &&
-      // Stryker disable next-line ConditionalExpression: equivalent, see above
-      (caller === early?.caller ? early.allowed : targetAllowed(caller.scopes, target));
+    const allowed = target !== null && (early.get(caller) ?? targetAllowed(caller.scopes, target));
     if (logDecisions) {
       logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
         token_id: caller.tokenId,

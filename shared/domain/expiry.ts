@@ -10,8 +10,15 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-
 
 function isRealDate(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
-  // Stryker disable next-line ConditionalExpression: the month and day checks overlap (a day out of range moves the month, a month out of range the year), so dropping either alone is equivalent; the year check is pinned by a test (year 0050)
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  // The month and day checks overlap (a day out of range moves the month, a month out of range the
+  // year), so dropping either alone changes nothing; the year check is pinned by a test (year 0050).
+  return (
+    date.getUTCFullYear() === year &&
+    // Stryker disable next-line ConditionalExpression: equivalent alone, a month out of range moves the year
+    date.getUTCMonth() === month - 1 &&
+    // Stryker disable next-line ConditionalExpression: equivalent alone, a day out of range moves the month
+    date.getUTCDate() === day
+  );
 }
 
 /** An RFC 3339 date (00:00 UTC that day) or date-time, as epoch milliseconds. */

@@ -37,9 +37,11 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 /**
  * Why a request path must not reach any backend, or null when it may be matched against scopes.
  * Refused: a `.` or `..` segment, raw or percent-encoded (in any case, or encoded twice); an
- * encoded `/` or `\`, or a raw `\` (each a separator to some backend, none to API Gateway); a
- * control character; a malformed percent-escape. Empty segments (`//`) and a trailing slash are
- * left to the scope matcher, which never lets an empty segment stand for a resource.
+ * encoded `/` or `\`, or a raw `\` (each a separator to some backend, none to API Gateway); a `*`
+ * or `?`, raw or encoded (wildcards in the IAM policy whose resource is the method ARN: an Allow
+ * for a path with a `*` segment would cover paths with any run of segments there); a control
+ * character; a malformed percent-escape. Empty segments (`//`) and a trailing slash are left to the
+ * scope matcher, which never lets an empty segment stand for a resource.
  */
 export function pathProblem(path: string): string | null {
   if (!path.startsWith('/')) return 'The path must start with /';
@@ -52,6 +54,7 @@ export function pathProblem(path: string): string | null {
       if (CONTROL_CHARACTER.test(segment)) return 'The path may not contain control characters';
       // Raw, a segment holds neither: the path is split at /, and a raw \ is refused above.
       if (/[/\\]/.test(segment)) return 'The path may not contain an encoded / or \\';
+      if (/[*?]/.test(segment)) return 'The path may not contain a * or ?, encoded or not';
       if (!segment.includes('%')) break;
       if (round === DECODE_ROUNDS) return 'The path is percent-encoded too many times over';
       const decoded = decodeOnce(segment);
@@ -129,8 +132,11 @@ const anySegment = () => true;
 
 function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
   return ANY_TOKEN_ROUTES.some(
-    // Stryker disable next-line ConditionalExpression: equivalent for the route table as it is: no any-token route has the method ANY
-    (route) => (route.method === 'ANY' || route.method === method) && fits(route.pattern, parts, anySegment),
+    (route) =>
+      (route.method === method ||
+        // Stryker disable next-line ConditionalExpression: equivalent for the route table as it is: no any-token route has the method ANY
+        route.method === 'ANY') &&
+      fits(route.pattern, parts, anySegment),
   );
 }
 

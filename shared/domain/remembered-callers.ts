@@ -68,9 +68,13 @@ export class RememberedCallers implements CallerSource {
 
   /** The caller, from memory while its entry lasts, else from `source` (which throws to refuse). */
   async verify(authorization: string | null | undefined): Promise<Caller> {
-    if (!authorization) return this.source.verify(authorization);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, with a TTL of 0 `until` below is `now` and nothing is stored; this return only skips the hashing
-    if (this.ttlMs <= 0) return this.source.verify(authorization);
+    if (
+      !authorization ||
+      // Stryker disable next-line ConditionalExpression: equivalent, with a TTL of 0 `until` below is `now` and nothing is stored; this only skips the hashing
+      this.ttlMs === 0
+    ) {
+      return this.source.verify(authorization);
+    }
     const key = createHash('sha256').update(authorization).digest('base64');
     const entry = this.entries.get(key);
     if (entry) {

@@ -92,6 +92,17 @@ export function parseToken(candidate: string): string | null {
   return candidate.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + ID_LENGTH);
 }
 
+/**
+ * The Authorization header of a request that sent exactly one (`values`: every value sent under
+ * that name, in any case), else undefined: a request with more than one is refused whatever they
+ * hold, since a cache could key on one while the decision read another. A comma in a value is
+ * headers joined into one (as HTTP APIs pass repeated headers on): no token holds a comma.
+ */
+export function soleAuthorization(values: readonly (string | undefined)[]): string | undefined {
+  const [value] = values;
+  return values.length === 1 && !value?.includes(',') ? value : undefined;
+}
+
 /** The token in an `Authorization: Bearer <token>` or `Authorization: Key <token>` header. */
 export function tokenFromAuthorization(header: string | undefined | null): string | null {
   if (!header) return null;

@@ -117,15 +117,16 @@ export function isScopeName(name: string): name is ScopeName {
 
 export const SERVICE_SCOPE_NAMES: readonly ScopeName[] = SCOPE_NAMES.filter((name) => SCOPES[name].service);
 
-/** What follows a grant's prefix: `/{resource}` and the rest, or a trailing `/*`. */
-// Stryker disable next-line Regex: equivalent, `.*` runs to the end anyway and `/*` only ends a grant's path
-const AFTER_PREFIX = /\/\{resource\}.*$|\/\*$/;
+/** What follows a grant's prefix: `/{resource}` and the rest, else a trailing `/*`. */
+const RESOURCE_AND_BELOW = /\/\{resource\}.*/;
+// Stryker disable next-line Regex: equivalent, `/*` only ever ends a grant's path
+const BELOW = /\/\*$/;
 
 /** The top-level path segments the scopes protect: the example protected API of the deployment. */
 export const PROTECTED_PREFIXES: readonly string[] = [
   ...new Set(
     SCOPE_NAMES.flatMap((name) => SCOPES[name].grants)
-      .map((grant) => grant.path.replace(AFTER_PREFIX, ''))
+      .map((grant) => grant.path.replace(RESOURCE_AND_BELOW, '').replace(BELOW, ''))
       .filter((prefix) => prefix !== ''),
   ),
 ];

@@ -10,6 +10,7 @@
 // Requests go out through node:http with the path exactly as written (fetch would normalise dots).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +28,7 @@ import {
   expectedFor,
   type Grant,
   type Holder,
+  REPEATED_AUTHORIZATION,
   REPRESENTATIVE_PATHS,
 } from '#test-support/authorization-contract';
 import { LocalStack, tokengate } from '#test-support/processes';
@@ -79,6 +81,35 @@ function send(base: string, method: string, path: string, authorization?: string
     outgoing.setTimeout(30_000, () => outgoing.destroy(new Error(`${method} ${path} timed out`)));
     outgoing.on('error', reject);
     outgoing.end(payload);
+  });
+}
+
+/**
+ * A request written byte for byte on a socket, so that a header can be sent twice in two cases
+ * (node:http merges or refuses that). Only the status line and the body are read.
+ */
+function sendRaw(base: string, method: string, path: string, headers: readonly [string, string][]) {
+  const url = new URL(base);
+  // HTTP/1.0: the answer then comes unchunked, its body running to the end of the connection.
+  const lines = [`${method} ${path} HTTP/1.0`, `Host: ${url.host}`];
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+  return new Promise<Answer>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    const chunks: Buffer[] = [];
+    socket.setTimeout(30_000, () => socket.destroy(new Error(`${method} ${path} timed out`)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
+      const raw = text.slice(text.indexOf('\r\n\r\n') + 4);
+      let body: unknown = raw;
+      try {
+        body = JSON.parse(raw);
+      } catch {}
+      resolve({ status, body });
+    });
+    socket.end(`${lines.join('\r\n')}\r\n\r\n`);
   });
 }
 
@@ -304,6 +335,35 @@ describe('the authorization matrix, through the local stack', () => {
     }
     expect((await call('GET', '/repos/a/x', authorization)).status).toBe(200);
   });
+
+  it('more than one Authorization header is refused with 401, whatever they hold, and caches nothing', async () => {
+    // The attack: admin + low together used to pass on the admin's token and be cached under the low
+    // one, which alone then reached the admin's routes from the cache, as the admin.
+    const wrong: string[] = [];
+    for (const { tokens, names } of REPEATED_AUTHORIZATION) {
+      const sent = tokens.map(
+        (name, index) => [names[index], holder(name).authorization] as [string, string],
+      );
+      for (const [method, path] of [
+        ['GET', '/v1/tokens'],
+        ['GET', '/repos/a/x'],
+        ['GET', '/v1/whoami'],
+      ] as const) {
+        const answer = await sendRaw(stack.url, method, path, sent);
+        if (outcomeOf(answer) !== 'gateway 401') {
+          wrong.push(`${names.join('/')} ${tokens.join(' + ')}: ${method} ${path} got ${outcomeOf(answer)}`);
+        }
+      }
+      for (const name of tokens) {
+        const alone = holder(name);
+        const answer = await call('GET', '/v1/tokens', alone.authorization);
+        const expected = expectedFor(alone, 'admin', 'GET', '/v1/tokens');
+        const ok = expected === 'reach' ? answer.status === 200 : outcomeOf(answer) === `gateway ${expected}`;
+        if (!ok) wrong.push(`${name} alone after ${tokens.join(' + ')}: got ${outcomeOf(answer)}`);
+      }
+    }
+    expect(wrong.sort()).toEqual([]);
+  }, 60_000);
 
   it('a token that would expire within the cache TTL cannot be made: it could never pass the authorizer', async () => {
     const { authorization: admin } = holder('global:admin');

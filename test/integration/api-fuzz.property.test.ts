@@ -6,7 +6,7 @@
 // Generated values never hold a token themselves (they name a kind of credential, and the token is
 // looked up inside the property), so a counterexample printed by a failing run shows no secret.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, type OutgoingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -321,27 +321,21 @@ interface Answer {
 function send(
   method: string,
   path: string,
-  authorization: string | undefined,
+  /** Several values are sent as that many Authorization headers. */
+  authorization: string | string[] | undefined,
   extra: Record<string, string>,
   payload: Body,
 ): Promise<Answer> {
   const data =
     payload.kind === 'none' ? undefined : payload.kind === 'text' ? Buffer.from(payload.text) : payload.bytes;
+  const headers: OutgoingHttpHeaders = {
+    ...extra,
+    // Set, or node:http sends a GET's body unframed and the server reads it as the next request.
+    ...(data !== undefined && { 'content-length': String(data.length) }),
+  };
   return new Promise((resolve, reject) => {
     const outgoing = request(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        method,
-        path,
-        agent,
-        headers: {
-          ...extra,
-          ...(authorization !== undefined && { authorization }),
-          // Set, or node:http sends a GET's body unframed and the server reads it as the next request.
-          ...(data !== undefined && { 'content-length': String(data.length) }),
-        },
-      },
+      { host: '127.0.0.1', port: server.port, method, path, agent, headers },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -351,6 +345,8 @@ function send(
         response.on('error', reject);
       },
     );
+    // An array goes out as that many header lines.
+    if (authorization !== undefined) outgoing.setHeader('authorization', authorization);
     outgoing.setTimeout(20_000, () => outgoing.destroy(new Error(`${method} timed out`)));
     outgoing.on('error', reject);
     outgoing.end(data);
@@ -483,6 +479,41 @@ describe('every endpoint fed random input', () => {
         },
       ),
       RUNS,
+    );
+  }, 120_000);
+
+  it('more than one Authorization header, whatever they hold (the admin token too): 401 everywhere a token is needed', async () => {
+    const anyCredential: fc.Arbitrary<Credential> = fc.oneof(
+      fc.constantFrom<Credential>({ kind: 'admin' }, { kind: 'scoped' }, { kind: 'service' }),
+      badCredential.filter((credential) => credential.kind !== 'none'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        routeArb,
+        fc.array(segment, { minLength: 1, maxLength: 3 }),
+        fc.array(anyCredential, { minLength: 2, maxLength: 3 }),
+        async (route, segments, sent) => {
+          const method = route.method === 'ANY' ? 'GET' : route.method;
+          const values = sent.map((credential) => authorizationOf(credential) ?? '');
+          const answer = await check(route, () =>
+            send(method, concretePath(route, segments), values, {}, { kind: 'none' }),
+          );
+          if (route.access !== 'public' && !refusedBeforeTokenCheck(answer)) {
+            expect(answer.status, answer.body).toBe(401);
+            expect(JSON.parse(answer.body)).toEqual(GATEWAY_RESPONSES[401]);
+          }
+        },
+      ),
+      {
+        ...RUNS,
+        examples: [
+          [
+            UNTHROTTLED.find((r) => r.path === '/v1/tokens' && r.method === 'GET') as Route,
+            ['x'],
+            [{ kind: 'admin' }, { kind: 'scoped' }],
+          ],
+        ],
+      },
     );
   }, 120_000);
 

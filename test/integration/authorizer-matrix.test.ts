@@ -30,7 +30,9 @@ import {
   type Expected,
   expectedFor,
   type Holder,
+  REPEATED_AUTHORIZATION,
   REPRESENTATIVE_PATHS,
+  type RepeatedAuthorization,
 } from '#test-support/authorization-contract';
 import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
@@ -114,6 +116,43 @@ async function decideRest(holder: Holder, method: string, path: string, route?: 
   const resource = resourceFor(method, path, route).path;
   event.resource = resource;
   event.requestContext.resourcePath = resource;
+  try {
+    const result = (await authorizer(event, lambdaContext('authorizer'))) as APIGatewayAuthorizerResult;
+    return iamAllows(result, event.methodArn) ? 'reach' : 403;
+  } catch (error) {
+    if (error instanceof Error && error.message === 'Unauthorized') return 401;
+    throw error;
+  }
+}
+
+/** The header values of a repeated Authorization header, in the order sent. */
+function repeatedValues({ tokens }: RepeatedAuthorization): string[] {
+  return tokens.map((name) => holder(name).authorization as string);
+}
+
+/** An HTTP API joins a repeated header's values with commas, under its lower-case name. */
+async function decideHttpRepeated(repeated: RepeatedAuthorization, method: string, path: string) {
+  const joined = repeatedValues(repeated).join(',');
+  const event = httpApiAuthorizerEvent(method, path, { authorization: joined });
+  const result = (await authorizer(event, lambdaContext('authorizer'))) as APIGatewaySimpleAuthorizerResult;
+  return result.isAuthorized;
+}
+
+/**
+ * A REST API passes names in the case sent: one name twice is one key in `headers` (the last value)
+ * and both values in `multiValueHeaders`; two cases are two keys in each.
+ */
+async function decideRestRepeated(repeated: RepeatedAuthorization, method: string, path: string) {
+  const values = repeatedValues(repeated);
+  const event = restAuthorizerEvent(method, path);
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  repeated.names.forEach((name, index) => {
+    headers[name] = values[index] as string;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), values[index] as string];
+  });
+  Object.assign(event.headers ?? {}, headers);
+  event.multiValueHeaders = { ...event.multiValueHeaders, ...multiValueHeaders };
   try {
     const result = (await authorizer(event, lambdaContext('authorizer'))) as APIGatewayAuthorizerResult;
     return iamAllows(result, event.methodArn) ? 'reach' : 403;
@@ -210,6 +249,29 @@ describe('the authorizer as an HTTP API calls it, with real route keys', () => {
     expect(wrong.sort()).toEqual([]);
   });
 
+  it('refuses more than one Authorization header (joined with commas), whatever they hold, and remembers none', async () => {
+    const wrong: string[] = [];
+    for (const repeated of REPEATED_AUTHORIZATION) {
+      for (const [method, path] of [
+        ['GET', '/v1/tokens'],
+        ['GET', '/repos/a/x'],
+      ] as const) {
+        if (await decideHttpRepeated(repeated, method, path)) {
+          wrong.push(`${repeated.tokens.join(' + ')}: ${method} ${path} allowed`);
+        }
+      }
+      // Each token alone is then decided as itself.
+      for (const name of repeated.tokens) {
+        const alone = holder(name);
+        const expected = expectedFor(alone, 'admin', 'GET', '/v1/tokens') === 'reach';
+        if ((await decideHttp(alone, 'GET', '/v1/tokens')) !== expected) {
+          wrong.push(`${name} alone after ${repeated.tokens.join(' + ')}: expected ${expected}`);
+        }
+      }
+    }
+    expect(wrong.sort()).toEqual([]);
+  });
+
   it('an allow for GET /repos/a/x covers neither /repos/b/x nor DELETE /repos/a/x on the same route key', async () => {
     const h = holder('repos:read [a]');
     expect(await decideHttp(h, 'GET', '/repos/a/x')).toBe(true);
@@ -250,6 +312,24 @@ describe('the authorizer as a REST API calls it, its policy judged by IAM’s ru
     },
     60_000,
   );
+
+  it('answers more than one Authorization header 401, whatever they hold, in any case of the name', async () => {
+    const wrong: string[] = [];
+    for (const repeated of REPEATED_AUTHORIZATION) {
+      for (const [method, path] of [
+        ['GET', '/v1/tokens'],
+        ['GET', '/repos/a/x'],
+      ] as const) {
+        const answer = await decideRestRepeated(repeated, method, path);
+        if (answer !== 401) {
+          wrong.push(
+            `${repeated.names.join('/')} ${repeated.tokens.join(' + ')}: ${method} ${path} got ${answer}`,
+          );
+        }
+      }
+    }
+    expect(wrong.sort()).toEqual([]);
+  });
 
   it('never allows a crafted path, whatever the token allows on clean ones', async () => {
     const wrong: string[] = [];

@@ -170,4 +170,36 @@ export const CRAFTED: readonly Crafted[] = [
   ...crafted('sources:write [a]', 'DELETE', ['/sources/a/x/packages/y']),
   ...crafted('identity:manage', 'GET', ['/scim/x/v2/Users', '/scim/V2/Users'], REFUSED_OR_NO_ROUTE),
   ...crafted('service identity:manage', 'GET', ['/scim/v2/../../v1/tokens', '/scim/v2/x/../../../v1/whoami']),
+  // IAM wildcards: in a REST Allow policy for the method ARN, `*` would match any run of characters
+  // (`/sources/*/packages/x` also `/sources/a/settings/packages/x`) and `?` any one; raw or encoded.
+  ...crafted('sources:write [*]', 'PUT', [
+    '/sources/*/packages/x',
+    '/sources/a*/packages/x',
+    '/sources/%2A/packages/x',
+    '/sources/%2a/packages/x',
+    '/sources/%252A/packages/x',
+    '/sources/a/packages/x%3F',
+    '/sources/%3f/packages/x',
+  ]),
+  ...crafted('repos:read [*]', 'GET', ['/repos/*/x', '/repos/a/%2A', '/repos/%3F/x']),
+  ...crafted('global:admin', 'PUT', ['/sources/*/packages/x', '/sources/a/settings/*', '/v1/tokens/*']),
+];
+
+// ---------------------------------------------------------------------------------------------
+// More than one Authorization header: refused (401) whatever they hold, the admin's token among them.
+
+export interface RepeatedAuthorization {
+  /** The holders whose headers are sent together, in this order. */
+  tokens: readonly [string, string];
+  /** The header's name as sent each time. */
+  names: readonly [string, string];
+}
+
+export const REPEATED_AUTHORIZATION: readonly RepeatedAuthorization[] = [
+  { tokens: ['global:admin', 'repos:read [a]'], names: ['Authorization', 'authorization'] },
+  { tokens: ['repos:read [a]', 'global:admin'], names: ['authorization', 'Authorization'] },
+  { tokens: ['global:admin', 'repos:read [a]'], names: ['Authorization', 'Authorization'] },
+  { tokens: ['global:admin', 'global:admin'], names: ['Authorization', 'AUTHORIZATION'] },
+  { tokens: ['repos:read [a]', 'repos:read [a]'], names: ['authorization', 'authorization'] },
+  { tokens: ['global:admin', 'malformed'], names: ['Authorization', 'authorization'] },
 ];

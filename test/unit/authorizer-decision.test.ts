@@ -138,6 +138,43 @@ describe('REST authorizer decision', () => {
     }
   });
 
+  it('denies a path with an IAM wildcard (* or ?, raw or encoded) in the method ARN or the event path', async () => {
+    const admin = setup(caller([{ scope: 'global:admin', resources: null }]));
+    const clean = '/sources/a/packages/x';
+    for (const [arnPath, eventPath] of [
+      ['/sources/*/packages/x', '/sources/*/packages/x'],
+      ['/sources/*/packages/x', clean],
+      ['/sources/%2A/packages/x', clean],
+      [clean, '/sources/%2a/packages/x'],
+      [clean, '/sources/a/packages/x%3F'],
+      [clean, '/sources/%252A/packages/x'],
+    ] as const) {
+      const arn = `${API_PREFIX}/PUT${arnPath}`;
+      const event = { ...rest('PUT', clean), methodArn: arn, path: eventPath };
+      expect(await admin.authorize(event), `${arnPath} ${eventPath}`).toEqual({
+        principalId: 'token:tok1',
+        policyDocument: requestPolicy(arn, 'Deny'),
+      });
+    }
+  });
+
+  it('decides a safe event path that differs from the method ARN’s (as API Gateway decoded it) on the ARN', async () => {
+    const { authorize } = setup();
+    const arn = `${API_PREFIX}/GET/repos/a/caf%C3%A9`;
+    const allowed = { ...rest('GET', '/repos/a/caf%C3%A9'), methodArn: arn, path: '/repos/a/café' };
+    expect(await authorize(allowed)).toEqual({
+      principalId: 'token:tok1',
+      policyDocument: requestPolicy(arn, 'Allow'),
+      context: CONTEXT,
+    });
+    const other = `${API_PREFIX}/GET/repos/b/x`;
+    const denied = { ...rest('GET', '/repos/b/x'), methodArn: other, path: '/repos/b/%78' };
+    expect(await authorize(denied)).toEqual({
+      principalId: 'token:tok1',
+      policyDocument: requestPolicy(other, 'Deny'),
+    });
+  });
+
   it('answers 401 (throws Unauthorized) for a refused token or a malformed method ARN', async () => {
     await expect(setup(new UnauthorizedError()).authorize(rest('GET', '/repos/a/pkg'))).rejects.toThrow(
       /^Unauthorized$/,
@@ -264,10 +301,51 @@ describe('REST authorizer decision', () => {
     const { authorize, verifier } = setup();
     await authorize(rest('GET', '/repos/a/pkg', { AUTHORIZATION: HEADER }));
     expect(verifier.verify).toHaveBeenLastCalledWith(HEADER, expect.any(Function));
-    await authorize(rest('GET', '/repos/a/pkg', { 'X-Other': 'x' }));
-    expect(verifier.verify).toHaveBeenLastCalledWith(undefined, expect.any(Function));
-    await authorize({ ...rest('GET', '/repos/a/pkg'), headers: null });
-    expect(verifier.verify).toHaveBeenLastCalledWith(undefined, expect.any(Function));
+    await expect(authorize(rest('GET', '/repos/a/pkg', { 'X-Other': 'x' }))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+    const bare = { ...rest('GET', '/repos/a/pkg'), headers: null, multiValueHeaders: null };
+    await expect(authorize(bare)).rejects.toThrow(/^Unauthorized$/);
+    expect(verifier.verify).toHaveBeenCalledOnce();
+  });
+
+  it('refuses more than one Authorization header (401), whatever they hold, without verifying either', async () => {
+    const OTHER = 'Bearer other-token';
+    const base = rest('GET', '/repos/a/pkg');
+    const events: APIGatewayRequestAuthorizerEvent[] = [
+      // Repeated under one name: `headers` keeps one, `multiValueHeaders` lists both.
+      { ...base, headers: { Authorization: OTHER }, multiValueHeaders: { Authorization: [HEADER, OTHER] } },
+      { ...base, headers: { Authorization: HEADER }, multiValueHeaders: { Authorization: [HEADER, HEADER] } },
+      // Under names in two cases: two keys in each map, or in `headers` alone.
+      {
+        ...base,
+        headers: { Authorization: HEADER, authorization: OTHER },
+        multiValueHeaders: { Authorization: [HEADER], authorization: [OTHER] },
+      },
+      { ...base, headers: { authorization: HEADER, AUTHORIZATION: HEADER }, multiValueHeaders: null },
+      { ...base, headers: null, multiValueHeaders: { aUtHoRiZaTiOn: [HEADER, OTHER] } },
+      // Joined into one value by a proxy on the way.
+      { ...base, headers: { Authorization: `${HEADER},${OTHER}` }, multiValueHeaders: null },
+    ];
+    for (const event of events) {
+      const { authorize, verifier } = setup();
+      await expect(authorize(event), JSON.stringify(event.multiValueHeaders)).rejects.toThrow(
+        /^Unauthorized$/,
+      );
+      expect(verifier.verify).not.toHaveBeenCalled();
+    }
+    const { authorize, verifier } = setup();
+    const one = { ...base, headers: null, multiValueHeaders: { authorization: [HEADER] } };
+    expect(await authorize(one)).toHaveProperty('context', CONTEXT);
+    expect(verifier.verify).toHaveBeenCalledWith(HEADER, expect.any(Function));
+    // One value in each map: `headers` is read (`multiValueHeaders` counts only when it lists more).
+    const each = {
+      ...base,
+      headers: { Authorization: HEADER },
+      multiValueHeaders: { Authorization: ['Key x'] },
+    };
+    expect(await authorize(each)).toHaveProperty('context', CONTEXT);
+    expect(verifier.verify).toHaveBeenLastCalledWith(HEADER, expect.any(Function));
   });
 
   it('refuses a token that expires before a cached Allow would (TTL plus margin), and no later one', async () => {
@@ -367,6 +445,30 @@ describe('HTTP API authorizer decision', () => {
     const event = http('GET', '/repos/a/pkg', 'prod');
     event.rawPath = '/prod/prod/repos/a/pkg';
     expect(await authorize(event)).toEqual({ isAuthorized: false });
+  });
+
+  it('refuses more than one Authorization header, joined with commas or under two names, unverified', async () => {
+    const joined: Record<string, string>[] = [
+      { authorization: `${HEADER},Bearer other-token` },
+      { authorization: `${HEADER}, ${HEADER}` },
+      { authorization: `${HEADER},` },
+      { authorization: HEADER, Authorization: 'Bearer other-token' },
+    ];
+    for (const headers of joined) {
+      const { authorize, rememberedCallers } = setup(caller([{ scope: 'global:admin', resources: null }]));
+      expect(await authorize(http('GET', '/repos/a/pkg', '$default', headers))).toEqual({
+        isAuthorized: false,
+      });
+      expect(rememberedCallers.verify).not.toHaveBeenCalled();
+    }
+  });
+
+  it('refuses a path with an IAM wildcard (* or ?, raw or encoded) as it refuses a crafted one', async () => {
+    const { authorize, rememberedCallers } = setup(caller([{ scope: 'global:admin', resources: null }]));
+    for (const path of ['/sources/*/packages/x', '/sources/%2a/packages/x', '/sources/a/x%3F']) {
+      expect(await authorize(http('PUT', path)), path).toEqual({ isAuthorized: false });
+    }
+    expect(rememberedCallers.verify).not.toHaveBeenCalled();
   });
 
   it('refuses an unsafe raw path or context path before verifying the token', async () => {

@@ -212,6 +212,37 @@ describe('Gateway authorizer cache (keyed on Authorization, method and path)', (
     expect(authorizer).toHaveBeenCalledTimes(2);
   });
 
+  it('refuses two Authorization headers with 401 without asking the authorizer: none is cached for the other', async () => {
+    // The attack: the cache keyed on one header while the authorizer decided on the other, so the
+    // low token alone then passed on the admin's cached answer.
+    const { gateway, authorizer } = setup();
+    const both = {
+      ...get('/scim/v2/Users'),
+      rawHeaders: ['Authorization', ADMIN_TOKEN, 'authorization', REPO_A_TOKEN],
+    };
+
+    const first = await gateway.handle(both);
+    expect(first.statusCode).toBe(401);
+    expect(json(first)).toEqual(GATEWAY_RESPONSES[401]);
+    expect(authorizer).not.toHaveBeenCalled();
+    const alone = await gateway.handle(get('/scim/v2/Users', REPO_A_TOKEN));
+    expect(alone.statusCode).toBe(403);
+  });
+
+  it('refuses a repeated Authorization header whatever the values: the same one twice, in any case', async () => {
+    const { gateway, authorizer } = setup();
+    for (const rawHeaders of [
+      ['Authorization', ADMIN_TOKEN, 'Authorization', ADMIN_TOKEN],
+      ['authorization', REPO_A_TOKEN, 'AUTHORIZATION', ADMIN_TOKEN],
+      ['Authorization', ADMIN_TOKEN, 'X-Other', 'x', 'authorization', ''],
+    ]) {
+      const response = await gateway.handle({ ...get('/scim/v2/Users'), rawHeaders });
+      expect(response.statusCode, rawHeaders.join(' ')).toBe(401);
+    }
+    expect(authorizer).not.toHaveBeenCalled();
+    expect((await gateway.handle(get('/scim/v2/Users', ADMIN_TOKEN))).statusCode).toBe(200);
+  });
+
   it('does not cache a refusal', async () => {
     const { gateway, authorizer } = setup();
     await gateway.handle(get('/scim/v2/Users', 'Bearer nobody'));
@@ -233,6 +264,10 @@ describe('Gateway crafted paths', () => {
     ['/repos/a\\b/x'],
     ['/v1/tokens/revoke/..'],
     ['/nowhere/../v1/whoami'],
+    ['/sources/*/packages/x'],
+    ['/sources/%2A/packages/x'],
+    ['/sources/a/packages/x%3f'],
+    ['/sources/%252a/packages/x'],
   ])('answers %s with 400 naming the path, before routing: no authorizer, no backend', async (path) => {
     const handler = vi.fn(async () => ({ statusCode: 200, body: '{}' }));
     const { gateway, authorizer } = setup({ handler });

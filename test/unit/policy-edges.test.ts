@@ -188,6 +188,16 @@ describe('pathProblem rounds and messages', () => {
     expect(pathProblem('/repos/..')).toBe('The path may not contain a . or .. segment, encoded or not');
     expect(pathProblem('/..')).toBe('The path may not contain a . or .. segment, encoded or not');
     expect(pathProblem('/repos/..;%0a/x')).toBe('The path may not contain a . or .. segment, encoded or not');
+    const wildcard = 'The path may not contain a * or ?, encoded or not';
+    for (const path of [
+      '/sources/*/packages/x',
+      '/repos/a?',
+      '/repos/%2A',
+      '/repos/a%3f',
+      '/repos/%25252a',
+    ]) {
+      expect(pathProblem(path), path).toBe(wildcard);
+    }
   });
 
   it('control characters, raw or encoded, are refused; a space is not one', () => {

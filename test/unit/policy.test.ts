@@ -37,6 +37,15 @@ describe('pathProblem', () => {
     ['/repos/a%00/x', 'an encoded NUL'],
     ['/repos/a/%zz', 'a malformed escape'],
     ['repos/a/x', 'no leading /'],
+    ['/sources/*/packages/x', 'a raw * (a wildcard in an IAM policy)'],
+    ['/sources/a*/packages/x', 'a * inside a segment'],
+    ['/sources/?/packages/x', 'a raw ?'],
+    ['/sources/%2a/packages/x', 'an encoded *'],
+    ['/sources/%2A/packages/x', 'an encoded * in capitals'],
+    ['/sources/a%3fb/packages/x', 'an encoded ?'],
+    ['/sources/%3F/packages/x', 'an encoded ? in capitals'],
+    ['/sources/%252a/packages/x', 'a * encoded twice'],
+    ['/sources/%25253F/packages/x', 'a ? encoded three times'],
   ])('refuses %s (%s)', (path) => {
     expect(pathProblem(path)).toEqual(expect.any(String));
     expect(isSafePath(path)).toBe(false);
@@ -89,7 +98,8 @@ describe('scopesAllow', () => {
     [[grant('repos:read', ['a.b'])], 'GET', '/repos/a.b/x', true],
     [[grant('repos:read', ['a.b'])], 'GET', '/repos/axb/x', false],
     [[grant('repos:read', ['*'])], 'GET', '/repos/anything/at/all', true],
-    [[grant('repos:read', ['*'])], 'GET', '/repos/*/x', true],
+    [[grant('repos:read', ['*'])], 'GET', '/repos/*/x', false],
+    [[grant('global:admin')], 'PUT', '/sources/*/packages/x', false],
     [[grant('repos:read', ['*'])], 'GET', '/repos//x', false],
     [[grant('repos:read', ['*'])], 'GET', '/repos', false],
     [[grant('sources:write', ['s'])], 'PUT', '/sources/s/packages/p', true],
@@ -164,9 +174,11 @@ describe('scopesAllow', () => {
 /**
  * The catalogue read another way, as anchored regular expressions over the whole path: each
  * `{resource}` becomes one non-empty segment (an escaped name, or any for `*`), a trailing `/*`
- * "this and below". Only for checking the matcher; paths here are safe ones.
+ * "this and below". Only for checking the matcher; paths here are safe ones, but for IAM's wildcards
+ * (`*`, `?`), which no token may send.
  */
 function referenceAllows(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
+  if (path.includes('*') || path.includes('?')) return false;
   if (scopes.some((g) => g.scope === 'global:admin')) return true;
   if (ROUTES.some((r) => r.access === 'any-token' && r.method === method && r.path === path)) return true;
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -303,6 +315,20 @@ describe('requestPolicy', () => {
     ]) {
       expect(policyAllows(policy, other), other).toBe(false);
     }
+  });
+
+  it('an Allow for a request the decision lets through covers no other method or path under IAM matching', () => {
+    // A `*` or `?` in the method ARN would be an IAM wildcard: such a path is refused before any Allow.
+    fc.assert(
+      fc.property(method, path, method, path, (m1, p1, m2, p2) => {
+        fc.pre(isSafePath(p1) && (m1 !== m2 || p1 !== p2));
+        expect(policyAllows(requestPolicy(`${API}/${m1}${p1}`, 'Allow'), `${API}/${m2}${p2}`)).toBe(false);
+      }),
+      {
+        numRuns: 2000,
+        examples: [['PUT', '/sources/*/packages/x', 'PUT', '/sources/a/settings/packages/x']],
+      },
+    );
   });
 
   it('denies the method ARN when the scopes do not allow it (API Gateway answers 403)', () => {

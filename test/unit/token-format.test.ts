@@ -4,6 +4,7 @@ import {
   mintToken,
   parseToken,
   SECRET_LENGTH,
+  soleAuthorization,
   TOKEN_LENGTH,
   TOKEN_PREFIX,
   tokenFromAuthorization,
@@ -84,5 +85,22 @@ describe('token format', () => {
     expect(tokenFromAuthorization('Bearer')).toBeNull();
     expect(tokenFromAuthorization(undefined)).toBeNull();
     expect(tokenFromAuthorization('Bearer a b')).toBeNull();
+  });
+});
+
+describe('soleAuthorization', () => {
+  it('is the one Authorization header sent, and nothing for none or more than one, whatever they hold', () => {
+    expect(soleAuthorization(['Bearer tg_a'])).toBe('Bearer tg_a');
+    expect(soleAuthorization([])).toBeUndefined();
+    expect(soleAuthorization([undefined])).toBeUndefined();
+    expect(soleAuthorization(['Bearer tg_a', 'Bearer tg_b'])).toBeUndefined();
+    expect(soleAuthorization(['Bearer tg_a', 'Bearer tg_a'])).toBeUndefined();
+    expect(soleAuthorization(['', 'Bearer tg_a'])).toBeUndefined();
+  });
+
+  it('reads a comma as headers joined into one (no token holds one)', () => {
+    expect(soleAuthorization(['Bearer tg_a,Bearer tg_b'])).toBeUndefined();
+    expect(soleAuthorization(['Bearer tg_a, Bearer tg_a'])).toBeUndefined();
+    expect(soleAuthorization([','])).toBeUndefined();
   });
 });
