@@ -222,7 +222,7 @@ export function scopeCatalogue() {
       name,
       description: SCOPES[name].description,
       resource_type: SCOPES[name].resource,
-      grants: SCOPES[name].grants.map((grant) => `${grant.method} ${grant.path}`),
+      grants: SCOPES[name].grants.map((grant) => `${grant.methods.join(',')} ${grant.path}`),
       deprecated_by: SCOPES[name].deprecatedBy ?? null,
     })),
   };

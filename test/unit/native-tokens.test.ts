@@ -191,7 +191,7 @@ describe('scopeCatalogue', () => {
         name: scope.name,
         description: definition.description,
         resource_type: definition.resource,
-        grants: definition.grants.map((grant) => `${grant.method} ${grant.path}`),
+        grants: definition.grants.map((grant) => `${grant.methods.join(',')} ${grant.path}`),
         deprecated_by: definition.deprecatedBy ?? null,
       });
     }

@@ -172,7 +172,7 @@ function referenceAllows(scopes: readonly ScopeGrant[], method: string, path: st
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return scopes.some(({ scope, resources }) =>
     SCOPES[scope].grants.some((g) => {
-      if (g.method !== '*' && g.method !== method) return false;
+      if (!g.methods.includes('*') && !(g.methods as readonly string[]).includes(method)) return false;
       const below = g.path.endsWith('/*');
       const body = below ? g.path.slice(0, -2) : g.path;
       const names = resources ?? [];
