@@ -27,6 +27,11 @@ export const ENV = {
   expiryWarningSeconds: 'TOKENGATE_EXPIRY_WARNING_SECONDS',
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
+  /**
+   * The deployment's scope catalogue as JSON (the construct's `scopes` prop, the local stack's
+   * `SCOPES_FILE`); unset, the default catalogue.
+   */
+  scopes: 'TOKENGATE_SCOPES',
   /** The CLI's API endpoint. */
   endpoint: 'TOKENGATE_ENDPOINT',
   /** The CLI caller's token. */
