@@ -166,9 +166,53 @@ export const SCOPES: Readonly<Record<ScopeName, ScopeDefinition>> = Object.fromE
   ]),
 ) as Record<ScopeName, ScopeDefinition>;
 
-/** A scope as held by a token: resource-limited scopes carry their resource names or `*`. */
+/** One scope of a deployment's catalogue, `global:admin` included, as the API and its clients see it. */
+export interface ScopeEntry extends CatalogueScope {
+  name: string;
+  /** The default catalogue's longer text; a deployment's own scope is described by its label. */
+  description: string;
+  /** The default catalogue's kind of resource (the CLI's `--repos`, `--sources`); null otherwise. */
+  resourceKind: ResourceKind | null;
+  /** Can be given to a Posit-Connect-style service token. */
+  service: boolean;
+  deprecatedBy: string | undefined;
+}
+
+/**
+ * The scopes of `catalogue`, `global:admin` first. The default catalogue brings its own facts; a
+ * deployment's own catalogue has none of them: a service token may hold its scopes that take no
+ * resources, and nothing is deprecated.
+ */
+export function scopeEntries(catalogue: Catalogue): readonly ScopeEntry[] {
+  if (catalogue === DEFAULT_CATALOGUE) {
+    return SCOPE_NAMES.map((name) => {
+      const { description, resource, service, deprecatedBy } = SCOPES[name];
+      const { label, resources, grants } = SCOPES[name];
+      return { name, label, resources, grants, description, resourceKind: resource, service, deprecatedBy };
+    });
+  }
+  return [[GLOBAL_ADMIN, GLOBAL_ADMIN_SCOPE] as const, ...Object.entries(catalogue)].map(([name, scope]) => ({
+    name,
+    label: scope.label,
+    resources: scope.resources,
+    grants: scope.grants,
+    description: name === GLOBAL_ADMIN ? DEFAULT_FACTS[GLOBAL_ADMIN].description : scope.label,
+    resourceKind: null,
+    service: name !== GLOBAL_ADMIN && !scope.resources,
+    deprecatedBy: undefined,
+  }));
+}
+
+/** The default catalogue's scopes, worked out once. */
+export const DEFAULT_SCOPE_ENTRIES: readonly ScopeEntry[] = scopeEntries(DEFAULT_CATALOGUE);
+
+/**
+ * A scope as held by a token: resource-limited scopes carry their resource names or `*`. The name is
+ * kept as stored: a deployment may since have removed the scope from its catalogue, and then it
+ * grants nothing but still shows.
+ */
 export interface ScopeGrant {
-  scope: ScopeName;
+  scope: string;
   resources: string[] | null;
 }
 
