@@ -15,6 +15,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { catalogueProblems } from '#domain/catalogue';
 import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
@@ -31,6 +32,7 @@ import {
   ROUTES,
   TOKEN_SECRET_ROTATION,
 } from '#spec/routes';
+import type { Catalogue } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
@@ -103,6 +105,36 @@ export interface TokenGateProps {
    * @default no web ACL
    */
   readonly firewall?: TokenGateFirewallProps;
+  /**
+   * The scope catalogue: your API's scopes and the paths they grant, scope name (`orders:read`) to
+   * `{ label, resources, grants: [{ methods: ['GET'] | ['*'], path: '/orders/{resource}/*' }] }`.
+   * `global:admin` is always there. Checked at synth: a catalogue that cannot work stops it with one
+   * line. It reaches the functions in their environment, so its JSON may be at most
+   * `MAX_CATALOGUE_BYTES` long.
+   * @default the default catalogue (Posit Package Manager's and Connect's routes)
+   */
+  readonly scopes?: Catalogue;
+}
+
+/**
+ * The longest catalogue (as JSON) the construct passes on: Lambda allows 4 KB of environment per
+ * function in all, and the functions' other variables take well under 1 KB.
+ */
+export const MAX_CATALOGUE_BYTES = 3000;
+
+/** The catalogue as the functions' environment carries it, or a one-line error for one that cannot work. */
+function catalogueEnvironment(scopes: Catalogue): string {
+  const problems = catalogueProblems(scopes);
+  if (problems.length > 0)
+    throw new Error(`TokenGate scopes: Invalid scope catalogue: ${problems.join('; ')}`);
+  const json = JSON.stringify(scopes);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_CATALOGUE_BYTES) {
+    throw new Error(
+      `TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most ${MAX_CATALOGUE_BYTES} fit in the functions' environment`,
+    );
+  }
+  return json;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -175,6 +207,7 @@ export class TokenGate extends Construct implements TokenGateResources {
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const catalogue = props.scopes === undefined ? undefined : catalogueEnvironment(props.scopes);
 
     this.keySecret = new Secret(this, 'KeySecret', {
       description: 'tokengate HMAC key ring: token hashes are keyed with it',
@@ -193,6 +226,8 @@ export class TokenGate extends Construct implements TokenGateResources {
         logLevel: props.logLevel,
       });
       bindNeeds(fn, definition.needs, this);
+      // Unset, the functions use the default catalogue.
+      if (catalogue !== undefined) fn.addEnvironment(ENV.scopes, catalogue);
       return fn;
     };
 

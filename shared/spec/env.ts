@@ -32,6 +32,8 @@ export const ENV = {
    * `SCOPES_FILE`); unset, the default catalogue.
    */
   scopes: 'TOKENGATE_SCOPES',
+  /** The local stack's scope catalogue: a JSON file in the shape of the construct's `scopes` prop. */
+  scopesFile: 'SCOPES_FILE',
   /** The CLI's API endpoint. */
   endpoint: 'TOKENGATE_ENDPOINT',
   /** The CLI caller's token. */

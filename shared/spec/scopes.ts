@@ -229,11 +229,17 @@ export const SERVICE_SCOPE_NAMES: readonly ScopeName[] = SCOPE_NAMES.filter((nam
 // Stryker disable next-line Regex: equivalent, `.*` runs to the end anyway and `/*` only ends a grant's path
 const AFTER_PREFIX = /\/\{resource\}.*$|\/\*$/;
 
-/** The top-level path segments the scopes protect: the example protected API of the deployment. */
-export const PROTECTED_PREFIXES: readonly string[] = [
-  ...new Set(
-    SCOPE_NAMES.flatMap((name) => SCOPES[name].grants)
-      .map((grant) => grant.path.replace(AFTER_PREFIX, ''))
-      .filter((prefix) => prefix !== ''),
-  ),
-];
+/** The top-level path prefixes a catalogue's scopes protect: the example protected API of a deployment. */
+export function protectedPrefixes(catalogue: Catalogue): readonly string[] {
+  return [
+    ...new Set(
+      Object.values(catalogue)
+        .flatMap((scope) => scope.grants)
+        .map((grant) => grant.path.replace(AFTER_PREFIX, ''))
+        .filter((prefix) => prefix !== ''),
+    ),
+  ];
+}
+
+/** The default catalogue's protected prefixes. */
+export const PROTECTED_PREFIXES: readonly string[] = protectedPrefixes(DEFAULT_CATALOGUE);
