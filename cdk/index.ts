@@ -1,4 +1,6 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
+
+export type { Catalogue, CatalogueGrant, CatalogueScope } from '#spec/scopes';
 export { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 export { TokenGateConsole, type TokenGateConsoleOptions, type TokenGateConsoleProps } from './console';
 export { ExpiryWarnings, type ExpiryWarningsProps } from './expiry';
@@ -18,4 +20,4 @@ export {
 } from './rest-api';
 export { RotatedToken, type RotatedTokenProps, type RotatedTokenScope } from './rotated-token';
 export { TokenGateStack, type TokenGateStackProps } from './stack';
-export { KEY_RING_TEMPLATE, TokenGate, type TokenGateProps } from './token-gate';
+export { KEY_RING_TEMPLATE, MAX_CATALOGUE_BYTES, TokenGate, type TokenGateProps } from './token-gate';

@@ -12,15 +12,15 @@ import { parseCreateToken } from '#api/native-tokens';
 import { checkGrace } from '#domain/rotation';
 import { ENV } from '#spec/env';
 import { TOKEN_SECRET_ROTATION } from '#spec/routes';
-import type { ScopeName } from '#spec/scopes';
+import { scopeEntries } from '#spec/scopes';
 import type { TokenGateFunction } from './function';
 import { attachRotation, rotationDays } from './rotation';
 import type { TokenGate } from './token-gate';
 
-/** One scope of the token, as the create API takes it: resources for `repos:read`, `sources:*`. */
+/** One scope of the token, as the create API takes it: a scope of its TokenGate's catalogue. */
 export interface RotatedTokenScope {
-  readonly scope: ScopeName;
-  /** Resource names or `['*']`, for the resource-limited scopes only. */
+  readonly scope: string;
+  /** Resource names or `['*']`, for the scopes that take resources only. */
   readonly resources?: string[];
 }
 
@@ -60,7 +60,7 @@ export class RotatedToken extends Construct {
     super(scope, id);
     const spec = { description: props.description, scopes: props.scopes };
     try {
-      parseCreateToken(spec, new Date()); // refused here, at synth, as the API would refuse it
+      parseCreateToken(spec, new Date(), scopeEntries(props.tokenGate.scopes)); // refused here, at synth, as the API would refuse it
     } catch (error) {
       const field = (error as { field?: string }).field;
       throw new Error(

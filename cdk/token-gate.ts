@@ -15,6 +15,8 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { catalogueProblems } from '#domain/catalogue';
+import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
@@ -29,6 +31,7 @@ import {
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
 } from '#spec/routes';
+import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
@@ -101,6 +104,36 @@ export interface TokenGateProps {
    * @default no web ACL
    */
   readonly firewall?: TokenGateFirewallProps;
+  /**
+   * The scope catalogue: your API's scopes and the paths they grant, scope name (`orders:read`) to
+   * `{ label, resources, grants: [{ methods: ['GET'] | ['*'], path: '/orders/{resource}/*' }] }`.
+   * `global:admin` is always there. Checked at synth: a catalogue that cannot work stops it with one
+   * line. It reaches the functions in their environment, so its JSON may be at most
+   * `MAX_CATALOGUE_BYTES` long.
+   * @default the default catalogue (Posit Package Manager's and Connect's routes)
+   */
+  readonly scopes?: Catalogue;
+}
+
+/**
+ * The longest catalogue (as JSON) the construct passes on: Lambda allows 4 KB of environment per
+ * function in all, and the functions' other variables take well under 1 KB.
+ */
+export const MAX_CATALOGUE_BYTES = 3000;
+
+/** The catalogue as the functions' environment carries it, or a one-line error for one that cannot work. */
+function catalogueEnvironment(scopes: Catalogue): string {
+  const problems = catalogueProblems(scopes);
+  if (problems.length > 0)
+    throw new Error(`TokenGate scopes: Invalid scope catalogue: ${problems.join('; ')}`);
+  const json = JSON.stringify(scopes);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_CATALOGUE_BYTES) {
+    throw new Error(
+      `TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most ${MAX_CATALOGUE_BYTES} fit in the functions' environment`,
+    );
+  }
+  return json;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -158,6 +191,10 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly auditRetentionDays: number;
   private readonly logRetention: RetentionDays | undefined;
   private readonly logLevel: LogLevel | undefined;
+  /** The deployment's catalogue as the functions' environment carries it; unset, they use the default. */
+  private readonly catalogue: string | undefined;
+  /** The scope catalogue the deployment's tokens are checked against: `scopes`, or the default. */
+  readonly scopes: Catalogue;
 
   constructor(scope: Construct, id: string, props: TokenGateProps = {}) {
     super(scope, id);
@@ -173,6 +210,7 @@ export class TokenGate extends Construct implements TokenGateResources {
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const catalogue = props.scopes === undefined ? undefined : catalogueEnvironment(props.scopes);
 
     this.keySecret = new Secret(this, 'KeySecret', {
       description: 'tokengate HMAC key ring: token hashes are keyed with it',
@@ -186,6 +224,8 @@ export class TokenGate extends Construct implements TokenGateResources {
 
     this.logRetention = props.logRetention;
     this.logLevel = props.logLevel;
+    this.catalogue = catalogue;
+    this.scopes = props.scopes ?? DEFAULT_CATALOGUE;
     const createFunction = (definition: FunctionDef) => this.createFunction(this, definition);
 
     this.authorizerFunction = createFunction(AUTHORIZER);
@@ -241,6 +281,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       logLevel: this.logLevel,
     });
     bindNeeds(fn, definition.needs, this);
+    if (this.catalogue !== undefined) fn.addEnvironment(ENV.scopes, this.catalogue);
     return fn;
   }
 

@@ -5,7 +5,14 @@
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 import { ENV } from '#spec/env';
-import { AUDIT_CONSUMER, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, EXPIRY_WARNER, ROUTES } from '#spec/routes';
+import {
+  AUDIT_CONSUMER,
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  EXPIRY_WARNER,
+  ROUTES,
+  type Route,
+  routesFor,
+} from '#spec/routes';
 import { ensureConsoleBuild } from '#web/build';
 import { ConsoleSite } from './console-site';
 import {
@@ -27,6 +34,7 @@ import { Gateway, messageOf } from './gateway';
 import { loadFunction, loadHandlers, settleHandlers } from './handlers';
 import { DynamoHealth } from './health';
 import { LocalSchedule } from './scheduler';
+import { readScopesFile, type ScopesFile } from './scopes-file';
 import { type GatewayServer, listen } from './server';
 import { registerStack } from './stack-registry';
 import { StreamPoller } from './stream-poller';
@@ -42,6 +50,16 @@ interface StartOptions {
   port: number;
   dir: DataDir;
   cacheTtlSeconds: number;
+  /** `SCOPES_FILE`'s catalogue; none: the default. */
+  scopes: ScopesFile | undefined;
+}
+
+function scopesFile(env: NodeJS.ProcessEnv): ScopesFile | undefined {
+  try {
+    return readScopesFile(env);
+  } catch (error) {
+    throw new StartError((error as Error).message);
+  }
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
@@ -64,6 +82,7 @@ function readOptions(env: NodeJS.ProcessEnv): StartOptions {
       DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
       MAX_CACHE_TTL_SECONDS,
     ),
+    scopes: scopesFile(env),
   };
 }
 
@@ -168,7 +187,11 @@ async function start(): Promise<void> {
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
   Object.assign(process.env, handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds));
-  const { authorizer, handlers } = await loadHandlers(ROUTES);
+  // The functions read the catalogue from their environment, as in AWS; the echo answers below its paths.
+  if (options.scopes) process.env[ENV.scopes] = options.scopes.json;
+  else delete process.env[ENV.scopes];
+  const routes: readonly Route[] = options.scopes ? routesFor(options.scopes.catalogue) : ROUTES;
+  const { authorizer, handlers } = await loadHandlers(routes);
   handlersLoaded = true;
   const consumer = await loadFunction(AUDIT_CONSUMER);
   const warner = await loadFunction(EXPIRY_WARNER);
@@ -191,7 +214,7 @@ async function start(): Promise<void> {
 
   server.ready(
     new Gateway({
-      routes: ROUTES,
+      routes,
       authorizer,
       handlers,
       cacheTtlSeconds: options.cacheTtlSeconds,

@@ -58,6 +58,8 @@ export interface CreateOptions {
   scope: string[];
   repos?: string[];
   sources?: string[];
+  /** For a deployment's own scopes: the resource names (or `*`) of every scope outside repos:* and sources:*. */
+  resource?: string[];
   user?: string;
   expires: string;
 }
@@ -68,11 +70,20 @@ export interface CreateTokenBody extends Expiry {
   scopes: { scope: string; resources?: string[] }[];
 }
 
-/** The request body for the options: `--repos` goes to `repos:*` scopes, `--sources` to `sources:*`. */
+/**
+ * The request body for the options: `--repos` goes to `repos:*` scopes, `--sources` to `sources:*`,
+ * `--resource` to every other scope (a deployment's own, `orders:read`); the API says which scopes
+ * take resources.
+ */
 export function createTokenBody(options: CreateOptions, now: Date): CreateTokenBody {
+  if (options.resource && options.scope.every((scope) => familyOf(scope))) {
+    throw new CliError(
+      '--resource goes with a scope other than repos:* and sources:* (use --repos or --sources)',
+    );
+  }
   const scopes = options.scope.map((scope) => {
     const family = familyOf(scope);
-    if (!family) return { scope };
+    if (!family) return options.resource ? { scope, resources: options.resource } : { scope };
     const resources = options[family];
     if (!resources || resources.length === 0) {
       const option = RESOURCE_OPTIONS[family];
@@ -100,7 +111,7 @@ const FIELD_OPTIONS = {
   description: '--description',
   user_email: '--user',
   scopes: '--scope',
-  'scopes.*.resources': '--repos/--sources',
+  'scopes.*.resources': '--repos/--sources/--resource',
   expires_at: '--expires',
   expires_in_days: '--expires',
 };
@@ -122,6 +133,11 @@ export function registerCreateToken(program: Command, io: CliIo): void {
     )
     .option('--repos <names>', 'for repos:* scopes: repository names separated by commas, or *', parseList)
     .option('--sources <names>', 'for sources:* scopes: source names separated by commas, or *', parseList)
+    .option(
+      '--resource <names>',
+      "for your deployment's own scopes that take resources (e.g. orders:read): names separated by commas, or *",
+      parseList,
+    )
     .option('--user <email>', 'the email of the person the token is for')
     .option('--expires <when>', `when it stops working: ${EXPIRES_FORMS}`, 'never')
     .addOption(new Option('-q, --quiet', 'print only the token').conflicts('outputFormat'))
@@ -132,6 +148,7 @@ export function registerCreateToken(program: Command, io: CliIo): void {
         "tokengate create token --description 'CI downloads' --scope repos:read --repos cran,pypi --expires 90d",
         "tokengate create token --description 'uploads' --scope sources:write --sources '*' --expires 12h",
         "tokengate create token --description 'blocklist bot' --scope blocklist:read --expires 2027-01-31 -q",
+        "tokengate create token --description 'order sync' --scope orders:read --resource o-1,o-2 --expires 30d",
         "TOKEN=$(tokengate create token --description 'one-off' --scope metadata:admin --user me@example.com -q)",
       ),
     );

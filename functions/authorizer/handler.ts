@@ -20,6 +20,8 @@ import type {
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
 import {
+  type CompiledCatalogue,
+  DEFAULT_GRANTS,
   isSafePath,
   type MethodArn,
   parseMethodArn,
@@ -33,7 +35,7 @@ import type { CallerSource } from '#domain/remembered-callers';
 import { soleAuthorization } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
-import { cacheTtlSeconds, rememberedCallers, verifier } from './runtime';
+import { cacheTtlSeconds, grants, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
@@ -108,6 +110,8 @@ export interface AuthorizerDeps {
   rememberedCallers: CallerSource;
   /** API Gateway's cache TTL for REST answers (`TOKENGATE_AUTHORIZER_CACHE_TTL`). */
   cacheTtlSeconds: number;
+  /** The deployment's scope catalogue, compiled at start; the default catalogue when left out. */
+  grants?: CompiledCatalogue;
   now?: () => number;
   /**
    * Whether each REST decision is logged (at DEBUG, with the token id only). Defaults to whether the
@@ -126,6 +130,7 @@ interface RestRequest {
 export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
   const now = deps.now ?? (() => Date.now());
   const cacheMs = deps.cacheTtlSeconds * 1000;
+  const grants = deps.grants ?? DEFAULT_GRANTS;
   const logDecisions = deps.logDecisions ?? logger.level <= LogLevelThreshold.DEBUG;
 
   /** A token that expires within the TTL would pass from API Gateway's cache after `expires_at`. */
@@ -139,7 +144,7 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     const path = httpApiPath(event);
     if (!isSafePath(event.rawPath) || !isSafePath(contextPath)) return REFUSED;
     const caller = await callerFrom(deps.rememberedCallers, event);
-    if (caller === null || !scopesAllow(caller.scopes, method, path)) return REFUSED;
+    if (caller === null || !scopesAllow(caller.scopes, method, path, grants)) return REFUSED;
     return { isAuthorized: true, context: contextOf(caller) };
   }
 
@@ -171,13 +176,13 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
       // Stryker disable next-line BlockStatement: equivalent, see above
       if (expected && request.target) {
         // Stryker disable next-line CallExpression: equivalent, see above
-        early.set(expected, targetAllowed(expected.scopes, request.target));
+        early.set(expected, targetAllowed(expected.scopes, request.target, grants));
       }
     });
     const { arn, target } = request ?? restRequest(event);
     if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
     if (expiresWhileCached(caller)) throw new Error('Unauthorized');
-    const allowed = target !== null && (early.get(caller) ?? targetAllowed(caller.scopes, target));
+    const allowed = target !== null && (early.get(caller) ?? targetAllowed(caller.scopes, target, grants));
     if (logDecisions) {
       logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
         token_id: caller.tokenId,
@@ -196,7 +201,7 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
       : authorizeRest(event as APIGatewayRequestAuthorizerEvent);
 }
 
-export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds });
+export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds, grants });
 
 /**
  * The Lambda entry point. Deliberately no middy chain: the authorizer parses no body, maps no error

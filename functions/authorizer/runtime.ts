@@ -3,10 +3,11 @@
 // verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
 // AWS SDK.
 
-import { localClientConfig, readConfig } from '#adapters/config';
+import { localClientConfig, readCatalogue, readConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
 import { keyRingSource } from '#adapters/secrets-keyring';
 import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
+import { compileCatalogue } from '#domain/policy';
 import { RememberedCallers } from '#domain/remembered-callers';
 import { BearerVerifier } from '#domain/verify-bearer';
 
@@ -14,6 +15,9 @@ const config = readConfig();
 
 /** How long a cached answer may be reused: API Gateway's TTL, and the HTTP API memo's. */
 export const cacheTtlSeconds = config.authorizerCacheTtlSeconds;
+
+/** The deployment's scope catalogue, its grants parsed once here: no check parses it again. */
+export const grants = compileCatalogue(readCatalogue());
 
 /** This process's DynamoDB client, for benchmarks that compare against bare reads on it. */
 export const dynamo = new AwsJsonClient(

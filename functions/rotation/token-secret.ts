@@ -9,6 +9,7 @@ import { parseCreateToken } from '#api/native-tokens';
 import { tokenSecretRotator } from '#domain/token-secret';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
+import { scopes } from '#functions/commons/catalogue';
 import { rotate } from './event';
 
 const config = readConfig();
@@ -29,8 +30,11 @@ const rotator = tokenSecretRotator({
   declared: {
     secretArn: declared.secretArn,
     // Refused at load, loudly, as the create API would refuse it (the construct checked it at synth).
-    token: parseCreateToken({ description: declared.description, scopes: declared.scopes }, tokens.now())
-      .token,
+    token: parseCreateToken(
+      { description: declared.description, scopes: declared.scopes },
+      tokens.now(),
+      scopes,
+    ).token,
     graceSeconds: declared.graceSeconds,
   },
 });

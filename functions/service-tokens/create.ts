@@ -1,5 +1,6 @@
 // POST /__api__/v1/system/service-tokens
 import { parseServiceTokenCreate, serviceTokenView } from '#api/service-tokens';
+import { scopes } from '#functions/commons/catalogue';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
 import { FUNCTIONS } from '#spec/routes';
@@ -7,7 +8,7 @@ import { FUNCTIONS } from '#spec/routes';
 export const handler = httpHandler(
   FUNCTIONS.createServiceToken.face,
   async (event) => {
-    const input = parseServiceTokenCreate(event.body, tokens.now());
+    const input = parseServiceTokenCreate(event.body, tokens.now(), scopes);
     const { record, token } = await tokens.create(input, callerOf(event));
     const { guid, name, ...rest } = serviceTokenView(record);
     return json(201, { guid, name, key: token, ...rest });

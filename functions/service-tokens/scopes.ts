@@ -1,8 +1,9 @@
 // GET /__api__/v1/system/service-tokens/scopes
 import { serviceTokenScopes } from '#api/service-tokens';
+import { scopes } from '#functions/commons/catalogue';
 import { httpHandler, json } from '#functions/commons/http';
 import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(FUNCTIONS.listServiceTokenScopes.face, async () =>
-  json(200, serviceTokenScopes()),
+  json(200, serviceTokenScopes(scopes)),
 );

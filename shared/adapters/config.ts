@@ -1,5 +1,6 @@
 // Configuration, read once from the environment that the CDK stack (or the local stack) sets.
 // A missing variable fails at start, loudly, not at the first request.
+import { checkCatalogue } from '#domain/catalogue';
 import { ENV } from '#spec/env';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
@@ -7,6 +8,7 @@ import {
   DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_RETENTION_DAYS,
 } from '#spec/routes';
+import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 
 export class ConfigError extends Error {}
 
@@ -96,6 +98,26 @@ export function readRotatedTokenConfig(env: NodeJS.ProcessEnv = process.env): Ro
     scopes,
     graceSeconds: Number(grace),
   };
+}
+
+/**
+ * The deployment's scope catalogue (JSON in the environment, checked once at start), or the default
+ * catalogue when none is set. A catalogue that cannot work stops the function with one line.
+ */
+export function readCatalogue(env: NodeJS.ProcessEnv = process.env): Catalogue {
+  const raw = env[ENV.scopes];
+  if (raw === undefined || raw === '') return DEFAULT_CATALOGUE;
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${ENV.scopes} must hold the scope catalogue as JSON`);
+  }
+  try {
+    return checkCatalogue(input);
+  } catch (error) {
+    throw new ConfigError(`${ENV.scopes}: ${(error as Error).message}`);
+  }
 }
 
 /** How to reach DynamoDB Local at `endpoint` (any credentials do: it runs with -sharedDb). */

@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
-import { RESOURCE_NAME_PATTERN, SCOPE_NAMES, SCOPES, type ScopeGrant } from '#spec/scopes';
+import { DEFAULT_SCOPE_ENTRIES, RESOURCE_NAME_PATTERN, type ScopeEntry, type ScopeGrant } from '#spec/scopes';
 import { parseWith, queryValue } from './validation';
 
 export const MAX_LEAKED_TOKENS = 1000;
@@ -36,84 +36,101 @@ const email = z
   .email({ pattern: EMAIL_PATTERN, error: 'must be a valid email address' })
   .check(z.maxLength(254));
 
-export const scopeGrantInputSchema = z.strictObject({
-  scope: z.enum(SCOPE_NAMES, { error: `must be one of ${SCOPE_NAMES.join(', ')}` }),
-  resources: z.optional(
-    z
-      .array(resourceName)
-      .check(
-        z.minLength(1, 'must name at least one resource, or *'),
-        z.maxLength(MAX_RESOURCES, `must name at most ${MAX_RESOURCES} resources; use * for all of them`),
-      ),
-  ),
-});
+/** The names of a catalogue's scopes, for `z.enum` (`global:admin` is always one). */
+const namesOf = (entries: readonly ScopeEntry[]) =>
+  entries.map((entry) => entry.name) as [string, ...string[]];
 
-export const createTokenSchema = z
-  .strictObject({
-    // The length is checked before trimming, as the document's maxLength is.
-    description: z
-      .string()
-      .check(
-        z.maxLength(500, 'must be at most 500 characters'),
-        z.trim(),
-        z.minLength(1, 'must not be empty'),
-      ),
-    user_email: z.optional(z.nullable(email)),
-    scopes: z
-      .array(scopeGrantInputSchema)
-      .check(z.minLength(1, 'must hold at least one scope'), z.maxLength(SCOPE_NAMES.length)),
-    expires_in_days: z.optional(
-      z.nullable(
-        z
-          .number()
-          .check(
-            z.int(),
-            z.minimum(1, 'must be at least 1'),
-            z.maximum(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`),
-          ),
-      ),
+/** A scope the deployment's catalogue holds, and its resources. */
+export const scopeGrantInputSchemaFor = (entries: readonly ScopeEntry[]) =>
+  z.strictObject({
+    scope: z.enum(namesOf(entries), { error: `must be one of ${namesOf(entries).join(', ')}` }),
+    resources: z.optional(
+      z
+        .array(resourceName)
+        .check(
+          z.minLength(1, 'must name at least one resource, or *'),
+          z.maxLength(MAX_RESOURCES, `must name at most ${MAX_RESOURCES} resources; use * for all of them`),
+        ),
     ),
-    expires_at: z
-      .optional(z.nullable(z.string()))
-      .check(
-        z.describe(
-          'RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future',
+  });
+
+export const scopeGrantInputSchema = scopeGrantInputSchemaFor(DEFAULT_SCOPE_ENTRIES);
+
+/** `POST /v1/tokens`'s body, for the deployment's catalogue. */
+export const createTokenSchemaFor = (entries: readonly ScopeEntry[]) =>
+  z
+    .strictObject({
+      // The length is checked before trimming, as the document's maxLength is.
+      description: z
+        .string()
+        .check(
+          z.maxLength(500, 'must be at most 500 characters'),
+          z.trim(),
+          z.minLength(1, 'must not be empty'),
+        ),
+      user_email: z.optional(z.nullable(email)),
+      scopes: z
+        .array(scopeGrantInputSchemaFor(entries))
+        .check(z.minLength(1, 'must hold at least one scope'), z.maxLength(entries.length)),
+      expires_in_days: z.optional(
+        z.nullable(
+          z
+            .number()
+            .check(
+              z.int(),
+              z.minimum(1, 'must be at least 1'),
+              z.maximum(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`),
+            ),
         ),
       ),
-  })
-  .check(
-    z.superRefine((input, context) => {
-      const seen = new Set<string>();
-      input.scopes.forEach((grant, i) => {
-        const path = ['scopes', i];
-        if (seen.has(grant.scope))
-          context.addIssue({ code: 'custom', path: [...path, 'scope'], message: 'is listed twice' });
-        seen.add(grant.scope);
-        const kind = SCOPES[grant.scope].resource;
-        if (kind && !grant.resources) {
-          context.addIssue({
-            code: 'custom',
-            path: [...path, 'resources'],
-            message: `${grant.scope} needs ${kind} names or *`,
-          });
-        }
-        if (!kind && grant.resources) {
-          context.addIssue({
-            code: 'custom',
-            path: [...path, 'resources'],
-            message: `${grant.scope} takes no resources`,
-          });
-        }
-      });
-      if (input.expires_in_days != null && input.expires_at != null) {
-        context.addIssue({
-          code: 'custom',
-          path: ['expires_at'],
-          message: 'give expires_in_days or expires_at, not both',
+      expires_at: z
+        .optional(z.nullable(z.string()))
+        .check(
+          z.describe(
+            'RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future',
+          ),
+        ),
+    })
+    .check(
+      z.superRefine((input, context) => {
+        const seen = new Set<string>();
+        input.scopes.forEach((grant, i) => {
+          const path = ['scopes', i];
+          if (seen.has(grant.scope))
+            context.addIssue({ code: 'custom', path: [...path, 'scope'], message: 'is listed twice' });
+          seen.add(grant.scope);
+          const entry = entries.find((candidate) => candidate.name === grant.scope);
+          if (entry?.resources && !grant.resources) {
+            context.addIssue({
+              code: 'custom',
+              path: [...path, 'resources'],
+              message: `${grant.scope} needs ${entry.resourceKind ?? 'resource'} names or *`,
+            });
+          }
+          if (!entry?.resources && grant.resources) {
+            context.addIssue({
+              code: 'custom',
+              path: [...path, 'resources'],
+              message: `${grant.scope} takes no resources`,
+            });
+          }
         });
-      }
-    }),
-  );
+        if (input.expires_in_days != null && input.expires_at != null) {
+          context.addIssue({
+            code: 'custom',
+            path: ['expires_at'],
+            message: 'give expires_in_days or expires_at, not both',
+          });
+        }
+      }),
+    );
+
+export const createTokenSchema = createTokenSchemaFor(DEFAULT_SCOPE_ENTRIES);
+
+/** The body schema per catalogue, built once. */
+const createSchemas = new WeakMap<readonly ScopeEntry[], ReturnType<typeof createTokenSchemaFor>>([
+  [DEFAULT_SCOPE_ENTRIES, createTokenSchema],
+]);
 
 export interface ParsedCreate {
   token: NewToken;
@@ -125,14 +142,23 @@ function normaliseResources(resources: string[] | undefined): string[] | null {
   return resources.includes('*') ? ['*'] : [...new Set(resources)];
 }
 
-export function parseCreateToken(body: unknown, now: Date): ParsedCreate {
-  const input = parseWith(createTokenSchema, body);
+export function parseCreateToken(
+  body: unknown,
+  now: Date,
+  entries: readonly ScopeEntry[] = DEFAULT_SCOPE_ENTRIES,
+): ParsedCreate {
+  let schema = createSchemas.get(entries);
+  if (schema === undefined) {
+    schema = createTokenSchemaFor(entries);
+    createSchemas.set(entries, schema);
+  }
+  const input = parseWith(schema, body);
   const scopes: ScopeGrant[] = input.scopes.map((grant) => ({
     scope: grant.scope,
     resources: normaliseResources(grant.resources),
   }));
   const warnings = scopes.flatMap(({ scope }) => {
-    const replacement = SCOPES[scope].deprecatedBy;
+    const replacement = entries.find((entry) => entry.name === scope)?.deprecatedBy;
     return replacement ? [`${scope} is deprecated: use ${replacement}, which grants it too`] : [];
   });
   let expiresAt: string | null = null;
@@ -217,14 +243,17 @@ export function parseListQuery(query: Record<string, string | undefined> | null)
   return { ...params, sort: params.sort ?? 'newest', limit: params.limit ?? 50 };
 }
 
-export function scopeCatalogue() {
+/** `GET /v1/scopes`: the deployment's catalogue. */
+export function scopeCatalogue(entries: readonly ScopeEntry[] = DEFAULT_SCOPE_ENTRIES) {
   return {
-    scopes: SCOPE_NAMES.map((name) => ({
-      name,
-      description: SCOPES[name].description,
-      resource_type: SCOPES[name].resource,
-      grants: SCOPES[name].grants.map((grant) => `${grant.method} ${grant.path}`),
-      deprecated_by: SCOPES[name].deprecatedBy ?? null,
+    scopes: entries.map((entry) => ({
+      name: entry.name,
+      label: entry.label,
+      description: entry.description,
+      resources: entry.resources,
+      resource_type: entry.resourceKind,
+      grants: entry.grants.map((grant) => `${grant.methods.join(',')} ${grant.path}`),
+      deprecated_by: entry.deprecatedBy ?? null,
     })),
   };
 }

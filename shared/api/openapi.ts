@@ -2,9 +2,11 @@
 // zod schemas that validate the requests. Nothing here restates a field.
 import * as z from 'zod/mini';
 import { ROUTES, type Route } from '#spec/routes';
+import { DEFAULT_SCOPE_ENTRIES, type ScopeEntry } from '#spec/scopes';
 import { auditQuerySchema } from './audit-query';
 import {
   createTokenSchema,
+  createTokenSchemaFor,
   listTokensQuerySchema,
   revokeLeakedSchema,
   rotateTokenSchema,
@@ -26,7 +28,7 @@ import {
   tokenPageSchema,
   tokenViewSchema,
 } from './responses';
-import { serviceTokenCreateSchema } from './service-tokens';
+import { serviceTokenCreateSchema, serviceTokenCreateSchemaFor } from './service-tokens';
 
 interface OperationDoc {
   summary: string;
@@ -254,12 +256,35 @@ function operation(route: Route, method: string, doc: OperationDoc, routes: read
   };
 }
 
-/** The document; throws if a route has no documentation, so the two cannot drift apart. */
-export function openApiDocument(routes: readonly Route[] = ROUTES): Record<string, unknown> {
+/** The operations whose request bodies name scopes, with the deployment's catalogue in their enums. */
+function operationsFor(entries: readonly ScopeEntry[]): Record<string, OperationDoc> {
+  if (entries === DEFAULT_SCOPE_ENTRIES) return OPERATIONS;
+  const withBody = (key: string, body: z.ZodMiniType): [string, OperationDoc] => [
+    key,
+    { ...(OPERATIONS[key] as OperationDoc), body },
+  ];
+  return {
+    ...OPERATIONS,
+    ...Object.fromEntries([
+      withBody('POST /__api__/v1/system/service-tokens', serviceTokenCreateSchemaFor(entries)),
+      withBody('POST /v1/tokens', createTokenSchemaFor(entries)),
+    ]),
+  };
+}
+
+/**
+ * The document, for the deployment's scope catalogue; throws if a route has no documentation, so
+ * the two cannot drift apart.
+ */
+export function openApiDocument(
+  routes: readonly Route[] = ROUTES,
+  entries: readonly ScopeEntry[] = DEFAULT_SCOPE_ENTRIES,
+): Record<string, unknown> {
+  const operations = operationsFor(entries);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const key = `${route.method} ${route.path}`;
-    const doc = route.access === 'scoped' ? ECHO : OPERATIONS[key];
+    const doc = route.access === 'scoped' ? ECHO : operations[key];
     if (!doc) throw new Error(`Route ${key} has no OpenAPI documentation in shared/api/openapi.ts`);
     const path = route.path.replace('{proxy+}', '{proxy}');
     paths[path] ??= {};

@@ -3,7 +3,6 @@
 // Written with `zod/mini`, as the request schemas are (validation.ts says why).
 import * as z from 'zod/mini';
 import { AUDIT_EVENT_TYPES } from '#domain/audit';
-import { SCOPE_NAMES } from '#spec/scopes';
 
 const time = z.iso.datetime();
 const nullableTime = z.nullable(time);
@@ -11,7 +10,10 @@ const described = <T extends z.core.SomeType>(schema: T, description: string) =>
   (schema as T & z.ZodMiniType).check(z.describe(description)) as T;
 
 export const scopeGrantSchema = z.strictObject({
-  scope: z.enum(SCOPE_NAMES),
+  scope: described(
+    z.string(),
+    'A scope of the catalogue, or one the deployment has since removed (it grants nothing)',
+  ),
   resources: z.nullable(z.array(z.string())),
 });
 
@@ -62,11 +64,16 @@ export const tokenPageSchema = z.strictObject({
 export const scopeCatalogueSchema = z.strictObject({
   scopes: z.array(
     z.strictObject({
-      name: z.enum(SCOPE_NAMES),
+      name: z.string(),
+      label: described(z.string(), 'What the console and the CLI show'),
       description: z.string(),
+      resources: described(
+        z.boolean(),
+        'Whether a token names the resources it reaches (a list of names or *)',
+      ),
       resource_type: z.nullable(z.enum(['repos', 'sources'])),
       grants: z.array(z.string()),
-      deprecated_by: z.nullable(z.enum(SCOPE_NAMES)),
+      deprecated_by: z.nullable(z.string()),
     }),
   ),
 });

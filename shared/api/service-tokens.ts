@@ -4,25 +4,55 @@ import * as z from 'zod/mini';
 import { parseExpiresAt } from '#domain/expiry';
 import type { TokenRecord } from '#domain/token';
 import type { NewToken } from '#domain/token-service';
-import { SCOPES, type ScopeName, SERVICE_SCOPE_NAMES } from '#spec/scopes';
+import { DEFAULT_SCOPE_ENTRIES, type ScopeEntry } from '#spec/scopes';
 import { parseWith } from './validation';
 
-export const serviceTokenCreateSchema = z.strictObject({
-  name: z
-    .string()
-    .check(z.maxLength(500, 'must be at most 500 characters'), z.trim(), z.minLength(1, 'must not be empty')),
-  scopes: z
-    .array(
-      z.enum(SERVICE_SCOPE_NAMES as [ScopeName, ...ScopeName[]], {
-        error: `must be one of ${SERVICE_SCOPE_NAMES.join(', ')}`,
-      }),
-    )
-    .check(z.minLength(1, 'must name at least one scope')),
-  expires_at: z.optional(z.nullable(z.string())),
-});
+/** The scopes a service token may hold: those of the catalogue that take no resources (`global:admin` aside). */
+const serviceScopes = (entries: readonly ScopeEntry[]) => entries.filter((entry) => entry.service);
 
-export function parseServiceTokenCreate(body: unknown, now: Date): NewToken {
-  const input = parseWith(serviceTokenCreateSchema, body);
+/** `POST /__api__/v1/system/service-tokens`'s body, for the deployment's catalogue. */
+export const serviceTokenCreateSchemaFor = (entries: readonly ScopeEntry[]) => {
+  const names = serviceScopes(entries).map((entry) => entry.name);
+  return z.strictObject({
+    name: z
+      .string()
+      .check(
+        z.maxLength(500, 'must be at most 500 characters'),
+        z.trim(),
+        z.minLength(1, 'must not be empty'),
+      ),
+    scopes: z
+      .array(
+        z.enum(names as [string, ...string[]], {
+          error:
+            names.length > 0
+              ? `must be one of ${names.join(', ')}`
+              : 'no scope of this catalogue fits a service token',
+        }),
+      )
+      .check(z.minLength(1, 'must name at least one scope')),
+    expires_at: z.optional(z.nullable(z.string())),
+  });
+};
+
+export const serviceTokenCreateSchema = serviceTokenCreateSchemaFor(DEFAULT_SCOPE_ENTRIES);
+
+/** The body schema per catalogue, built once. */
+const createSchemas = new WeakMap<readonly ScopeEntry[], ReturnType<typeof serviceTokenCreateSchemaFor>>([
+  [DEFAULT_SCOPE_ENTRIES, serviceTokenCreateSchema],
+]);
+
+export function parseServiceTokenCreate(
+  body: unknown,
+  now: Date,
+  entries: readonly ScopeEntry[] = DEFAULT_SCOPE_ENTRIES,
+): NewToken {
+  let schema = createSchemas.get(entries);
+  if (schema === undefined) {
+    schema = serviceTokenCreateSchemaFor(entries);
+    createSchemas.set(entries, schema);
+  }
+  const input = parseWith(schema, body);
   return {
     kind: 'service',
     description: input.name,
@@ -54,6 +84,8 @@ export function serviceTokenView(record: TokenRecord): ServiceTokenView {
   };
 }
 
-export function serviceTokenScopes(): { scopes: { name: string; description: string }[] } {
-  return { scopes: SERVICE_SCOPE_NAMES.map((name) => ({ name, description: SCOPES[name].description })) };
+export function serviceTokenScopes(entries: readonly ScopeEntry[] = DEFAULT_SCOPE_ENTRIES): {
+  scopes: { name: string; description: string }[];
+} {
+  return { scopes: serviceScopes(entries).map(({ name, description }) => ({ name, description })) };
 }

@@ -3,7 +3,13 @@
 // The REST authorizer turns the decision into a policy for exactly the method ARN it was asked
 // about; the HTTP API authorizer answers it as a yes/no; the local gateway evaluates that policy.
 import { ROUTES } from '#spec/routes';
-import { SCOPE_NAMES, SCOPES, type ScopeGrant, type ScopeName } from '#spec/scopes';
+import {
+  type Catalogue,
+  DEFAULT_CATALOGUE,
+  GLOBAL_ADMIN,
+  GLOBAL_ADMIN_SCOPE,
+  type ScopeGrant,
+} from '#spec/scopes';
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` split at the method. */
 export interface MethodArn {
@@ -105,17 +111,31 @@ function fits(
 }
 
 interface CompiledGrant {
-  method: 'GET' | '*';
+  /** `["*"]`: any method. */
+  anyMethod: boolean;
+  methods: readonly string[];
   pattern: PathPattern;
 }
 
-/** The catalogue's grants, parsed once. */
-const GRANTS = new Map<ScopeName, readonly CompiledGrant[]>(
-  SCOPE_NAMES.map((name) => [
-    name,
-    SCOPES[name].grants.map((grant) => ({ method: grant.method, pattern: parsePattern(grant.path) })),
-  ]),
-);
+/** A catalogue's grants parsed once, by scope name, `global:admin` included. */
+export type CompiledCatalogue = ReadonlyMap<string, readonly CompiledGrant[]>;
+
+/** Parses a (checked) catalogue's grants once, so that each decision only compares segments. */
+export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
+  return new Map(
+    [[GLOBAL_ADMIN, GLOBAL_ADMIN_SCOPE] as const, ...Object.entries(catalogue)].map(([name, scope]) => [
+      name,
+      scope.grants.map((grant) => ({
+        anyMethod: grant.methods.includes('*'),
+        methods: grant.methods,
+        pattern: parsePattern(grant.path),
+      })),
+    ]),
+  );
+}
+
+/** The default catalogue's grants, parsed once. */
+export const DEFAULT_GRANTS: CompiledCatalogue = compileCatalogue(DEFAULT_CATALOGUE);
 
 /**
  * The routes every valid token may call (`access: 'any-token'`). Their `{name}` takes one non-empty
@@ -145,9 +165,14 @@ function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
  * stage). An unsafe path (see `pathProblem`) is refused to every token, `global:admin` included;
  * `global:admin` reaches every other path through its catalogue grant (any method on `/*`).
  */
-export function scopesAllow(scopes: readonly ScopeGrant[], method: string, path: string): boolean {
+export function scopesAllow(
+  scopes: readonly ScopeGrant[],
+  method: string,
+  path: string,
+  grants: CompiledCatalogue = DEFAULT_GRANTS,
+): boolean {
   const target = requestTarget(method, path);
-  return target !== null && targetAllowed(scopes, target);
+  return target !== null && targetAllowed(scopes, target, grants);
 }
 
 /** A request as `scopesAllow` matches it, worked out before the token's scopes are known. */
@@ -166,17 +191,24 @@ export function requestTarget(method: string, path: string): RequestTarget | nul
   return { method, parts, anyToken: anyTokenMayCall(method, parts) };
 }
 
-/** `scopesAllow` in two halves: this one, once the scopes are read. */
-export function targetAllowed(scopes: readonly ScopeGrant[], target: RequestTarget): boolean {
+/**
+ * `scopesAllow` in two halves: this one, once the scopes are read. A scope the catalogue does not
+ * hold (one a deployment has removed since the token was made) grants nothing.
+ */
+export function targetAllowed(
+  scopes: readonly ScopeGrant[],
+  target: RequestTarget,
+  grants: CompiledCatalogue = DEFAULT_GRANTS,
+): boolean {
   const { method, parts, anyToken } = target;
   if (anyToken) return true;
   return scopes.some(({ scope, resources }) => {
     // Stryker disable next-line ArrayDeclaration: equivalent, a placeholder name in the list only matters to a resource of that very name
     const names = resources ?? [];
     const namesResource = (_: string, part: string) => names.includes('*') || names.includes(part);
-    return (GRANTS.get(scope) ?? []).some(
+    return (grants.get(scope) ?? []).some(
       (grant) =>
-        (grant.method === '*' || grant.method === method) && fits(grant.pattern, parts, namesResource),
+        (grant.anyMethod || grant.methods.includes(method)) && fits(grant.pattern, parts, namesResource),
     );
   });
 }

@@ -35,6 +35,13 @@ export const ENV = {
   rotatedGraceSeconds: 'TOKENGATE_ROTATED_GRACE_SECONDS',
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
+  /**
+   * The deployment's scope catalogue as JSON (the construct's `scopes` prop, the local stack's
+   * `SCOPES_FILE`); unset, the default catalogue.
+   */
+  scopes: 'TOKENGATE_SCOPES',
+  /** The local stack's scope catalogue: a JSON file in the shape of the construct's `scopes` prop. */
+  scopesFile: 'SCOPES_FILE',
   /** The CLI's API endpoint. */
   endpoint: 'TOKENGATE_ENDPOINT',
   /** The CLI caller's token. */

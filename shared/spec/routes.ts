@@ -1,7 +1,7 @@
 // The route table: every HTTP route of the deployment, who may call it, and which function serves it.
 // The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
 // every valid token call its `any-token` routes, and the README's API section is checked against it.
-import { PROTECTED_PREFIXES } from './scopes';
+import { type Catalogue, PROTECTED_PREFIXES, protectedPrefixes } from './scopes';
 import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES, type TokenAttribute } from './tables';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
@@ -394,15 +394,26 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/audit', access: 'admin', fn: FUNCTIONS.listAuditEvents },
   { method: 'GET', path: '/openapi.json', access: 'public', fn: FUNCTIONS.openApi },
   // The example protected API: what another team's service looks like behind the authorizer.
-  ...PROTECTED_PREFIXES.map(
-    (prefix): Route => ({
-      method: 'ANY',
-      path: `${prefix}/{proxy+}`,
-      access: 'scoped',
-      fn: FUNCTIONS.echo,
-    }),
-  ),
+  ...exampleRoutes(PROTECTED_PREFIXES),
 ];
+
+/** The echo below each protected prefix: `ANY /orders/{proxy+}`. */
+function exampleRoutes(prefixes: readonly string[]): Route[] {
+  return prefixes.map((prefix) => ({
+    method: 'ANY',
+    path: `${prefix}/{proxy+}`,
+    access: 'scoped',
+    fn: FUNCTIONS.echo,
+  }));
+}
+
+/** The route table for a deployment's own catalogue: the same API, the echo below its scopes' prefixes. */
+export function routesFor(catalogue: Catalogue): readonly Route[] {
+  return [
+    ...ROUTES.filter((route) => route.access !== 'scoped'),
+    ...exampleRoutes(protectedPrefixes(catalogue)),
+  ];
+}
 
 /** Every function the deployment runs, once each. */
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [

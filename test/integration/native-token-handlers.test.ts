@@ -588,6 +588,45 @@ describe('GET /v1/tokens/{id}', () => {
   });
 });
 
+describe('a token holding a scope the catalogue no longer has', () => {
+  it('keeps its record, shows the scope as stored, and is granted nothing for it', async () => {
+    // Made under a catalogue with orders:read; this deployment's (the default) has since lost it.
+    const { record, token } = await tokens.create(
+      {
+        kind: 'user',
+        description: 'from an older catalogue',
+        userEmail: null,
+        scopes: [
+          { scope: 'orders:read', resources: ['o-1'] },
+          { scope: 'blocklist:read', resources: null },
+        ],
+        expiresAt: null,
+      },
+      { type: 'token', id: admin.id },
+    );
+    const stored = [
+      { scope: 'orders:read', resources: ['o-1'] },
+      { scope: 'blocklist:read', resources: null },
+    ];
+
+    const answer = await send.get(record.id);
+    expect(answer.status).toBe(200);
+    expect((answer.body as TokenView).scopes).toEqual(stored);
+    const listed = await send.list({ q: 'older catalogue' });
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).toContain('"scope":"orders:read"');
+
+    const decide = (path: string) =>
+      handlers.authorizer(
+        restAuthorizerEvent('GET', path, { Authorization: `Bearer ${token}` }),
+        lambdaContext('authorizer'),
+      );
+    expect((await decide('/orders/o-1/x')).policyDocument.Statement[0]?.Effect).toBe('Deny');
+    expect((await decide('/blocklist/x')).policyDocument.Statement[0]?.Effect).toBe('Allow');
+    await handlers.settle();
+  });
+});
+
 describe('PATCH /v1/tokens/{id}', () => {
   it('sets the email, and the change is stored', async () => {
     const token = await created();

@@ -5,13 +5,13 @@ import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnauthorizedError } from '#domain/errors';
-import { requestPolicy } from '#domain/policy';
+import { compileCatalogue, requestPolicy } from '#domain/policy';
 import type { CallerSource } from '#domain/remembered-callers';
 import type { Caller } from '#domain/verify-bearer';
 import { authorizerFor, handler } from '#functions/authorizer/handler';
 import { logger } from '#functions/commons/logger';
 import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
-import type { ScopeGrant } from '#spec/scopes';
+import type { Catalogue, ScopeGrant } from '#spec/scopes';
 import {
   API_PREFIX,
   httpApiAuthorizerEvent,
@@ -28,7 +28,8 @@ const runtimeAnswer: { verify: (header: string | null | undefined) => Promise<Ca
 
 vi.mock('#functions/authorizer/runtime', () => {
   const source = { verify: (header: string | null | undefined) => runtimeAnswer.verify(header) };
-  return { cacheTtlSeconds: 300, verifier: source, rememberedCallers: source };
+  // No catalogue: the default one.
+  return { cacheTtlSeconds: 300, verifier: source, rememberedCallers: source, grants: undefined };
 });
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
@@ -59,7 +60,7 @@ function source(answer: Caller | Error) {
 
 function setup(
   answer: Caller | Error = caller(),
-  options: { cacheTtlSeconds?: number; now?: number; logDecisions?: boolean } = {},
+  options: { cacheTtlSeconds?: number; now?: number; logDecisions?: boolean; catalogue?: Catalogue } = {},
 ) {
   const verifier = source(answer);
   const rememberedCallers = source(answer);
@@ -69,6 +70,7 @@ function setup(
     cacheTtlSeconds: options.cacheTtlSeconds ?? TTL_SECONDS,
     now: () => options.now ?? NOW,
     ...(options.logDecisions !== undefined && { logDecisions: options.logDecisions }),
+    ...(options.catalogue !== undefined && { grants: compileCatalogue(options.catalogue) }),
   });
   return { authorize, verifier, rememberedCallers };
 }
@@ -486,6 +488,42 @@ describe('HTTP API authorizer decision', () => {
       expect(await authorize(event)).toEqual({ isAuthorized: false });
       expect(rememberedCallers.verify).not.toHaveBeenCalled();
     }
+  });
+});
+
+describe("a deployment's own scope catalogue", () => {
+  const ORDERS: Catalogue = {
+    'orders:read': {
+      label: 'Orders: Read',
+      resources: true,
+      grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+    },
+  };
+  const orders = (scopes: ScopeGrant[]) => setup(caller(scopes), { catalogue: ORDERS }).authorize;
+  const holding = (scope: string, resources: string[] | null) => [{ scope, resources }] as ScopeGrant[];
+
+  it('grants the paths of its scopes, for REST and HTTP APIs, and no longer those of the default', async () => {
+    const authorize = orders(holding('orders:read', ['o-1']));
+    expect(await authorize(rest('GET', '/orders/o-1/lines'))).toMatchObject({
+      policyDocument: requestPolicy(`${API_PREFIX}/GET/orders/o-1/lines`, 'Allow'),
+    });
+    expect(await authorize(http('GET', '/orders/o-1'))).toMatchObject({ isAuthorized: true });
+    expect(await authorize(http('GET', '/orders/o-2'))).toEqual({ isAuthorized: false });
+    expect(await authorize(http('POST', '/orders/o-1'))).toEqual({ isAuthorized: false });
+    const repos = orders(READ_A);
+    expect(await repos(rest('GET', '/repos/a/pkg'))).toMatchObject({
+      policyDocument: requestPolicy(`${API_PREFIX}/GET/repos/a/pkg`, 'Deny'),
+    });
+    expect(await repos(http('GET', '/repos/a/pkg'))).toEqual({ isAuthorized: false });
+  });
+
+  it('a scope that left the catalogue grants nothing, and the token is still recognised', async () => {
+    const authorize = orders(holding('metadata:read', null));
+    expect(await authorize(rest('GET', '/metadata/x'))).toMatchObject({
+      principalId: 'token:tok1',
+      policyDocument: requestPolicy(`${API_PREFIX}/GET/metadata/x`, 'Deny'),
+    });
+    expect(await authorize(http('GET', '/v1/whoami'))).toMatchObject({ isAuthorized: true });
   });
 });
 

@@ -65,6 +65,23 @@ describe('--scope, --repos, --sources', () => {
     ]);
   });
 
+  it("gives --resource to a deployment's own scopes, beside --repos and --sources", () => {
+    const body = createTokenBody(
+      { ...base, scope: ['orders:read', 'repos:read'], resource: ['o-1', 'o-2'], repos: ['cran'] },
+      NOW,
+    );
+    expect(body.scopes).toEqual([
+      { scope: 'orders:read', resources: ['o-1', 'o-2'] },
+      { scope: 'repos:read', resources: ['cran'] },
+    ]);
+    expect(createTokenBody({ ...base, scope: ['orders:write'], resource: ['*'] }, NOW).scopes).toEqual([
+      { scope: 'orders:write', resources: ['*'] },
+    ]);
+    expect(() =>
+      createTokenBody({ ...base, scope: ['repos:read'], repos: ['a'], resource: ['x'] }, NOW),
+    ).toThrow('--resource goes with a scope other than repos:* and sources:* (use --repos or --sources)');
+  });
+
   it('takes scopes and names repeated or separated by commas', () => {
     const scope = parseList('blocklist:read', parseList('repos:read, metadata:admin'));
     const repos = parseList('b', parseList('a,,'));

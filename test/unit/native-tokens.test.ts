@@ -16,7 +16,7 @@ import { openApiDocument } from '#api/openapi';
 import { ValidationError } from '#domain/errors';
 import { MAX_EXPIRY_DAYS } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
-import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
+import { SCOPE_NAMES, SCOPES, type ScopeName, scopeEntries } from '#spec/scopes';
 
 const NOW = new Date('2026-06-15T12:34:56.789Z');
 
@@ -449,12 +449,14 @@ describe('scopeCatalogue', () => {
 
     expect(scopes.map((scope) => scope.name)).toEqual([...SCOPE_NAMES]);
     for (const scope of scopes) {
-      const definition = SCOPES[scope.name];
+      const definition = SCOPES[scope.name as ScopeName];
       expect(scope).toEqual({
         name: scope.name,
+        label: definition.label,
         description: definition.description,
+        resources: definition.resource !== null,
         resource_type: definition.resource,
-        grants: definition.grants.map((grant) => `${grant.method} ${grant.path}`),
+        grants: definition.grants.map((grant) => `${grant.methods.join(',')} ${grant.path}`),
         deprecated_by: definition.deprecatedBy ?? null,
       });
     }
@@ -500,5 +502,68 @@ describe('the OpenAPI document', () => {
     expect(parameter('q')).toBe(
       'Matches the description or the user email, case-insensitively; never the id',
     );
+  });
+});
+
+describe("the API on a deployment's own catalogue", () => {
+  const ORDERS = scopeEntries({
+    'orders:read': {
+      label: 'Orders: Read',
+      resources: true,
+      grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+    },
+    'reports:read': {
+      label: 'Reports: Read',
+      resources: false,
+      grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
+    },
+  });
+  const body = (scopes: unknown) => ({ description: 'orders job', scopes });
+
+  it('takes its scopes, with resources where they take them', () => {
+    const { token, warnings } = parseCreateToken(
+      body([{ scope: 'orders:read', resources: ['o-1'] }, { scope: 'reports:read' }]),
+      NOW,
+      ORDERS,
+    );
+    expect(token.scopes).toEqual([
+      { scope: 'orders:read', resources: ['o-1'] },
+      { scope: 'reports:read', resources: null },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses the default catalogue scopes, naming the field and the scopes it has', () => {
+    expect(() => parseCreateToken(body([{ scope: 'repos:read', resources: ['*'] }]), NOW, ORDERS)).toThrow(
+      new ValidationError(
+        'scopes.0.scope: must be one of global:admin, orders:read, reports:read',
+        'scopes.0.scope',
+      ),
+    );
+    expect(() => parseCreateToken(body([{ scope: 'orders:read' }]), NOW, ORDERS)).toThrow(
+      /orders:read needs resource names or \*/,
+    );
+    expect(() => parseCreateToken(body([{ scope: 'reports:read', resources: ['x'] }]), NOW, ORDERS)).toThrow(
+      /reports:read takes no resources/,
+    );
+  });
+
+  it('lists its scopes in GET /v1/scopes, with their labels', () => {
+    expect(
+      scopeCatalogue(ORDERS).scopes.map(({ name, label, resources }) => ({ name, label, resources })),
+    ).toEqual([
+      { name: 'global:admin', label: 'All Resources: Admin', resources: false },
+      { name: 'orders:read', label: 'Orders: Read', resources: true },
+      { name: 'reports:read', label: 'Reports: Read', resources: false },
+    ]);
+    expect(scopeCatalogue(ORDERS).scopes[1]).toEqual({
+      name: 'orders:read',
+      label: 'Orders: Read',
+      description: 'Orders: Read',
+      resources: true,
+      resource_type: null,
+      grants: ['GET /orders/{resource}/*'],
+      deprecated_by: null,
+    });
   });
 });

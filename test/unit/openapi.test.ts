@@ -11,7 +11,7 @@ import { openApiDocument } from '#api/openapi';
 import { parseServiceTokenCreate } from '#api/service-tokens';
 import { ValidationError } from '#domain/errors';
 import { ROUTES, type Route } from '#spec/routes';
-import { SCOPE_NAMES } from '#spec/scopes';
+import { SCOPE_NAMES, scopeEntries } from '#spec/scopes';
 
 interface Parameter {
   name: string;
@@ -484,5 +484,31 @@ describe('GET /v1/tokens: the query parameters and the parser agree', () => {
   ])('%o: both refuse', (query) => {
     expect(docAccepts(query)).toBe(false);
     expect(parserAccepts(query)).toBe(false);
+  });
+});
+
+describe("the document for a deployment's own catalogue", () => {
+  const ORDERS = scopeEntries({
+    'orders:read': {
+      label: 'Orders: Read',
+      resources: true,
+      grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+    },
+    'reports:read': {
+      label: 'Reports: Read',
+      resources: false,
+      grants: [{ methods: ['GET'], path: '/reports/*' }],
+    },
+  });
+  const bodyOf = (document: Record<string, unknown>, path: string) =>
+    JSON.stringify((document.paths as Record<string, { post: unknown }>)[path]?.post);
+
+  it("names the catalogue's scopes in the request bodies' enums, and not the default's", () => {
+    const document = openApiDocument(ROUTES, ORDERS);
+    const create = bodyOf(document, '/v1/tokens');
+    expect(create).toContain('"enum":["global:admin","orders:read","reports:read"]');
+    expect(create).not.toContain('repos:read');
+    expect(bodyOf(document, '/__api__/v1/system/service-tokens')).toContain('"enum":["reports:read"]');
+    expect(bodyOf(openApiDocument(), '/v1/tokens')).toContain('repos:read');
   });
 });

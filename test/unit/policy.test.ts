@@ -183,8 +183,8 @@ function referenceAllows(scopes: readonly ScopeGrant[], method: string, path: st
   if (ROUTES.some((r) => r.access === 'any-token' && r.method === method && r.path === path)) return true;
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return scopes.some(({ scope, resources }) =>
-    SCOPES[scope].grants.some((g) => {
-      if (g.method !== '*' && g.method !== method) return false;
+    SCOPES[scope as ScopeName].grants.some((g) => {
+      if (!g.methods.includes('*') && !(g.methods as readonly string[]).includes(method)) return false;
       const below = g.path.endsWith('/*');
       const body = below ? g.path.slice(0, -2) : g.path;
       const names = resources ?? [];
@@ -263,7 +263,7 @@ describe('policy properties', () => {
         path,
         (g, m, p) => {
           fc.pre(scopesAllow([g], m, p) && !scopesAllow([], m, p));
-          const prefixes = SCOPES[g.scope].grants.map((x) => x.path.split('/')[1]);
+          const prefixes = SCOPES[g.scope as ScopeName].grants.map((x) => x.path.split('/')[1]);
           expect(prefixes).toContain(p.split('/')[1]);
         },
       ),

@@ -18,25 +18,25 @@ describe('scope catalogue (CONTRACT section 3)', () => {
         SCOPE_NAMES.map((name) => [name, { resource: SCOPES[name].resource, grants: SCOPES[name].grants }]),
       ),
     ).toEqual({
-      'global:admin': { resource: null, grants: [{ method: '*', path: '/*' }] },
-      'identity:manage': { resource: null, grants: [{ method: '*', path: '/scim/v2/*' }] },
-      'nameservice:read': { resource: null, grants: [{ method: 'GET', path: '/nameservice/*' }] },
+      'global:admin': { resource: null, grants: [{ methods: ['*'], path: '/*' }] },
+      'identity:manage': { resource: null, grants: [{ methods: ['*'], path: '/scim/v2/*' }] },
+      'nameservice:read': { resource: null, grants: [{ methods: ['GET'], path: '/nameservice/*' }] },
       'repos:read': {
         resource: 'repos',
         grants: [
-          { method: 'GET', path: '/repos/{resource}/*' },
-          { method: 'GET', path: '/metadata/*' },
+          { methods: ['GET'], path: '/repos/{resource}/*' },
+          { methods: ['GET'], path: '/metadata/*' },
         ],
       },
       'sources:write': {
         resource: 'sources',
-        grants: [{ method: '*', path: '/sources/{resource}/packages/*' }],
+        grants: [{ methods: ['*'], path: '/sources/{resource}/packages/*' }],
       },
-      'sources:admin': { resource: 'sources', grants: [{ method: '*', path: '/sources/{resource}/*' }] },
-      'blocklist:read': { resource: null, grants: [{ method: 'GET', path: '/blocklist/*' }] },
-      'blocklist:admin': { resource: null, grants: [{ method: '*', path: '/blocklist/*' }] },
-      'metadata:read': { resource: null, grants: [{ method: 'GET', path: '/metadata/*' }] },
-      'metadata:admin': { resource: null, grants: [{ method: '*', path: '/metadata/*' }] },
+      'sources:admin': { resource: 'sources', grants: [{ methods: ['*'], path: '/sources/{resource}/*' }] },
+      'blocklist:read': { resource: null, grants: [{ methods: ['GET'], path: '/blocklist/*' }] },
+      'blocklist:admin': { resource: null, grants: [{ methods: ['*'], path: '/blocklist/*' }] },
+      'metadata:read': { resource: null, grants: [{ methods: ['GET'], path: '/metadata/*' }] },
+      'metadata:admin': { resource: null, grants: [{ methods: ['*'], path: '/metadata/*' }] },
     });
     expect(Object.keys(SCOPES)).toEqual([...SCOPE_NAMES]);
   });

@@ -6,6 +6,7 @@ import { ValidationError } from '#domain/errors';
 import { hashToken, newKeyMaterial, parseKeyRing } from '#domain/keyring';
 import type { TokenRecord } from '#domain/token';
 import { mintToken } from '#domain/token-format';
+import { scopeEntries } from '#spec/scopes';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
@@ -183,5 +184,50 @@ describe('parseWith', () => {
     expect(() => parseWith(schema, value)).toThrow(
       expect.objectContaining({ field: 'outer', message: 'outer is required' }),
     );
+  });
+});
+
+describe("service tokens on a deployment's own catalogue", () => {
+  const ORDERS = scopeEntries({
+    'orders:read': {
+      label: 'Orders: Read',
+      resources: true,
+      grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+    },
+    'reports:read': {
+      label: 'Reports: Read',
+      resources: false,
+      grants: [{ methods: ['GET'], path: '/reports/*' }],
+    },
+  });
+  const now = new Date('2026-06-15T12:00:00Z');
+
+  it('take the scopes of the catalogue that name no resources, and only those', () => {
+    expect(parseServiceTokenCreate({ name: 'sync', scopes: ['reports:read'] }, now, ORDERS).scopes).toEqual([
+      { scope: 'reports:read', resources: null },
+    ]);
+    expect(() => parseServiceTokenCreate({ name: 'sync', scopes: ['orders:read'] }, now, ORDERS)).toThrow(
+      'must be one of reports:read',
+    );
+    expect(() => parseServiceTokenCreate({ name: 'sync', scopes: ['identity:manage'] }, now, ORDERS)).toThrow(
+      'must be one of reports:read',
+    );
+    expect(serviceTokenScopes(ORDERS)).toEqual({
+      scopes: [{ name: 'reports:read', description: 'Reports: Read' }],
+    });
+  });
+
+  it('a catalogue whose every scope names resources offers none, and says so', () => {
+    const only = scopeEntries({
+      'orders:read': {
+        label: 'Orders: Read',
+        resources: true,
+        grants: [{ methods: ['GET'], path: '/orders/{resource}' }],
+      },
+    });
+    expect(() => parseServiceTokenCreate({ name: 'sync', scopes: ['orders:read'] }, now, only)).toThrow(
+      'no scope of this catalogue fits a service token',
+    );
+    expect(serviceTokenScopes(only)).toEqual({ scopes: [] });
   });
 });

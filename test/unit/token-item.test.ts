@@ -87,7 +87,15 @@ describe('the token item', () => {
     const item = stored(recordToItem(record, stamp, RETENTION_SECONDS));
     const { secret_hash: _hash, ...hashless } = item;
     expect(() => itemToCredential(hashless)).toThrow();
-    expect(() => itemToRecord({ ...item, scopes: [{ scope: 'no:such' }] })).toThrow();
+    expect(() => itemToRecord({ ...item, scopes: [{ scope: 42 }] })).toThrow();
+    expect(() => itemToRecord({ ...item, scopes: 'repos:read' })).toThrow();
+  });
+
+  it('keeps a scope the catalogue no longer holds, as stored (it grants nothing, but shows)', () => {
+    const item = stored(recordToItem(record, stamp, RETENTION_SECONDS));
+    const gone = { ...item, scopes: [{ scope: 'gone:read', resources: null }] };
+    expect(itemToRecord(gone).scopes).toEqual([{ scope: 'gone:read', resources: null }]);
+    expect(itemToCredential(gone).scopes).toEqual([{ scope: 'gone:read', resources: null }]);
   });
 });
 
