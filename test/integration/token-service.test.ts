@@ -1,17 +1,20 @@
 // TokenService's own rules on DynamoDB Local, the ones no handler test pins one by one: a new id on an
 // id collision (three tries), adopting a token minted elsewhere, which tokens `held` recognises, the
 // active listing, deleting a Connect service token (and nothing else), and bootstrap refused while an
-// admin token is active.
+// admin token is active, how far a revocation follows the token tree, and the leak report's writes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { ConflictError, NotFoundError } from '#domain/errors';
+import { MAX_TREE_DEPTH } from '#domain/rotation';
+import type { TokenRecord } from '#domain/token';
 import { mintToken } from '#domain/token-format';
 import { type NewToken, TokenService } from '#domain/token-service';
 import type { TokenStore } from '#domain/token-store';
 import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
-import { ADMIN, newKeyRing, staticKeys } from './fixtures';
+import { ADMIN, newKeyRing, stamp, staticKeys, tokenRecord } from './fixtures';
 
-const keys = staticKeys(newKeyRing());
+const ring = newKeyRing();
+const keys = staticKeys(ring);
 const DAY_MS = 86_400_000;
 
 let store: DynamoTokenStore;
@@ -173,5 +176,142 @@ describe('bootstrapAdmin', () => {
         'An active global:admin token exists already: bootstrap only makes the first one. Use it to create others.',
       ),
     );
+  });
+});
+
+describe('rotate', () => {
+  const HOUR_MS = 3_600_000;
+
+  it('a token minted by self-rotation may not rotate itself within its first hour; an admin may rotate it', async () => {
+    const start = Date.now();
+    let now = new Date(start - HOUR_MS);
+    const service = new TokenService({ store, keys, now: () => now });
+    const first = await service.create(input(), ADMIN);
+    const child = await service.rotate(first.record.id, {
+      graceSeconds: 0,
+      actor: { type: 'token', id: first.record.id },
+    });
+    const self = { type: 'token', id: child.record.id } as const;
+    now = new Date(start - HOUR_MS + 1000);
+    const refused = service.rotate(child.record.id, { graceSeconds: 0, actor: self });
+    await expect(refused).rejects.toThrow(
+      `Token ${child.record.id} was minted by rotating itself less than an hour ago: it may rotate itself again in 3599 s`,
+    );
+    await expect(refused).rejects.toMatchObject({ name: 'TooManyRequestsError', retryAfterSeconds: 3599 });
+    expect((await service.get(child.record.id)).rotatedTo).toBeNull();
+    // Another token acting on it is no self-rotation, and an hour on it may rotate itself.
+    const byAdmin = await service.rotate(child.record.id, { graceSeconds: 0, actor: ADMIN });
+    now = new Date(start);
+    await expect(
+      service.rotate(byAdmin.record.id, { graceSeconds: 0, actor: { type: 'token', id: byAdmin.record.id } }),
+    ).resolves.toMatchObject({ previous: { id: byAdmin.record.id } });
+  });
+
+  it('says until when the old token is accepted behind the cache: its new expiry less the TTL and a second', async () => {
+    const now = new Date();
+    const service = new TokenService({ store, keys, now: () => now, cacheTtlSeconds: 30 });
+    const old = await service.create(input(), ADMIN);
+    const rotated = await service.rotate(old.record.id, { graceSeconds: 32, actor: ADMIN });
+    expect(rotated.previous.expiresAt).toBe(new Date(now.getTime() + 32_000).toISOString());
+    expect(rotated.previousAcceptedUntil).toBe(new Date(now.getTime() + 1_000).toISOString());
+    const ended = await service.rotate(rotated.record.id, { graceSeconds: 0, actor: ADMIN });
+    expect(ended.previousAcceptedUntil).toBeNull();
+  });
+});
+
+describe('revoking down the token tree', () => {
+  it(`follows at most ${MAX_TREE_DEPTH} descendants`, async () => {
+    // A chain of self-rotations, written as records: each token minted by the one before it.
+    const chain = [tokenRecord(ring).record];
+    for (let i = 1; i < MAX_TREE_DEPTH + 2; i++) {
+      const parent = chain[i - 1] as TokenRecord;
+      const child = tokenRecord(ring, { rotatedFrom: parent.id, createdBy: `token:${parent.id}` }).record;
+      parent.rotatedTo = child.id;
+      chain.push(child);
+    }
+    for (const record of chain) await store.insert(record, stamp('create', record.createdAt));
+
+    await tokens.revoke((chain[0] as TokenRecord).id, ADMIN);
+
+    const revoked = await Promise.all(chain.map(async ({ id }) => (await store.get(id))?.revokedAt !== null));
+    expect(revoked.slice(0, MAX_TREE_DEPTH + 1).every(Boolean)).toBe(true);
+    expect(revoked[MAX_TREE_DEPTH + 1]).toBe(false);
+  });
+
+  it('asks the store to revoke no descendant that is revoked already', async () => {
+    const root = tokenRecord(ring).record;
+    const child = tokenRecord(ring, { rotatedFrom: root.id, createdBy: `token:${root.id}` }).record;
+    root.rotatedTo = child.id;
+    for (const record of [root, child]) await store.insert(record, stamp('create', record.createdAt));
+    await tokens.revoke(root.id, ADMIN);
+    const { store: counting, revoked } = countingRevokes();
+    await new TokenService({ store: counting, keys }).revoke(root.id, ADMIN);
+    expect(revoked).toEqual([root.id]);
+  });
+});
+
+/** The table's store, counting the ids it is asked to revoke. */
+function countingRevokes(): { store: TokenStore; revoked: string[] } {
+  const revoked: string[] = [];
+  const counting = new Proxy(store, {
+    get(target, name, receiver) {
+      if (name !== 'revoke') return Reflect.get(target, name, receiver);
+      return (...args: Parameters<TokenStore['revoke']>) => {
+        revoked.push(args[0]);
+        return target.revoke(...args);
+      };
+    },
+  });
+  return { store: counting, revoked };
+}
+
+describe('revokeLeaked', () => {
+  it('reads nothing, not even the key ring, for a report with no well-formed token', async () => {
+    let reads = 0;
+    const counting = {
+      get: async () => {
+        reads++;
+        return ring;
+      },
+    };
+    const counted = new TokenService({ store, keys: counting });
+    await counted.revokeLeaked(['tg_nope', 'not a token']);
+    expect(reads).toBe(0);
+  });
+
+  it('asks the store to revoke no reported token that is revoked already', async () => {
+    const real = await tokens.create(input(), ADMIN);
+    await tokens.revoke(real.record.id, ADMIN);
+    const { store: counting, revoked } = countingRevokes();
+    await new TokenService({ store: counting, keys }).revokeLeaked([real.token]);
+    expect(revoked).toEqual([]);
+  });
+
+  it('revokes nothing for a known id reported with another secret', async () => {
+    const real = await tokens.create(input(), ADMIN);
+    await tokens.revokeLeaked([mintToken(real.record.id).token]);
+    expect((await tokens.get(real.record.id)).revokedAt).toBeNull();
+  });
+
+  it('revokes the real tokens ten at a time', async () => {
+    const real = await Promise.all(Array.from({ length: 23 }, () => tokens.create(input(), ADMIN)));
+    let inFlight = 0;
+    let most = 0;
+    const counting = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name !== 'revoke') return Reflect.get(target, name, receiver);
+        return async (...args: Parameters<TokenStore['revoke']>) => {
+          most = Math.max(most, ++inFlight);
+          try {
+            return await target.revoke(...args);
+          } finally {
+            inFlight--;
+          }
+        };
+      },
+    });
+    await new TokenService({ store: counting, keys }).revokeLeaked(real.map(({ token }) => token));
+    expect(most).toBe(10);
+    for (const { record } of real) expect((await store.get(record.id))?.revokedAt).not.toBeNull();
   });
 });

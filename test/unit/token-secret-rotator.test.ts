@@ -87,6 +87,16 @@ const midRotation = () => ({
 });
 
 describe('runRotationStep', () => {
+  it('knows the stages by the names Secrets Manager gives them, and fails with a RotationError', async () => {
+    expect([AWSCURRENT, AWSPENDING]).toEqual(['AWSCURRENT', 'AWSPENDING']);
+    const { vault } = fakeVault(midRotation(), false);
+    await expect(runRotationStep(vault, recordingRotator().rotator, step('setSecret'))).rejects.toMatchObject(
+      {
+        name: 'RotationError',
+      },
+    );
+  });
+
   it('refuses a secret other than the one its rotator is bound to, before reading anything', async () => {
     const { vault, calls } = fakeVault(midRotation());
     const { rotator } = recordingRotator(ARN);
