@@ -90,13 +90,25 @@ describe('adopt', () => {
 
   it('refuses a malformed token naming the field, and a token whose id another token has', async () => {
     await expect(tokens.adopt('tg_nope', input(), ADMIN)).rejects.toThrow(
-      expect.objectContaining({ name: 'ValidationError', field: 'token' }),
+      expect.objectContaining({
+        name: 'ValidationError',
+        field: 'token',
+        message: 'Not a well-formed token',
+      }),
     );
     const taken = await tokens.create(input(), ADMIN);
     const impostor = mintToken(taken.record.id);
     await expect(tokens.adopt(impostor.token, input(), ADMIN)).rejects.toThrow(
       new ConflictError(`Token id ${taken.record.id} belongs to another token`),
     );
+  });
+});
+
+describe('adopt, when the table fails', () => {
+  it('passes the error on, unchanged', async () => {
+    const broken = new Error('table gone');
+    const failing = new TokenService({ store: collidingStore(1, broken), keys });
+    await expect(failing.adopt(mintToken().token, input(), ADMIN)).rejects.toBe(broken);
   });
 });
 
@@ -155,6 +167,26 @@ describe('deleteServiceToken', () => {
   });
 });
 
+describe('deleteServiceToken, when the token goes meanwhile', () => {
+  /** The table's store, whose revoke fails with `error`. */
+  const failingRevoke = (error: Error): TokenStore =>
+    new Proxy(store, {
+      get: (target, name, receiver) =>
+        name === 'revoke' ? () => Promise.reject(error) : Reflect.get(target, name, receiver),
+    });
+
+  it('is not found naming guid if it was deleted after it was read; another error passes unchanged', async () => {
+    const { record } = await tokens.create(input(), ADMIN);
+    const gone = new TokenService({ store: failingRevoke(new NotFoundError('No token', 'id')), keys });
+    await expect(gone.deleteServiceToken(record.id, ADMIN)).rejects.toThrow(
+      new NotFoundError(`No service token with guid ${record.id}`, 'guid'),
+    );
+    const broken = new Error('table gone');
+    const failing = new TokenService({ store: failingRevoke(broken), keys });
+    await expect(failing.deleteServiceToken(record.id, ADMIN)).rejects.toBe(broken);
+  });
+});
+
 describe('bootstrapAdmin', () => {
   it('makes the one global:admin token of an empty table, and is refused while it is active', async () => {
     const table = await freshTokensTable();
@@ -177,6 +209,22 @@ describe('bootstrapAdmin', () => {
       ),
     );
   });
+
+  it('that loses a race says why the store refused it', async () => {
+    const table = await freshTokensTable();
+    const empty = new DynamoTokenStore(testDocumentClient(), { tableName: table, retentionDays: 30 });
+    const raced = new Proxy(empty, {
+      get: (target, name, receiver) =>
+        name === 'insertBootstrapAdmin'
+          ? () => Promise.reject(new ConflictError('claimed meanwhile'))
+          : Reflect.get(target, name, receiver),
+    });
+    await expect(new TokenService({ store: raced, keys }).bootstrapAdmin(ADMIN)).rejects.toThrow(
+      new ConflictError(
+        'An active global:admin token exists already (claimed meanwhile): bootstrap only makes the first one. Use it to create others.',
+      ),
+    );
+  });
 });
 
 describe('rotate', () => {
@@ -186,11 +234,15 @@ describe('rotate', () => {
     const start = Date.now();
     let now = new Date(start - HOUR_MS);
     const service = new TokenService({ store, keys, now: () => now });
-    const first = await service.create(input(), ADMIN);
-    const child = await service.rotate(first.record.id, {
-      graceSeconds: 0,
-      actor: { type: 'token', id: first.record.id },
-    });
+    const selfRotated = async () => {
+      const first = await service.create(input(), ADMIN);
+      return service.rotate(first.record.id, {
+        graceSeconds: 0,
+        actor: { type: 'token', id: first.record.id },
+      });
+    };
+    const child = await selfRotated();
+    const other = await selfRotated();
     const self = { type: 'token', id: child.record.id } as const;
     now = new Date(start - HOUR_MS + 1000);
     const refused = service.rotate(child.record.id, { graceSeconds: 0, actor: self });
@@ -201,6 +253,8 @@ describe('rotate', () => {
     expect((await service.get(child.record.id)).rotatedTo).toBeNull();
     // Another token acting on it is no self-rotation, and an hour on it may rotate itself.
     const byAdmin = await service.rotate(child.record.id, { graceSeconds: 0, actor: ADMIN });
+    // Nor is an actor of another type that happens to have the token's id.
+    await service.rotate(other.record.id, { graceSeconds: 0, actor: { type: 'iam', id: other.record.id } });
     now = new Date(start);
     await expect(
       service.rotate(byAdmin.record.id, { graceSeconds: 0, actor: { type: 'token', id: byAdmin.record.id } }),
@@ -238,15 +292,20 @@ describe('revoking down the token tree', () => {
     expect(revoked[MAX_TREE_DEPTH + 1]).toBe(false);
   });
 
-  it('asks the store to revoke no descendant that is revoked already', async () => {
+  it('goes past a descendant revoked already, without asking the store to revoke it again', async () => {
     const root = tokenRecord(ring).record;
     const child = tokenRecord(ring, { rotatedFrom: root.id, createdBy: `token:${root.id}` }).record;
+    const grandchild = tokenRecord(ring, { rotatedFrom: child.id, createdBy: `token:${child.id}` }).record;
     root.rotatedTo = child.id;
-    for (const record of [root, child]) await store.insert(record, stamp('create', record.createdAt));
-    await tokens.revoke(root.id, ADMIN);
+    child.rotatedTo = grandchild.id;
+    for (const record of [root, child, grandchild])
+      await store.insert(record, stamp('create', record.createdAt));
+    // The child alone revoked (as the leak report does for an expired token): its child lives.
+    await store.revoke(child.id, stamp('revoke', new Date().toISOString()));
     const { store: counting, revoked } = countingRevokes();
     await new TokenService({ store: counting, keys }).revoke(root.id, ADMIN);
-    expect(revoked).toEqual([root.id]);
+    expect(revoked).toEqual([root.id, grandchild.id]);
+    expect((await store.get(grandchild.id))?.revokedAt).not.toBeNull();
   });
 });
 
