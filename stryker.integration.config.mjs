@@ -7,7 +7,7 @@
 // make their own tables. Same options and threshold as the first run; its report goes to
 // reports/mutation/integration/.
 //
-// To add a file (say shared/domain/token-service.ts):
+// To add a file:
 //   1. its path in `mutate` below, and in `files` in tsconfig.mutation-integration.json (what the
 //      TypeScript checker compiles for each mutant);
 //   2. the tests that pin it in vitest.mutation-integration.config.ts: its unit tests in the unit
@@ -22,7 +22,7 @@ import base from './stryker.config.mjs';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   ...base,
-  mutate: ['shared/domain/list-cursor.ts'],
+  mutate: ['shared/domain/list-cursor.ts', 'shared/domain/token-service.ts'],
   vitest: { configFile: 'vitest.mutation-integration.config.ts' },
   tsconfigFile: 'tsconfig.mutation-integration.json',
   htmlReporter: { fileName: 'reports/mutation/integration/index.html' },

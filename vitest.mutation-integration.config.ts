@@ -43,7 +43,14 @@ export default defineConfig({
         test: {
           ...common,
           name: 'integration',
-          include: ['test/integration/audit-cursor.test.ts'],
+          include: [
+            'test/integration/audit-cursor.test.ts',
+            'test/integration/token-service.test.ts',
+            'test/integration/token-tree.test.ts',
+            'test/integration/rotation.test.ts',
+            'test/integration/bootstrap-race.test.ts',
+            'test/integration/token-secret-rotation.test.ts',
+          ],
           globalSetup: ['test/support/dynamo-setup.ts', 'test/support/moto-setup.ts'],
         },
       },

@@ -21,6 +21,8 @@ export default defineConfig({
       'test/unit/domain-edges.test.ts',
       'test/unit/token-status.test.ts',
       'test/unit/rotation.test.ts',
+      'test/unit/secret-rotation.test.ts',
+      'test/unit/token-secret-rotator.test.ts',
       'test/unit/validation.test.ts',
       'test/unit/native-tokens.test.ts',
     ],

@@ -236,10 +236,11 @@ export class TokenService {
       throw new ConflictError(`Token ${replacing} was rotated in turn, to ${replaced.rotatedTo}`);
     }
     const created = this.mint(successorOf(previous, replaced), actor, await this.keys.get(), id);
+    const previousExpiresAt = graceExpiry(previous.expiresAt, now, graceSeconds);
     const updated = await this.store.rotate(
       {
         previous,
-        previousExpiresAt: graceExpiry(previous.expiresAt, now, graceSeconds),
+        previousExpiresAt,
         successor: created.record,
         replacing: replaced ?? undefined,
         now,
@@ -249,8 +250,7 @@ export class TokenService {
     return {
       ...created,
       previous: updated,
-      previousAcceptedUntil:
-        updated.expiresAt === null ? null : acceptedUntil(updated.expiresAt, now, this.cacheTtlSeconds),
+      previousAcceptedUntil: acceptedUntil(previousExpiresAt, now, this.cacheTtlSeconds),
     };
   }
 
@@ -279,6 +279,7 @@ export class TokenService {
       const batch = ids.slice(start, start + LEAK_REPORT_MISS_LIMIT - misses);
       start += batch.length;
       const real = (await this.store.getCredentials(batch)).filter((credential) =>
+        // Stryker disable next-line ArrayDeclaration: equivalent, the store returns only ids asked for, each one a key of `held`
         (held.get(credential.id) ?? []).some((token) => tokenMatchesHash(ring, token, credential.hash)),
       );
       misses += batch.length - real.length;
