@@ -25,6 +25,8 @@ export default defineConfig({
       'test/unit/token-secret-rotator.test.ts',
       'test/unit/validation.test.ts',
       'test/unit/native-tokens.test.ts',
+      'test/unit/token-tree.test.ts',
+      'test/unit/catalogue.test.ts',
     ],
     setupFiles: ['test/support/lambda-process.ts'],
   },

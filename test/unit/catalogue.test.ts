@@ -13,6 +13,7 @@ import {
   SCOPES,
   type ScopeGrant,
   type ScopeName,
+  scopeEntries,
 } from '#spec/scopes';
 
 const ORDERS: Catalogue = {
@@ -374,5 +375,29 @@ describe('the scope names of the default catalogue', () => {
   it('are the ones a token of this deployment may hold', () => {
     const names: readonly ScopeName[] = SCOPE_NAMES;
     expect(names).toContain('sources:write');
+  });
+});
+
+describe("a deployment's own catalogue, as the API lists it", () => {
+  it('describes global:admin as the default does and each own scope by its label; only scopes without resources are Connect service scopes', () => {
+    const entries = scopeEntries(ORDERS);
+    expect(
+      entries.map(({ name, description, service, resourceKind }) => ({
+        name,
+        description,
+        service,
+        resourceKind,
+      })),
+    ).toEqual([
+      {
+        name: 'global:admin',
+        description: 'Everything, including token management and audit',
+        service: false,
+        resourceKind: null,
+      },
+      { name: 'orders:read', description: 'Orders: Read', service: false, resourceKind: null },
+      { name: 'orders:write', description: 'Orders: Write', service: false, resourceKind: null },
+      { name: 'reports:read', description: 'Reports: Read', service: true, resourceKind: null },
+    ]);
   });
 });
