@@ -141,7 +141,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       String(port),
       ...storage,
     ],
-    { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false },
+    // Its standard input is a pipe this process never writes to: the launcher exits when it closes,
+    // so the database ends with this process however it ends (local/java/LoopbackDynamoDbLocal.java).
+    { cwd: jarDir, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached ?? false },
   );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = dynamoClient(endpoint);

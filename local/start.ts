@@ -129,15 +129,15 @@ let stopRequestedAt = 0;
  * Stop accepting requests, let those in flight finish, let the stream poller finish its batch and
  * hand over what those requests changed, then stop DynamoDB Local so nothing is lost.
  */
-async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
+async function stop(why: string, dir: DataDir): Promise<void> {
   if (stopRequestedAt > 0) {
     if (Date.now() - stopRequestedAt < REPEAT_WINDOW_MS) return;
-    console.error(`tokengate: ${signal} again, exiting without waiting`);
+    console.error(`tokengate: ${why} again, exiting without waiting`);
     process.exit(1);
   }
   stopRequestedAt = Date.now();
   stopping = true;
-  console.log(`tokengate local stack stopping (${signal})`);
+  console.log(`tokengate local stack stopping (${why})`);
   try {
     await server?.close();
     if (handlersLoaded) await settleHandlers();
@@ -152,6 +152,23 @@ async function stop(signal: NodeJS.Signals, dir: DataDir): Promise<void> {
   }
   console.log('tokengate local stack stopped');
   process.exit(0);
+}
+
+const ORPHAN_CHECK_MS = 500;
+
+/**
+ * Stops the stack when the process that started it ends. `npm start` runs it under a shell that npm
+ * signals: a SIGTERM or SIGKILL to npm ends npm and that shell but never reaches this process, which
+ * would keep serving, holding the port and the data folder's lock. Its parent changing is the sign.
+ */
+function stopWhenOrphaned(stopStack: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stopStack();
+  }, ORPHAN_CHECK_MS);
+  timer.unref();
 }
 
 /** The web console's files, built first when missing or stale. */
@@ -172,6 +189,7 @@ async function start(): Promise<void> {
   // Bind the port first: if it is taken, say so before spending seconds on DynamoDB Local.
   server = await openServer(options.port);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal, dir));
+  stopWhenOrphaned(() => void stop('its parent process ended', dir));
 
   // One DynamoDB Local per data folder: a `bootstrap --local` running its own takes the same lock.
   try {

@@ -2,6 +2,9 @@
 // server listens on every interface, so this builds the server from the same arguments the jar's
 // own main() takes, points each connector at loopback, then starts it. Anything unexpected in the
 // jar (a renamed field, another kind of connector) stops it rather than listening everywhere.
+// It also ends when its standard input closes: the process that started it holds the other end of
+// that pipe, so however that process ends (a signal it could not handle, SIGKILL included) the
+// database does not outlive it, holding its port and its data folder.
 import java.lang.reflect.Field;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
@@ -27,7 +30,27 @@ public final class LoopbackDynamoDbLocal {
     }
     proxy.start(); // on a bind failure it prints why and stops the server
     if (!jetty.isStarted()) fail("DynamoDB Local did not start");
+    exitWhenParentGoes();
     proxy.join();
+  }
+
+  /** Reads standard input until it closes (the parent's end of the pipe went with the parent), then exits. */
+  private static void exitWhenParentGoes() {
+    Thread watcher =
+        new Thread(
+            () -> {
+              try {
+                while (System.in.read() != -1) {
+                  // nothing is ever written; the read only waits for the end
+                }
+              } catch (java.io.IOException closed) {
+                // the same: the pipe is gone
+              }
+              System.exit(0);
+            },
+            "parent-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 
   private static void fail(String message) {
