@@ -3,13 +3,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { checkJsonShape } from '#api/validation';
 import {
   DomainError,
   NotFoundError,
   PayloadTooLargeError,
   TooManyRequestsError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from '#domain/errors';
 import type { Actor } from '#domain/token';
@@ -49,18 +50,10 @@ interface HttpFailure {
   field: string | undefined;
 }
 
-/** middy's own 4xx errors (e.g. from the body parser) expose their status; everything else is a 500. */
+/** Domain errors carry their status; anything else is a 500, its message kept out of the answer. */
 function asFailure(error: unknown): HttpFailure {
   if (error instanceof DomainError) {
     return { statusCode: error.statusCode, code: error.code, message: error.message, field: error.field };
-  }
-  const candidate = error as { statusCode?: unknown; expose?: unknown; message?: unknown };
-  if (typeof candidate.statusCode === 'number' && candidate.statusCode < 500 && candidate.expose === true) {
-    if (String(candidate.message).includes('malformed JSON')) {
-      return asFailure(new ValidationError('The request body is not valid JSON', 'body'));
-    }
-    const code = candidate.statusCode === 415 ? 'unsupported_media_type' : 'invalid_request';
-    return { statusCode: candidate.statusCode, code, message: String(candidate.message), field: undefined };
   }
   return { statusCode: 500, code: 'internal_error', message: 'Internal server error', field: undefined };
 }
@@ -111,8 +104,8 @@ function bodyLimit(maxBytes: number): MiddlewareObj<HttpEvent, HttpResult> {
 
 /**
  * Media types compare case-insensitively, with optional spaces before their parameters (RFC 9110,
- * 8.3.1): `APPLICATION/JSON ; charset=UTF-8` is JSON. The JSON body parser matches only the lower-case
- * form written without spaces, so the header's media type is put in that form first.
+ * 8.3.1): `APPLICATION/JSON ; charset=UTF-8` is JSON. `jsonBody` matches only the lower-case form
+ * written without spaces, so the header's media type is put in that form first.
  */
 function mediaTypeNormalizer(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
@@ -128,19 +121,50 @@ function mediaTypeNormalizer(): MiddlewareObj<HttpEvent, HttpResult> {
 }
 
 /**
- * A JSON body that may be left out: a request without one (no body, or an empty one) reaches the
- * handler with `event.body` undefined, whatever its Content-Type; any other body is parsed as JSON.
+ * The JSON body parsed into `event.body`: JSON's media type (`application/json`, `application/*+json`)
+ * or 415; then JSON or 400; then no key that names a prototype and no nesting deeper than any route
+ * needs (`checkJsonShape`), each a 400 naming where. (middy's own parser refuses such keys with a 422
+ * naming nothing, and a deep array overflows its reviver's recursion into "not valid JSON".)
+ * `optional`: a request without a body (none, or an empty one) reaches the handler with
+ * `event.body` undefined, whatever its Content-Type.
  */
-function optionalJsonBody(): MiddlewareObj<HttpEvent, HttpResult> {
-  const parser = httpJsonBodyParser();
+/** JSON's media types, as `mediaTypeNormalizer` writes them: `application/json`, `application/<x>+json`. */
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/;
+
+function jsonBody(optional: boolean): MiddlewareObj<HttpEvent, HttpResult> {
   return {
-    before: async (request) => {
-      const { body } = request.event;
-      if (body === null || body === undefined || body === '') {
-        (request.event as { body: unknown }).body = undefined;
+    before: async ({ event }) => {
+      const { body } = event;
+      if (optional && (body === null || body === undefined || body === '')) {
+        (event as { body: unknown }).body = undefined;
         return;
       }
-      await parser.before?.(request);
+      if (!JSON_MEDIA_TYPE.test(event.headers?.['content-type'] ?? '')) {
+        throw new UnsupportedMediaTypeError('The request body must be JSON (Content-Type: application/json)');
+      }
+      let parsed: unknown;
+      try {
+        const text = event.isBase64Encoded ? Buffer.from(body ?? '', 'base64').toString() : (body ?? '');
+        parsed = JSON.parse(text);
+      } catch {
+        throw new ValidationError('The request body is not valid JSON', 'body');
+      }
+      checkJsonShape(parsed);
+      (event as { body: unknown }).body = parsed;
+    },
+  };
+}
+
+/**
+ * A query parameter given twice (`?status=active&status=revoked`) is refused, naming it: API Gateway
+ * would pass the handler only the last value, silently answering a question the caller did not ask.
+ */
+function singleQueryValues(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async ({ event }) => {
+      for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+        if ((values?.length ?? 0) > 1) throw new ValidationError(`${name} is given more than once`, name);
+      }
     },
   };
 }
@@ -162,9 +186,9 @@ export function httpHandler(
     .use(httpErrors(face))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES))
-    .use(httpHeaderNormalizer()); // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
-  if (options.body === 'optional') chain.use(mediaTypeNormalizer()).use(optionalJsonBody());
-  else if (options.body) chain.use(mediaTypeNormalizer()).use(httpJsonBodyParser());
+    .use(httpHeaderNormalizer()) // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
+    .use(singleQueryValues());
+  if (options.body) chain.use(mediaTypeNormalizer()).use(jsonBody(options.body === 'optional'));
   return chain.handler(handler);
 }
 

@@ -5,7 +5,7 @@ import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
 import { DEFAULT_SCOPE_ENTRIES, RESOURCE_NAME_PATTERN, type ScopeEntry, type ScopeGrant } from '#spec/scopes';
-import { parseWith, queryValue } from './validation';
+import { descriptionText, parseWith, queryValue } from './validation';
 
 export const MAX_LEAKED_TOKENS = 1000;
 /**
@@ -60,14 +60,7 @@ export const scopeGrantInputSchema = scopeGrantInputSchemaFor(DEFAULT_SCOPE_ENTR
 export const createTokenSchemaFor = (entries: readonly ScopeEntry[]) =>
   z
     .strictObject({
-      // The length is checked before trimming, as the document's maxLength is.
-      description: z
-        .string()
-        .check(
-          z.maxLength(500, 'must be at most 500 characters'),
-          z.trim(),
-          z.minLength(1, 'must not be empty'),
-        ),
+      description: descriptionText(),
       user_email: z.optional(z.nullable(email)),
       scopes: z
         .array(scopeGrantInputSchemaFor(entries))

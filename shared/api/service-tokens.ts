@@ -5,7 +5,7 @@ import { parseExpiresAt } from '#domain/expiry';
 import type { TokenRecord } from '#domain/token';
 import type { NewToken } from '#domain/token-service';
 import { DEFAULT_SCOPE_ENTRIES, type ScopeEntry } from '#spec/scopes';
-import { parseWith } from './validation';
+import { descriptionText, parseWith } from './validation';
 
 /** The scopes a service token may hold: those of the catalogue that take no resources (`global:admin` aside). */
 const serviceScopes = (entries: readonly ScopeEntry[]) => entries.filter((entry) => entry.service);
@@ -14,13 +14,7 @@ const serviceScopes = (entries: readonly ScopeEntry[]) => entries.filter((entry)
 export const serviceTokenCreateSchemaFor = (entries: readonly ScopeEntry[]) => {
   const names = serviceScopes(entries).map((entry) => entry.name);
   return z.strictObject({
-    name: z
-      .string()
-      .check(
-        z.maxLength(500, 'must be at most 500 characters'),
-        z.trim(),
-        z.minLength(1, 'must not be empty'),
-      ),
+    name: descriptionText(),
     scopes: z
       .array(
         z.enum(names as [string, ...string[]], {
@@ -30,7 +24,14 @@ export const serviceTokenCreateSchemaFor = (entries: readonly ScopeEntry[]) => {
               : 'no scope of this catalogue fits a service token',
         }),
       )
-      .check(z.minLength(1, 'must name at least one scope')),
+      .check(
+        z.minLength(1, 'must name at least one scope'),
+        // As the native API refuses it: a scope named twice is a mistake in the request, not a choice.
+        z.superRefine((scopes, context) => {
+          const index = scopes.findIndex((scope, i) => scopes.indexOf(scope) !== i);
+          if (index >= 0) context.addIssue({ code: 'custom', path: [index], message: 'is listed twice' });
+        }),
+      ),
     expires_at: z.optional(z.nullable(z.string())),
   });
 };
@@ -57,7 +58,7 @@ export function parseServiceTokenCreate(
     kind: 'service',
     description: input.name,
     userEmail: null,
-    scopes: [...new Set(input.scopes)].map((scope) => ({ scope, resources: null })),
+    scopes: input.scopes.map((scope) => ({ scope, resources: null })),
     // Only an absent or null expiry means never: an empty string is a mistake, not a choice.
     expiresAt: input.expires_at == null ? null : parseExpiresAt(input.expires_at, now),
   };

@@ -57,3 +57,51 @@ export const queryValue = <T extends z.core.SomeType>(schema: T) =>
     z.transform((value: unknown) => (value === '' ? undefined : value)),
     z.optional(schema),
   );
+
+/** How deep a request body's arrays and objects may nest: far more than any route's body needs. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Keys refused anywhere in a body: each means an object's prototype to some code that merges or
+ * copies objects, so no valid request has one.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Refuses a parsed JSON body nested deeper than MAX_JSON_DEPTH (the top-level value is depth 1), or
+ * holding a forbidden key, naming the key's place (`scopes.0.__proto__`). Depth is checked first, so
+ * that the walk never goes deeper than the limit.
+ */
+export function checkJsonShape(value: unknown): void {
+  const walk = (node: unknown, path: readonly string[]): void => {
+    if (typeof node !== 'object' || node === null) return;
+    if (path.length >= MAX_JSON_DEPTH) {
+      throw new ValidationError(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels`, 'body');
+    }
+    for (const [key, child] of Object.entries(node)) {
+      const at = [...path, key];
+      if (!Array.isArray(node) && FORBIDDEN_KEYS.has(key)) {
+        throw new ValidationError(`Forbidden key: ${key}`, at.join('.'));
+      }
+      walk(child, at);
+    }
+  };
+  walk(value, []);
+}
+
+/**
+ * A token's description (a Connect service token's name): 1 to 500 characters once trimmed, the
+ * length checked before trimming as the OpenAPI document's maxLength is. No control character
+ * (Unicode's Cc: C0 and C1, a newline and a tab included): a description is shown on one line in
+ * lists, logs and terminals, where such a character would break the line or rewrite what is around
+ * it. A pattern rather than a refinement, so that the OpenAPI document refuses it too.
+ */
+export const descriptionText = () =>
+  z.string().check(
+    z.maxLength(500, 'must be at most 500 characters'),
+    z.regex(/^\P{Cc}*$/u, {
+      error: 'must not contain control characters (such as a newline or a tab)',
+    }),
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+  );

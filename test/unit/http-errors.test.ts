@@ -197,6 +197,47 @@ describe('request bodies', () => {
     });
   });
 
+  it.each([
+    ['{"__proto__":{"admin":true}}', '__proto__'],
+    ['{"a":{"constructor":{"prototype":{}}}}', 'a.constructor'],
+    ['{"scopes":[{"scope":"x","prototype":1}]}', 'scopes.0.prototype'],
+  ])('a body with a prototype key (%s) is a 400 naming where it is', async (body, field) => {
+    const result = await echoBody()(jsonPost(body), lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: 'invalid_request', message: `Forbidden key: ${field.split('.').at(-1)}`, field },
+    });
+  });
+
+  it('a body nested 33 deep is a 400 saying so; 32 deep is parsed', async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+    const fits = await echoBody()(jsonPost(nested(32)), lambdaContext());
+    const tooDeep = await echoBody()(jsonPost(nested(33)), lambdaContext());
+    const veryDeep = await echoBody()(jsonPost(nested(5_000)), lambdaContext());
+
+    expect(fits.statusCode).toBe(200);
+    for (const result of [tooDeep, veryDeep]) {
+      expect(result.statusCode).toBe(400);
+      expect(JSON.parse(result.body)).toEqual({
+        error: {
+          code: 'invalid_request',
+          message: 'The request body is nested deeper than 32 levels',
+          field: 'body',
+        },
+      });
+    }
+  });
+
+  it('a base64-encoded body (as API Gateway passes a binary one) is decoded first', async () => {
+    const event = { ...jsonPost(Buffer.from('{"a":6}').toString('base64')), isBase64Encoded: true };
+
+    const result = await echoBody()(event, lambdaContext());
+
+    expect(JSON.parse(result.body)).toEqual({ received: { a: 6 } });
+  });
+
   it('another content type is a 415', async () => {
     const result = await echoBody()(jsonPost('{"a":1}', 'text/plain'), lambdaContext());
 
@@ -224,6 +265,41 @@ describe('request bodies', () => {
     );
 
     expect(result.statusCode).toBe(413);
+  });
+});
+
+describe('query strings', () => {
+  const echoQuery = () =>
+    http.httpHandler('native', async (event) => http.json(200, event.queryStringParameters));
+  const withQuery = (multi: Record<string, string[]>) => ({
+    ...proxyEvent('GET', '/x'),
+    queryStringParameters: Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v.at(-1) ?? ''])),
+    multiValueQueryStringParameters: multi,
+  });
+
+  it('a parameter given twice is a 400 naming it, in either face', async () => {
+    const native = await echoQuery()(withQuery({ q: ['a'], status: ['active', 'revoked'] }), lambdaContext());
+    const connect = await http.httpHandler('connect', async () => http.json(200, {}))(
+      withQuery({ status: ['active', 'active'] }),
+      lambdaContext(),
+    );
+
+    expect(native.statusCode).toBe(400);
+    expect(JSON.parse(native.body)).toEqual({
+      error: { code: 'invalid_request', message: 'status is given more than once', field: 'status' },
+    });
+    expect(JSON.parse(connect.body)).toEqual({
+      code: 3,
+      error: 'status is given more than once',
+      payload: { field: 'status' },
+    });
+  });
+
+  it('parameters given once each reach the handler', async () => {
+    const result = await echoQuery()(withQuery({ q: ['a'], status: ['active'] }), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ q: 'a', status: 'active' });
   });
 });
 

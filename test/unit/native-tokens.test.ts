@@ -217,7 +217,22 @@ describe('parseCreateToken', () => {
   it.each([
     ['description', { description: 'y'.repeat(501) }, 'description: must be at most 500 characters'],
     ['description', { description: ` ${'y'.repeat(499)} ` }, 'description: must be at most 500 characters'],
-    ['description', { description: ' \t ' }, 'description: must not be empty'],
+    ['description', { description: '   ' }, 'description: must not be empty'],
+    [
+      'description',
+      { description: 'nightly\njob' },
+      'description: must not contain control characters (such as a newline or a tab)',
+    ],
+    [
+      'description',
+      { description: 'ci \u001b[2Jjob' },
+      'description: must not contain control characters (such as a newline or a tab)',
+    ],
+    [
+      'description',
+      { description: 'ci\u0085job' },
+      'description: must not contain control characters (such as a newline or a tab)',
+    ],
     ['scopes', { scopes: [] }, 'scopes: must hold at least one scope'],
     [
       'scopes.0.scope',

@@ -31,11 +31,11 @@ describe('parseServiceTokenCreate', () => {
     });
   });
 
-  it('trims the name, drops repeated scopes and normalises the expiry to UTC', () => {
+  it('trims the name and normalises the expiry to UTC', () => {
     const input = parseServiceTokenCreate(
       {
         name: '  directory  ',
-        scopes: ['nameservice:read', 'identity:manage', 'nameservice:read'],
+        scopes: ['nameservice:read', 'identity:manage'],
         expires_at: '2027-01-31T10:00:00+01:00',
       },
       NOW,
@@ -47,6 +47,24 @@ describe('parseServiceTokenCreate', () => {
       { scope: 'identity:manage', resources: null },
     ]);
     expect(input.expiresAt).toBe('2027-01-31T09:00:00.000Z');
+  });
+
+  it('a scope named twice is refused, naming the second, as the native API does', () => {
+    expect(() =>
+      parseServiceTokenCreate(
+        { name: 'n', scopes: ['nameservice:read', 'identity:manage', 'nameservice:read'] },
+        NOW,
+      ),
+    ).toThrow(expect.objectContaining({ field: 'scopes.2', message: 'scopes.2: is listed twice' }));
+  });
+
+  it('a name with a control character is refused, naming it', () => {
+    expect(() => parseServiceTokenCreate({ name: 'dir\rectory', scopes: ['identity:manage'] }, NOW)).toThrow(
+      expect.objectContaining({
+        field: 'name',
+        message: 'name: must not contain control characters (such as a newline or a tab)',
+      }),
+    );
   });
 
   it('expires_at null means never', () => {
