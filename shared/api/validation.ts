@@ -6,9 +6,43 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { ValidationError } from '#domain/errors';
 
-// zod/mini loads no locale: these are the English messages full zod gives, which the API's 4xx
-// messages carry (`limit: Too big: expected number to be <=100`).
-z.config(en());
+/** `must be at least 3 characters`, `must be at most 100`, `must hold at least 1 item`: a bound in the API's words. */
+function bound(
+  issue: { origin: string; inclusive?: boolean },
+  value: number | bigint | Date,
+  side: 'least' | 'most',
+) {
+  const limit = value instanceof Date ? value.toISOString() : String(value);
+  const plural = limit === '1' ? '' : 's';
+  if (issue.origin === 'array' || issue.origin === 'set')
+    return `must hold at ${side} ${limit} item${plural}`;
+  const unit = issue.origin === 'string' ? ` character${plural}` : '';
+  if (issue.inclusive === false) return `must be ${side === 'least' ? 'more' : 'less'} than ${limit}${unit}`;
+  return `must be at ${side} ${limit}${unit}`;
+}
+
+/**
+ * The API's wording for what a schema leaves unsaid (`limit: must be at most 100`), in the voice of
+ * its own messages rather than zod's (`Too big: expected number to be <=100`). A schema's own
+ * message wins; what is not worded here falls back to the English messages full zod gives (zod/mini
+ * loads no locale of its own).
+ */
+const apiWording: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'too_small':
+      return bound(issue, issue.minimum, 'least');
+    case 'too_big':
+      return bound(issue, issue.maximum, 'most');
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'is not in the expected form' : `must be a valid ${issue.format}`;
+    default:
+      return undefined;
+  }
+};
+
+z.config({ ...en(), customError: apiWording });
 
 function fieldOf(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String);

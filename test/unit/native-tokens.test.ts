@@ -444,8 +444,8 @@ describe('parseListQuery', () => {
 
   it.each([
     ['1.5', 'limit must be an integer'],
-    ['0', 'limit: Too small: expected number to be >=1'],
-    ['101', 'limit: Too big: expected number to be <=100'],
+    ['0', 'limit: must be at least 1'],
+    ['101', 'limit: must be at most 100'],
   ])('a limit of %s is refused: %s', (limit, message) => {
     expect(refusal(() => parseListQuery({ limit }))).toEqual({ field: 'limit', message });
   });

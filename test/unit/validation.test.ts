@@ -99,17 +99,62 @@ describe('parseWith', () => {
     });
   });
 
-  it("any other issue gives zod's English message after the field", () => {
-    expect(refusal(z.strictObject({ n: z.number().check(z.maximum(3)) }), { n: 4 })).toEqual({
-      field: 'n',
-      message: 'n: Too big: expected number to be <=3',
+  it("a bound a schema leaves unworded is said in the API's words, after the field", () => {
+    const bounded = z.strictObject({
+      n: z.optional(z.number().check(z.minimum(1), z.maximum(3))),
+      x: z.optional(z.number().check(z.gt(0), z.lt(1))),
+      s: z.optional(z.string().check(z.minLength(2), z.maxLength(1_000))),
+      one: z.optional(z.string().check(z.minLength(1))),
+      list: z.optional(z.array(z.number()).check(z.minLength(1), z.maxLength(2))),
+      kind: z.optional(z.enum(['service', 'user'])),
+      name: z.optional(z.string().check(z.regex(/^[a-z]+$/))),
     });
+
+    expect(refusal(bounded, { n: 4 })).toEqual({ field: 'n', message: 'n: must be at most 3' });
+    expect(refusal(bounded, { n: 0 })).toEqual({ field: 'n', message: 'n: must be at least 1' });
+    expect(refusal(bounded, { x: 0 })).toEqual({ field: 'x', message: 'x: must be more than 0' });
+    expect(refusal(bounded, { x: 1 })).toEqual({ field: 'x', message: 'x: must be less than 1' });
+    expect(refusal(bounded, { s: 'a' })).toEqual({ field: 's', message: 's: must be at least 2 characters' });
+    expect(refusal(bounded, { s: 'a'.repeat(1_001) })).toEqual({
+      field: 's',
+      message: 's: must be at most 1000 characters',
+    });
+    expect(refusal(bounded, { one: '' })).toEqual({
+      field: 'one',
+      message: 'one: must be at least 1 character',
+    });
+    expect(refusal(bounded, { list: [] })).toEqual({
+      field: 'list',
+      message: 'list: must hold at least 1 item',
+    });
+    expect(refusal(bounded, { list: [1, 2, 3] })).toEqual({
+      field: 'list',
+      message: 'list: must hold at most 2 items',
+    });
+    expect(refusal(bounded, { kind: 'robot' })).toEqual({
+      field: 'kind',
+      message: 'kind: must be one of service, user',
+    });
+    expect(refusal(bounded, { name: 'A' })).toEqual({
+      field: 'name',
+      message: 'name: is not in the expected form',
+    });
+  });
+
+  it("a schema's own message wins", () => {
     expect(refusal(z.strictObject({ n: z.number().check(z.maximum(3, 'must be small')) }), { n: 4 })).toEqual(
       {
         field: 'n',
         message: 'n: must be small',
       },
     );
+  });
+
+  it("what the API does not word itself is zod's English message after the field", () => {
+    expect(refusal(z.strictObject({ n: z.number().check(z.multipleOf(5)) }), { n: 4 })).toEqual({
+      field: 'n',
+      message: 'n: Invalid number: must be a multiple of 5',
+    });
   });
 });
 
@@ -127,7 +172,7 @@ describe('queryValue', () => {
     expect(parseWith(query, { q: 'ab', n: '7' })).toEqual({ q: 'ab', n: 7 });
     expect(refusal(query, { q: 'a' })).toEqual({
       field: 'q',
-      message: 'q: Too small: expected string to have >=2 characters',
+      message: 'q: must be at least 2 characters',
     });
   });
 });
