@@ -517,6 +517,129 @@ describe('every endpoint fed random input', () => {
     );
   }, 120_000);
 
+  /** The routes whose function parses a JSON body. */
+  const BODY_FUNCTIONS = new Set([
+    FUNCTIONS.createServiceToken,
+    FUNCTIONS.createToken,
+    FUNCTIONS.updateToken,
+    FUNCTIONS.rotateToken,
+    FUNCTIONS.rotateSelfToken,
+    FUNCTIONS.revokeLeakedTokens,
+  ]);
+  const bodyRoutes = UNTHROTTLED.filter((route) => (BODY_FUNCTIONS as Set<unknown>).has(route.fn));
+  const refusal = (answer: Answer, face: 'native' | 'connect') => {
+    const body = JSON.parse(answer.body) as Record<string, unknown>;
+    return face === 'connect'
+      ? { message: body.error, field: (body.payload as { field?: unknown } | null)?.field }
+      : {
+          message: (body.error as { message: unknown }).message,
+          field: (body.error as { field: unknown }).field,
+        };
+  };
+  /** A place inside a body: object keys and array positions, as the API names a field (`scopes.0.x`). */
+  const place = fc.array(fc.oneof(fc.constantFrom('scopes', 'description', 'a'), fc.nat({ max: 2 })), {
+    maxLength: 4,
+  });
+  /** `inner` at `at` in JSON text, arrays padded with nulls up to the position. */
+  const wrapAt = (at: readonly (string | number)[], inner: string): string =>
+    at.reduceRight<string>(
+      (text, step) =>
+        typeof step === 'number' ? `[${'null,'.repeat(step)}${text}]` : `{${JSON.stringify(step)}:${text}}`,
+      inner,
+    );
+
+  it('a body holding __proto__, constructor or prototype anywhere: 400 naming its place, nothing changed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...bodyRoutes),
+        place,
+        fc.constantFrom('__proto__', 'constructor', 'prototype'),
+        fc.jsonValue({ maxDepth: 2 }),
+        async (route, at, key, value) => {
+          // Written as text: an object literal with a `__proto__` key would set a prototype instead.
+          const text = wrapAt(at, `{${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}}`);
+          const caller = await callerFor(route);
+          const answer = await check(route, () =>
+            send(
+              route.method,
+              concretePath(route, ['UnknownTokenId01']),
+              caller,
+              { 'content-type': 'application/json' },
+              { kind: 'text', text },
+            ),
+          );
+          expect(answer.status, answer.body).toBe(400);
+          expect(refusal(answer, route.fn.face)).toEqual({
+            message: `Forbidden key: ${key}`,
+            field: [...at, key].join('.'),
+          });
+        },
+      ),
+      RUNS,
+    );
+  }, 120_000);
+
+  it('a body nested deeper than 32 levels: 400 saying so, however deep; 32 levels are read', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...bodyRoutes),
+        fc.oneof(fc.integer({ min: 33, max: 5_000 }), fc.integer({ min: 1, max: 32 })),
+        fc.boolean(),
+        async (route, depth, arrays) => {
+          const text = arrays
+            ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+            : `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+          const caller = await callerFor(route);
+          const answer = await check(route, () =>
+            send(
+              route.method,
+              concretePath(route, ['UnknownTokenId01']),
+              caller,
+              { 'content-type': 'application/json' },
+              { kind: 'text', text },
+            ),
+          );
+          const said = answer.status === 400 ? refusal(answer, route.fn.face).message : undefined;
+          const tooDeep = 'The request body is nested deeper than 32 levels';
+          if (depth > 32) expect(said, answer.body).toBe(tooDeep);
+          else expect(said).not.toBe(tooDeep);
+        },
+      ),
+      { ...RUNS, examples: bodyRoutes.flatMap((route) => [[route, 33, true] as [Route, number, boolean]]) },
+    );
+  }, 120_000);
+
+  it('a query parameter given twice: 400 naming it, on every route that reads a query', async () => {
+    const gets = UNTHROTTLED.filter((route) => route.method === 'GET' && route.access !== 'public');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...gets),
+        queryKey,
+        fc.tuple(queryValue, queryValue),
+        async (route, key, [first, second]) => {
+          const search = `${key}=${encodeURIComponent(first)}&${key}=${encodeURIComponent(second)}`;
+          const answer = await check(route, () =>
+            send(
+              'GET',
+              `${concretePath(route, ['UnknownTokenId01'])}?${search}`,
+              credentials.get('admin'),
+              {},
+              {
+                kind: 'none',
+              },
+            ),
+          );
+          expect(answer.status, answer.body).toBe(400);
+          expect(refusal(answer, route.fn.face)).toEqual({
+            message: `${key} is given more than once`,
+            field: key,
+          });
+        },
+      ),
+      RUNS,
+    );
+  }, 120_000);
+
   it('random methods and paths, with scoped and service tokens too, never give a 5xx or change anything', async () => {
     const prefixes = [...new Set(UNTHROTTLED.map((route) => route.path.split('/{')[0] as string))];
     await fc.assert(
