@@ -1,8 +1,9 @@
 // Route matching the way API Gateway REST APIs do it: the most specific resource whose path matches
 // wins (literal segment over `{name}` over `{proxy+}`), then the method is looked up on that resource
-// alone (exact method, else ANY). A method missing on the winning resource is not tried on a less
-// specific one: API Gateway answers such a request as an unknown route, and so do we.
-import type { Route } from '#spec/routes';
+// alone (its method, HEAD answered by a GET route, else ANY). A method missing on the winning
+// resource is not tried on a less specific one: API Gateway answers such a request as an unknown
+// route, and so do we.
+import { type HttpMethod, methodsOf, type Route } from '#spec/routes';
 
 type Segment =
   | { kind: 'literal'; value: string }
@@ -96,7 +97,7 @@ export class RouteTable {
     }
     if (!best) return null;
     const route =
-      best.routes.find((candidate) => candidate.method === method) ??
+      best.routes.find((candidate) => methodsOf(candidate).includes(method as HttpMethod)) ??
       best.routes.find((candidate) => candidate.method === 'ANY');
     if (!route) return null;
     return { route, pathParameters: Object.keys(best.params).length > 0 ? best.params : null };

@@ -79,7 +79,7 @@ export function listen(options: ListenOptions): Promise<GatewayServer> {
     const { path, query } = splitUrl(request.url ?? '/');
     let reply: GatewayResponse;
     try {
-      if (path === '/healthz' && request.method === 'GET') {
+      if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
         reply = await healthz();
       } else if (!gateway || closing) {
         reply = gatewayResponse(503, GATEWAY_ERRORS[503], requestId);

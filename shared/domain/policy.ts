@@ -2,7 +2,7 @@
 // segment by segment against the scope catalogue, never by IAM wildcards (IAM's `*` also matches `/`).
 // The REST authorizer turns the decision into a policy for exactly the method ARN it was asked
 // about; the HTTP API authorizer answers it as a yes/no; the local gateway evaluates that policy.
-import { ROUTES } from '#spec/routes';
+import { methodsOf, ROUTES } from '#spec/routes';
 import {
   type Catalogue,
   DEFAULT_CATALOGUE,
@@ -142,7 +142,7 @@ export const DEFAULT_GRANTS: CompiledCatalogue = compileCatalogue(DEFAULT_CATALO
  * segment, `{proxy+}` one non-empty segment and anything below it.
  */
 const ANY_TOKEN_ROUTES = ROUTES.filter((route) => route.access === 'any-token').map((route) => ({
-  method: route.method,
+  methods: methodsOf(route) as readonly string[],
   // Stryker disable next-line MethodExpression: equivalent for the route table as it is: its any-token routes (GET /v1/whoami, POST /v1/tokens/self/rotate) have no {proxy+}
   pattern: { segments: parsePattern(route.path).segments, below: route.path.endsWith('+}') },
 }));
@@ -153,9 +153,9 @@ const anySegment = () => true;
 function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
   return ANY_TOKEN_ROUTES.some(
     (route) =>
-      (route.method === method ||
+      (route.methods.includes(method) ||
         // Stryker disable next-line ConditionalExpression: equivalent for the route table as it is: no any-token route has the method ANY
-        route.method === 'ANY') &&
+        route.methods.includes('ANY')) &&
       fits(route.pattern, parts, anySegment),
   );
 }

@@ -4,7 +4,7 @@
 import { type Catalogue, PROTECTED_PREFIXES, protectedPrefixes } from './scopes';
 import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES, type TokenAttribute } from './tables';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
 
 /**
  * - `admin`: only `global:admin` tokens (its grant covers every path).
@@ -145,6 +145,14 @@ export interface Route {
   fn: HttpFunctionDef;
   /** A stage throttle on this route alone (in AWS: the stage's method settings). */
   throttle?: Throttle;
+}
+
+/**
+ * The methods a route answers: a GET route answers HEAD too (the same answer without its body), as
+ * HTTP expects of any resource that answers GET; any other route, its own method.
+ */
+export function methodsOf(route: Pick<Route, 'method'>): readonly HttpMethod[] {
+  return route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
 }
 
 export const AUTHORIZER: FunctionDef = {

@@ -137,6 +137,39 @@ describe('the local stack', () => {
     expect(await response.json()).toEqual(GATEWAY_RESPONSES[403]);
   });
 
+  it("HEAD works wherever GET does, with the GET answer's status and headers and no body", async () => {
+    /** A HEAD request, its status, content type and the bytes that came back after the headers. */
+    const head = (path: string, authorization?: string) =>
+      new Promise<{ status: number; type: string | undefined; bytes: number }>((resolve, reject) => {
+        const request = httpRequest(`${stack.url}${path}`, {
+          method: 'HEAD',
+          headers: authorization ? { authorization } : {},
+        });
+        request.on('response', (response) => {
+          let bytes = 0;
+          response.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+          });
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, type: response.headers['content-type'], bytes }),
+          );
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    const admin = `Bearer ${adminToken}`;
+    const service = `Bearer ${serviceToken().key}`;
+
+    expect(await head('/healthz')).toEqual({ status: 200, type: 'application/json', bytes: 0 });
+    expect(await head('/openapi.json')).toMatchObject({ status: 200, bytes: 0 });
+    expect(await head('/v1/tokens', admin)).toEqual({ status: 200, type: 'application/json', bytes: 0 });
+    expect(await head(CONNECT, admin)).toMatchObject({ status: 200, bytes: 0 });
+    expect(await head('/v1/whoami', service)).toMatchObject({ status: 200, bytes: 0 });
+    expect(await head('/v1/tokens', service)).toMatchObject({ status: 403, bytes: 0 });
+    expect(await head('/v1/tokens')).toMatchObject({ status: 401, bytes: 0 });
+    expect(await head('/v1/tokens/self/rotate', admin)).toMatchObject({ status: 404 });
+  });
+
   it('a crafted path gets 400 before any authorizer or backend, even with an admin token', async () => {
     // Sent as is: fetch, like any WHATWG URL client, would resolve `%2e%2e` before sending.
     const rawGet = (path: string) =>

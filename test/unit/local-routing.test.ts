@@ -30,6 +30,14 @@ describe('RouteTable on the deployment routes', () => {
     );
   });
 
+  it('a GET route answers HEAD too; no other route does', () => {
+    expect(table.match('HEAD', '/v1/tokens')?.route.fn).toBe(FUNCTIONS.listTokens);
+    expect(table.match('HEAD', '/openapi.json')?.route.fn).toBe(FUNCTIONS.openApi);
+    expect(table.match('HEAD', '/v1/tokens/abc')?.route.fn).toBe(FUNCTIONS.getToken);
+    expect(table.match('HEAD', '/v1/tokens/abc/revoke')).toBeNull();
+    expect(table.match('HEAD', '/v1/tokens/self/rotate')).toBeNull();
+  });
+
   it('does not fall back to a less specific resource when the method is missing on the best one', () => {
     expect(table.match('DELETE', '/__api__/v1/system/service-tokens/scopes')).toBeNull();
     expect(table.match('PUT', '/__api__/v1/system/service-tokens')).toBeNull();

@@ -61,6 +61,8 @@ describe('methods', () => {
   it('every token reaches the any-token route on its method only, and only that exact path', () => {
     const none: ScopeGrant[] = [];
     expect(scopesAllow(none, 'GET', '/v1/whoami')).toBe(true);
+    expect(scopesAllow(none, 'HEAD', '/v1/whoami')).toBe(true); // a GET route answers HEAD too
+    expect(scopesAllow(none, 'HEAD', '/v1/tokens/self/rotate')).toBe(false);
     for (const [method, path] of [
       ['POST', '/v1/whoami'],
       ['DELETE', '/v1/whoami'],
