@@ -1,6 +1,18 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 
+export type {
+  Access,
+  ErrorFace,
+  FunctionDef,
+  FunctionNeeds,
+  HttpFunctionDef,
+  HttpMethod,
+  Route,
+  TableAction,
+  Throttle,
+} from '#spec/routes';
 export type { Catalogue, CatalogueGrant, CatalogueScope } from '#spec/scopes';
+export { AuditStream, type AuditStreamProps } from './audit';
 export { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 export { TokenGateConsole, type TokenGateConsoleOptions, type TokenGateConsoleProps } from './console';
 export { ExpiryWarnings, type ExpiryWarningsProps } from './expiry';
