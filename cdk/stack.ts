@@ -1,14 +1,15 @@
-// The tokengate deployment: the TokenGate construct, and the example protected API of CONTRACT
-// section 3, which uses the authorizer exactly as another team's API would.
+// The tokengate deployment: the TokenGate construct, and the example protected API below the paths
+// of the deployment's scope catalogue, which uses the authorizer exactly as another team's API would.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
-import { ROUTES } from '#spec/routes';
+import { routesFor } from '#spec/routes';
+import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { TokenGateConsole, type TokenGateConsoleOptions } from './console';
 import { functionsByDefinition, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
-import { RotatedToken } from './rotated-token';
+import { RotatedToken, type RotatedTokenScope } from './rotated-token';
 import { TokenGate, type TokenGateProps } from './token-gate';
 
 export interface TokenGateStackProps extends StackProps {
@@ -23,9 +24,24 @@ export interface TokenGateStackProps extends StackProps {
   readonly consoleOptions?: TokenGateConsoleOptions;
 }
 
+/**
+ * What the example API's consumer holds: `repos:read` on every repository with the default catalogue,
+ * else the first scope of the deployment's own (on every resource, when it names them).
+ */
+function exampleConsumerScope(catalogue: Catalogue): RotatedTokenScope {
+  if (catalogue === DEFAULT_CATALOGUE) return { scope: 'repos:read', resources: ['*'] };
+  const [name, scope] = Object.entries(catalogue)[0] ?? [];
+  if (!name || !scope)
+    throw new Error('TokenGateStack: the scope catalogue is empty: the example protected API needs a scope');
+  return scope.resources ? { scope: name, resources: ['*'] } : { scope: name };
+}
+
 export class TokenGateStack extends Stack {
   readonly tokenGate: TokenGate;
-  /** The example protected API: the `scoped` routes of `ROUTES`, answered by the echo function. */
+  /**
+   * The example protected API: the echo function below every path the deployment's catalogue
+   * (`tokenGate.scopes`) grants, the `scoped` routes of its route table.
+   */
   readonly exampleApi: TokenGateRestApi;
   /** The example API's consumer's token, in a secret rotated every 30 days. */
   readonly exampleConsumerToken: RotatedToken;
@@ -54,7 +70,7 @@ export class TokenGateStack extends Stack {
     });
     addRoutes(
       this.exampleApi,
-      ROUTES.filter((route) => route.access === 'scoped'),
+      routesFor(this.tokenGate.scopes).filter((route) => route.access === 'scoped'),
       this.tokenGate.requestAuthorizer(this, 'ExampleAuthorizer'),
       functionFor,
     );
@@ -63,7 +79,7 @@ export class TokenGateStack extends Stack {
     this.exampleConsumerToken = new RotatedToken(this, 'ExampleConsumerToken', {
       tokenGate: this.tokenGate,
       description: 'Example API consumer',
-      scopes: [{ scope: 'repos:read', resources: ['*'] }],
+      scopes: [exampleConsumerScope(this.tokenGate.scopes)],
     });
 
     if (consoleDir) {

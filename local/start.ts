@@ -4,6 +4,8 @@
 // runs once at start, then daily, its events going to $DATA_DIR/events.jsonl (no EventBridge here).
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
+
+import { readScopesFile, type ScopesFile } from '#adapters/scopes-file';
 import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
@@ -34,7 +36,6 @@ import { Gateway, messageOf } from './gateway';
 import { loadFunction, loadHandlers, settleHandlers } from './handlers';
 import { DynamoHealth } from './health';
 import { LocalSchedule } from './scheduler';
-import { readScopesFile, type ScopesFile } from './scopes-file';
 import { type GatewayServer, listen } from './server';
 import { registerStack } from './stack-registry';
 import { StreamPoller } from './stream-poller';

@@ -4,7 +4,13 @@ import * as z from 'zod/mini';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
-import { DEFAULT_SCOPE_ENTRIES, RESOURCE_NAME_PATTERN, type ScopeEntry, type ScopeGrant } from '#spec/scopes';
+import {
+  DEFAULT_SCOPE_ENTRIES,
+  grantText,
+  RESOURCE_NAME_PATTERN,
+  type ScopeEntry,
+  type ScopeGrant,
+} from '#spec/scopes';
 import { descriptionText, parseWith, queryValue } from './validation';
 
 export const MAX_LEAKED_TOKENS = 1000;
@@ -245,7 +251,7 @@ export function scopeCatalogue(entries: readonly ScopeEntry[] = DEFAULT_SCOPE_EN
       description: entry.description,
       resources: entry.resources,
       resource_type: entry.resourceKind,
-      grants: entry.grants.map((grant) => `${grant.methods.join(',')} ${grant.path}`),
+      grants: entry.grants.map(grantText),
       deprecated_by: entry.deprecatedBy ?? null,
     })),
   };

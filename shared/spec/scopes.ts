@@ -18,6 +18,11 @@ export interface CatalogueGrant {
   readonly path: string;
 }
 
+/** How a grant reads in `GET /v1/scopes` and to the console: `GET,HEAD /reports/*`. */
+export function grantText(grant: CatalogueGrant): string {
+  return `${grant.methods.join(',')} ${grant.path}`;
+}
+
 /** One scope of a catalogue, as written in JSON. */
 export interface CatalogueScope {
   /** What the console and the CLI show, `Orders: Read`. */

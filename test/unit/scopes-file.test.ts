@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readScopesFile } from '#local/scopes-file';
+import { readScopesFile } from '#adapters/scopes-file';
 import { ENV } from '#spec/env';
 import { ROUTES, routesFor } from '#spec/routes';
 import type { Catalogue } from '#spec/scopes';

@@ -1,11 +1,11 @@
 // The Create Token dialog (CONTRACT section 6): the form, the API's field errors at their fields,
 // then the new token, shown once with Copy and Done.
 import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
-import { type Api, ApiError, type CreatedToken, type CreateTokenRequest } from './api';
+import { type Api, ApiError, type CatalogueScope, type CreatedToken, type CreateTokenRequest } from './api';
 import { Dialog } from './Dialog';
 import { formatDateTime } from './format';
 import { CopyIcon, WarningIcon } from './icons';
-import { accessLevels, RESOURCE_TYPES, type ResourceTypeLabel } from './scopes';
+import { firstResourceType, type ResourceType, resourceTypes } from './scopes';
 
 const MAX_DESCRIPTION = 500;
 const DEFAULT_DAYS = '90';
@@ -26,19 +26,24 @@ function fieldOf(apiField: string | undefined): Field | null {
 
 interface CreateTokenDialogProps {
   api: Api;
+  /** The deployment's scope catalogue, null while it loads. */
+  catalogue: readonly CatalogueScope[] | null;
   onClose: () => void;
   onCreated: (token: CreatedToken) => void;
 }
 
-export function CreateTokenDialog({ api, onClose, onCreated }: CreateTokenDialogProps) {
+export function CreateTokenDialog({ api, catalogue, onClose, onCreated }: CreateTokenDialogProps) {
   const [created, setCreated] = useState<CreatedToken | null>(null);
   return (
     <Dialog title={created ? 'Token created' : 'Create Token'} onClose={onClose}>
       {created ? (
         <ShowOnce created={created} onDone={onClose} />
+      ) : !catalogue ? (
+        <p className="muted">Loading the scopes…</p>
       ) : (
         <CreateForm
           api={api}
+          types={resourceTypes(catalogue)}
           onCancel={onClose}
           onCreated={(token) => {
             setCreated(token);
@@ -72,18 +77,24 @@ function Radio({
 
 function CreateForm({
   api,
+  types,
   onCancel,
   onCreated,
 }: {
   api: Api;
+  /** The catalogue's resource types, each with its access levels. */
+  types: readonly ResourceType[];
   onCancel: () => void;
   onCreated: (token: CreatedToken) => void;
 }) {
   const [email, setEmail] = useState('');
   const [description, setDescription] = useState('');
-  const [type, setType] = useState<ResourceTypeLabel>('Repositories');
-  const levels = useMemo(() => accessLevels(type), [type]);
-  const [level, setLevel] = useState<string>(() => accessLevels('Repositories')[0]?.scope ?? '');
+  const [type, setType] = useState<string>(() => firstResourceType(types)?.label ?? '');
+  const levels = useMemo(
+    () => types.find((candidate) => candidate.label === type)?.levels ?? [],
+    [types, type],
+  );
+  const [level, setLevel] = useState<string>(() => firstResourceType(types)?.levels[0]?.scope ?? '');
   const [specific, setSpecific] = useState(false);
   const [resources, setResources] = useState('');
   const [expiry, setExpiry] = useState<Expiry>('days');
@@ -96,9 +107,9 @@ function CreateForm({
 
   const chosen = levels.find((candidate) => candidate.scope === level) ?? levels[0];
 
-  function chooseType(next: ResourceTypeLabel) {
+  function chooseType(next: string) {
     setType(next);
-    setLevel(accessLevels(next)[0]?.scope ?? '');
+    setLevel(types.find((candidate) => candidate.label === next)?.levels[0]?.scope ?? '');
     setSpecific(false);
   }
 
@@ -202,12 +213,8 @@ function CreateForm({
       <div className="field-row">
         <div className="field">
           <label htmlFor={`${id}-type`}>Resource Type</label>
-          <select
-            id={`${id}-type`}
-            value={type}
-            onChange={(event) => chooseType(event.target.value as ResourceTypeLabel)}
-          >
-            {RESOURCE_TYPES.map((candidate) => (
+          <select id={`${id}-type`} value={type} onChange={(event) => chooseType(event.target.value)}>
+            {types.map((candidate) => (
               <option key={candidate.label} value={candidate.label}>
                 {candidate.label}
               </option>
@@ -239,7 +246,8 @@ function CreateForm({
           {chosen.deprecatedBy && (
             <>
               {' '}
-              is deprecated: Repositories: Read (<code>{chosen.deprecatedBy}</code>) grants it too.
+              is deprecated: {chosen.deprecatedBy.label} (<code>{chosen.deprecatedBy.scope}</code>) grants it
+              too.
             </>
           )}
         </p>
@@ -266,7 +274,7 @@ function CreateForm({
                 onChange={(event) => setResources(event.target.value)}
                 aria-invalid={errors.resources ? true : undefined}
                 aria-describedby={describedBy('resources', `${id}-resources-hint`)}
-                placeholder="cran, bioconductor"
+                placeholder={chosen.resourceKind ? 'cran, bioconductor' : undefined}
               />
               <p id={`${id}-resources-hint`} className="hint">
                 Comma-separated names, up to 10.

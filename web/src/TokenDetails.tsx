@@ -1,14 +1,16 @@
 // A token's details: everything the API knows of it, its rotation links and its audit history.
 import { useEffect, useState } from 'react';
-import type { Api, AuditEvent, TokenView } from './api';
+import type { Api, AuditEvent, CatalogueScope, TokenView } from './api';
 import { Dialog } from './Dialog';
 import { formatDateTime, relative } from './format';
 import { TrashIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
-import { scopeLabel } from './scopes';
+import { readScope, UNKNOWN_SCOPE } from './scopes';
 
 interface TokenDetailsProps {
   api: Api;
+  /** The deployment's scope catalogue, null while it loads. */
+  catalogue: readonly CatalogueScope[] | null;
   id: string;
   /** Opens another token's details (a rotation link). */
   onOpen: (id: string) => void;
@@ -52,7 +54,16 @@ function RotationLink({
   );
 }
 
-export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, revision }: TokenDetailsProps) {
+export function TokenDetails({
+  api,
+  catalogue,
+  id,
+  onOpen,
+  onClose,
+  onRevoke,
+  onChanged,
+  revision,
+}: TokenDetailsProps) {
   const [token, setToken] = useState<TokenView | null>(null);
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -102,18 +113,29 @@ export function TokenDetails({ api, id, onOpen, onClose, onRevoke, onChanged, re
             <dt>Scopes</dt>
             <dd>
               <ul className="plain">
-                {token.scopes.map((grant) => (
-                  <li key={grant.scope}>
-                    <span className="scope-badge">{scopeLabel(grant.scope, null)}</span>{' '}
-                    <code>{grant.scope}</code>
-                    {grant.resources && (
-                      <span className="muted">
-                        {' '}
-                        on {grant.resources.includes('*') ? 'all resources' : grant.resources.join(', ')}
-                      </span>
-                    )}
-                  </li>
-                ))}
+                {token.scopes.map((grant) => {
+                  const { label, unknown } = readScope(catalogue, grant.scope);
+                  return (
+                    <li key={grant.scope}>
+                      <span className={unknown ? 'scope-badge unknown' : 'scope-badge'}>
+                        {unknown ? UNKNOWN_SCOPE : label}
+                      </span>{' '}
+                      <code>{grant.scope}</code>
+                      {unknown && (
+                        <span className="muted">
+                          {' '}
+                          (no longer in this deployment's catalogue: it grants nothing)
+                        </span>
+                      )}
+                      {grant.resources && (
+                        <span className="muted">
+                          {' '}
+                          on {grant.resources.includes('*') ? 'all resources' : grant.resources.join(', ')}
+                        </span>
+                      )}
+                    </li>
+                  );
+                })}
               </ul>
             </dd>
             <dt>Created For (User)</dt>

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import {
   type Api,
   ApiError,
+  type CatalogueScope,
   type ExpirationFilter,
   type ListQuery,
   type SortOrder,
@@ -17,7 +18,7 @@ import { formatDate, formatDateTime } from './format';
 import { PlusIcon, SearchIcon, TrashIcon } from './icons';
 import { RevokeDialog } from './RevokeDialog';
 import { StatusBadge } from './StatusBadge';
-import { scopeLabel } from './scopes';
+import { readScope, scopeLabel, UNKNOWN_SCOPE } from './scopes';
 import { loadColumns, saveColumns } from './session';
 import { TokenDetails } from './TokenDetails';
 
@@ -91,6 +92,9 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
   const [detailsId, setDetailsId] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<TokenView | null>(null);
   const [revision, setRevision] = useState(0);
+  /** The deployment's scope catalogue: the dialog's pickers and the scopes' labels. */
+  const [catalogue, setCatalogue] = useState<CatalogueScope[] | null>(null);
+  const [catalogueError, setCatalogueError] = useState<string | null>(null);
   const generation = useRef(0);
   const sentinel = useRef<HTMLDivElement>(null);
   const ids = useId();
@@ -130,6 +134,17 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
   useEffect(() => {
     void load(query, null);
   }, [load, query]);
+
+  useEffect(() => {
+    let live = true;
+    api.scopes().then(
+      (found) => live && setCatalogue(found),
+      (error: unknown) => live && setCatalogueError(failed(error)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, failed]);
 
   // Search as you type, once typing pauses.
   useEffect(() => {
@@ -233,6 +248,11 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
           Could not load the tokens: {page.error}
         </div>
       )}
+      {catalogueError && (
+        <div className="alert" role="alert">
+          Could not load the scope catalogue: {catalogueError}
+        </div>
+      )}
 
       <div className="table-wrap">
         <table className="token-table" aria-labelledby="tokens-title" aria-busy={page.loading}>
@@ -253,6 +273,7 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
               <TokenRow
                 key={token.id}
                 token={token}
+                catalogue={catalogue}
                 columns={columns}
                 onOpen={() => setDetailsId(token.id)}
                 onRevoke={() => setRevoking(token)}
@@ -283,6 +304,7 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
       {creating && (
         <CreateTokenDialog
           api={api}
+          catalogue={catalogue}
           onClose={() => setCreating(false)}
           onCreated={() => void load(query, null)}
         />
@@ -290,6 +312,7 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
       {detailsId && (
         <TokenDetails
           api={api}
+          catalogue={catalogue}
           id={detailsId}
           onOpen={setDetailsId}
           onClose={() => setDetailsId(null)}
@@ -316,12 +339,13 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
 
 interface TokenRowProps {
   token: TokenView;
+  catalogue: readonly CatalogueScope[] | null;
   columns: readonly ColumnKey[];
   onOpen: () => void;
   onRevoke: () => void;
 }
 
-function TokenRow({ token, columns, onOpen, onRevoke }: TokenRowProps) {
+function TokenRow({ token, catalogue, columns, onOpen, onRevoke }: TokenRowProps) {
   const cells: Record<ColumnKey, React.ReactNode> = {
     status: <StatusBadge status={token.status} />,
     name: (
@@ -332,11 +356,18 @@ function TokenRow({ token, columns, onOpen, onRevoke }: TokenRowProps) {
     id: <code>{token.id}</code>,
     scope: (
       <span className="scope-list">
-        {token.scopes.map((grant) => (
-          <span key={grant.scope} className="scope-badge" title={grant.scope}>
-            {scopeLabel(grant.scope, grant.resources)}
-          </span>
-        ))}
+        {token.scopes.map((grant) => {
+          const { unknown } = readScope(catalogue, grant.scope);
+          return (
+            <span
+              key={grant.scope}
+              className={unknown ? 'scope-badge unknown' : 'scope-badge'}
+              title={unknown ? `${grant.scope}: ${UNKNOWN_SCOPE}, it grants nothing` : grant.scope}
+            >
+              {scopeLabel(catalogue, grant.scope, grant.resources)}
+            </span>
+          );
+        })}
       </span>
     ),
     created: (

@@ -1,7 +1,13 @@
 // The console's client of the HTTP API (CONTRACT section 4), typed by the API's own response
 // schemas (type-only imports: no server code is bundled). Same origin, so no CORS and no base URL.
 import type { z } from 'zod';
-import type { auditPageSchema, createdTokenSchema, tokenPageSchema, tokenViewSchema } from '#api/responses';
+import type {
+  auditPageSchema,
+  createdTokenSchema,
+  scopeCatalogueSchema,
+  tokenPageSchema,
+  tokenViewSchema,
+} from '#api/responses';
 
 export type TokenView = z.output<typeof tokenViewSchema>;
 export type CreatedToken = z.output<typeof createdTokenSchema>;
@@ -10,6 +16,8 @@ export type AuditPage = z.output<typeof auditPageSchema>;
 export type AuditEvent = AuditPage['events'][number];
 export type ScopeGrant = TokenView['scopes'][number];
 export type TokenStatus = TokenView['status'];
+/** One scope of the deployment's catalogue, as `GET /v1/scopes` lists it. */
+export type CatalogueScope = z.output<typeof scopeCatalogueSchema>['scopes'][number];
 
 export interface CreateTokenRequest {
   description: string;
@@ -94,6 +102,11 @@ export class Api {
 
   revokeToken(id: string): Promise<TokenView> {
     return this.call('POST', `/v1/tokens/${encodeURIComponent(id)}/revoke`);
+  }
+
+  /** The deployment's scope catalogue, `global:admin` first. */
+  async scopes(): Promise<CatalogueScope[]> {
+    return (await this.call<{ scopes: CatalogueScope[] }>('GET', '/v1/scopes')).scopes;
   }
 
   audit(tokenId: string): Promise<AuditPage> {

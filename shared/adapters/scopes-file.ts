@@ -1,5 +1,6 @@
-// The local stack's scope catalogue: `SCOPES_FILE=my-scopes.json npm start` reads a JSON file in the
-// shape of the construct's `scopes` prop, checked before anything starts.
+// A deployment's scope catalogue from a JSON file in the shape of the construct's `scopes` prop:
+// `SCOPES_FILE=my-scopes.json npm start` (the local stack) and `npx cdk synth` (the CDK app) read it,
+// checked before anything starts.
 import { readFileSync } from 'node:fs';
 import { catalogueProblems } from '#domain/catalogue';
 import { ENV } from '#spec/env';
