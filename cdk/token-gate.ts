@@ -125,10 +125,12 @@ export interface TokenGateProps {
 }
 
 /**
- * The longest catalogue (as JSON) the construct passes on: 256 KiB, several times a catalogue of
- * 200 scopes (about 36 KB). The authorizer reads, checks and compiles it at every cold start.
+ * The longest catalogue (as JSON) the construct passes on: 128 KiB, more than three times a catalogue
+ * of 200 scopes (about 36 KB) and more than the most scopes a catalogue may have (500) with two
+ * grants each. The authorizer reads, checks and compiles it at every cold start, which grows with its
+ * size (README, Performance), so a longer one would eat into its start-up budget.
  */
-export const MAX_CATALOGUE_BYTES = 256 * 1024;
+export const MAX_CATALOGUE_BYTES = 128 * 1024;
 
 /**
  * Where a function finds a deployment's own catalogue: in the catalogue layer, which Lambda unpacks
@@ -149,7 +151,7 @@ function catalogueJson(scopes: Catalogue): string {
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_CATALOGUE_BYTES) {
     throw new Error(
-      `TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most ${MAX_CATALOGUE_BYTES} (256 KiB) are passed to the functions`,
+      `TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most ${MAX_CATALOGUE_BYTES} (128 KiB) are passed to the functions`,
     );
   }
   return json;

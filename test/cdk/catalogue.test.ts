@@ -230,8 +230,8 @@ describe("TokenGate's scopes", () => {
     );
   });
 
-  it('stops the synth, in one line, on a catalogue longer than 256 KiB of JSON', () => {
-    expect(MAX_CATALOGUE_BYTES).toBe(262_144);
+  it('stops the synth, in one line, on a catalogue longer than 128 KiB of JSON', () => {
+    expect(MAX_CATALOGUE_BYTES).toBe(131_072);
     // 400 scopes of 20 grants each: valid, and about 330 KB.
     const huge: Record<string, Catalogue[string]> = {};
     for (let i = 0; i < 400; i++) {
@@ -245,7 +245,7 @@ describe("TokenGate's scopes", () => {
     expect(bytes).toBeGreaterThan(MAX_CATALOGUE_BYTES);
     expect(() => synth({ scopes: huge })).toThrow(
       new RegExp(
-        `^TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most 262144 \\(256 KiB\\) are passed to the functions$`,
+        `^TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most 131072 \\(128 KiB\\) are passed to the functions$`,
       ),
     );
   });
