@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { readCatalogue } from '#adapters/config';
@@ -209,6 +210,15 @@ describe("TokenGate's scopes", () => {
     const rotations = namedFunctions(template).filter(([name]) => name === TOKEN_SECRET_ROTATION.name);
     expect(rotations).toHaveLength(2);
     for (const [, fn] of rotations) expect(fn.Properties.Layers).toEqual([{ Ref: layerId }]);
+  });
+
+  it('adds nothing the AWS Solutions checks (cdk-nag) find, layer included', () => {
+    const { app, stack, template } = synth({ scopes: LARGE });
+    onlyLayer(template);
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
   });
 
   it('sets nothing when left out: no layer, and the functions use the default catalogue', () => {
