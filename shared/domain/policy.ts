@@ -149,9 +149,10 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     for (const grant of grants) {
       const pattern = parsePattern(grant.path);
       const compiled = { scope, anyMethod: grant.methods.includes('*'), methods: grant.methods, pattern };
-      const [first] = pattern.segments;
+      const first = pattern.segments[0];
       if (first === undefined) anywhere.push(compiled);
-      else byFirstSegment.set(first, [...(byFirstSegment.get(first) ?? []), compiled]);
+      else if (byFirstSegment.has(first)) byFirstSegment.get(first)?.push(compiled);
+      else byFirstSegment.set(first, [compiled]);
     }
   }
   return { byFirstSegment, anywhere };
