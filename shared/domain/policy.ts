@@ -125,8 +125,8 @@ interface CompiledGrant {
  * however many scopes the catalogue and the token hold. Measured with `npm run bench -- --only cpu`
  * (`catalogue_decision_cpu_p50_us`: 200 scopes, a token holding 50, a path that only the last one
  * grants), trying every held scope's grants in turn a whole check took 0.83 to 0.92 of an RS256 JWT's
- * verification (43 and 67 µs on a loaded machine), and with the index 0.19 to 0.23 (budget: 0.25),
- * beside 0.18 to 0.21 for the default catalogue's one-scope check in the same runs.
+ * verification (43 and 67 µs on a loaded machine), and with the index 0.14 to 0.24 (budget: 0.25),
+ * about what the default catalogue's one-scope check takes in the same runs.
  */
 export interface CompiledCatalogue {
   /** The grants whose path starts with a literal segment, by that segment, in catalogue order. */
