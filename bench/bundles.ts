@@ -1,14 +1,17 @@
 // Cold start: each Lambda bundled exactly as the CDK bundles it (cdk/bundling.ts), its minified
 // size, and how long loading it takes beyond a bare `node` start. Everything is bundled, the AWS SDK
-// too (at the lock file's version), so the init time is the whole cold start of the code.
+// too (at the lock file's version), so the init time is the whole cold start of the code. The
+// functions that read the scope catalogue start again with a team's catalogue of 200 scopes, in a
+// file named by TOKENGATE_SCOPES_FILE as the construct's catalogue layer gives it to them.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ENV } from '#spec/env';
 import { ALL_FUNCTIONS, type FunctionDef } from '#spec/routes';
+import { largeCatalogue } from '#test-support/large-catalogue';
 import { median, round } from './stats';
 
 /** The bundle the CDK app deploys (cdk/bundling.ts `esbuildOptions`), with its metafile. */
@@ -22,6 +25,8 @@ export interface BundleFigures {
   init_ms: Record<string, number>;
   /** Wall time of the same, ms, median: on a shared machine it measures the neighbours too. */
   init_wall_ms: Record<string, number>;
+  /** `init_ms` with a catalogue of 200 scopes in the file the function is given, for those that read one. */
+  init_ms_200_scopes: Record<string, number>;
 }
 
 const RUNS = 7;
@@ -31,9 +36,10 @@ const RUNS = 7;
 const LOADER = `const c = process.cpuUsage(); const t = performance.now(); await import(process.argv[1]);
 const u = process.cpuUsage(c); console.log(performance.now() - t, (u.user + u.system) / 1000);`;
 
-function initMs(file: string): { cpu: number; wall: number } {
+function initMs(file: string, extraEnv: NodeJS.ProcessEnv = {}): { cpu: number; wall: number } {
   const env = {
     ...process.env,
+    ...extraEnv,
     [ENV.tokensTable]: 'bench',
     [ENV.auditTable]: 'bench-audit',
     [ENV.keySecretId]: 'bench',
@@ -65,6 +71,9 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
   const bundle_kb: Record<string, number> = {};
   const init_ms: Record<string, number> = {};
   const init_wall_ms: Record<string, number> = {};
+  const init_ms_200_scopes: Record<string, number> = {};
+  const scopesFile = join(outDir, 'scopes.json');
+  writeFileSync(scopesFile, JSON.stringify(largeCatalogue(200)));
   for (const fn of ALL_FUNCTIONS.filter((f) => !names || names.includes(f.name))) {
     const outfile = join(outDir, `${fn.name}.mjs`);
     const result = await build(bundleOptions(fn, join(PROJECT_ROOT, fn.entry), outfile));
@@ -83,7 +92,10 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
     const init = initMs(outfile);
     init_ms[fn.name] = round(init.cpu, 1);
     init_wall_ms[fn.name] = round(init.wall, 1);
+    if (fn.needs.scopes) {
+      init_ms_200_scopes[fn.name] = round(initMs(outfile, { [ENV.catalogueFile]: scopesFile }).cpu, 1);
+    }
   }
   rmSync(outDir, { recursive: true, force: true });
-  return { bundle_kb, init_ms, init_wall_ms };
+  return { bundle_kb, init_ms, init_wall_ms, init_ms_200_scopes };
 }

@@ -45,8 +45,18 @@ const BUDGETS: Budget[] = [
     limit: '<= jwt_verify_p50_us / 4',
     holds: (f) => num(f, 'authorizer_cpu_p50_us') <= num(f, 'jwt_verify_p50_us') / 4,
   },
+  {
+    figure: 'catalogue_decision_cpu_p50_us',
+    limit: '<= jwt_verify_p50_us / 4',
+    holds: (f) => num(f, 'catalogue_decision_cpu_p50_us') <= num(f, 'jwt_verify_p50_us') / 4,
+  },
   { figure: 'bundle_kb.Authorizer', limit: '< 100', holds: (f) => sub(f, 'bundle_kb', 'Authorizer') < 100 },
   { figure: 'init_ms.Authorizer', limit: '< 40', holds: (f) => sub(f, 'init_ms', 'Authorizer') < 40 },
+  {
+    figure: 'init_ms_200_scopes.Authorizer',
+    limit: '< 40',
+    holds: (f) => sub(f, 'init_ms_200_scopes', 'Authorizer') < 40,
+  },
   ...API_FUNCTIONS.flatMap((name): Budget[] => [
     { figure: `bundle_kb.${name}`, limit: '< 400', holds: (f) => sub(f, 'bundle_kb', name) < 400 },
     { figure: `init_ms.${name}`, limit: '< 100', holds: (f) => sub(f, 'init_ms', name) < 100 },

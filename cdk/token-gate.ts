@@ -1,6 +1,9 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
 // management REST API, the audit trail and the expiry-warning scan, built from the shared table
 // definitions and route table.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
@@ -11,7 +14,13 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LayerVersion,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -107,22 +116,34 @@ export interface TokenGateProps {
   /**
    * The scope catalogue: your API's scopes and the paths they grant, scope name (`orders:read`) to
    * `{ label, resources, grants: [{ methods: ['GET'] | ['*'], path: '/orders/{resource}/*' }] }`.
-   * `global:admin` is always there. Checked at synth: a catalogue that cannot work stops it with one
-   * line. It reaches the functions in their environment, so its JSON may be at most
-   * `MAX_CATALOGUE_BYTES` long.
+   * `global:admin` is always there. Checked at synth: a catalogue that cannot work, or whose JSON is
+   * longer than `MAX_CATALOGUE_BYTES`, stops it with one line. It reaches the functions that read it
+   * as a file in a Lambda layer (`CATALOGUE_LAYER_PATH`).
    * @default the default catalogue (Posit Package Manager's and Connect's routes)
    */
   readonly scopes?: Catalogue;
 }
 
 /**
- * The longest catalogue (as JSON) the construct passes on: Lambda allows 4 KB of environment per
- * function in all, and the functions' other variables take well under 1 KB.
+ * The longest catalogue (as JSON) the construct passes on: 128 KiB, more than three times a catalogue
+ * of 200 scopes (about 36 KB) and more than the most scopes a catalogue may have (500) with two
+ * grants each. The authorizer reads, checks and compiles it at every cold start, which grows with its
+ * size (README, Performance), so a longer one would eat into its start-up budget.
  */
-export const MAX_CATALOGUE_BYTES = 3000;
+export const MAX_CATALOGUE_BYTES = 128 * 1024;
 
-/** The catalogue as the functions' environment carries it, or a one-line error for one that cannot work. */
-function catalogueEnvironment(scopes: Catalogue): string {
+/**
+ * Where a function finds a deployment's own catalogue: in the catalogue layer, which Lambda unpacks
+ * under `/opt`. A file rather than an environment variable, whatever the catalogue's size: Lambda
+ * allows 4 KB of environment per function in all (a couple of dozen scopes), and reading the file at
+ * start costs about 0.1 ms more than reading the variable (README, Performance). A layer rather than
+ * the file in each function's code: one asset for all the functions that read it, and their code,
+ * pre-built in the package, stays as it is built.
+ */
+export const CATALOGUE_LAYER_PATH = 'tokengate/scopes.json';
+
+/** The catalogue as the functions read it, or a one-line error for one that cannot work or is too long. */
+function catalogueJson(scopes: Catalogue): string {
   const problems = catalogueProblems(scopes);
   if (problems.length > 0)
     throw new Error(`TokenGate scopes: Invalid scope catalogue: ${problems.join('; ')}`);
@@ -130,10 +151,19 @@ function catalogueEnvironment(scopes: Catalogue): string {
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_CATALOGUE_BYTES) {
     throw new Error(
-      `TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most ${MAX_CATALOGUE_BYTES} fit in the functions' environment`,
+      `TokenGate scopes: the catalogue is ${bytes} bytes of JSON; at most ${MAX_CATALOGUE_BYTES} (128 KiB) are passed to the functions`,
     );
   }
   return json;
+}
+
+/** A folder holding `CATALOGUE_LAYER_PATH` with `json`: the content of a catalogue layer. */
+function catalogueLayerContent(json: string): string {
+  const folder = mkdtempSync(join(tmpdir(), 'tokengate-scopes-'));
+  const file = join(folder, CATALOGUE_LAYER_PATH);
+  mkdirSync(dirname(file));
+  writeFileSync(file, json);
+  return folder;
 }
 
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
@@ -191,8 +221,10 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly auditRetentionDays: number;
   private readonly logRetention: RetentionDays | undefined;
   private readonly logLevel: LogLevel | undefined;
-  /** The deployment's catalogue as the functions' environment carries it; unset, they use the default. */
-  private readonly catalogue: string | undefined;
+  /** The folder holding the deployment's own catalogue as its layer carries it; unset, the default. */
+  private readonly catalogueContent: string | undefined;
+  /** The catalogue layer of each stack that holds a function reading it (`catalogueLayer`). */
+  private readonly catalogueLayers = new Map<Stack, LayerVersion>();
   /** The scope catalogue the deployment's tokens are checked against: `scopes`, or the default. */
   readonly scopes: Catalogue;
 
@@ -210,7 +242,7 @@ export class TokenGate extends Construct implements TokenGateResources {
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const catalogue = props.scopes === undefined ? undefined : catalogueEnvironment(props.scopes);
+    const catalogue = props.scopes === undefined ? undefined : catalogueJson(props.scopes);
 
     this.keySecret = new Secret(this, 'KeySecret', {
       description: 'tokengate HMAC key ring: token hashes are keyed with it',
@@ -224,7 +256,7 @@ export class TokenGate extends Construct implements TokenGateResources {
 
     this.logRetention = props.logRetention;
     this.logLevel = props.logLevel;
-    this.catalogue = catalogue;
+    this.catalogueContent = catalogue === undefined ? undefined : catalogueLayerContent(catalogue);
     this.scopes = props.scopes ?? DEFAULT_CATALOGUE;
     const createFunction = (definition: FunctionDef) => this.createFunction(this, definition);
 
@@ -281,8 +313,32 @@ export class TokenGate extends Construct implements TokenGateResources {
       logLevel: this.logLevel,
     });
     bindNeeds(fn, definition.needs, this);
-    if (this.catalogue !== undefined) fn.addEnvironment(ENV.scopes, this.catalogue);
+    if (definition.needs.scopes && this.catalogueContent !== undefined) {
+      fn.addLayers(this.catalogueLayer(scope, this.catalogueContent));
+      fn.addEnvironment(ENV.catalogueFile, `/opt/${CATALOGUE_LAYER_PATH}`);
+    }
     return fn;
+  }
+
+  /**
+   * The layer holding the deployment's own catalogue in `scope`'s stack, made there on first use. A
+   * function in another stack (a RotatedToken's) gets a layer of that stack: each change of the
+   * catalogue makes a new layer version, whose ARN, exported to another stack, CloudFormation would
+   * refuse to change while that stack imports it.
+   */
+  private catalogueLayer(scope: Construct, content: string): LayerVersion {
+    const stack = Stack.of(scope);
+    let layer = this.catalogueLayers.get(stack);
+    if (!layer) {
+      layer = new LayerVersion(stack === Stack.of(this) ? this : scope, 'ScopesLayer', {
+        description: `tokengate scope catalogue (/opt/${CATALOGUE_LAYER_PATH})`,
+        code: Code.fromAsset(content),
+        compatibleRuntimes: [Runtime.NODEJS_22_X],
+        compatibleArchitectures: [Architecture.ARM_64],
+      });
+      this.catalogueLayers.set(stack, layer);
+    }
+    return layer;
   }
 
   /**

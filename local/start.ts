@@ -206,9 +206,10 @@ async function start(): Promise<void> {
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
   Object.assign(process.env, handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds));
-  // The functions read the catalogue from their environment, as in AWS; the echo answers below its paths.
-  if (options.scopes) process.env[ENV.scopes] = options.scopes.json;
-  else delete process.env[ENV.scopes];
+  // The functions read the catalogue from the file their environment names, as in AWS; the echo
+  // answers below its paths.
+  if (options.scopes) process.env[ENV.catalogueFile] = options.scopes.file;
+  else delete process.env[ENV.catalogueFile];
   const routes: readonly Route[] = options.scopes ? routesFor(options.scopes.catalogue) : ROUTES;
   const { authorizer, handlers } = await loadHandlers(routes);
   handlersLoaded = true;

@@ -1,5 +1,6 @@
-// The deployment's scope catalogue, read from the environment and checked once at module load
-// (unset: the default catalogue); for the functions that validate, list or document scopes.
+// The deployment's scope catalogue, read from the file the environment names and checked once at
+// module load (unset: the default catalogue); for the functions that validate, list or document
+// scopes, which declare `needs.scopes` so that the construct gives them that file.
 import { readCatalogue } from '#adapters/config';
 import { scopeEntries } from '#spec/scopes';
 

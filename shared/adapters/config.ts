@@ -1,5 +1,6 @@
 // Configuration, read once from the environment that the CDK stack (or the local stack) sets.
 // A missing variable fails at start, loudly, not at the first request.
+import { readFileSync } from 'node:fs';
 import { checkCatalogue } from '#domain/catalogue';
 import { ENV } from '#spec/env';
 import {
@@ -101,22 +102,40 @@ export function readRotatedTokenConfig(env: NodeJS.ProcessEnv = process.env): Ro
 }
 
 /**
- * The deployment's scope catalogue (JSON in the environment, checked once at start), or the default
- * catalogue when none is set. A catalogue that cannot work stops the function with one line.
+ * The deployment's scope catalogue: the JSON file `TOKENGATE_SCOPES_FILE` names (in AWS the
+ * construct's catalogue layer, locally `SCOPES_FILE`), read and checked once at start; the default
+ * catalogue when it is unset. A file that cannot be read, is not JSON or holds a catalogue that cannot
+ * work stops the function with one line.
  */
 export function readCatalogue(env: NodeJS.ProcessEnv = process.env): Catalogue {
-  const raw = env[ENV.scopes];
-  if (raw === undefined || raw === '') return DEFAULT_CATALOGUE;
+  const file = env[ENV.catalogueFile];
+  if (file === undefined || file === '') return DEFAULT_CATALOGUE;
+  return readCatalogueFile(file, ENV.catalogueFile);
+}
+
+/**
+ * The catalogue in the JSON file `file`, which the variable `variable` named: each reason it cannot be
+ * used is one line that starts with both (`SCOPES_FILE my-scopes.json: not JSON`).
+ */
+export function readCatalogueFile(file: string, variable: string): Catalogue {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${variable} ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
   let input: unknown;
   try {
-    input = JSON.parse(raw);
+    input = JSON.parse(text);
   } catch {
-    throw new ConfigError(`${ENV.scopes} must hold the scope catalogue as JSON`);
+    throw new ConfigError(`${variable} ${file}: not JSON`);
   }
   try {
     return checkCatalogue(input);
   } catch (error) {
-    throw new ConfigError(`${ENV.scopes}: ${(error as Error).message}`);
+    throw new ConfigError(`${variable} ${file}: ${(error as Error).message}`);
   }
 }
 

@@ -111,27 +111,51 @@ function fits(
 }
 
 interface CompiledGrant {
+  /** The scope that grants it. */
+  scope: string;
   /** `["*"]`: any method. */
   anyMethod: boolean;
   methods: readonly string[];
   pattern: PathPattern;
 }
 
-/** A catalogue's grants parsed once, by scope name, `global:admin` included. */
-export type CompiledCatalogue = ReadonlyMap<string, readonly CompiledGrant[]>;
+/**
+ * A catalogue's grants, `global:admin`'s included, parsed once and indexed by the first segment of
+ * their path, so that a decision tries only the grants whose path starts as the request's does,
+ * however many scopes the catalogue and the token hold. Measured with `npm run bench -- --only cpu`
+ * (`catalogue_decision_cpu_p50_us`: 200 scopes, a token holding 50, a path that only the last one
+ * grants), trying every held scope's grants in turn a whole check took 0.83 to 0.92 of an RS256 JWT's
+ * verification (43 and 67 µs on a loaded machine), and with the index 0.14 to 0.24 (budget: 0.25),
+ * about what the default catalogue's one-scope check takes in the same runs.
+ */
+export interface CompiledCatalogue {
+  /** The grants whose path starts with a literal segment, by that segment, in catalogue order. */
+  readonly byFirstSegment: ReadonlyMap<string, readonly CompiledGrant[]>;
+  /** The grants whose path has no segment before its `/*`: `global:admin`'s. */
+  readonly anywhere: readonly CompiledGrant[];
+}
 
-/** Parses a (checked) catalogue's grants once, so that each decision only compares segments. */
+/**
+ * Parses a checked catalogue's grants once, so that each decision only compares segments. Every
+ * path of a checked catalogue starts with a literal segment (`global:admin`'s `/*` has none).
+ */
 export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
-  return new Map(
-    [[GLOBAL_ADMIN, GLOBAL_ADMIN_SCOPE] as const, ...Object.entries(catalogue)].map(([name, scope]) => [
-      name,
-      scope.grants.map((grant) => ({
-        anyMethod: grant.methods.includes('*'),
-        methods: grant.methods,
-        pattern: parsePattern(grant.path),
-      })),
-    ]),
-  );
+  const byFirstSegment = new Map<string, CompiledGrant[]>();
+  const anywhere: CompiledGrant[] = [];
+  for (const [scope, { grants }] of [
+    [GLOBAL_ADMIN, GLOBAL_ADMIN_SCOPE] as const,
+    ...Object.entries(catalogue),
+  ]) {
+    for (const grant of grants) {
+      const pattern = parsePattern(grant.path);
+      const compiled = { scope, anyMethod: grant.methods.includes('*'), methods: grant.methods, pattern };
+      const first = pattern.segments[0];
+      if (first === undefined) anywhere.push(compiled);
+      else if (byFirstSegment.has(first)) byFirstSegment.get(first)?.push(compiled);
+      else byFirstSegment.set(first, [compiled]);
+    }
+  }
+  return { byFirstSegment, anywhere };
 }
 
 /** The default catalogue's grants, parsed once. */
@@ -202,15 +226,15 @@ export function targetAllowed(
 ): boolean {
   const { method, parts, anyToken } = target;
   if (anyToken) return true;
-  return scopes.some(({ scope, resources }) => {
-    // Stryker disable next-line ArrayDeclaration: equivalent, a placeholder name in the list only matters to a resource of that very name
-    const names = resources ?? [];
-    const namesResource = (_: string, part: string) => names.includes('*') || names.includes(part);
-    return (grants.get(scope) ?? []).some(
-      (grant) =>
-        (grant.anyMethod || grant.methods.includes(method)) && fits(grant.pattern, parts, namesResource),
-    );
-  });
+  const allows = (grant: CompiledGrant) =>
+    (grant.anyMethod || grant.methods.includes(method)) &&
+    scopes.some(({ scope, resources }) => {
+      if (scope !== grant.scope) return false;
+      // Stryker disable next-line ArrayDeclaration: equivalent, a placeholder name in the list only matters to a resource of that very name
+      const names = resources ?? [];
+      return fits(grant.pattern, parts, (_, part) => names.includes('*') || names.includes(part));
+    });
+  return (grants.byFirstSegment.get(parts[0] ?? '') ?? []).some(allows) || grants.anywhere.some(allows);
 }
 
 export interface PolicyStatement {

@@ -36,10 +36,10 @@ export const ENV = {
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
   /**
-   * The deployment's scope catalogue as JSON (the construct's `scopes` prop, the local stack's
-   * `SCOPES_FILE`); unset, the default catalogue.
+   * The JSON file holding the deployment's scope catalogue (in AWS in the construct's catalogue layer,
+   * locally the one `SCOPES_FILE` names); unset, the default catalogue.
    */
-  scopes: 'TOKENGATE_SCOPES',
+  catalogueFile: 'TOKENGATE_SCOPES_FILE',
   /** The local stack's scope catalogue: a JSON file in the shape of the construct's `scopes` prop. */
   scopesFile: 'SCOPES_FILE',
   /** The CLI's API endpoint. */

@@ -64,6 +64,12 @@ export interface FunctionNeeds {
    * it (a token stops being allowed the TTL plus a second before its expiry). @default false
    */
   authorizerCacheTtl?: boolean;
+  /**
+   * Reads the deployment's scope catalogue at start (`functions/commons/catalogue.ts`, the authorizer's
+   * runtime): given a team's own catalogue, the construct passes it to these functions, and no other.
+   * @default false
+   */
+  scopes?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
@@ -163,6 +169,7 @@ export const AUTHORIZER: FunctionDef = {
     updates: [ITEM.last_used_at],
     hmacKey: true,
     authorizerCacheTtl: true,
+    scopes: true,
   },
   // Its AWS client gives up a second before this (`CALL_DEADLINE_MS` in shared/aws/json-client.ts).
   timeoutSeconds: 5,
@@ -225,6 +232,7 @@ export const TOKEN_SECRET_ROTATION: FunctionDef = {
     hmacKey: true,
     rotatesSecrets: true,
     authorizerCacheTtl: true,
+    scopes: true,
   },
   timeoutSeconds: 30,
 };
@@ -290,6 +298,7 @@ export const FUNCTIONS = {
     search: POSTS,
     hmacKey: true,
     authorizerCacheTtl: true,
+    scopes: true,
   }),
   listServiceTokens: fn('ListServiceTokens', 'functions/service-tokens/list.ts', 'connect', {
     tokens: ['Query'],
@@ -298,6 +307,7 @@ export const FUNCTIONS = {
   listServiceTokenScopes: fn('ListServiceTokenScopes', 'functions/service-tokens/scopes.ts', 'connect', {
     tokens: [],
     hmacKey: false,
+    scopes: true,
   }),
   deleteServiceToken: fn('DeleteServiceToken', 'functions/service-tokens/delete.ts', 'connect', {
     tokens: ['GetItem', 'UpdateItem', 'DeleteItem'],
@@ -310,6 +320,7 @@ export const FUNCTIONS = {
     search: POSTS,
     hmacKey: true,
     authorizerCacheTtl: true,
+    scopes: true,
   }),
   // A search reads the postings of its query, then the tokens they name.
   listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', {
@@ -349,13 +360,21 @@ export const FUNCTIONS = {
     hmacKey: true,
   }),
   whoami: fn('WhoAmI', 'functions/tokens/whoami.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
-  listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', 'native', { tokens: [], hmacKey: false }),
+  listScopes: fn('ListScopes', 'functions/tokens/scopes.ts', 'native', {
+    tokens: [],
+    hmacKey: false,
+    scopes: true,
+  }),
   listAuditEvents: fn('ListAuditEvents', 'functions/audit/list.ts', 'native', {
     tokens: [],
     hmacKey: false,
     audit: ['Query'],
   }),
-  openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', 'native', { tokens: [], hmacKey: false }),
+  openApi: fn('OpenApiDocument', 'functions/openapi/document.ts', 'native', {
+    tokens: [],
+    hmacKey: false,
+    scopes: true,
+  }),
   echo: fn('ProtectedEcho', 'functions/example/echo.ts', 'native', { tokens: [], hmacKey: false }),
 } as const satisfies Record<string, HttpFunctionDef>;
 

@@ -18,6 +18,7 @@ const HANDLER_ENV_KEYS = [
   ENV.rotatedDescription,
   ENV.rotatedScopes,
   ENV.rotatedGraceSeconds,
+  ENV.catalogueFile,
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
 

@@ -15,6 +15,7 @@ import {
   type ScopeName,
   scopeEntries,
 } from '#spec/scopes';
+import { heldScopes, largeCatalogue } from '#test-support/large-catalogue';
 
 const ORDERS: Catalogue = {
   'orders:read': {
@@ -191,7 +192,7 @@ describe('the default catalogue', () => {
 
   it('decides the same, read back from JSON, as the default compiled at start', () => {
     const fromJson = compileCatalogue(checkCatalogue(JSON.parse(JSON.stringify(DEFAULT_CATALOGUE))));
-    expect([...fromJson.keys()]).toEqual([...DEFAULT_GRANTS.keys()]);
+    expect([...fromJson.byFirstSegment.keys()]).toEqual([...DEFAULT_GRANTS.byFirstSegment.keys()]);
     expect(fromJson).toEqual(DEFAULT_GRANTS);
   });
 });
@@ -399,5 +400,31 @@ describe("a deployment's own catalogue, as the API lists it", () => {
       { name: 'orders:write', description: 'Orders: Write', service: false, resourceKind: null },
       { name: 'reports:read', description: 'Reports: Read', service: true, resourceKind: null },
     ]);
+  });
+});
+
+describe('a catalogue of 200 scopes, indexed by first path segment', () => {
+  it('decides as the reference matcher for a token holding 50 of them, on every grant of every scope', () => {
+    const large = largeCatalogue(200);
+    const grants = compileCatalogue(checkCatalogue(large));
+    const fifty = heldScopes(large, 50);
+    let allowed = 0;
+    for (const scopes of [fifty, [...fifty, held(GLOBAL_ADMIN)], [held('gone:read')]]) {
+      for (const { grants: scopeGrants } of Object.values(large)) {
+        for (const { path } of scopeGrants) {
+          for (const name of ['r-2', 'r-9']) {
+            const concrete = path.replace('{resource}', name).replace(/\/\*$/, '');
+            for (const request of [concrete, `${concrete}/x`, concrete.replace(/\/[^/]+$/, '') || '/']) {
+              for (const method of METHODS) {
+                const expected = referenceAllows(large, scopes, method, request);
+                if (expected) allowed++;
+                expect(scopesAllow(scopes, method, request, grants), `${method} ${request}`).toBe(expected);
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(allowed).toBeGreaterThan(1000);
   });
 });

@@ -2,7 +2,7 @@
 // stack starts, and the example API's echo below every path it grants.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readScopesFile } from '#adapters/scopes-file';
 import { ENV } from '#spec/env';
@@ -31,10 +31,15 @@ function file(text: string): string {
 describe('readScopesFile', () => {
   it('reads none when SCOPES_FILE is unset, and the catalogue when it names a good file', () => {
     expect(readScopesFile({})).toBeUndefined();
-    expect(readScopesFile({ [ENV.scopesFile]: file(JSON.stringify(ORDERS)) })).toEqual({
-      catalogue: ORDERS,
-      json: JSON.stringify(ORDERS),
-    });
+    const path = file(JSON.stringify(ORDERS));
+    expect(readScopesFile({ [ENV.scopesFile]: path })).toEqual({ catalogue: ORDERS, file: path });
+  });
+
+  it('gives the functions the file by its absolute path, wherever the stack was started from', () => {
+    const path = file(JSON.stringify(ORDERS));
+    const fromHere = relative(process.cwd(), path);
+    expect(fromHere.startsWith('/')).toBe(false);
+    expect(readScopesFile({ [ENV.scopesFile]: fromHere })?.file).toBe(path);
   });
 
   it('refuses a missing file, a file that is not JSON and a catalogue that cannot work, in one line', () => {
