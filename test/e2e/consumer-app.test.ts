@@ -4,7 +4,8 @@
 // (one install), holding an ES-module app and a CommonJS app; each compiles under its strict tsc
 // (declarations included: no skipLibCheck) and synthesizes offline with no AWS credentials, no
 // esbuild and no Docker (the functions' code ships pre-built in the package), with cdk-nag 2's AWS
-// Solutions checks on tokengate's resources.
+// Solutions checks on tokengate's resources. The library's sources are type-checked against the
+// floor's declarations too.
 import { execFile, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -13,6 +14,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -235,6 +237,36 @@ describe('another team installing the packed project', () => {
       expect(installed.version).toBe(version);
     }
   });
+
+  // The apps reach only part of the library (no console, web ACL or custom domain): its sources are
+  // type-checked against the floor's declarations too, so that no newer API hides in another part.
+  it('uses no aws-cdk-lib API newer than the floor: the whole library type-checks against its declarations', () => {
+    const floorModules = join(folder(FLOOR), 'node_modules');
+    const tsconfig = join(work, 'tsconfig.floor.json');
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: join(REPOSITORY_ROOT, 'tsconfig.json'),
+        compilerOptions: {
+          noEmit: true,
+          typeRoots: [join(REPOSITORY_ROOT, 'node_modules/@types')],
+          paths: {
+            'aws-cdk-lib': [join(floorModules, 'aws-cdk-lib')],
+            'aws-cdk-lib/*': [join(floorModules, 'aws-cdk-lib/*')],
+            constructs: [join(floorModules, 'constructs')],
+          },
+        },
+        include: [],
+        files: [join(REPOSITORY_ROOT, 'cdk/index.ts')],
+      }),
+    );
+    const tsc = join(REPOSITORY_ROOT, 'node_modules/typescript/bin/tsc');
+    const files = run(process.execPath, [tsc, '-p', tsconfig, '--listFilesOnly'], { cwd: work }).split('\n');
+    const cdkLib = files.filter((file) => file.includes('/node_modules/aws-cdk-lib/'));
+    expect(cdkLib.length).toBeGreaterThan(100);
+    expect(cdkLib.filter((file) => !file.startsWith(realpathSync(floorModules)))).toEqual([]);
+    run(process.execPath, [tsc, '-p', tsconfig], { cwd: work });
+  }, 300_000);
 
   it('gets one aws-cdk-lib and one constructs, its own (peer dependencies), and no esbuild or tsx', () => {
     for (const version of [FLOOR, NEWEST]) {
