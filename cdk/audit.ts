@@ -1,7 +1,7 @@
 // The audit trail's delivery: the tokens table's stream feeds the audit consumer, which reports
 // failed records one by one; what still fails after bounded retries goes to an on-failure queue,
 // and an alarm goes off as soon as anything is in it. Nothing is dropped without someone knowing.
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +9,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUDIT_CONSUMER } from '#spec/routes';
+import { suppressNagRules } from './nag-suppressions';
 
 export interface AuditStreamProps {
   /** The table whose stream carries every change to a token. */
@@ -44,12 +45,14 @@ export class AuditStream extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.failureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter destination: the on-failure destination of the audit stream ' +
-        'event source mapping. Nothing consumes it automatically; its alarm calls for a replay.',
-    });
+    suppressNagRules(this.failureQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter destination: the on-failure destination of the audit stream ' +
+          'event source mapping. Nothing consumes it automatically; its alarm calls for a replay.',
+      },
+    ]);
 
     props.consumer.addEventSource(
       new DynamoEventSource(props.tokensTable, {
@@ -65,12 +68,15 @@ export class AuditStream extends Construct {
     );
 
     if (props.consumer.role) {
-      Validations.of(props.consumer.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the stream event source ' +
-          '(dynamodb:ListStreams) support no resource-level permissions; the stream itself is read by ARN.',
-      });
+      suppressNagRules(props.consumer.role, [
+        {
+          id: 'AwsSolutions-IAM5',
+          appliesTo: ['Resource::*'],
+          reason:
+            'Active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the stream event source ' +
+            '(dynamodb:ListStreams) support no resource-level permissions; the stream itself is read by ARN.',
+        },
+      ]);
     }
 
     this.failureAlarm = new Alarm(this, 'FailureAlarm', {

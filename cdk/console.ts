@@ -2,7 +2,7 @@
 // control), with the management API on the same origin, so the console calls it with no CORS. The
 // API's paths go to API Gateway uncached, every request header (Authorization too) passed on; every
 // answer gets the console's security headers (shared/spec/console.ts).
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AllowedMethods,
@@ -30,6 +30,7 @@ import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deplo
 import { Construct } from 'constructs';
 import { CONSOLE_COOP, CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
+import { suppressNagRules } from './nag-suppressions';
 import type { TokenGateDomainProps } from './rest-api';
 
 /** The API paths CloudFront sends to API Gateway; everything else is the console's files. */
@@ -113,10 +114,12 @@ export class TokenGateConsole extends Construct {
       lifecycleRules: [{ expiration: retention }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.logBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access log bucket; logging its own access would log itself.',
-    });
+    suppressNagRules(this.logBucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason: 'This is the access log bucket; logging its own access would log itself.',
+      },
+    ]);
 
     this.bucket = new Bucket(this, 'Site', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -183,25 +186,31 @@ export class TokenGateConsole extends Construct {
       }),
     });
     this.url = `https://${props.domain?.domainName ?? this.distribution.distributionDomainName}`;
-    Validations.of(this.distribution).acknowledge({
-      id: 'AwsSolutions-CFR1',
-      reason: 'Administrators sign in from anywhere; every API call needs a global:admin token.',
-    });
+    suppressNagRules(this.distribution, [
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'Administrators sign in from anywhere; every API call needs a global:admin token.',
+      },
+    ]);
     if (!webAclArn) {
-      Validations.of(this.distribution).acknowledge({
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'WAF is optional (the firewall and webAclArn props): a web ACL costs money and its rules depend ' +
-          'on the traffic; every API path but the public ones needs a valid token.',
-      });
+      suppressNagRules(this.distribution, [
+        {
+          id: 'AwsSolutions-CFR2',
+          reason:
+            'WAF is optional (the firewall and webAclArn props): a web ACL costs money and its rules depend ' +
+            'on the traffic; every API path but the public ones needs a valid token.',
+        },
+      ]);
     }
     if (!props.domain) {
-      Validations.of(this.distribution).acknowledge({
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'The default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; the domain prop ' +
-          'gives the console its own certificate with TLSv1.2_2021.',
-      });
+      suppressNagRules(this.distribution, [
+        {
+          id: 'AwsSolutions-CFR4',
+          reason:
+            'The default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; the domain prop ' +
+            'gives the console its own certificate with TLSv1.2_2021.',
+        },
+      ]);
     }
 
     // One deployment of the whole build. Its files are served with `no-cache` (browsers revalidate
@@ -235,22 +244,24 @@ function acknowledgeBucketDeploymentHandler(stack: Stack, bucket: Bucket): void 
   ];
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
-    Validations.of(child).acknowledge(
+    suppressNagRules(child, [
       {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        id: 'AwsSolutions-IAM4',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
         reason: "CDK's BucketDeployment function: the AWS-maintained policy for writing its own logs.",
       },
-      ...grants.map((grant) => ({
-        id: `AwsSolutions-IAM5[${grant}]`,
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: grants,
         reason:
           "CDK's BucketDeployment grants: read the deployment's asset objects, replace the objects of the " +
           "console bucket (object keys are the build's file names), and invalidate the distribution's cache.",
-      })),
+      },
       {
         id: 'AwsSolutions-L1',
         reason:
           "The runtime of CDK's BucketDeployment function is chosen by aws-cdk-lib and updated with it.",
       },
-    );
+    ]);
   }
 }

@@ -4,13 +4,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDef } from '#spec/routes';
 import { BUNDLE_FILE, bundleFunction, externalModulesFor } from './bundling';
+import { suppressNagRules } from './nag-suppressions';
 
 const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -128,15 +129,20 @@ export class TokenGateFunction extends LambdaFunction {
     this.definition = definition;
     Tags.of(this).add(FUNCTION_TAG, definition.name);
 
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-    });
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x on purpose: the project targets Node 22 (package.json engines), the version its tests run on.',
-    });
+    suppressNagRules(role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: ['Resource::*'],
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      },
+    ]);
+    suppressNagRules(this, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x on purpose: the project targets Node 22 (package.json engines), the version its tests run on.',
+      },
+    ]);
   }
 }

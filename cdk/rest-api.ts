@@ -1,5 +1,5 @@
 // A REST API with the logging every tokengate API has, and the wiring from the route table to it.
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -20,6 +20,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { FunctionDef, Route } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
+import { suppressNagRules } from './nag-suppressions';
 
 /** A custom domain name and the ACM certificate that covers it. */
 export interface TokenGateDomainProps {
@@ -131,26 +132,35 @@ export class TokenGateRestApi extends RestApi {
       });
     }
 
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'Every handler validates its parameters and body (zod, shared/) and answers in the error shape of ' +
-        'the API contract; an API Gateway validator would answer first, in a shape of its own.',
-    });
-    if (!props.firewall) {
-      Validations.of(this).acknowledge({
-        id: 'AwsSolutions-APIG3',
+    suppressNagRules(this, [
+      {
+        id: 'AwsSolutions-APIG2',
         reason:
-          'WAF is optional (the firewall prop): a web ACL costs money and its rules depend on the traffic; ' +
-          'every method but the public ones already needs a valid token.',
-      });
+          'Every handler validates its parameters and body (zod, shared/) and answers in the error shape of ' +
+          'the API contract; an API Gateway validator would answer first, in a shape of its own.',
+      },
+    ]);
+    if (!props.firewall) {
+      suppressNagRules(this, [
+        {
+          id: 'AwsSolutions-APIG3',
+          reason:
+            'WAF is optional (the firewall prop): a web ACL costs money and its rules depend on the traffic; ' +
+            'every method but the public ones already needs a valid token.',
+        },
+      ]);
     }
     if (cloudWatchRole) {
-      Validations.of(this).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-wide role API Gateway needs for execution logs; AWS maintains this policy for exactly that.',
-      });
+      suppressNagRules(this, [
+        {
+          id: 'AwsSolutions-IAM4',
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+          ],
+          reason:
+            'The account-wide role API Gateway needs for execution logs; AWS maintains this policy for exactly that.',
+        },
+      ]);
     }
   }
 }
@@ -175,20 +185,20 @@ export function addRoutes(
       const method = resource.addMethod(route.method, integration, {
         authorizationType: AuthorizationType.NONE,
       });
-      Validations.of(method).acknowledge(
+      suppressNagRules(method, [
         {
           id: 'AwsSolutions-APIG4',
           reason: `${route.method} ${route.path} is public by the API contract (no token needed).`,
         },
         { id: 'AwsSolutions-COG4', reason: `${route.method} ${route.path} is public by the API contract.` },
-      );
+      ]);
       return method;
     }
     const method = resource.addMethod(route.method, integration, {
       authorizationType: AuthorizationType.CUSTOM,
       authorizer,
     });
-    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: TOKEN_AUTHORIZER_REASON });
+    suppressNagRules(method, [{ id: 'AwsSolutions-COG4', reason: TOKEN_AUTHORIZER_REASON }]);
     return method;
   });
 }

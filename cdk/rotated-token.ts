@@ -4,7 +4,7 @@
 // description, scopes and grace of the token it mints; the secret holds nothing but the token. The
 // old token keeps working for `grace` after each rotation, so a consumer that re-reads the secret
 // within that time never goes without.
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -25,7 +25,11 @@ export interface RotatedTokenScope {
 }
 
 export interface RotatedTokenProps {
-  /** The TokenGate whose tokens table holds the token: in this stack or another one of the app. */
+  /**
+   * The TokenGate whose tokens table holds the token: in this stack or another stack of the app in
+   * the same account and region (the CDK passes its tables' names and key secret's ARN on as
+   * CloudFormation exports).
+   */
   readonly tokenGate: TokenGate;
   /** The token's description (1–500 characters), as in `POST /v1/tokens`. */
   readonly description: string;
@@ -58,6 +62,7 @@ export class RotatedToken extends Construct {
 
   constructor(scope: Construct, id: string, props: RotatedTokenProps) {
     super(scope, id);
+    checkSameEnvironment(this, props.tokenGate);
     const spec = { description: props.description, scopes: props.scopes };
     try {
       parseCreateToken(spec, new Date(), scopeEntries(props.tokenGate.scopes)); // refused here, at synth, as the API would refuse it
@@ -107,4 +112,22 @@ export class RotatedToken extends Construct {
   grantRead(grantee: IGrantable): Grant {
     return this.secret.grantRead(grantee);
   }
+}
+
+/**
+ * The rotation function calls DynamoDB and Secrets Manager in its own region, by the gate's table
+ * names: a stack in another account or region (or one bound to none beside a gate bound to one)
+ * would deploy a function that finds neither.
+ */
+function checkSameEnvironment(token: RotatedToken, gate: TokenGate): void {
+  const here = Stack.of(token);
+  const there = Stack.of(gate);
+  if (here.account === there.account && here.region === there.region) return;
+  const env = (stack: Stack) =>
+    Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
+      ? 'any'
+      : `${stack.account}/${stack.region}`;
+  throw new Error(
+    `RotatedToken ${token.node.path}: its stack must be in its TokenGate's account and region (${env(here)} is not ${env(there)}): its rotation function reads the gate's tables and key secret in its own region`,
+  );
 }

@@ -1,9 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { ACKNOWLEDGED_RULES_METADATA_KEY } from '#cdk/nag-suppressions';
 import { TokenGateStack } from '#cdk/stack';
 import { consoleSiteFixture, unbundledApp } from './template';
 
@@ -65,6 +67,53 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     new TokenGateStack(app, 'Nagged', { consoleDir });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
+  });
+
+  // cdk-nag 2 is an Aspect that reads suppressions from each resource's CloudFormation metadata only,
+  // with a granular rule's findings in applies_to (an id holding a finding is an error there).
+  it('find every reason where cdk-nag 2 reads it too: on each resource the reason reaches, as cdk_nag metadata', () => {
+    const stack = new TokenGateStack(unbundledApp(), 'Nagged', { consoleDir });
+    Template.fromStack(stack); // synthesizes: cdk-nag 2 reads at synth
+    const resources = stack.node.findAll().filter(CfnResource.isCfnResource);
+    let compared = 0;
+    for (const resource of resources) {
+      const reaching = resource.node.scopes
+        .flatMap((scope) => scope.node.metadata)
+        .filter((entry) => entry.type === ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+        .flatMap(([key, reason]) => {
+          // aws-cdk-lib acknowledges warnings of its own there too: only the AWS Solutions rules.
+          const [, id, finding] = /^Annotation::(AwsSolutions-[^[]+)(?:\[(.*)\])?$/.exec(key) ?? [];
+          if (id === undefined) return [];
+          return [{ id, reason, ...(finding !== undefined && { applies_to: [finding] }) }];
+        });
+      const written = (
+        (resource.getMetadata('cdk_nag') ?? { rules_to_suppress: [] }) as {
+          rules_to_suppress: { id: string; reason: string; applies_to?: string[] }[];
+        }
+      ).rules_to_suppress.flatMap(({ applies_to, ...rule }) =>
+        applies_to ? applies_to.map((finding) => ({ ...rule, applies_to: [finding] })) : [rule],
+      );
+      expect(new Set(written.map((rule) => JSON.stringify(rule))), resource.node.path).toEqual(
+        new Set(reaching.map((rule) => JSON.stringify(rule))),
+      );
+      compared += reaching.length;
+    }
+    expect(compared).toBeGreaterThan(100);
+    // The key ring's rotation function's role: its policy holds the X-Ray grant on `*`.
+    const policy = resources.find((resource) =>
+      resource.node.path.endsWith('/KeySecretRotationServiceRole/DefaultPolicy/Resource'),
+    );
+    expect(policy?.getMetadata('cdk_nag')).toEqual({
+      rules_to_suppress: [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+          applies_to: ['Resource::*'],
+        },
+      ],
+    });
   });
 
   it('do report a finding when there is one (so an empty report means something)', () => {

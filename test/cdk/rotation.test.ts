@@ -10,12 +10,14 @@ import { RotatedToken, type RotatedTokenProps } from '#cdk/rotated-token';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
 import { KEY_SECRET_ROTATION, TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,
   onlyResource,
   type Statement,
   synthStack,
+  table,
   unbundledApp,
 } from './template';
 
@@ -67,6 +69,7 @@ function statementsOfRole(template: Template, fn: Resource): Statement[] {
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown>; [key: string]: unknown };
+type Output = { Value: unknown; Export: { Name: string } };
 
 const SCIM = { description: 'SCIM sync', scopes: [{ scope: 'identity:manage' as const }] };
 
@@ -250,24 +253,83 @@ describe('RotatedToken', () => {
     new RotatedToken(consumerStack, 'Scim', { tokenGate: gate, ...SCIM });
 
     const consumer = Template.fromStack(consumerStack);
+    const gateTemplate = Template.fromStack(gateStack);
+    /** The gate stack's export of `value`, as the consumer stack imports it. */
+    const imported = (value: unknown) => {
+      const outputs = Object.values(gateTemplate.toJSON().Outputs as Record<string, Output>);
+      const output = outputs.find((o) => JSON.stringify(o.Value) === JSON.stringify(value));
+      expect(output?.Export.Name, JSON.stringify(value)).toMatch(/^Gate:ExportsOutput/);
+      return { 'Fn::ImportValue': output?.Export.Name };
+    };
+    const [tableId] = table(gateTemplate, TOKENS_TABLE);
+    const [searchId] = table(gateTemplate, SEARCH_TABLE);
+    const [keyId] = secretOf(gateTemplate, 'HMAC key ring');
     const [secretId] = secretOf(consumer, 'tokengate token: SCIM sync');
     const [fnId, fn] = rotationFunctionOf(consumer, secretId);
-    expect(environmentOf(fn)).toMatchObject({
-      TOKENGATE_TOKENS_TABLE: { 'Fn::ImportValue': expect.any(String) },
-      TOKENGATE_KEY_SECRET_ID: { 'Fn::ImportValue': expect.any(String) },
+    expect(environmentOf(fn)).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'tokengate',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      TOKENGATE_TOKENS_TABLE: imported({ Ref: tableId }),
+      TOKENGATE_SEARCH_TABLE: imported({ Ref: searchId }),
+      TOKENGATE_KEY_SECRET_ID: imported({ Ref: keyId }),
+      TOKENGATE_RETENTION_DAYS: '30',
+      TOKENGATE_AUTHORIZER_CACHE_TTL: '30',
+      TOKENGATE_ROTATED_SECRET_ARN: { Ref: secretId },
+      TOKENGATE_ROTATED_DESCRIPTION: 'SCIM sync',
+      TOKENGATE_ROTATED_SCOPES: '[{"scope":"identity:manage"}]',
+      TOKENGATE_ROTATED_GRACE_SECONDS: '3600',
     });
-    expect(scheduleOf(consumer, secretId)[1].Properties.RotationLambdaARN).toEqual(getAtt(fnId, 'Arn'));
+    // Its role reaches the gate's tables and key through the same exports.
+    const resources = statementsOfRole(consumer, fn).flatMap((statement) => [statement.Resource].flat());
+    expect(resources).toEqual(
+      expect.arrayContaining([imported(getAtt(tableId, 'Arn')), imported({ Ref: keyId })]),
+    );
+    expect(scheduleOf(consumer, secretId)[1].Properties).toEqual({
+      SecretId: { Ref: secretId },
+      RotationLambdaARN: getAtt(fnId, 'Arn'),
+      RotationRules: { AutomaticallyAfterDays: 30 },
+      RotateImmediatelyOnUpdate: true,
+    });
     expect(consumerStack.dependencies).toEqual([gateStack]);
     expect(gateStack.dependencies).toEqual([]);
-    // The gate's stack holds no rotation function of a RotatedToken.
+    // The gate's stack holds no rotation function of a RotatedToken, and imports nothing.
     expect(
       Object.keys(
-        Template.fromStack(gateStack).findResources('AWS::Lambda::Function', {
+        gateTemplate.findResources('AWS::Lambda::Function', {
           Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: TOKEN_SECRET_ROTATION.name }]) },
         }),
       ),
     ).toEqual([]);
+    expect(JSON.stringify(gateTemplate.toJSON())).not.toContain('Fn::ImportValue');
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('refuses a stack in another region or account than its TokenGate, whose tables its function could not reach', () => {
+    const app = unbundledApp();
+    const gateStack = new Stack(app, 'Gate', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+      crossRegionReferences: true,
+    });
+    const gate = new TokenGate(gateStack, 'Tokens');
+    const elsewhere = [
+      ['Virginia', { account: '123456789012', region: 'us-east-1' }],
+      ['OtherAccount', { account: '210987654321', region: 'eu-west-1' }],
+      ['Anywhere', undefined],
+    ] as const;
+    for (const [id, env] of elsewhere) {
+      const stack = new Stack(app, id, { env, crossRegionReferences: true });
+      expect(() => new RotatedToken(stack, 'Scim', { tokenGate: gate, ...SCIM })).toThrow(
+        `RotatedToken ${id}/Scim: its stack must be in its TokenGate's account and region (${
+          env ? `${env.account}/${env.region}` : 'any'
+        } is not 123456789012/eu-west-1): its rotation function reads the gate's tables and key secret in its own region`,
+      );
+    }
+    // Two stacks bound to no environment deploy to the same one.
+    const anywhere = new TokenGate(new Stack(app, 'AnyGate'), 'Tokens');
+    expect(
+      () => new RotatedToken(new Stack(app, 'AnyConsumer'), 'Scim', { tokenGate: anywhere, ...SCIM }),
+    ).not.toThrow();
   });
 });
 

