@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUE_LAYER_PATH } from '#cdk/token-gate';
 import { ENV } from '#spec/env';
 import { ALL_FUNCTIONS, AUTHORIZER, TOKEN_SECRET_ROTATION } from '#spec/routes';
 import { REPOSITORY_ROOT } from '#test-support/processes';
@@ -226,6 +227,21 @@ const variablesOf = (fn: Resource) =>
 
 const ref = (id: string) => JSON.stringify({ Ref: id });
 
+/**
+ * The catalogue a function of `stack` reads: the file its environment names, in the layer it is
+ * given, as the cloud assembly staged that layer's asset (its S3 key names the asset's hash).
+ */
+function catalogueOf(version: string, app: AppName, stack: string, fn: Resource): unknown {
+  expect(variablesOf(fn)[ENV.catalogueFile]).toBe(`/opt/${CATALOGUE_LAYER_PATH}`);
+  const layers = fn.Properties.Layers as { Ref: string }[];
+  expect(layers).toHaveLength(1);
+  const layer = templateOf(version, app, stack).Resources[layers[0]?.Ref ?? ''] as Resource;
+  expect(layer.Type).toBe('AWS::Lambda::LayerVersion');
+  const key = (layer.Properties.Content as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+  const file = join(folder(version), app, 'cdk.out', `asset.${key}`, CATALOGUE_LAYER_PATH);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
 describe('another team installing the packed project', () => {
   it('is tested on the oldest aws-cdk-lib its peer range declares and on the newest 2.x', () => {
     expect(FLOOR).toBe('2.200.0');
@@ -348,7 +364,7 @@ describe.each([
 
     it("gives the team's own catalogue (the scopes prop) to the authorizer", () => {
       const [, fn] = tokengateFunction(gate(), AUTHORIZER.name);
-      expect(variablesOf(fn)[ENV.scopes]).toBe(JSON.stringify(ORDERS_SCOPES));
+      expect(catalogueOf(version(), app, gateStack, fn)).toEqual(ORDERS_SCOPES);
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     });
 
@@ -424,8 +440,8 @@ describe.each([
         [ENV.rotatedDescription]: description,
         [ENV.rotatedScopes]: JSON.stringify(tokenScopes),
         [ENV.rotatedGraceSeconds]: '3600',
-        [ENV.scopes]: JSON.stringify(ORDERS_SCOPES),
       });
+      expect(catalogueOf(version(), app, 'Orders', fn)).toEqual(ORDERS_SCOPES);
       const [, schedule] = onlyResource(
         orders(),
         'AWS::SecretsManager::RotationSchedule',
