@@ -18,7 +18,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import type { FunctionDef, Route } from '#spec/routes';
+import { type FunctionDef, methodsOf, type Route } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { suppressNagRules } from './nag-suppressions';
 
@@ -170,7 +170,8 @@ const TOKEN_AUTHORIZER_REASON =
 
 /**
  * Adds each route to `api`, served by `functionFor(route.fn)`: public routes without authorization,
- * all others behind `authorizer`.
+ * all others behind `authorizer`. A GET route is added as HEAD too (`methodsOf`), the same function
+ * answering both: API Gateway sends a HEAD answer without its body.
  */
 export function addRoutes(
   api: RestApi,
@@ -178,27 +179,29 @@ export function addRoutes(
   authorizer: IAuthorizer,
   functionFor: (definition: FunctionDef) => IFunction,
 ): Method[] {
-  return routes.map((route) => {
+  return routes.flatMap((route) => {
     const integration = new LambdaIntegration(functionFor(route.fn), { allowTestInvoke: false });
     const resource = api.root.resourceForPath(route.path);
-    if (route.access === 'public') {
-      const method = resource.addMethod(route.method, integration, {
-        authorizationType: AuthorizationType.NONE,
+    return methodsOf(route).map((httpMethod) => {
+      if (route.access === 'public') {
+        const method = resource.addMethod(httpMethod, integration, {
+          authorizationType: AuthorizationType.NONE,
+        });
+        suppressNagRules(method, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${httpMethod} ${route.path} is public by the API contract (no token needed).`,
+          },
+          { id: 'AwsSolutions-COG4', reason: `${httpMethod} ${route.path} is public by the API contract.` },
+        ]);
+        return method;
+      }
+      const method = resource.addMethod(httpMethod, integration, {
+        authorizationType: AuthorizationType.CUSTOM,
+        authorizer,
       });
-      suppressNagRules(method, [
-        {
-          id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by the API contract (no token needed).`,
-        },
-        { id: 'AwsSolutions-COG4', reason: `${route.method} ${route.path} is public by the API contract.` },
-      ]);
+      suppressNagRules(method, [{ id: 'AwsSolutions-COG4', reason: TOKEN_AUTHORIZER_REASON }]);
       return method;
-    }
-    const method = resource.addMethod(route.method, integration, {
-      authorizationType: AuthorizationType.CUSTOM,
-      authorizer,
     });
-    suppressNagRules(method, [{ id: 'AwsSolutions-COG4', reason: TOKEN_AUTHORIZER_REASON }]);
-    return method;
   });
 }

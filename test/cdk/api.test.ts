@@ -6,7 +6,14 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { TokenGate } from '#cdk/token-gate';
-import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import {
+  AUTHORIZER,
+  FUNCTIONS,
+  GATEWAY_RESPONSES,
+  ROUTES,
+  type Route,
+  methodsOf as routeMethods,
+} from '#spec/routes';
 import {
   lambdaFunction,
   onlyResource,
@@ -49,9 +56,16 @@ describe('the management API', () => {
   });
   const methods = methodsOf(template, apiId);
 
-  it('serves every route of the route table except the example protected ones', () => {
-    const expected = ROUTES.filter((route) => route.access !== 'scoped').map(routeKey);
+  it('serves every route of the route table except the example protected ones, each GET route as HEAD too', () => {
+    const expected = ROUTES.filter((route) => route.access !== 'scoped').flatMap((route) =>
+      routeMethods(route).map((method) => routeKey({ ...route, method })),
+    );
     expect(methods.map((method) => method.route).sort()).toEqual(expected.sort());
+    const served = methods.map((method) => method.route);
+    expect(served).toEqual(
+      expect.arrayContaining(['HEAD /v1/tokens', 'HEAD /openapi.json', 'HEAD /v1/whoami']),
+    );
+    expect(served).not.toContain('HEAD /v1/tokens/{id}/revoke');
   });
 
   it('asks the token authorizer on every route that is not public, and on none that is', () => {
