@@ -28,7 +28,7 @@ const num = (figures: Figures, key: string) => figures[key] as number;
 const sub = (figures: Figures, key: string, name: string) =>
   (figures[key] as Record<string, number> | undefined)?.[name] ?? Number.POSITIVE_INFINITY;
 
-/** Every API function: its cold start (issue 13) is budgeted, the authorizer's more tightly. */
+/** Every API function: its cold start is budgeted, the authorizer's more tightly. */
 const API_FUNCTIONS = Object.values(FUNCTIONS).map((fn) => fn.name);
 
 /** What each budget guards is in the README's Performance section. */

@@ -41,7 +41,7 @@ export interface AuditDetails {
   changes?: Record<string, { old: unknown; new: unknown }>;
 }
 
-/** CONTRACT section 4. */
+/** An audit event as the API returns it. */
 export interface AuditEvent {
   /** The id of the stream record the event came from: the same change always gives the same id. */
   id: string;

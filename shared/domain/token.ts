@@ -43,7 +43,7 @@ export function statusOf(record: Pick<TokenRecord, 'revokedAt' | 'expiresAt'>, n
   return 'active';
 }
 
-/** The token object of the native API (CONTRACT section 4). Never carries the hash. */
+/** The token object of the native API. Never carries the hash. */
 export interface TokenView {
   id: string;
   kind: TokenKind;

@@ -154,7 +154,7 @@ export const AUDIT_TABLE: TableDefinition = {
 export const SEARCH_ATTRIBUTES = attributeNames('trigram', 'id', 'ttl');
 
 /**
- * The search index of `q` (CONTRACT section 4: a substring of the description or the user email):
+ * The search index of `q` (a substring of the description or the user email):
  * one posting `{trigram, id}` per distinct trigram (three code points) of each token's lower-cased
  * description and email, kept by the token store as it writes tokens, so a search reads the postings
  * of its query's rarest trigrams rather than every token. A posting only says "may match": a search

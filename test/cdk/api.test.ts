@@ -225,7 +225,7 @@ describe('the token authorizer', () => {
     );
   });
 
-  it('gate.authorizer (CONTRACT section 7) serves several REST APIs, each with an authorizer of its own', () => {
+  it('gate.authorizer serves several REST APIs, each with an authorizer of its own', () => {
     const stack = new Stack(unbundledApp(), 'TwoApis');
     const gate = new TokenGate(stack, 'Tokens');
     const apis = ['Packages', 'Scim'].map((name) => new RestApi(stack, name));
@@ -271,7 +271,7 @@ describe('the token authorizer', () => {
     ]);
   });
 
-  it('gate.httpAuthorizer (CONTRACT section 7) serves several HTTP APIs, each with an authorizer of its own', () => {
+  it('gate.httpAuthorizer serves several HTTP APIs, each with an authorizer of its own', () => {
     const stack = new Stack(unbundledApp(), 'TwoHttpApis');
     const gate = new TokenGate(stack, 'Tokens');
     const backend = new LambdaFunction(stack, 'Backend', {

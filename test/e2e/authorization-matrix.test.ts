@@ -1,7 +1,7 @@
 // The authorization boundary as a whole, through the local stack as `npm start` runs it: every route
 // of the route table and every method, against a token of every scope of the catalogue (on a named
 // resource and on `*`), Connect service tokens, and tokens that must not work at all. What each
-// cell should answer comes from CONTRACT section 3, written out again as a small oracle that shares
+// cell should answer comes from the README's scope table, written out again as a small oracle that shares
 // nothing with shared/domain/policy.ts (test/support/authorization-contract.ts). Then crafted paths
 // (dot segments, encoded separators, double slashes, case, trailing slashes, extra segments before a
 // scope's anchor) that a token would pass if the check were a naive prefix or IAM glob match: each
@@ -22,9 +22,9 @@ import { GATEWAY_RESPONSES, ROUTES } from '#spec/routes';
 import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import {
   type Cell,
-  CONTRACT_SCOPES,
   CRAFTED,
   cellsOf,
+  DOCUMENTED_SCOPES,
   expectedFor,
   type Grant,
   type Holder,
@@ -241,7 +241,7 @@ describe('the authorization matrix, through the local stack', () => {
   }, 90_000);
 
   it('covers every scope of the catalogue and every protected prefix of the route table', () => {
-    expect(Object.keys(CONTRACT_SCOPES).sort()).toEqual([...SCOPE_NAMES].sort());
+    expect(Object.keys(DOCUMENTED_SCOPES).sort()).toEqual([...SCOPE_NAMES].sort());
     expect(Object.keys(REPRESENTATIVE_PATHS).sort()).toEqual([...PROTECTED_PREFIXES].sort());
     for (const scope of SCOPE_NAMES) {
       expect(holders.some((h) => h.grants?.some((grant) => grant.scope === scope))).toBe(true);
@@ -251,7 +251,7 @@ describe('the authorization matrix, through the local stack', () => {
   describe.each(ROUTES.map((route) => [`${route.method} ${route.path} (${route.access})`, route] as const))(
     '%s',
     (_, route) => {
-      it('answers every method and token as CONTRACT section 3 says: reached, 401 or 403', async () => {
+      it('answers every method and token as the default scope table says: reached, 401 or 403', async () => {
         const cells = cellsOf(route).flatMap((cell) => holders.map((h) => ({ cell, holder: h })));
         const wrong: string[] = [];
         await inPool(cells, CONCURRENCY, async ({ cell, holder: h }) => {

@@ -1,4 +1,4 @@
-// Habits of rspm users and of shells without DATA_DIR (issue 14), with the real CLI against a real
+// Habits of rspm users and of shells without DATA_DIR, with the real CLI against a real
 // local stack. A CLI call without DATA_DIR, run from another folder, finds the local stack running on
 // its own data folder through the per-user registry and makes a token that stack accepts, without a
 // DynamoDB Local (nor a .data/) of its own; with no stack to find, it says which folder it looked in

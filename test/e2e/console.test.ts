@@ -1,4 +1,4 @@
-// The web console (CONTRACT section 6) in Debian's Chromium, against a real local stack: the same
+// The web console in Debian's Chromium, against a real local stack: the same
 // gateway, authorizer, handlers and DynamoDB Local as `npm start`. The tests run in order and share
 // the stack, the browser and the tokens they make. Screenshots at a laptop's and a phone's size go
 // to reports/console/ (git-ignored) for a person to look at.

@@ -1,4 +1,4 @@
-// Every shell example of the README runs (issue 14): its ```sh blocks, in order, in one
+// Every shell example of the README runs: its ```sh blocks, in order, in one
 // `bash -euo pipefail`, as a user pastes them into one terminal, against a local stack of this test
 // on a fresh data folder and a free port. `npx tokengate` runs this checkout's CLI, and the README's
 // default address http://127.0.0.1:8787 becomes the stack's. The few lines that cannot run here are

@@ -34,7 +34,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 /** Throttling is the gateway's, not the handler's: without it the public revoke route is fuzzed too. */
 const UNTHROTTLED: readonly Route[] = ROUTES.map(({ throttle: _, ...route }) => route);
 
-/** The successes CONTRACT section 4 documents, by function; anything else 2xx is a finding. */
+/** The successes the API documents, by function; anything else 2xx is a finding. */
 const SUCCESS: Record<string, readonly number[]> = {
   CreateServiceToken: [201],
   CreateToken: [201],
@@ -161,7 +161,7 @@ function authorizationOf(credential: Credential): string | undefined {
 
 const base64url = (text: string) => Buffer.from(text).toString('base64url');
 
-/** Forged and random pagination cursors, the kinds issue 9 names among them. */
+/** Forged and random pagination cursors, the kinds once found to fail, among them. */
 const cursor = fc.oneof(
   printable(),
   fc.jsonValue({ maxDepth: 2 }).map((value) => base64url(JSON.stringify(value))),
@@ -454,7 +454,7 @@ describe('every endpoint fed random input', () => {
       }),
       {
         ...RUNS,
-        // The forged cursors issue 9 found (an empty sort key, an over-long one, by_token with no id).
+        // Forged cursors that once failed (an empty sort key, an over-long one, by_token with no id).
         examples: FORGED_AUDIT_CURSORS.map((forged) => [auditList, forged, '']),
       },
     );

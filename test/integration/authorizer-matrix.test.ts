@@ -222,7 +222,7 @@ const routeCases = GUARDED.map((route) => [`${route.method} ${route.path}`, rout
 
 describe('the authorizer as an HTTP API calls it, with real route keys', () => {
   it.each(routeCases)(
-    '%s: every method and token decided as CONTRACT section 3 says',
+    '%s: every method and token decided as the default scope table says',
     async (_, route) => {
       const wrong: string[] = [];
       for (const cell of cellsOf(route)) {
@@ -294,7 +294,7 @@ describe('the authorizer as an HTTP API calls it, with real route keys', () => {
 
 describe('the authorizer as a REST API calls it, its policy judged by IAM’s rules', () => {
   it.each(routeCases)(
-    '%s: every method and token answered as CONTRACT section 3 says: allowed, 401 or 403',
+    '%s: every method and token answered as the default scope table says: allowed, 401 or 403',
     async (_, route) => {
       const wrong: string[] = [];
       for (const cell of cellsOf(route)) {

@@ -84,7 +84,7 @@ async function newToken(expiresAt: string | null, description = 'expiring'): Pro
   return record.id;
 }
 
-/** What a rotation does to the old token (issue 11, point 1): an earlier expiry, stamped. */
+/** What a rotation does to the old token: an earlier expiry, stamped. */
 async function shortenExpiry(id: string, expiresAt: string): Promise<void> {
   await client.send(
     new UpdateCommand({
@@ -165,7 +165,7 @@ describe('the expiry-warning scan', () => {
     now = new Date('2030-06-01T00:00:00.000Z');
     const rotated = await newToken(inDays(1));
     const replacement = await newToken(inDays(30));
-    // What a rotation leaves on the old token (issue 11, point 1).
+    // What a rotation leaves on the old token.
     await client.send(
       new UpdateCommand({
         TableName: tokensTable,

@@ -1,4 +1,4 @@
-// The native token API (CONTRACT section 4), each endpoint through its Lambda handler, on DynamoDB
+// The native token API, each endpoint through its Lambda handler, on DynamoDB
 // Local. Callers are authorised by the real authorizer handler, and the handlers receive what API
 // Gateway passes on from it: its context plus the principal.
 

@@ -1,5 +1,5 @@
 // Search by trigram postings (shared/adapters/dynamo-token-search.ts) on DynamoDB Local: the same
-// answers as the substring filter of the contract (CONTRACT section 4: description and user email,
+// answers as the substring filter of the contract (description and user email,
 // case-insensitively, never ids), kept right as tokens are created, edited, rotated and deleted, and
 // read from the postings rather than from every token.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// What CONTRACT section 3 says each token may reach, written out again as a small oracle that shares
+// What the README's scope table says each token may reach, written out again as a small oracle that shares
 // nothing with shared/domain/policy.ts (so a mistake there cannot hide itself), and the cells and crafted
 // paths the authorization matrices try: through the local stack (test/e2e/authorization-matrix.test.ts)
 // and through the authorizer as an HTTP API calls it (test/integration/authorizer-matrix.test.ts).
@@ -10,7 +10,7 @@ export const ANY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const UNKNOWN_ID = 'UnknownTokenId01';
 
 // ---------------------------------------------------------------------------------------------
-// The oracle: CONTRACT section 3's table, on clean paths (the representative paths below are).
+// The oracle: the README's scope table, on clean paths (the representative paths below are).
 
 type Segments = readonly string[];
 type Rule = (method: string, segments: Segments, resources: readonly string[] | null) => boolean;
@@ -21,7 +21,7 @@ const under = (segments: Segments, ...prefix: string[]) =>
   segments.length > prefix.length && prefix.every((part, index) => segments[index] === part);
 
 /** `scope | grants | resources`, row by row. */
-export const CONTRACT_SCOPES: Record<ScopeName, Rule> = {
+export const DOCUMENTED_SCOPES: Record<ScopeName, Rule> = {
   'global:admin': () => true,
   'identity:manage': (_, s) => under(s, 'scim', 'v2'),
   'nameservice:read': (m, s) => m === 'GET' && under(s, 'nameservice'),
@@ -60,7 +60,7 @@ export function expectedFor(holder: Holder, access: Access, method: string, path
   const isAdmin = holder.grants.some((grant) => grant.scope === 'global:admin');
   if (access === 'admin') return isAdmin ? 'reach' : 403;
   const segments = path.split('/').slice(1);
-  return holder.grants.some((grant) => CONTRACT_SCOPES[grant.scope](method, segments, grant.resources))
+  return holder.grants.some((grant) => DOCUMENTED_SCOPES[grant.scope](method, segments, grant.resources))
     ? 'reach'
     : 403;
 }

@@ -1,4 +1,4 @@
-// What the CLI prints for people (issue 14): status colours only on a terminal that wants them, a
+// What the CLI prints for people: status colours only on a terminal that wants them, a
 // token table that fits 100 columns with wide characters measured as the terminal shows them, -v
 // request tracing that never shows a token, and `tokengate help`.
 import { stripVTControlCharacters } from 'node:util';

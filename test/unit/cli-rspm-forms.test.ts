@@ -1,4 +1,4 @@
-// The forms rspm users type (issue 14): bare --revoked / --expired, -o before the command, the bulk
+// The forms rspm users type: bare --revoked / --expired, -o before the command, the bulk
 // --clear-email=ADDR, and the listing's kind, expiration and limit filters, run in-process against a
 // fake API that records each request.
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // Without DATA_DIR, the CLI finds the running local stack through the per-user registry that
-// local/start.ts keeps (issue 14): only live stacks, only loopback URLs, only from a folder that is
+// local/start.ts keeps: only live stacks, only loopback URLs, only from a folder that is
 // this user's alone, and never a guess between several.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

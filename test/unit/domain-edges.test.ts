@@ -1,5 +1,5 @@
 // Edges of expiry parsing, the key ring and the remembered callers, each pinned so that a loosened
-// check fails a test (issue 16, mutation testing).
+// check fails a test (mutation testing).
 import { describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '#domain/errors';
 import { parseTime } from '#domain/expiry';

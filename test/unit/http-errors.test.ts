@@ -1,4 +1,4 @@
-// How domain errors become HTTP responses, in each face's error shape (CONTRACT section 4).
+// How domain errors become HTTP responses, in each face's error shape.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ConflictError,

@@ -1,4 +1,4 @@
-// One home for each fact (issue 10): environment variable names live in shared/spec/env.ts, table
+// One home for each fact: environment variable names live in shared/spec/env.ts, table
 // attribute names in shared/spec/tables.ts. Checked against the contract's literal names, and against
 // the string literals of the source (read with TypeScript's parser, so comments and prose do not count).
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The edges of the authorizer's policy decision, each pinned so that a loosened check fails a test
-// (issue 16, mutation testing): method ARN anchors, method matching (`*` grants, GET-only grants, the
+// (mutation testing): method ARN anchors, method matching (`*` grants, GET-only grants, the
 // any-token routes), one segment per resource, "this path and below", and the path checks' rounds.
 import { describe, expect, it } from 'vitest';
 import { parseMethodArn, pathProblem, requestPolicy, scopesAllow } from '#domain/policy';

@@ -1,5 +1,5 @@
-// The scope catalogue against CONTRACT section 3, written out here by hand: a changed grant, method,
-// resource kind or service flag in shared/spec/scopes.ts fails this file (issue 16, mutation testing).
+// The default scope catalogue against the README's scope table, written out here by hand: a changed grant, method,
+// resource kind or service flag in shared/spec/scopes.ts fails this file (mutation testing).
 import { describe, expect, it } from 'vitest';
 import { scopesAllow } from '#domain/policy';
 import {
@@ -11,7 +11,7 @@ import {
   SERVICE_SCOPE_NAMES,
 } from '#spec/scopes';
 
-describe('scope catalogue (CONTRACT section 3)', () => {
+describe('scope catalogue', () => {
   it('holds exactly the contract scopes, their grants and resource kinds', () => {
     expect(
       Object.fromEntries(

@@ -1,4 +1,4 @@
-// The token string's edges, each pinned so that a loosened check fails a test (issue 16, mutation
+// The token string's edges, each pinned so that a loosened check fails a test (mutation
 // testing): the Authorization header's anchors and spacing, the shape check before the checksum,
 // the token id pattern, and the secret's alphabet (rejection sampling over a deterministic byte source).
 import { crc32 } from 'node:zlib';

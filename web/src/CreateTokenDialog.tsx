@@ -1,4 +1,4 @@
-// The Create Token dialog (CONTRACT section 6): the form, the API's field errors at their fields,
+// The Create Token dialog: the form, the API's field errors at their fields,
 // then the new token, shown once with Copy and Done.
 import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
 import { type Api, ApiError, type CatalogueScope, type CreatedToken, type CreateTokenRequest } from './api';

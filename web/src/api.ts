@@ -1,4 +1,4 @@
-// The console's client of the HTTP API (CONTRACT section 4), typed by the API's own response
+// The console's client of the HTTP API, typed by the API's own response
 // schemas (type-only imports: no server code is bundled). Same origin, so no CORS and no base URL.
 import type { z } from 'zod';
 import type {

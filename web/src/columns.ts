@@ -1,4 +1,4 @@
-// The list's configurable columns (CONTRACT section 6, Column Config), in display order.
+// The list's configurable columns, in display order.
 export const COLUMNS = [
   { key: 'status', label: 'Status' },
   { key: 'name', label: 'Token Name' },

@@ -1,5 +1,5 @@
 // Where the console keeps what it remembers. The admin token lives for the browser tab only
-// (sessionStorage, CONTRACT section 6), never in localStorage or a cookie; localStorage holds only
+// (sessionStorage), never in localStorage or a cookie; localStorage holds only
 // the column choice.
 import { COLUMN_KEYS, type ColumnKey, DEFAULT_COLUMNS } from './columns';
 
