@@ -1,4 +1,4 @@
-// `gate.authorizer` and `gate.httpAuthorizer` (CONTRACT section 7): one value that a team attaches to
+// `gate.authorizer` and `gate.httpAuthorizer`: one value that a team attaches to
 // any number of its APIs, while API Gateway wants one authorizer resource per API (a RequestAuthorizer
 // or an HttpLambdaAuthorizer refuses a second API). Each makes, on first use with an API, that API's
 // own authorizer, and hands it every method or route of that API.

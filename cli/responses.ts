@@ -1,4 +1,4 @@
-// What the CLI reads of the native API's answers (CONTRACT section 4). Checked, so that a wrong
+// What the CLI reads of the native API's answers. Checked, so that a wrong
 // endpoint fails with one clear line, but tolerantly: fields a newer server adds pass through (and
 // are printed with -o json), and statuses or scopes the CLI does not know are shown as they come.
 import { z } from 'zod';

@@ -14,7 +14,7 @@ import {
 import { formatTime, table, truncate } from '#cli/format';
 import type { CliIo } from '#cli/io';
 
-/** What the CLI reads of an audit event (CONTRACT section 4); fields a newer server adds pass through. */
+/** What the CLI reads of an audit event; fields a newer server adds pass through. */
 const auditEventSchema = z.looseObject({
   id: z.string(),
   time: z.string(),

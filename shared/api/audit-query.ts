@@ -1,4 +1,4 @@
-// `GET /v1/audit`'s query string (CONTRACT section 4): validated with zod, the schema the OpenAPI
+// `GET /v1/audit`'s query string: validated with zod, the schema the OpenAPI
 // document shows, and turned into the store's AuditQuery.
 import * as z from 'zod/mini';
 import { AUDIT_EVENT_TYPES, type AuditQuery } from '#domain/audit';

@@ -1,4 +1,4 @@
-// The native token API's requests and responses (CONTRACT section 4, second block). These zod
+// The native token API's requests and responses. These zod
 // schemas validate the requests and are what the OpenAPI document is generated from.
 import * as z from 'zod/mini';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
