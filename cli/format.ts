@@ -171,6 +171,11 @@ export function tokenTable(tokens: readonly Token[], style: Style = PLAIN): stri
 const when = (time: string | null, by: string | null, none: string) =>
   time ? `${formatTime(time, true)} UTC${by ? ` by ${by}` : ''}` : none;
 
+/** Who made the token: its name in words (the creating token's description) with the principal beside it. */
+function creatorOf(token: Token): string {
+  return token.created_by_name ? `${token.created_by_name} (${token.created_by})` : token.created_by;
+}
+
 /** One token, every field, a line each. `extra` rows (the new secret) come first. */
 export function tokenDetails(
   token: Token,
@@ -186,7 +191,7 @@ export function tokenDetails(
       ['Kind', token.kind],
       ['User', token.user_email ?? '-'],
       ['Scopes', token.scopes.map(formatScope)],
-      ['Created', when(token.created_at, token.created_by, '-')],
+      ['Created', when(token.created_at, creatorOf(token), '-')],
       ['Expires', when(token.expires_at, null, 'never')],
       ['Revoked', when(token.revoked_at, token.revoked_by, '-')],
       ['Last used', when(token.last_used_at, null, 'never')],

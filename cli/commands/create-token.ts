@@ -21,7 +21,8 @@ export interface Expiry {
 }
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000 };
-const EXPIRES_FORMS = 'never, days (90d), hours (12h), minutes (30m), seconds (45s) or a date (2027-01-31)';
+export const EXPIRES_FORMS =
+  'never, days (90d), hours (12h), minutes (30m), seconds (45s) or a date (2027-01-31)';
 
 /**
  * `--expires`: `never` (the default) sends nothing; `Nd` sends `expires_in_days`; `Nh`, `Nm`, `Ns` send
