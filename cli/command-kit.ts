@@ -4,7 +4,7 @@
 import { type Command, Option } from 'commander';
 import { ENV } from '#spec/env';
 import { ApiClient } from './api-client';
-import { CliError, type CliIo } from './io';
+import { type CliIo, UsageError } from './io';
 import { resolveTarget } from './target';
 
 /** The `verb` command under `program` (`create`, `list`, ...), made on first use and shared by its nouns. */
@@ -91,12 +91,12 @@ export function addProgramOutputOption(program: Command): void {
     const format: unknown = program.opts().outputFormat;
     if (format === undefined) return;
     if (!actionCommand.options.some((option) => option.attributeName() === 'outputFormat')) {
-      throw new CliError(`${actionCommand.name()} has no -o: it prints no API answer`);
+      throw new UsageError(`${actionCommand.name()} has no -o: it prints no API answer`);
     }
     if (actionCommand.getOptionValueSource('outputFormat') !== 'default') return;
     actionCommand.setOptionValueWithSource('outputFormat', format, 'cli');
     if (format === 'json' && actionCommand.opts().quiet === true) {
-      throw new CliError("option '-q, --quiet' cannot be used with option '-o, --output-format <format>'");
+      throw new UsageError("option '-q, --quiet' cannot be used with option '-o, --output-format <format>'");
     }
   });
 }

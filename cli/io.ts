@@ -37,5 +37,28 @@ export function nowOf(io: CliIo): Date {
   return io.now?.() ?? new Date();
 }
 
+/**
+ * The exit statuses, as `gh` tells them apart: scripts can tell a mistake in the command from a
+ * refusal, a rejected token and an API that did not answer.
+ */
+export const EXIT = {
+  ok: 0,
+  /** The API (or the token table) refused or failed; anything else that went wrong. */
+  error: 1,
+  /** The command line itself: an unknown flag, a bad value, a missing option. */
+  usage: 2,
+  /** The API refused the token: 401 or 403. */
+  auth: 4,
+  /** The API could not be reached. */
+  unreachable: 5,
+} as const;
+
 /** A failure the user can act on: its message is the whole story, printed as one line. */
-export class CliError extends Error {}
+export class CliError extends Error {
+  readonly exitCode: number = EXIT.error;
+}
+
+/** A mistake in the command line (a bad or missing option value): exit status 2. */
+export class UsageError extends CliError {
+  override readonly exitCode: number = EXIT.usage;
+}

@@ -4,7 +4,7 @@
 // --token / TOKENGATE_TOKEN.
 
 import { ENV } from '#spec/env';
-import { CliError } from './io';
+import { CliError, UsageError } from './io';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 
@@ -31,12 +31,13 @@ export function normaliseEndpoint(raw: string, from: string): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new CliError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
+    throw new UsageError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
+    throw new UsageError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
   }
-  if (url.search || url.hash) throw new CliError(`${from} must not carry a query or fragment, got "${raw}"`);
+  if (url.search || url.hash)
+    throw new UsageError(`${from} must not carry a query or fragment, got "${raw}"`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

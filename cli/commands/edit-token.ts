@@ -14,7 +14,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { tokenDetails, tokenTable } from '#cli/format';
-import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { type CliIo, UsageError, wantsColour } from '#cli/io';
 import { type Token, tokenPageSchema, tokenSchema } from '#cli/responses';
 import { PAGE_SIZE } from './list-tokens';
 
@@ -38,20 +38,20 @@ export function editPlan(options: EditOptions): EditPlan {
   const { guid, email, clearEmail } = options;
   if (typeof clearEmail === 'string') {
     if (guid !== undefined) {
-      throw new CliError(
+      throw new UsageError(
         '--clear-email=ADDR clears ADDR from every token that has it, so it takes no --guid; for one token: --guid ID --clear-email',
       );
     }
     if (options.description !== undefined) {
-      throw new CliError(
+      throw new UsageError(
         '--description changes one token: give --guid ID (and --clear-email without an address)',
       );
     }
-    if (clearEmail.trim() === '') throw new CliError('--clear-email= needs the address to clear');
+    if (clearEmail.trim() === '') throw new UsageError('--clear-email= needs the address to clear');
     return { by: 'email', email: clearEmail.trim() };
   }
   if (guid === undefined) {
-    throw new CliError('Say which token: --guid ID (or --clear-email=ADDR to clear ADDR from every token)');
+    throw new UsageError('Say which token: --guid ID (or --clear-email=ADDR to clear ADDR from every token)');
   }
   const body: EditBody = {
     ...(email !== undefined && { user_email: email }),
@@ -59,13 +59,13 @@ export function editPlan(options: EditOptions): EditPlan {
     ...(options.description !== undefined && { description: options.description }),
   };
   if (Object.keys(body).length > 0) return { by: 'guid', id: guid, body };
-  throw new CliError('Say what to change: --email EMAIL, --clear-email or --description TEXT');
+  throw new UsageError('Say what to change: --email EMAIL, --clear-email or --description TEXT');
 }
 
 /** The body for one token (the --guid form). */
 export function editTokenBody(options: EditOptions): EditBody {
   const plan = editPlan({ guid: 'id', ...options });
-  if (plan.by !== 'guid') throw new CliError('--clear-email=ADDR is not the --guid form');
+  if (plan.by !== 'guid') throw new UsageError('--clear-email=ADDR is not the --guid form');
   return plan.body;
 }
 

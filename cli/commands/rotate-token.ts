@@ -13,7 +13,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { formatTime, tokenDetails } from '#cli/format';
-import { CliError, type CliIo, nowOf, wantsColour } from '#cli/io';
+import { type CliIo, nowOf, UsageError, wantsColour } from '#cli/io';
 import { rotatedTokenSchema } from '#cli/responses';
 import { MAX_GRACE_SECONDS } from '#domain/rotation';
 import { ENV } from '#spec/env';
@@ -25,10 +25,10 @@ const GRACE_FORMS = 'a duration such as 1h, 30m, 45s or 0s (days too, at most 7d
 /** `--grace`: one whole number and a unit (d, h, m, s), in seconds, at most a week. */
 export function graceSecondsOf(value: string): number {
   const match = /^(\d{1,9})([dhms])$/i.exec(value.trim());
-  if (!match) throw new CliError(`--grace must be ${GRACE_FORMS}; got "${value}"`);
+  if (!match) throw new UsageError(`--grace must be ${GRACE_FORMS}; got "${value}"`);
   const seconds = Number(match[1]) * (UNIT_SECONDS[(match[2] ?? '').toLowerCase()] ?? 0);
   if (seconds > MAX_GRACE_SECONDS) {
-    throw new CliError(`--grace ${value.trim()} is longer than a week (7d, ${MAX_GRACE_SECONDS} s)`);
+    throw new UsageError(`--grace ${value.trim()} is longer than a week (7d, ${MAX_GRACE_SECONDS} s)`);
   }
   return seconds;
 }
@@ -46,11 +46,11 @@ export type RotateTarget = { by: 'guid'; id: string } | { by: 'self' };
 
 export function rotateTarget(options: { guid?: string; self?: boolean }): RotateTarget {
   if (options.guid !== undefined && options.self) {
-    throw new CliError('Give --guid ID or --self, not both');
+    throw new UsageError('Give --guid ID or --self, not both');
   }
   if (options.guid !== undefined) return { by: 'guid', id: options.guid };
   if (options.self) return { by: 'self' };
-  throw new CliError(
+  throw new UsageError(
     `Say which token to rotate: --guid ID (with an admin token) or --self (the token in ${ENV.token} or --token)`,
   );
 }

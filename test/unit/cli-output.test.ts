@@ -164,4 +164,27 @@ describe('help', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('tokens');
   });
+
+  it.each([
+    ['list tokens', /--revoked/],
+    ['rotate token', /--grace/],
+    ['edit token', /--description/],
+  ])(
+    "tokengate help %s shows that command's own help, flags and examples, as --help does",
+    async (command, flag) => {
+      const help = await runCli(['help', ...command.split(' ')]);
+      const flagged = await runCli([...command.split(' '), '--help']);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: tokengate ${command}(\\|\\w+)? \\[options\\]`));
+      expect(help.stdout).toMatch(flag);
+      expect(help.stdout).toContain('Examples:');
+      expect(help.stdout).toBe(flagged.stdout);
+    },
+  );
+
+  it('tokengate help for a command that does not exist: one line, exit status 2', async () => {
+    const help = await runCli(['help', 'list', 'nothing']);
+    expect(help.status).toBe(2);
+    expect(help.stderr).toBe("tokengate: unknown command 'nothing' (see: tokengate list --help)\n");
+  });
 });
