@@ -197,7 +197,12 @@ export class ApiClient {
       const down = await this.down();
       if (down.length > 0) {
         const refusal = refusalOf(response.status, response.statusText, body);
-        throw new ApiError(downLine(this.target, down, response.status), response.status, refusal.code, undefined);
+        throw new ApiError(
+          downLine(this.target, down, response.status),
+          response.status,
+          refusal.code,
+          undefined,
+        );
       }
     }
     if (!response.ok) {
