@@ -20,10 +20,14 @@ import { ENV } from '#spec/env';
 import { EXPIRES_FORMS, expiryOf } from './create-token';
 
 const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
-const GRACE_FORMS = 'a duration such as 1h, 30m, 45s or 0s (days too, at most 7d)';
+const GRACE_FORMS = 'a duration such as 1h, 30m, 45s or 0 (days too, at most 7d)';
 
-/** `--grace`: one whole number and a unit (d, h, m, s), in seconds, at most a week. */
+/**
+ * `--grace`: one whole number and a unit (d, h, m, s), in seconds, at most a week; a bare 0 is 0s
+ * (no time at all in any unit; another bare number could mean seconds or hours, so it needs its unit).
+ */
 export function graceSecondsOf(value: string): number {
+  if (value.trim() === '0') return 0;
   const match = /^(\d{1,9})([dhms])$/i.exec(value.trim());
   if (!match) throw new UsageError(`--grace must be ${GRACE_FORMS}; got "${value}"`);
   const seconds = Number(match[1]) * (UNIT_SECONDS[(match[2] ?? '').toLowerCase()] ?? 0);

@@ -25,12 +25,15 @@ describe('graceSecondsOf', () => {
     expect(graceSecondsOf('30m')).toBe(1_800);
     expect(graceSecondsOf('45s')).toBe(45);
     expect(graceSecondsOf('0s')).toBe(0);
+    expect(graceSecondsOf('0')).toBe(0);
+    expect(graceSecondsOf(' 0 ')).toBe(0);
     expect(graceSecondsOf('7d')).toBe(604_800);
     expect(graceSecondsOf(' 2H ')).toBe(7_200);
   });
 
   it.each([
-    ['1', /--grace must be a duration such as 1h, 30m, 45s or 0s/],
+    ['1', /--grace must be a duration such as 1h, 30m, 45s or 0 /],
+    ['00', /--grace must be/],
     ['1h30m', /--grace must be/],
     ['-1h', /--grace must be/],
     ['1.5h', /--grace must be/],
@@ -123,6 +126,12 @@ describe('rotate token', () => {
       }),
     });
     expect(result.stderr).toMatch(/field expires_at \(--expires\)/);
+  });
+
+  it('--grace 0 sends a grace of 0, as --grace 0s does', async () => {
+    const result = await runCli(['rotate', 'token', '--guid', OLD_ID, '--grace', '0'], { env, api: answer });
+    expect(result.status).toBe(0);
+    expect(result.sent[0]?.body).toEqual({ grace_seconds: 0 });
   });
 
   it('-q prints the new token alone on stdout, and nothing on stderr', async () => {
