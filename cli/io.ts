@@ -1,6 +1,8 @@
 // What the CLI touches of the outside world, passed in so that commands can be run and tested
 // in-process: where it writes (results to stdout, messages to stderr), the environment, HTTP and the
 // clock.
+import { TABLE_WIDTH } from './format';
+
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -11,6 +13,8 @@ export interface CliIo {
   now?: () => Date;
   /** Whether stdout is a terminal (colour is for terminals only). */
   stdoutIsTTY?: boolean;
+  /** The terminal's width in columns, when stdout is a terminal. */
+  columns?: number | undefined;
 }
 
 export const processIo: CliIo = {
@@ -18,7 +22,19 @@ export const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   stdoutIsTTY: process.stdout.isTTY === true,
+  get columns() {
+    return process.stdout.isTTY ? process.stdout.columns : undefined;
+  },
 };
+
+/**
+ * The columns a table may take: the terminal's width, or TABLE_WIDTH (100) when stdout is not a
+ * terminal (a pipe or a file has no width; 100 reads well in a CI log); null with `--wide` (no limit).
+ */
+export function tableWidth(io: CliIo, wide = false): number | null {
+  if (wide) return null;
+  return io.stdoutIsTTY && io.columns !== undefined && io.columns > 0 ? io.columns : TABLE_WIDTH;
+}
 
 /**
  * Colour only on a terminal, never with NO_COLOR (https://no-color.org: any non-empty value) or

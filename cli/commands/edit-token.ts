@@ -14,7 +14,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { tokenDetails, tokenTable } from '#cli/format';
-import { type CliIo, UsageError, wantsColour } from '#cli/io';
+import { type CliIo, tableWidth, UsageError, wantsColour } from '#cli/io';
 import { type Token, tokenPageSchema, tokenSchema } from '#cli/responses';
 import { PAGE_SIZE } from './list-tokens';
 
@@ -152,7 +152,8 @@ export function registerEditToken(program: Command, io: CliIo): void {
       const count = `${cleared.length} token${cleared.length === 1 ? '' : 's'}`;
       io.stderr(`Cleared the user email ${plan.email} from ${count}.\n`);
       if (options.outputFormat === 'json') return print(io, 'json', cleared, tokenTable);
-      if (cleared.length > 0) io.stdout(tokenTable(cleared, { colour: wantsColour(io) }));
+      if (cleared.length > 0)
+        io.stdout(tokenTable(cleared, { colour: wantsColour(io), width: tableWidth(io) }));
     },
   );
 }
