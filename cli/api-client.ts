@@ -86,7 +86,12 @@ export function optionForField(field: string, options: Record<string, string> = 
 function adviceFor(status: number, target: Target): string | undefined {
   if (status === 401) {
     if (!target.token) return `no token was given: set ${ENV.token} or pass --token`;
-    const where = target.tokenFrom === 'option' ? '--token' : ENV.token;
+    const where =
+      target.tokenFrom === 'option'
+        ? '--token'
+        : target.tokenFrom === 'profile'
+          ? `the saved login (profile ${target.profile}; tokengate login to replace it)`
+          : ENV.token;
     return `the token in ${where} is malformed, unknown, revoked or expired`;
   }
   if (status === 403) return 'this needs a global:admin token';

@@ -15,6 +15,8 @@ export interface CliIo {
   stdoutIsTTY?: boolean;
   /** The terminal's width in columns, when stdout is a terminal. */
   columns?: number | undefined;
+  /** All of stdin, as text (`tokengate login --with-token` reads the token there). */
+  stdin?: () => Promise<string>;
 }
 
 export const processIo: CliIo = {
@@ -24,6 +26,11 @@ export const processIo: CliIo = {
   stdoutIsTTY: process.stdout.isTTY === true,
   get columns() {
     return process.stdout.isTTY ? process.stdout.columns : undefined;
+  },
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
   },
 };
 

@@ -10,6 +10,7 @@ import { registerBootstrap } from './commands/bootstrap';
 import { registerCreateToken } from './commands/create-token';
 import { registerEditToken } from './commands/edit-token';
 import { registerListTokens } from './commands/list-tokens';
+import { registerLogin } from './commands/login';
 import { registerRevokeToken } from './commands/revoke-token';
 import { registerRotateToken } from './commands/rotate-token';
 import { registerShowToken } from './commands/show-token';
@@ -30,6 +31,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerRotateToken,
   registerWhoami,
   registerAudit,
+  registerLogin,
 ];
 
 function oneLine(text: string): string {
