@@ -250,16 +250,16 @@ export class DynamoTokenStore implements TokenStore {
         values[':email'] = changes.userEmail;
       }
       if (changes.description !== undefined) {
-        // The name index's key holds the description, under the state the token was read in: the
-        // write holds only while the token is in that state and has the description read.
-        const revoked = current.revokedAt !== null;
+        // The name index's key holds the description under the state the token was read in (`A#`
+        // live, `R#` revoked): the write holds only while both are as read, so a revocation or
+        // another edit in between is read again rather than undone.
+        const state = current.revokedAt === null ? 'A' : 'R';
         sets.push(`${A.description} = :description`, `${A.name_sk} = :nsk`);
         values[':description'] = changes.description;
-        values[':nsk'] = sortKeys(updated, revoked ? 'R' : 'A').name_sk;
+        values[':nsk'] = sortKeys(updated, state).name_sk;
         values[':read'] = current.description;
-        condition +=
-          ` AND ${A.description} = :read AND ` +
-          (revoked ? `attribute_exists(${A.revoked_at})` : `attribute_not_exists(${A.revoked_at})`);
+        values[':readKey'] = sortKeys(current, state).name_sk;
+        condition += ` AND ${A.description} = :read AND ${A.name_sk} = :readKey`;
       }
       try {
         // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.

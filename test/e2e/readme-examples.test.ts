@@ -117,6 +117,9 @@ describe('the README shell examples', () => {
           PATH: `${bin}:${process.env.PATH}`,
           DATA_DIR: dataDir,
           XDG_RUNTIME_DIR: runtime,
+          // `tokengate login` saves here, never in the user's own config folder.
+          XDG_CONFIG_HOME: join(root, 'config'),
+          TOKENGATE_PROFILE: '',
           TOKENGATE_ENDPOINT: '',
           TOKENGATE_TOKEN: '',
           TOKENGATE_DEBUG: '',
