@@ -47,7 +47,11 @@ export function registerLogin(program: Command, io: CliIo): void {
         `${ENV.profile}=staging tokengate list tokens      (or: tokengate list tokens --profile staging)`,
       ),
     );
-  addTargetOptions(command, { callerToken: false }).action(async (options: LoginOptions) => {
+  addTargetOptions(command, { callerToken: false });
+  const profileOption = command.options.find((option) => option.long === '--profile');
+  if (profileOption)
+    profileOption.description = `the name to save the login as (default: $${ENV.profile}, else default)`;
+  command.action(async (options: LoginOptions) => {
     if (!options.withToken) {
       throw new UsageError(
         'Give --with-token and the token on stdin: tokengate login --with-token < token.txt',
