@@ -85,7 +85,8 @@ export function optionForField(field: string, options: Record<string, string> = 
 /** What the user can do about a refusal the API alone cannot tell them. */
 function adviceFor(status: number, target: Target): string | undefined {
   if (status === 401) {
-    if (!target.token) return `no token was given: set ${ENV.token} or pass --token`;
+    if (!target.token)
+      return `no token was given: set ${ENV.token}, pass --token or save one (tokengate login --with-token)`;
     const where =
       target.tokenFrom === 'option'
         ? '--token'

@@ -441,7 +441,7 @@ describe('the tokengate CLI against a local stack', () => {
       async () => {
         const line = expectOneLineFailure(await cli(['list', 'tokens'], { TOKENGATE_TOKEN: '' }));
         expect(line).toBe(
-          'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN or pass --token\n',
+          'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN, pass --token or save one (tokengate login --with-token)\n',
         );
       },
       STEP_TIMEOUT,

@@ -326,7 +326,7 @@ describe('the target and the caller token', () => {
     expect(result.sent[0]?.authorization).toBeNull();
     expect(result.status).toBe(4);
     expect(result.stderr).toBe(
-      'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN or pass --token\n',
+      'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN, pass --token or save one (tokengate login --with-token)\n',
     );
   });
 
