@@ -1,14 +1,16 @@
 // The HTTP client of the API commands: one request, its JSON answer checked against a schema, and
 // every failure (refused, unreachable, not JSON, not the expected shape) turned into one line that
 // says what happened and, where it can, what to do.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { TOKEN_PREFIX } from '#domain/token-format';
 import { ENV } from '#spec/env';
-import { CliError } from './io';
+import { CliError, EXIT } from './io';
 import { connectErrorSchema, nativeErrorSchema } from './responses';
 import type { Target } from './target';
 
 const TIMEOUT_MS = 60_000;
+/** How long a failure's health check may take: it only words the failure better. */
+const HEALTH_TIMEOUT_MS = 5_000;
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PATCH';
@@ -24,8 +26,13 @@ export interface ApiRequest {
   options?: Record<string, string>;
 }
 
-/** The API refused the request: `status` and the error's `code` and `field` as it sent them. */
+/**
+ * The API refused the request: `status` and the error's `code` and `field` as it sent them. Exit
+ * status 4 when it refused the token (401, 403), else 1.
+ */
 export class ApiError extends CliError {
+  override readonly exitCode: number;
+
   constructor(
     message: string,
     readonly status: number,
@@ -33,8 +40,17 @@ export class ApiError extends CliError {
     readonly field: string | undefined,
   ) {
     super(message);
+    this.exitCode = status === 401 || status === 403 ? EXIT.auth : EXIT.error;
   }
 }
+
+/** No answer from the API (refused, unknown host, timed out): exit status 5. */
+export class UnreachableError extends CliError {
+  override readonly exitCode: number = EXIT.unreachable;
+}
+
+/** What `GET /healthz` says is down, when it says so (the local stack answers 503 `{"down": [...]}`). */
+const healthSchema = z.looseObject({ down: z.array(z.string()) });
 
 interface Refusal {
   message: string;
@@ -69,8 +85,14 @@ export function optionForField(field: string, options: Record<string, string> = 
 /** What the user can do about a refusal the API alone cannot tell them. */
 function adviceFor(status: number, target: Target): string | undefined {
   if (status === 401) {
-    if (!target.token) return `no token was given: set ${ENV.token} or pass --token`;
-    const where = target.tokenFrom === 'option' ? '--token' : ENV.token;
+    if (!target.token)
+      return `no token was given: set ${ENV.token}, pass --token or save one (tokengate login --with-token)`;
+    const where =
+      target.tokenFrom === 'option'
+        ? '--token'
+        : target.tokenFrom === 'profile'
+          ? `the saved login (profile ${target.profile}; tokengate login to replace it)`
+          : ENV.token;
     return `the token in ${where} is malformed, unknown, revoked or expired`;
   }
   if (status === 403) return 'this needs a global:admin token';
@@ -86,6 +108,19 @@ export function refusalLine(status: number, refusal: Refusal, request: ApiReques
   return `${refusal.message.trim()} [${detail.join(', ')}]${advice ? `: ${advice}` : ''}`;
 }
 
+/**
+ * The line for a server failure (5xx) when the API's own health check names the part that is down:
+ * the API answered, so the user should look at its database, not at the URL or the token.
+ */
+function downLine(target: Target, down: readonly string[], status: number): string {
+  const parts = down.map((part) => (part === 'dynamodb' ? 'its database (DynamoDB)' : part)).join(' and ');
+  const local =
+    target.endpointFrom === 'option' || target.endpointFrom === 'env'
+      ? ''
+      : ': restart the local stack (npm start), or check that DynamoDB Local still runs';
+  return `The API at ${target.endpoint} is up, but ${parts} is not answering [${status}]${local}`;
+}
+
 function unreachableLine(url: string, error: unknown, target: Target): string {
   if (error instanceof Error && error.name === 'TimeoutError') {
     return `No answer from ${url} within ${TIMEOUT_MS / 1000} s`;
@@ -97,7 +132,7 @@ function unreachableLine(url: string, error: unknown, target: Target): string {
       ? `: ${target.noStackAdvice}`
       : target.endpointFrom === 'default' || target.endpointFrom === 'local-stack'
         ? `: is the local stack running (npm start)? Or name the API with --endpoint or ${ENV.endpoint}`
-        : '';
+        : `: is it the right URL, and is the API up? To use another, pass --endpoint or set ${ENV.endpoint}`;
   return `Cannot reach the tokengate API at ${target.endpoint} (${reason})${hint}`;
 }
 
@@ -160,10 +195,22 @@ export class ApiClient {
       text = await response.text();
     } catch (error) {
       this.trace?.(`${traced} -> no answer (${elapsed()})`);
-      throw new CliError(unreachableLine(redactTokens(url), error, this.target));
+      throw new UnreachableError(unreachableLine(redactTokens(url), error, this.target));
     }
     this.trace?.(`${traced} -> ${response.status} (${elapsed()})`);
     const body = parseJson(text);
+    if (response.status >= 500) {
+      const down = await this.down();
+      if (down.length > 0) {
+        const refusal = refusalOf(response.status, response.statusText, body);
+        throw new ApiError(
+          downLine(this.target, down, response.status),
+          response.status,
+          refusal.code,
+          undefined,
+        );
+      }
+    }
     if (!response.ok) {
       const refusal = refusalOf(response.status, response.statusText, body);
       throw new ApiError(
@@ -181,6 +228,23 @@ export class ApiClient {
       );
     }
     return parsed.data;
+  }
+
+  /**
+   * What the API's health check (`GET /healthz`, no token sent) says is down; nothing when it says all
+   * is well, or cannot say (an API without the check, or no answer in a few seconds).
+   */
+  private async down(): Promise<string[]> {
+    try {
+      const response = await this.fetcher(`${this.target.endpoint}/healthz`, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+      });
+      const health = healthSchema.safeParse(parseJson(await response.text()));
+      return response.status === 503 && health.success ? health.data.down : [];
+    } catch {
+      return [];
+    }
   }
 
   private urlOf(request: ApiRequest): string {

@@ -4,7 +4,7 @@
 import { type Command, Option } from 'commander';
 import { ENV } from '#spec/env';
 import { ApiClient } from './api-client';
-import { CliError, type CliIo } from './io';
+import { type CliIo, UsageError } from './io';
 import { resolveTarget } from './target';
 
 /** The `verb` command under `program` (`create`, `list`, ...), made on first use and shared by its nouns. */
@@ -15,8 +15,9 @@ export function verb(program: Command, name: string, description: string): Comma
   );
 }
 
-export const ENDPOINT_HELP = `the tokengate API (default: $${ENV.endpoint}, else the running local stack of $${ENV.dataDir}, or without ${ENV.dataDir} the one running, else http://127.0.0.1:8787)`;
-export const TOKEN_HELP = `your token (default: $${ENV.token})`;
+export const ENDPOINT_HELP = `the tokengate API (default: $${ENV.endpoint}, else the saved login's, else the running local stack of $${ENV.dataDir}, or without ${ENV.dataDir} the one running, else http://127.0.0.1:8787)`;
+export const TOKEN_HELP = `your token (default: $${ENV.token}, else the saved login's)`;
+export const PROFILE_HELP = `the saved login to use, made by tokengate login (default: $${ENV.profile}, else default)`;
 
 /** Commands whose --token is the caller's own (in `revoke token` it names the token to revoke). */
 const callerTokenCommands = new WeakSet<Command>();
@@ -27,6 +28,7 @@ export const VERBOSE_HELP =
 /** Adds --endpoint, -v and, unless the command gives --token another meaning, the caller's --token. */
 export function addTargetOptions(command: Command, { callerToken = true } = {}): Command {
   command.addOption(new Option('--endpoint <url>', ENDPOINT_HELP));
+  command.addOption(new Option('--profile <name>', PROFILE_HELP));
   command.addOption(new Option('-v, --verbose', VERBOSE_HELP));
   if (callerToken) {
     command.addOption(new Option('--token <token>', TOKEN_HELP));
@@ -53,13 +55,14 @@ function stringOption(command: Command, name: string): string | undefined {
 export async function apiClient(command: Command, io: CliIo): Promise<ApiClient> {
   const commands = lineage(command);
   const endpoint = commands.map((c) => stringOption(c, 'endpoint')).find((value) => value !== undefined);
+  const profile = commands.map((c) => stringOption(c, 'profile')).find((value) => value !== undefined);
   const token = commands
     .filter((c) => callerTokenCommands.has(c))
     .map((c) => stringOption(c, 'token'))
     .find((value) => value !== undefined);
   const verbose = commands.some((c) => c.opts().verbose === true);
   const trace = verbose ? (line: string) => io.stderr(`tokengate: ${line}\n`) : undefined;
-  return new ApiClient(await resolveTarget({ endpoint, token }, io.env, trace), io.fetch, trace);
+  return new ApiClient(await resolveTarget({ endpoint, token, profile }, io.env, trace), io.fetch, trace);
 }
 
 /** Option values separated by commas; a repeated option adds to the earlier ones. */
@@ -91,12 +94,12 @@ export function addProgramOutputOption(program: Command): void {
     const format: unknown = program.opts().outputFormat;
     if (format === undefined) return;
     if (!actionCommand.options.some((option) => option.attributeName() === 'outputFormat')) {
-      throw new CliError(`${actionCommand.name()} has no -o: it prints no API answer`);
+      throw new UsageError(`${actionCommand.name()} has no -o: it prints no API answer`);
     }
     if (actionCommand.getOptionValueSource('outputFormat') !== 'default') return;
     actionCommand.setOptionValueWithSource('outputFormat', format, 'cli');
     if (format === 'json' && actionCommand.opts().quiet === true) {
-      throw new CliError("option '-q, --quiet' cannot be used with option '-o, --output-format <format>'");
+      throw new UsageError("option '-q, --quiet' cannot be used with option '-o, --output-format <format>'");
     }
   });
 }

@@ -29,7 +29,7 @@ export function truncate(text: string, max: number): string {
   return `${kept}…`;
 }
 
-/** The width the table may take: it fits a 100-column terminal. */
+/** The width a table may take when stdout is not a terminal (a pipe, a file, a CI log). */
 export const TABLE_WIDTH = 100;
 
 export interface TableOptions {
@@ -130,6 +130,11 @@ export function formatDate(iso: string): string {
 export interface Style {
   /** Colour the status (ANSI), as the console does: only on a terminal that wants colour. */
   colour: boolean;
+  /**
+   * The columns a table may take (the terminal's width; TABLE_WIDTH when not a terminal); null for
+   * `--wide`: every cell whole, and the extra columns. @default TABLE_WIDTH
+   */
+  width?: number | null;
 }
 
 const PLAIN: Style = { colour: false };
@@ -143,14 +148,20 @@ export function paintStatus(status: string, style: Style): string {
 }
 
 const LIST_HEADER = ['ID', 'STATUS', 'DESCRIPTION', 'USER', 'SCOPES', 'CREATED', 'EXPIRES'];
+/** `--wide` adds who made each token (in words) and when it was last used. */
+const WIDE_HEADER = [...LIST_HEADER, 'CREATED BY', 'LAST USED'];
 const STATUS_COLUMN = 1;
-/** Description, user and scopes give way so that a row fits 100 columns; the description keeps most. */
+/** Description, user and scopes give way so that a row fits the width; the description keeps most. */
 const SHRINKABLE = { 2: 4, 3: 2, 4: 3 };
 
-/** The token list as a table, one token a row, dates in UTC, at most 100 columns wide. */
+/**
+ * The token list as a table, one token a row, dates in UTC, at most `style.width` columns wide (cells
+ * cut with an ellipsis); with a width of null (`--wide`) nothing is cut and two columns more are shown.
+ */
 export function tokenTable(tokens: readonly Token[], style: Style = PLAIN): string {
+  const wide = style.width === null;
   return table(
-    LIST_HEADER,
+    wide ? WIDE_HEADER : LIST_HEADER,
     tokens.map((token) => [
       token.id,
       token.status,
@@ -159,10 +170,16 @@ export function tokenTable(tokens: readonly Token[], style: Style = PLAIN): stri
       formatScopes(token.scopes),
       formatDate(token.created_at),
       token.expires_at ? formatDate(token.expires_at) : 'never',
+      ...(wide
+        ? [
+            token.created_by_name ?? token.created_by,
+            token.last_used_at ? formatDate(token.last_used_at) : 'never',
+          ]
+        : []),
     ]),
     {
       shrinkable: SHRINKABLE,
-      maxWidth: TABLE_WIDTH,
+      maxWidth: wide ? Number.POSITIVE_INFINITY : (style.width ?? TABLE_WIDTH),
       paint: (_, column, text) => (column === STATUS_COLUMN ? paintStatus(text, style) : text),
     },
   );
@@ -170,6 +187,11 @@ export function tokenTable(tokens: readonly Token[], style: Style = PLAIN): stri
 
 const when = (time: string | null, by: string | null, none: string) =>
   time ? `${formatTime(time, true)} UTC${by ? ` by ${by}` : ''}` : none;
+
+/** Who made the token: its name in words (the creating token's description) with the principal beside it. */
+function creatorOf(token: Token): string {
+  return token.created_by_name ? `${token.created_by_name} (${token.created_by})` : token.created_by;
+}
 
 /** One token, every field, a line each. `extra` rows (the new secret) come first. */
 export function tokenDetails(
@@ -186,7 +208,7 @@ export function tokenDetails(
       ['Kind', token.kind],
       ['User', token.user_email ?? '-'],
       ['Scopes', token.scopes.map(formatScope)],
-      ['Created', when(token.created_at, token.created_by, '-')],
+      ['Created', when(token.created_at, creatorOf(token), '-')],
       ['Expires', when(token.expires_at, null, 'never')],
       ['Revoked', when(token.revoked_at, token.revoked_by, '-')],
       ['Last used', when(token.last_used_at, null, 'never')],

@@ -10,11 +10,12 @@ import { registerBootstrap } from './commands/bootstrap';
 import { registerCreateToken } from './commands/create-token';
 import { registerEditToken } from './commands/edit-token';
 import { registerListTokens } from './commands/list-tokens';
+import { registerLogin } from './commands/login';
 import { registerRevokeToken } from './commands/revoke-token';
 import { registerRotateToken } from './commands/rotate-token';
 import { registerShowToken } from './commands/show-token';
 import { registerWhoami } from './commands/whoami';
-import { type CliIo, processIo } from './io';
+import { CliError, type CliIo, EXIT, processIo, UsageError } from './io';
 
 /** Adds one command (or one noun under a verb) to the program. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
@@ -30,6 +31,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerRotateToken,
   registerWhoami,
   registerAudit,
+  registerLogin,
 ];
 
 function oneLine(text: string): string {
@@ -65,21 +67,52 @@ export function buildProgram(io: CliIo): Command {
       'tokengate list tokens --revoked=no --expired=no',
       'tokengate --endpoint https://api.example.com/prod --token "$ADMIN" whoami',
       'tokengate -o json list tokens --revoked',
-      'tokengate help list                  (or: tokengate list tokens --help)',
+      'tokengate help list tokens           (or: tokengate list tokens --help)',
     ),
   );
   return program;
 }
 
-/** Runs the CLI on `args` (without `node` and the script) and returns the exit status. */
+/**
+ * The command `words` name under `program` (`['list', 'tokens']`), by name or alias; a UsageError
+ * naming the first word that names none. For `help list tokens`: commander's help command reads one
+ * word, so it would show the `list` group's help rather than the command's.
+ */
+export function commandAt(program: Command, words: readonly string[]): Command {
+  let command = program;
+  for (const word of words) {
+    const next = command.commands.find(
+      (candidate) => candidate.name() === word || candidate.aliases().includes(word),
+    );
+    if (!next) {
+      const path = [program.name(), ...words.slice(0, words.indexOf(word))].join(' ');
+      throw new UsageError(`unknown command '${word}' (see: ${path} --help)`);
+    }
+    command = next;
+  }
+  return command;
+}
+
+/**
+ * Runs the CLI on `args` (without `node` and the script) and returns the exit status (EXIT): 2 for a
+ * mistake in the command line, commander's own included; 4 when the API refused the token; 5 when it
+ * did not answer; 1 for any other failure.
+ */
 export async function run(args: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
-    await buildProgram(io).parseAsync([...args], { from: 'user' });
-    return 0;
+    const program = buildProgram(io);
+    const [first, ...words] = args;
+    if (first === 'help' && words.length > 1) {
+      commandAt(program, words).outputHelp();
+      return EXIT.ok;
+    }
+    await program.parseAsync([...args], { from: 'user' });
+    return EXIT.ok;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode; // commander has said why (or shown help)
+    // Commander has said why, or shown the help that was asked for (its exit code 0).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     io.stderr(`tokengate: ${messageOf(error)}\n`);
     if (io.env[ENV.debug] === '1' && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
-    return 1;
+    return error instanceof CliError ? error.exitCode : EXIT.error;
   }
 }

@@ -16,6 +16,8 @@ export const tokenSchema = z.looseObject({
   status: z.string(),
   created_at: time,
   created_by: z.string(),
+  // Left out by a server from before it said who in words.
+  created_by_name: z.string().nullable().optional(),
   expires_at: time.nullable(),
   revoked_at: time.nullable(),
   revoked_by: z.string().nullable(),

@@ -1,15 +1,17 @@
-// Which API the commands talk to, and as whom: --endpoint / TOKENGATE_ENDPOINT, else the running
+// Which API the commands talk to, and as whom: --endpoint / TOKENGATE_ENDPOINT, else the saved login
+// (`tokengate login`, the profile of --profile / TOKENGATE_PROFILE, else `default`), else the running
 // local stack (the `url` in $DATA_DIR/stack.json, or without DATA_DIR the one stack that runs, see
 // local-stack.ts; loopback only), else the local stack's default address; the caller's token from
-// --token / TOKENGATE_TOKEN.
+// --token / TOKENGATE_TOKEN, else the saved login's, which is sent only to the endpoint it was saved with.
 
 import { ENV } from '#spec/env';
-import { CliError } from './io';
+import { CliError, UsageError } from './io';
+import { askedProfile, savedProfile } from './profiles';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 
-export type EndpointSource = 'option' | 'env' | 'local-stack' | 'default';
-export type TokenSource = 'option' | 'env';
+export type EndpointSource = 'option' | 'env' | 'profile' | 'local-stack' | 'default';
+export type TokenSource = 'option' | 'env' | 'profile';
 
 export interface Target {
   /** Base URL without a trailing slash; may carry a path (an API Gateway stage, `/prod`). */
@@ -19,11 +21,16 @@ export interface Target {
   noStackAdvice?: string;
   token: string | undefined;
   tokenFrom: TokenSource | undefined;
+  /** The saved login's profile, when its endpoint or token is used. */
+  profile?: string;
 }
 
 export interface GivenTarget {
   endpoint?: string | undefined;
   token?: string | undefined;
+  profile?: string | undefined;
+  /** Leave the saved logins out (`tokengate login` makes one). */
+  ignoreSaved?: boolean;
 }
 
 export function normaliseEndpoint(raw: string, from: string): string {
@@ -31,12 +38,13 @@ export function normaliseEndpoint(raw: string, from: string): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new CliError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
+    throw new UsageError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
+    throw new UsageError(`${from} must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${raw}"`);
   }
-  if (url.search || url.hash) throw new CliError(`${from} must not carry a query or fragment, got "${raw}"`);
+  if (url.search || url.hash)
+    throw new UsageError(`${from} must not carry a query or fragment, got "${raw}"`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -74,44 +82,44 @@ export async function resolveTarget(
   env: NodeJS.ProcessEnv,
   trace?: (line: string) => void,
 ): Promise<Target> {
+  const endpoint = await resolveEndpoint(given, env, trace);
+  const asked = askedProfile(given.profile, env);
+  const saved = given.ignoreSaved ? undefined : savedProfile(asked, env);
+  const profile = asked ?? 'default';
   const tokenOption = nonEmpty(given.token);
   const tokenEnv = nonEmpty(env[ENV.token]);
-  const token = tokenOption ?? tokenEnv;
-  const tokenFrom: TokenSource | undefined = tokenOption ? 'option' : tokenEnv ? 'env' : undefined;
+  // A saved token goes only to the endpoint it was saved with, never to one named otherwise.
+  const tokenSaved =
+    saved && normaliseEndpoint(saved.endpoint, 'the saved endpoint') === endpoint.endpoint
+      ? saved.token
+      : undefined;
+  const token = tokenOption ?? tokenEnv ?? tokenSaved;
+  const tokenFrom: TokenSource | undefined = tokenOption
+    ? 'option'
+    : tokenEnv
+      ? 'env'
+      : tokenSaved
+        ? 'profile'
+        : undefined;
+  const usesProfile = tokenFrom === 'profile' || endpoint.endpointFrom === 'profile';
+  return { ...endpoint, token, tokenFrom, ...(usesProfile && { profile }) };
+}
 
+async function resolveEndpoint(
+  given: GivenTarget,
+  env: NodeJS.ProcessEnv,
+  trace: ((line: string) => void) | undefined,
+): Promise<Pick<Target, 'endpoint' | 'endpointFrom' | 'noStackAdvice'>> {
   const endpointOption = nonEmpty(given.endpoint);
-  if (endpointOption) {
-    return {
-      endpoint: normaliseEndpoint(endpointOption, '--endpoint'),
-      endpointFrom: 'option',
-      token,
-      tokenFrom,
-    };
-  }
+  if (endpointOption)
+    return { endpoint: normaliseEndpoint(endpointOption, '--endpoint'), endpointFrom: 'option' };
   const endpointEnv = nonEmpty(env[ENV.endpoint]);
-  if (endpointEnv) {
-    return {
-      endpoint: normaliseEndpoint(endpointEnv, ENV.endpoint),
-      endpointFrom: 'env',
-      token,
-      tokenFrom,
-    };
-  }
+  if (endpointEnv) return { endpoint: normaliseEndpoint(endpointEnv, ENV.endpoint), endpointFrom: 'env' };
+  const saved = given.ignoreSaved ? undefined : savedProfile(askedProfile(given.profile, env), env);
+  if (saved)
+    return { endpoint: normaliseEndpoint(saved.endpoint, 'the saved endpoint'), endpointFrom: 'profile' };
   const local = await localStack(env, trace);
-  if (local.url) {
-    return {
-      endpoint: normaliseEndpoint(local.url, 'stack.json'),
-      endpointFrom: 'local-stack',
-      token,
-      tokenFrom,
-    };
-  }
+  if (local.url) return { endpoint: normaliseEndpoint(local.url, 'stack.json'), endpointFrom: 'local-stack' };
   trace?.(`${local.advice.replace(/\. Start one.*/, '')}: trying ${DEFAULT_ENDPOINT}`);
-  return {
-    endpoint: DEFAULT_ENDPOINT,
-    endpointFrom: 'default',
-    noStackAdvice: local.advice,
-    token,
-    tokenFrom,
-  };
+  return { endpoint: DEFAULT_ENDPOINT, endpointFrom: 'default', noStackAdvice: local.advice };
 }

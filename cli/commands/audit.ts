@@ -1,6 +1,6 @@
-// `tokengate audit [--guid ID]`: GET /v1/audit, every page, newest first: who did what to which
-// token. With --guid, the events of that token only.
-import type { Command } from 'commander';
+// `tokengate audit [--guid ID] [--since T] [--until T] [--type T] [--actor A]`: GET /v1/audit, every
+// page, newest first: who did what to which token, narrowed as the API's query narrows it.
+import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { eachPage } from '#cli/api-client';
 import {
@@ -12,7 +12,8 @@ import {
   print,
 } from '#cli/command-kit';
 import { formatTime, table, truncate } from '#cli/format';
-import type { CliIo } from '#cli/io';
+import { type CliIo, nowOf, UsageError } from '#cli/io';
+import { AUDIT_EVENT_TYPES } from '#domain/audit';
 
 /** What the CLI reads of an audit event; fields a newer server adds pass through. */
 const auditEventSchema = z.looseObject({
@@ -66,38 +67,88 @@ export function auditTable(events: readonly AuditEvent[]): string {
   );
 }
 
+const AGO_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
+const TIME_FORMS = 'a date (2026-12-01), a date-time (2026-12-01T09:00:00Z) or a time ago (7d, 12h, 30m)';
+
+/**
+ * `--since` / `--until`: a time ago (`7d`, `12h`, `30m`) becomes that instant; a date or date-time goes
+ * to the API as it is, for it to check.
+ */
+export function auditTimeOf(option: string, value: string, now: Date): string {
+  const text = value.trim();
+  const ago = /^(\d{1,6})([dhm])$/i.exec(text);
+  if (ago) {
+    return new Date(
+      now.getTime() - Number(ago[1]) * (AGO_MS[(ago[2] ?? '').toLowerCase()] ?? 0),
+    ).toISOString();
+  }
+  if (/^\d{4}-\d{2}-\d{2}([Tt ]\S+)?$/.test(text)) return text;
+  throw new UsageError(`${option} must be ${TIME_FORMS}; got "${value}"`);
+}
+
+interface AuditOptions {
+  guid?: string;
+  since?: string;
+  until?: string;
+  type?: string;
+  actor?: string;
+  outputFormat: OutputFormat;
+}
+
+/** The query of the first page: the options as the API names them. */
+export function auditQuery(options: AuditOptions, now: Date): Record<string, string | undefined> {
+  return {
+    token_id: options.guid,
+    since: options.since === undefined ? undefined : auditTimeOf('--since', options.since, now),
+    until: options.until === undefined ? undefined : auditTimeOf('--until', options.until, now),
+    type: options.type,
+    actor: options.actor,
+  };
+}
+
 export function registerAudit(program: Command, io: CliIo): void {
   const command = program
     .command('audit')
     .description('Show the audit trail, newest first: every change to a token, and who made it')
     .option('--guid <id>', 'only the events of this token (its id, as listed by tokengate list tokens)')
+    .option('--since <time>', `only events from then on: ${TIME_FORMS}`)
+    .option('--until <time>', `only events before then: ${TIME_FORMS}`)
+    .addOption(new Option('--type <type>', 'only events of this type').choices(AUDIT_EVENT_TYPES))
+    .option('--actor <actor>', 'only what this one did: token:<id>, iam:<arn> or system:<name>')
     .addOption(outputOption())
     .addHelpText(
       'after',
       examples(
         'tokengate audit',
         'tokengate audit --guid 3fWq0cYb8kTz1LmN',
+        'tokengate audit --since 7d --type token.revoked',
+        'tokengate audit --actor token:3fWq0cYb8kTz1LmN --since 2026-12-01 --until 2026-12-08',
         'tokengate audit -o json     a JSON array of every audit event, for scripts',
       ),
     );
-  addTargetOptions(command).action(
-    async (options: { guid?: string; outputFormat: OutputFormat }, self: Command) => {
-      const client = await apiClient(self, io);
-      const events: AuditEvent[] = [];
-      const pages = eachPage((cursor) =>
-        client.send(
-          {
-            method: 'GET',
-            path: '/v1/audit',
-            query: { token_id: options.guid, limit: PAGE_SIZE, cursor },
-            options: { token_id: '--guid' },
+  addTargetOptions(command).action(async (options: AuditOptions, self: Command) => {
+    const query = auditQuery(options, nowOf(io));
+    const client = await apiClient(self, io);
+    const events: AuditEvent[] = [];
+    const pages = eachPage((cursor) =>
+      client.send(
+        {
+          method: 'GET',
+          path: '/v1/audit',
+          query: { ...query, limit: PAGE_SIZE, cursor },
+          options: {
+            token_id: '--guid',
+            since: '--since',
+            until: '--until',
+            type: '--type',
+            actor: '--actor',
           },
-          auditPageSchema,
-        ),
-      );
-      for await (const page of pages) events.push(...page.events);
-      if (options.outputFormat === 'human' && events.length === 0) return io.stderr('No audit events.\n');
-      print(io, options.outputFormat, events, auditTable);
-    },
-  );
+        },
+        auditPageSchema,
+      ),
+    );
+    for await (const page of pages) events.push(...page.events);
+    if (options.outputFormat === 'human' && events.length === 0) return io.stderr('No audit events.\n');
+    print(io, options.outputFormat, events, auditTable);
+  });
 }

@@ -4,7 +4,7 @@
 // other commands start quickly.
 import { type Command, Option } from 'commander';
 import { examples } from '#cli/command-kit';
-import { CliError, type CliIo } from '#cli/io';
+import { type CliIo, UsageError } from '#cli/io';
 import type { TokenTable } from '#cli/token-table';
 import type { Actor } from '#domain/token';
 import { ENV } from '#spec/env';
@@ -18,7 +18,7 @@ interface BootstrapOptions {
 }
 
 async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
-  if (options.region && !options.table) throw new CliError('--region goes with --table');
+  if (options.region && !options.table) throw new UsageError('--region goes with --table');
   if (options.local) {
     const [{ findLocalStack, foundElsewhere, notTheRunningStack }, { openLocalTable }] = await Promise.all([
       import('#cli/local-stack'),
@@ -36,7 +36,7 @@ async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTab
     const { openAwsTable } = await import('#cli/aws-table');
     return openAwsTable({ table: options.table, region: options.region }, io.env);
   }
-  throw new CliError('Say which token table: --local, or --table NAME [--region R]');
+  throw new UsageError('Say which token table: --local, or --table NAME [--region R]');
 }
 
 export function registerBootstrap(program: Command, io: CliIo): void {

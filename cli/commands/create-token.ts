@@ -12,7 +12,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { tokenDetails } from '#cli/format';
-import { CliError, type CliIo, nowOf, wantsColour } from '#cli/io';
+import { type CliIo, nowOf, UsageError, wantsColour } from '#cli/io';
 import { createdTokenSchema } from '#cli/responses';
 
 export interface Expiry {
@@ -21,7 +21,8 @@ export interface Expiry {
 }
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000 };
-const EXPIRES_FORMS = 'never, days (90d), hours (12h), minutes (30m), seconds (45s) or a date (2027-01-31)';
+export const EXPIRES_FORMS =
+  'never, days (90d), hours (12h), minutes (30m), seconds (45s) or a date (2027-01-31)';
 
 /**
  * `--expires`: `never` (the default) sends nothing; `Nd` sends `expires_in_days`; `Nh`, `Nm`, `Ns` send
@@ -34,14 +35,14 @@ export function expiryOf(value: string, now: Date): Expiry {
   if (relative) {
     const amount = Number(relative[1]);
     const unit = (relative[2] ?? '').toLowerCase();
-    if (amount === 0) throw new CliError(`--expires ${text} is not in the future`);
+    if (amount === 0) throw new UsageError(`--expires ${text} is not in the future`);
     if (unit === 'd') return { expires_in_days: amount };
     const at = new Date(now.getTime() + amount * (UNIT_MS[unit] ?? 0));
-    if (Number.isNaN(at.getTime())) throw new CliError(`--expires ${text} is too far ahead`);
+    if (Number.isNaN(at.getTime())) throw new UsageError(`--expires ${text} is too far ahead`);
     return { expires_at: at.toISOString() };
   }
   if (/^\d{4}-\d{2}-\d{2}([Tt ]\S+)?$/.test(text)) return { expires_at: text };
-  throw new CliError(`--expires must be ${EXPIRES_FORMS}; got "${value}"`);
+  throw new UsageError(`--expires must be ${EXPIRES_FORMS}; got "${value}"`);
 }
 
 /** The scope families that take resource names, and the option that names them. */
@@ -77,7 +78,7 @@ export interface CreateTokenBody extends Expiry {
  */
 export function createTokenBody(options: CreateOptions, now: Date): CreateTokenBody {
   if (options.resource && options.scope.every((scope) => familyOf(scope))) {
-    throw new CliError(
+    throw new UsageError(
       '--resource goes with a scope other than repos:* and sources:* (use --repos or --sources)',
     );
   }
@@ -87,13 +88,13 @@ export function createTokenBody(options: CreateOptions, now: Date): CreateTokenB
     const resources = options[family];
     if (!resources || resources.length === 0) {
       const option = RESOURCE_OPTIONS[family];
-      throw new CliError(`--scope ${scope} needs ${option} NAME[,NAME...] or ${option} '*'`);
+      throw new UsageError(`--scope ${scope} needs ${option} NAME[,NAME...] or ${option} '*'`);
     }
     return { scope, resources };
   });
   for (const family of Object.keys(RESOURCE_OPTIONS) as ResourceFamily[]) {
     if (options[family] && !options.scope.some((scope) => familyOf(scope) === family)) {
-      throw new CliError(
+      throw new UsageError(
         `${RESOURCE_OPTIONS[family]} goes with a ${family}:* scope, e.g. --scope ${family}:read`,
       );
     }

@@ -1,6 +1,7 @@
-// `tokengate edit token --guid ID --email E | --clear-email`: PATCH /v1/tokens/{id}. The user email
-// is the only thing about a token that can change. `--clear-email=ADDR` without --guid is rspm's bulk
-// form: the address is removed from every token that has it (revoked and expired ones too).
+// `tokengate edit token --guid ID [--email E | --clear-email] [--description D]`: PATCH
+// /v1/tokens/{id}. The user email and the description are what can change about a token.
+// `--clear-email=ADDR` without --guid is rspm's bulk form: the address is removed from every token
+// that has it (revoked and expired ones too).
 import { type Command, Option } from 'commander';
 import { type ApiClient, ApiError, eachPage } from '#cli/api-client';
 import {
@@ -13,7 +14,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { tokenDetails, tokenTable } from '#cli/format';
-import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { type CliIo, tableWidth, UsageError, wantsColour } from '#cli/io';
 import { type Token, tokenPageSchema, tokenSchema } from '#cli/responses';
 import { PAGE_SIZE } from './list-tokens';
 
@@ -22,45 +23,59 @@ export interface EditOptions {
   email?: string;
   /** true for the flag alone (with --guid); an address for the bulk form. */
   clearEmail?: boolean | string;
+  description?: string;
 }
 
-export type EditPlan =
-  | { by: 'guid'; id: string; body: { user_email: string | null } }
-  | { by: 'email'; email: string };
+/** What PATCH changes: the fields given, at least one. */
+export interface EditBody {
+  user_email?: string | null;
+  description?: string;
+}
+
+export type EditPlan = { by: 'guid'; id: string; body: EditBody } | { by: 'email'; email: string };
 
 export function editPlan(options: EditOptions): EditPlan {
   const { guid, email, clearEmail } = options;
   if (typeof clearEmail === 'string') {
     if (guid !== undefined) {
-      throw new CliError(
+      throw new UsageError(
         '--clear-email=ADDR clears ADDR from every token that has it, so it takes no --guid; for one token: --guid ID --clear-email',
       );
     }
-    if (clearEmail.trim() === '') throw new CliError('--clear-email= needs the address to clear');
+    if (options.description !== undefined) {
+      throw new UsageError(
+        '--description changes one token: give --guid ID (and --clear-email without an address)',
+      );
+    }
+    if (clearEmail.trim() === '') throw new UsageError('--clear-email= needs the address to clear');
     return { by: 'email', email: clearEmail.trim() };
   }
   if (guid === undefined) {
-    throw new CliError('Say which token: --guid ID (or --clear-email=ADDR to clear ADDR from every token)');
+    throw new UsageError('Say which token: --guid ID (or --clear-email=ADDR to clear ADDR from every token)');
   }
-  if (email !== undefined) return { by: 'guid', id: guid, body: { user_email: email } };
-  if (clearEmail) return { by: 'guid', id: guid, body: { user_email: null } };
-  throw new CliError('Say what to change: --email EMAIL or --clear-email');
+  const body: EditBody = {
+    ...(email !== undefined && { user_email: email }),
+    ...(clearEmail === true && { user_email: null }),
+    ...(options.description !== undefined && { description: options.description }),
+  };
+  if (Object.keys(body).length > 0) return { by: 'guid', id: guid, body };
+  throw new UsageError('Say what to change: --email EMAIL, --clear-email or --description TEXT');
 }
 
 /** The body for one token (the --guid form). */
-export function editTokenBody(options: EditOptions): { user_email: string | null } {
+export function editTokenBody(options: EditOptions): EditBody {
   const plan = editPlan({ guid: 'id', ...options });
-  if (plan.by !== 'guid') throw new CliError('--clear-email=ADDR is not the --guid form');
+  if (plan.by !== 'guid') throw new UsageError('--clear-email=ADDR is not the --guid form');
   return plan.body;
 }
 
-function patch(client: ApiClient, id: string, body: { user_email: string | null }): Promise<Token> {
+function patch(client: ApiClient, id: string, body: EditBody): Promise<Token> {
   return client.send(
     {
       method: 'PATCH',
       path: `/v1/tokens/${encodeURIComponent(id)}`,
       body,
-      options: { id: '--guid', user_email: '--email' },
+      options: { id: '--guid', user_email: '--email', description: '--description' },
     },
     tokenSchema,
   );
@@ -91,11 +106,11 @@ export async function tokensWithEmail(client: ApiClient, email: string): Promise
 }
 
 export function registerEditToken(program: Command, io: CliIo): void {
-  const command = verb(program, 'edit', "edit token: change a token's user email")
+  const command = verb(program, 'edit', "edit token: change a token's user email or description")
     .command('token')
     .description(
-      "Change a token's user email (nothing else about a token can change), or with --clear-email=ADDR " +
-        'remove ADDR from every token that has it',
+      "Change a token's user email or description (nothing else about a token can change), or with " +
+        '--clear-email=ADDR remove ADDR from every token that has it',
     )
     .addOption(new Option('--guid <id>', 'the token id'))
     .addOption(new Option('--email <email>', 'the email of the person the token is for'))
@@ -105,11 +120,13 @@ export function registerEditToken(program: Command, io: CliIo): void {
         'with --guid: remove the user email; =ADDR (no --guid): remove ADDR from every token that has it',
       ).conflicts('email'),
     )
+    .addOption(new Option('--description <text>', 'what the token is for (1-500 characters)'))
     .addOption(outputOption())
     .addHelpText(
       'after',
       examples(
         'tokengate edit token --guid 3fWq0cYb8kTz1LmN --email alice@example.com',
+        "tokengate edit token --guid 3fWq0cYb8kTz1LmN --description 'CI downloads (nightly)'",
         'tokengate edit token --guid 3fWq0cYb8kTz1LmN --clear-email',
         'tokengate edit token --clear-email=alice@example.com   every token of alice@example.com',
       ),
@@ -135,7 +152,8 @@ export function registerEditToken(program: Command, io: CliIo): void {
       const count = `${cleared.length} token${cleared.length === 1 ? '' : 's'}`;
       io.stderr(`Cleared the user email ${plan.email} from ${count}.\n`);
       if (options.outputFormat === 'json') return print(io, 'json', cleared, tokenTable);
-      if (cleared.length > 0) io.stdout(tokenTable(cleared, { colour: wantsColour(io) }));
+      if (cleared.length > 0)
+        io.stdout(tokenTable(cleared, { colour: wantsColour(io), width: tableWidth(io) }));
     },
   );
 }

@@ -16,7 +16,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { tokenTable } from '#cli/format';
-import { type CliIo, nowOf, wantsColour } from '#cli/io';
+import { type CliIo, nowOf, tableWidth, wantsColour } from '#cli/io';
 import { type Token, tokenPageSchema } from '#cli/responses';
 
 /** The CLI's sort names (rspm's) and the API's. */
@@ -134,6 +134,7 @@ export async function listAll(
 
 interface ListCommandOptions extends ListOptions {
   outputFormat: OutputFormat;
+  wide?: boolean;
 }
 
 /** `--revoked`, `--revoked=yes`, `--revoked no`: as in rspm, the flag alone means yes. */
@@ -179,11 +180,16 @@ export function registerListTokens(program: Command, io: CliIo): void {
         .choices(Object.keys(SORTS))
         .default('newest'),
     )
+    .option(
+      '--wide',
+      "cut no cell, whatever the terminal's width, and add who created each token and when it was last used",
+    )
     .addOption(outputOption())
     .addHelpText(
       'after',
       examples(
         'tokengate list tokens                            every token',
+        'tokengate list tokens --wide | less -S           every cell whole, and who created each token',
         'tokengate list tokens --revoked=no --expired=no  only active tokens (neither revoked nor expired)',
         'tokengate list tokens --revoked                  only revoked tokens (the same as --revoked=yes)',
         'tokengate list tokens --kind service --expiration never --limit 20',
@@ -210,6 +216,8 @@ export function registerListTokens(program: Command, io: CliIo): void {
       plan,
     );
     if (options.outputFormat === 'human' && tokens.length === 0) return io.stderr('No tokens match.\n');
-    print(io, options.outputFormat, tokens, (value) => tokenTable(value, { colour: wantsColour(io) }));
+    print(io, options.outputFormat, tokens, (value) =>
+      tokenTable(value, { colour: wantsColour(io), width: tableWidth(io, options.wide) }),
+    );
   });
 }

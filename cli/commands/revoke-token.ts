@@ -16,7 +16,7 @@ import {
   verb,
 } from '#cli/command-kit';
 import { formatTime, tokenDetails } from '#cli/format';
-import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { type CliIo, UsageError, wantsColour } from '#cli/io';
 import { acceptedSchema, tokenSchema } from '#cli/responses';
 import { hintOf, parseToken } from '#domain/token-format';
 import { ENV } from '#spec/env';
@@ -38,22 +38,22 @@ export interface RevokeOptions {
 export function revokeTarget(options: RevokeOptions): RevokeTarget {
   const tokens = [...new Set(options.token ?? [])];
   if (options.guid !== undefined && tokens.length > 0) {
-    throw new CliError(
+    throw new UsageError(
       'Give --guid ID or --token TOKEN, not both: here --token is the token to revoke. To revoke by id, ' +
         `give your own admin token in ${ENV.token} or before the command: tokengate --token ADMIN revoke token --guid ID`,
     );
   }
   if (options.guid !== undefined) return { by: 'guid', id: options.guid };
   if (tokens.length === 0) {
-    throw new CliError(
+    throw new UsageError(
       'Say which token to revoke: --guid ID (with an admin token) or --token TOKEN (the token itself)',
     );
   }
   if (tokens.length > MAX_TOKENS)
-    throw new CliError(`At most ${MAX_TOKENS} tokens at a time, got ${tokens.length}`);
+    throw new UsageError(`At most ${MAX_TOKENS} tokens at a time, got ${tokens.length}`);
   for (const token of tokens) {
     if (parseToken(token) === null) {
-      throw new CliError(
+      throw new UsageError(
         `--token ${hintOf(token)}... is not a whole tokengate token (wrong length, characters or checksum); to revoke by id, use --guid`,
       );
     }

@@ -1,6 +1,7 @@
-// `tokengate rotate token --guid ID | --self [--grace 1h] [-q]`: POST /v1/tokens/{id}/rotate (an
-// admin rotates any token), or with --self POST /v1/tokens/self/rotate (the caller's own token,
-// whatever its scopes). The new token goes to stdout (alone with -q), messages to stderr.
+// `tokengate rotate token --guid ID | --self [--grace 1h] [--expires 90d] [-q]`: POST
+// /v1/tokens/{id}/rotate (an admin rotates any token), or with --self POST /v1/tokens/self/rotate (the
+// caller's own token, whatever its scopes). --expires renews: the new token gets that expiry instead
+// of the old one's. The new token goes to stdout (alone with -q), messages to stderr.
 import { type Command, Option } from 'commander';
 import {
   addTargetOptions,
@@ -12,21 +13,26 @@ import {
   verb,
 } from '#cli/command-kit';
 import { formatTime, tokenDetails } from '#cli/format';
-import { CliError, type CliIo, wantsColour } from '#cli/io';
+import { type CliIo, nowOf, UsageError, wantsColour } from '#cli/io';
 import { rotatedTokenSchema } from '#cli/responses';
 import { MAX_GRACE_SECONDS } from '#domain/rotation';
 import { ENV } from '#spec/env';
+import { EXPIRES_FORMS, expiryOf } from './create-token';
 
 const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
-const GRACE_FORMS = 'a duration such as 1h, 30m, 45s or 0s (days too, at most 7d)';
+const GRACE_FORMS = 'a duration such as 1h, 30m, 45s or 0 (days too, at most 7d)';
 
-/** `--grace`: one whole number and a unit (d, h, m, s), in seconds, at most a week. */
+/**
+ * `--grace`: one whole number and a unit (d, h, m, s), in seconds, at most a week; a bare 0 is 0s
+ * (no time at all in any unit; another bare number could mean seconds or hours, so it needs its unit).
+ */
 export function graceSecondsOf(value: string): number {
+  if (value.trim() === '0') return 0;
   const match = /^(\d{1,9})([dhms])$/i.exec(value.trim());
-  if (!match) throw new CliError(`--grace must be ${GRACE_FORMS}; got "${value}"`);
+  if (!match) throw new UsageError(`--grace must be ${GRACE_FORMS}; got "${value}"`);
   const seconds = Number(match[1]) * (UNIT_SECONDS[(match[2] ?? '').toLowerCase()] ?? 0);
   if (seconds > MAX_GRACE_SECONDS) {
-    throw new CliError(`--grace ${value.trim()} is longer than a week (7d, ${MAX_GRACE_SECONDS} s)`);
+    throw new UsageError(`--grace ${value.trim()} is longer than a week (7d, ${MAX_GRACE_SECONDS} s)`);
   }
   return seconds;
 }
@@ -44,19 +50,45 @@ export type RotateTarget = { by: 'guid'; id: string } | { by: 'self' };
 
 export function rotateTarget(options: { guid?: string; self?: boolean }): RotateTarget {
   if (options.guid !== undefined && options.self) {
-    throw new CliError('Give --guid ID or --self, not both');
+    throw new UsageError('Give --guid ID or --self, not both');
   }
   if (options.guid !== undefined) return { by: 'guid', id: options.guid };
   if (options.self) return { by: 'self' };
-  throw new CliError(
+  throw new UsageError(
     `Say which token to rotate: --guid ID (with an admin token) or --self (the token in ${ENV.token} or --token)`,
   );
+}
+
+export interface RotateBody {
+  grace_seconds?: number;
+  expires_in_days?: number;
+  /** null: the new token never expires. */
+  expires_at?: string | null;
+}
+
+/**
+ * The request body: the grace in seconds, and with --expires the new token's expiry in create's forms
+ * (`never` is sent as an explicit null, since leaving it out keeps the old token's expiry).
+ */
+export function rotateBody(options: { grace?: string; expires?: string }, now: Date): RotateBody {
+  let renewal: RotateBody = {};
+  if (options.expires !== undefined) {
+    renewal =
+      options.expires.trim().toLowerCase() === 'never'
+        ? { expires_at: null }
+        : expiryOf(options.expires, now);
+  }
+  return {
+    ...(options.grace !== undefined && { grace_seconds: graceSecondsOf(options.grace) }),
+    ...renewal,
+  };
 }
 
 interface RotateCommandOptions {
   guid?: string;
   self?: boolean;
   grace?: string;
+  expires?: string;
   quiet?: boolean;
   outputFormat: OutputFormat;
 }
@@ -69,13 +101,18 @@ export function registerRotateToken(program: Command, io: CliIo): void {
   )
     .command('token')
     .description(
-      'Rotate a token: a new one with the same scopes, resources, user and expiry, printed this once; the ' +
-        'old one keeps working for the grace, then stops by itself. --guid rotates any token (needs a ' +
-        `global:admin token); --self rotates the token you call with (${ENV.token} or --token), whatever its scopes.`,
+      'Rotate a token: a new one with the same scopes, resources, user and expiry (or the expiry --expires ' +
+        'gives: a renewal), printed this once; the old one keeps working for the grace, then stops by itself. ' +
+        '--guid rotates any token (needs a global:admin token); --self rotates the token you call with ' +
+        `(${ENV.token} or --token), whatever its scopes, and may bring its expiry forward but never put it later.`,
     )
     .option('--guid <id>', 'the id of the token to rotate')
     .option('--self', 'rotate the token you call with')
     .option('--grace <duration>', `how long the old token keeps working: ${GRACE_FORMS}; default 1h`)
+    .option(
+      '--expires <when>',
+      `renew: when the new token stops working, ${EXPIRES_FORMS}; default: when the old one would have`,
+    )
     .addOption(new Option('-q, --quiet', 'print only the new token').conflicts('outputFormat'))
     .addOption(outputOption())
     .addHelpText(
@@ -84,16 +121,27 @@ export function registerRotateToken(program: Command, io: CliIo): void {
         'tokengate rotate token --guid 3fWq0cYb8kTz1LmN --grace 2h',
         `NEW=$(${ENV.token}=$OLD tokengate rotate token --self -q)      a job renewing its own token`,
         'tokengate rotate token --guid 3fWq0cYb8kTz1LmN --grace 0s     the old token stops at once',
+        'tokengate rotate token --guid 3fWq0cYb8kTz1LmN --expires 90d  renew an expiring token',
       ),
     );
   addTargetOptions(command).action(async (options: RotateCommandOptions, self: Command) => {
     const target = rotateTarget(options);
-    const body = options.grace === undefined ? {} : { grace_seconds: graceSecondsOf(options.grace) };
+    const body = rotateBody(options, nowOf(io));
     const client = await apiClient(self, io);
     const path =
       target.by === 'self' ? '/v1/tokens/self/rotate' : `/v1/tokens/${encodeURIComponent(target.id)}/rotate`;
     const created = await client.send(
-      { method: 'POST', path, body, options: { id: '--guid', grace_seconds: '--grace' } },
+      {
+        method: 'POST',
+        path,
+        body,
+        options: {
+          id: '--guid',
+          grace_seconds: '--grace',
+          expires_at: '--expires',
+          expires_in_days: '--expires',
+        },
+      },
       rotatedTokenSchema,
     );
     if (options.outputFormat === 'json') return printJson(io, created);

@@ -1,5 +1,6 @@
 // POST /v1/tokens/self/rotate: any valid token rotates itself (how a scheduled job holding only its
-// own token renews it). The successor copies its scopes and expiry, so nothing is widened or extended.
+// own token renews it). The successor copies its scopes and expiry (a new expiry may only come
+// sooner), so nothing is widened or extended.
 import { parseRotateToken } from '#api/native-tokens';
 import { NotFoundError } from '#domain/errors';
 import { tokenView } from '#domain/token';
@@ -12,9 +13,10 @@ export const handler = httpHandler(
   async (event) => {
     const caller = callerOf(event);
     if (caller.type !== 'token') throw new NotFoundError('The caller is not a token', 'authorization');
-    const { graceSeconds } = parseRotateToken(event.body);
+    const { graceSeconds, expiresAt } = parseRotateToken(event.body, tokens.now());
     const { record, token, previousAcceptedUntil } = await tokens.rotate(caller.id, {
       graceSeconds,
+      expiresAt,
       actor: caller,
     });
     return json(201, {

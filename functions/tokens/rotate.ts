@@ -10,9 +10,10 @@ export const handler = httpHandler(
   FUNCTIONS.rotateToken.face,
   async (event) => {
     const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);
-    const { graceSeconds } = parseRotateToken(event.body);
+    const { graceSeconds, expiresAt } = parseRotateToken(event.body, tokens.now());
     const { record, token, previousAcceptedUntil } = await tokens.rotate(id, {
       graceSeconds,
+      expiresAt,
       actor: callerOf(event),
     });
     return json(201, {

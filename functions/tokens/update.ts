@@ -1,4 +1,4 @@
-// PATCH /v1/tokens/{id}: only the user email can change.
+// PATCH /v1/tokens/{id}: the user email and the description can change; nothing else.
 import { parseUpdateToken } from '#api/native-tokens';
 import { tokenView } from '#domain/token';
 import { TOKEN_ID_PATTERN } from '#domain/token-format';
@@ -10,8 +10,7 @@ export const handler = httpHandler(
   FUNCTIONS.updateToken.face,
   async (event) => {
     const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);
-    const { userEmail } = parseUpdateToken(event.body);
-    const record = await tokens.updateEmail(id, userEmail, callerOf(event));
+    const record = await tokens.update(id, parseUpdateToken(event.body), callerOf(event));
     return json(200, tokenView(record, tokens.now()));
   },
   { body: true },

@@ -13,7 +13,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '#domain/errors';
 import { principalOf, type TokenKind, type TokenRecord } from '#domain/token';
-import type { Credential, ListPage, ListQuery, Rotation, Stamp, TokenStore } from '#domain/token-store';
+import type {
+  Credential,
+  ListPage,
+  ListQuery,
+  Rotation,
+  Stamp,
+  TokenChanges,
+  TokenStore,
+} from '#domain/token-store';
 import { backoffMs, sleep } from '#lib/backoff';
 import { TOKEN_ATTRIBUTES as A, BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
 import { TokenLister } from './dynamo-token-list';
@@ -40,6 +48,8 @@ const BOOTSTRAP_TRIES = 5;
 const REMOVE_TRIES = 5;
 /** Tries of a rotation that DynamoDB cancelled for a concurrent transaction on its items. */
 const ROTATE_TRIES = 5;
+/** Tries of an edit whose token was revoked or renamed between its read and its write. */
+const UPDATE_TRIES = 3;
 /** Backoff of the store's retries (a contended bootstrap, unprocessed batch keys). */
 const RETRY_BASE_MS = 50;
 const RETRY_CAP_MS = 1_000;
@@ -226,34 +236,51 @@ export class DynamoTokenStore implements TokenStore {
     return { items: page.items.map(itemToRecord), nextCursor: page.nextCursor };
   }
 
-  async updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord> {
-    const current = await this.existing(id);
-    const text = searchText({ ...current, userEmail });
-    try {
-      // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id },
-          UpdateExpression:
-            userEmail === null
-              ? `SET ${A.search_text} = :text, ${A.stamp} = :stamp REMOVE ${A.user_email}`
-              : `SET ${A.user_email} = :email, ${A.search_text} = :text, ${A.stamp} = :stamp`,
-          ConditionExpression: `attribute_exists(${A.id})`,
-          ExpressionAttributeValues: {
-            ...(userEmail !== null && { ':email': userEmail }),
-            ':text': text,
-            ':stamp': stampToItem(stamp),
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new NotFoundError(`No token with id ${id}`, 'id');
-      throw error;
+  async update(id: string, changes: TokenChanges, stamp: Stamp): Promise<TokenRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.existing(id);
+      const updated = { ...current, ...changes };
+      const sets = [`${A.search_text} = :text`, `${A.stamp} = :stamp`];
+      const removes: string[] = [];
+      const values: Record<string, unknown> = { ':text': searchText(updated), ':stamp': stampToItem(stamp) };
+      let condition = `attribute_exists(${A.id})`;
+      if (changes.userEmail === null) removes.push(A.user_email);
+      if (changes.userEmail != null) {
+        sets.push(`${A.user_email} = :email`);
+        values[':email'] = changes.userEmail;
+      }
+      if (changes.description !== undefined) {
+        // The name index's key holds the description under the state the token was read in (`A#`
+        // live, `R#` revoked): the write holds only while both are as read, so a revocation or
+        // another edit in between is read again rather than undone.
+        const state = current.revokedAt === null ? 'A' : 'R';
+        sets.push(`${A.description} = :description`, `${A.name_sk} = :nsk`);
+        values[':description'] = changes.description;
+        values[':nsk'] = sortKeys(updated, state).name_sk;
+        values[':read'] = current.description;
+        values[':readKey'] = sortKeys(current, state).name_sk;
+        condition += ` AND ${A.description} = :read AND ${A.name_sk} = :readKey`;
+      }
+      try {
+        // No ReturnValues ALL_NEW: the function's UpdateItem grant reads no attribute beyond those it sets.
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { id },
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        // Revoked or renamed meanwhile: read it again and write on what it is now.
+        if (isConditionFailure(error) && attempt < UPDATE_TRIES) continue;
+        if (isConditionFailure(error)) throw new ConflictError(`Token ${id} kept changing: try again`);
+        throw error;
+      }
+      await this.repost(current, updated);
+      return updated;
     }
-    const updated = { ...current, userEmail };
-    await this.repost(current, updated);
-    return updated;
   }
 
   /**

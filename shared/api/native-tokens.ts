@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
+import type { TokenChanges } from '#domain/token-store';
 import {
   DEFAULT_SCOPE_ENTRIES,
   grantText,
@@ -62,6 +63,48 @@ export const scopeGrantInputSchemaFor = (entries: readonly ScopeEntry[]) =>
 
 export const scopeGrantInputSchema = scopeGrantInputSchemaFor(DEFAULT_SCOPE_ENTRIES);
 
+/** A new token's expiry, as create and rotate take it: in days, or a date; neither (or null) is never. */
+const expiryFields = {
+  expires_in_days: z.optional(
+    z.nullable(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.minimum(1, 'must be at least 1'),
+          z.maximum(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`),
+        ),
+    ),
+  ),
+  expires_at: z
+    .optional(z.nullable(z.string()))
+    .check(
+      z.describe('RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future'),
+    ),
+};
+
+interface ExpiryInput {
+  expires_in_days?: number | null | undefined;
+  expires_at?: string | null | undefined;
+}
+
+function checkOneExpiry(input: ExpiryInput, context: z.core.$RefinementCtx): void {
+  if (input.expires_in_days != null && input.expires_at != null) {
+    context.addIssue({
+      code: 'custom',
+      path: ['expires_at'],
+      message: 'give expires_in_days or expires_at, not both',
+    });
+  }
+}
+
+/** The expiry a body gives, as an RFC 3339 UTC time; null when it gives none (never expires). */
+function expiryOf(input: ExpiryInput, now: Date): string | null {
+  if (input.expires_in_days != null) return expiresInDays(input.expires_in_days, now);
+  if (input.expires_at != null) return parseExpiresAt(input.expires_at, now);
+  return null;
+}
+
 /** `POST /v1/tokens`'s body, for the deployment's catalogue. */
 export const createTokenSchemaFor = (entries: readonly ScopeEntry[]) =>
   z
@@ -71,24 +114,7 @@ export const createTokenSchemaFor = (entries: readonly ScopeEntry[]) =>
       scopes: z
         .array(scopeGrantInputSchemaFor(entries))
         .check(z.minLength(1, 'must hold at least one scope'), z.maxLength(entries.length)),
-      expires_in_days: z.optional(
-        z.nullable(
-          z
-            .number()
-            .check(
-              z.int(),
-              z.minimum(1, 'must be at least 1'),
-              z.maximum(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`),
-            ),
-        ),
-      ),
-      expires_at: z
-        .optional(z.nullable(z.string()))
-        .check(
-          z.describe(
-            'RFC 3339 date (the token stops working at 00:00 UTC that day) or date-time, in the future',
-          ),
-        ),
+      ...expiryFields,
     })
     .check(
       z.superRefine((input, context) => {
@@ -114,13 +140,7 @@ export const createTokenSchemaFor = (entries: readonly ScopeEntry[]) =>
             });
           }
         });
-        if (input.expires_in_days != null && input.expires_at != null) {
-          context.addIssue({
-            code: 'custom',
-            path: ['expires_at'],
-            message: 'give expires_in_days or expires_at, not both',
-          });
-        }
+        checkOneExpiry(input, context);
       }),
     );
 
@@ -160,9 +180,7 @@ export function parseCreateToken(
     const replacement = entries.find((entry) => entry.name === scope)?.deprecatedBy;
     return replacement ? [`${scope} is deprecated: use ${replacement}, which grants it too`] : [];
   });
-  let expiresAt: string | null = null;
-  if (input.expires_in_days != null) expiresAt = expiresInDays(input.expires_in_days, now);
-  if (input.expires_at != null) expiresAt = parseExpiresAt(input.expires_at, now);
+  const expiresAt = expiryOf(input, now);
   return {
     token: {
       kind: 'user',
@@ -175,30 +193,59 @@ export function parseCreateToken(
   };
 }
 
-export const updateTokenSchema = z.strictObject({ user_email: z.nullable(email) });
+export const updateTokenSchema = z
+  .strictObject({
+    user_email: z.optional(z.nullable(email)),
+    description: z.optional(descriptionText()),
+  })
+  .check(
+    z.refine((input) => input.user_email !== undefined || input.description !== undefined, {
+      message: 'give at least one of user_email and description',
+    }),
+  );
 
-export function parseUpdateToken(body: unknown): { userEmail: string | null } {
-  return { userEmail: parseWith(updateTokenSchema, body).user_email };
+export function parseUpdateToken(body: unknown): TokenChanges {
+  const input = parseWith(updateTokenSchema, body);
+  return {
+    ...(input.user_email !== undefined && { userEmail: input.user_email }),
+    ...(input.description !== undefined && { description: input.description }),
+  };
 }
 
-export const rotateTokenSchema = z.strictObject({
-  grace_seconds: z.optional(
-    z
-      .int()
-      .check(
-        z.minimum(0, 'must be at least 0'),
-        z.maximum(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS} (one week)`),
-        z.describe(
-          `How long the old token keeps working, in seconds (default ${DEFAULT_GRACE_SECONDS}); never beyond its own expires_at`,
+export const rotateTokenSchema = z
+  .strictObject({
+    grace_seconds: z.optional(
+      z
+        .int()
+        .check(
+          z.minimum(0, 'must be at least 0'),
+          z.maximum(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS} (one week)`),
+          z.describe(
+            `How long the old token keeps working, in seconds (default ${DEFAULT_GRACE_SECONDS}); never beyond its own expires_at`,
+          ),
         ),
-      ),
-  ),
-});
+    ),
+    ...expiryFields,
+  })
+  .check(z.superRefine((input, context) => checkOneExpiry(input, context)));
+
+export interface ParsedRotate {
+  graceSeconds: number;
+  /**
+   * The successor's expiry when the body gives one (a renewal; null: never expires), as create takes
+   * it; undefined when it gives none, and the successor keeps the old token's.
+   */
+  expiresAt: string | null | undefined;
+}
 
 /** The rotate routes' body, which may be left out altogether (`undefined`): the default grace. */
-export function parseRotateToken(body: unknown): { graceSeconds: number } {
+export function parseRotateToken(body: unknown, now: Date): ParsedRotate {
   const input = body === undefined ? {} : parseWith(rotateTokenSchema, body);
-  return { graceSeconds: input.grace_seconds ?? DEFAULT_GRACE_SECONDS };
+  const renews = input.expires_in_days !== undefined || input.expires_at !== undefined;
+  return {
+    graceSeconds: input.grace_seconds ?? DEFAULT_GRACE_SECONDS,
+    expiresAt: renews ? expiryOf(input, now) : undefined,
+  };
 }
 
 export const revokeLeakedSchema = z.strictObject({

@@ -90,7 +90,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     responses: { 200: { description: 'The token', schema: tokenViewSchema } },
   },
   'PATCH /v1/tokens/{id}': {
-    summary: "Set or clear a token's user email",
+    summary: 'Edit a token: set or clear its user email, set its description (at least one of them)',
     body: updateTokenSchema,
     responses: { 200: { description: 'The updated token', schema: tokenViewSchema } },
   },
@@ -100,7 +100,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'POST /v1/tokens/{id}/rotate': {
     summary:
-      'Rotate a token: a new one with the same kind, description, user email, scopes and expiry; the old one keeps working for the grace',
+      'Rotate a token: a new one with the same kind, description, user email, scopes and expiry (or the expiry the body gives: a renewal); the old one keeps working for the grace',
     body: rotateTokenSchema,
     bodyOptional: true,
     responses: { 201: { description: ROTATED, schema: rotatedTokenSchema } },
@@ -108,7 +108,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'POST /v1/tokens/self/rotate': {
     summary:
-      'Rotate the calling token itself (any valid token, no admin scope): its successor can do no more, for no longer',
+      'Rotate the calling token itself (any valid token, no admin scope): its successor can do no more, for no longer (a new expiry may come sooner, never later)',
     body: rotateTokenSchema,
     bodyOptional: true,
     responses: { 201: { description: ROTATED, schema: rotatedTokenSchema } },

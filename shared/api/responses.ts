@@ -26,6 +26,10 @@ const tokenViewShape = {
   status: z.enum(['active', 'revoked', 'expired']),
   created_at: time,
   created_by: described(z.string(), 'token:<id>, iam:<arn> or system:<name>'),
+  created_by_name: described(
+    z.nullable(z.string()),
+    "Who made it, in words: the creating token's description when it made this one (else the ARN or the system's name); null when not known",
+  ),
   expires_at: nullableTime,
   revoked_at: nullableTime,
   revoked_by: z.nullable(z.string()),

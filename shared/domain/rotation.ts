@@ -135,6 +135,21 @@ export function graceExpiry(expiresAt: string | null, now: Date, graceSeconds: n
 }
 
 /**
+ * Fails with ValidationError naming `expires_at` when a token rotating itself would give its successor
+ * an expiry later than its own (or none, where it has one): whoever holds a token, a thief included,
+ * may renew it only as far as it already reaches. An admin's rotation renews.
+ */
+export function checkSelfRenewal(currentExpiresAt: string | null, renewedExpiresAt: string | null): void {
+  if (currentExpiresAt === null) return;
+  if (renewedExpiresAt !== null && Date.parse(renewedExpiresAt) <= Date.parse(currentExpiresAt)) return;
+  throw new ValidationError(
+    `expires_at must not be later than the token's own expiry (${currentExpiresAt}): a token rotating ` +
+      'itself cannot extend its life; another global:admin token can renew it (POST /v1/tokens/{id}/rotate)',
+    'expires_at',
+  );
+}
+
+/**
  * What the successor copies: kind, description, user email and scopes from the old token, so a
  * rotation can never widen what a token may do. Its expiry is the old token's own, from before any
  * rotation shortened it: a successor an earlier rotation left unused (`replaced`) still carries it.

@@ -7,6 +7,7 @@ import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from '.
 import {
   acceptedUntil,
   checkGrace,
+  checkSelfRenewal,
   graceExpiry,
   isChildOf,
   MAX_TREE_DEPTH,
@@ -16,7 +17,7 @@ import {
 } from './rotation';
 import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
 import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
-import type { ListPage, ListQuery, Stamp, TokenStore } from './token-store';
+import type { ListPage, ListQuery, Stamp, TokenChanges, TokenStore } from './token-store';
 
 /**
  * How many tokens of one leak report may fail to verify (unknown id, or not the token of that id)
@@ -47,6 +48,12 @@ export interface RotateOptions {
    * revoked, and replaced by a new successor, in the same transaction.
    */
   replacing?: string | undefined;
+  /**
+   * A renewal: the successor's expiry (null: never) instead of the old token's. A token rotating
+   * itself may bring its expiry forward but never put it later, so a stolen token cannot outlive the
+   * expiry it was given; an admin's rotation may.
+   */
+  expiresAt?: string | null | undefined;
 }
 
 export interface TokenServiceDeps {
@@ -85,6 +92,7 @@ export class TokenService {
   private mint(
     input: NewToken,
     actor: Actor,
+    createdByName: string | null,
     ring: KeyRing,
     rotatedFrom: string | null = null,
     minted: MintedToken = mintToken(),
@@ -96,6 +104,7 @@ export class TokenService {
         id: minted.id,
         createdAt: this.now().toISOString(),
         createdBy: principalOf(actor),
+        createdByName,
         revokedAt: null,
         revokedBy: null,
         lastUsedAt: null,
@@ -107,13 +116,23 @@ export class TokenService {
     };
   }
 
+  /**
+   * The name a token made by `actor` carries (`created_by_name`): a token's description (`acting`, when
+   * it is the one read already, saves the read), else the actor's id: a person's email, an ARN, a job.
+   */
+  private async nameOf(actor: Actor, acting?: TokenRecord): Promise<string | null> {
+    if (actor.type !== 'token') return actor.id;
+    const record = acting?.id === actor.id ? acting : await this.store.get(actor.id);
+    return record?.description ?? null;
+  }
+
   /** A new token; one whose expiry is too close to ever pass the authorizer is refused (ValidationError). */
   async create(input: NewToken, actor: Actor): Promise<CreatedToken> {
     checkUsableExpiry(input.expiresAt, this.now(), this.cacheTtlSeconds);
-    const ring = await this.keys.get();
+    const [ring, createdByName] = await Promise.all([this.keys.get(), this.nameOf(actor)]);
     // 95 random bits make an id collision practically impossible; if one happens, mint again.
     for (let attempt = 0; ; attempt++) {
-      const created = this.mint(input, actor, ring);
+      const created = this.mint(input, actor, createdByName, ring);
       try {
         await this.store.insert(created.record, { actor, op: 'create', at: created.record.createdAt });
         return created;
@@ -137,7 +156,11 @@ export class TokenService {
       if (!record) throw new ConflictError(`Token id ${id} belongs to another token`);
       return record;
     };
-    const created = this.mint(input, actor, ring, null, { id, token, hint: hintOf(token) });
+    const created = this.mint(input, actor, await this.nameOf(actor), ring, null, {
+      id,
+      token,
+      hint: hintOf(token),
+    });
     try {
       await this.store.insert(created.record, { actor, op: 'create', at: created.record.createdAt });
       return created.record;
@@ -201,8 +224,9 @@ export class TokenService {
     return this.store.list(query, this.now());
   }
 
-  updateEmail(id: string, userEmail: string | null, actor: Actor): Promise<TokenRecord> {
-    return this.store.updateEmail(id, userEmail, { actor, op: 'update', at: this.now().toISOString() });
+  /** Sets or clears the user email and sets the description, as `changes` gives them. */
+  update(id: string, changes: TokenChanges, actor: Actor): Promise<TokenRecord> {
+    return this.store.update(id, changes, { actor, op: 'update', at: this.now().toISOString() });
   }
 
   /**
@@ -211,7 +235,9 @@ export class TokenService {
    * revoked, expired or already rotated token is refused with ConflictError, as is every rotation of
    * one token but one when several race; nothing changes then. Unknown id: NotFoundError. A grace too
    * short to give the old token any time behind the authorizer cache: ValidationError. A token minted
-   * by self-rotation rotating itself within its first hour: TooManyRequestsError.
+   * by self-rotation rotating itself within its first hour: TooManyRequestsError. A renewal
+   * (`expiresAt`) too close to ever pass the authorizer, or a token putting its own expiry later:
+   * ValidationError naming `expires_at`.
    */
   async rotate(id: string, options: RotateOptions): Promise<RotatedToken> {
     const { actor, replacing } = options;
@@ -235,7 +261,14 @@ export class TokenService {
     if (replaced?.rotatedTo != null) {
       throw new ConflictError(`Token ${replacing} was rotated in turn, to ${replaced.rotatedTo}`);
     }
-    const created = this.mint(successorOf(previous, replaced), actor, await this.keys.get(), id);
+    const successor = successorOf(previous, replaced);
+    if (options.expiresAt !== undefined) {
+      if (actor.type === 'token' && actor.id === id) checkSelfRenewal(previous.expiresAt, options.expiresAt);
+      checkUsableExpiry(options.expiresAt, now, this.cacheTtlSeconds);
+      successor.expiresAt = options.expiresAt;
+    }
+    const [ring, createdByName] = await Promise.all([this.keys.get(), this.nameOf(actor, previous)]);
+    const created = this.mint(successor, actor, createdByName, ring, id);
     const previousExpiresAt = graceExpiry(previous.expiresAt, now, graceSeconds);
     const updated = await this.store.rotate(
       {
@@ -344,6 +377,7 @@ export class TokenService {
         expiresAt: null,
       },
       actor,
+      await this.nameOf(actor),
       await this.keys.get(),
     );
     try {

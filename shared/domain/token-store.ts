@@ -21,6 +21,12 @@ export interface ListPage<T> {
 }
 
 /** Every write carries one, so the audit stream can say who did what. */
+/** What an edit changes: only the fields it gives (`userEmail: null` clears the email). */
+export interface TokenChanges {
+  userEmail?: string | null;
+  description?: string;
+}
+
 export interface Stamp {
   actor: Actor;
   op: 'create' | 'revoke' | 'update' | 'delete' | 'rotate';
@@ -94,8 +100,11 @@ export interface TokenStore {
   insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void>;
   /** A page of tokens: active ones first, then revoked and expired, each in the query's sort. */
   list(query: ListQuery, now: Date): Promise<ListPage<TokenRecord>>;
-  /** Sets or clears the user email. Fails with NotFoundError if unknown. */
-  updateEmail(id: string, userEmail: string | null, stamp: Stamp): Promise<TokenRecord>;
+  /**
+   * Changes what `changes` gives: sets or clears the user email, sets the description. Fails with
+   * NotFoundError if unknown.
+   */
+  update(id: string, changes: TokenChanges, stamp: Stamp): Promise<TokenRecord>;
   /**
    * Writes a rotation in one transaction: `previous` gets `rotatedTo` and its shortened expiry, the
    * successor is inserted, and `replacing` (if given and not revoked yet) is revoked. Of rotations of

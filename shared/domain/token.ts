@@ -25,6 +25,12 @@ export interface TokenRecord {
   scopes: ScopeGrant[];
   createdAt: string;
   createdBy: string;
+  /**
+   * Who made it, in words a person reads: the creating token's description when it made this one (a
+   * person's email, an IAM principal's ARN, the system's job name); null or absent when not known
+   * (tokens made before it was kept, or by a token since deleted).
+   */
+  createdByName?: string | null;
   expiresAt: string | null;
   revokedAt: string | null;
   revokedBy: string | null;
@@ -53,6 +59,7 @@ export interface TokenView {
   status: TokenStatus;
   created_at: string;
   created_by: string;
+  created_by_name: string | null;
   expires_at: string | null;
   revoked_at: string | null;
   revoked_by: string | null;
@@ -72,6 +79,7 @@ export function tokenView(record: TokenRecord, now: Date): TokenView {
     status: statusOf(record, now),
     created_at: record.createdAt,
     created_by: record.createdBy,
+    created_by_name: record.createdByName ?? null,
     expires_at: record.expiresAt,
     revoked_at: record.revokedAt,
     revoked_by: record.revokedBy,

@@ -46,6 +46,10 @@ export const ENV = {
   endpoint: 'TOKENGATE_ENDPOINT',
   /** The CLI caller's token. */
   token: 'TOKENGATE_TOKEN',
+  /** The CLI's saved login to use (`tokengate login --profile`); default `default`. */
+  profile: 'TOKENGATE_PROFILE',
+  /** Where the CLI keeps its saved logins: `$XDG_CONFIG_HOME/tokengate` (default `~/.config`). */
+  configHome: 'XDG_CONFIG_HOME',
   /** `1`: the CLI and the local stack print stack traces. */
   debug: 'TOKENGATE_DEBUG',
   /** The local stack's data folder (default `.data/`), which the CLI reads to find it. */

@@ -294,7 +294,7 @@ const fn = (name: string, entry: string, face: ErrorFace, needs: FunctionNeeds):
 
 export const FUNCTIONS = {
   createServiceToken: fn('CreateServiceToken', 'functions/service-tokens/create.ts', 'connect', {
-    tokens: ['PutItem'],
+    tokens: ['GetItem', 'PutItem'],
     search: POSTS,
     hmacKey: true,
     authorizerCacheTtl: true,
@@ -316,7 +316,7 @@ export const FUNCTIONS = {
     hmacKey: false,
   }),
   createToken: fn('CreateToken', 'functions/tokens/create.ts', 'native', {
-    tokens: ['PutItem'],
+    tokens: ['GetItem', 'PutItem'],
     search: POSTS,
     hmacKey: true,
     authorizerCacheTtl: true,
@@ -331,7 +331,7 @@ export const FUNCTIONS = {
   getToken: fn('GetToken', 'functions/tokens/get.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
   updateToken: fn('UpdateToken', 'functions/tokens/update.ts', 'native', {
     tokens: ['GetItem', 'UpdateItem'],
-    updates: [ITEM.user_email, ITEM.search_text, ITEM.stamp],
+    updates: [ITEM.user_email, ITEM.description, ITEM.name_sk, ITEM.search_text, ITEM.stamp],
     search: POSTS,
     hmacKey: false,
   }),

@@ -78,6 +78,8 @@ export const TOKEN_ATTRIBUTES = attributeNames(
   'scope_names',
   'created_at',
   'created_by',
+  // What a person reads for `created_by` (the creating token's description), kept when the token is made.
+  'created_by_name',
   'expires_at',
   'revoked_at',
   'revoked_by',

@@ -105,7 +105,7 @@ const GRANTS: Record<string, Grant[]> = {
     { actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], on: 'failure queue' },
   ],
   CreateServiceToken: [
-    { actions: ['dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
     { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
@@ -120,7 +120,7 @@ const GRANTS: Record<string, Grant[]> = {
     { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
   ],
   CreateToken: [
-    { actions: ['dynamodb:PutItem'], on: 'tokens table' },
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
     { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
@@ -136,7 +136,7 @@ const GRANTS: Record<string, Grant[]> = {
     {
       actions: ['dynamodb:UpdateItem'],
       on: 'tokens table',
-      condition: updatesOnly(['id', 'search_text', 'stamp', 'user_email']),
+      condition: updatesOnly(['description', 'id', 'name_sk', 'search_text', 'stamp', 'user_email']),
     },
   ],
   RevokeToken: [

@@ -337,7 +337,9 @@ describe('the tokengate CLI against a local stack', () => {
         expect(result.stdout).toMatch(new RegExp(`^ID +${id}$`, 'm'));
         expect(result.stdout).toMatch(/^Status +active$/m);
         expect(result.stdout).toMatch(/^Expires +never$/m);
-        expect(result.stdout).toMatch(/^Created +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by token:/m);
+        expect(result.stdout).toMatch(
+          /^Created +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by Bootstrap admin token \(token:/m,
+        );
       },
       STEP_TIMEOUT,
     );
@@ -360,6 +362,20 @@ describe('the tokengate CLI against a local stack', () => {
     );
 
     it(
+      'edit token --description renames it, found by its new words; show names its creator in words',
+      async () => {
+        const renamed = parsed<TokenObject>(
+          await cli(['edit', 'token', '--guid', id, '--description', `${tag} renamed`, '-o', 'json']),
+        );
+        expect(renamed.description).toBe(`${tag} renamed`);
+        expect((await list(`${tag} renamed`)).map((token) => token.id)).toEqual([id]);
+        const shown = await cli(['show', 'token', '--guid', id]);
+        expect(shown.stdout).toMatch(/^Created +.* UTC by Bootstrap admin token \(token:\w+\)$/m);
+      },
+      STEP_TIMEOUT,
+    );
+
+    it(
       'revoke token --guid revokes it for good; a second revoke keeps the first revoked_at',
       async () => {
         const result = await cli(['revoke', 'token', '--guid', id]);
@@ -370,6 +386,7 @@ describe('the tokengate CLI against a local stack', () => {
 
         const again = parsed<TokenObject>(await cli(['revoke', 'token', '--guid', id, '-o', 'json']));
         expect(again.revoked_at).toBe(first.revoked_at);
+        expect((await cli(['revoke', 'token', '--guid', id])).status).toBe(0);
       },
       STEP_TIMEOUT,
     );
@@ -391,13 +408,40 @@ describe('the tokengate CLI against a local stack', () => {
     );
   });
 
-  describe('failures', () => {
+  describe('failures, each with its exit status', () => {
+    it(
+      'a usage error: 2, before any request; help list tokens shows that command',
+      async () => {
+        const usage = await cli(['rotate', 'token', '--self', '--grace', '90']);
+        expect(expectOneLineFailure(usage)).toMatch(/--grace must be/);
+        expect(usage.status).toBe(2);
+        expect((await cli(['list', 'tokens', '--nope'])).status).toBe(2);
+        const help = await cli(['help', 'list', 'tokens']);
+        expect(help.status).toBe(0);
+        expect(help.stdout).toMatch(/^Usage: tokengate list tokens\|token \[options\]/);
+        expect(help.stdout).toContain('--revoked');
+      },
+      STEP_TIMEOUT,
+    );
+
+    it(
+      'a refused token: 4; an API error: 1; an API that does not answer: 5',
+      async () => {
+        expect((await cli(['list', 'tokens'], { TOKENGATE_TOKEN: '' })).status).toBe(4);
+        expect((await cli(['show', 'token', '--guid', '0000000000000000'])).status).toBe(1);
+        const unreachable = await cli(['whoami', '--endpoint', 'http://127.0.0.1:9']);
+        expect(unreachable.status).toBe(5);
+        expect(unreachable.stderr).toContain('pass --endpoint or set TOKENGATE_ENDPOINT');
+      },
+      STEP_TIMEOUT,
+    );
+
     it(
       'no token: one line with the 401 and how to give a token',
       async () => {
         const line = expectOneLineFailure(await cli(['list', 'tokens'], { TOKENGATE_TOKEN: '' }));
         expect(line).toBe(
-          'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN or pass --token\n',
+          'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN, pass --token or save one (tokengate login --with-token)\n',
         );
       },
       STEP_TIMEOUT,
@@ -510,6 +554,54 @@ describe('the tokengate CLI against a local stack', () => {
       expect(
         expectOneLineFailure(await cli(['rotate', 'token', '--guid', old.id], { TOKENGATE_TOKEN: fresh })),
       ).toContain('403 forbidden');
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    'rotate token --expires renews the new token; a token rotating itself may not put its expiry later',
+    async () => {
+      const old = await create(`${tag} renewed`, '--scope', 'blocklist:read', '--expires', '2d');
+      const renewed = parsed<TokenObject & { token: string }>(
+        await cli(['rotate', 'token', '--guid', old.id, '--expires', '90d', '--grace', '0', '-o', 'json']),
+      );
+      const ahead = Date.parse(renewed.expires_at ?? '') - Date.now();
+      expect(ahead).toBeGreaterThan(89 * DAY_MS);
+      expect(ahead).toBeLessThanOrEqual(90 * DAY_MS);
+
+      const later = await cli(['rotate', 'token', '--self', '--expires', '120d'], {
+        TOKENGATE_TOKEN: renewed.token,
+      });
+      expect(expectOneLineFailure(later)).toMatch(
+        /cannot extend its life.*\[400 invalid_request, field expires_at \(--expires\)\]/,
+      );
+      expect(later.status).toBe(1);
+      const sooner = parsed<TokenObject>(
+        await cli(['rotate', 'token', '--self', '--expires', '30d', '-o', 'json'], {
+          TOKENGATE_TOKEN: renewed.token,
+        }),
+      );
+      expect(Date.parse(sooner.expires_at ?? '')).toBeLessThan(Date.parse(renewed.expires_at ?? ''));
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    'login --with-token keeps the token from stdin, 0600, and later commands use it with nothing in the environment',
+    async () => {
+      const config = join(dataDir, 'config-home');
+      const saved = await shell(
+        `printf '%s' "$TOKENGATE_TOKEN" | XDG_CONFIG_HOME='${config}' "$NODE" "$CLI_JS" login --with-token && ` +
+          `stat -c %a '${config}/tokengate' '${config}/tokengate/config.json' && ` +
+          `env -u TOKENGATE_TOKEN -u DATA_DIR XDG_CONFIG_HOME='${config}' "$NODE" "$CLI_JS" whoami -o json`,
+      );
+      expect(saved.status, saved.stderr).toBe(0);
+      expect(saved.stderr).toMatch(
+        /^Logged in to http:\/\/127\.0\.0\.1:\d+ as Bootstrap admin token \(\w+\); saved as profile default/,
+      );
+      const [folderMode, fileMode, ...json] = saved.stdout.split('\n');
+      expect([folderMode, fileMode]).toEqual(['700', '600']);
+      expect(JSON.parse(json.join('\n'))).toMatchObject({ description: 'Bootstrap admin token' });
     },
     STEP_TIMEOUT,
   );

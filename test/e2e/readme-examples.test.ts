@@ -117,6 +117,9 @@ describe('the README shell examples', () => {
           PATH: `${bin}:${process.env.PATH}`,
           DATA_DIR: dataDir,
           XDG_RUNTIME_DIR: runtime,
+          // `tokengate login` saves here, never in the user's own config folder.
+          XDG_CONFIG_HOME: join(root, 'config'),
+          TOKENGATE_PROFILE: '',
           TOKENGATE_ENDPOINT: '',
           TOKENGATE_TOKEN: '',
           TOKENGATE_DEBUG: '',
@@ -149,6 +152,7 @@ describe('the README shell examples', () => {
         status: string;
         rotated_from: string | null;
         rotated_to: string | null;
+        expires_at: string | null;
       }[];
       const statusOf = (description: string) =>
         tokens.filter((token) => token.description === description).map((token) => token.status);
@@ -162,6 +166,11 @@ describe('the README shell examples', () => {
       expect([oldest?.rotated_from, oldest?.rotated_to]).toEqual([null, middle?.id]);
       expect([middle?.rotated_from, middle?.rotated_to]).toEqual([oldest?.id, newest?.id]);
       expect([newest?.rotated_from, newest?.rotated_to]).toEqual([middle?.id, null]);
+      // Renewed as it was rotated: the successor expires 90 days on, the old one within the hour's grace.
+      const [renewed, expiring] = tokens.filter((token) => token.description === 'CI uploads');
+      expect(renewed?.rotated_from).toBe(expiring?.id);
+      expect(Date.parse(renewed?.expires_at ?? '') - Date.now()).toBeGreaterThan(89 * 86_400_000);
+      expect(Date.parse(expiring?.expires_at ?? '') - Date.now()).toBeLessThanOrEqual(3_600_000);
     },
     STEP_TIMEOUT,
   );

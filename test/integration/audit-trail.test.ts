@@ -174,12 +174,24 @@ describe('the audit trail, from token writes through the stream', () => {
 
   it('an update names the changed field, before and after', async () => {
     const id = await newToken();
-    await tokens.updateEmail(id, 'owner@example.com', OPS);
+    await tokens.update(id, { userEmail: 'owner@example.com' }, OPS);
 
     await pump();
 
     const [updated] = await eventsOf(id, { type: 'token.updated' });
     expect(updated?.details.changes).toEqual({ user_email: { old: null, new: 'owner@example.com' } });
+  });
+
+  it('a description edit is token.updated naming the description, before and after, by the editor', async () => {
+    const id = await newToken();
+    const { description } = await tokens.get(id);
+    await tokens.update(id, { description: 'Nightly mirror' }, OPS);
+
+    await pump();
+
+    const [updated] = await eventsOf(id, { type: 'token.updated' });
+    expect(updated).toMatchObject({ actor: OPS });
+    expect(updated?.details.changes).toEqual({ description: { old: description, new: 'Nightly mirror' } });
   });
 
   it('a rotation is token.rotated on the old token (rotated_to) and token.created on the new (rotated_from), both by the rotator', async () => {

@@ -41,6 +41,7 @@ export function tokenRecord(
       scopes,
       createdAt: new Date().toISOString(),
       createdBy: 'token:AdminTokenId0001',
+      createdByName: 'Provisioning admin',
       expiresAt: null,
       revokedAt: null,
       revokedBy: null,

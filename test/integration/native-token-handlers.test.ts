@@ -252,6 +252,7 @@ const TOKEN_VIEW_KEYS = [
   'status',
   'created_at',
   'created_by',
+  'created_by_name',
   'expires_at',
   'revoked_at',
   'revoked_by',
@@ -293,6 +294,7 @@ describe('POST /v1/tokens', () => {
       ],
       status: 'active',
       created_by: `token:${admin.id}`,
+      created_by_name: 'Bootstrap admin token',
       revoked_at: null,
       revoked_by: null,
       last_used_at: null,
@@ -310,6 +312,30 @@ describe('POST /v1/tokens', () => {
     const caller = await verifier.verify(`Bearer ${body.token}`);
     expect(caller).toMatchObject({ tokenId: body.id, kind: 'user', scopes: body.scopes });
     await verifier.settle();
+  });
+
+  it("created_by_name says who made it in words: the creating token's description, in lists too; an IAM principal's ARN", async () => {
+    const maker = await created({
+      description: uniqueName('Provisioner'),
+      scopes: [{ scope: 'global:admin' }],
+    });
+    const made = await send.create({
+      body: { ...VALID, description: uniqueName('Made') },
+      caller: await callerFor(maker.token),
+    });
+    expect(made.body).toMatchObject({ created_by: `token:${maker.id}`, created_by_name: maker.description });
+    const listed = await send.list({ q: (made.body as TokenView).description });
+    expect((listed.body as { tokens: TokenView[] }).tokens).toMatchObject([
+      { created_by_name: maker.description },
+    ]);
+
+    const event = apiEvent('POST', '/v1/tokens', { body: VALID, caller: {} });
+    event.requestContext.identity.userArn = 'arn:aws:iam::123456789012:role/ops';
+    const byIam = await invoke(handlers.create, event);
+    expect(byIam.body).toMatchObject({
+      created_by: 'iam:arn:aws:iam::123456789012:role/ops',
+      created_by_name: 'arn:aws:iam::123456789012:role/ops',
+    });
   });
 
   it('stores only a hash: the secret appears in no item of the table', async () => {
@@ -670,10 +696,56 @@ describe('PATCH /v1/tokens/{id}', () => {
     expect(await itemCount()).toBe(before);
   });
 
+  it('sets the description: stored, searched by its new words, sorted by it, and attributed', async () => {
+    const token = await created({ description: uniqueName('Old words'), user_email: 'kept@example.com' });
+    const renamed = uniqueName('Nightly mirror');
+
+    const answer = await send.update(token.id, { description: `  ${renamed} ` });
+
+    expect(answer.status).toBe(200);
+    const { token: _secret, ...view } = token;
+    expect(answer.body).toEqual({ ...view, description: renamed });
+    expect((await send.get(token.id)).body).toMatchObject({ description: renamed });
+    expect(await listedIds('active', answer.body as TokenView)).toEqual([token.id]);
+    expect(await listedIds('active', token)).toEqual([]);
+    const sorted = await send.list({ q: renamed, sort: 'name_asc' });
+    expect((sorted.body as { tokens: TokenView[] }).tokens.map((listed) => listed.id)).toEqual([token.id]);
+    expect(await rawItem(token.id)).toMatchObject({
+      stamp: { op: 'update', actor_type: 'token', actor_id: admin.id },
+      name_sk: expect.stringMatching(new RegExp(`^A#${renamed.toLowerCase()}`)),
+    });
+  });
+
+  it('sets the description and the email together', async () => {
+    const token = await created();
+    const answer = await send.update(token.id, {
+      description: 'Both at once',
+      user_email: 'both@example.com',
+    });
+    expect(answer.body).toMatchObject({ description: 'Both at once', user_email: 'both@example.com' });
+  });
+
+  it('a revoked token takes a new description and stays revoked, listed among the revoked', async () => {
+    const token = await created({ description: uniqueName('Revoked before') });
+    await send.revoke(token.id);
+    const renamed = uniqueName('Revoked after');
+
+    const answer = await send.update(token.id, { description: renamed });
+
+    expect(answer.body).toMatchObject({ description: renamed, status: 'revoked' });
+    expect(await listedIds('revoked', answer.body as TokenView)).toEqual([token.id]);
+    expect(await rawItem(token.id)).toMatchObject({ name_sk: expect.stringMatching(/^R#/) });
+    expect((await verifier.verify(`Bearer ${token.token}`).catch((error) => error)).constructor).toBe(
+      UnauthorizedError,
+    );
+  });
+
   it.each([
     ['a malformed email', 'user_email', { user_email: 'nope' }],
-    ['no email at all', 'user_email', {}],
-    ['another field', 'description', { user_email: 'a@example.com', description: 'renamed' }],
+    ['neither field', 'body', {}],
+    ['an empty description', 'description', { description: ' ' }],
+    ['a description of 501 characters', 'description', { description: 'x'.repeat(501) }],
+    ['a field that cannot change', 'scopes', { user_email: 'a@example.com', scopes: [] }],
   ])('%s: 400 naming %s, and the token unchanged', async (_, field, body) => {
     const token = await created({ user_email: 'kept@example.com' });
     const item = await rawItem(token.id);
@@ -851,6 +923,87 @@ describe('POST /v1/tokens/{id}/rotate', () => {
     expect(await itemCount()).toBe(count);
   });
 
+  it('a new expiry renews: the successor gets it instead of the old one, the old token only the grace', async () => {
+    const old = await created({ expires_in_days: 3 });
+    const before = Date.now();
+
+    const answer = await send.rotate(old.id, { body: { grace_seconds: 60, expires_in_days: 90 } });
+
+    expect(answer.status).toBe(201);
+    const body = answer.body as Created;
+    const renewed = Date.parse(body.expires_at ?? '');
+    expect(renewed).toBeGreaterThanOrEqual(before + 90 * 86_400_000);
+    expect(renewed).toBeLessThanOrEqual(Date.now() + 90 * 86_400_000);
+    expect(body).toMatchObject({ rotated_from: old.id, description: old.description, scopes: old.scopes });
+    const previous = (await send.get(old.id)).body as TokenView;
+    expect(Date.parse(previous.expires_at ?? '')).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(await rawItem(body.id)).toMatchObject({ expires_at: body.expires_at });
+  });
+
+  it.each([
+    [{ expires_at: '2027-01-31' }, '2027-01-31T00:00:00.000Z'],
+    [{ expires_at: null }, null],
+    [{ expires_in_days: null }, null],
+  ])('a renewal %j: the successor expires at %s', async (renewal, expiresAt) => {
+    const old = await created({ expires_in_days: 3 });
+    const answer = await send.rotate(old.id, { body: renewal });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ expires_at: expiresAt });
+  });
+
+  it.each([
+    [{ expires_in_days: 30, expires_at: '2027-01-31' }, 'expires_at', /not both/],
+    [{ expires_in_days: 0 }, 'expires_in_days', /at least 1/],
+    [{ expires_at: '2020-01-01' }, 'expires_at', /in the future/],
+    [{ expires_at: 'tomorrow' }, 'expires_at', /RFC 3339/],
+  ])('a renewal %j: 400 naming %s, and nothing changed', async (renewal, field, message) => {
+    const old = await created();
+    const item = await rawItem(old.id);
+    const count = await itemCount();
+
+    const answer = await send.rotate(old.id, { body: renewal });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({
+      error: { code: 'invalid_request', field, message: expect.stringMatching(message) },
+    });
+    expect(await rawItem(old.id)).toEqual(item);
+    expect(await itemCount()).toBe(count);
+  });
+
+  it('a renewal closer than the authorizer cache TTL + 1 s: 400 naming expires_at, as create says, and nothing changed', async () => {
+    const old = await created();
+    const item = await rawItem(old.id);
+    const count = await itemCount();
+    const soon = new Date(Date.now() + 20_000).toISOString();
+
+    const answer = await send.rotate(old.id, { body: { expires_at: soon } });
+    const create = await send.create({ body: { ...VALID, expires_at: soon } });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      error: {
+        code: 'invalid_request',
+        field: 'expires_at',
+        message: expect.stringMatching(/could never be used/),
+      },
+    });
+    expect((answer.body as { error: { message: string } }).error.message).toBe(
+      (create.body as { error: { message: string } }).error.message,
+    );
+    expect(await rawItem(old.id)).toEqual(item);
+    expect(await itemCount()).toBe(count);
+  });
+
+  it("carries the rotating admin's description as created_by_name", async () => {
+    const old = await created();
+    const answer = await send.rotate(old.id);
+    expect(answer.body).toMatchObject({
+      created_by: `token:${admin.id}`,
+      created_by_name: 'Bootstrap admin token',
+    });
+  });
+
   it('malformed JSON: 400 naming the body', async () => {
     const old = await created();
     const answer = await send.rotate(old.id, { rawBody: '{"grace_seconds":' });
@@ -985,6 +1138,49 @@ describe('POST /v1/tokens/self/rotate', () => {
       error: { code: 'conflict', message: expect.stringMatching(/rotated already/) },
     });
   });
+
+  it('a token may bring its own expiry forward, or give one where it had none; its created_by_name is its own description', async () => {
+    const old = await created({ description: uniqueName('Nightly job'), expires_in_days: 30 });
+    const sooner = await send.rotateSelf(await callerFor(old.token), { body: { expires_in_days: 7 } });
+    expect(sooner.status).toBe(201);
+    expect(Date.parse((sooner.body as Created).expires_at ?? '')).toBeLessThan(
+      Date.parse(old.expires_at ?? ''),
+    );
+    expect(sooner.body).toMatchObject({ created_by: `token:${old.id}`, created_by_name: old.description });
+
+    const forever = await created();
+    const bounded = await send.rotateSelf(await callerFor(forever.token), { body: { expires_in_days: 7 } });
+    expect(bounded.status).toBe(201);
+    expect((bounded.body as Created).expires_at).not.toBeNull();
+  });
+
+  it.each([
+    ['a later date', { expires_in_days: 60 }],
+    ['never', { expires_at: null }],
+  ])(
+    'a token may not put its own expiry later (%s): 400 naming expires_at, and nothing changed',
+    async (_, renewal) => {
+      const old = await created({ expires_in_days: 30 });
+      const caller = await callerFor(old.token);
+      const item = await rawItem(old.id);
+      const count = await itemCount();
+
+      const answer = await send.rotateSelf(caller, { body: renewal });
+
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({
+        error: {
+          code: 'invalid_request',
+          field: 'expires_at',
+          message: expect.stringMatching(/cannot extend/),
+        },
+      });
+      expect(await rawItem(old.id)).toEqual(item);
+      expect(await itemCount()).toBe(count);
+      // An admin's rotation renews it.
+      expect((await send.rotate(old.id, { body: renewal })).status).toBe(201);
+    },
+  );
 
   it('a caller that is not a token (IAM): 404, nothing written', async () => {
     const before = await itemCount();

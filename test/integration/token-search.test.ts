@@ -193,7 +193,7 @@ describe('the postings follow the tokens', () => {
     const record = await create(s.tokens, 'email mover', 'first.owner@example.com');
     expect(await ids(s.tokens, query('first.owner'))).toEqual([record.id]);
 
-    await s.tokens.updateEmail(record.id, 'second.keeper@example.com', ADMIN);
+    await s.tokens.update(record.id, { userEmail: 'second.keeper@example.com' }, ADMIN);
 
     expect(await ids(s.tokens, query('second.keeper'))).toEqual([record.id]);
     expect(await ids(s.tokens, query('first.owner'))).toEqual([]);
@@ -202,7 +202,7 @@ describe('the postings follow the tokens', () => {
     // What the description and both addresses share stays posted.
     expect(await postedUnder(s.searchTable, 'exa')).toContain(record.id);
 
-    await s.tokens.updateEmail(record.id, null, ADMIN);
+    await s.tokens.update(record.id, { userEmail: null }, ADMIN);
     expect(await ids(s.tokens, query('second.keeper'))).toEqual([]);
     expect(await ids(s.tokens, query('email mover'))).toEqual([record.id]);
   });
@@ -324,7 +324,7 @@ describe('a token with a long text', () => {
     expect(await postingsOf(s.searchTable, record.id)).toEqual([LONG_TEXT]);
     expect(await ids(s.tokens, query('token.owner'))).toEqual([record.id]);
 
-    await s.tokens.updateEmail(record.id, null, ADMIN);
+    await s.tokens.update(record.id, { userEmail: null }, ADMIN);
 
     const posted = await postingsOf(s.searchTable, record.id);
     expect(posted).not.toContain(LONG_TEXT);

@@ -195,11 +195,15 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
   },
   [FUNCTIONS.updateToken.name]: async () => {
     const { record } = await newToken();
-    for (const user_email of ['new-owner@example.com', null]) {
+    for (const body of [
+      { user_email: 'new-owner@example.com' },
+      { user_email: null },
+      { description: 'renamed' },
+    ]) {
       const event = proxyEvent('PATCH', `/v1/tokens/${record.id}`, {
         ...asAdmin,
         headers: json,
-        body: JSON.stringify({ user_email }),
+        body: JSON.stringify(body),
         pathParameters: { id: record.id },
       });
       await http(FUNCTIONS.updateToken, event, 200);

@@ -3,6 +3,7 @@
 // and the CLI's stderr also go to the run's logs, which are searched for leaked tokens (the CLI's
 // stdout is its product: `create` and `bootstrap` print a token there by design).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV } from '#spec/env';
@@ -96,6 +97,9 @@ export interface CliResult {
 }
 
 /** Runs `cli/bin.js` (the package's `tokengate` bin) with the Node running the tests, in `cwd`. */
+/** A config folder that holds no saved login: it does not exist. */
+const NO_SAVED_LOGINS = join(tmpdir(), `tokengate-no-saved-logins-${process.pid}`);
+
 export async function tokengate(
   args: string[],
   env: Record<string, string>,
@@ -104,7 +108,8 @@ export async function tokengate(
 ) {
   const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'cli/bin.js'), ...args], {
     cwd,
-    env: { ...process.env, [ENV.debug]: '', ...env },
+    // No saved login of the user's (`tokengate login`) takes part unless a test saves its own.
+    env: { ...process.env, [ENV.debug]: '', [ENV.profile]: '', [ENV.configHome]: NO_SAVED_LOGINS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = closed(child);

@@ -108,3 +108,74 @@ describe('tokengate audit', () => {
     expect(refused.stderr).toContain('(--guid)');
   });
 });
+
+describe('tokengate audit filters', () => {
+  const empty = () => ({ body: { events: [], next_cursor: null } });
+
+  it('--since, --until, --type and --actor go to the API as its query names them, on every page', async () => {
+    const result = await runCli(
+      [
+        'audit',
+        '--since',
+        '2026-02-01',
+        '--until',
+        '2026-02-08T00:00:00Z',
+        '--type',
+        'token.revoked',
+        '--actor',
+        'token:ADMINADMINADMIN1',
+      ],
+      {
+        env: ENV,
+        api: ({ url }) =>
+          url.searchParams.get('cursor') === 'p2'
+            ? { body: { events: [], next_cursor: null } }
+            : { body: { events: [], next_cursor: 'p2' } },
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    for (const request of result.sent) {
+      expect(Object.fromEntries(request.url.searchParams)).toMatchObject({
+        since: '2026-02-01',
+        until: '2026-02-08T00:00:00Z',
+        type: 'token.revoked',
+        actor: 'token:ADMINADMINADMIN1',
+      });
+    }
+    expect(result.sent).toHaveLength(2);
+  });
+
+  it('a time ago (7d, 12h, 30m) is that instant before now', async () => {
+    const result = await runCli(['audit', '--since', '7d', '--until', '30m'], {
+      env: ENV,
+      api: empty,
+      now: new Date('2026-03-01T12:00:00.000Z'),
+    });
+    expect(result.sent[0]?.url.searchParams.get('since')).toBe('2026-02-22T12:00:00.000Z');
+    expect(result.sent[0]?.url.searchParams.get('until')).toBe('2026-03-01T11:30:00.000Z');
+  });
+
+  it.each([
+    [['--since', 'yesterday'], /^tokengate: --since must be a date \(2026-12-01\)/],
+    [['--until', '5y'], /^tokengate: --until must be/],
+    [['--type', 'token.eaten'], /^tokengate: option '--type <type>' argument 'token.eaten' is invalid/],
+  ])('%j: one line, exit status 2, no request', async (flags, message) => {
+    const result = await runCli(['audit', ...flags], { env: ENV, api: empty });
+    expect(result.status).toBe(2);
+    expect(result.sent).toHaveLength(0);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("the API's refusal of a filter names its option", async () => {
+    const result = await runCli(['audit', '--actor', 'nobody'], {
+      env: ENV,
+      api: () => ({
+        status: 400,
+        body: { error: { code: 'invalid_request', message: 'actor: must be token:<id>', field: 'actor' } },
+      }),
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('field actor (--actor)');
+  });
+});

@@ -324,9 +324,9 @@ describe('the target and the caller token', () => {
       }),
     });
     expect(result.sent[0]?.authorization).toBeNull();
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(4);
     expect(result.stderr).toBe(
-      'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN or pass --token\n',
+      'tokengate: A valid token is required [401 unauthorized]: no token was given: set TOKENGATE_TOKEN, pass --token or save one (tokengate login --with-token)\n',
     );
   });
 
@@ -389,7 +389,7 @@ describe('the target and the caller token', () => {
         throw refused;
       },
     });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(5);
     expect(result.stderr).toBe(
       'tokengate: Cannot reach the tokengate API at http://127.0.0.1:8787 (ECONNREFUSED): ' +
         'no local stack runs on /nonexistent/tokengate-test (DATA_DIR). ' +

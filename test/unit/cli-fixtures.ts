@@ -49,7 +49,14 @@ export interface CliRun {
 /** Runs `tokengate args` in-process with `env`, every HTTP request answered by `api`. */
 export async function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; api?: FakeApi; now?: Date; tty?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    api?: FakeApi;
+    now?: Date;
+    tty?: boolean;
+    columns?: number;
+    stdin?: string;
+  } = {},
 ): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
@@ -79,6 +86,8 @@ export async function runCli(
     fetch,
     now: () => options.now ?? new Date('2026-03-01T12:00:00.000Z'),
     stdoutIsTTY: options.tty ?? false,
+    columns: options.columns,
+    stdin: async () => options.stdin ?? '',
   };
   const status = await run(args, io);
   return { status, stdout: out.join(''), stderr: err.join(''), sent };

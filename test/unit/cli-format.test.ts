@@ -129,4 +129,11 @@ describe('tokens', () => {
       'Hint         tg_AAAAAAAA',
     ]);
   });
+
+  it('names the creator in words when the API says who, the principal beside it', () => {
+    const text = tokenDetails(sampleToken({ created_by_name: 'Provisioning admin' }));
+    expect(text).toContain(
+      'Created      2026-01-02 03:04:05 UTC by Provisioning admin (token:ADMINADMINADMIN1)\n',
+    );
+  });
 });

@@ -255,8 +255,18 @@ describe('edit token', () => {
     expect(editTokenBody({ clearEmail: true })).toEqual({ user_email: null });
   });
 
-  it('asks what to change when neither is given', () => {
-    expect(() => editTokenBody({})).toThrow('Say what to change: --email EMAIL or --clear-email');
+  it('asks what to change when nothing is given', () => {
+    expect(() => editTokenBody({})).toThrow(
+      'Say what to change: --email EMAIL, --clear-email or --description TEXT',
+    );
+  });
+
+  it('--description sets the description, alone or with the email', () => {
+    expect(editTokenBody({ description: 'CI downloads' })).toEqual({ description: 'CI downloads' });
+    expect(editTokenBody({ description: 'd', clearEmail: true })).toEqual({
+      description: 'd',
+      user_email: null,
+    });
   });
 });
 

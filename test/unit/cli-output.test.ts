@@ -98,6 +98,46 @@ describe('the token table', () => {
   });
 });
 
+describe("the token table's width", () => {
+  const long = sampleToken({
+    description: 'Nightly mirror of every CRAN and PyPI package the team needs',
+    user_email: 'someone.with.a.very.long.name@departments.example.com',
+    created_by_name: 'Provisioning admin',
+    last_used_at: '2026-02-03T00:00:00.000Z',
+  });
+  const api: FakeApi = () => ({ body: { tokens: [long], next_cursor: null } });
+  const widest = (stdout: string) => Math.max(...lines(stdout).map((row) => stringWidth(row)));
+
+  it("on a terminal, uses the terminal's width: a 200-column terminal shows the email whole", async () => {
+    const result = await runCli(['list', 'tokens'], { env, api, tty: true, columns: 200 });
+    expect(result.stdout).toContain(long.user_email ?? '');
+    expect(result.stdout).toContain(long.description);
+    expect(result.stdout).not.toContain('…');
+  });
+
+  it('on a narrow terminal, fits its width, cutting cells with an ellipsis', async () => {
+    const result = await runCli(['list', 'tokens'], { env, api, tty: true, columns: 90 });
+    expect(widest(result.stdout)).toBeLessThanOrEqual(90);
+    expect(result.stdout).toContain('…');
+  });
+
+  it('when not a terminal, 100 columns, whatever width a terminal would have', async () => {
+    const result = await runCli(['list', 'tokens'], { env, api, tty: false, columns: 200 });
+    expect(widest(result.stdout)).toBeLessThanOrEqual(100);
+    expect(result.stdout).toContain('…');
+  });
+
+  it('--wide cuts no cell, even on a narrow terminal, and adds who created the token and its last use', async () => {
+    const result = await runCli(['list', 'tokens', '--wide'], { env, api, tty: true, columns: 80 });
+    const [header, row] = lines(result.stdout);
+    expect(result.stdout).not.toContain('…');
+    expect(header).toMatch(/ {2}CREATED BY {2,}LAST USED$/);
+    expect(row).toContain(long.description);
+    expect(row).toContain(long.user_email ?? '');
+    expect(row).toMatch(/ {2}Provisioning admin {2,}2026-02-03$/);
+  });
+});
+
 describe('-v, --verbose', () => {
   it('traces each request on stderr: method, URL, status and time', async () => {
     const result = await runCli(['-v', 'list', 'tokens', '--search', 'ci'], { env, api: listApi });
@@ -163,5 +203,28 @@ describe('help', () => {
     const help = await runCli(['help', 'list']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('tokens');
+  });
+
+  it.each([
+    ['list tokens', /--revoked/],
+    ['rotate token', /--grace/],
+    ['edit token', /--description/],
+  ])(
+    "tokengate help %s shows that command's own help, flags and examples, as --help does",
+    async (command, flag) => {
+      const help = await runCli(['help', ...command.split(' ')]);
+      const flagged = await runCli([...command.split(' '), '--help']);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: tokengate ${command}(\\|\\w+)? \\[options\\]`));
+      expect(help.stdout).toMatch(flag);
+      expect(help.stdout).toContain('Examples:');
+      expect(help.stdout).toBe(flagged.stdout);
+    },
+  );
+
+  it('tokengate help for a command that does not exist: one line, exit status 2', async () => {
+    const help = await runCli(['help', 'list', 'nothing']);
+    expect(help.status).toBe(2);
+    expect(help.stderr).toBe("tokengate: unknown command 'nothing' (see: tokengate list --help)\n");
   });
 });

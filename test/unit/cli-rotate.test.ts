@@ -25,12 +25,15 @@ describe('graceSecondsOf', () => {
     expect(graceSecondsOf('30m')).toBe(1_800);
     expect(graceSecondsOf('45s')).toBe(45);
     expect(graceSecondsOf('0s')).toBe(0);
+    expect(graceSecondsOf('0')).toBe(0);
+    expect(graceSecondsOf(' 0 ')).toBe(0);
     expect(graceSecondsOf('7d')).toBe(604_800);
     expect(graceSecondsOf(' 2H ')).toBe(7_200);
   });
 
   it.each([
-    ['1', /--grace must be a duration such as 1h, 30m, 45s or 0s/],
+    ['1', /--grace must be a duration such as 1h, 30m, 45s or 0 /],
+    ['00', /--grace must be/],
     ['1h30m', /--grace must be/],
     ['-1h', /--grace must be/],
     ['1.5h', /--grace must be/],
@@ -94,6 +97,43 @@ describe('rotate token', () => {
     expect(fromOption.stdout + fromOption.stderr).not.toContain(own);
   });
 
+  it.each([
+    [['--expires', '90d'], { expires_in_days: 90 }],
+    [['--expires', '2027-01-31'], { expires_at: '2027-01-31' }],
+    [['--expires', '12h', '--grace', '0s'], { grace_seconds: 0, expires_at: '2026-03-02T00:00:00.000Z' }],
+    [['--expires', 'never'], { expires_at: null }],
+    [['--expires', 'NEVER'], { expires_at: null }],
+  ])('--guid with %j renews: the body carries the new expiry as create sends it', async (extra, body) => {
+    const result = await runCli(['rotate', 'token', '--guid', OLD_ID, ...extra], { env, api: answer });
+    expect(result.status).toBe(0);
+    expect(result.sent[0]?.body).toEqual(body);
+  });
+
+  it('--self --expires sends the new expiry to the self-rotation route', async () => {
+    const result = await runCli(['rotate', 'token', '--self', '--expires', '7d'], { env, api: answer });
+    expect(result.sent[0]?.url.href).toBe(`${ENDPOINT}/v1/tokens/self/rotate`);
+    expect(result.sent[0]?.body).toEqual({ expires_in_days: 7 });
+  });
+
+  it("the API's refusal of a renewal names --expires", async () => {
+    const result = await runCli(['rotate', 'token', '--self', '--expires', '60d'], {
+      env,
+      api: () => ({
+        status: 400,
+        body: {
+          error: { code: 'invalid_request', message: 'expires_at must not be later', field: 'expires_at' },
+        },
+      }),
+    });
+    expect(result.stderr).toMatch(/field expires_at \(--expires\)/);
+  });
+
+  it('--grace 0 sends a grace of 0, as --grace 0s does', async () => {
+    const result = await runCli(['rotate', 'token', '--guid', OLD_ID, '--grace', '0'], { env, api: answer });
+    expect(result.status).toBe(0);
+    expect(result.sent[0]?.body).toEqual({ grace_seconds: 0 });
+  });
+
   it('-q prints the new token alone on stdout, and nothing on stderr', async () => {
     const result = await runCli(['rotate', 'token', '--self', '-q'], { env, api: answer });
     expect(result.status).toBe(0);
@@ -116,6 +156,8 @@ describe('rotate token', () => {
     [[], /^tokengate: Say which token to rotate: --guid ID \(with an admin token\) or --self/],
     [['--self', '--grace', '90'], /^tokengate: --grace must be a duration such as 1h/],
     [['--self', '--grace', '8d'], /^tokengate: --grace 8d is longer than a week/],
+    [['--self', '--expires', 'soon'], /^tokengate: --expires must be never, days \(90d\)/],
+    [['--self', '--expires', '0d'], /^tokengate: --expires 0d is not in the future/],
     [['--self', '-q', '-o', 'json'], /^tokengate: option '-q, --quiet' cannot be used with/],
   ])('%j: one line on stderr, non-zero, no request', async (extra, message) => {
     const result = await runCli(['rotate', 'token', ...extra], { env, api: answer });

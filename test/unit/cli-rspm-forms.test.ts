@@ -101,7 +101,7 @@ describe('-o before the command', () => {
 
   it('is refused for bootstrap, which prints no API answer, and with create -q', async () => {
     const bootstrap = await runCli(['-o', 'json', 'bootstrap', '--local'], { env });
-    expect(bootstrap.status).toBe(1);
+    expect(bootstrap.status).toBe(2);
     expect(bootstrap.stderr).toBe('tokengate: bootstrap has no -o: it prints no API answer\n');
     const quiet = await runCli(
       ['-o', 'json', 'create', 'token', '--description', 'd', '--scope', 'blocklist:read', '-q'],
@@ -109,7 +109,7 @@ describe('-o before the command', () => {
         env,
       },
     );
-    expect(quiet.status).toBe(1);
+    expect(quiet.status).toBe(2);
     expect(quiet.sent).toHaveLength(0);
     expect(quiet.stderr).toContain("'-q, --quiet' cannot be used with option '-o");
   });
@@ -190,7 +190,7 @@ describe('edit token --clear-email=ADDR: the bulk form', () => {
     [['--email', 'a@example.com'], 'Say which token: --guid ID'],
   ])('%j is refused with one line, before any request', async (flags, message) => {
     const result = await runCli(['edit', 'token', ...flags], { env, api });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.sent).toHaveLength(0);
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toContain(message);

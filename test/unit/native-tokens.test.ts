@@ -296,12 +296,32 @@ describe('parseUpdateToken', () => {
     expect(parseUpdateToken({ user_email: null })).toEqual({ userEmail: null });
   });
 
-  it('an email of the wrong type must be a string; a missing one is required', () => {
+  it('takes a description, trimmed, alone or with an email; only the fields given', () => {
+    expect(parseUpdateToken({ description: '  CI downloads ' })).toEqual({ description: 'CI downloads' });
+    expect(parseUpdateToken({ description: 'd', user_email: null })).toEqual({
+      description: 'd',
+      userEmail: null,
+    });
+  });
+
+  it.each([
+    [{ description: '' }, 'description: must not be empty'],
+    [{ description: '   ' }, 'description: must not be empty'],
+    [{ description: 'x'.repeat(501) }, 'description: must be at most 500 characters'],
+    [{ description: null }, 'description must be a string'],
+  ])('a description %j is refused as create refuses it', (body, message) => {
+    expect(refusal(() => parseUpdateToken(body))).toEqual({ field: 'description', message });
+  });
+
+  it('an email of the wrong type must be a string; a body with neither field is refused', () => {
     expect(() => parseUpdateToken({ user_email: 5 })).toThrow(
       expect.objectContaining({ field: 'user_email', message: 'user_email must be a string' }),
     );
     expect(() => parseUpdateToken({})).toThrow(
-      expect.objectContaining({ field: 'user_email', message: 'user_email is required' }),
+      expect.objectContaining({
+        field: 'body',
+        message: 'body: give at least one of user_email and description',
+      }),
     );
   });
 
@@ -340,17 +360,42 @@ describe('parseUpdateToken', () => {
 });
 
 describe('parseRotateToken', () => {
-  it('no body, or no grace_seconds: the default grace', () => {
-    expect(parseRotateToken(undefined)).toEqual({ graceSeconds: DEFAULT_GRACE_SECONDS });
-    expect(parseRotateToken({})).toEqual({ graceSeconds: DEFAULT_GRACE_SECONDS });
+  it('no body, or no grace_seconds: the default grace, and the old expiry kept', () => {
+    const kept = { graceSeconds: DEFAULT_GRACE_SECONDS, expiresAt: undefined };
+    expect(parseRotateToken(undefined, NOW)).toEqual(kept);
+    expect(parseRotateToken({}, NOW)).toEqual(kept);
   });
 
   it('takes a whole number of seconds from 0 to a week', () => {
-    expect(parseRotateToken({ grace_seconds: 0 })).toEqual({ graceSeconds: 0 });
-    expect(parseRotateToken({ grace_seconds: 30 })).toEqual({ graceSeconds: 30 });
-    expect(parseRotateToken({ grace_seconds: MAX_GRACE_SECONDS })).toEqual({
-      graceSeconds: MAX_GRACE_SECONDS,
+    expect(parseRotateToken({ grace_seconds: 0 }, NOW).graceSeconds).toBe(0);
+    expect(parseRotateToken({ grace_seconds: 30 }, NOW).graceSeconds).toBe(30);
+    expect(parseRotateToken({ grace_seconds: MAX_GRACE_SECONDS }, NOW).graceSeconds).toBe(MAX_GRACE_SECONDS);
+  });
+
+  it('a new expiry renews: in days or as a date, as create takes it; null is never', () => {
+    expect(parseRotateToken({ expires_in_days: 90 }, NOW).expiresAt).toBe('2026-09-13T12:34:56.789Z');
+    expect(parseRotateToken({ expires_at: '2027-01-31' }, NOW).expiresAt).toBe('2027-01-31T00:00:00.000Z');
+    expect(parseRotateToken({ expires_at: null }, NOW).expiresAt).toBeNull();
+    expect(parseRotateToken({ grace_seconds: 0, expires_in_days: null }, NOW)).toEqual({
+      graceSeconds: 0,
+      expiresAt: null,
     });
+  });
+
+  it.each([
+    [
+      { expires_in_days: 30, expires_at: '2027-01-31' },
+      'expires_at',
+      'expires_at: give expires_in_days or expires_at, not both',
+    ],
+    [{ expires_in_days: 0 }, 'expires_in_days', 'expires_in_days: must be at least 1'],
+    [{ expires_in_days: 3651 }, 'expires_in_days', 'expires_in_days: must be at most 3650'],
+    [{ expires_at: '2026-01-01' }, 'expires_at', 'expires_at must be in the future'],
+    [{ expires_at: 'soon' }, 'expires_at', 'expires_at must be an RFC 3339 date (2027-01-31) or date-time'],
+  ])('a renewal %j is refused as create refuses it, naming %s', (body, field, message) => {
+    expect(refusal(() => parseRotateToken(body, NOW))).toEqual({ field, message });
+    const create = { description: 'd', scopes: [{ scope: 'global:admin' }], ...body };
+    expect(refusal(() => parseCreateToken(create, NOW))).toEqual({ field, message });
   });
 
   it.each([
@@ -365,7 +410,7 @@ describe('parseRotateToken', () => {
     [{ grace: 30 }, 'grace', 'Unknown field: grace'],
     [null, 'body', 'body must be an object'],
   ])('%j: refused, naming %s', (body, field, message) => {
-    expect(refusal(() => parseRotateToken(body))).toEqual({ field, message });
+    expect(refusal(() => parseRotateToken(body, NOW))).toEqual({ field, message });
   });
 });
 

@@ -5,6 +5,7 @@ import { ValidationError } from '#domain/errors';
 import {
   acceptedUntil,
   checkGrace,
+  checkSelfRenewal,
   DEFAULT_GRACE_SECONDS,
   graceExpiry,
   MAX_GRACE_SECONDS,
@@ -207,5 +208,32 @@ describe('successorOf', () => {
       '2027-01-31T00:00:00.000Z',
     );
     expect(successorOf(shortened, { expiresAt: null }).expiresAt).toBeNull();
+  });
+});
+
+describe('checkSelfRenewal: a token rotating itself never puts its expiry later', () => {
+  const own = at(30 * 86_400_000);
+  const refused = (current: string | null, renewed: string | null) => {
+    try {
+      checkSelfRenewal(current, renewed);
+      return null;
+    } catch (error) {
+      return error instanceof ValidationError ? error.field : 'not a ValidationError';
+    }
+  };
+
+  it('the same expiry, or a sooner one, is allowed', () => {
+    expect(refused(own, own)).toBeNull();
+    expect(refused(own, at(86_400_000))).toBeNull();
+  });
+
+  it('a token without an expiry may take any', () => {
+    expect(refused(null, at(86_400_000))).toBeNull();
+    expect(refused(null, null)).toBeNull();
+  });
+
+  it('a later expiry, or none, is refused naming expires_at', () => {
+    expect(refused(own, at(30 * 86_400_000 + 1))).toBe('expires_at');
+    expect(refused(own, null)).toBe('expires_at');
   });
 });

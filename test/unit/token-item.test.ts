@@ -25,6 +25,7 @@ const record: TokenRecord = {
   ],
   createdAt: '2026-06-15T12:00:00.000Z',
   createdBy: 'token:AdminTokenId0001',
+  createdByName: 'Provisioning admin',
   expiresAt: '2027-01-31T00:00:00.000Z',
   revokedAt: null,
   revokedBy: null,
@@ -48,8 +49,11 @@ const stored = (item: Record<string, unknown>) =>
 describe('the token item', () => {
   it('reads back as the record it was written from', () => {
     expect(itemToRecord(stored(recordToItem(record, stamp, RETENTION_SECONDS)))).toEqual(record);
-    const bare = { ...record, userEmail: null, expiresAt: null, scopes: [] };
+    const bare = { ...record, userEmail: null, createdByName: null, expiresAt: null, scopes: [] };
     expect(itemToRecord(stored(recordToItem(bare, stamp, RETENTION_SECONDS)))).toEqual(bare);
+    expect(stored(recordToItem(record, stamp, RETENTION_SECONDS))).toMatchObject({
+      created_by_name: 'Provisioning admin',
+    });
     const rotated = { ...record, rotatedFrom: 'OldToken00000001', rotatedTo: 'NewToken00000001' };
     const item = stored(recordToItem(rotated, stamp, RETENTION_SECONDS));
     expect(item).toMatchObject({ rotated_from: 'OldToken00000001', rotated_to: 'NewToken00000001' });

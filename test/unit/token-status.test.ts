@@ -14,6 +14,7 @@ const record: TokenRecord = {
   scopes: [{ scope: 'repos:read', resources: ['a'] }],
   createdAt: '2026-06-01T00:00:00.000Z',
   createdBy: 'token:AdminTokenId0001',
+  createdByName: 'Provisioning admin',
   expiresAt: null,
   revokedAt: null,
   revokedBy: null,
@@ -59,6 +60,7 @@ describe('tokenView', () => {
       status: 'expired',
       created_at: '2026-06-01T00:00:00.000Z',
       created_by: 'token:AdminTokenId0001',
+      created_by_name: 'Provisioning admin',
       expires_at: at(0),
       revoked_at: null,
       revoked_by: null,
@@ -68,6 +70,11 @@ describe('tokenView', () => {
       rotated_to: null,
     });
     expect(JSON.stringify(view)).not.toContain('c2VjcmV0');
+  });
+
+  it('shows created_by_name as null for a record made before it was kept', () => {
+    const { createdByName: _, ...older } = record;
+    expect(tokenView(older, now).created_by_name).toBeNull();
   });
 
   it('shows the rotation links both ways', () => {
