@@ -33,7 +33,8 @@ describe('the repository cites nothing a newcomer does not have', () => {
   });
 
   it('would find one', () => {
-    const line = '// As CONTRACT section 4 says (issue 12).';
+    // Put together here, so that this file does not cite what it forbids.
+    const line = ['// As CONTRACT', 'section 4 says (issue', '12).'].join(' ');
     expect(CITATIONS.filter((pattern) => pattern.test(line))).toHaveLength(2);
   });
 });
