@@ -32,9 +32,11 @@ export interface TokenGateDomainProps {
 export interface TokenGateRestApiProps {
   readonly description: string;
   /**
-   * Create the account-wide role API Gateway writes execution logs with. An account has one; set
-   * false when another stack or API already manages it, or deploy after an API that creates it.
-   * @default true
+   * Create the account-wide role API Gateway writes execution and access logs with (an
+   * `AWS::ApiGateway::Account` and its role). An account has one per region; leave it false when
+   * another stack or API already manages it. Without one, deploying the stage fails with
+   * "CloudWatch Logs role ARN must be set in account settings to enable logging".
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
   /** @default RetentionDays.THREE_MONTHS */
@@ -89,7 +91,7 @@ export class TokenGateRestApi extends RestApi {
       retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const cloudWatchRole = props.cloudWatchRole ?? true;
+    const cloudWatchRole = props.cloudWatchRole ?? false;
     super(scope, id, {
       description: props.description,
       endpointTypes: [EndpointType.REGIONAL],

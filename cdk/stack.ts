@@ -13,7 +13,10 @@ import { RotatedToken, type RotatedTokenScope } from './rotated-token';
 import { TokenGate, type TokenGateProps } from './token-gate';
 
 export interface TokenGateStackProps extends StackProps {
-  /** Passed to the `TokenGate` construct. */
+  /**
+   * Passed to the `TokenGate` construct; unless it says otherwise (`cloudWatchRole: false`), this
+   * stack sets up the account's logging role for API Gateway (`cloudWatchRole: true`).
+   */
   readonly tokenGate?: TokenGateProps;
   /**
    * The built web console (web/dist/<hash>/), deployed behind CloudFront with the management API on
@@ -51,7 +54,11 @@ export class TokenGateStack extends Stack {
   constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
     const { tokenGate: tokenGateProps, consoleDir, consoleOptions, ...stackProps } = props;
     super(scope, id, stackProps);
-    this.tokenGate = new TokenGate(this, 'Tokens', tokenGateProps);
+    // The deployment stands alone: it sets up the account's logging role its stages need.
+    this.tokenGate = new TokenGate(this, 'Tokens', {
+      ...tokenGateProps,
+      cloudWatchRole: tokenGateProps?.cloudWatchRole ?? true,
+    });
 
     this.exampleApi = new TokenGateRestApi(this, 'ExampleApi', {
       description: 'tokengate: example protected API (echoes what the authorizer passed on)',

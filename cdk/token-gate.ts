@@ -72,9 +72,14 @@ export interface TokenGateProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Create the account-wide role API Gateway writes execution logs with (`RestApiProps.cloudWatchRole`).
-   * Set false when the account's role is managed elsewhere.
-   * @default true
+   * Create the account-wide role API Gateway writes the management API's execution and access logs
+   * with (`RestApiProps.cloudWatchRole`: an `AWS::ApiGateway::Account` and its role, one per account
+   * and region). Off by default, as CDK apps made by `cdk init` have it
+   * (`@aws-cdk/aws-apigateway:disableCloudWatchRole`): most accounts already have the role, from
+   * another API or stack. Set true in an account and region that has none yet; without it, the
+   * API's stage fails to deploy with "CloudWatch Logs role ARN must be set in account settings to
+   * enable logging".
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
   /** Retention of the functions' log groups. @default RetentionDays.ONE_MONTH */
