@@ -19,11 +19,17 @@ function attribute(key: KeyAttribute): Attribute {
   return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
 }
 
+/** How a table is kept: its removal policy, and whether DynamoDB refuses to delete it. */
+export interface TableKeeping {
+  readonly removalPolicy: RemovalPolicy;
+  readonly deletionProtection: boolean;
+}
+
 /** An on-demand table with TTL, point-in-time recovery and the definition's keys, indexes and stream. */
 export function tableFromDefinition(
   scope: Construct,
   definition: TableDefinition,
-  removalPolicy: RemovalPolicy,
+  { removalPolicy, deletionProtection }: TableKeeping,
 ): Table {
   const table = new Table(scope, definition.id, {
     partitionKey: attribute(definition.partitionKey),
@@ -33,6 +39,7 @@ export function tableFromDefinition(
     ...(definition.stream && { stream: StreamViewType[definition.stream] }),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     removalPolicy,
+    deletionProtection,
   });
   for (const index of definition.indexes) {
     table.addGlobalSecondaryIndex({

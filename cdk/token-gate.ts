@@ -50,7 +50,7 @@ import { functionsByDefinition, type LogLevel, TokenGateFunction } from './funct
 import { bindNeeds, type TokenGateResources } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
-import { tableFromDefinition } from './tables';
+import { type TableKeeping, tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
   /**
@@ -66,11 +66,20 @@ export interface TokenGateProps {
    */
   readonly retentionDays?: number;
   /**
-   * What happens to the tokens table and the key secret when they leave the stack. They share one
-   * policy: the stored hashes are worthless without the key.
+   * What happens to the three tables (tokens, audit, search) and the key secret when they leave the
+   * stack. They share one policy: the stored hashes are worthless without the key. It does not
+   * apply to the log groups (the functions' are removed with them, the management API's access logs
+   * are always kept: they say who called) nor to a `RotatedToken`'s secret.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB's deletion protection on the three tables: a `DeleteTable` call, the console's or
+   * CloudFormation's, fails while it is on. With `RemovalPolicy.DESTROY` and this on, deleting the
+   * stack fails on the tables: turn it off first.
+   * @default true, unless `removalPolicy` is `RemovalPolicy.DESTROY`
+   */
+  readonly deletionProtection?: boolean;
   /**
    * Create the account-wide role API Gateway writes the management API's execution and access logs
    * with (`RestApiProps.cloudWatchRole`: an `AWS::ApiGateway::Account` and its role, one per account
@@ -247,6 +256,10 @@ export class TokenGate extends Construct implements TokenGateResources {
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const keeping = {
+      removalPolicy,
+      deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+    };
     const catalogue = props.scopes === undefined ? undefined : catalogueJson(props.scopes);
 
     this.keySecret = new Secret(this, 'KeySecret', {
@@ -255,9 +268,9 @@ export class TokenGate extends Construct implements TokenGateResources {
       removalPolicy,
     });
 
-    this.tokensTable = this.createTokensTable(removalPolicy);
-    this.auditTable = tableFromDefinition(this, AUDIT_TABLE, removalPolicy);
-    this.searchTable = tableFromDefinition(this, SEARCH_TABLE, removalPolicy);
+    this.tokensTable = this.createTokensTable(keeping);
+    this.auditTable = tableFromDefinition(this, AUDIT_TABLE, keeping);
+    this.searchTable = tableFromDefinition(this, SEARCH_TABLE, keeping);
 
     this.logRetention = props.logRetention;
     this.logLevel = props.logLevel;
@@ -403,8 +416,8 @@ export class TokenGate extends Construct implements TokenGateResources {
     );
   }
 
-  private createTokensTable(removalPolicy: RemovalPolicy): Table {
-    const table = tableFromDefinition(this, TOKENS_TABLE, removalPolicy);
+  private createTokensTable(keeping: TableKeeping): Table {
+    const table = tableFromDefinition(this, TOKENS_TABLE, keeping);
     Tags.of(table).add(KEY_SECRET_TAG, this.keySecret.secretArn);
     return table;
   }

@@ -1,6 +1,6 @@
 // The knobs of TokenGate that platform teams set, each read on the template of a consumer's stack
 // holding nothing but the construct.
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
@@ -54,5 +54,39 @@ describe('cloudWatchRole', () => {
       'AWS::ApiGateway::Account',
       0,
     );
+  });
+});
+
+describe('deletionProtection', () => {
+  /** `DeletionProtectionEnabled` of each of the three tables. */
+  const protection = (template: Template) =>
+    Object.values(template.findResources('AWS::DynamoDB::Table')).map(
+      (table) => (table.Properties as { DeletionProtectionEnabled?: boolean }).DeletionProtectionEnabled,
+    );
+
+  it('is on for the three tables while the removal policy keeps them (the default)', () => {
+    expect(protection(gateStack().template)).toEqual([true, true, true]);
+    expect(protection(gateStack({ removalPolicy: RemovalPolicy.RETAIN }).template)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('is off when the removal policy destroys them, so that deleting the stack works', () => {
+    expect(protection(gateStack({ removalPolicy: RemovalPolicy.DESTROY }).template)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('follows the prop either way', () => {
+    expect(protection(gateStack({ deletionProtection: false }).template)).toEqual([false, false, false]);
+    const { template } = gateStack({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true });
+    expect(protection(template)).toEqual([true, true, true]);
+    // The removal policy still applies to the tables and the key secret.
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
   });
 });
