@@ -14,6 +14,7 @@ import {
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
@@ -41,6 +42,11 @@ export interface TokenGateRestApiProps {
   readonly cloudWatchRole?: boolean;
   /** @default RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * The customer-managed KMS key the access log group is encrypted with; its key policy must let
+   * CloudWatch Logs use it. @default CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: IKey;
   /** Routes with a `throttle` of their own get it as a stage method setting. @default none */
   readonly routes?: readonly Route[];
   /**
@@ -90,6 +96,7 @@ export class TokenGateRestApi extends RestApi {
     const accessLogs = new LogGroup(scope, `${id}AccessLogs`, {
       retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
+      encryptionKey: props.encryptionKey,
     });
     const cloudWatchRole = props.cloudWatchRole ?? false;
     super(scope, id, {

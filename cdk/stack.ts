@@ -63,6 +63,7 @@ export class TokenGateStack extends Stack {
     this.exampleApi = new TokenGateRestApi(this, 'ExampleApi', {
       description: 'tokengate: example protected API (echoes what the authorizer passed on)',
       cloudWatchRole: false, // the management API sets up the account's logging role...
+      encryptionKey: this.tokenGate.encryptionKey,
     });
     // ...which the stage's execution logging needs before it can be created.
     for (const account of this.tokenGate.api.node.findAll().filter((c) => c instanceof CfnAccount)) {
@@ -71,7 +72,10 @@ export class TokenGateStack extends Stack {
     this.tokenGate.addGatewayResponses(this.exampleApi);
 
     const { functionFor } = functionsByDefinition((definition) => {
-      const fn = new TokenGateFunction(this, definition.name, { definition });
+      const fn = new TokenGateFunction(this, definition.name, {
+        definition,
+        encryptionKey: this.tokenGate.encryptionKey,
+      });
       bindNeeds(fn, definition.needs, this.tokenGate);
       return fn;
     });

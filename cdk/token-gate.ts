@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
   IdentitySource,
@@ -14,6 +14,8 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
   Code,
@@ -47,7 +49,7 @@ import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { ExpiryWarnings } from './expiry';
 import type { TokenGateFirewallProps } from './firewall';
 import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
-import { bindNeeds, type TokenGateResources } from './grants';
+import { bindNeeds, grantKey, type TokenGateResources } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
 import { type TableKeeping, tableFromDefinition } from './tables';
@@ -80,6 +82,16 @@ export interface TokenGateProps {
    * @default true, unless `removalPolicy` is `RemovalPolicy.DESTROY`
    */
   readonly deletionProtection?: boolean;
+  /**
+   * A customer-managed KMS key for what tokengate stores: the three tables (`CUSTOMER_MANAGED`
+   * encryption), the key secret, the functions' and the management API's log groups, and the audit
+   * failure queue. Each function is granted the key's use for what it does (decrypt to read, encrypt
+   * too to write). CloudWatch Logs in the stack's region is let use it for this account's log groups
+   * by a statement added to the key's policy; an imported key (`Key.fromKeyArn`) gets none, so its
+   * policy must say so already. A `RotatedToken`'s secret keeps Secrets Manager's AWS managed key.
+   * @default AWS owned and AWS managed keys, as each service has them
+   */
+  readonly encryptionKey?: IKey;
   /**
    * Create the account-wide role API Gateway writes the management API's execution and access logs
    * with (`RestApiProps.cloudWatchRole`: an `AWS::ApiGateway::Account` and its role, one per account
@@ -180,6 +192,31 @@ function catalogueLayerContent(json: string): string {
   return folder;
 }
 
+/**
+ * Lets CloudWatch Logs of the key's region use `key` for the log groups of its account, as log group
+ * encryption needs (the key policy, not IAM). An imported key's policy is not changed.
+ */
+function letLogsUse(key: IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+  );
+}
+
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
 export const KEY_RING_TEMPLATE = {
   secretStringTemplate: JSON.stringify({ current: 'k1' }),
@@ -233,6 +270,8 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
   readonly auditRetentionDays: number;
+  /** The customer-managed key of `encryptionKey`, when given. */
+  readonly encryptionKey?: IKey;
   private readonly logRetention: RetentionDays | undefined;
   private readonly logLevel: LogLevel | undefined;
   /** The folder holding the deployment's own catalogue as its layer carries it; unset, the default. */
@@ -256,9 +295,13 @@ export class TokenGate extends Construct implements TokenGateResources {
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { encryptionKey } = props;
+    this.encryptionKey = encryptionKey;
+    if (encryptionKey) letLogsUse(encryptionKey);
     const keeping = {
       removalPolicy,
       deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+      encryptionKey,
     };
     const catalogue = props.scopes === undefined ? undefined : catalogueJson(props.scopes);
 
@@ -266,6 +309,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       description: 'tokengate HMAC key ring: token hashes are keyed with it',
       generateSecretString: KEY_RING_TEMPLATE,
       removalPolicy,
+      encryptionKey,
     });
 
     this.tokensTable = this.createTokensTable(keeping);
@@ -283,6 +327,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.auditStream = new AuditStream(this, 'AuditStream', {
       tokensTable: this.tokensTable,
       consumer: this.auditConsumer,
+      encryptionKey,
     });
     // The key secret's rotation function; each RotatedToken makes its own (cdk/rotated-token.ts).
     this.keySecretRotation = createFunction(KEY_SECRET_ROTATION);
@@ -292,6 +337,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       every: props.keyRotationEvery ?? Duration.days(90),
       rotateImmediately: false, // the key CloudFormation generated is new
     });
+    if (encryptionKey) grantKey(this.keySecretRotation, encryptionKey, true); // it puts new key rings
     this.expiryWarner = createFunction(EXPIRY_WARNER);
     this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
       warner: this.expiryWarner,
@@ -302,6 +348,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       description: 'tokengate: token management API',
       cloudWatchRole: props.cloudWatchRole,
       routes: managementRoutes,
+      encryptionKey,
       domain: props.apiDomain,
       firewall: props.firewall,
     });
@@ -329,6 +376,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       definition,
       logRetention: this.logRetention,
       logLevel: this.logLevel,
+      encryptionKey: this.encryptionKey,
     });
     bindNeeds(fn, definition.needs, this);
     if (definition.needs.scopes && this.catalogueContent !== undefined) {

@@ -2,9 +2,19 @@
 // holding nothing but the construct.
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { synthStack, unbundledApp } from './template';
+import {
+  actionsOf,
+  lambdaFunction,
+  onlyResource,
+  roleStatements,
+  synthStack,
+  unbundledApp,
+} from './template';
 
 /** A consumer's stack holding one TokenGate made with `props`. */
 function gateStack(props: TokenGateProps = {}): { gate: TokenGate; stack: Stack; template: Template } {
@@ -88,5 +98,120 @@ describe('deletionProtection', () => {
     // The removal policy still applies to the tables and the key secret.
     template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('encryptionKey', () => {
+  const keyed = () => {
+    const stack = new Stack(unbundledApp(), 'Consumer');
+    const encryptionKey = new Key(stack, 'Key', { enableKeyRotation: true });
+    const gate = new TokenGate(stack, 'Tokens', { encryptionKey });
+    const template = Template.fromStack(stack);
+    const [keyId] = onlyResource(template, 'AWS::KMS::Key', {});
+    return { stack, gate, template, keyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } };
+  };
+  const { stack, template, keyArn } = keyed();
+
+  it('encrypts the three tables with the key', () => {
+    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    expect(tables.map((table) => table.Properties.SSESpecification)).toEqual(
+      Array(3).fill({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn }),
+    );
+  });
+
+  it('encrypts the key secret, every log group and the audit failure queue with the key', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('HMAC key ring'),
+      KmsKeyId: keyArn,
+    });
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThan(10); // each function's, and the API's access logs
+    for (const group of logGroups) expect(group.Properties.KmsKeyId).toEqual(keyArn);
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
+  });
+
+  it("lets this region's CloudWatch Logs use the key for the account's log groups, in the key policy", () => {
+    const [, key] = onlyResource(template, 'AWS::KMS::Key', {});
+    expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual({
+      Effect: 'Allow',
+      Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':logs:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':log-group:*',
+              ],
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  /** The KMS actions the function built from `name` may take on the key. */
+  const keyActions = (name: string) =>
+    roleStatements(template, name)
+      .filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(keyArn))
+      .flatMap(actionsOf)
+      .sort();
+
+  it('lets a function that only reads decrypt, and nothing more', () => {
+    expect(keyActions('GetToken')).toEqual(['kms:Decrypt']);
+  });
+
+  it('lets a function that writes, or rotates the key secret, encrypt too', () => {
+    for (const name of ['CreateToken', 'Authorizer', 'KeySecretRotation', 'AuditConsumer']) {
+      expect(keyActions(name), name).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']),
+      );
+    }
+  });
+
+  it('grants nothing on the key to a function that touches no table and no secret', () => {
+    expect(keyActions('OpenApiDocument')).toEqual([]);
+    expect(lambdaFunction(template, 'OpenApiDocument')).toBeDefined();
+  });
+
+  it('leaves the AWS owned and managed keys in place when not given', () => {
+    const { template: plain } = gateStack();
+    for (const type of ['AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret']) {
+      for (const resource of Object.values(plain.findResources(type)))
+        expect(resource.Properties.KmsKeyId).toBeUndefined();
+    }
+    for (const table of Object.values(plain.findResources('AWS::DynamoDB::Table')))
+      expect(table.Properties.SSESpecification).toBeUndefined();
+    plain.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('keeps the AWS Solutions checks quiet, and works for a RotatedToken in another stack', () => {
+    const report = new AwsSolutionsChecks(stack.node.root).validateScope(stack);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
+    const app = unbundledApp();
+    const gateStack = new Stack(app, 'Gate');
+    const encryptionKey = new Key(gateStack, 'Key', { enableKeyRotation: true });
+    const gate = new TokenGate(gateStack, 'Tokens', { encryptionKey });
+    const tokens = new Stack(app, 'Tokens');
+    new RotatedToken(tokens, 'Scim', {
+      tokenGate: gate,
+      description: 'SCIM sync',
+      scopes: [{ scope: 'global:admin' }],
+    });
+    expect(() => app.synth()).not.toThrow();
+    const rotation = Template.fromStack(tokens);
+    rotation.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: { 'Fn::ImportValue': Match.anyValue() },
+    });
   });
 });
