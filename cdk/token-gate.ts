@@ -48,7 +48,12 @@ import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { ExpiryWarnings } from './expiry';
 import type { TokenGateFirewallProps } from './firewall';
-import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
+import {
+  functionsByDefinition,
+  type LogLevel,
+  TokenGateFunction,
+  type TokenGateFunctionOverrides,
+} from './function';
 import { bindNeeds, grantKey, type TokenGateResources } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
@@ -92,6 +97,19 @@ export interface TokenGateProps {
    * @default AWS owned and AWS managed keys, as each service has them
    */
   readonly encryptionKey?: IKey;
+  /**
+   * Settings for every function of the gate (the authorizer, the API's handlers, the audit consumer,
+   * the rotations, the expiry-warning scan, each RotatedToken's): memory, reserved concurrency, a VPC
+   * with its subnets and security groups. Log retention is `logRetention`.
+   * @default 256 MB, no reserved concurrency, not in a VPC
+   */
+  readonly functionProps?: TokenGateFunctionOverrides;
+  /**
+   * The authorizer's own settings, over `functionProps` field by field: it runs on every request of
+   * your APIs, where the others run on the management API's.
+   * @default `functionProps`
+   */
+  readonly authorizerFunctionProps?: TokenGateFunctionOverrides;
   /**
    * Create the account-wide role API Gateway writes the management API's execution and access logs
    * with (`RestApiProps.cloudWatchRole`: an `AWS::ApiGateway::Account` and its role, one per account
@@ -192,6 +210,20 @@ function catalogueLayerContent(json: string): string {
   return folder;
 }
 
+/** `base` with each field `over` sets (left-out and undefined fields keep `base`'s). */
+function overridden(
+  base: TokenGateFunctionOverrides,
+  over: TokenGateFunctionOverrides,
+): TokenGateFunctionOverrides {
+  return {
+    memorySize: over.memorySize ?? base.memorySize,
+    reservedConcurrentExecutions: over.reservedConcurrentExecutions ?? base.reservedConcurrentExecutions,
+    vpc: over.vpc ?? base.vpc,
+    vpcSubnets: over.vpcSubnets ?? base.vpcSubnets,
+    securityGroups: over.securityGroups ?? base.securityGroups,
+  };
+}
+
 /**
  * Lets CloudWatch Logs of the key's region use `key` for the log groups of its account, as log group
  * encryption needs (the key policy, not IAM). An imported key's policy is not changed.
@@ -274,6 +306,8 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly encryptionKey?: IKey;
   private readonly logRetention: RetentionDays | undefined;
   private readonly logLevel: LogLevel | undefined;
+  private readonly functionProps: TokenGateFunctionOverrides;
+  private readonly authorizerFunctionProps: TokenGateFunctionOverrides;
   /** The folder holding the deployment's own catalogue as its layer carries it; unset, the default. */
   private readonly catalogueContent: string | undefined;
   /** The catalogue layer of each stack that holds a function reading it (`catalogueLayer`). */
@@ -318,6 +352,8 @@ export class TokenGate extends Construct implements TokenGateResources {
 
     this.logRetention = props.logRetention;
     this.logLevel = props.logLevel;
+    this.functionProps = props.functionProps ?? {};
+    this.authorizerFunctionProps = overridden(this.functionProps, props.authorizerFunctionProps ?? {});
     this.catalogueContent = catalogue === undefined ? undefined : catalogueLayerContent(catalogue);
     this.scopes = props.scopes ?? DEFAULT_CATALOGUE;
     const createFunction = (definition: FunctionDef) => this.createFunction(this, definition);
@@ -373,6 +409,7 @@ export class TokenGate extends Construct implements TokenGateResources {
    */
   createFunction(scope: Construct, definition: FunctionDef): TokenGateFunction {
     const fn = new TokenGateFunction(scope, definition.name, {
+      ...(definition === AUTHORIZER ? this.authorizerFunctionProps : this.functionProps),
       definition,
       logRetention: this.logRetention,
       logLevel: this.logLevel,

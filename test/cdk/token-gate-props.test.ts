@@ -2,9 +2,11 @@
 // holding nothing but the construct.
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_TAG } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
 import {
@@ -213,5 +215,85 @@ describe('encryptionKey', () => {
     rotation.hasResourceProperties('AWS::Logs::LogGroup', {
       KmsKeyId: { 'Fn::ImportValue': Match.anyValue() },
     });
+  });
+});
+
+describe('functionProps and authorizerFunctionProps', () => {
+  type Fn = { Properties: Record<string, unknown> };
+  /** Each tokengate function of `template`, by the name of its definition. */
+  const functions = (template: Template): Map<string, Fn> =>
+    new Map(
+      Object.values(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: Match.anyValue() }]) },
+        }) as Record<string, Fn>,
+      ).map((fn) => [
+        (fn.Properties.Tags as { Key: string; Value: string }[]).find((tag) => tag.Key === FUNCTION_TAG)
+          ?.Value as string,
+        fn,
+      ]),
+    );
+
+  const stack = new Stack(unbundledApp(), 'Consumer');
+  const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const securityGroup = new SecurityGroup(stack, 'FunctionsGroup', { vpc });
+  const gate = new TokenGate(stack, 'Tokens', {
+    functionProps: {
+      memorySize: 1024,
+      reservedConcurrentExecutions: 5,
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+    },
+    authorizerFunctionProps: { memorySize: 1769, reservedConcurrentExecutions: 50 },
+  });
+  const template = Template.fromStack(stack);
+  const privateSubnets = vpc.privateSubnets.map((subnet) => stack.resolve(subnet.subnetId));
+  const groupId = stack.resolve(securityGroup.securityGroupId);
+
+  it('apply to every function of the gate; the authorizer takes its own over them', () => {
+    const made = functions(template);
+    expect(made.size).toBeGreaterThan(10);
+    for (const [name, fn] of made) {
+      const authorizer = name === 'Authorizer';
+      expect(fn.Properties, name).toMatchObject({
+        MemorySize: authorizer ? 1769 : 1024,
+        ReservedConcurrentExecutions: authorizer ? 50 : 5,
+        VpcConfig: { SubnetIds: privateSubnets, SecurityGroupIds: [groupId] },
+      });
+    }
+  });
+
+  it("let each function's role manage its network interfaces in the VPC, and the checks stay quiet", () => {
+    const statements = roleStatements(template, 'GetToken');
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      Resource: '*',
+    });
+    const report = new AwsSolutionsChecks(stack.node.root).validateScope(gate);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
+  });
+
+  it('leave 256 MB, no reserved concurrency and no VPC by default', () => {
+    const { template: plain } = gateStack();
+    for (const [name, fn] of functions(plain)) {
+      expect(fn.Properties.MemorySize, name).toBe(256);
+      expect(fn.Properties.ReservedConcurrentExecutions, name).toBeUndefined();
+      expect(fn.Properties.VpcConfig, name).toBeUndefined();
+    }
+    const ec2 = roleStatements(plain, 'GetToken').filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('ec2:')),
+    );
+    expect(ec2).toEqual([]);
   });
 });
