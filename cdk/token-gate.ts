@@ -143,6 +143,13 @@ export interface TokenGateProps {
    */
   readonly expiryWarningWindow?: Duration;
   /**
+   * The daily expiry-warning scan (the ExpiryWarner function and its schedule). False leaves both
+   * out: no `token.expiring` event is then recorded or put on the bus, and `expiryWarningWindow`
+   * has no use.
+   * @default true
+   */
+  readonly expiryWarnings?: boolean;
+  /**
    * A custom domain for the management API (`api`): a regional API Gateway domain name with the
    * TLS 1.2 security policy (`SecurityPolicy.TLS_1_2`), mapped at its root to the API's stage. The
    * ACM certificate must be in the stack's region; the DNS record pointing the name at the domain's
@@ -277,9 +284,10 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
   readonly auditStream: AuditStream;
-  /** The expiry-warning scan (`EXPIRY_WARNER`), and its daily schedule. */
-  readonly expiryWarner: TokenGateFunction;
-  readonly expiryWarnings: ExpiryWarnings;
+  /** The expiry-warning scan (`EXPIRY_WARNER`); none when `expiryWarnings` is false. */
+  readonly expiryWarner?: TokenGateFunction;
+  /** The scan's daily schedule; none when `expiryWarnings` is false. */
+  readonly expiryWarnings?: ExpiryWarnings;
   /** The Lambda token authorizer, for REST and HTTP APIs. */
   readonly authorizerFunction: TokenGateFunction;
   /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
@@ -374,11 +382,13 @@ export class TokenGate extends Construct implements TokenGateResources {
       rotateImmediately: false, // the key CloudFormation generated is new
     });
     if (encryptionKey) grantKey(this.keySecretRotation, encryptionKey, true); // it puts new key rings
-    this.expiryWarner = createFunction(EXPIRY_WARNER);
-    this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
-      warner: this.expiryWarner,
-      window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
-    });
+    if (props.expiryWarnings ?? true) {
+      this.expiryWarner = createFunction(EXPIRY_WARNER);
+      this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
+        warner: this.expiryWarner,
+        window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
+      });
+    }
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',

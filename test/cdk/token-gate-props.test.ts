@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTION_TAG } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
+import { EXPIRY_WARNER } from '#spec/routes';
 import {
   actionsOf,
   lambdaFunction,
@@ -295,5 +296,27 @@ describe('functionProps and authorizerFunctionProps', () => {
       actionsOf(statement).some((action) => action.startsWith('ec2:')),
     );
     expect(ec2).toEqual([]);
+  });
+});
+
+describe('expiryWarnings', () => {
+  const tagged = (template: Template, name: string) =>
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: name }]) },
+    });
+
+  it('false leaves the expiry-warning function and its schedule out, and nothing else', () => {
+    const { gate, template } = gateStack({ expiryWarnings: false });
+    expect(tagged(template, EXPIRY_WARNER.name)).toEqual({});
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(gate.expiryWarner).toBeUndefined();
+    expect(Object.keys(tagged(template, 'Authorizer'))).toHaveLength(1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+  });
+
+  it('are made by default', () => {
+    const { template } = gateStack();
+    expect(Object.keys(tagged(template, EXPIRY_WARNER.name))).toHaveLength(1);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
   });
 });
