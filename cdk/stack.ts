@@ -59,6 +59,9 @@ export class TokenGateStack extends Stack {
       ...tokenGateProps,
       cloudWatchRole: tokenGateProps?.cloudWatchRole ?? true,
     });
+    const { api } = this.tokenGate;
+    if (!api)
+      throw new Error(`TokenGateStack ${id}: the deployment serves its management API (managementApi)`);
 
     this.exampleApi = new TokenGateRestApi(this, 'ExampleApi', {
       description: 'tokengate: example protected API (echoes what the authorizer passed on)',
@@ -66,7 +69,7 @@ export class TokenGateStack extends Stack {
       encryptionKey: this.tokenGate.encryptionKey,
     });
     // ...which the stage's execution logging needs before it can be created.
-    for (const account of this.tokenGate.api.node.findAll().filter((c) => c instanceof CfnAccount)) {
+    for (const account of api.node.findAll().filter((c) => c instanceof CfnAccount)) {
       this.exampleApi.deploymentStage.node.addDependency(account);
     }
     this.tokenGate.addGatewayResponses(this.exampleApi);
@@ -96,7 +99,7 @@ export class TokenGateStack extends Stack {
     if (consoleDir) {
       this.console = new TokenGateConsole(this, 'Console', {
         ...consoleOptions,
-        api: this.tokenGate.api,
+        api,
         siteDir: consoleDir,
       });
       new CfnOutput(this, 'ConsoleUrl', {
@@ -104,7 +107,7 @@ export class TokenGateStack extends Stack {
         value: this.console.url,
       });
     }
-    new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: this.tokenGate.api.url });
+    new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: api.url });
     new CfnOutput(this, 'ExampleApiUrl', {
       description: 'Example protected API',
       value: this.exampleApi.url,

@@ -150,6 +150,15 @@ export interface TokenGateProps {
    */
   readonly expiryWarnings?: boolean;
   /**
+   * The management API (`api`: the token API, the Connect-compatible routes, the audit listing) and
+   * the functions behind it. False leaves them out: the authorizer, the tables, the key secret and
+   * its rotation, the audit trail and the expiry-warning scan stay, and tokens come from
+   * `RotatedToken`s and the CLI's `bootstrap` over the tokens table. `apiDomain` and `firewall` need
+   * the API.
+   * @default true
+   */
+  readonly managementApi?: boolean;
+  /**
    * A custom domain for the management API (`api`): a regional API Gateway domain name with the
    * TLS 1.2 security policy (`SecurityPolicy.TLS_1_2`), mapped at its root to the API's stage. The
    * ACM certificate must be in the stack's region; the DNS record pointing the name at the domain's
@@ -290,8 +299,11 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly expiryWarnings?: ExpiryWarnings;
   /** The Lambda token authorizer, for REST and HTTP APIs. */
   readonly authorizerFunction: TokenGateFunction;
-  /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
-  readonly api: TokenGateRestApi;
+  /**
+   * The management API: every route of `ROUTES` but the example (`scoped`) ones; none when
+   * `managementApi` is false.
+   */
+  readonly api?: TokenGateRestApi;
   /**
    * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
    * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
@@ -305,7 +317,7 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly httpAuthorizer: AnyHttpApiAuthorizer;
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
-  /** The functions behind `api`, by `FunctionDef.name`. */
+  /** The functions behind `api`, by `FunctionDef.name` (none without it). */
   readonly functions: ReadonlyMap<string, TokenGateFunction>;
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
@@ -389,6 +401,23 @@ export class TokenGate extends Construct implements TokenGateResources {
         window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
       });
     }
+    const authorizerId = `${id}Authorizer`;
+    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
+      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
+      return this.requestAuthorizer(api, authorizerId);
+    });
+    this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
+
+    const { functions, functionFor } = functionsByDefinition(createFunction);
+    this.functions = functions;
+    if (!(props.managementApi ?? true)) {
+      const needing = (['apiDomain', 'firewall'] as const).filter((name) => props[name] !== undefined);
+      if (needing.length > 0)
+        throw new Error(
+          `TokenGate ${this.node.path}: ${needing.join(' and ')} need the management API (managementApi is false)`,
+        );
+      return;
+    }
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
@@ -398,18 +427,9 @@ export class TokenGate extends Construct implements TokenGateResources {
       domain: props.apiDomain,
       firewall: props.firewall,
     });
-    const authorizerId = `${id}Authorizer`;
-    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
-      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
-      return this.requestAuthorizer(api, authorizerId);
-    });
     this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
-    this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
     this.addGatewayResponses(this.api);
-
-    const { functions, functionFor } = functionsByDefinition(createFunction);
     addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
-    this.functions = functions;
   }
 
   /**

@@ -2,6 +2,8 @@
 // holding nothing but the construct.
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -318,5 +320,74 @@ describe('expiryWarnings', () => {
     const { template } = gateStack();
     expect(Object.keys(tagged(template, EXPIRY_WARNER.name))).toHaveLength(1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+  });
+});
+
+describe('managementApi', () => {
+  /** The names of the tokengate functions in `template`. */
+  const functionNames = (template: Template) =>
+    Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: Match.anyValue() }]) },
+      }),
+    )
+      .map(
+        (fn) =>
+          (fn.Properties.Tags as { Key: string; Value: string }[]).find((tag) => tag.Key === FUNCTION_TAG)
+            ?.Value,
+      )
+      .sort();
+
+  it('false leaves the management API and its functions out; the authorizer, tables, key and audit stay', () => {
+    const stack = new Stack(unbundledApp(), 'Consumer');
+    const gate = new TokenGate(stack, 'Tokens', { managementApi: false });
+    const orders = new RestApi(stack, 'OrdersApi');
+    orders.root
+      .addResource('orders')
+      .addMethod('GET', new MockIntegration(), { authorizer: gate.authorizer });
+    const template = Template.fromStack(stack);
+    expect(gate.api).toBeUndefined();
+    expect(gate.functions.size).toBe(0);
+    expect(functionNames(template)).toEqual([
+      'AuditConsumer',
+      'Authorizer',
+      'ExpiryWarner',
+      'KeySecretRotation',
+    ]);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1); // the team's own
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    const report = new AwsSolutionsChecks(stack.node.root).validateScope(gate);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
+  });
+
+  it('is there by default, with the functions behind it', () => {
+    const { gate, template } = gateStack();
+    expect(gate.api).toBeDefined();
+    expect(functionNames(template).length).toBeGreaterThan(10);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+  });
+
+  it('false with a custom domain or a web ACL for the API stops the synth with one line', () => {
+    const stack = new Stack(unbundledApp(), 'Consumer');
+    const certificate = Certificate.fromCertificateArn(
+      stack,
+      'Certificate',
+      'arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d',
+    );
+    expect(
+      () =>
+        new TokenGate(stack, 'Tokens', {
+          managementApi: false,
+          apiDomain: { domainName: 'api.tokens.example.com', certificate },
+          firewall: {},
+        }),
+    ).toThrow(
+      'TokenGate Consumer/Tokens: apiDomain and firewall need the management API (managementApi is false)',
+    );
   });
 });
