@@ -4,6 +4,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -29,6 +30,12 @@ export interface AuditStreamProps {
    * @default Duration.hours(6)
    */
   readonly maxRecordAge?: Duration;
+  /**
+   * The customer-managed KMS key the failure queue is encrypted with (the consumer, which sends to
+   * it, is granted its use).
+   * @default SQS-managed encryption (SSE-SQS)
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /** The event source mapping from the tokens table's stream to the audit consumer. */
@@ -41,7 +48,9 @@ export class AuditStream extends Construct {
   constructor(scope: Construct, id: string, props: AuditStreamProps) {
     super(scope, id);
     this.failureQueue = new Queue(this, 'FailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...(props.encryptionKey
+        ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });

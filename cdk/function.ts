@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -76,17 +78,52 @@ export const FUNCTION_TAG = 'tokengate:function';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-export interface TokenGateFunctionProps {
+/**
+ * What a team may set on tokengate's functions (`TokenGate`'s `functionProps`): a few of the CDK's
+ * `FunctionProps`, under their names there.
+ */
+export interface TokenGateFunctionOverrides {
+  /** Memory in MB, which sets the CPU share too. @default 256 */
+  readonly memorySize?: number;
+  /** Concurrent executions reserved for (and the most allowed to) each function. @default none reserved */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * The VPC to run in. The functions call DynamoDB, Secrets Manager, EventBridge and X-Ray: the
+   * subnets need a route to them (a NAT gateway, or VPC endpoints for each). Each function's role
+   * may then manage its network interfaces (`ec2:CreateNetworkInterface` and the like).
+   * @default not in a VPC
+   */
+  readonly vpc?: IVpc;
+  /** Where in `vpc`. @default the VPC's private subnets (the CDK's default) */
+  readonly vpcSubnets?: SubnetSelection;
+  /** In `vpc`. @default one security group per function, outbound traffic only (the CDK's default) */
+  readonly securityGroups?: ISecurityGroup[];
+}
+
+/** What a function's role needs to run in a VPC: AWSLambdaVPCAccessExecutionRole's EC2 actions. */
+export const VPC_ACCESS_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+export interface TokenGateFunctionProps extends TokenGateFunctionOverrides {
   /** What to build: construct id, entry file and (for `bindNeeds`) permissions. */
   readonly definition: FunctionDef;
   /** @default the definition's `timeoutSeconds` */
   readonly timeout?: Duration;
-  /** @default 256 */
-  readonly memorySize?: number;
   /** How long the function's log group keeps its logs. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /**
+   * The customer-managed KMS key the function's log group is encrypted with; its key policy must let
+   * CloudWatch Logs use it. @default CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -101,12 +138,17 @@ export class TokenGateFunction extends LambdaFunction {
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: props.encryptionKey,
     });
     const role = new Role(scope, `${id}ServiceRole`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `tokengate ${definition.name} function`,
     });
     logGroup.grantWrite(role);
+    if (props.vpc) {
+      // The role is ours, so the CDK does not add AWSLambdaVPCAccessExecutionRole: its EC2 actions, inline.
+      role.addToPolicy(new PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
+    }
     Tags.of(role).add(FUNCTION_TAG, definition.name);
 
     super(scope, id, {
@@ -116,6 +158,10 @@ export class TokenGateFunction extends LambdaFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
       timeout: props.timeout ?? Duration.seconds(definition.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
@@ -134,7 +180,10 @@ export class TokenGateFunction extends LambdaFunction {
         id: 'AwsSolutions-IAM5',
         appliesTo: ['Resource::*'],
         reason:
-          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions' +
+          (props.vpc
+            ? '; in a VPC, the network interface actions (ec2:CreateNetworkInterface, ...) neither.'
+            : '.'),
       },
     ]);
     suppressNagRules(this, [

@@ -4,11 +4,13 @@
 import { type Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '#spec/env';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, type FunctionNeeds, type TableAction } from '#spec/routes';
 import { AUDIT_TABLE, SEARCH_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
+import { suppressNagRules } from './nag-suppressions';
 
 /**
  * The resources a tokengate function may be bound to (`TokenGate` is one); the tables are
@@ -26,6 +28,37 @@ export interface TokenGateResources {
    * @default Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS)
    */
   readonly authorizerCacheTtl?: Duration;
+  /**
+   * The customer-managed KMS key the tables and the key secret are encrypted with.
+   * @default none: AWS owned and managed keys, which need no grant
+   */
+  readonly encryptionKey?: IKey;
+}
+
+/** The table actions that only read. */
+const READ_ACTIONS: readonly TableAction[] = ['GetItem', 'BatchGetItem', 'Query'];
+
+/**
+ * Lets `fn` use `key` for what it does to the data the key encrypts: decrypt only for a reader
+ * (`grantDecrypt`), encrypt too for a writer (`grantEncryptDecrypt`).
+ */
+export function grantKey(fn: LambdaFunction, key: IKey, writes: boolean): void {
+  if (!writes) {
+    key.grantDecrypt(fn);
+    return;
+  }
+  key.grantEncryptDecrypt(fn);
+  if (fn.role) {
+    suppressNagRules(fn.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
+        reason:
+          "The CDK's grantEncryptDecrypt on the deployment's own KMS key, the one resource granted: writing " +
+          'data it encrypts needs a data key, whose action names end in a wildcard.',
+      },
+    ]);
+  }
 }
 
 /**
@@ -98,8 +131,9 @@ function grantTable(
 /**
  * Sets the environment `shared/adapters/config.ts` reads and grants exactly `needs`: each table action on its
  * table (Query also on its indexes, by name; UpdateItem only on `needs.updates` and the key, returning
- * nothing beyond them), `secretsmanager:GetSecretValue` on the key secret, and `events:PutEvents` on
- * the default event bus.
+ * nothing beyond them), `secretsmanager:GetSecretValue` on the key secret, `events:PutEvents` on
+ * the default event bus, and the use of `encryptionKey` when there is one (decrypt to read, encrypt
+ * too to write).
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
  */
 export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: TokenGateResources): void {
@@ -124,9 +158,18 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
   grantTable(fn, audit, auditTable, AUDIT_TABLE);
   grantTable(fn, search, searchTable, SEARCH_TABLE);
   if (needs.hmacKey) {
-    // Powertools' SecretsProvider only calls GetSecretValue; the secret uses the AWS managed key.
+    // Powertools' SecretsProvider only calls GetSecretValue; the key it is encrypted with is granted above.
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keySecret.secretArn] }),
+    );
+  }
+  const { encryptionKey } = resources;
+  const tableActions = [...needs.tokens, ...audit, ...search];
+  if (encryptionKey && (tableActions.length > 0 || needs.hmacKey)) {
+    grantKey(
+      fn,
+      encryptionKey,
+      tableActions.some((action) => !READ_ACTIONS.includes(action)),
     );
   }
   if (needs.defaultEventBus) {

@@ -22,7 +22,13 @@ export {
   TokenGateWebAcl,
   type TokenGateWebAclProps,
 } from './firewall';
-export { FUNCTION_TAG, type LogLevel, TokenGateFunction, type TokenGateFunctionProps } from './function';
+export {
+  FUNCTION_TAG,
+  type LogLevel,
+  TokenGateFunction,
+  type TokenGateFunctionOverrides,
+  type TokenGateFunctionProps,
+} from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
 export {
   addRoutes,

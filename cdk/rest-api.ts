@@ -14,6 +14,7 @@ import {
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
@@ -32,13 +33,20 @@ export interface TokenGateDomainProps {
 export interface TokenGateRestApiProps {
   readonly description: string;
   /**
-   * Create the account-wide role API Gateway writes execution logs with. An account has one; set
-   * false when another stack or API already manages it, or deploy after an API that creates it.
-   * @default true
+   * Create the account-wide role API Gateway writes execution and access logs with (an
+   * `AWS::ApiGateway::Account` and its role). An account has one per region; leave it false when
+   * another stack or API already manages it. Without one, deploying the stage fails with
+   * "CloudWatch Logs role ARN must be set in account settings to enable logging".
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
   /** @default RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * The customer-managed KMS key the access log group is encrypted with; its key policy must let
+   * CloudWatch Logs use it. @default CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: IKey;
   /** Routes with a `throttle` of their own get it as a stage method setting. @default none */
   readonly routes?: readonly Route[];
   /**
@@ -88,8 +96,9 @@ export class TokenGateRestApi extends RestApi {
     const accessLogs = new LogGroup(scope, `${id}AccessLogs`, {
       retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
+      encryptionKey: props.encryptionKey,
     });
-    const cloudWatchRole = props.cloudWatchRole ?? true;
+    const cloudWatchRole = props.cloudWatchRole ?? false;
     super(scope, id, {
       description: props.description,
       endpointTypes: [EndpointType.REGIONAL],

@@ -13,7 +13,10 @@ import { RotatedToken, type RotatedTokenScope } from './rotated-token';
 import { TokenGate, type TokenGateProps } from './token-gate';
 
 export interface TokenGateStackProps extends StackProps {
-  /** Passed to the `TokenGate` construct. */
+  /**
+   * Passed to the `TokenGate` construct; unless it says otherwise (`cloudWatchRole: false`), this
+   * stack sets up the account's logging role for API Gateway (`cloudWatchRole: true`).
+   */
   readonly tokenGate?: TokenGateProps;
   /**
    * The built web console (web/dist/<hash>/), deployed behind CloudFront with the management API on
@@ -51,20 +54,31 @@ export class TokenGateStack extends Stack {
   constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
     const { tokenGate: tokenGateProps, consoleDir, consoleOptions, ...stackProps } = props;
     super(scope, id, stackProps);
-    this.tokenGate = new TokenGate(this, 'Tokens', tokenGateProps);
+    // The deployment stands alone: it sets up the account's logging role its stages need.
+    this.tokenGate = new TokenGate(this, 'Tokens', {
+      ...tokenGateProps,
+      cloudWatchRole: tokenGateProps?.cloudWatchRole ?? true,
+    });
+    const { api } = this.tokenGate;
+    if (!api)
+      throw new Error(`TokenGateStack ${id}: the deployment serves its management API (managementApi)`);
 
     this.exampleApi = new TokenGateRestApi(this, 'ExampleApi', {
       description: 'tokengate: example protected API (echoes what the authorizer passed on)',
       cloudWatchRole: false, // the management API sets up the account's logging role...
+      encryptionKey: this.tokenGate.encryptionKey,
     });
     // ...which the stage's execution logging needs before it can be created.
-    for (const account of this.tokenGate.api.node.findAll().filter((c) => c instanceof CfnAccount)) {
+    for (const account of api.node.findAll().filter((c) => c instanceof CfnAccount)) {
       this.exampleApi.deploymentStage.node.addDependency(account);
     }
     this.tokenGate.addGatewayResponses(this.exampleApi);
 
     const { functionFor } = functionsByDefinition((definition) => {
-      const fn = new TokenGateFunction(this, definition.name, { definition });
+      const fn = new TokenGateFunction(this, definition.name, {
+        definition,
+        encryptionKey: this.tokenGate.encryptionKey,
+      });
       bindNeeds(fn, definition.needs, this.tokenGate);
       return fn;
     });
@@ -85,7 +99,7 @@ export class TokenGateStack extends Stack {
     if (consoleDir) {
       this.console = new TokenGateConsole(this, 'Console', {
         ...consoleOptions,
-        api: this.tokenGate.api,
+        api,
         siteDir: consoleDir,
       });
       new CfnOutput(this, 'ConsoleUrl', {
@@ -93,7 +107,7 @@ export class TokenGateStack extends Stack {
         value: this.console.url,
       });
     }
-    new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: this.tokenGate.api.url });
+    new CfnOutput(this, 'ApiUrl', { description: 'Token management API', value: api.url });
     new CfnOutput(this, 'ExampleApiUrl', {
       description: 'Example protected API',
       value: this.exampleApi.url,

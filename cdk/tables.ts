@@ -8,7 +8,9 @@ import {
   ProjectionType,
   StreamViewType,
   Table,
+  TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { KeyAttribute, TableDefinition } from '#spec/tables';
 
@@ -19,11 +21,19 @@ function attribute(key: KeyAttribute): Attribute {
   return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
 }
 
+/** How a table is kept: its removal policy, whether DynamoDB refuses to delete it, its key. */
+export interface TableKeeping {
+  readonly removalPolicy: RemovalPolicy;
+  readonly deletionProtection: boolean;
+  /** A customer-managed key; none, DynamoDB's AWS owned key. */
+  readonly encryptionKey?: IKey;
+}
+
 /** An on-demand table with TTL, point-in-time recovery and the definition's keys, indexes and stream. */
 export function tableFromDefinition(
   scope: Construct,
   definition: TableDefinition,
-  removalPolicy: RemovalPolicy,
+  { removalPolicy, deletionProtection, encryptionKey }: TableKeeping,
 ): Table {
   const table = new Table(scope, definition.id, {
     partitionKey: attribute(definition.partitionKey),
@@ -33,6 +43,8 @@ export function tableFromDefinition(
     ...(definition.stream && { stream: StreamViewType[definition.stream] }),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     removalPolicy,
+    deletionProtection,
+    ...(encryptionKey && { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey }),
   });
   for (const index of definition.indexes) {
     table.addGlobalSecondaryIndex({

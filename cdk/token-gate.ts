@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   type GatewayResponse,
   IdentitySource,
@@ -14,6 +14,8 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
   Code,
@@ -46,11 +48,16 @@ import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
 import { ExpiryWarnings } from './expiry';
 import type { TokenGateFirewallProps } from './firewall';
-import { functionsByDefinition, type LogLevel, TokenGateFunction } from './function';
-import { bindNeeds, type TokenGateResources } from './grants';
+import {
+  functionsByDefinition,
+  type LogLevel,
+  TokenGateFunction,
+  type TokenGateFunctionOverrides,
+} from './function';
+import { bindNeeds, grantKey, type TokenGateResources } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
-import { tableFromDefinition } from './tables';
+import { type TableKeeping, tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
   /**
@@ -66,15 +73,52 @@ export interface TokenGateProps {
    */
   readonly retentionDays?: number;
   /**
-   * What happens to the tokens table and the key secret when they leave the stack. They share one
-   * policy: the stored hashes are worthless without the key.
+   * What happens to the three tables (tokens, audit, search) and the key secret when they leave the
+   * stack. They share one policy: the stored hashes are worthless without the key. It does not
+   * apply to the log groups (the functions' are removed with them, the management API's access logs
+   * are always kept: they say who called) nor to a `RotatedToken`'s secret.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Create the account-wide role API Gateway writes execution logs with (`RestApiProps.cloudWatchRole`).
-   * Set false when the account's role is managed elsewhere.
-   * @default true
+   * DynamoDB's deletion protection on the three tables: a `DeleteTable` call, the console's or
+   * CloudFormation's, fails while it is on. With `RemovalPolicy.DESTROY` and this on, deleting the
+   * stack fails on the tables: turn it off first.
+   * @default true, unless `removalPolicy` is `RemovalPolicy.DESTROY`
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * A customer-managed KMS key for what tokengate stores: the three tables (`CUSTOMER_MANAGED`
+   * encryption), the key secret, the functions' and the management API's log groups, and the audit
+   * failure queue. Each function is granted the key's use for what it does (decrypt to read, encrypt
+   * too to write). CloudWatch Logs in the stack's region is let use it for this account's log groups
+   * by a statement added to the key's policy; an imported key (`Key.fromKeyArn`) gets none, so its
+   * policy must say so already. A `RotatedToken`'s secret keeps Secrets Manager's AWS managed key.
+   * @default AWS owned and AWS managed keys, as each service has them
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Settings for every function of the gate (the authorizer, the API's handlers, the audit consumer,
+   * the rotations, the expiry-warning scan, each RotatedToken's): memory, reserved concurrency, a VPC
+   * with its subnets and security groups. Log retention is `logRetention`.
+   * @default 256 MB, no reserved concurrency, not in a VPC
+   */
+  readonly functionProps?: TokenGateFunctionOverrides;
+  /**
+   * The authorizer's own settings, over `functionProps` field by field: it runs on every request of
+   * your APIs, where the others run on the management API's.
+   * @default `functionProps`
+   */
+  readonly authorizerFunctionProps?: TokenGateFunctionOverrides;
+  /**
+   * Create the account-wide role API Gateway writes the management API's execution and access logs
+   * with (`RestApiProps.cloudWatchRole`: an `AWS::ApiGateway::Account` and its role, one per account
+   * and region). Off by default, as CDK apps made by `cdk init` have it
+   * (`@aws-cdk/aws-apigateway:disableCloudWatchRole`): most accounts already have the role, from
+   * another API or stack. Set true in an account and region that has none yet; without it, the
+   * API's stage fails to deploy with "CloudWatch Logs role ARN must be set in account settings to
+   * enable logging".
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
   /** Retention of the functions' log groups. @default RetentionDays.ONE_MONTH */
@@ -98,6 +142,22 @@ export interface TokenGateProps {
    * @default Duration.days(14) (`DEFAULT_EXPIRY_WARNING_DAYS`)
    */
   readonly expiryWarningWindow?: Duration;
+  /**
+   * The daily expiry-warning scan (the ExpiryWarner function and its schedule). False leaves both
+   * out: no `token.expiring` event is then recorded or put on the bus, and `expiryWarningWindow`
+   * has no use.
+   * @default true
+   */
+  readonly expiryWarnings?: boolean;
+  /**
+   * The management API (`api`: the token API, the Connect-compatible routes, the audit listing) and
+   * the functions behind it. False leaves them out: the authorizer, the tables, the key secret and
+   * its rotation, the audit trail and the expiry-warning scan stay, and tokens come from
+   * `RotatedToken`s and the CLI's `bootstrap` over the tokens table. `apiDomain` and `firewall` need
+   * the API.
+   * @default true
+   */
+  readonly managementApi?: boolean;
   /**
    * A custom domain for the management API (`api`): a regional API Gateway domain name with the
    * TLS 1.2 security policy (`SecurityPolicy.TLS_1_2`), mapped at its root to the API's stage. The
@@ -166,6 +226,45 @@ function catalogueLayerContent(json: string): string {
   return folder;
 }
 
+/** `base` with each field `over` sets (left-out and undefined fields keep `base`'s). */
+function overridden(
+  base: TokenGateFunctionOverrides,
+  over: TokenGateFunctionOverrides,
+): TokenGateFunctionOverrides {
+  return {
+    memorySize: over.memorySize ?? base.memorySize,
+    reservedConcurrentExecutions: over.reservedConcurrentExecutions ?? base.reservedConcurrentExecutions,
+    vpc: over.vpc ?? base.vpc,
+    vpcSubnets: over.vpcSubnets ?? base.vpcSubnets,
+    securityGroups: over.securityGroups ?? base.securityGroups,
+  };
+}
+
+/**
+ * Lets CloudWatch Logs of the key's region use `key` for the log groups of its account, as log group
+ * encryption needs (the key policy, not IAM). An imported key's policy is not changed.
+ */
+function letLogsUse(key: IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+  );
+}
+
 /** Secrets Manager generates the first key: `{"current":"k1","k1":"<64 characters>"}` (shared/domain/keyring.ts). */
 export const KEY_RING_TEMPLATE = {
   secretStringTemplate: JSON.stringify({ current: 'k1' }),
@@ -194,13 +293,17 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
   readonly auditStream: AuditStream;
-  /** The expiry-warning scan (`EXPIRY_WARNER`), and its daily schedule. */
-  readonly expiryWarner: TokenGateFunction;
-  readonly expiryWarnings: ExpiryWarnings;
+  /** The expiry-warning scan (`EXPIRY_WARNER`); none when `expiryWarnings` is false. */
+  readonly expiryWarner?: TokenGateFunction;
+  /** The scan's daily schedule; none when `expiryWarnings` is false. */
+  readonly expiryWarnings?: ExpiryWarnings;
   /** The Lambda token authorizer, for REST and HTTP APIs. */
   readonly authorizerFunction: TokenGateFunction;
-  /** The management API: every route of `ROUTES` but the example (`scoped`) ones. */
-  readonly api: TokenGateRestApi;
+  /**
+   * The management API: every route of `ROUTES` but the example (`scoped`) ones; none when
+   * `managementApi` is false.
+   */
+  readonly api?: TokenGateRestApi;
   /**
    * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
    * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
@@ -214,13 +317,17 @@ export class TokenGate extends Construct implements TokenGateResources {
   readonly httpAuthorizer: AnyHttpApiAuthorizer;
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
-  /** The functions behind `api`, by `FunctionDef.name`. */
+  /** The functions behind `api`, by `FunctionDef.name` (none without it). */
   readonly functions: ReadonlyMap<string, TokenGateFunction>;
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
   readonly auditRetentionDays: number;
+  /** The customer-managed key of `encryptionKey`, when given. */
+  readonly encryptionKey?: IKey;
   private readonly logRetention: RetentionDays | undefined;
   private readonly logLevel: LogLevel | undefined;
+  private readonly functionProps: TokenGateFunctionOverrides;
+  private readonly authorizerFunctionProps: TokenGateFunctionOverrides;
   /** The folder holding the deployment's own catalogue as its layer carries it; unset, the default. */
   private readonly catalogueContent: string | undefined;
   /** The catalogue layer of each stack that holds a function reading it (`catalogueLayer`). */
@@ -242,20 +349,31 @@ export class TokenGate extends Construct implements TokenGateResources {
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { encryptionKey } = props;
+    this.encryptionKey = encryptionKey;
+    if (encryptionKey) letLogsUse(encryptionKey);
+    const keeping = {
+      removalPolicy,
+      deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+      encryptionKey,
+    };
     const catalogue = props.scopes === undefined ? undefined : catalogueJson(props.scopes);
 
     this.keySecret = new Secret(this, 'KeySecret', {
       description: 'tokengate HMAC key ring: token hashes are keyed with it',
       generateSecretString: KEY_RING_TEMPLATE,
       removalPolicy,
+      encryptionKey,
     });
 
-    this.tokensTable = this.createTokensTable(removalPolicy);
-    this.auditTable = tableFromDefinition(this, AUDIT_TABLE, removalPolicy);
-    this.searchTable = tableFromDefinition(this, SEARCH_TABLE, removalPolicy);
+    this.tokensTable = this.createTokensTable(keeping);
+    this.auditTable = tableFromDefinition(this, AUDIT_TABLE, keeping);
+    this.searchTable = tableFromDefinition(this, SEARCH_TABLE, keeping);
 
     this.logRetention = props.logRetention;
     this.logLevel = props.logLevel;
+    this.functionProps = props.functionProps ?? {};
+    this.authorizerFunctionProps = overridden(this.functionProps, props.authorizerFunctionProps ?? {});
     this.catalogueContent = catalogue === undefined ? undefined : catalogueLayerContent(catalogue);
     this.scopes = props.scopes ?? DEFAULT_CATALOGUE;
     const createFunction = (definition: FunctionDef) => this.createFunction(this, definition);
@@ -265,6 +383,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.auditStream = new AuditStream(this, 'AuditStream', {
       tokensTable: this.tokensTable,
       consumer: this.auditConsumer,
+      encryptionKey,
     });
     // The key secret's rotation function; each RotatedToken makes its own (cdk/rotated-token.ts).
     this.keySecretRotation = createFunction(KEY_SECRET_ROTATION);
@@ -274,31 +393,43 @@ export class TokenGate extends Construct implements TokenGateResources {
       every: props.keyRotationEvery ?? Duration.days(90),
       rotateImmediately: false, // the key CloudFormation generated is new
     });
-    this.expiryWarner = createFunction(EXPIRY_WARNER);
-    this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
-      warner: this.expiryWarner,
-      window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
-    });
-    const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
-    this.api = new TokenGateRestApi(this, 'Api', {
-      description: 'tokengate: token management API',
-      cloudWatchRole: props.cloudWatchRole,
-      routes: managementRoutes,
-      domain: props.apiDomain,
-      firewall: props.firewall,
-    });
+    if (encryptionKey) grantKey(this.keySecretRotation, encryptionKey, true); // it puts new key rings
+    if (props.expiryWarnings ?? true) {
+      this.expiryWarner = createFunction(EXPIRY_WARNER);
+      this.expiryWarnings = new ExpiryWarnings(this, 'ExpiryWarnings', {
+        warner: this.expiryWarner,
+        window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
+      });
+    }
     const authorizerId = `${id}Authorizer`;
     this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
       if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
       return this.requestAuthorizer(api, authorizerId);
     });
-    this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
     this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
-    this.addGatewayResponses(this.api);
 
     const { functions, functionFor } = functionsByDefinition(createFunction);
-    addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
     this.functions = functions;
+    if (!(props.managementApi ?? true)) {
+      const needing = (['apiDomain', 'firewall'] as const).filter((name) => props[name] !== undefined);
+      if (needing.length > 0)
+        throw new Error(
+          `TokenGate ${this.node.path}: ${needing.join(' and ')} need the management API (managementApi is false)`,
+        );
+      return;
+    }
+    const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
+    this.api = new TokenGateRestApi(this, 'Api', {
+      description: 'tokengate: token management API',
+      cloudWatchRole: props.cloudWatchRole,
+      routes: managementRoutes,
+      encryptionKey,
+      domain: props.apiDomain,
+      firewall: props.firewall,
+    });
+    this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
+    this.addGatewayResponses(this.api);
+    addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
   }
 
   /**
@@ -308,9 +439,11 @@ export class TokenGate extends Construct implements TokenGateResources {
    */
   createFunction(scope: Construct, definition: FunctionDef): TokenGateFunction {
     const fn = new TokenGateFunction(scope, definition.name, {
+      ...(definition === AUTHORIZER ? this.authorizerFunctionProps : this.functionProps),
       definition,
       logRetention: this.logRetention,
       logLevel: this.logLevel,
+      encryptionKey: this.encryptionKey,
     });
     bindNeeds(fn, definition.needs, this);
     if (definition.needs.scopes && this.catalogueContent !== undefined) {
@@ -398,8 +531,8 @@ export class TokenGate extends Construct implements TokenGateResources {
     );
   }
 
-  private createTokensTable(removalPolicy: RemovalPolicy): Table {
-    const table = tableFromDefinition(this, TOKENS_TABLE, removalPolicy);
+  private createTokensTable(keeping: TableKeeping): Table {
+    const table = tableFromDefinition(this, TOKENS_TABLE, keeping);
     Tags.of(table).add(KEY_SECRET_TAG, this.keySecret.secretArn);
     return table;
   }
