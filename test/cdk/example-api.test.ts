@@ -9,26 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '#spec/env';
 import { FUNCTIONS } from '#spec/routes';
 import type { Catalogue } from '#spec/scopes';
+import { ORDERS } from '#test-support/orders-catalogue';
 import { REPOSITORY_ROOT } from '#test-support/processes';
 import { lambdaFunction, onlyResource, refTo, resourcePaths, restApi, synthStack } from './template';
-
-const ORDERS: Catalogue = {
-  'orders:read': {
-    label: 'Orders: Read',
-    resources: true,
-    grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
-  },
-  'orders:write': {
-    label: 'Orders: Write',
-    resources: true,
-    grants: [{ methods: ['*'], path: '/orders/{resource}/*' }],
-  },
-  'reports:read': {
-    label: 'Reports: Read',
-    resources: false,
-    grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
-  },
-};
 
 /** `METHOD /path` of each method of the example API, its authorizer and its integration's function. */
 function exampleMethods(template: Template) {

@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_LAYER_PATH } from '#cdk/token-gate';
 import { ENV } from '#spec/env';
 import { ALL_FUNCTIONS, AUTHORIZER, TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { ORDERS } from '#test-support/orders-catalogue';
 import { REPOSITORY_ROOT } from '#test-support/processes';
 
 // Outside the repository, so that nothing resolves from the repository's node_modules.
@@ -46,25 +47,6 @@ const FLOOR = /^>=(\d+\.\d+\.\d+) <3$/.exec(PEER_RANGE)?.[1] ?? '';
 /** The two apps of examples/consumer-app/, and the stacks each synthesizes. */
 const APPS = { esm: ['Orders'], cjs: ['OrdersTokens', 'Orders'] } as const;
 type AppName = keyof typeof APPS;
-
-/** The catalogue both apps pass through the `scopes` prop, as the functions receive it. */
-const ORDERS_SCOPES = {
-  'orders:read': {
-    label: 'Orders: Read',
-    resources: true,
-    grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
-  },
-  'orders:write': {
-    label: 'Orders: Write',
-    resources: true,
-    grants: [{ methods: ['*'], path: '/orders/{resource}/*' }],
-  },
-  'reports:read': {
-    label: 'Reports: Read',
-    resources: false,
-    grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
-  },
-};
 
 /** Runs `command` and returns its stdout; fails with its output when it fails. */
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): string {
@@ -364,7 +346,7 @@ describe.each([
 
     it("gives the team's own catalogue (the scopes prop) to the authorizer", () => {
       const [, fn] = tokengateFunction(gate(), AUTHORIZER.name);
-      expect(catalogueOf(version(), app, gateStack, fn)).toEqual(ORDERS_SCOPES);
+      expect(catalogueOf(version(), app, gateStack, fn)).toEqual(ORDERS);
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     });
 
@@ -441,7 +423,7 @@ describe.each([
         [ENV.rotatedScopes]: JSON.stringify(tokenScopes),
         [ENV.rotatedGraceSeconds]: '3600',
       });
-      expect(catalogueOf(version(), app, 'Orders', fn)).toEqual(ORDERS_SCOPES);
+      expect(catalogueOf(version(), app, 'Orders', fn)).toEqual(ORDERS);
       const [, schedule] = onlyResource(
         orders(),
         'AWS::SecretsManager::RotationSchedule',

@@ -8,29 +8,11 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#spec/env';
-import type { Catalogue } from '#spec/scopes';
 import { chromiumInstalled, launchChromium } from '#test-support/browser';
+import { ORDERS } from '#test-support/orders-catalogue';
 import { type CliResult, LocalStack, tokengate } from '#test-support/processes';
 
 const STEP = 90_000;
-
-const ORDERS: Catalogue = {
-  'orders:read': {
-    label: 'Orders: Read',
-    resources: true,
-    grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
-  },
-  'orders:write': {
-    label: 'Orders: Write',
-    resources: true,
-    grants: [{ methods: ['*'], path: '/orders/{resource}/*' }],
-  },
-  'reports:read': {
-    label: 'Reports: Read',
-    resources: false,
-    grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
-  },
-};
 
 describe('the local stack on a team’s own scope catalogue (SCOPES_FILE)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-catalogue-'));

@@ -548,6 +548,20 @@ describe('every endpoint fed random input', () => {
       inner,
     );
 
+  /** `text` as `route`'s JSON body, from its caller, checked as every fuzzed request is. */
+  async function sendJsonText(route: Route, text: string): Promise<Answer> {
+    const caller = await callerFor(route);
+    return check(route, () =>
+      send(
+        route.method,
+        concretePath(route, ['UnknownTokenId01']),
+        caller,
+        { 'content-type': 'application/json' },
+        { kind: 'text', text },
+      ),
+    );
+  }
+
   it('a body holding __proto__, constructor or prototype anywhere: 400 naming its place, nothing changed', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -558,16 +572,7 @@ describe('every endpoint fed random input', () => {
         async (route, at, key, value) => {
           // Written as text: an object literal with a `__proto__` key would set a prototype instead.
           const text = wrapAt(at, `{${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}}`);
-          const caller = await callerFor(route);
-          const answer = await check(route, () =>
-            send(
-              route.method,
-              concretePath(route, ['UnknownTokenId01']),
-              caller,
-              { 'content-type': 'application/json' },
-              { kind: 'text', text },
-            ),
-          );
+          const answer = await sendJsonText(route, text);
           expect(answer.status, answer.body).toBe(400);
           expect(refusal(answer, route.fn.face)).toEqual({
             message: `Forbidden key: ${key}`,
@@ -589,16 +594,7 @@ describe('every endpoint fed random input', () => {
           const text = arrays
             ? `${'['.repeat(depth)}${']'.repeat(depth)}`
             : `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
-          const caller = await callerFor(route);
-          const answer = await check(route, () =>
-            send(
-              route.method,
-              concretePath(route, ['UnknownTokenId01']),
-              caller,
-              { 'content-type': 'application/json' },
-              { kind: 'text', text },
-            ),
-          );
+          const answer = await sendJsonText(route, text);
           const said = answer.status === 400 ? refusal(answer, route.fn.face).message : undefined;
           const tooDeep = 'The request body is nested deeper than 32 levels';
           if (depth > 32) expect(said, answer.body).toBe(tooDeep);

@@ -16,24 +16,7 @@ import {
   scopeEntries,
 } from '#spec/scopes';
 import { heldScopes, largeCatalogue } from '#test-support/large-catalogue';
-
-const ORDERS: Catalogue = {
-  'orders:read': {
-    label: 'Orders: Read',
-    resources: true,
-    grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
-  },
-  'orders:write': {
-    label: 'Orders: Write',
-    resources: true,
-    grants: [{ methods: ['*'], path: '/orders/{resource}/*' }],
-  },
-  'reports:read': {
-    label: 'Reports: Read',
-    resources: false,
-    grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
-  },
-};
+import { ORDERS } from '#test-support/orders-catalogue';
 
 /** A token's scope grant; the scope may be one no catalogue knows. */
 const held = (scope: string, resources: string[] | null = null) => ({ scope, resources }) as ScopeGrant;

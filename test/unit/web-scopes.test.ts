@@ -4,25 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { scopeCatalogue } from '#api/native-tokens';
 import { type Catalogue, DEFAULT_SCOPE_ENTRIES, scopeEntries } from '#spec/scopes';
+import { ORDERS } from '#test-support/orders-catalogue';
 import { firstResourceType, labelParts, resourceTypes, scopeLabel } from '../../web/src/scopes';
-
-const ORDERS: Catalogue = {
-  'orders:read': {
-    label: 'Orders: Read',
-    resources: true,
-    grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
-  },
-  'orders:write': {
-    label: 'Orders: Write',
-    resources: true,
-    grants: [{ methods: ['*'], path: '/orders/{resource}/*' }],
-  },
-  'reports:read': {
-    label: 'Reports: Read',
-    resources: false,
-    grants: [{ methods: ['GET', 'HEAD'], path: '/reports/*' }],
-  },
-};
 
 const listed = (catalogue: Catalogue) => scopeCatalogue(scopeEntries(catalogue)).scopes;
 const DEFAULT_LISTED = scopeCatalogue(DEFAULT_SCOPE_ENTRIES).scopes;
