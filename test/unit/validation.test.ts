@@ -2,7 +2,7 @@
 // issue, its field named by its path, its message saying what was wrong with what was sent.
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { parseWith, queryValue } from '#api/validation';
+import { checkJsonShape, descriptionText, MAX_JSON_DEPTH, parseWith, queryValue } from '#api/validation';
 import { ValidationError } from '#domain/errors';
 
 function refusal(schema: z.core.$ZodType, value: unknown): { field: string | undefined; message: string } {
@@ -174,5 +174,84 @@ describe('queryValue', () => {
       field: 'q',
       message: 'q: must be at least 2 characters',
     });
+  });
+});
+
+describe('checkJsonShape', () => {
+  /** The refusal checkJsonShape gives `text` once parsed, or null when it passes. */
+  const shapeRefusal = (text: string) => {
+    try {
+      checkJsonShape(JSON.parse(text));
+      return null;
+    } catch (error) {
+      if (error instanceof ValidationError) return { field: error.field, message: error.message };
+      throw error;
+    }
+  };
+  const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const objects = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+  const tooDeep = { field: 'body', message: 'The request body is nested deeper than 32 levels' };
+
+  it('passes scalars, and arrays and objects nested up to 32 deep', () => {
+    expect(MAX_JSON_DEPTH).toBe(32);
+    for (const text of ['1', '"x"', 'null', 'true', '[]', '{}', arrays(32), objects(32), '[[1,{"a":[2]}]]']) {
+      expect(shapeRefusal(text), text.slice(0, 40)).toBeNull();
+    }
+  });
+
+  it('refuses 33 deep and beyond, arrays and objects alike, and a deep one beside shallow ones', () => {
+    for (const text of [arrays(33), objects(33), arrays(1_000), `[1, {"a": 2}, ${arrays(32)}]`]) {
+      expect(shapeRefusal(text), text.slice(0, 40)).toEqual(tooDeep);
+    }
+  });
+
+  it('refuses __proto__, constructor and prototype as keys at any depth, naming the place', () => {
+    expect(shapeRefusal('{"__proto__": {}}')).toEqual({
+      field: '__proto__',
+      message: 'Forbidden key: __proto__',
+    });
+    expect(shapeRefusal('{"a": [1, {"constructor": 1}]}')).toEqual({
+      field: 'a.1.constructor',
+      message: 'Forbidden key: constructor',
+    });
+    expect(shapeRefusal('{"scopes": [{"prototype": null}]}')).toEqual({
+      field: 'scopes.0.prototype',
+      message: 'Forbidden key: prototype',
+    });
+  });
+
+  it('lets those words through as values, and other keys that contain them', () => {
+    for (const text of [
+      '["__proto__", "constructor"]',
+      '{"a": "prototype"}',
+      '{"my_constructor": 1, "protos": 2}',
+    ]) {
+      expect(shapeRefusal(text), text).toBeNull();
+    }
+  });
+});
+
+describe('descriptionText', () => {
+  const described = z.strictObject({ description: descriptionText() });
+
+  it('trims it, and takes 1 to 500 characters of any script', () => {
+    expect(parseWith(described, { description: '  nightly job  ' })).toEqual({ description: 'nightly job' });
+    expect(parseWith(described, { description: 'é'.repeat(500) }).description).toHaveLength(500);
+    expect(parseWith(described, { description: 'Überweisung 日本 🚀' }).description).toBe(
+      'Überweisung 日本 🚀',
+    );
+  });
+
+  it.each([
+    ['', 'description: must not be empty'],
+    ['   ', 'description: must not be empty'],
+    ['x'.repeat(501), 'description: must be at most 500 characters'],
+    ['a\nb', 'description: must not contain control characters (such as a newline or a tab)'],
+    ['a\tb', 'description: must not contain control characters (such as a newline or a tab)'],
+    ['a\u0000b', 'description: must not contain control characters (such as a newline or a tab)'],
+    ['a\u007fb', 'description: must not contain control characters (such as a newline or a tab)'],
+    ['a\u009fb', 'description: must not contain control characters (such as a newline or a tab)'],
+  ])('refuses %j: %s', (description, message) => {
+    expect(refusal(described, { description })).toEqual({ field: 'description', message });
   });
 });
