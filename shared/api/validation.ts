@@ -14,8 +14,7 @@ function bound(
 ) {
   const limit = value instanceof Date ? value.toISOString() : String(value);
   const plural = limit === '1' ? '' : 's';
-  if (issue.origin === 'array' || issue.origin === 'set')
-    return `must hold at ${side} ${limit} item${plural}`;
+  if (issue.origin === 'array') return `must hold at ${side} ${limit} item${plural}`;
   const unit = issue.origin === 'string' ? ` character${plural}` : '';
   if (issue.inclusive === false) return `must be ${side === 'least' ? 'more' : 'less'} than ${limit}${unit}`;
   return `must be at ${side} ${limit}${unit}`;

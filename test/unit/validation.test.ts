@@ -108,6 +108,7 @@ describe('parseWith', () => {
       list: z.optional(z.array(z.number()).check(z.minLength(1), z.maxLength(2))),
       kind: z.optional(z.enum(['service', 'user'])),
       name: z.optional(z.string().check(z.regex(/^[a-z]+$/))),
+      mail: z.optional(z.email()),
     });
 
     expect(refusal(bounded, { n: 4 })).toEqual({ field: 'n', message: 'n: must be at most 3' });
@@ -134,6 +135,10 @@ describe('parseWith', () => {
     expect(refusal(bounded, { kind: 'robot' })).toEqual({
       field: 'kind',
       message: 'kind: must be one of service, user',
+    });
+    expect(refusal(bounded, { mail: 'nobody' })).toEqual({
+      field: 'mail',
+      message: 'mail: must be a valid email',
     });
     expect(refusal(bounded, { name: 'A' })).toEqual({
       field: 'name',
