@@ -374,3 +374,98 @@ describe('revokeLeaked', () => {
     for (const { record } of real) expect((await store.get(record.id))?.revokedAt).not.toBeNull();
   });
 });
+
+describe("a token's creator in words (created_by_name)", () => {
+  it("is the creating token's description, read from the table, or null when that token is gone", async () => {
+    const creator = await tokens.create(input({ description: 'Provisioning robot' }), ADMIN);
+    const made = await tokens.create(input(), { type: 'token', id: creator.record.id });
+    const orphan = await tokens.create(input(), { type: 'token', id: 'GoneTokenId00001' });
+
+    expect(made.record.createdByName).toBe('Provisioning robot');
+    expect(orphan.record.createdByName).toBeNull();
+  });
+
+  it("is a person's email, an IAM caller's ARN or a job's name as it is, with no read", async () => {
+    const arn = 'arn:aws:iam::123456789012:role/deployer';
+    const system = await tokens.create(input(), { type: 'system', id: 'expiry-warner' });
+    const iam = await tokens.create(input(), { type: 'iam', id: arn });
+
+    expect(system.record.createdByName).toBe('expiry-warner');
+    expect(iam.record.createdByName).toBe(arn);
+  });
+
+  it("of a rotation: the rotating admin's description, or the token's own when it rotates itself", async () => {
+    const admin = await tokens.create(input({ description: 'Ops admin' }), ADMIN);
+    const old = await tokens.create(input({ description: 'nightly job' }), ADMIN);
+
+    const byAdmin = await tokens.rotate(old.record.id, {
+      graceSeconds: 0,
+      actor: { type: 'token', id: admin.record.id },
+    });
+    const byItself = await tokens.rotate(byAdmin.record.id, {
+      graceSeconds: 0,
+      actor: { type: 'token', id: byAdmin.record.id },
+    });
+
+    expect(byAdmin.record.createdByName).toBe('Ops admin');
+    expect(byItself.record.createdByName).toBe('nightly job');
+  });
+});
+
+describe('renewal (a rotation with a new expiry)', () => {
+  const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+
+  it("an admin's rotation gives the successor the new expiry, later or none", async () => {
+    const old = await tokens.create(input({ expiresAt: inDays(5) }), ADMIN);
+
+    const later = await tokens.rotate(old.record.id, {
+      graceSeconds: 0,
+      actor: ADMIN,
+      expiresAt: inDays(90),
+    });
+    const never = await tokens.rotate(later.record.id, { graceSeconds: 0, actor: ADMIN, expiresAt: null });
+    const kept = await tokens.rotate(never.record.id, { graceSeconds: 0, actor: ADMIN });
+
+    expect(Date.parse(later.record.expiresAt ?? '')).toBeGreaterThan(Date.now() + 89 * DAY_MS);
+    expect(never.record.expiresAt).toBeNull();
+    expect(kept.record.expiresAt).toBeNull();
+  });
+
+  it('a token rotating itself may bring its expiry forward, never later, and nothing changes when refused', async () => {
+    const old = await tokens.create(input({ expiresAt: inDays(30) }), ADMIN);
+    const self = { type: 'token', id: old.record.id } as const;
+
+    await expect(
+      tokens.rotate(old.record.id, { graceSeconds: 0, actor: self, expiresAt: inDays(60) }),
+    ).rejects.toThrow(expect.objectContaining({ name: 'ValidationError', field: 'expires_at' }));
+    await expect(
+      tokens.rotate(old.record.id, { graceSeconds: 0, actor: self, expiresAt: null }),
+    ).rejects.toThrow(expect.objectContaining({ name: 'ValidationError', field: 'expires_at' }));
+    expect((await tokens.get(old.record.id)).rotatedTo).toBeNull();
+
+    const soonerAt = inDays(10);
+    const sooner = await tokens.rotate(old.record.id, { graceSeconds: 0, actor: self, expiresAt: soonerAt });
+    expect(sooner.record.expiresAt).toBe(soonerAt);
+  });
+
+  it('another token (an admin) may put a later expiry on a token it rotates', async () => {
+    const old = await tokens.create(input({ expiresAt: inDays(30) }), ADMIN);
+    const renewed = await tokens.rotate(old.record.id, {
+      graceSeconds: 0,
+      actor: ADMIN,
+      expiresAt: inDays(60),
+    });
+    expect(Date.parse(renewed.record.expiresAt ?? '')).toBeGreaterThan(Date.now() + 59 * DAY_MS);
+  });
+
+  it('refuses a renewal the authorizer cache would never let reach, as create does, changing nothing', async () => {
+    const cached = new TokenService({ store, keys, cacheTtlSeconds: 30 });
+    const old = await cached.create(input(), ADMIN);
+    const soon = new Date(Date.now() + 10_000).toISOString();
+
+    await expect(
+      cached.rotate(old.record.id, { graceSeconds: 0, actor: ADMIN, expiresAt: soon }),
+    ).rejects.toThrow(expect.objectContaining({ name: 'ValidationError', field: 'expires_at' }));
+    expect((await cached.get(old.record.id)).rotatedTo).toBeNull();
+  });
+});
