@@ -31,7 +31,7 @@ const sub = (figures: Figures, key: string, name: string) =>
 /** Every API function: its cold start is budgeted, the authorizer's more tightly. */
 const API_FUNCTIONS = Object.values(FUNCTIONS).map((fn) => fn.name);
 
-/** What each budget guards is in the README's Performance section. */
+/** What each budget guards is in docs/performance.md. */
 const BUDGETS: Budget[] = [
   {
     figure: 'authorizer_over_getitem_p50',

@@ -188,7 +188,7 @@ export interface TokenGateProps {
  * The longest catalogue (as JSON) the construct passes on: 128 KiB, more than three times a catalogue
  * of 200 scopes (about 36 KB) and more than the most scopes a catalogue may have (500) with two
  * grants each. The authorizer reads, checks and compiles it at every cold start, which grows with its
- * size (README, Performance), so a longer one would eat into its start-up budget.
+ * size (docs/performance.md), so a longer one would eat into its start-up budget.
  */
 export const MAX_CATALOGUE_BYTES = 128 * 1024;
 
@@ -196,7 +196,7 @@ export const MAX_CATALOGUE_BYTES = 128 * 1024;
  * Where a function finds a deployment's own catalogue: in the catalogue layer, which Lambda unpacks
  * under `/opt`. A file rather than an environment variable, whatever the catalogue's size: Lambda
  * allows 4 KB of environment per function in all (a couple of dozen scopes), and reading the file at
- * start costs about 0.1 ms more than reading the variable (README, Performance). A layer rather than
+ * start costs about 0.1 ms more than reading the variable (docs/performance.md). A layer rather than
  * the file in each function's code: one asset for all the functions that read it, and their code,
  * pre-built in the package, stays as it is built.
  */

@@ -2,8 +2,8 @@
 // AWS's own SigV4 signer (@smithy/signature-v4, which loads in a few ms), over a kept-alive
 // connection, retries with jittered backoff for what the SDK also retries, a bound on each attempt
 // and one on the whole call. The authorizer uses it instead of the SDK clients, whose
-// module load alone takes longer than the whole cold-start budget (bench/bundles.ts, README
-// "Performance").
+// module load alone takes longer than the whole cold-start budget (bench/bundles.ts,
+// docs/performance.md).
 //
 // The authorizer's credentials come from the environment, which is where Lambda puts the function
 // role's: the SDK's default chain reads the same variables there, once, and keeps them for the

@@ -1,6 +1,6 @@
 // The route table: every HTTP route of the deployment, who may call it, and which function serves it.
 // The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
-// every valid token call its `any-token` routes, and the README's API section is checked against it.
+// every valid token call its `any-token` routes, and docs/api.md is checked against it.
 import { type Catalogue, PROTECTED_PREFIXES, protectedPrefixes } from './scopes';
 import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES, type TokenAttribute } from './tables';
 

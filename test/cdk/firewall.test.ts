@@ -89,7 +89,7 @@ describe('the web ACLs', () => {
     expect(doc('SECURITY.md')).toContain(
       `default ${DEFAULT_FIREWALL_RATE_LIMIT} requests per client IP in any 5 minutes`,
     );
-    expect(doc('README.md')).toContain(
+    expect(doc('docs/deploying.md')).toContain(
       `(default ${DEFAULT_FIREWALL_RATE_LIMIT}, \`DEFAULT_FIREWALL_RATE_LIMIT\``,
     );
   });

@@ -1,7 +1,7 @@
 // The authorization boundary as a whole, through the local stack as `npm start` runs it: every route
 // of the route table and every method, against a token of every scope of the catalogue (on a named
 // resource and on `*`), Connect service tokens, and tokens that must not work at all. What each
-// cell should answer comes from the README's scope table, written out again as a small oracle that shares
+// cell should answer comes from the scope table of docs/scopes.md, written out again as a small oracle that shares
 // nothing with shared/domain/policy.ts (test/support/authorization-contract.ts). Then crafted paths
 // (dot segments, encoded separators, double slashes, case, trailing slashes, extra segments before a
 // scope's anchor) that a token would pass if the check were a naive prefix or IAM glob match: each

@@ -1,10 +1,12 @@
-// Every shell example of the README runs: its ```sh blocks, in order, in one
-// `bash -euo pipefail`, as a user pastes them into one terminal, against a local stack of this test
-// on a fresh data folder and a free port. `npx tokengate` runs this checkout's CLI, and the README's
-// default address http://127.0.0.1:8787 becomes the stack's. The few lines that cannot run here are
-// in SKIPPED, each with its reason; a skip that no longer matches a README line fails the test.
+// Every shell example of the docs runs: the ```sh blocks of the README, then of the pages of docs/ in
+// file-name order, each in order, in one `bash -euo pipefail`, as a user pastes them into one
+// terminal (the pages' examples go on from the README's quick start, with its admin token in
+// `$TOKEN`), against a local stack of this test on a fresh data folder and a free port.
+// `npx tokengate` runs this checkout's CLI, and the docs' default address http://127.0.0.1:8787
+// becomes the stack's. The few lines that cannot run here are in SKIPPED, each with its reason; a skip
+// that no longer matches a line of the docs fails the test.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +14,9 @@ import { type CliResult, LocalStack, REPOSITORY_ROOT, tokengate } from '#test-su
 import { recordLog } from '#test-support/token-leak-scan';
 
 const STEP_TIMEOUT = 120_000;
-const README_ENDPOINT = 'http://127.0.0.1:8787';
+const DOCS_ENDPOINT = 'http://127.0.0.1:8787';
 
-/** README lines not run, exactly as written, and why. */
+/** Lines of the docs not run, exactly as written, and why. */
 const SKIPPED: Record<string, string> = {
   'npm ci && npm start     # the whole system on http://127.0.0.1:8787':
     'installs, then runs a stack in the foreground; the test runs its own stack',
@@ -29,44 +31,56 @@ const SKIPPED: Record<string, string> = {
     "installs into another team's app; test/e2e/consumer-app.test.ts does it with a packed tarball",
 };
 
+/** The files whose examples run, in the order they run: the README, then docs/*.md by name. */
+const DOC_FILES = [
+  'README.md',
+  ...readdirSync(join(REPOSITORY_ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
+
 interface Block {
-  /** The README line number of the block's first line. */
+  /** The file of the block, from the repository root. */
+  file: string;
+  /** The file's line number of the block's first line. */
   line: number;
   lines: string[];
 }
 
-function shellBlocks(readme: string): Block[] {
+function shellBlocks(file: string): Block[] {
   const blocks: Block[] = [];
   let current: Block | undefined;
-  readme.split('\n').forEach((text, index) => {
-    if (current) {
-      if (text.startsWith('```')) {
-        blocks.push(current);
-        current = undefined;
-      } else current.lines.push(text);
-    } else if (text === '```sh') current = { line: index + 2, lines: [] };
-  });
+  readFileSync(join(REPOSITORY_ROOT, file), 'utf8')
+    .split('\n')
+    .forEach((text, index) => {
+      if (current) {
+        if (text.startsWith('```')) {
+          blocks.push(current);
+          current = undefined;
+        } else current.lines.push(text);
+      } else if (text === '```sh') current = { file, line: index + 2, lines: [] };
+    });
   return blocks;
 }
 
-/** The script: each block after a marker naming its README line, skipped lines left as comments. */
+/** The script: each block after a marker naming its file and line, skipped lines left as comments. */
 function script(blocks: Block[], endpoint: string): string {
   return blocks
     .map((block) => {
       const body = block.lines.map((line) => {
         const reason = SKIPPED[line.trim()];
         return reason === undefined
-          ? line.replaceAll(README_ENDPOINT, endpoint)
+          ? line.replaceAll(DOCS_ENDPOINT, endpoint)
           : `# skipped (${reason}): ${line}`;
       });
-      return [`echo '### README.md line ${block.line}' >&2`, ...body].join('\n');
+      return [`echo '### ${block.file} line ${block.line}' >&2`, ...body].join('\n');
     })
     .join('\n');
 }
 
-describe('the README shell examples', () => {
-  const readme = readFileSync(join(REPOSITORY_ROOT, 'README.md'), 'utf8');
-  const blocks = shellBlocks(readme);
+describe('the shell examples of the README and docs/', () => {
+  const blocks = DOC_FILES.flatMap(shellBlocks);
   const root = mkdtempSync(join(tmpdir(), 'tokengate-readme-'));
   const dataDir = join(root, 'data');
   const runtime = join(root, 'runtime');
@@ -92,13 +106,13 @@ describe('the README shell examples', () => {
     rmSync(root, { recursive: true, force: true });
   }, STEP_TIMEOUT);
 
-  it('finds curl and jq, which the examples use (the README lists them)', () => {
+  it('finds curl and jq, which the examples use (the README and docs/local-stack.md list them)', () => {
     for (const tool of ['curl', 'jq']) {
       expect(spawnSync('sh', ['-c', `command -v ${tool}`]).status, `${tool} is not installed`).toBe(0);
     }
   });
 
-  it('skips only lines that are in the README', () => {
+  it('skips only lines that are in the docs', () => {
     const lines = new Set(blocks.flatMap((block) => block.lines.map((line) => line.trim())));
     expect(Object.keys(SKIPPED).filter((line) => !lines.has(line))).toEqual([]);
     expect(blocks.length).toBeGreaterThanOrEqual(4);

@@ -1,4 +1,4 @@
-// What the README's scope table says each token may reach, written out again as a small oracle that shares
+// What the scope table of docs/scopes.md says each token may reach, written out again as a small oracle that shares
 // nothing with shared/domain/policy.ts (so a mistake there cannot hide itself), and the cells and crafted
 // paths the authorization matrices try: through the local stack (test/e2e/authorization-matrix.test.ts)
 // and through the authorizer as an HTTP API calls it (test/integration/authorizer-matrix.test.ts).
@@ -10,7 +10,7 @@ export const ANY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const UNKNOWN_ID = 'UnknownTokenId01';
 
 // ---------------------------------------------------------------------------------------------
-// The oracle: the README's scope table, on clean paths (the representative paths below are).
+// The oracle: the scope table of docs/scopes.md, on clean paths (the representative paths below are).
 
 type Segments = readonly string[];
 type Rule = (method: string, segments: Segments, resources: readonly string[] | null) => boolean;

@@ -1,4 +1,4 @@
-// A team's own scope catalogue, the README's example: orders (named resources) and reports (none).
+// A team's own scope catalogue, the example of docs/scopes.md: orders (named resources) and reports (none).
 // The tests of a deployment's own catalogue share it; the example consumer apps keep their own
 // copy, as another team's app would.
 import type { Catalogue } from '#spec/scopes';

@@ -1,4 +1,4 @@
-// The shape of the house (README, Developing): which folder may import which. Read from the import
+// The shape of the house (docs/developing.md): which folder may import which. Read from the import
 // lines of the source files themselves, so a module that reaches the wrong way fails here, by name.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';

@@ -1,5 +1,6 @@
-// The default scope catalogue against the README's scope table, written out here by hand: a changed grant, method,
-// resource kind or service flag in shared/spec/scopes.ts fails this file (mutation testing).
+// The default scope catalogue against the scope table of docs/scopes.md, written out here by hand: a
+// changed grant, method, resource kind or service flag in shared/spec/scopes.ts fails this file
+// (mutation testing).
 import { describe, expect, it } from 'vitest';
 import { scopesAllow } from '#domain/policy';
 import {
