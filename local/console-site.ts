@@ -3,9 +3,11 @@
 // path made from the URL. Each answer carries the console's security headers.
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { CONSOLE_HEADERS } from '#spec/console';
+import { CONSOLE_CONFIG_PATH, CONSOLE_HEADERS, type ConsoleConfig } from '#spec/console';
 import { buildFiles } from '#web/build';
 import type { GatewayResponse } from './gateway';
+
+const JSON_TYPE = 'application/json';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,7 +16,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.json': 'application/json',
+  '.json': JSON_TYPE,
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
 };
@@ -27,8 +29,11 @@ interface SiteFile {
 export class ConsoleSite {
   private constructor(private readonly files: ReadonlyMap<string, SiteFile>) {}
 
-  /** Reads every file of the build in `dir` (web/dist/<hash>/). */
-  static load(dir: string): ConsoleSite {
+  /**
+   * Reads every file of the build in `dir` (web/dist/<hash>/), and serves `config` beside them
+   * (what the console knows of its deployment).
+   */
+  static load(dir: string, config: ConsoleConfig): ConsoleSite {
     const files = new Map<string, SiteFile>();
     for (const path of buildFiles(dir)) {
       const type = CONTENT_TYPES[extname(path)];
@@ -43,6 +48,10 @@ export class ConsoleSite {
         },
       });
     }
+    files.set(CONSOLE_CONFIG_PATH, {
+      body: Buffer.from(JSON.stringify(config)),
+      headers: { ...CONSOLE_HEADERS, 'content-type': JSON_TYPE, 'cache-control': 'no-cache' },
+    });
     const index = files.get('/index.html');
     if (!index) throw new Error(`The console build in ${dir} has no index.html`);
     files.set('/', index);

@@ -5,6 +5,7 @@
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 
+import { readExpiryConfig } from '#adapters/config';
 import { readScopesFile, type ScopesFile } from '#adapters/scopes-file';
 import { ENV } from '#spec/env';
 import {
@@ -175,7 +176,8 @@ function stopWhenOrphaned(stopStack: () => void): void {
 /** The web console's files, built first when missing or stale. */
 async function loadConsole(): Promise<ConsoleSite> {
   const build = await ensureConsoleBuild(() => console.log('tokengate: building the web console (web/)...'));
-  return ConsoleSite.load(build.dir);
+  // The warning window the local expiry-warning scan uses (the same environment variable).
+  return ConsoleSite.load(build.dir, { expiry_warning_seconds: readExpiryConfig(process.env).windowSeconds });
 }
 
 async function start(): Promise<void> {

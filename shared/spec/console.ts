@@ -35,3 +35,15 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
 
 /** HSTS for the HTTPS deployment: two years, subdomains included. */
 export const CONSOLE_HSTS_SECONDS = 63_072_000;
+
+/**
+ * What the console needs to know of its deployment, served beside its files (the local gateway
+ * serves it from memory; in AWS the construct writes it into the console's bucket).
+ */
+export interface ConsoleConfig {
+  /** The expiry-warning window: an active token expiring within it carries `Expiring soon`. */
+  readonly expiry_warning_seconds: number;
+}
+
+/** Where the console reads its `ConsoleConfig`. */
+export const CONSOLE_CONFIG_PATH = '/config.json';

@@ -413,7 +413,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
       await expect.poll(text).toMatch(/Token ID\s+[0-9A-Za-z]{16}/);
       expect(await text()).toContain('sources:write');
       expect(await text()).toContain('internal');
-      expect(await text()).toMatch(/Created\s.*by token:/);
+      expect(await text()).toMatch(/Created By\s+Bootstrap admin token/);
       expect(await text()).toContain('Never used');
       expect(await text()).toMatch(/Expires\s+Never expires/);
       await expect
@@ -597,6 +597,190 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
       await page.reload();
       await page.getByPlaceholder('Search tokens').fill('sort-');
       await expect.poll(() => badge.innerText()).toBe('Metadata: Admin');
+    },
+    STEP,
+  );
+
+  /** Where each box the layout must hold falls, measured in the page. */
+  function layout(target: Page) {
+    return target.evaluate(() => {
+      const wrap = document.querySelector('.table-wrap') as HTMLElement;
+      const outside: string[] = [];
+      for (const badge of Array.from(
+        document.querySelectorAll('tbody .scope-badge, tbody .status, tbody .badge'),
+      )) {
+        const box = badge.getBoundingClientRect();
+        const cell = (badge.closest('td') as HTMLElement).getBoundingClientRect();
+        if (box.left < cell.left - 0.5 || box.right > cell.right + 0.5) outside.push(badge.textContent ?? '');
+      }
+      const revokes = Array.from(document.querySelectorAll('tbody button[aria-label="Revoke"]')).map(
+        (button) => button.getBoundingClientRect(),
+      );
+      return {
+        pageWidth: document.documentElement.scrollWidth,
+        tableOverflow: wrap.scrollWidth - wrap.clientWidth,
+        revokesOutOfView: revokes.filter((box) => box.left < 0 || box.right > window.innerWidth).length,
+        revokes: revokes.length,
+        outside,
+      };
+    });
+  }
+
+  it(
+    'holds its layout at 1280 and 390 px with every column and the longest content: no sideways scroll, every Revoke in view, every badge in its cell',
+    async () => {
+      const longName = `nightly-mirror-synchronisation-job-for-the-internal-package-repositories-${'x'.repeat(60)}`;
+      await make({
+        description: `layout ${longName}`,
+        user_email: `platform-infrastructure-automation-team-members@${'very-long-subdomain.'.repeat(4)}example.com`,
+        scopes: [
+          { scope: 'repos:read', resources: ['bioconductor', 'cran', 'pypi-internal-mirror', 'conda-forge'] },
+          { scope: 'sources:write', resources: ['internal-sources-for-the-data-science-platform-team'] },
+          { scope: 'blocklist:admin' },
+          { scope: 'metadata:admin' },
+          { scope: 'nameservice:read' },
+        ],
+        expires_in_days: 7,
+      });
+      await make({
+        description: 'layout short',
+        user_email: 'a@example.com',
+        scopes: [{ scope: 'blocklist:read' }],
+      });
+      for (const [width, name] of [
+        [1280, 'laptop'],
+        [390, 'phone'],
+      ] as const) {
+        const target = await newPage({ width, height: 900 });
+        await target.goto(stack.url);
+        await signIn(target, admin);
+        await expect.poll(async () => (await names(target)).length, { timeout: 15_000 }).toBeGreaterThan(0);
+        await target.getByRole('button', { name: 'Column Config' }).click();
+        for (const box of await target.locator('.popover input[type="checkbox"]').all()) {
+          if (!(await box.isChecked())) await box.check();
+        }
+        // Every checkbox, and its label, inside the popover's box.
+        const popover = await target.locator('.popover').boundingBox();
+        expect(popover).not.toBeNull();
+        for (const label of await target.locator('.popover label').all()) {
+          const box = await label.boundingBox();
+          expect(box, await label.innerText()).not.toBeNull();
+          if (!box || !popover) continue;
+          expect(box.x, await label.innerText()).toBeGreaterThanOrEqual(popover.x);
+          expect(box.x + box.width, await label.innerText()).toBeLessThanOrEqual(popover.x + popover.width);
+        }
+        await shot(target, `${name}-column-config-all`);
+        await target.keyboard.press('Escape');
+        await target.getByPlaceholder('Search tokens').fill('layout');
+        await expect.poll(() => names(target)).toHaveLength(2);
+        const measured = await layout(target);
+        expect(measured.pageWidth, `${width} px: the page's width`).toBeLessThanOrEqual(width);
+        expect(measured.tableOverflow, `${width} px: the table's overflow`).toBeLessThanOrEqual(0);
+        expect(measured.revokes).toBe(2);
+        expect(measured.revokesOutOfView, `${width} px: Revoke buttons out of view`).toBe(0);
+        expect(measured.outside, `${width} px: badges outside their cell`).toEqual([]);
+        expect(await row(`layout ${longName}`, target).locator('.badge').allInnerTexts()).toEqual([
+          'Expiring soon',
+        ]);
+        expect(await row('layout short', target).locator('.badge').count()).toBe(0);
+        await shot(target, `${name}-long-content`);
+        expect(await seriousViolations(target)).toBe('');
+        await target.close();
+      }
+    },
+    STEP * 2,
+  );
+
+  it(
+    'rotates from the details with a grace period and a renewal, shows the new token once, and marks the old one Rotated',
+    async () => {
+      const old = await make({
+        description: 'console rotation',
+        scopes: [{ scope: 'blocklist:read' }],
+        expires_in_days: 5,
+      });
+      await page.getByPlaceholder('Search tokens').fill('console rotation');
+      await expect.poll(() => names()).toEqual(['console rotation']);
+      expect(await row('console rotation').locator('.badge').allInnerTexts()).toEqual(['Expiring soon']);
+      await page.getByRole('button', { name: 'console rotation', exact: true }).click();
+      const details = page.getByRole('dialog', { name: 'console rotation' });
+      await details.getByRole('button', { name: 'Rotate Token' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Rotate Token' });
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      expect(await dialog.getByLabel('Grace period').locator('option').allInnerTexts()).toEqual([
+        'None',
+        '1 hour',
+        '1 day',
+        '7 days',
+      ]);
+      await dialog.getByLabel('Grace period').selectOption({ label: '1 day' });
+      expect(await dialog.getByRole('radio', { name: 'Keep current expiry' }).isChecked()).toBe(true);
+      await dialog.getByRole('radio', { name: 'Expires in days' }).check();
+      await dialog.getByLabel('Days', { exact: true }).fill('30');
+      await shot(page, 'laptop-rotate');
+      expect(await seriousViolations(page)).toBe('');
+      await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+
+      const shown = page.getByRole('dialog', { name: 'Token rotated' });
+      await expect.poll(() => shown.isVisible(), { timeout: 15_000 }).toBe(true);
+      const fresh = await shown.getByLabel('New token').inputValue();
+      expect(fresh).toMatch(/^tg_[0-9A-Za-z]{65}$/);
+      expect(await shown.innerText()).toMatch(/will not be shown again/);
+      expect(await shown.innerText()).toMatch(/Old token accepted until/);
+      expect(await shown.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
+      await shot(page, 'laptop-rotated');
+      await shown.getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => shown.count()).toBe(0);
+      expect(await page.content()).not.toContain(fresh);
+
+      // The successor: a renewal of 30 days; the old token: rotated, accepted for a day.
+      const successor = await api('GET', '/v1/whoami', undefined, fresh);
+      expect(successor.status).toBe(200);
+      expect(successor.body.rotated_from).toBe(old.id);
+      const renewedFor = Date.parse(successor.body.expires_at as string) - Date.now();
+      expect(renewedFor).toBeGreaterThan(29 * 86_400_000);
+      expect(renewedFor).toBeLessThanOrEqual(30 * 86_400_000);
+      const previous = await api('GET', `/v1/tokens/${old.id}`);
+      expect(previous.body.rotated_to).toBe(successor.body.id);
+      await expect.poll(() => details.getByRole('button', { name: 'Rotate Token' }).count()).toBe(0);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => names()).toHaveLength(2);
+      const badges = await page.locator('tbody tr').evaluateAll((rows) =>
+        rows.map((tr) =>
+          Array.from(tr.querySelectorAll('.badge'))
+            .map((badge) => badge.textContent)
+            .join(','),
+        ),
+      );
+      // Newest first: the successor (no badge: 30 days is outside the 14-day window), then the old one.
+      expect(badges).toEqual(['', 'Expiring soon,Rotated']);
+    },
+    STEP,
+  );
+
+  it(
+    'edits a description in place with Save, and Cancel keeps it as it was',
+    async () => {
+      await make({ description: 'console edit before', scopes: [{ scope: 'blocklist:read' }] });
+      await page.getByPlaceholder('Search tokens').fill('console edit');
+      await expect.poll(() => names()).toEqual(['console edit before']);
+      await page.getByRole('button', { name: 'console edit before', exact: true }).click();
+      const details = page.getByRole('dialog', { name: 'console edit before' });
+      await details.getByRole('button', { name: 'Edit Description' }).click();
+      const field = details.getByLabel('Description', { exact: true });
+      await field.fill('console edit abandoned');
+      await details.getByRole('button', { name: 'Cancel' }).click();
+      expect(await details.locator('.description').innerText()).toContain('console edit before');
+
+      await details.getByRole('button', { name: 'Edit Description' }).click();
+      await details.getByLabel('Description', { exact: true }).fill('console edit after');
+      await shot(page, 'laptop-edit-description');
+      expect(await seriousViolations(page)).toBe('');
+      await details.getByRole('button', { name: 'Save' }).click();
+      const renamed = page.getByRole('dialog', { name: 'console edit after' });
+      await expect.poll(() => renamed.isVisible()).toBe(true);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => names()).toEqual(['console edit after']);
     },
     STEP,
   );

@@ -21,10 +21,16 @@ function build(): string {
 }
 
 describe('the console site', () => {
-  const site = ConsoleSite.load(build());
+  const site = ConsoleSite.load(build(), { expiry_warning_seconds: 3 * 86_400 });
 
   it('serves exactly the build’s files, / as index.html', () => {
-    expect(site.paths.sort()).toEqual(['/', '/assets/index-abc.css', '/assets/index-abc.js', '/index.html']);
+    expect(site.paths.sort()).toEqual([
+      '/',
+      '/assets/index-abc.css',
+      '/assets/index-abc.js',
+      '/config.json',
+      '/index.html',
+    ]);
     const root = site.answer('GET', '/');
     expect(root?.statusCode).toBe(200);
     expect(String(root?.body)).toContain('<title>t</title>');
@@ -32,6 +38,15 @@ describe('the console site', () => {
     expect(site.answer('GET', '/assets/index-abc.js')?.headers['content-type']).toBe(
       'text/javascript; charset=utf-8',
     );
+  });
+
+  it('serves what the console knows of its deployment at /config.json, never cached', () => {
+    const config = site.answer('GET', '/config.json');
+    expect(config?.statusCode).toBe(200);
+    expect(JSON.parse(String(config?.body))).toEqual({ expiry_warning_seconds: 259_200 });
+    expect(config?.headers['content-type']).toBe('application/json');
+    expect(config?.headers['cache-control']).toBe('no-cache');
+    expect(config?.headers['content-security-policy']).toBe(CONSOLE_CSP);
   });
 
   it('answers nothing for any other path, method, dot-file or unknown type', () => {

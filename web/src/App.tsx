@@ -1,6 +1,7 @@
 // The console: a sign-in form until an admin token is given, then the token list.
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Api, type TokenView } from './api';
+import { loadConsoleConfig, UNKNOWN_CONSOLE_CONFIG } from './config';
 import { KeyIcon } from './icons';
 import { SignIn } from './SignIn';
 import { loadSessionToken, saveSessionToken } from './session';
@@ -19,6 +20,15 @@ function restore(): Session | null {
 export function App() {
   const [session, setSession] = useState<Session | null>(restore);
   const [notice, setNotice] = useState<string | null>(null);
+  const [config, setConfig] = useState(UNKNOWN_CONSOLE_CONFIG);
+
+  useEffect(() => {
+    let live = true;
+    void loadConsoleConfig().then((loaded) => live && setConfig(loaded));
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const signIn = useCallback((token: string, self: TokenView) => {
     saveSessionToken(token);
@@ -54,7 +64,7 @@ export function App() {
       </header>
       <main className="content">
         {session ? (
-          <TokenList api={session.api} onSignedOut={signOut} />
+          <TokenList api={session.api} warningSeconds={config.expiry_warning_seconds} onSignedOut={signOut} />
         ) : (
           <SignIn onSignedIn={signIn} notice={notice} />
         )}

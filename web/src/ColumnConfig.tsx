@@ -53,19 +53,21 @@ export function ColumnConfig({ columns, onChange }: ColumnConfigProps) {
         Column Config
       </button>
       {open && (
-        <fieldset id={panelId} className="popover">
-          <legend>Columns to show</legend>
-          {COLUMNS.map((column) => (
-            <label key={column.key} className="check">
-              <input
-                type="checkbox"
-                checked={columns.includes(column.key)}
-                onChange={(event) => toggle(column.key, event.target.checked)}
-              />
-              {column.label}
-            </label>
-          ))}
-        </fieldset>
+        <div id={panelId} className="popover">
+          <fieldset>
+            <legend>Columns to show</legend>
+            {COLUMNS.map((column) => (
+              <label key={column.key} className="check">
+                <input
+                  type="checkbox"
+                  checked={columns.includes(column.key)}
+                  onChange={(event) => toggle(column.key, event.target.checked)}
+                />
+                {column.label}
+              </label>
+            ))}
+          </fieldset>
+        </div>
       )}
     </div>
   );

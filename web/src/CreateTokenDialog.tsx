@@ -3,8 +3,8 @@
 import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
 import { type Api, ApiError, type CatalogueScope, type CreatedToken, type CreateTokenRequest } from './api';
 import { Dialog } from './Dialog';
-import { formatDateTime } from './format';
-import { CopyIcon, WarningIcon } from './icons';
+import { Radio } from './Radio';
+import { ShowOnce } from './ShowOnce';
 import { firstResourceType, type ResourceType, resourceTypes } from './scopes';
 
 const MAX_DESCRIPTION = 500;
@@ -52,26 +52,6 @@ export function CreateTokenDialog({ api, catalogue, onClose, onCreated }: Create
         />
       )}
     </Dialog>
-  );
-}
-
-/** A radio button and its label. */
-function Radio({
-  name,
-  checked,
-  onChange,
-  children,
-}: {
-  name: string;
-  checked: boolean;
-  onChange: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <label className="check">
-      <input type="radio" name={name} checked={checked} onChange={onChange} />
-      {children}
-    </label>
   );
 }
 
@@ -345,71 +325,5 @@ function CreateForm({
         </button>
       </div>
     </form>
-  );
-}
-
-function ShowOnce({ created, onDone }: { created: CreatedToken; onDone: () => void }) {
-  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
-  const id = useId();
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(created.token);
-      setCopied('yes');
-    } catch {
-      const field = document.getElementById(`${id}-token`);
-      if (field instanceof HTMLInputElement) field.select();
-      setCopied('no');
-    }
-  }
-
-  return (
-    <div className="show-once">
-      <div className="warning" role="note">
-        <WarningIcon />
-        <p>
-          Copy this token now. <strong>It will not be shown again</strong>: tokengate keeps only a hash of it.
-        </p>
-      </div>
-      <label htmlFor={`${id}-token`}>New token</label>
-      <div className="token-box">
-        <input
-          id={`${id}-token`}
-          type="text"
-          readOnly
-          value={created.token}
-          spellCheck={false}
-          onFocus={(event) => event.target.select()}
-        />
-        <button type="button" className="button" onClick={copy}>
-          <CopyIcon />
-          Copy
-        </button>
-      </div>
-      <p className="hint" aria-live="polite">
-        {copied === 'yes' && 'Copied to the clipboard.'}
-        {copied === 'no' && 'The browser did not allow copying: the token is selected, press Ctrl+C (⌘C).'}
-      </p>
-      <dl className="facts compact">
-        <dt>Description</dt>
-        <dd>{created.description}</dd>
-        <dt>Token ID</dt>
-        <dd>
-          <code>{created.id}</code>
-        </dd>
-        <dt>Expires</dt>
-        <dd>{formatDateTime(created.expires_at, 'Never expires')}</dd>
-      </dl>
-      {created.warnings?.map((warning) => (
-        <p key={warning} className="hint">
-          {warning}
-        </p>
-      ))}
-      <div className="dialog-actions">
-        <button type="button" className="button primary" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
   );
 }

@@ -1,11 +1,13 @@
 // A token's details: everything the API knows of it, its rotation links and its audit history.
-import { useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { Api, AuditEvent, CatalogueScope, TokenView } from './api';
 import { Dialog } from './Dialog';
 import { formatDateTime, relative } from './format';
 import { TrashIcon } from './icons';
-import { StatusBadge } from './StatusBadge';
+import { TokenBadges } from './StatusBadge';
 import { readScope, UNKNOWN_SCOPE } from './scopes';
+
+const MAX_DESCRIPTION = 500;
 
 interface TokenDetailsProps {
   api: Api;
@@ -16,6 +18,9 @@ interface TokenDetailsProps {
   onOpen: (id: string) => void;
   onClose: () => void;
   onRevoke: (token: TokenView) => void;
+  onRotate: (token: TokenView) => void;
+  /** The expiry-warning window, for the `Expiring soon` badge. */
+  warningSeconds: number;
   /** Called with the token as read, so the list shows what the details show. */
   onChanged: (token: TokenView) => void;
   /** Changes when the token changed elsewhere (revoked from here): read it again. */
@@ -61,6 +66,8 @@ export function TokenDetails({
   onOpen,
   onClose,
   onRevoke,
+  onRotate,
+  warningSeconds,
   onChanged,
   revision,
 }: TokenDetailsProps) {
@@ -100,7 +107,7 @@ export function TokenDetails({
       {token && (
         <>
           <div className="details-status">
-            <StatusBadge status={token.status} />
+            <TokenBadges token={token} warningSeconds={warningSeconds} />
             <span className="muted">{token.kind === 'service' ? 'Service token' : 'User token'}</span>
           </div>
           <dl className="facts">
@@ -109,7 +116,16 @@ export function TokenDetails({
               <code>{token.id}</code>
             </dd>
             <dt>Description</dt>
-            <dd className="description">{token.description}</dd>
+            <dd className="description">
+              <EditableDescription
+                api={api}
+                token={token}
+                onSaved={(saved) => {
+                  setToken(saved);
+                  onChanged(saved);
+                }}
+              />
+            </dd>
             <dt>Scopes</dt>
             <dd>
               <ul className="plain">
@@ -141,9 +157,9 @@ export function TokenDetails({
             <dt>Created For (User)</dt>
             <dd>{token.user_email ?? '—'}</dd>
             <dt>Created</dt>
-            <dd>
-              {formatDateTime(token.created_at)} by <code>{token.created_by}</code>
-            </dd>
+            <dd>{formatDateTime(token.created_at)}</dd>
+            <dt>Created By</dt>
+            <dd title={token.created_by}>{token.created_by_name ?? <code>{token.created_by}</code>}</dd>
             <dt>Last used</dt>
             <dd>
               {token.last_used_at
@@ -204,6 +220,11 @@ export function TokenDetails({
           )}
 
           <div className="dialog-actions">
+            {token.status === 'active' && token.rotated_to === null && (
+              <button type="button" className="button" onClick={() => onRotate(token)}>
+                Rotate Token
+              </button>
+            )}
             {token.status !== 'revoked' && (
               <button type="button" className="button danger-fill" onClick={() => onRevoke(token)}>
                 <TrashIcon />
@@ -214,5 +235,81 @@ export function TokenDetails({
         </>
       )}
     </Dialog>
+  );
+}
+
+/** The description, and `Edit Description` to change it in place with `Save` and `Cancel`. */
+function EditableDescription({
+  api,
+  token,
+  onSaved,
+}: {
+  api: Api;
+  token: TokenView;
+  onSaved: (token: TokenView) => void;
+}) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+
+  if (draft === null) {
+    return (
+      <div className="edit-inline">
+        <span>{token.description}</span>
+        {token.status !== 'revoked' && (
+          <div className="dialog-actions">
+            <button type="button" className="button small" onClick={() => setDraft(token.description)}>
+              Edit Description
+            </button>
+          </div>
+        )}
+      </div>
+    );
+  }
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (draft === null) return;
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await api.editDescription(token.id, draft));
+      setDraft(null);
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="edit-inline" onSubmit={save} noValidate>
+      <label htmlFor={`${id}-description`} className="visually-hidden">
+        Description
+      </label>
+      <textarea
+        id={`${id}-description`}
+        rows={2}
+        maxLength={MAX_DESCRIPTION}
+        value={draft}
+        onChange={(event) => setDraft(event.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      />
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={() => setDraft(null)}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
   );
 }

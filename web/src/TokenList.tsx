@@ -17,7 +17,8 @@ import { COLUMNS, type ColumnKey } from './columns';
 import { formatDate, formatDateTime } from './format';
 import { PlusIcon, SearchIcon, TrashIcon } from './icons';
 import { RevokeDialog } from './RevokeDialog';
-import { StatusBadge } from './StatusBadge';
+import { RotateDialog } from './RotateDialog';
+import { TokenBadges } from './StatusBadge';
 import { readScope, scopeLabel, UNKNOWN_SCOPE } from './scopes';
 import { loadColumns, saveColumns } from './session';
 import { TokenDetails } from './TokenDetails';
@@ -73,6 +74,8 @@ function FilterSelect<T extends string>({ id, label, value, options, onChange }:
 
 interface TokenListProps {
   api: Api;
+  /** The expiry-warning window, for the `Expiring soon` badge. */
+  warningSeconds: number;
   onSignedOut: (why?: string) => void;
 }
 
@@ -83,7 +86,7 @@ interface Page {
   error: string | null;
 }
 
-export function TokenList({ api, onSignedOut }: TokenListProps) {
+export function TokenList({ api, warningSeconds, onSignedOut }: TokenListProps) {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState<ListQuery>(EMPTY_QUERY);
   const [page, setPage] = useState<Page>({ tokens: [], cursor: null, loading: true, error: null });
@@ -91,6 +94,7 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
   const [creating, setCreating] = useState(false);
   const [detailsId, setDetailsId] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<TokenView | null>(null);
+  const [rotating, setRotating] = useState<TokenView | null>(null);
   const [revision, setRevision] = useState(0);
   /** The deployment's scope catalogue: the dialog's pickers and the scopes' labels. */
   const [catalogue, setCatalogue] = useState<CatalogueScope[] | null>(null);
@@ -275,6 +279,7 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
                 token={token}
                 catalogue={catalogue}
                 columns={columns}
+                warningSeconds={warningSeconds}
                 onOpen={() => setDetailsId(token.id)}
                 onRevoke={() => setRevoking(token)}
               />
@@ -317,8 +322,22 @@ export function TokenList({ api, onSignedOut }: TokenListProps) {
           onOpen={setDetailsId}
           onClose={() => setDetailsId(null)}
           onRevoke={setRevoking}
+          onRotate={setRotating}
+          warningSeconds={warningSeconds}
           onChanged={replace}
           revision={revision}
+        />
+      )}
+      {rotating && (
+        <RotateDialog
+          api={api}
+          token={rotating}
+          onClose={() => setRotating(null)}
+          onRotated={() => {
+            // The old token now carries rotated_to and a sooner expiry; the new one joins the list.
+            setRevision((current) => current + 1);
+            void load(query, null);
+          }}
         />
       )}
       {revoking && (
@@ -341,13 +360,14 @@ interface TokenRowProps {
   token: TokenView;
   catalogue: readonly CatalogueScope[] | null;
   columns: readonly ColumnKey[];
+  warningSeconds: number;
   onOpen: () => void;
   onRevoke: () => void;
 }
 
-function TokenRow({ token, catalogue, columns, onOpen, onRevoke }: TokenRowProps) {
+function TokenRow({ token, catalogue, columns, warningSeconds, onOpen, onRevoke }: TokenRowProps) {
   const cells: Record<ColumnKey, React.ReactNode> = {
-    status: <StatusBadge status={token.status} />,
+    status: <TokenBadges token={token} warningSeconds={warningSeconds} />,
     name: (
       <button type="button" className="link-button token-name" onClick={onOpen} title={token.description}>
         {token.description}

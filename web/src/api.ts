@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type {
   auditPageSchema,
   createdTokenSchema,
+  rotatedTokenSchema,
   scopeCatalogueSchema,
   tokenPageSchema,
   tokenViewSchema,
@@ -11,6 +12,7 @@ import type {
 
 export type TokenView = z.output<typeof tokenViewSchema>;
 export type CreatedToken = z.output<typeof createdTokenSchema>;
+export type RotatedToken = z.output<typeof rotatedTokenSchema>;
 export type TokenPage = z.output<typeof tokenPageSchema>;
 export type AuditPage = z.output<typeof auditPageSchema>;
 export type AuditEvent = AuditPage['events'][number];
@@ -25,6 +27,12 @@ export interface CreateTokenRequest {
   scopes: { scope: string; resources?: string[] }[];
   expires_in_days?: number;
   expires_at?: string;
+}
+
+/** A rotation: how long the old token keeps working, and a new expiry (a renewal) or the old one kept. */
+export interface RotateTokenRequest {
+  grace_seconds: number;
+  expires_in_days?: number;
 }
 
 export type StatusFilter = '' | 'active' | 'revoked' | 'expired';
@@ -98,6 +106,14 @@ export class Api {
 
   createToken(request: CreateTokenRequest): Promise<CreatedToken> {
     return this.call('POST', '/v1/tokens', request);
+  }
+
+  rotateToken(id: string, request: RotateTokenRequest): Promise<RotatedToken> {
+    return this.call('POST', `/v1/tokens/${encodeURIComponent(id)}/rotate`, request);
+  }
+
+  editDescription(id: string, description: string): Promise<TokenView> {
+    return this.call('PATCH', `/v1/tokens/${encodeURIComponent(id)}`, { description });
   }
 
   revokeToken(id: string): Promise<TokenView> {
