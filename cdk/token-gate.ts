@@ -164,8 +164,8 @@ export interface TokenGateProps {
    * in a private S3 bucket behind a CloudFront distribution, with the management API on the same
    * origin and the console's security headers (CSP, HSTS, no framing) on every answer. Options set
    * how it is served (a custom domain, a web ACL, how long its access logs are kept); false leaves it
-   * out. It needs the management API: with `managementApi` false there is none, and any value but
-   * false stops the synth.
+   * out. It needs the management API: with `managementApi` false there is none, and a `console` of
+   * true or options then stops the synth.
    * @default true: a console with the defaults of `TokenGateConsoleOptions`
    */
   readonly console?: boolean | TokenGateConsoleOptions;
