@@ -3,7 +3,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readScopesFile } from '#adapters/scopes-file';
-import { ensureConsoleBuild } from '#web/build';
 import { TokenGateStack } from './stack';
 
 // Checked before anything is built: a catalogue that cannot work stops the synth with one line.
@@ -14,12 +13,9 @@ try {
   console.error(`tokengate: ${(error as Error).message}`);
   process.exit(1);
 }
-// The web console is built here (when web/ changed since the last build), offline like the rest.
-const consoleBuild = await ensureConsoleBuild();
 const app = new App();
 new TokenGateStack(app, 'TokenGate', {
   description: 'tokengate: scoped API tokens (Lambda authorizer, token API, DynamoDB)',
-  consoleDir: consoleBuild.dir,
   tokenGate: scopesFile && { scopes: scopesFile.catalogue },
 });
 // cdk-nag 3 runs as a policy validation plugin: any unacknowledged finding stops the synth.

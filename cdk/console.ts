@@ -2,7 +2,10 @@
 // control), with the management API on the same origin, so the console calls it with no CORS. The
 // API's paths go to API Gateway uncached, every request header (Authorization too) passed on; every
 // answer gets the console's security headers (shared/spec/console.ts).
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AllowedMethods,
@@ -26,15 +29,59 @@ import {
   type CfnBucket,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CONSOLE_COOP, CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
+import { PREBUILT_ROOT, PROJECT_ROOT } from './function';
 import { suppressNagRules } from './nag-suppressions';
 import type { TokenGateDomainProps } from './rest-api';
 
 /** The API paths CloudFront sends to API Gateway; everything else is the console's files. */
 export const CONSOLE_API_PATHS = ['/v1/*', '/__api__/*', '/openapi.json'] as const;
+
+/**
+ * Where the published package keeps the built console (`npm pack` writes it: scripts/build-package.ts):
+ * `console/` beside the functions' pre-built code, `dist/console/`. A checkout has no such folder, so
+ * it always deploys the build of its current sources.
+ */
+export const PREBUILT_CONSOLE = join(dirname(PREBUILT_ROOT), 'console');
+
+/**
+ * The console's files: the package's pre-built copy when there is one (no Vite at synth), else the
+ * build of web/ (`ensureConsoleBuild()` of web/build.ts, run at synth in a child process, since a
+ * construct cannot wait for Vite; skipped, as the functions' bundling is, for stacks the CDK does
+ * not bundle, such as in `cdk list` or tests).
+ */
+export function consoleFiles(prebuilt: string = PREBUILT_CONSOLE): ISource {
+  if (existsSync(join(prebuilt, 'index.html'))) return Source.asset(prebuilt);
+  return Source.asset(join(PROJECT_ROOT, 'web'), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('dummy'), // never used: local bundling always succeeds or throws
+      command: ['vite', 'build', 'web'],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          cpSync(buildConsole(), outputDir, { recursive: true });
+          return true;
+        },
+      },
+    },
+  });
+}
+
+/** The folder of an up-to-date build of web/, which scripts/build-console.ts prints last. */
+function buildConsole(): string {
+  const printed = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/build-console.ts')],
+    { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const dir = printed.trim().split('\n').at(-1) ?? '';
+  if (!existsSync(join(dir, 'index.html')))
+    throw new Error(`The console's build printed no folder holding index.html: ${printed}`);
+  return dir;
+}
 
 /** How the console is served: everything but what it serves. */
 export interface TokenGateConsoleOptions {
@@ -69,8 +116,6 @@ export interface TokenGateConsoleOptions {
 export interface TokenGateConsoleProps extends TokenGateConsoleOptions {
   /** The token management API the console talks to (`TokenGate.api`). */
   readonly api: RestApi;
-  /** The folder of the built console (web/dist/<hash>/, from `ensureConsoleBuild()` in web/build.ts). */
-  readonly siteDir: string;
 }
 
 /**
@@ -81,6 +126,10 @@ export const CONSOLE_CUSTOM_HEADERS = [
   { header: 'Cross-Origin-Opener-Policy', value: CONSOLE_COOP },
 ] as const;
 
+/**
+ * The web console behind CloudFront, its files the build the package ships. `TokenGate` makes one
+ * (`gate.console`) unless its `console` prop is false.
+ */
 export class TokenGateConsole extends Construct {
   /** The console's files (private: only this distribution reads it). */
   readonly bucket: Bucket;
@@ -216,7 +265,7 @@ export class TokenGateConsole extends Construct {
     // One deployment of the whole build. Its files are served with `no-cache` (browsers revalidate
     // with the ETag), so a new deployment shows at once; CloudFront itself is invalidated.
     new BucketDeployment(this, 'Files', {
-      sources: [Source.asset(props.siteDir)],
+      sources: [consoleFiles()],
       destinationBucket: this.bucket,
       cacheControl: [CacheControl.noCache()],
       distribution: this.distribution,

@@ -5,7 +5,7 @@ import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { routesFor } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
-import { TokenGateConsole, type TokenGateConsoleOptions } from './console';
+import type { TokenGateConsole } from './console';
 import { functionsByDefinition, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
@@ -15,16 +15,10 @@ import { TokenGate, type TokenGateProps } from './token-gate';
 export interface TokenGateStackProps extends StackProps {
   /**
    * Passed to the `TokenGate` construct; unless it says otherwise (`cloudWatchRole: false`), this
-   * stack sets up the account's logging role for API Gateway (`cloudWatchRole: true`).
+   * stack sets up the account's logging role for API Gateway (`cloudWatchRole: true`). Its `console`
+   * says how the web console is served, or leaves it out.
    */
   readonly tokenGate?: TokenGateProps;
-  /**
-   * The built web console (web/dist/<hash>/), deployed behind CloudFront with the management API on
-   * the same origin; `cdk/app.ts` builds it. @default no console
-   */
-  readonly consoleDir?: string;
-  /** How the console is served (custom domain, web ACL), when `consoleDir` is given. @default the defaults of `TokenGateConsoleOptions` */
-  readonly consoleOptions?: TokenGateConsoleOptions;
 }
 
 /**
@@ -48,11 +42,11 @@ export class TokenGateStack extends Stack {
   readonly exampleApi: TokenGateRestApi;
   /** The example API's consumer's token, in a secret rotated every 30 days. */
   readonly exampleConsumerToken: RotatedToken;
-  /** The web console, when `consoleDir` was given. */
+  /** The gate's web console (`tokenGate.console`), unless `tokenGate.console` is false. */
   readonly console?: TokenGateConsole;
 
   constructor(scope: Construct, id: string, props: TokenGateStackProps = {}) {
-    const { tokenGate: tokenGateProps, consoleDir, consoleOptions, ...stackProps } = props;
+    const { tokenGate: tokenGateProps, ...stackProps } = props;
     super(scope, id, stackProps);
     // The deployment stands alone: it sets up the account's logging role its stages need.
     this.tokenGate = new TokenGate(this, 'Tokens', {
@@ -96,12 +90,8 @@ export class TokenGateStack extends Stack {
       scopes: [exampleConsumerScope(this.tokenGate.scopes)],
     });
 
-    if (consoleDir) {
-      this.console = new TokenGateConsole(this, 'Console', {
-        ...consoleOptions,
-        api,
-        siteDir: consoleDir,
-      });
+    this.console = this.tokenGate.console;
+    if (this.console) {
       new CfnOutput(this, 'ConsoleUrl', {
         description: 'Web console (sign in with a global:admin token); the API is on the same origin',
         value: this.console.url,

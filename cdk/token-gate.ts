@@ -46,6 +46,7 @@ import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
+import { TokenGateConsole, type TokenGateConsoleOptions } from './console';
 import { ExpiryWarnings } from './expiry';
 import type { TokenGateFirewallProps } from './firewall';
 import {
@@ -153,11 +154,21 @@ export interface TokenGateProps {
    * The management API (`api`: the token API, the Connect-compatible routes, the audit listing) and
    * the functions behind it. False leaves them out: the authorizer, the tables, the key secret and
    * its rotation, the audit trail and the expiry-warning scan stay, and tokens come from
-   * `RotatedToken`s and the CLI's `bootstrap` over the tokens table. `apiDomain` and `firewall` need
-   * the API.
+   * `RotatedToken`s and the CLI's `bootstrap` over the tokens table. `apiDomain`, `firewall` and
+   * `console` need the API: without it there is no console.
    * @default true
    */
   readonly managementApi?: boolean;
+  /**
+   * The web console (`console`: a `TokenGateConsole`): the console's build, shipped in the package,
+   * in a private S3 bucket behind a CloudFront distribution, with the management API on the same
+   * origin and the console's security headers (CSP, HSTS, no framing) on every answer. Options set
+   * how it is served (a custom domain, a web ACL, how long its access logs are kept); false leaves it
+   * out. It needs the management API: with `managementApi` false there is none, and a `console` of
+   * true or options then stops the synth.
+   * @default true: a console with the defaults of `TokenGateConsoleOptions`
+   */
+  readonly console?: boolean | TokenGateConsoleOptions;
   /**
    * A custom domain for the management API (`api`): a regional API Gateway domain name with the
    * TLS 1.2 security policy (`SecurityPolicy.TLS_1_2`), mapped at its root to the API's stage. The
@@ -305,6 +316,11 @@ export class TokenGate extends Construct implements TokenGateResources {
    */
   readonly api?: TokenGateRestApi;
   /**
+   * The web console on CloudFront (its address is `console.url`); none when `console` or
+   * `managementApi` is false.
+   */
+  readonly console?: TokenGateConsole;
+  /**
    * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
    * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
    * makes it, named `<this construct's id>Authorizer` inside the API.
@@ -411,11 +427,16 @@ export class TokenGate extends Construct implements TokenGateResources {
     const { functions, functionFor } = functionsByDefinition(createFunction);
     this.functions = functions;
     if (!(props.managementApi ?? true)) {
-      const needing = (['apiDomain', 'firewall'] as const).filter((name) => props[name] !== undefined);
-      if (needing.length > 0)
-        throw new Error(
-          `TokenGate ${this.node.path}: ${needing.join(' and ')} need the management API (managementApi is false)`,
-        );
+      const needing = (['apiDomain', 'firewall', 'console'] as const).filter(
+        (name) => props[name] !== undefined && props[name] !== false,
+      );
+      if (needing.length > 0) {
+        const named =
+          needing.length === 1
+            ? `${needing[0]} needs`
+            : `${needing.slice(0, -1).join(', ')} and ${needing.at(-1)} need`;
+        throw new Error(`TokenGate ${this.node.path}: ${named} the management API (managementApi is false)`);
+      }
       return;
     }
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
@@ -430,6 +451,13 @@ export class TokenGate extends Construct implements TokenGateResources {
     this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
     this.addGatewayResponses(this.api);
     addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
+    const consoleProps = props.console ?? true;
+    if (consoleProps !== false) {
+      this.console = new TokenGateConsole(this, 'Console', {
+        ...(consoleProps === true ? {} : consoleProps),
+        api: this.api,
+      });
+    }
   }
 
   /**

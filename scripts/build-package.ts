@@ -8,13 +8,15 @@
 //   dist/types/**.d.ts       its declarations (`dist/types/cdk/index.d.ts`)
 //   dist/cli.js              the CLI (`bin`: cli/bin.js imports it when the sources are absent)
 //   dist/lambda/<name>/      each function's code, index.mjs and its source map (cdk/function.ts)
+//   dist/console/            the web console's build (web/build.ts), which TokenGate deploys (cdk/console.ts)
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_TARGET, bundleFunction, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ALL_FUNCTIONS } from '#spec/routes';
+import { ensureConsoleBuild } from '#web/build';
 
 const DIST = join(PROJECT_ROOT, 'dist');
 const TYPES = join(DIST, 'types');
@@ -108,6 +110,10 @@ async function main(): Promise<void> {
       externalModulesFor(definition),
     );
   }
+  // The console's build, where the bundled library looks for it (PREBUILT_CONSOLE, from dist/index.js).
+  const consoleBuild = await ensureConsoleBuild();
+  cpSync(consoleBuild.dir, join(DIST, 'console'), { recursive: true });
+
   const imported = [
     ...(await bundleModule('cdk/index.ts', join(DIST, 'index.js'))),
     ...(await bundleModule('cli/main.ts', join(DIST, 'cli.js'))),
@@ -121,7 +127,7 @@ async function main(): Promise<void> {
   }
   emitDeclarations();
   console.error(
-    `tokengate: built dist/ (library, CLI, declarations, ${ALL_FUNCTIONS.length} functions pre-built)`,
+    `tokengate: built dist/ (library, CLI, declarations, ${ALL_FUNCTIONS.length} functions pre-built, the console)`,
   );
 }
 

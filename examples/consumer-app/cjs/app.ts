@@ -1,8 +1,9 @@
 // Another team's CDK app (CommonJS, as `cdk init app --language typescript` makes one) with
-// tokengate installed from npm: TokenGate in a stack of its own with the team's scope catalogue,
-// and the team's APIs in another stack, with the token authorizer on their routes and a rotated
-// token for one of its services: the references between the two stacks are CloudFormation exports.
-import { App, Aspects, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+// tokengate installed from npm: TokenGate in a stack of its own with the team's scope catalogue and
+// the web console (deployed by default), and the team's APIs in another stack, with the token
+// authorizer on their routes and a rotated token for one of its services: the references between
+// the two stacks are CloudFormation exports.
+import { App, Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -39,6 +40,8 @@ class TokensStack extends Stack {
     });
     // The AWS Solutions checks on tokengate's resources: any finding stops the synth.
     Aspects.of(this.gate).add(new AwsSolutionsChecks());
+    // The web console, on CloudFront with the token API on the same origin.
+    if (this.gate.console) new CfnOutput(this, 'ConsoleUrl', { value: this.gate.console.url });
   }
 }
 

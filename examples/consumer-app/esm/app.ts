@@ -1,7 +1,8 @@
 // Another team's CDK app (ES modules) with tokengate installed from npm: its own scope catalogue,
-// its own REST API and HTTP API with each route behind the token authorizer, and a rotated token for
-// one of its jobs. Which scope a route needs follows from its path, as the catalogue says.
-import { App, Aspects, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+// its own REST API and HTTP API with each route behind the token authorizer, a rotated token for
+// one of its jobs, and the web console (the gate deploys it by default). Which scope a route needs
+// follows from its path, as the catalogue says.
+import { App, Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -38,6 +39,8 @@ class OrdersStack extends Stack {
     });
     // The AWS Solutions checks on tokengate's part of the stack: any finding stops the synth.
     Aspects.of(gate).add(new AwsSolutionsChecks());
+    // The web console, on CloudFront with the token API on the same origin.
+    if (gate.console) new CfnOutput(this, 'ConsoleUrl', { value: gate.console.url });
 
     // The team's own service: it sees who called in what the authorizer passed on.
     const backend = new LambdaFunction(this, 'Backend', {
