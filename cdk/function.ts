@@ -112,9 +112,9 @@ export interface TokenGateFunctionOverrides {
   /**
    * Deploy each function's source map with its code and run it with `--enable-source-maps`
    * (`NODE_OPTIONS`), so that stack traces in its logs name the TypeScript file and line. Each zip
-   * is then about twice the size, and a cold start reads and parses the map (some tens of
-   * milliseconds for the larger functions). Without it, stack traces point into the minified bundle,
-   * where function names are kept.
+   * is then two to three times the size (the authorizer's 32 KB, 74 KB), and Node parses the map
+   * when the function loads, which makes a cold start slower. Without it, stack traces point into
+   * the minified bundle, where function names are kept.
    * @default false
    */
   readonly sourceMaps?: boolean;
