@@ -1,16 +1,24 @@
-// `npm pack` (prepack): builds what the published package holds, in dist/. The repository's
+// `npm pack` (prepack): builds what the two published packages hold. The repository's
 // `#spec/*`-style aliases point at TypeScript sources, which only tsx, vitest, tsc and esbuild read;
 // so the construct library and the CLI are bundled (aliases resolved, packages left as imports),
-// their declarations emitted by tsc with the aliases rewritten to relative paths, and every
+// the library's declarations emitted by tsc with the aliases rewritten to relative paths, and every
 // function of the manifest pre-built with the options the CDK and the benchmark use.
 //
-//   dist/index.js            the construct library (`exports["."]`), aws-cdk-lib and constructs external
+// tokengate, the construct library (this folder's package.json):
+//   dist/index.js            the library (`exports["."]`), aws-cdk-lib and constructs external
 //   dist/types/**.d.ts       its declarations (`dist/types/cdk/index.d.ts`)
-//   dist/cli.js              the CLI (`bin`: cli/bin.js imports it when the sources are absent)
 //   dist/lambda/<name>/      each function's code, index.mjs and its source map (cdk/function.ts)
+// tokengate-cli, the `tokengate` command (packages/cli/, a workspace of this repository):
+//   packages/cli/dist/cli.js the CLI, which packages/cli/bin.js imports outside a checkout
+//   packages/cli/LICENSE     a copy of LICENSE
+//
+// Each package's `dependencies` are checked against what its bundle imports: every import declared,
+// and the library declaring nothing it does not import (a construct user installs nothing the
+// construct does not use). The CLI's declare the versions the repository's package.json does.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BUNDLE_TARGET, bundleFunction, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
@@ -18,13 +26,20 @@ import { ALL_FUNCTIONS } from '#spec/routes';
 
 const DIST = join(PROJECT_ROOT, 'dist');
 const TYPES = join(DIST, 'types');
+/** The CLI's package, a workspace of the repository. */
+export const CLI_PACKAGE = join(PROJECT_ROOT, 'packages', 'cli');
 
 interface PackageJson {
+  name: string;
+  version: string;
   imports: Record<string, string>;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
 }
-const packageJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as PackageJson;
+const readPackageJson = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+const packageJson = readPackageJson(PROJECT_ROOT);
 
 /** `@aws-sdk/lib-dynamodb/x` → `@aws-sdk/lib-dynamodb`, `zod/mini` → `zod`. */
 export function packageName(specifier: string): string {
@@ -43,8 +58,7 @@ async function bundleModule(entry: string, outfile: string): Promise<string[]> {
     platform: 'node',
     target: BUNDLE_TARGET,
     format: 'esm',
-    sourcemap: true,
-    sourcesContent: false,
+    // Not minified: a stack trace points at readable code, and no map is shipped for it.
     metafile: true,
     logLevel: 'warning',
   });
@@ -98,8 +112,53 @@ function emitDeclarations(): void {
   }
 }
 
+/**
+ * What is wrong with the packages' `dependencies` for what their bundles import: `library` (the
+ * construct library's imports) declared in the root's `dependencies` or `peerDependencies`, and
+ * nothing else in its `dependencies`; `cli` declared in the CLI's `dependencies`, at the ranges the
+ * root declares (in any of its lists), the CLI at the root's version.
+ */
+export function dependencyProblems(
+  root: PackageJson,
+  cliPackage: PackageJson,
+  imports: { library: string[]; cli: string[] },
+): string[] {
+  const problems: string[] = [];
+  const rootDeclared = { ...root.dependencies, ...root.peerDependencies };
+  const undeclared = imports.library.filter((name) => !(name in rootDeclared));
+  if (undeclared.length > 0)
+    problems.push(
+      `dist/index.js imports ${undeclared.join(', ')}, which package.json does not list in dependencies or peerDependencies`,
+    );
+  const unused = Object.keys(root.dependencies ?? {}).filter((name) => !imports.library.includes(name));
+  if (unused.length > 0)
+    problems.push(
+      `package.json lists ${unused.join(', ')} in dependencies, which the construct library does not import: ` +
+        'every construct user would install them (devDependencies, or packages/cli/package.json for the CLI)',
+    );
+  const cliDeclared = cliPackage.dependencies ?? {};
+  const cliUndeclared = imports.cli.filter((name) => !(name in cliDeclared));
+  if (cliUndeclared.length > 0)
+    problems.push(
+      `${cliPackage.name}'s dist/cli.js imports ${cliUndeclared.join(', ')}, which packages/cli/package.json does not list in dependencies`,
+    );
+  const rootRanges = { ...root.devDependencies, ...root.dependencies };
+  for (const [name, range] of Object.entries(cliDeclared)) {
+    if (rootRanges[name] !== range)
+      problems.push(
+        `packages/cli/package.json wants ${name} ${range}, package.json ${rootRanges[name] ?? 'nothing'}: the CLI's tests run on the root's`,
+      );
+  }
+  if (cliPackage.version !== root.version)
+    problems.push(
+      `${cliPackage.name} is at ${cliPackage.version}, tokengate at ${root.version}: one version for both`,
+    );
+  return problems;
+}
+
 async function main(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });
+  rmSync(join(CLI_PACKAGE, 'dist'), { recursive: true, force: true });
 
   for (const definition of ALL_FUNCTIONS) {
     bundleFunction(
@@ -108,21 +167,18 @@ async function main(): Promise<void> {
       externalModulesFor(definition),
     );
   }
-  const imported = [
-    ...(await bundleModule('cdk/index.ts', join(DIST, 'index.js'))),
-    ...(await bundleModule('cli/main.ts', join(DIST, 'cli.js'))),
-  ];
-  const declared = { ...packageJson.dependencies, ...packageJson.peerDependencies };
-  const undeclared = [...new Set(imported)].filter((name) => !(name in declared));
-  if (undeclared.length > 0) {
-    throw new Error(
-      `dist/ imports ${undeclared.join(', ')}, which package.json does not list in dependencies or peerDependencies`,
-    );
-  }
+  const imports = {
+    library: await bundleModule('cdk/index.ts', join(DIST, 'index.js')),
+    cli: await bundleModule('cli/main.ts', join(CLI_PACKAGE, 'dist', 'cli.js')),
+  };
+  const problems = dependencyProblems(packageJson, readPackageJson(CLI_PACKAGE), imports);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  copyFileSync(join(PROJECT_ROOT, 'LICENSE'), join(CLI_PACKAGE, 'LICENSE'));
   emitDeclarations();
   console.error(
-    `tokengate: built dist/ (library, CLI, declarations, ${ALL_FUNCTIONS.length} functions pre-built)`,
+    `tokengate: built dist/ (library, declarations, ${ALL_FUNCTIONS.length} functions pre-built) and packages/cli/dist/ (CLI)`,
   );
 }
 
-await main();
+// Run as a script (`npm run build`), not when a test imports `dependencyProblems`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
