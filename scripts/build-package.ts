@@ -12,7 +12,8 @@
 //   packages/cli/dist/cli.js the CLI, which packages/cli/bin.js imports outside a checkout
 //   packages/cli/LICENSE     a copy of LICENSE
 //
-// Each package's `dependencies` are checked against what its bundle imports: every import declared,
+// Each package's `dependencies` are checked against what it imports (the library's bundle and
+// declarations, the CLI's bundle): every import declared,
 // and the library declaring nothing it does not import (a construct user installs nothing the
 // construct does not use). The CLI's declare the versions the repository's package.json does.
 import { execFileSync } from 'node:child_process';
@@ -96,7 +97,8 @@ function declarationFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-function emitDeclarations(): void {
+/** Emits the library's declarations; returns the packages they import (the consumer's tsc reads them). */
+function emitDeclarations(): string[] {
   const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(PROJECT_ROOT, 'tsconfig.build.json')], {
     stdio: 'inherit',
@@ -110,11 +112,18 @@ function emitDeclarations(): void {
     );
     writeFileSync(file, rewritten);
   }
+  const imported = declarationFiles(TYPES).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)(['"])([^'".#][^'"]*)\1/g)]
+      .map((match) => match[2] ?? '')
+      .filter((specifier) => !specifier.startsWith('node:'))
+      .map(packageName),
+  );
+  return [...new Set(imported)].sort();
 }
 
 /**
- * What is wrong with the packages' `dependencies` for what their bundles import: `library` (the
- * construct library's imports) declared in the root's `dependencies` or `peerDependencies`, and
+ * What is wrong with the packages' `dependencies` for what they import: `library` (what the
+ * construct library's bundle and declarations import) declared in the root's `dependencies` or `peerDependencies`, and
  * nothing else in its `dependencies`; `cli` declared in the CLI's `dependencies`, at the ranges the
  * root declares (in any of its lists), the CLI at the root's version.
  */
@@ -128,7 +137,7 @@ export function dependencyProblems(
   const undeclared = imports.library.filter((name) => !(name in rootDeclared));
   if (undeclared.length > 0)
     problems.push(
-      `dist/index.js imports ${undeclared.join(', ')}, which package.json does not list in dependencies or peerDependencies`,
+      `the library (dist/index.js or its declarations) imports ${undeclared.join(', ')}, which package.json does not list in dependencies or peerDependencies`,
     );
   const unused = Object.keys(root.dependencies ?? {}).filter((name) => !imports.library.includes(name));
   if (unused.length > 0)
@@ -167,14 +176,13 @@ async function main(): Promise<void> {
       externalModulesFor(definition),
     );
   }
-  const imports = {
-    library: await bundleModule('cdk/index.ts', join(DIST, 'index.js')),
-    cli: await bundleModule('cli/main.ts', join(CLI_PACKAGE, 'dist', 'cli.js')),
-  };
+  const library = await bundleModule('cdk/index.ts', join(DIST, 'index.js'));
+  const cli = await bundleModule('cli/main.ts', join(CLI_PACKAGE, 'dist', 'cli.js'));
+  const declarations = emitDeclarations();
+  const imports = { library: [...new Set([...library, ...declarations])].sort(), cli };
   const problems = dependencyProblems(packageJson, readPackageJson(CLI_PACKAGE), imports);
   if (problems.length > 0) throw new Error(problems.join('\n'));
   copyFileSync(join(PROJECT_ROOT, 'LICENSE'), join(CLI_PACKAGE, 'LICENSE'));
-  emitDeclarations();
   console.error(
     `tokengate: built dist/ (library, declarations, ${ALL_FUNCTIONS.length} functions pre-built) and packages/cli/dist/ (CLI)`,
   );
