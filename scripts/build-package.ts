@@ -13,9 +13,9 @@
 //   packages/cli/LICENSE     a copy of LICENSE
 //
 // Each package's `dependencies` are checked against what it imports (the library's bundle and
-// declarations, the CLI's bundle): every import declared,
-// and the library declaring nothing it does not import (a construct user installs nothing the
-// construct does not use). The CLI's declare the versions the repository's package.json does.
+// declarations, the CLI's bundle): every import declared, and the library declaring nothing it does
+// not import (a construct user installs nothing the construct does not use). The CLI's declare the
+// versions the repository's package.json does.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -123,9 +123,10 @@ function emitDeclarations(): string[] {
 
 /**
  * What is wrong with the packages' `dependencies` for what they import: `library` (what the
- * construct library's bundle and declarations import) declared in the root's `dependencies` or `peerDependencies`, and
- * nothing else in its `dependencies`; `cli` declared in the CLI's `dependencies`, at the ranges the
- * root declares (in any of its lists), the CLI at the root's version.
+ * construct library's bundle and declarations import) declared in the root's `dependencies` or
+ * `peerDependencies`, and nothing else in its `dependencies`; `cli` declared in the CLI's
+ * `dependencies`, at the ranges the root declares (in any of its lists), the CLI at the root's
+ * version.
  */
 export function dependencyProblems(
   root: PackageJson,
