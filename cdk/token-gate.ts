@@ -101,8 +101,8 @@ export interface TokenGateProps {
   /**
    * Settings for every function of the gate (the authorizer, the API's handlers, the audit consumer,
    * the rotations, the expiry-warning scan, each RotatedToken's): memory, reserved concurrency, a VPC
-   * with its subnets and security groups. Log retention is `logRetention`.
-   * @default 256 MB, no reserved concurrency, not in a VPC
+   * with its subnets and security groups, source maps. Log retention is `logRetention`.
+   * @default 256 MB, no reserved concurrency, not in a VPC, no source maps
    */
   readonly functionProps?: TokenGateFunctionOverrides;
   /**
@@ -248,6 +248,7 @@ function overridden(
     vpc: over.vpc ?? base.vpc,
     vpcSubnets: over.vpcSubnets ?? base.vpcSubnets,
     securityGroups: over.securityGroups ?? base.securityGroups,
+    sourceMaps: over.sourceMaps ?? base.sourceMaps,
   };
 }
 

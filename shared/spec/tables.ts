@@ -1,7 +1,5 @@
 // The DynamoDB tables, defined once. The CDK stack, the local stack and the tests all build their
 // tables from these definitions, so what runs locally is what runs in AWS.
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-
 export interface KeyAttribute {
   name: string;
   type: 'S' | 'N';
@@ -188,36 +186,3 @@ export const BOOTSTRAP_CLAIM_ID = '#bootstrap';
  * `tokengate bootstrap --table NAME` finds the key from the table alone.
  */
 export const KEY_SECRET_TAG = 'tokengate:key-secret';
-
-/** The CreateTable request for a definition (DynamoDB Local and tests; CDK builds its own from the same). */
-export function createTableInput(table: TableDefinition, tableName: string): CreateTableCommandInput {
-  const keys = [
-    table.partitionKey,
-    table.sortKey,
-    ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-  ];
-  const attributes = new Map(keys.filter((k) => k !== undefined).map((k) => [k.name, k.type]));
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
-      AttributeName,
-      AttributeType,
-    })),
-    KeySchema: [
-      { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
-      ...(table.sortKey ? [{ AttributeName: table.sortKey.name, KeyType: 'RANGE' as const }] : []),
-    ],
-    ...(table.indexes.length > 0 && {
-      GlobalSecondaryIndexes: table.indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
-          { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
-        ],
-        Projection: { ProjectionType: 'ALL' as const },
-      })),
-    }),
-    ...(table.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } }),
-  };
-}

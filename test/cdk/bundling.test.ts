@@ -1,5 +1,5 @@
 // Real esbuild bundling of the authorizer, as `cdk synth` does it: proves the bundle is ESM with a
-// working `require`, carries a source map, bundles what it uses and no SDK client, and loads and answers.
+// working `require`, carries a source map when asked for one, bundles what it uses and no SDK client, and loads and answers.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ describe('the authorizer bundle', () => {
   it('is built by the local esbuild during synth', { timeout: 60_000 }, () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'Bundled');
-    new TokenGateFunction(stack, AUTHORIZER.name, { definition: AUTHORIZER });
+    new TokenGateFunction(stack, AUTHORIZER.name, { definition: AUTHORIZER, sourceMaps: true });
     const assembly = app.synth();
     const manifest = JSON.parse(readFileSync(join(assembly.directory, 'Bundled.assets.json'), 'utf8')) as {
       files: Record<string, { source: { path: string; packaging?: string } }>;

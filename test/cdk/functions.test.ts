@@ -332,12 +332,12 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       expect(logGroup.Properties.RetentionInDays).toBe(30);
     });
 
-    it('maps stack traces to the TypeScript source and logs as the tokengate service', () => {
+    it('logs as the tokengate service, with no source maps unless asked for', () => {
       expect(environmentOf(definition)).toMatchObject({
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'tokengate',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
+      expect(environmentOf(definition)).not.toHaveProperty('NODE_OPTIONS');
     });
 
     it('may do exactly what its needs declare, and nothing else but write logs and traces', () => {

@@ -269,7 +269,6 @@ describe('RotatedToken', () => {
     expect(environmentOf(fn)).toEqual({
       POWERTOOLS_SERVICE_NAME: 'tokengate',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
       TOKENGATE_TOKENS_TABLE: imported({ Ref: tableId }),
       TOKENGATE_SEARCH_TABLE: imported({ Ref: searchId }),
       TOKENGATE_KEY_SECRET_ID: imported({ Ref: keyId }),

@@ -4,8 +4,10 @@
 // (one install), holding an ES-module app and a CommonJS app; each compiles under its strict tsc
 // (declarations included: no skipLibCheck) and synthesizes offline with no AWS credentials, no
 // esbuild, Vite or Docker (the functions' code and the web console ship built in the package), with
-// cdk-nag 2's AWS Solutions checks on tokengate's resources. The library's sources are type-checked against the
-// floor's declarations too.
+// cdk-nag 2's AWS Solutions checks on tokengate's resources. The library's sources are type-checked
+// against the floor's declarations too. The CLI is its own package (packages/cli/, tokengate-cli):
+// packed too, installed alone in a folder of its own, and run from there; the construct user's
+// install holds none of its packages.
 import { execFile, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -37,9 +39,22 @@ interface Template {
   Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
 }
 
-const packageJson = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as {
+interface Manifest {
+  name: string;
+  version: string;
+  license?: string;
+  keywords?: string[];
+  bin?: Record<string, string>;
+  dependencies?: Record<string, string>;
   peerDependencies: Record<string, string>;
-};
+}
+const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+const packageJson = readManifest(REPOSITORY_ROOT);
+const cliPackageJson = readManifest(join(REPOSITORY_ROOT, 'packages/cli'));
+/** What the CLI needs and the construct library does not: none of it in a construct user's install. */
+const CLI_ONLY = Object.keys(cliPackageJson.dependencies ?? {}).filter(
+  (name) => !(name in (packageJson.dependencies ?? {})),
+);
 const PEER_RANGE = packageJson.peerDependencies['aws-cdk-lib'] ?? '';
 /** The oldest aws-cdk-lib the package declares: the lower bound of its peer range. */
 const FLOOR = /^>=(\d+\.\d+\.\d+) <3$/.exec(PEER_RANGE)?.[1] ?? '';
@@ -110,6 +125,10 @@ function newestInRange(): string {
 }
 
 let NEWEST = '';
+/** Each tarball's files, without tar's `package/` prefix. */
+const packed = { library: [] as string[], cli: [] as string[] };
+/** Where the CLI's tarball is installed, alone. */
+const cliFolder = join(work, 'cli');
 /** The folder of the copy installed next to aws-cdk-lib `version`. */
 const folder = (version: string) => join(work, `aws-cdk-lib-${version}`);
 const templates = new Map<string, Template>();
@@ -173,11 +192,42 @@ beforeAll(async () => {
   }
   expect(FLOOR, `the peer range ${PEER_RANGE}`).toMatch(/^2\.\d+\.\d+$/);
   NEWEST = newestInRange();
-  // prepack builds dist/ first (scripts/build-package.ts).
+  // prepack builds dist/ and packages/cli/dist/ first (scripts/build-package.ts): the CLI's own
+  // prepack would build the same again.
   run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: REPOSITORY_ROOT });
-  const tarball = readdirSync(work).find((name) => /^tokengate-.*\.tgz$/.test(name));
-  if (!tarball) throw new Error(`npm pack made no tarball in ${work}`);
-  await Promise.all([FLOOR, NEWEST].map((version) => installAndSynth(version, join(work, tarball))));
+  run('npm', ['pack', '--pack-destination', work, '--silent', '--ignore-scripts'], {
+    cwd: join(REPOSITORY_ROOT, 'packages/cli'),
+  });
+  const tarballOf = (name: string) => {
+    const tarball = readdirSync(work).find((file) => new RegExp(`^${name}-\\d.*\\.tgz$`).test(file));
+    if (!tarball) throw new Error(`npm pack made no ${name} tarball in ${work}`);
+    return join(work, tarball);
+  };
+  const tarball = tarballOf(packageJson.name);
+  const cliTarball = tarballOf(cliPackageJson.name);
+  for (const [which, file] of [
+    ['library', tarball],
+    ['cli', cliTarball],
+  ] as const) {
+    packed[which] = run('tar', ['-tzf', file], { cwd: work })
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.replace(/^package\//, ''))
+      .sort();
+  }
+  mkdirSync(cliFolder);
+  writeFileSync(join(cliFolder, 'package.json'), JSON.stringify({ name: 'ops-scripts', private: true }));
+  await Promise.all([
+    ...[FLOOR, NEWEST].map((version) => installAndSynth(version, tarball)),
+    runAsync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', cliTarball],
+      {
+        cwd: cliFolder,
+        env: consumerEnv(),
+      },
+    ),
+  ]);
   console.log(
     `consumer apps on aws-cdk-lib ${FLOOR} and ${NEWEST}: ${Math.round((Date.now() - started) / 1000)} s`,
   );
@@ -277,6 +327,39 @@ describe('another team installing the packed project', () => {
     }
   });
 
+  it("gets none of the CLI's packages (the SDK clients, Powertools Parameters, commander, string-width) and no tokengate command", () => {
+    expect(Object.keys(packageJson.dependencies ?? {})).toEqual(['zod']);
+    expect(CLI_ONLY).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', 'commander']));
+    for (const version of [FLOOR, NEWEST]) {
+      const modules = join(folder(version), 'node_modules');
+      for (const name of [...CLI_ONLY, '@aws-sdk', '@smithy', '@aws-lambda-powertools']) {
+        expect(existsSync(join(modules, name)), name).toBe(false);
+        expect(existsSync(join(modules, 'tokengate/node_modules', name)), name).toBe(false);
+      }
+      expect(existsSync(join(modules, '.bin/tokengate'))).toBe(false);
+    }
+  });
+
+  it('packs the library with its licence and metadata, and nothing outside dist/ but the documents', () => {
+    const installed = readManifest(join(folder(NEWEST), 'node_modules/tokengate'));
+    expect(installed).toMatchObject({ license: 'Apache-2.0', keywords: expect.arrayContaining(['aws-cdk']) });
+    expect(installed.bin).toBeUndefined();
+    expect(packed.library.filter((file) => !file.startsWith('dist/'))).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'SECURITY.md',
+      'package.json',
+    ]);
+    expect(readFileSync(join(folder(NEWEST), 'node_modules/tokengate/LICENSE'), 'utf8')).toMatch(
+      /^\s*Apache License\s+Version 2\.0, January 2004/,
+    );
+    // Source maps only beside the functions' code, where `functionProps.sourceMaps` deploys them.
+    const maps = packed.library.filter((file) => file.endsWith('.map'));
+    expect(maps.length).toBe(ALL_FUNCTIONS.length);
+    expect(maps.filter((file) => !/^dist\/lambda\/[^/]+\/index\.mjs\.map$/.test(file))).toEqual([]);
+  });
+
   it('gets compiled code and declarations, no TypeScript sources for its tsc to check', () => {
     const files = readdirSync(join(folder(NEWEST), 'node_modules/tokengate'), {
       recursive: true,
@@ -324,14 +407,26 @@ describe('another team installing the packed project', () => {
       }),
     ).toBe(true);
   });
+});
 
-  it('runs the CLI from the installed package, without tsx', () => {
-    const dir = folder(NEWEST);
-    const help = run(process.execPath, [join(dir, 'node_modules/tokengate/cli/bin.js'), 'help'], {
-      cwd: dir,
+describe('the CLI, its own package (tokengate-cli)', () => {
+  it('packs its command, its build, README, LICENSE and package.json, and nothing else', () => {
+    expect(packed.cli).toEqual(['LICENSE', 'README.md', 'bin.js', 'dist/cli.js', 'package.json']);
+    expect(cliPackageJson).toMatchObject({ license: 'Apache-2.0', bin: { tokengate: 'bin.js' } });
+  });
+
+  it('installs alone and runs `tokengate --help` from its bin, without tsx', () => {
+    const modules = join(cliFolder, 'node_modules');
+    for (const name of ['tsx', 'esbuild', 'tokengate', 'aws-cdk-lib']) {
+      expect(existsSync(join(modules, name)), name).toBe(false);
+    }
+    const help = run(join(modules, '.bin/tokengate'), ['--help'], { cwd: cliFolder, env: consumerEnv() });
+    expect(help).toMatch(/^Usage: tokengate/);
+    const version = run(join(modules, '.bin/tokengate'), ['--version'], {
+      cwd: cliFolder,
       env: consumerEnv(),
     });
-    expect(help).toMatch(/^Usage: tokengate/);
+    expect(version.trim()).toBe(packageJson.version);
   });
 });
 

@@ -96,7 +96,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `cli/bin.js` (the package's `tokengate` bin) with the Node running the tests, in `cwd`. */
+/** Runs `cli/bin.js` (what `npx tokengate` runs in a checkout) with the Node running the tests, in `cwd`. */
 /** A config folder that holds no saved login: it does not exist. */
 const NO_SAVED_LOGINS = join(tmpdir(), `tokengate-no-saved-logins-${process.pid}`);
 
