@@ -31,7 +31,14 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { CONSOLE_COOP, CONSOLE_CSP, CONSOLE_HSTS_SECONDS } from '#spec/console';
+import {
+  CONSOLE_CONFIG_PATH,
+  CONSOLE_COOP,
+  CONSOLE_CSP,
+  CONSOLE_HSTS_SECONDS,
+  type ConsoleConfig,
+} from '#spec/console';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { PREBUILT_ROOT, PROJECT_ROOT } from './function';
 import { suppressNagRules } from './nag-suppressions';
@@ -116,6 +123,12 @@ export interface TokenGateConsoleOptions {
 export interface TokenGateConsoleProps extends TokenGateConsoleOptions {
   /** The token management API the console talks to (`TokenGate.api`). */
   readonly api: RestApi;
+  /**
+   * The expiry-warning window: the console marks an active token expiring within it `Expiring soon`
+   * (`TokenGate` passes its `expiryWarningWindow`).
+   * @default Duration.days(14)
+   */
+  readonly expiryWarningWindow?: Duration;
 }
 
 /**
@@ -264,8 +277,14 @@ export class TokenGateConsole extends Construct {
 
     // One deployment of the whole build. Its files are served with `no-cache` (browsers revalidate
     // with the ETag), so a new deployment shows at once; CloudFront itself is invalidated.
+    // What the console knows of its deployment, beside its files (as the local stack serves it).
+    const config: ConsoleConfig = {
+      expiry_warning_seconds: (
+        props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS)
+      ).toSeconds(),
+    };
     new BucketDeployment(this, 'Files', {
-      sources: [consoleFiles()],
+      sources: [consoleFiles(), Source.jsonData(CONSOLE_CONFIG_PATH.slice(1), config)],
       destinationBucket: this.bucket,
       cacheControl: [CacheControl.noCache()],
       distribution: this.distribution,

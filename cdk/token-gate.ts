@@ -457,6 +457,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       this.console = new TokenGateConsole(this, 'Console', {
         ...(consoleProps === true ? {} : consoleProps),
         api: this.api,
+        expiryWarningWindow: props.expiryWarningWindow,
       });
     }
   }

@@ -2,7 +2,7 @@
 // management API on the same origin (uncached, every header passed on), and the security headers.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -197,6 +197,21 @@ describe("TokenGate's console (a team's own stack)", () => {
       IncludeSubdomains: true,
       Override: true,
     });
+  });
+
+  it('deploys what the console knows of its deployment beside its files: the expiry-warning window', () => {
+    const app = unbundledApp();
+    const stack = new Stack(app, 'Consumer');
+    new TokenGate(stack, 'Tokens', { expiryWarningWindow: Duration.days(3) });
+    const template = Template.fromStack(stack);
+    const [, deployment] = onlyResource(template, 'Custom::CDKBucketDeployment', {});
+    // The console's build and the configuration: two sources.
+    expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
+    const configs = readdirSync(app.outdir)
+      .map((entry) => join(app.outdir, entry, 'config.json'))
+      .filter((path) => existsSync(path))
+      .map((path) => JSON.parse(readFileSync(path, 'utf8')) as unknown);
+    expect(configs).toEqual([{ expiry_warning_seconds: 259_200 }]);
   });
 
   it('is left out with console false: no bucket, distribution or deployment', () => {
