@@ -14,13 +14,15 @@ import { authorize } from '#functions/authorizer/handler';
 import { GATEWAY_RESPONSES } from '#spec/routes';
 import type { HttpEvent, HttpResult } from './http';
 
+/** The method ARN's region: Lambda's own (the ARN is only read back by this check). */
+const REGION = process.env.AWS_REGION ?? '';
+
 /** The REQUEST authorizer event API Gateway would send for this proxy event. */
 function authorizerEventOf(event: HttpEvent): APIGatewayRequestAuthorizerEvent {
   const { accountId, apiId, stage } = event.requestContext;
-  const region = process.env.AWS_REGION ?? '';
   return {
     type: 'REQUEST',
-    methodArn: `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${event.httpMethod}${event.path}`,
+    methodArn: `arn:aws:execute-api:${REGION}:${accountId}:${apiId}/${stage}/${event.httpMethod}${event.path}`,
     resource: event.resource,
     path: event.path,
     httpMethod: event.httpMethod,
