@@ -19,7 +19,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { type FunctionDef, methodsOf, type Route } from '#spec/routes';
+import { checksOwnToken, type FunctionDef, methodsOf, type Route } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { suppressNagRules } from './nag-suppressions';
 
@@ -179,7 +179,9 @@ const TOKEN_AUTHORIZER_REASON =
 
 /**
  * Adds each route to `api`, served by `functionFor(route.fn)`: public routes without authorization,
- * all others behind `authorizer`. A GET route is added as HEAD too (`methodsOf`), the same function
+ * the routes of a function that checks its caller's token itself (`checksOwnToken`: the Connect
+ * routes, whose refusals API Gateway could only give in the native shape) without an API Gateway
+ * authorizer, all others behind `authorizer`. A GET route is added as HEAD too (`methodsOf`), the same function
  * answering both: API Gateway sends a HEAD answer without its body.
  */
 export function addRoutes(
@@ -202,6 +204,20 @@ export function addRoutes(
             reason: `${httpMethod} ${route.path} is public by the API contract (no token needed).`,
           },
           { id: 'AwsSolutions-COG4', reason: `${httpMethod} ${route.path} is public by the API contract.` },
+        ]);
+        return method;
+      }
+      if (checksOwnToken(route.fn)) {
+        const method = resource.addMethod(httpMethod, integration, {
+          authorizationType: AuthorizationType.NONE,
+        });
+        const reason =
+          `${httpMethod} ${route.path} needs a token: its function makes the token authorizer's own ` +
+          'decision in process (functions/commons/token-check.ts), so that its 401 and 403 come in the ' +
+          "Connect error shape, which API Gateway's one gateway response per API could not give.";
+        suppressNagRules(method, [
+          { id: 'AwsSolutions-APIG4', reason },
+          { id: 'AwsSolutions-COG4', reason: `${reason} ${TOKEN_AUTHORIZER_REASON}` },
         ]);
         return method;
       }

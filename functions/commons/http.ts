@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '#domain/errors';
 import type { Actor } from '#domain/token';
-import type { ErrorFace } from '#spec/routes';
+import { checksOwnToken, type ErrorFace } from '#spec/routes';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEvent;
@@ -174,6 +174,12 @@ export interface HandlerOptions {
   body?: boolean | 'optional';
   /** A larger body limit than MAX_BODY_BYTES, for a route whose valid requests need it. */
   maxBodyBytes?: number;
+  /**
+   * The authorizer's decision made here (`tokenCheck()` of functions/commons/token-check.ts, passed
+   * in so that other functions do not load the authorizer): required for a face whose functions check
+   * their own token (`checksOwnToken`), refused for any other, whose token API Gateway checks.
+   */
+  tokenCheck?: MiddlewareObj<HttpEvent, HttpResult>;
 }
 
 export function httpHandler(
@@ -181,10 +187,20 @@ export function httpHandler(
   handler: (event: HttpEvent) => Promise<HttpResult>,
   options: HandlerOptions = {},
 ) {
+  if (checksOwnToken({ face }) !== (options.tokenCheck !== undefined)) {
+    throw new Error(
+      checksOwnToken({ face })
+        ? `A ${face} handler checks its caller's token itself: pass tokenCheck (its routes have no authorizer)`
+        : `A ${face} handler's token is checked by API Gateway's authorizer: pass no tokenCheck`,
+    );
+  }
   // The error mapper is used first so that its onError runs last, after every other middleware's.
   const chain = middy<HttpEvent, HttpResult>()
     .use(httpErrors(face))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true }));
+  // Before anything reads the request, as API Gateway's authorizer comes before the function.
+  if (options.tokenCheck) chain.use(options.tokenCheck);
+  chain
     .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES))
     .use(httpHeaderNormalizer()) // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
     .use(singleQueryValues());

@@ -3,6 +3,7 @@ import { parseServiceTokenCreate, serviceTokenView } from '#api/service-tokens';
 import { scopes } from '#functions/commons/catalogue';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { tokenCheck } from '#functions/commons/token-check';
 import { FUNCTIONS } from '#spec/routes';
 
 export const handler = httpHandler(
@@ -13,5 +14,5 @@ export const handler = httpHandler(
     const { guid, name, ...rest } = serviceTokenView(record);
     return json(201, { guid, name, key: token, ...rest });
   },
-  { body: true },
+  { body: true, tokenCheck: tokenCheck() },
 );

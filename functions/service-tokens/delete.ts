@@ -3,10 +3,15 @@
 import { TOKEN_ID_PATTERN } from '#domain/token-format';
 import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { tokenCheck } from '#functions/commons/token-check';
 import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler(FUNCTIONS.deleteServiceToken.face, async (event) => {
-  const guid = pathParameter(event, 'guid', TOKEN_ID_PATTERN);
-  await tokens.deleteServiceToken(guid, callerOf(event));
-  return json(204);
-});
+export const handler = httpHandler(
+  FUNCTIONS.deleteServiceToken.face,
+  async (event) => {
+    const guid = pathParameter(event, 'guid', TOKEN_ID_PATTERN);
+    await tokens.deleteServiceToken(guid, callerOf(event));
+    return json(204);
+  },
+  { tokenCheck: tokenCheck() },
+);

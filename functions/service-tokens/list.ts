@@ -2,9 +2,14 @@
 import { serviceTokenView } from '#api/service-tokens';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
+import { tokenCheck } from '#functions/commons/token-check';
 import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler(FUNCTIONS.listServiceTokens.face, async () => {
-  const active = await tokens.listActive('service');
-  return json(200, active.map(serviceTokenView));
-});
+export const handler = httpHandler(
+  FUNCTIONS.listServiceTokens.face,
+  async () => {
+    const active = await tokens.listActive('service');
+    return json(200, active.map(serviceTokenView));
+  },
+  { tokenCheck: tokenCheck() },
+);

@@ -2,8 +2,11 @@
 import { serviceTokenScopes } from '#api/service-tokens';
 import { scopes } from '#functions/commons/catalogue';
 import { httpHandler, json } from '#functions/commons/http';
+import { tokenCheck } from '#functions/commons/token-check';
 import { FUNCTIONS } from '#spec/routes';
 
-export const handler = httpHandler(FUNCTIONS.listServiceTokenScopes.face, async () =>
-  json(200, serviceTokenScopes(scopes)),
+export const handler = httpHandler(
+  FUNCTIONS.listServiceTokenScopes.face,
+  async () => json(200, serviceTokenScopes(scopes)),
+  { tokenCheck: tokenCheck() },
 );

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
 import * as z from 'zod/mini';
-import { ROUTES, type Route } from '#spec/routes';
+import { checksOwnToken, ROUTES, type Route } from '#spec/routes';
 import { DEFAULT_SCOPE_ENTRIES, type ScopeEntry } from '#spec/scopes';
 import { auditQuerySchema } from './audit-query';
 import {
@@ -169,11 +169,13 @@ function errorResponses(route: Route, doc: OperationDoc) {
     },
   };
   if (route.access !== 'public') {
+    // API Gateway's own refusals, but from a function that checks its own token: in its shape.
+    const refusal = checksOwnToken(route.fn) ? content(schema, 'output') : gateway;
     responses[401] = {
       description: 'Missing, malformed, unknown, revoked or expired token',
-      content: gateway,
+      content: refusal,
     };
-    responses[403] = { description: 'The token lacks the scope', content: gateway };
+    responses[403] = { description: 'The token lacks the scope', content: refusal };
   }
   if (route.path.includes('{') && route.access !== 'scoped') {
     responses[404] = { description: 'Unknown id', content: content(schema, 'output') };

@@ -105,7 +105,10 @@ export const REST_AUTHORIZER_IDENTITY: readonly IdentityPart[] = [
   { from: 'context', name: 'path' },
 ];
 
-/** The bodies API Gateway itself answers with when the authorizer refuses (native error shape). */
+/**
+ * The bodies API Gateway itself answers with when the authorizer refuses (native error shape). The
+ * routes whose functions check their own token (`checksOwnToken`) say the same words in their shape.
+ */
 export const GATEWAY_RESPONSES = {
   401: { error: { code: 'unauthorized', message: 'A valid token is required' } },
   403: { error: { code: 'forbidden', message: 'The token does not have the scope this needs' } },
@@ -134,6 +137,21 @@ export interface FunctionDef {
 /** A function behind HTTP routes: it answers errors in the shape of one face of the API. */
 export interface HttpFunctionDef extends FunctionDef {
   face: ErrorFace;
+}
+
+/**
+ * Whether the function checks its caller's token itself instead of API Gateway's authorizer: the
+ * functions with Connect's error shape. API Gateway answers an authorizer's refusal itself, with one
+ * gateway response per API and status, a template without conditions, so it cannot answer the
+ * Connect routes' 401 and 403 in Connect's shape while the rest of the API keeps the native one.
+ * Their routes therefore carry no API Gateway authorizer (in AWS and in the local gateway) and their
+ * functions ask the authorizer's own decision in process (`functions/commons/token-check.ts`): the
+ * same header checks, the same single strongly consistent read, the same scopes, the same caller
+ * passed on, and a refusal in the function's error shape. Such a function needs what the authorizer
+ * needs (`withTokenCheck`).
+ */
+export function checksOwnToken(fn: Pick<HttpFunctionDef, 'face'>): boolean {
+  return fn.face === 'connect';
 }
 
 /** Requests per second over all callers (steady rate, and the burst allowed above it). */
@@ -174,6 +192,22 @@ export const AUTHORIZER: FunctionDef = {
   // Its AWS client gives up a second before this (`CALL_DEADLINE_MS` in shared/aws/json-client.ts).
   timeoutSeconds: 5,
 };
+
+/** `needs` plus what the authorizer's decision needs, for a function that makes it itself (`checksOwnToken`). */
+function withTokenCheck(needs: FunctionNeeds): FunctionNeeds {
+  const union = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined) => [
+    ...new Set([...(a ?? []), ...(b ?? [])]),
+  ];
+  const checking = AUTHORIZER.needs;
+  return {
+    ...needs,
+    tokens: union(needs.tokens, checking.tokens),
+    updates: union(needs.updates, checking.updates),
+    hmacKey: true,
+    authorizerCacheTtl: true,
+    scopes: true,
+  };
+}
 
 /** What revoking a token updates (shared/adapters/dynamo-token-store.ts `revoke`, and `remove`'s stamp). */
 const REVOKE_UPDATES = [
@@ -287,7 +321,7 @@ const HTTP_TIMEOUT_SECONDS = 10;
 const fn = (name: string, entry: string, face: ErrorFace, needs: FunctionNeeds): HttpFunctionDef => ({
   name,
   entry,
-  needs,
+  needs: checksOwnToken({ face }) ? withTokenCheck(needs) : needs,
   timeoutSeconds: HTTP_TIMEOUT_SECONDS,
   face,
 });

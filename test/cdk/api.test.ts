@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TokenGate } from '#cdk/token-gate';
 import {
   AUTHORIZER,
+  checksOwnToken,
   FUNCTIONS,
   GATEWAY_RESPONSES,
   ROUTES,
@@ -68,15 +69,53 @@ describe('the management API', () => {
     expect(served).not.toContain('HEAD /v1/tokens/{id}/revoke');
   });
 
-  it('asks the token authorizer on every route that is not public, and on none that is', () => {
+  it('asks the token authorizer on every route that is not public, but the Connect ones, whose functions check the token', () => {
+    const ownCheck = ROUTES.filter(
+      (r) => r.access !== 'public' && r.access !== 'scoped' && checksOwnToken(r.fn),
+    );
+    expect(ownCheck.map(routeKey).sort()).toEqual([
+      'DELETE /__api__/v1/system/service-tokens/{guid}',
+      'GET /__api__/v1/system/service-tokens',
+      'GET /__api__/v1/system/service-tokens/scopes',
+      'POST /__api__/v1/system/service-tokens',
+    ]);
     for (const route of ROUTES.filter((r) => r.access !== 'scoped')) {
-      const method = methods.find((m) => m.route === routeKey(route));
-      expect(method, routeKey(route)).toEqual(
-        route.access === 'public'
-          ? { route: routeKey(route), authorizationType: 'NONE', authorizerId: undefined }
-          : { route: routeKey(route), authorizationType: 'CUSTOM', authorizerId: refTo(authorizerId) },
-      );
+      for (const method of routeMethods(route)) {
+        const key = routeKey({ ...route, method });
+        expect(
+          methods.find((m) => m.route === key),
+          key,
+        ).toEqual(
+          route.access === 'public' || ownCheck.includes(route)
+            ? { route: key, authorizationType: 'NONE', authorizerId: undefined }
+            : { route: key, authorizationType: 'CUSTOM', authorizerId: refTo(authorizerId) },
+        );
+      }
     }
+  });
+
+  it('serves no route without the authorizer but through a function that checks the token itself, as the authorizer would', () => {
+    // Their functions load the authorizer's decision (a handler without it refuses to start: see the
+    // Connect handlers' integration tests), so they have what it reads: the key secret, the TTL.
+    for (const route of ROUTES.filter((r) => r.access !== 'public' && checksOwnToken(r.fn))) {
+      expect(route.fn.needs).toMatchObject({ hmacKey: true, authorizerCacheTtl: true, scopes: true });
+      expect(route.fn.needs.tokens).toEqual(expect.arrayContaining(['GetItem', 'UpdateItem']));
+      expect(route.fn.needs.updates).toContain('last_used_at');
+    }
+    const unprotected = methods.filter((m) => m.authorizationType === 'NONE').map((m) => m.route);
+    expect(unprotected.sort()).toEqual(
+      [
+        'POST /v1/tokens/revoke',
+        'GET /openapi.json',
+        'HEAD /openapi.json',
+        'POST /__api__/v1/system/service-tokens',
+        'GET /__api__/v1/system/service-tokens',
+        'HEAD /__api__/v1/system/service-tokens',
+        'GET /__api__/v1/system/service-tokens/scopes',
+        'HEAD /__api__/v1/system/service-tokens/scopes',
+        'DELETE /__api__/v1/system/service-tokens/{guid}',
+      ].sort(),
+    );
   });
 
   it('serves each route with the function the route table names', () => {

@@ -39,8 +39,11 @@ const READERS = [
   AUTHORIZER.name,
   FUNCTIONS.createToken.name,
   FUNCTIONS.listScopes.name,
+  // Every Connect function: each makes the authorizer's decision itself.
   FUNCTIONS.createServiceToken.name,
+  FUNCTIONS.listServiceTokens.name,
   FUNCTIONS.listServiceTokenScopes.name,
+  FUNCTIONS.deleteServiceToken.name,
   FUNCTIONS.openApi.name,
 ];
 

@@ -108,20 +108,34 @@ const GRANTS: Record<string, Grant[]> = {
     },
     { actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], on: 'failure queue' },
   ],
+  // The Connect functions check their caller's token themselves, as the authorizer does: its read of
+  // the token, its last_used_at write and the key secret come with that (`checksOwnToken`).
   CreateServiceToken: [
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
     { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(['id', 'last_used_at']) },
     { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   ListServiceTokens: [
-    { actions: ['dynamodb:Query'], on: 'tokens table' },
+    { actions: ['dynamodb:GetItem', 'dynamodb:Query'], on: 'tokens table' },
     { actions: ['dynamodb:Query'], on: 'tokens indexes' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(['id', 'last_used_at']) },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
-  ListServiceTokenScopes: [],
+  ListServiceTokenScopes: [
+    { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(['id', 'last_used_at']) },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
+  ],
   DeleteServiceToken: [
     { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], on: 'tokens table' },
     { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
-    { actions: ['dynamodb:UpdateItem'], on: 'tokens table', condition: updatesOnly(REVOKE_ATTRIBUTES) },
+    {
+      actions: ['dynamodb:UpdateItem'],
+      on: 'tokens table',
+      condition: updatesOnly([...REVOKE_ATTRIBUTES, 'last_used_at'].sort()),
+    },
+    { actions: ['secretsmanager:GetSecretValue'], on: 'key secret' },
   ],
   CreateToken: [
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: 'tokens table' },
@@ -300,7 +314,11 @@ const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
 const KNOW_THE_CACHE_TTL = [
   'Authorizer',
   'TokenSecretRotation',
+  // The Connect functions make the authorizer's decision themselves.
   'CreateServiceToken',
+  'ListServiceTokens',
+  'ListServiceTokenScopes',
+  'DeleteServiceToken',
   'CreateToken',
   'RotateToken',
   'RotateSelfToken',

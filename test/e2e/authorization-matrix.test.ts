@@ -113,12 +113,23 @@ function sendRaw(base: string, method: string, path: string, headers: readonly [
   });
 }
 
-/** What the gateway made of the request: its own answer (refusal, no route), or the backend's. */
-function outcomeOf(answer: Answer): string {
+/**
+ * The authorizer's refusal as a Connect route answers it: its function checks the token itself and
+ * says API Gateway's words in Connect's error shape.
+ */
+const CONNECT_REFUSALS: Record<number, unknown> = {
+  401: { code: 4, error: GATEWAY_RESPONSES[401].error.message, payload: null },
+  403: { code: 5, error: GATEWAY_RESPONSES[403].error.message, payload: null },
+};
+
+/**
+ * What the gateway made of the request: its own answer (refusal, no route), or the backend's. A
+ * Connect route's refusal of the token counts as the gateway's: the same decision, in that route's shape.
+ */
+function outcomeOf(answer: Answer, path = ''): string {
   const own = { ...GATEWAY_ERRORS, ...GATEWAY_RESPONSES } as Record<number, unknown>;
-  return isDeepStrictEqual(answer.body, own[answer.status])
-    ? `gateway ${answer.status}`
-    : `backend ${answer.status}`;
+  const refusal = path.startsWith(CONNECT) ? CONNECT_REFUSALS[answer.status] : own[answer.status];
+  return isDeepStrictEqual(answer.body, refusal) ? `gateway ${answer.status}` : `backend ${answer.status}`;
 }
 
 /** True when the example backend answered: its JSON echo of the authorizer's context. */
@@ -257,7 +268,7 @@ describe('the authorization matrix, through the local stack', () => {
         await inPool(cells, CONCURRENCY, async ({ cell, holder: h }) => {
           const expected = expectedFor(h, route.access, cell.method, cell.path);
           const answer = await callCell(cell, h.authorization);
-          const outcome = outcomeOf(answer);
+          const outcome = outcomeOf(answer, cell.path);
           const ok =
             expected === 'reach'
               ? outcome.startsWith('backend') &&
@@ -278,7 +289,7 @@ describe('the authorization matrix, through the local stack', () => {
     for (const h of services) {
       for (const cell of management) {
         const answer = await call(cell.method, cell.path, h.authorization);
-        expect(outcomeOf(answer), `${h.name}: ${cell.method} ${cell.path}`).toBe('gateway 403');
+        expect(outcomeOf(answer, cell.path), `${h.name}: ${cell.method} ${cell.path}`).toBe('gateway 403');
       }
     }
   });
@@ -331,7 +342,7 @@ describe('the authorization matrix, through the local stack', () => {
       ['GET', '/sources/a/packages/p'],
     ] as const) {
       const answer = await call(method, path, authorization);
-      expect(outcomeOf(answer), `${method} ${path}`).toBe('gateway 403');
+      expect(outcomeOf(answer, path), `${method} ${path}`).toBe('gateway 403');
     }
     expect((await call('GET', '/repos/a/x', authorization)).status).toBe(200);
   });
@@ -348,10 +359,13 @@ describe('the authorization matrix, through the local stack', () => {
         ['GET', '/v1/tokens'],
         ['GET', '/repos/a/x'],
         ['GET', '/v1/whoami'],
+        ['GET', CONNECT],
       ] as const) {
         const answer = await sendRaw(stack.url, method, path, sent);
-        if (outcomeOf(answer) !== 'gateway 401') {
-          wrong.push(`${names.join('/')} ${tokens.join(' + ')}: ${method} ${path} got ${outcomeOf(answer)}`);
+        if (outcomeOf(answer, path) !== 'gateway 401') {
+          wrong.push(
+            `${names.join('/')} ${tokens.join(' + ')}: ${method} ${path} got ${outcomeOf(answer, path)}`,
+          );
         }
       }
       for (const name of tokens) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_PREFIX } from '#domain/token-format';
+import { mintToken, TOKEN_PREFIX } from '#domain/token-format';
 import { GATEWAY_RESPONSES } from '#spec/routes';
 import { notPrivate } from '#test-support/file-modes';
 import { LocalStack, tokengate } from '#test-support/processes';
@@ -43,6 +43,28 @@ describe('the local stack', () => {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
+    });
+  }
+
+  /** A request with the Authorization header as given: an array goes out as that many header lines. */
+  function sendWithHeaders(
+    method: string,
+    path: string,
+    authorization: string | string[] | undefined,
+  ): Promise<{ status: number; body: string }> {
+    const { hostname, port } = new URL(stack.url);
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest({ host: hostname, port, method, path }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      });
+      if (authorization !== undefined) outgoing.setHeader('authorization', authorization);
+      outgoing.on('error', reject);
+      outgoing.end();
     });
   }
 
@@ -131,10 +153,53 @@ describe('the local stack', () => {
     }
   });
 
-  it('the service token is refused token management with 403', async () => {
-    const response = await call('GET', CONNECT, `Bearer ${serviceToken().key}`);
-    expect(response.status).toBe(403);
-    expect(await response.json()).toEqual(GATEWAY_RESPONSES[403]);
+  it('the service token is refused token management with 403, on the Connect routes in their own shape', async () => {
+    const native = await call('GET', '/v1/tokens', `Bearer ${serviceToken().key}`);
+    expect(native.status).toBe(403);
+    expect(await native.json()).toEqual(GATEWAY_RESPONSES[403]);
+    for (const [method, path] of [
+      ['GET', CONNECT],
+      ['GET', `${CONNECT}/scopes`],
+      ['POST', CONNECT],
+      ['DELETE', `${CONNECT}/${serviceToken().guid}`],
+    ]) {
+      const body = method === 'POST' ? { name: 'never made', scopes: ['identity:manage'] } : undefined;
+      const response = await call(method as string, path as string, `Key ${serviceToken().key}`, body);
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(await response.json()).toEqual({
+        code: 5,
+        error: GATEWAY_RESPONSES[403].error.message,
+        payload: null,
+      });
+    }
+    // Refused, so not deleted: it still works.
+    expect((await call('GET', '/scim/v2/Users', `Key ${serviceToken().key}`)).status).toBe(200);
+  });
+
+  it("the Connect routes answer a missing, malformed, unknown or doubled token with 401 in Connect's shape", async () => {
+    const unauthorized = { code: 4, error: GATEWAY_RESPONSES[401].error.message, payload: null };
+    const attempts: (string | string[] | undefined)[] = [
+      undefined,
+      'Bearer',
+      `Bearer ${TOKEN_PREFIX}not-a-token`,
+      `Bearer ${mintToken().token}`,
+      [`Bearer ${adminToken}`, `Bearer ${adminToken}`],
+      [`Bearer ${adminToken}`, `Key ${serviceToken().key}`],
+    ];
+    for (const authorization of attempts) {
+      for (const [method, path] of [
+        ['GET', CONNECT],
+        ['POST', CONNECT],
+        ['DELETE', `${CONNECT}/${serviceToken().guid}`],
+      ] as const) {
+        const answer = await sendWithHeaders(method, path, authorization);
+        expect(answer.status, `${method} ${path} ${typeof authorization}`).toBe(401);
+        expect(JSON.parse(answer.body)).toEqual(unauthorized);
+      }
+    }
+    const head = await sendWithHeaders('HEAD', CONNECT, undefined);
+    expect([head.status, head.body]).toEqual([401, '']);
+    expect((await call('GET', '/scim/v2/Users', `Key ${serviceToken().key}`)).status).toBe(200);
   });
 
   it("HEAD works wherever GET does, with the GET answer's status and headers and no body", async () => {

@@ -20,7 +20,7 @@ import { TokenService } from '#domain/token-service';
 import { GATEWAY_ERRORS, Gateway } from '#local/gateway';
 import { loadHandlers, settleHandlers } from '#local/handlers';
 import { type GatewayServer, listen } from '#local/server';
-import { FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import { checksOwnToken, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
 import { SCOPE_NAMES } from '#spec/scopes';
 import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testDocumentClient } from '#test-support/dynamo';
@@ -375,6 +375,17 @@ function refusedBeforeTokenCheck(answer: Answer): boolean {
   return answer.status === 400 && (body as { error?: { field?: unknown } }).error?.field === 'path';
 }
 
+/**
+ * The authorizer's refusal as `route` answers it: API Gateway's own body, or, from a function that
+ * checks its own token (the Connect routes), the same words in Connect's error shape.
+ */
+function refusalBody(route: Route, status: 401 | 403): unknown {
+  const { message } = GATEWAY_RESPONSES[status].error;
+  return checksOwnToken(route.fn)
+    ? { code: status === 401 ? 4 : 5, error: message, payload: null }
+    : GATEWAY_RESPONSES[status];
+}
+
 /** The answer must be a 4xx or a documented success, and a refusal must leave the tables as they were. */
 async function check(route: Route | undefined, send: () => Promise<Answer>) {
   const before = await tables();
@@ -474,7 +485,7 @@ describe('every endpoint fed random input', () => {
           );
           if (route.access !== 'public' && !refusedBeforeTokenCheck(answer)) {
             expect(answer.status, answer.body).toBe(401);
-            expect(JSON.parse(answer.body)).toEqual(GATEWAY_RESPONSES[401]);
+            expect(JSON.parse(answer.body)).toEqual(refusalBody(route, 401));
           }
         },
       ),
@@ -500,7 +511,7 @@ describe('every endpoint fed random input', () => {
           );
           if (route.access !== 'public' && !refusedBeforeTokenCheck(answer)) {
             expect(answer.status, answer.body).toBe(401);
-            expect(JSON.parse(answer.body)).toEqual(GATEWAY_RESPONSES[401]);
+            expect(JSON.parse(answer.body)).toEqual(refusalBody(route, 401));
           }
         },
       ),
@@ -513,6 +524,37 @@ describe('every endpoint fed random input', () => {
             [{ kind: 'admin' }, { kind: 'scoped' }],
           ],
         ],
+      },
+    );
+  }, 120_000);
+
+  it("a valid token without global:admin on an admin route: 403 in the route's error shape, nothing changed", async () => {
+    const adminRoutes = UNTHROTTLED.filter((route) => route.access === 'admin');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...adminRoutes),
+        fc.array(segment, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('scoped', 'service'),
+        body,
+        async (route, segments, who, payload) => {
+          const method = route.method === 'ANY' ? 'GET' : route.method;
+          const answer = await check(route, () =>
+            send(method, concretePath(route, segments), credentials.get(who), {}, payload),
+          );
+          if (!refusedBeforeTokenCheck(answer)) {
+            expect(answer.status, answer.body).toBe(403);
+            expect(JSON.parse(answer.body)).toEqual(refusalBody(route, 403));
+          }
+        },
+      ),
+      {
+        ...RUNS,
+        examples: adminRoutes.map((route): [Route, string[], 'scoped' | 'service', Body] => [
+          route,
+          ['x'],
+          'service',
+          { kind: 'none' },
+        ]),
       },
     );
   }, 120_000);

@@ -138,7 +138,9 @@ function apiEvent(method: string, resource: string, call: Call = {}): APIGateway
     encodeURIComponent(call.params?.[name] ?? ''),
   );
   const body = call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body));
-  const headers = call.headers ?? (body === null ? {} : { 'Content-Type': 'application/json' });
+  const given = call.headers ?? (body === null ? {} : { 'Content-Type': 'application/json' });
+  // The admin's header too: the Connect functions check the token themselves (no authorizer in front).
+  const headers = call.caller === undefined ? { ...given, Authorization: `Bearer ${admin.token}` } : given;
   const event = proxyEvent(method, path, { body, headers, pathParameters: call.params ?? null });
   const query = call.query ?? null;
   return {

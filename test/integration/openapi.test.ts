@@ -16,7 +16,7 @@ import { FileKeyRingSource } from '#adapters/file-keyring';
 import { mintToken } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
 import { ensureTables } from '#local/dynamodb-local';
-import { GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import { checksOwnToken, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
 import { AUDIT_TABLE } from '#spec/tables';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
@@ -45,6 +45,8 @@ addFormats(ajv);
 const handlers = new Map<string, Handler>();
 let document: Document;
 let tokens: TokenService;
+/** An admin token's Authorization header, for the functions that check the token themselves. */
+let adminAuthorization: string;
 
 beforeAll(async () => {
   FileKeyRingSource.ensure(keyFile);
@@ -61,6 +63,7 @@ beforeAll(async () => {
   }
   const store = new DynamoTokenStore(testDocumentClient(), { tableName: table, retentionDays: 30 });
   tokens = new TokenService({ store, keys: new FileKeyRingSource(keyFile) });
+  adminAuthorization = `Bearer ${(await tokens.bootstrapAdmin({ type: 'system', id: 'openapi' })).token}`;
   const served = await call('GET', '/openapi.json', { caller: null });
   expect(served.statusCode).toBe(200);
   document = JSON.parse(served.body) as Document;
@@ -95,9 +98,12 @@ async function call(method: string, resource: string, options: Call = {}): Promi
   if (!handler) throw new Error(`No handler for ${route.fn.entry}`);
   const path = resource.replace(/\{(\w+)\+?\}/g, (_, name: string) => options.params?.[name] ?? '');
   const body = options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body));
+  const headers = options.headers ?? (body === null ? {} : { 'Content-Type': 'application/json' });
+  // No authorizer in front of these: the admin's header stands for the admin caller.
+  const ownCheck = checksOwnToken(route.fn) && options.caller === undefined;
   const event = proxyEvent(method, path, {
     body,
-    headers: options.headers ?? (body === null ? {} : { 'Content-Type': 'application/json' }),
+    headers: ownCheck ? { ...headers, Authorization: adminAuthorization } : headers,
     pathParameters: options.params ?? null,
     authorizer: options.caller === undefined ? adminAuthorizerContext() : options.caller,
   });
@@ -351,11 +357,39 @@ describe("API Gateway's own refusals validate against the document", () => {
   )('%s %s: 401 and 403 bodies', (method, resource) => {
     const operationMethod = method === 'ANY' ? 'GET' : method;
     for (const status of [401, 403] as const) {
-      expectDocumented(operationMethod, resource, {
-        statusCode: status,
-        body: JSON.stringify(GATEWAY_RESPONSES[status]),
-      });
+      const { message } = GATEWAY_RESPONSES[status].error;
+      // A function that checks its own token refuses with the same words, in its own error shape.
+      const body = checksOwnToken(routeOf(operationMethod, resource).fn)
+        ? { code: status === 401 ? 4 : 5, error: message, payload: null }
+        : GATEWAY_RESPONSES[status];
+      expectDocumented(operationMethod, resource, { statusCode: status, body: JSON.stringify(body) });
     }
+  });
+
+  it.each(
+    ROUTES.filter((route) => checksOwnToken(route.fn)).map((route) => [route.method, route.path] as const),
+  )('%s %s, which checks its own token: its real 401 and 403 answers', async (method, resource) => {
+    const params = resource.includes('{guid}') ? { guid: 'UnknownTokenId01' } : undefined;
+    const refused = await call(method, resource, { caller: null, params, headers: {} });
+    expect(refused.statusCode).toBe(401);
+    expectDocumented(method, resource, refused);
+    const { token } = await tokens.create(
+      {
+        kind: 'user',
+        description: 'not an admin',
+        userEmail: null,
+        scopes: [{ scope: 'identity:manage', resources: null }],
+        expiresAt: null,
+      },
+      { type: 'system', id: 'openapi' },
+    );
+    const forbidden = await call(method, resource, {
+      caller: null,
+      params,
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(forbidden.statusCode).toBe(403);
+    expectDocumented(method, resource, forbidden);
   });
 
   it.each(ROUTES.filter((route) => route.throttle).map((route) => [route.method, route.path] as const))(

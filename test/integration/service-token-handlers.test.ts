@@ -1,5 +1,6 @@
 // The Posit-Connect-compatible service-token handlers, invoked with the proxy events API Gateway sends
-// once the authorizer has let an admin token through, on DynamoDB Local.
+// them, on DynamoDB Local. Their routes carry no API Gateway authorizer: each handler checks the
+// caller's token itself, with the authorizer's decision, and refuses in Connect's error shape.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { UnauthorizedError } from '#domain/errors';
 import { mintToken } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
+import type { ScopeGrant } from '#spec/scopes';
 import { freshTokensTable, testCredentialStore, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
@@ -27,7 +29,6 @@ interface Handlers {
 }
 
 const PATH = '/__api__/v1/system/service-tokens';
-const ADMIN_ID = 'AdminTokenId0001';
 const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-service-tokens-'));
 const keyFile = join(dir, 'keys.json');
@@ -61,15 +62,27 @@ function servicesOn(table: string) {
   };
 }
 
+/** A new token in `table` with `scopes` (an admin's by default), as its Authorization header. */
+async function bearerIn(table: string, scopes: ScopeGrant[] = [{ scope: 'global:admin', resources: null }]) {
+  const { record, token } = await servicesOn(table).tokens.create(
+    { kind: 'user', description: 'caller', userEmail: null, scopes, expiresAt: null },
+    ADMIN,
+  );
+  return { id: record.id, authorization: `Bearer ${token}` };
+}
+
 let table: string;
 let handlers: Handlers;
 let services: ReturnType<typeof servicesOn>;
+/** The admin token the requests carry, in `table`. */
+let admin: { id: string; authorization: string };
 
 beforeAll(async () => {
   useLocalHandlerEnv({ keyFile });
   table = await freshTokensTable();
   handlers = await loadHandlers(table);
   services = servicesOn(table);
+  admin = await bearerIn(table);
 });
 
 afterAll(() => {
@@ -77,21 +90,22 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const asAdmin = { authorizer: adminAuthorizerContext(ADMIN_ID) };
+/** A request as API Gateway passes it on: no authorizer in front, the caller's header as sent. */
+const as = (authorization: string) => ({ headers: { Authorization: authorization } });
 
 function createEvent(
   body: unknown,
   headers: Record<string, string> = { 'Content-Type': 'application/json' },
+  authorization = admin.authorization,
 ) {
   return proxyEvent('POST', PATH, {
-    ...asAdmin,
-    headers,
+    headers: { ...headers, Authorization: authorization },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
 
-function deleteEvent(guid: string) {
-  return proxyEvent('DELETE', `${PATH}/${guid}`, { ...asAdmin, pathParameters: { guid } });
+function deleteEvent(guid: string, authorization = admin.authorization) {
+  return proxyEvent('DELETE', `${PATH}/${guid}`, { ...as(authorization), pathParameters: { guid } });
 }
 
 function bodyOf(result: APIGatewayProxyResult): unknown {
@@ -115,8 +129,12 @@ interface CreatedView {
   expires_at: string | null;
 }
 
-async function createViaApi(body: unknown, on: Handlers = handlers): Promise<CreatedView> {
-  const result = await on.create(createEvent(body), lambdaContext());
+async function createViaApi(
+  body: unknown,
+  on: Handlers = handlers,
+  authorization = admin.authorization,
+): Promise<CreatedView> {
+  const result = await on.create(createEvent(body, undefined, authorization), lambdaContext());
   expect(result.statusCode).toBe(201);
   return bodyOf(result) as CreatedView;
 }
@@ -163,7 +181,7 @@ describe('POST /__api__/v1/system/service-tokens', () => {
     expect(record).toMatchObject({
       kind: 'service',
       description: 'attributed',
-      createdBy: `token:${ADMIN_ID}`,
+      createdBy: `token:${admin.id}`,
     });
     expect(JSON.stringify(Items)).not.toContain(key);
     expect(JSON.stringify(Items)).not.toContain(key.slice(3));
@@ -197,10 +215,11 @@ describe('GET /__api__/v1/system/service-tokens', () => {
     const listTable = await freshTokensTable();
     const on = await loadHandlers(listTable);
     const { store, tokens } = servicesOn(listTable);
-    const older = await createViaApi({ name: 'older', scopes: ['identity:manage'] }, on);
+    const { authorization } = await bearerIn(listTable);
+    const older = await createViaApi({ name: 'older', scopes: ['identity:manage'] }, on, authorization);
     await new Promise((resolve) => setTimeout(resolve, 5)); // distinct creation times
-    const newer = await createViaApi({ name: 'newer', scopes: ['nameservice:read'] }, on);
-    const revoked = await createViaApi({ name: 'revoked', scopes: ['identity:manage'] }, on);
+    const newer = await createViaApi({ name: 'newer', scopes: ['nameservice:read'] }, on, authorization);
+    const revoked = await createViaApi({ name: 'revoked', scopes: ['identity:manage'] }, on, authorization);
     await tokens.revoke(revoked.guid, ADMIN);
     const expired = tokenRecord(await new FileKeyRingSource(keyFile).get(), {
       description: 'expired',
@@ -218,7 +237,7 @@ describe('GET /__api__/v1/system/service-tokens', () => {
       ADMIN,
     );
 
-    const result = await on.list(proxyEvent('GET', PATH, asAdmin), lambdaContext());
+    const result = await on.list(proxyEvent('GET', PATH, as(authorization)), lambdaContext());
 
     expect(result.statusCode).toBe(200);
     const listed = bodyOf(result) as Record<string, unknown>[];
@@ -241,10 +260,12 @@ describe('GET /__api__/v1/system/service-tokens', () => {
     }
   });
 
-  it('an empty table lists nothing', async () => {
-    const on = await loadHandlers(await freshTokensTable());
+  it('a table without service tokens lists nothing', async () => {
+    const empty = await freshTokensTable();
+    const on = await loadHandlers(empty);
+    const { authorization } = await bearerIn(empty);
 
-    const result = await on.list(proxyEvent('GET', PATH, asAdmin), lambdaContext());
+    const result = await on.list(proxyEvent('GET', PATH, as(authorization)), lambdaContext());
 
     expect(result.statusCode).toBe(200);
     expect(bodyOf(result)).toEqual([]);
@@ -253,7 +274,10 @@ describe('GET /__api__/v1/system/service-tokens', () => {
 
 describe('GET /__api__/v1/system/service-tokens/scopes', () => {
   it('lists exactly the scopes a service token may hold, with descriptions', async () => {
-    const result = await handlers.scopes(proxyEvent('GET', `${PATH}/scopes`, asAdmin), lambdaContext());
+    const result = await handlers.scopes(
+      proxyEvent('GET', `${PATH}/scopes`, as(admin.authorization)),
+      lambdaContext(),
+    );
 
     expect(result.statusCode).toBe(200);
     const { scopes } = bodyOf(result) as { scopes: { name: string; description: string }[] };
@@ -307,10 +331,15 @@ describe('DELETE /__api__/v1/system/service-tokens/{guid}', () => {
 describe('refusals: the Connect error shape, and nothing written', () => {
   let empty: string;
   let on: Handlers;
+  let authorization: string;
+  /** The items of `empty` besides those the tests make: its admin token's. */
+  let items: number;
 
   beforeAll(async () => {
     empty = await freshTokensTable();
     on = await loadHandlers(empty);
+    ({ authorization } = await bearerIn(empty));
+    items = await itemCount(empty);
   });
 
   const valid = { name: 'n', scopes: ['identity:manage'] };
@@ -332,16 +361,19 @@ describe('refusals: the Connect error shape, and nothing written', () => {
     ['a body that is a list', [valid], 'body'],
     ['a body that is null', null, 'body'],
   ])('%s: 400 naming %s', async (_, body, field) => {
-    const result = await on.create(createEvent(body), lambdaContext());
+    const result = await on.create(createEvent(body, undefined, authorization), lambdaContext());
 
     expect(result.statusCode).toBe(400);
     expect(bodyOf(result)).toEqual({ code: 3, error: expect.any(String), payload: { field } });
-    expect(await itemCount(empty)).toBe(0);
+    expect(await itemCount(empty)).toBe(items);
   });
 
   it('expires_at within the 30 s authorizer cache TTL and a second: 400 naming it, saying the token could never be used', async () => {
     const soon = new Date(Date.now() + 20_000).toISOString();
-    const result = await on.create(createEvent({ ...valid, expires_at: soon }), lambdaContext());
+    const result = await on.create(
+      createEvent({ ...valid, expires_at: soon }, undefined, authorization),
+      lambdaContext(),
+    );
 
     expect(result.statusCode).toBe(400);
     expect(bodyOf(result)).toEqual({
@@ -349,23 +381,29 @@ describe('refusals: the Connect error shape, and nothing written', () => {
       error: expect.stringMatching(/^expires_at must be more than 31 s ahead: .*could never be used$/),
       payload: { field: 'expires_at' },
     });
-    expect(await itemCount(empty)).toBe(0);
+    expect(await itemCount(empty)).toBe(items);
   });
 
   it('malformed JSON: 400 naming the body', async () => {
-    const result = await on.create(createEvent('{"name": "n", "scopes": ['), lambdaContext());
+    const result = await on.create(
+      createEvent('{"name": "n", "scopes": [', undefined, authorization),
+      lambdaContext(),
+    );
 
     expect(result.statusCode).toBe(400);
     expect(bodyOf(result)).toEqual({ code: 3, error: expect.any(String), payload: { field: 'body' } });
-    expect(await itemCount(empty)).toBe(0);
+    expect(await itemCount(empty)).toBe(items);
   });
 
   it('a body over 64 KB: 413', async () => {
-    const result = await on.create(createEvent({ ...valid, name: 'x'.repeat(70_000) }), lambdaContext());
+    const result = await on.create(
+      createEvent({ ...valid, name: 'x'.repeat(70_000) }, undefined, authorization),
+      lambdaContext(),
+    );
 
     expect(result.statusCode).toBe(413);
     expect(bodyOf(result)).toEqual({ code: 8, error: expect.any(String), payload: { field: 'body' } });
-    expect(await itemCount(empty)).toBe(0);
+    expect(await itemCount(empty)).toBe(items);
   });
 
   it.each([
@@ -373,24 +411,182 @@ describe('refusals: the Connect error shape, and nothing written', () => {
     ['form data', { 'Content-Type': 'application/x-www-form-urlencoded' }],
     ['no content type', {} as Record<string, string>],
   ])('%s: 415', async (_, headers) => {
-    const result = await on.create(createEvent(valid, headers), lambdaContext());
+    const result = await on.create(createEvent(valid, headers, authorization), lambdaContext());
 
     expect(result.statusCode).toBe(415);
     expect(bodyOf(result)).toMatchObject({ code: 9, error: expect.any(String) });
-    expect(await itemCount(empty)).toBe(0);
+    expect(await itemCount(empty)).toBe(items);
   });
 
-  it('a request that reached the handler without an authenticated caller: 500, nothing said, nothing written', async () => {
-    const result = await on.create(
-      proxyEvent('POST', PATH, {
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(valid),
+  it('a request that carries what an authorizer would have passed on, but no token: 401, nothing written', async () => {
+    // No authorizer stands in front of these routes: the function trusts no caller it did not verify.
+    const event = proxyEvent('POST', PATH, {
+      authorizer: adminAuthorizerContext(),
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(valid),
+    });
+
+    const result = await on.create(event, lambdaContext());
+
+    expect(result.statusCode).toBe(401);
+    expect(bodyOf(result)).toEqual(UNAUTHORIZED);
+    expect(await itemCount(empty)).toBe(items);
+  });
+});
+
+/** The authorizer's refusals, as the Connect routes answer them. */
+const UNAUTHORIZED = { code: 4, error: 'A valid token is required', payload: null };
+const FORBIDDEN = { code: 5, error: 'The token does not have the scope this needs', payload: null };
+
+describe("the caller's token, checked by each handler with the authorizer's decision", () => {
+  let checked: string;
+  let on: Handlers;
+  let items: number;
+  const fresh: { name: string; scopes: string[] } = { name: 'never made', scopes: ['identity:manage'] };
+
+  beforeAll(async () => {
+    checked = await freshTokensTable();
+    on = await loadHandlers(checked);
+  });
+
+  /** Each route's request with `headers` (and `multiValueHeaders` when given), answered by its handler. */
+  async function eachRoute(
+    headers: Record<string, string>,
+    multiValueHeaders?: Record<string, string[]>,
+    method?: 'HEAD',
+  ) {
+    const guid = (await bearerIn(checked, [{ scope: 'nameservice:read', resources: null }])).id;
+    const requests: [Handler, ReturnType<typeof proxyEvent>][] = [
+      [
+        on.create,
+        proxyEvent('POST', PATH, {
+          headers: { ...headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify(fresh),
+        }),
+      ],
+      [on.list, proxyEvent(method ?? 'GET', PATH, { headers })],
+      [on.scopes, proxyEvent(method ?? 'GET', `${PATH}/scopes`, { headers })],
+      [on.remove, proxyEvent('DELETE', `${PATH}/${guid}`, { headers, pathParameters: { guid } })],
+    ];
+    items = await itemCount(checked);
+    const answers = [];
+    for (const [handler, event] of requests) {
+      if (multiValueHeaders) event.multiValueHeaders = { ...event.multiValueHeaders, ...multiValueHeaders };
+      answers.push(await handler(event, lambdaContext()));
+    }
+    return answers;
+  }
+
+  async function expectRefused(answers: APIGatewayProxyResult[], status: number, body: unknown) {
+    for (const answer of answers) {
+      expect(answer.statusCode, answer.body).toBe(status);
+      expect(bodyOf(answer)).toEqual(body);
+      expect(answer.headers).toMatchObject({
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+      });
+    }
+    expect(await itemCount(checked)).toBe(items);
+  }
+
+  it('no Authorization header: 401 on every route, in Connect shape, nothing written', async () => {
+    await expectRefused(await eachRoute({}), 401, UNAUTHORIZED);
+  });
+
+  it.each([
+    ['an empty header', ''],
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['a bearer with no token', 'Bearer '],
+    ['a malformed token', 'Bearer tg_notatoken'],
+    ['a token with a wrong checksum', `Bearer ${mintToken().token.slice(0, -1)}x`],
+    ['a well-formed token never issued', `Bearer ${mintToken().token}`],
+  ])('%s: 401 on every route, in Connect shape', async (_, authorization) => {
+    await expectRefused(await eachRoute({ Authorization: authorization }), 401, UNAUTHORIZED);
+  });
+
+  it('a revoked admin token: 401', async () => {
+    const revoked = await bearerIn(checked);
+    await servicesOn(checked).tokens.revoke(revoked.id, ADMIN);
+
+    await expectRefused(await eachRoute({ Authorization: revoked.authorization }), 401, UNAUTHORIZED);
+  });
+
+  it.each([
+    ['expired a minute ago', -60_000],
+    // Behind API Gateway's cache such a token is refused already: the same decision here.
+    ['expiring within the cache TTL and a second', 20_000],
+  ])('an admin token %s: 401', async (_, offset) => {
+    const ring = await new FileKeyRingSource(keyFile).get();
+    const { record, token } = tokenRecord(ring, {
+      kind: 'user',
+      scopes: [{ scope: 'global:admin', resources: null }],
+      expiresAt: new Date(Date.now() + offset).toISOString(),
+    });
+    await servicesOn(checked).store.insert(record, stamp('create', record.createdAt));
+
+    await expectRefused(await eachRoute({ Authorization: `Key ${token}` }), 401, UNAUTHORIZED);
+  });
+
+  it('the admin token twice, or beside another value: 401, decided on neither', async () => {
+    const { authorization } = await bearerIn(checked);
+    for (const values of [
+      [authorization, authorization],
+      [authorization, 'Bearer tg_other'],
+    ]) {
+      const answers = await eachRoute({ Authorization: authorization }, { Authorization: values });
+      await expectRefused(answers, 401, UNAUTHORIZED);
+    }
+  });
+
+  it('the admin token under two spellings of the header name: 401', async () => {
+    const { authorization } = await bearerIn(checked);
+    const answers = await eachRoute({ Authorization: authorization, authorization });
+    await expectRefused(answers, 401, UNAUTHORIZED);
+  });
+
+  it.each([
+    ['identity:manage', [{ scope: 'identity:manage', resources: null }]],
+    [
+      'every scope but global:admin',
+      [
+        { scope: 'identity:manage', resources: null },
+        { scope: 'nameservice:read', resources: null },
+        { scope: 'sources:admin', resources: ['*'] },
+      ],
+    ],
+  ])('a valid token with %s: 403 on every route, in Connect shape, nothing written', async (_, scopes) => {
+    const { authorization } = await bearerIn(checked, scopes);
+
+    await expectRefused(await eachRoute({ Authorization: authorization }), 403, FORBIDDEN);
+  });
+
+  it('HEAD without a token: 401; with the admin token: 200', async () => {
+    const [, list, scopes] = await eachRoute({}, undefined, 'HEAD');
+    expect([list?.statusCode, scopes?.statusCode]).toEqual([401, 401]);
+
+    const { authorization } = await bearerIn(checked);
+    const [, allowedList, allowedScopes] = await eachRoute(
+      { Authorization: authorization },
+      undefined,
+      'HEAD',
+    );
+    expect([allowedList?.statusCode, allowedScopes?.statusCode]).toEqual([200, 200]);
+  });
+
+  it('the admin token, as Bearer or Key: the request is served and attributed to it', async () => {
+    const { id, authorization } = await bearerIn(checked);
+    const asKey = authorization.replace('Bearer ', 'Key ');
+
+    const made = await createViaApi({ name: 'made by key', scopes: ['identity:manage'] }, on, asKey);
+
+    expect((await servicesOn(checked).store.get(made.guid))?.createdBy).toBe(`token:${id}`);
+    const removed = await on.remove(
+      proxyEvent('DELETE', `${PATH}/${made.guid}`, {
+        ...as(authorization),
+        pathParameters: { guid: made.guid },
       }),
       lambdaContext(),
     );
-
-    expect(result.statusCode).toBe(500);
-    expect(bodyOf(result)).toEqual({ code: 1, error: 'Internal server error', payload: null });
-    expect(await itemCount(empty)).toBe(0);
+    expect(removed.statusCode).toBe(204);
   });
 });

@@ -223,15 +223,63 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
     const handler = handlers[TOKEN_SECRET_ROTATION.name] as unknown as RotationHandler;
     await runSteps(handler, secretId, randomUUID(), ['createSecret']);
   },
+  // The Connect functions check the caller's token themselves: a new admin token's first use is
+  // recorded (last_used_at), as by the authorizer.
   [FUNCTIONS.deleteServiceToken.name]: async () => {
     const { record } = await newToken('service');
     const event = proxyEvent('DELETE', `/__api__/v1/system/service-tokens/${record.id}`, {
-      ...asAdmin,
+      ...(await asNewAdmin()),
       pathParameters: { guid: record.id },
     });
-    return http(FUNCTIONS.deleteServiceToken, event, 204);
+    await http(FUNCTIONS.deleteServiceToken, event, 204);
+    await settleTokenChecks();
+  },
+  [FUNCTIONS.createServiceToken.name]: async () => {
+    const { headers } = await asNewAdmin();
+    const event = proxyEvent('POST', '/__api__/v1/system/service-tokens', {
+      headers: { ...headers, ...json },
+      body: JSON.stringify({ name: 'grant check', scopes: ['identity:manage'] }),
+    });
+    await http(FUNCTIONS.createServiceToken, event, 201);
+    await settleTokenChecks();
+  },
+  [FUNCTIONS.listServiceTokens.name]: async () => {
+    await http(
+      FUNCTIONS.listServiceTokens,
+      proxyEvent('GET', '/__api__/v1/system/service-tokens', await asNewAdmin()),
+      200,
+    );
+    await settleTokenChecks();
+  },
+  [FUNCTIONS.listServiceTokenScopes.name]: async () => {
+    const event = proxyEvent('GET', '/__api__/v1/system/service-tokens/scopes', await asNewAdmin());
+    await http(FUNCTIONS.listServiceTokenScopes, event, 200);
+    await settleTokenChecks();
   },
 };
+
+/** A request's Authorization header for a new admin token (whose first use this process records). */
+async function asNewAdmin() {
+  const { token } = await tokens.create(
+    {
+      kind: 'user',
+      description: 'grant check admin',
+      userEmail: null,
+      scopes: [{ scope: 'global:admin', resources: null }],
+      expiresAt: null,
+    },
+    OPS,
+  );
+  return { headers: { Authorization: `Bearer ${token}` } };
+}
+
+/** Waits for the last_used_at writes of the token checks (the authorizer's verifier, loaded with them). */
+async function settleTokenChecks() {
+  const runtime = (await import(
+    /* @vite-ignore */ join(PROJECT_ROOT, 'functions/authorizer/runtime.ts')
+  )) as typeof import('#functions/authorizer/runtime');
+  await runtime.verifier.settle();
+}
 
 async function http(definition: FunctionDef, event: APIGatewayProxyEvent, status: number) {
   const handler = handlers[definition.name] as unknown as HttpHandler;

@@ -23,11 +23,21 @@ beforeAll(async () => {
   http = await import('#functions/commons/http');
 });
 
+/**
+ * For a face whose functions check the token themselves (Connect), a stand-in check that lets every
+ * request through: these tests are about what comes after it.
+ */
+const passing = (face: ErrorFace) => (face === 'connect' ? { tokenCheck: { before: async () => {} } } : {});
+
 /** Invokes a handler that fails with `error`, and returns the response the error became. */
 async function responseTo(face: ErrorFace, error: unknown) {
-  const handler = http.httpHandler(face, async () => {
-    throw error;
-  });
+  const handler = http.httpHandler(
+    face,
+    async () => {
+      throw error;
+    },
+    passing(face),
+  );
   const result = await handler(proxyEvent('POST', '/x'), lambdaContext());
   return { statusCode: result.statusCode, headers: result.headers, body: JSON.parse(result.body) as unknown };
 }
@@ -279,10 +289,11 @@ describe('query strings', () => {
 
   it('a parameter given twice is a 400 naming it, in either face', async () => {
     const native = await echoQuery()(withQuery({ q: ['a'], status: ['active', 'revoked'] }), lambdaContext());
-    const connect = await http.httpHandler('connect', async () => http.json(200, {}))(
-      withQuery({ status: ['active', 'active'] }),
-      lambdaContext(),
-    );
+    const connect = await http.httpHandler(
+      'connect',
+      async () => http.json(200, {}),
+      passing('connect'),
+    )(withQuery({ status: ['active', 'active'] }), lambdaContext());
 
     expect(native.statusCode).toBe(400);
     expect(JSON.parse(native.body)).toEqual({
@@ -347,5 +358,43 @@ describe('pathParameter', () => {
     expect(() => http.pathParameter(proxyEvent('GET', '/t'), 'id', /^[a-z]+$/)).toThrow(
       expect.objectContaining({ field: 'id' }),
     );
+  });
+});
+
+describe('the token check', () => {
+  it('a Connect handler does not build without one: its routes have no API Gateway authorizer', () => {
+    expect(() => http.httpHandler('connect', async () => http.json(200, {}))).toThrow(
+      /checks its caller's token itself: pass tokenCheck/,
+    );
+  });
+
+  it('a native handler does not take one: API Gateway checks its token', () => {
+    expect(() =>
+      http.httpHandler('native', async () => http.json(200, {}), { tokenCheck: { before: async () => {} } }),
+    ).toThrow(/pass no tokenCheck/);
+  });
+
+  it('runs before the body limit and the header normaliser: it refuses first, and sees the headers as sent', async () => {
+    let seen: unknown;
+    const refuse = {
+      before: async ({ event }: { event: ReturnType<typeof proxyEvent> }) => {
+        seen = Object.keys(event.headers);
+        throw new UnauthorizedError();
+      },
+    };
+    const handler = http.httpHandler('connect', async () => http.json(200, {}), {
+      body: true,
+      tokenCheck: refuse,
+    });
+    const event = proxyEvent('POST', '/x', {
+      body: 'x'.repeat(http.MAX_BODY_BYTES + 1),
+      headers: { Authorization: 'Bearer a', authorization: 'Bearer b', 'CONTENT-TYPE': 'text/plain' },
+    });
+
+    const result = await handler(event, lambdaContext());
+
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body)).toEqual({ code: 4, error: 'A valid token is required', payload: null });
+    expect(seen).toEqual(['Authorization', 'authorization', 'CONTENT-TYPE']);
   });
 });

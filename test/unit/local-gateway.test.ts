@@ -134,9 +134,19 @@ describe('Gateway authorization', () => {
 
   it('answers 403 when the policy denies the method ARN', async () => {
     const { gateway } = setup();
-    const response = await gateway.handle(get('/__api__/v1/system/service-tokens', SCIM_TOKEN));
+    const response = await gateway.handle(get('/v1/tokens', SCIM_TOKEN));
     expect(response.statusCode).toBe(403);
     expect(json(response)).toEqual(GATEWAY_RESPONSES[403]);
+  });
+
+  it("leaves a Connect route's token to its function, which checks it itself: no authorizer call, no gateway refusal", async () => {
+    const { gateway, authorizer } = setup();
+    for (const authorization of [undefined, SCIM_TOKEN]) {
+      const response = await gateway.handle(get('/__api__/v1/system/service-tokens', authorization));
+      expect(response.statusCode).toBe(200);
+      expect(json(response).requestContext.authorizer).toBeUndefined();
+    }
+    expect(authorizer).not.toHaveBeenCalled();
   });
 
   it('answers 500 when the authorizer fails otherwise, and does not cache the failure', async () => {
