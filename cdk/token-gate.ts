@@ -13,7 +13,7 @@ import {
   type RestApiBase,
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
@@ -88,12 +88,14 @@ export interface TokenGateProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * A customer-managed KMS key for what tokengate stores: the three tables (`CUSTOMER_MANAGED`
-   * encryption), the key secret, the functions' and the management API's log groups, and the audit
+   * A customer-managed KMS key for what tokengate stores: the three tables
+   * (`TableEncryptionV2.customerManagedKey`), the key secret, the functions' and the management API's log groups, and the audit
    * failure queue. Each function is granted the key's use for what it does (decrypt to read, encrypt
    * too to write). CloudWatch Logs in the stack's region is let use it for this account's log groups
    * by a statement added to the key's policy; an imported key (`Key.fromKeyArn`) gets none, so its
    * policy must say so already. A `RotatedToken`'s secret keeps Secrets Manager's AWS managed key.
+   * The stack must name its region (`env: { region }`): a global table names the key of each of its
+   * replicas by region, which cannot be written for a stack deployable to any region.
    * @default AWS owned and AWS managed keys, as each service has them
    */
   readonly encryptionKey?: IKey;
@@ -278,17 +280,21 @@ export const KEY_RING_TEMPLATE = {
  * (REST API methods) or `gate.httpAuthorizer` (HTTP API routes).
  */
 export class TokenGate extends Construct implements TokenGateResources {
-  /** One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. */
-  readonly tokensTable: Table;
+  /**
+   * One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. Like the two
+   * other tables, a DynamoDB global table (`AWS::DynamoDB::GlobalTable`) with one replica, in the
+   * stack's region.
+   */
+  readonly tokensTable: TableV2;
   /** The HMAC key ring that token hashes are made with. */
   readonly keySecret: Secret;
   /** One item per audit event, built from `AUDIT_TABLE`; shares the tokens table's removal policy. */
-  readonly auditTable: Table;
+  readonly auditTable: TableV2;
   /**
    * The search postings of `q`, built from `SEARCH_TABLE`, kept by the functions that write tokens;
    * shares the tokens table's removal policy.
    */
-  readonly searchTable: Table;
+  readonly searchTable: TableV2;
   /** The audit consumer, fed by the tokens table's stream. */
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
@@ -531,7 +537,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     );
   }
 
-  private createTokensTable(keeping: TableKeeping): Table {
+  private createTokensTable(keeping: TableKeeping): TableV2 {
     const table = tableFromDefinition(this, TOKENS_TABLE, keeping);
     Tags.of(table).add(KEY_SECRET_TAG, this.keySecret.secretArn);
     return table;
