@@ -45,16 +45,16 @@ import {
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
-import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
+import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer, type ITokenAuthorizerSource } from './authorizers';
 import { ExpiryWarnings } from './expiry';
 import type { TokenGateFirewallProps } from './firewall';
 import {
-  functionsByDefinition,
+  functionsByName,
   type LogLevel,
   TokenGateFunction,
   type TokenGateFunctionOverrides,
 } from './function';
-import { bindNeeds, grantKey, type TokenGateResources } from './grants';
+import { bindNeeds, grantKey } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
 import { type TableKeeping, tableFromDefinition } from './tables';
@@ -279,7 +279,9 @@ export const KEY_RING_TEMPLATE = {
  * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with `gate.authorizer`
  * (REST API methods) or `gate.httpAuthorizer` (HTTP API routes).
  */
-export class TokenGate extends Construct implements TokenGateResources {
+// Not `implements TokenGateResources`: that is a struct, which a class may not implement in jsii's
+// type system; a TokenGate is one all the same (its properties match), so `bindNeeds` takes it.
+export class TokenGate extends Construct implements ITokenAuthorizerSource {
   /**
    * One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. Like the two
    * other tables, a DynamoDB global table (`AWS::DynamoDB::GlobalTable`) with one replica, in the
@@ -324,7 +326,7 @@ export class TokenGate extends Construct implements TokenGateResources {
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
   /** The functions behind `api`, by `FunctionDef.name` (none without it). */
-  readonly functions: ReadonlyMap<string, TokenGateFunction>;
+  readonly functions: { readonly [name: string]: TokenGateFunction };
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
   readonly auditRetentionDays: number;
@@ -407,16 +409,12 @@ export class TokenGate extends Construct implements TokenGateResources {
         window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
       });
     }
-    const authorizerId = `${id}Authorizer`;
-    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
-      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
-      return this.requestAuthorizer(api, authorizerId);
-    });
-    this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
+    const authorizers = { source: this, idInApi: `${id}Authorizer` };
+    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', authorizers);
+    this.httpAuthorizer = new AnyHttpApiAuthorizer(authorizers);
 
-    const { functions, functionFor } = functionsByDefinition(createFunction);
-    this.functions = functions;
     if (!(props.managementApi ?? true)) {
+      this.functions = {};
       const needing = (['apiDomain', 'firewall'] as const).filter((name) => props[name] !== undefined);
       if (needing.length > 0)
         throw new Error(
@@ -425,6 +423,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       return;
     }
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
+    this.functions = functionsByName(managementRoutes, createFunction);
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
       cloudWatchRole: props.cloudWatchRole,
@@ -435,7 +434,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     });
     this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
     this.addGatewayResponses(this.api);
-    addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
+    addRoutes(this.api, managementRoutes, this.authorizer, this.functions);
   }
 
   /**

@@ -8,7 +8,7 @@ import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_TAG } from '#cdk/function';
+import { FUNCTION_TAG, LogLevel } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
 import { EXPIRY_WARNER } from '#spec/routes';
@@ -315,6 +315,22 @@ describe('functionProps and authorizerFunctionProps', () => {
   });
 });
 
+describe('logLevel', () => {
+  it('is a string enum reaching every function as POWERTOOLS_LOG_LEVEL, INFO unless set', () => {
+    const levels = (template: Template) =>
+      new Set(
+        Object.values(template.findResources('AWS::Lambda::Function')).map(
+          (fn) =>
+            (fn.Properties.Environment as { Variables: Record<string, string> }).Variables
+              .POWERTOOLS_LOG_LEVEL,
+        ),
+      );
+    expect(levels(gateStack().template)).toEqual(new Set(['INFO']));
+    expect(levels(gateStack({ logLevel: LogLevel.DEBUG }).template)).toEqual(new Set(['DEBUG']));
+    expect(Object.values(LogLevel)).toEqual(['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  });
+});
+
 describe('expiryWarnings', () => {
   const tagged = (template: Template, name: string) =>
     template.findResources('AWS::Lambda::Function', {
@@ -361,7 +377,7 @@ describe('managementApi', () => {
       .addMethod('GET', new MockIntegration(), { authorizer: gate.authorizer });
     const template = Template.fromStack(stack);
     expect(gate.api).toBeUndefined();
-    expect(gate.functions.size).toBe(0);
+    expect(gate.functions).toEqual({});
     expect(functionNames(template)).toEqual([
       'AuditConsumer',
       'Authorizer',
@@ -384,6 +400,17 @@ describe('managementApi', () => {
     expect(gate.api).toBeDefined();
     expect(functionNames(template).length).toBeGreaterThan(10);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+  });
+
+  it('names the functions behind the API in a plain object, one per function definition', () => {
+    const { gate, template } = gateStack();
+    const names = Object.keys(gate.functions).sort();
+    expect(names).toEqual(
+      functionNames(template).filter(
+        (name) => !['AuditConsumer', 'Authorizer', 'ExpiryWarner', 'KeySecretRotation'].includes(name ?? ''),
+      ),
+    );
+    expect(gate.functions.CreateToken?.definition.name).toBe('CreateToken');
   });
 
   it('false with a custom domain or a web ACL for the API stops the synth with one line', () => {
