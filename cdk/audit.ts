@@ -4,6 +4,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -74,6 +75,12 @@ export class AuditStream extends Construct {
         parallelizationFactor: 1, // one batch per shard at a time: a token's changes stay in order
         onFailure: new SqsDlq(this.failureQueue),
       }),
+    );
+    // The mapping's grant reads the stream by ARN. A `TableV2`'s also names the stream for
+    // dynamodb:ListStreams, which takes no resource and so allows nothing there: granted on `*`, as
+    // a `Table`'s grant does.
+    props.consumer.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
     );
 
     if (props.consumer.role) {

@@ -11,28 +11,42 @@ import type {
   IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 
 interface Binding {
   authorizer?: RequestAuthorizer;
 }
 
+/** What makes each API's own token authorizer: `TokenGate` is one. */
+export interface ITokenAuthorizerSource {
+  /** A new authorizer for one REST API, made in `scope` (the API) with the construct id `id`. */
+  requestAuthorizer(scope: Construct, id: string): RequestAuthorizer;
+  /** A new authorizer for one HTTP API, with the id `id`. */
+  httpApiAuthorizer(id: string): HttpLambdaAuthorizer;
+}
+
+/** Where `AnyRestApiAuthorizer` and `AnyHttpApiAuthorizer` get each API's authorizer from. */
+export interface AnyApiAuthorizerProps {
+  /** Makes each API's authorizer. */
+  readonly source: ITokenAuthorizerSource;
+  /** The id each API's authorizer gets inside that API. */
+  readonly idInApi: string;
+}
+
 /**
  * A REST authorizer for any of your REST APIs: `{ authorizer: gate.authorizer }` in `addMethod`,
- * `addProxy` or `defaultMethodOptions`. Each API gets its own `RequestAuthorizer` (made by `create`),
- * the first time one of its methods uses this.
+ * `addProxy` or `defaultMethodOptions`. Each API gets its own `RequestAuthorizer` (made by
+ * `source.requestAuthorizer` in the API), the first time one of its methods uses this.
  */
 export class AnyRestApiAuthorizer extends Authorizer {
   private readonly byApi = new Map<IRestApi, RequestAuthorizer>();
   /** Ids handed out since the last method attached: they belong to the method being built. */
   private pending: Binding[] = [];
+  private readonly props: AnyApiAuthorizerProps;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly create: (api: IRestApi) => RequestAuthorizer,
-  ) {
+  constructor(scope: Construct, id: string, props: AnyApiAuthorizerProps) {
     super(scope, id);
+    this.props = props;
   }
 
   /**
@@ -58,7 +72,8 @@ export class AnyRestApiAuthorizer extends Authorizer {
   forApi(api: IRestApi): RequestAuthorizer {
     let authorizer = this.byApi.get(api);
     if (!authorizer) {
-      authorizer = this.create(api);
+      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
+      authorizer = this.props.source.requestAuthorizer(api, this.props.idInApi);
       this.byApi.set(api, authorizer);
     }
     return authorizer;
@@ -80,18 +95,21 @@ export class AnyRestApiAuthorizer extends Authorizer {
 
 /**
  * An HTTP API authorizer for any of your HTTP APIs: `{ authorizer: gate.httpAuthorizer }` in
- * `addRoutes`. Each API gets its own `HttpLambdaAuthorizer` (made by `create`).
+ * `addRoutes`. Each API gets its own `HttpLambdaAuthorizer` (made by `source.httpApiAuthorizer`).
  */
 export class AnyHttpApiAuthorizer implements IHttpRouteAuthorizer {
   private readonly byApi = new Map<IHttpApi, HttpLambdaAuthorizer>();
+  private readonly props: AnyApiAuthorizerProps;
 
-  constructor(private readonly create: (api: IHttpApi) => HttpLambdaAuthorizer) {}
+  constructor(props: AnyApiAuthorizerProps) {
+    this.props = props;
+  }
 
   bind(options: HttpRouteAuthorizerBindOptions): HttpRouteAuthorizerConfig {
     const api = options.route.httpApi;
     let authorizer = this.byApi.get(api);
     if (!authorizer) {
-      authorizer = this.create(api);
+      authorizer = this.props.source.httpApiAuthorizer(this.props.idInApi);
       this.byApi.set(api, authorizer);
     }
     return authorizer.bind(options);

@@ -11,7 +11,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionDef } from '#spec/routes';
+import type { FunctionDef, Route } from '#spec/routes';
 import { BUNDLE_FILE, bundleFunction, externalModulesFor } from './bundling';
 import { suppressNagRules } from './nag-suppressions';
 
@@ -68,26 +68,28 @@ export function functionCode(
 }
 
 /**
- * One function per definition, made by `create` on first use, so that routes served by the same
- * definition share its function: `functionFor` for `addRoutes`, and every function made, by name.
+ * The functions serving `routes`, by `FunctionDef.name`, for `addRoutes`: one per definition, made by
+ * `create`, so that routes served by the same definition share its function.
  */
-export function functionsByDefinition(create: (definition: FunctionDef) => TokenGateFunction) {
-  const functions = new Map<string, TokenGateFunction>();
-  const functionFor = (definition: FunctionDef): TokenGateFunction => {
-    let fn = functions.get(definition.name);
-    if (!fn) {
-      fn = create(definition);
-      functions.set(definition.name, fn);
-    }
-    return fn;
-  };
-  return { functions, functionFor };
+export function functionsByName<F>(
+  routes: readonly Route[],
+  create: (definition: FunctionDef) => F,
+): { [name: string]: F } {
+  const functions: { [name: string]: F } = {};
+  for (const { fn } of routes) functions[fn.name] ??= create(fn);
+  return functions;
 }
 
 /** Tag naming the `FunctionDef` a function (and its role) was built from. */
 export const FUNCTION_TAG = 'tokengate:function';
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/** A function's `POWERTOOLS_LOG_LEVEL`: what it logs, from the most to the least. */
+export enum LogLevel {
+  DEBUG = 'DEBUG',
+  INFO = 'INFO',
+  WARN = 'WARN',
+  ERROR = 'ERROR',
+}
 
 /**
  * What a team may set on tokengate's functions (`TokenGate`'s `functionProps`): a few of the CDK's
@@ -137,7 +139,7 @@ export interface TokenGateFunctionProps extends TokenGateFunctionOverrides {
   readonly timeout?: Duration;
   /** How long the function's log group keeps its logs. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
+  /** `POWERTOOLS_LOG_LEVEL`. @default LogLevel.INFO */
   readonly logLevel?: LogLevel;
   /**
    * The customer-managed KMS key the function's log group is encrypted with; its key policy must let
@@ -188,7 +190,7 @@ export class TokenGateFunction extends LambdaFunction {
       role,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'tokengate',
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? LogLevel.INFO,
         ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       },
     });

@@ -13,7 +13,12 @@ export type {
 } from '#spec/routes';
 export type { Catalogue, CatalogueGrant, CatalogueScope } from '#spec/scopes';
 export { AuditStream, type AuditStreamProps } from './audit';
-export { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
+export {
+  type AnyApiAuthorizerProps,
+  AnyHttpApiAuthorizer,
+  AnyRestApiAuthorizer,
+  type ITokenAuthorizerSource,
+} from './authorizers';
 export { TokenGateConsole, type TokenGateConsoleOptions, type TokenGateConsoleProps } from './console';
 export { ExpiryWarnings, type ExpiryWarningsProps } from './expiry';
 export {
@@ -24,7 +29,7 @@ export {
 } from './firewall';
 export {
   FUNCTION_TAG,
-  type LogLevel,
+  LogLevel,
   TokenGateFunction,
   type TokenGateFunctionOverrides,
   type TokenGateFunctionProps,

@@ -19,7 +19,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { checksOwnToken, type FunctionDef, methodsOf, type Route } from '#spec/routes';
+import { checksOwnToken, methodsOf, type Route } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { suppressNagRules } from './nag-suppressions';
 
@@ -48,7 +48,7 @@ export interface TokenGateRestApiProps {
    */
   readonly encryptionKey?: IKey;
   /** Routes with a `throttle` of their own get it as a stage method setting. @default none */
-  readonly routes?: readonly Route[];
+  readonly routes?: Route[];
   /**
    * A custom domain for the API: a regional API Gateway domain name with the TLS 1.2 security
    * policy, mapped at its root to the API's stage. The certificate must be in the API's region.
@@ -178,20 +178,25 @@ const TOKEN_AUTHORIZER_REASON =
   'tokengate is the authorization: a Lambda token authorizer checks each scoped API token; Cognito is not used by design.';
 
 /**
- * Adds each route to `api`, served by `functionFor(route.fn)`: public routes without authorization,
- * the routes of a function that checks its caller's token itself (`checksOwnToken`: the Connect
- * routes, whose refusals API Gateway could only give in the native shape) without an API Gateway
- * authorizer, all others behind `authorizer`. A GET route is added as HEAD too (`methodsOf`), the same function
- * answering both: API Gateway sends a HEAD answer without its body.
+ * Adds each route to `api`, served by `functions[route.fn.name]`: public routes without
+ * authorization, the routes of a function that checks its caller's token itself (`checksOwnToken`:
+ * the Connect routes, whose refusals API Gateway could only give in the native shape) without an API
+ * Gateway authorizer, all others behind `authorizer`. A GET route is added as HEAD too (`methodsOf`),
+ * the same function answering both: API Gateway sends a HEAD answer without its body.
  */
 export function addRoutes(
   api: RestApi,
-  routes: readonly Route[],
+  routes: Route[],
   authorizer: IAuthorizer,
-  functionFor: (definition: FunctionDef) => IFunction,
+  functions: { readonly [name: string]: IFunction },
 ): Method[] {
   return routes.flatMap((route) => {
-    const integration = new LambdaIntegration(functionFor(route.fn), { allowTestInvoke: false });
+    const fn = functions[route.fn.name];
+    if (!fn)
+      throw new Error(
+        `${api.node.path}: no function named ${route.fn.name} for ${route.method} ${route.path}`,
+      );
+    const integration = new LambdaIntegration(fn, { allowTestInvoke: false });
     const resource = api.root.resourceForPath(route.path);
     return methodsOf(route).map((httpMethod) => {
       if (route.access === 'public') {

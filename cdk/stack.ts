@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { routesFor } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import type { TokenGateConsole } from './console';
-import { functionsByDefinition, TokenGateFunction } from './function';
+import { functionsByName, TokenGateFunction } from './function';
 import { bindNeeds } from './grants';
 import { addRoutes, TokenGateRestApi } from './rest-api';
 import { RotatedToken, type RotatedTokenScope } from './rotated-token';
@@ -68,7 +68,8 @@ export class TokenGateStack extends Stack {
     }
     this.tokenGate.addGatewayResponses(this.exampleApi);
 
-    const { functionFor } = functionsByDefinition((definition) => {
+    const exampleRoutes = routesFor(this.tokenGate.scopes).filter((route) => route.access === 'scoped');
+    const exampleFunctions = functionsByName(exampleRoutes, (definition) => {
       const fn = new TokenGateFunction(this, definition.name, {
         definition,
         encryptionKey: this.tokenGate.encryptionKey,
@@ -78,9 +79,9 @@ export class TokenGateStack extends Stack {
     });
     addRoutes(
       this.exampleApi,
-      routesFor(this.tokenGate.scopes).filter((route) => route.access === 'scoped'),
+      exampleRoutes,
       this.tokenGate.requestAuthorizer(this, 'ExampleAuthorizer'),
-      functionFor,
+      exampleFunctions,
     );
 
     // What a service calling the example API holds: grant its role `exampleConsumerToken.grantRead`.

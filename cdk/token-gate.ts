@@ -13,7 +13,7 @@ import {
   type RestApiBase,
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
@@ -45,17 +45,17 @@ import {
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
-import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer } from './authorizers';
+import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer, type ITokenAuthorizerSource } from './authorizers';
 import { TokenGateConsole, type TokenGateConsoleOptions } from './console';
 import { ExpiryWarnings } from './expiry';
 import type { TokenGateFirewallProps } from './firewall';
 import {
-  functionsByDefinition,
+  functionsByName,
   type LogLevel,
   TokenGateFunction,
   type TokenGateFunctionOverrides,
 } from './function';
-import { bindNeeds, grantKey, type TokenGateResources } from './grants';
+import { bindNeeds, grantKey } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
 import { type TableKeeping, tableFromDefinition } from './tables';
@@ -89,12 +89,14 @@ export interface TokenGateProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * A customer-managed KMS key for what tokengate stores: the three tables (`CUSTOMER_MANAGED`
-   * encryption), the key secret, the functions' and the management API's log groups, and the audit
+   * A customer-managed KMS key for what tokengate stores: the three tables
+   * (`TableEncryptionV2.customerManagedKey`), the key secret, the functions' and the management API's log groups, and the audit
    * failure queue. Each function is granted the key's use for what it does (decrypt to read, encrypt
    * too to write). CloudWatch Logs in the stack's region is let use it for this account's log groups
    * by a statement added to the key's policy; an imported key (`Key.fromKeyArn`) gets none, so its
    * policy must say so already. A `RotatedToken`'s secret keeps Secrets Manager's AWS managed key.
+   * The stack must name its region (`env: { region }`): a global table names the key of each of its
+   * replicas by region, which cannot be written for a stack deployable to any region.
    * @default AWS owned and AWS managed keys, as each service has them
    */
   readonly encryptionKey?: IKey;
@@ -289,18 +291,24 @@ export const KEY_RING_TEMPLATE = {
  * Scoped API tokens for API Gateway. Attach the authorizer to your own APIs with `gate.authorizer`
  * (REST API methods) or `gate.httpAuthorizer` (HTTP API routes).
  */
-export class TokenGate extends Construct implements TokenGateResources {
-  /** One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. */
-  readonly tokensTable: Table;
+// Not `implements TokenGateResources`: that is a struct, which a class may not implement in jsii's
+// type system; a TokenGate is one all the same (its properties match), so `bindNeeds` takes it.
+export class TokenGate extends Construct implements ITokenAuthorizerSource {
+  /**
+   * One item per token, built from `TOKENS_TABLE`; its stream carries the audit trail. Like the two
+   * other tables, a DynamoDB global table (`AWS::DynamoDB::GlobalTable`) with one replica, in the
+   * stack's region.
+   */
+  readonly tokensTable: TableV2;
   /** The HMAC key ring that token hashes are made with. */
   readonly keySecret: Secret;
   /** One item per audit event, built from `AUDIT_TABLE`; shares the tokens table's removal policy. */
-  readonly auditTable: Table;
+  readonly auditTable: TableV2;
   /**
    * The search postings of `q`, built from `SEARCH_TABLE`, kept by the functions that write tokens;
    * shares the tokens table's removal policy.
    */
-  readonly searchTable: Table;
+  readonly searchTable: TableV2;
   /** The audit consumer, fed by the tokens table's stream. */
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
@@ -335,7 +343,7 @@ export class TokenGate extends Construct implements TokenGateResources {
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
   /** The functions behind `api`, by `FunctionDef.name` (none without it). */
-  readonly functions: ReadonlyMap<string, TokenGateFunction>;
+  readonly functions: { readonly [name: string]: TokenGateFunction };
   readonly authorizerCacheTtl: Duration;
   readonly retentionDays: number;
   readonly auditRetentionDays: number;
@@ -418,16 +426,12 @@ export class TokenGate extends Construct implements TokenGateResources {
         window: props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS),
       });
     }
-    const authorizerId = `${id}Authorizer`;
-    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', (api) => {
-      if (!(api instanceof Construct)) throw new Error(`${api}: not a construct`);
-      return this.requestAuthorizer(api, authorizerId);
-    });
-    this.httpAuthorizer = new AnyHttpApiAuthorizer(() => this.httpApiAuthorizer(authorizerId));
+    const authorizers = { source: this, idInApi: `${id}Authorizer` };
+    this.authorizer = new AnyRestApiAuthorizer(this, 'RestAuthorizer', authorizers);
+    this.httpAuthorizer = new AnyHttpApiAuthorizer(authorizers);
 
-    const { functions, functionFor } = functionsByDefinition(createFunction);
-    this.functions = functions;
     if (!(props.managementApi ?? true)) {
+      this.functions = {};
       const needing = (['apiDomain', 'firewall', 'console'] as const).filter(
         (name) => props[name] !== undefined && props[name] !== false,
       );
@@ -441,6 +445,7 @@ export class TokenGate extends Construct implements TokenGateResources {
       return;
     }
     const managementRoutes = ROUTES.filter((route) => route.access !== 'scoped');
+    this.functions = functionsByName(managementRoutes, createFunction);
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
       cloudWatchRole: props.cloudWatchRole,
@@ -451,7 +456,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     });
     this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
     this.addGatewayResponses(this.api);
-    addRoutes(this.api, managementRoutes, this.authorizer, functionFor);
+    addRoutes(this.api, managementRoutes, this.authorizer, this.functions);
     const consoleProps = props.console ?? true;
     if (consoleProps !== false) {
       this.console = new TokenGateConsole(this, 'Console', {
@@ -561,7 +566,7 @@ export class TokenGate extends Construct implements TokenGateResources {
     );
   }
 
-  private createTokensTable(keeping: TableKeeping): Table {
+  private createTokensTable(keeping: TableKeeping): TableV2 {
     const table = tableFromDefinition(this, TOKENS_TABLE, keeping);
     Tags.of(table).add(KEY_SECRET_TAG, this.keySecret.secretArn);
     return table;

@@ -28,48 +28,48 @@ export type TableAction =
 /** What a function may touch: its IAM grants are exactly these, in AWS and in the CDK tests. */
 export interface FunctionNeeds {
   /** DynamoDB actions on the tokens table (and its indexes, for Query). */
-  tokens: readonly TableAction[];
+  readonly tokens: readonly TableAction[];
   /**
    * With `UpdateItem` on the tokens table, required: the item attributes its updates set, remove or
    * test in a condition. Its UpdateItem grant names these and the table's key, and nothing else; and
    * returns no attributes beyond them (no `ALL_OLD` or `ALL_NEW`).
    */
-  updates?: readonly TokenAttribute[];
+  readonly updates?: readonly TokenAttribute[];
   /** Reads the HMAC key ring from Secrets Manager. */
-  hmacKey: boolean;
+  readonly hmacKey: boolean;
   /** DynamoDB actions on the audit table (and its indexes, for Query). @default none */
-  audit?: readonly TableAction[];
+  readonly audit?: readonly TableAction[];
   /**
    * DynamoDB actions on the search postings table (`SEARCH_TABLE`): `BatchWriteItem` for the functions
    * that write tokens (they post them), `Query` for the listing. @default none
    */
-  search?: readonly TableAction[];
+  readonly search?: readonly TableAction[];
   /**
    * Consumes the tokens table's stream: reads it, and sends what it cannot process to the on-failure
    * queue (granted by the event source mapping). @default false
    */
-  tokensStream?: boolean;
+  readonly tokensStream?: boolean;
   /**
    * A Secrets Manager rotation function: it may describe, read, write and restage the one secret it
    * rotates, granted where its rotation is attached (cdk/rotation.ts). @default false
    */
-  rotatesSecrets?: boolean;
+  readonly rotatesSecrets?: boolean;
   /** Only these indexes of the tokens table for its Query (by name). @default every index */
-  tokenIndexes?: readonly string[];
+  readonly tokenIndexes?: readonly string[];
   /** Puts events on the account's default EventBridge bus. @default false */
-  defaultEventBus?: boolean;
+  readonly defaultEventBus?: boolean;
   /**
    * Knows the authorizer cache TTL (`TOKENGATE_AUTHORIZER_CACHE_TTL`): the authorizer, which keeps
    * cached answers from outliving a token, and the functions whose grace or expiry checks depend on
    * it (a token stops being allowed the TTL plus a second before its expiry). @default false
    */
-  authorizerCacheTtl?: boolean;
+  readonly authorizerCacheTtl?: boolean;
   /**
    * Reads the deployment's scope catalogue at start (`functions/commons/catalogue.ts`, the authorizer's
    * runtime): given a team's own catalogue, the construct passes it to these functions, and no other.
    * @default false
    */
-  scopes?: boolean;
+  readonly scopes?: boolean;
 }
 
 /** How long API Gateway (and the local gateway) may reuse an authorizer's answer for one request. */
@@ -118,25 +118,25 @@ export const GATEWAY_RESPONSES = {
 /** How a stream consumer is fed: the event source mapping in AWS, the stream poller locally. */
 export interface StreamFeed {
   /** Records per batch, at most. */
-  batchSize: number;
+  readonly batchSize: number;
   /** Retries of a failing record before it goes to the failure queue (AWS) or is skipped (locally). */
-  retryAttempts: number;
+  readonly retryAttempts: number;
 }
 
 /** A function's manifest: what the CDK stack deploys and the local stack runs, read by both. */
 export interface FunctionDef {
   /** Stable name: the CDK construct id and the local gateway's handler key. */
-  name: string;
+  readonly name: string;
   /** Module path from the repository root; it exports `handler`. */
-  entry: string;
-  needs: FunctionNeeds;
+  readonly entry: string;
+  readonly needs: FunctionNeeds;
   /** How long one invocation may run. */
-  timeoutSeconds: number;
+  readonly timeoutSeconds: number;
 }
 
 /** A function behind HTTP routes: it answers errors in the shape of one face of the API. */
 export interface HttpFunctionDef extends FunctionDef {
-  face: ErrorFace;
+  readonly face: ErrorFace;
 }
 
 /**
@@ -156,19 +156,19 @@ export function checksOwnToken(fn: Pick<HttpFunctionDef, 'face'>): boolean {
 
 /** Requests per second over all callers (steady rate, and the burst allowed above it). */
 export interface Throttle {
-  rateLimit: number;
-  burstLimit: number;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
 }
 
 export interface Route {
-  method: HttpMethod;
+  readonly method: HttpMethod;
   /** API Gateway resource path: `{name}` for a path parameter, `{proxy+}` for the rest of the path. */
-  path: string;
-  access: Access;
+  readonly path: string;
+  readonly access: Access;
   /** The function serving it; its `face` is the route's error shape. */
-  fn: HttpFunctionDef;
+  readonly fn: HttpFunctionDef;
   /** A stage throttle on this route alone (in AWS: the stage's method settings). */
-  throttle?: Throttle;
+  readonly throttle?: Throttle;
 }
 
 /**
@@ -237,7 +237,7 @@ const POSTS = ['BatchWriteItem'] as const;
 
 /** A function fed by a stream rather than by HTTP routes. */
 export interface StreamFunctionDef extends FunctionDef {
-  stream: StreamFeed;
+  readonly stream: StreamFeed;
 }
 
 /** Turns the tokens table's stream into audit events. Not on a route: its event source is the stream. */
@@ -282,7 +282,7 @@ export const KEY_SECRET_ROTATION: FunctionDef = {
 /** A function run on a schedule rather than by HTTP routes or a stream. */
 export interface ScheduledFunctionDef extends FunctionDef {
   /** Hours between runs (EventBridge Scheduler in AWS; the local stack runs it at start, then at this rate). */
-  everyHours: number;
+  readonly everyHours: number;
 }
 
 /** Days before a token's `expires_at` that it is warned of (`expiryWarningWindow`). */

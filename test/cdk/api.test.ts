@@ -5,6 +5,7 @@ import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { addRoutes } from '#cdk/rest-api';
 import { TokenGate } from '#cdk/token-gate';
 import {
   AUTHORIZER,
@@ -308,6 +309,19 @@ describe('the token authorizer', () => {
     expect(methodsOf(template, apiId)).toEqual([
       { route: 'GET /', authorizationType: 'CUSTOM', authorizerId: refTo(authorizerId) },
     ]);
+  });
+
+  it('addRoutes takes the functions by name, and names a route whose function is missing', () => {
+    const stack = new Stack(unbundledApp(), 'Routes');
+    const gate = new TokenGate(stack, 'Tokens', { managementApi: false });
+    const api = new RestApi(stack, 'Api');
+    const routes = ROUTES.filter((route) => route.fn.name === 'OpenApiDocument');
+    expect(routes.length).toBeGreaterThan(0);
+    expect(() => addRoutes(api, routes, gate.authorizer, {})).toThrow(
+      `Routes/Api: no function named OpenApiDocument for ${routes[0]?.method} ${routes[0]?.path}`,
+    );
+    const methods = addRoutes(api, routes, gate.authorizer, { OpenApiDocument: gate.authorizerFunction });
+    expect(methods.map((method) => method.httpMethod).sort()).toEqual(['GET', 'HEAD']);
   });
 
   it('gate.httpAuthorizer serves several HTTP APIs, each with an authorizer of its own', () => {

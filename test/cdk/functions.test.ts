@@ -102,6 +102,8 @@ const GRANTS: Record<string, Grant[]> = {
     { actions: ['dynamodb:PutItem'], on: 'audit table' },
     { actions: ['dynamodb:BatchWriteItem'], on: 'search table' },
     { actions: ['dynamodb:ListStreams'], on: 'any' }, // no resource-level permissions
+    // TableV2's stream grant names the stream for it too, which allows nothing: the one above does.
+    { actions: ['dynamodb:ListStreams'], on: 'tokens stream' },
     {
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       on: 'tokens stream',

@@ -36,11 +36,20 @@ export function lambdaFunction(template: Template, name: string): [string, Resou
   });
 }
 
-/** The DynamoDB table built from `definition`. */
+/** The DynamoDB table built from `definition`: a global table, tagged on its one replica. */
 export function table(template: Template, definition: TableDefinition): [string, Resource] {
-  return onlyResource(template, 'AWS::DynamoDB::Table', {
-    Properties: { Tags: Match.arrayWith([{ Key: TABLE_TAG, Value: definition.id }]) },
+  return onlyResource(template, 'AWS::DynamoDB::GlobalTable', {
+    Properties: {
+      Replicas: [Match.objectLike({ Tags: Match.arrayWith([{ Key: TABLE_TAG, Value: definition.id }]) })],
+    },
   });
+}
+
+/** The properties of a global table's one replica (the stack's region). */
+export function replicaOf(table: { readonly [key: string]: unknown }): Record<string, unknown> {
+  const replicas = (table.Properties as { Replicas: Record<string, unknown>[] }).Replicas;
+  expect(replicas).toHaveLength(1);
+  return replicas[0] as Record<string, unknown>;
 }
 
 export interface Statement {

@@ -8,7 +8,7 @@ import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_TAG } from '#cdk/function';
+import { FUNCTION_TAG, LogLevel } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
 import { EXPIRY_WARNER } from '#spec/routes';
@@ -16,6 +16,7 @@ import {
   actionsOf,
   lambdaFunction,
   onlyResource,
+  replicaOf,
   roleStatements,
   synthStack,
   unbundledApp,
@@ -73,10 +74,10 @@ describe('cloudWatchRole', () => {
 });
 
 describe('deletionProtection', () => {
-  /** `DeletionProtectionEnabled` of each of the three tables. */
+  /** `DeletionProtectionEnabled` of each of the three tables (on its one replica). */
   const protection = (template: Template) =>
-    Object.values(template.findResources('AWS::DynamoDB::Table')).map(
-      (table) => (table.Properties as { DeletionProtectionEnabled?: boolean }).DeletionProtectionEnabled,
+    Object.values(template.findResources('AWS::DynamoDB::GlobalTable')).map(
+      (table) => replicaOf(table).DeletionProtectionEnabled,
     );
 
   it('is on for the three tables while the removal policy keeps them (the default)', () => {
@@ -101,14 +102,16 @@ describe('deletionProtection', () => {
     const { template } = gateStack({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true });
     expect(protection(template)).toEqual([true, true, true]);
     // The removal policy still applies to the tables and the key secret.
-    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
   });
 });
 
 describe('encryptionKey', () => {
+  /** A global table names the key of each replica by region: the key needs a stack with one. */
+  const env = { region: 'eu-west-1' };
   const keyed = () => {
-    const stack = new Stack(unbundledApp(), 'Consumer');
+    const stack = new Stack(unbundledApp(), 'Consumer', { env });
     const encryptionKey = new Key(stack, 'Key', { enableKeyRotation: true });
     const gate = new TokenGate(stack, 'Tokens', { encryptionKey });
     const template = Template.fromStack(stack);
@@ -118,9 +121,20 @@ describe('encryptionKey', () => {
   const { stack, template, keyArn } = keyed();
 
   it('encrypts the three tables with the key', () => {
-    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    const tables = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
     expect(tables.map((table) => table.Properties.SSESpecification)).toEqual(
-      Array(3).fill({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn }),
+      Array(3).fill({ SSEEnabled: true, SSEType: 'KMS' }),
+    );
+    expect(tables.map((table) => replicaOf(table).SSESpecification)).toEqual(
+      Array(3).fill({ KMSMasterKeyId: keyArn }),
+    );
+  });
+
+  it('needs a stack with a region, and says so in one line', () => {
+    const stack = new Stack(unbundledApp(), 'Anywhere');
+    const encryptionKey = new Key(stack, 'Key', { enableKeyRotation: true });
+    expect(() => new TokenGate(stack, 'Tokens', { encryptionKey })).toThrow(
+      'Anywhere/Tokens: encryptionKey needs a stack with a region (env: { region })',
     );
   });
 
@@ -139,7 +153,7 @@ describe('encryptionKey', () => {
     const [, key] = onlyResource(template, 'AWS::KMS::Key', {});
     expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual({
       Effect: 'Allow',
-      Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
       Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       Resource: '*',
       Condition: {
@@ -150,9 +164,7 @@ describe('encryptionKey', () => {
               [
                 'arn:',
                 { Ref: 'AWS::Partition' },
-                ':logs:',
-                { Ref: 'AWS::Region' },
-                ':',
+                ':logs:eu-west-1:',
                 { Ref: 'AWS::AccountId' },
                 ':log-group:*',
               ],
@@ -193,8 +205,10 @@ describe('encryptionKey', () => {
       for (const resource of Object.values(plain.findResources(type)))
         expect(resource.Properties.KmsKeyId).toBeUndefined();
     }
-    for (const table of Object.values(plain.findResources('AWS::DynamoDB::Table')))
+    for (const table of Object.values(plain.findResources('AWS::DynamoDB::GlobalTable'))) {
       expect(table.Properties.SSESpecification).toBeUndefined();
+      expect(replicaOf(table).SSESpecification).toBeUndefined();
+    }
     plain.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
@@ -204,10 +218,10 @@ describe('encryptionKey', () => {
       report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
     ).toEqual([]);
     const app = unbundledApp();
-    const gateStack = new Stack(app, 'Gate');
+    const gateStack = new Stack(app, 'Gate', { env });
     const encryptionKey = new Key(gateStack, 'Key', { enableKeyRotation: true });
     const gate = new TokenGate(gateStack, 'Tokens', { encryptionKey });
-    const tokens = new Stack(app, 'Tokens');
+    const tokens = new Stack(app, 'Tokens', { env });
     new RotatedToken(tokens, 'Scim', {
       tokenGate: gate,
       description: 'SCIM sync',
@@ -301,6 +315,26 @@ describe('functionProps and authorizerFunctionProps', () => {
   });
 });
 
+describe('logLevel', () => {
+  it('is a string enum reaching every function as POWERTOOLS_LOG_LEVEL, INFO unless set', () => {
+    const levels = (template: Template) =>
+      new Set(
+        Object.values(
+          template.findResources('AWS::Lambda::Function', {
+            Properties: { Tags: Match.arrayWith([Match.objectLike({ Key: FUNCTION_TAG })]) },
+          }),
+        ).map(
+          (fn) =>
+            (fn.Properties.Environment as { Variables: Record<string, string> }).Variables
+              .POWERTOOLS_LOG_LEVEL,
+        ),
+      );
+    expect(levels(gateStack().template)).toEqual(new Set(['INFO']));
+    expect(levels(gateStack({ logLevel: LogLevel.DEBUG }).template)).toEqual(new Set(['DEBUG']));
+    expect(Object.values(LogLevel)).toEqual(['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  });
+});
+
 describe('expiryWarnings', () => {
   const tagged = (template: Template, name: string) =>
     template.findResources('AWS::Lambda::Function', {
@@ -313,7 +347,7 @@ describe('expiryWarnings', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(gate.expiryWarner).toBeUndefined();
     expect(Object.keys(tagged(template, 'Authorizer'))).toHaveLength(1);
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
   });
 
   it('are made by default', () => {
@@ -347,7 +381,7 @@ describe('managementApi', () => {
       .addMethod('GET', new MockIntegration(), { authorizer: gate.authorizer });
     const template = Template.fromStack(stack);
     expect(gate.api).toBeUndefined();
-    expect(gate.functions.size).toBe(0);
+    expect(gate.functions).toEqual({});
     expect(functionNames(template)).toEqual([
       'AuditConsumer',
       'Authorizer',
@@ -356,7 +390,7 @@ describe('managementApi', () => {
     ]);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1); // the team's own
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const report = new AwsSolutionsChecks(stack.node.root).validateScope(gate);
@@ -370,6 +404,17 @@ describe('managementApi', () => {
     expect(gate.api).toBeDefined();
     expect(functionNames(template).length).toBeGreaterThan(10);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+  });
+
+  it('names the functions behind the API in a plain object, one per function definition', () => {
+    const { gate, template } = gateStack();
+    const names = Object.keys(gate.functions).sort();
+    expect(names).toEqual(
+      functionNames(template).filter(
+        (name) => !['AuditConsumer', 'Authorizer', 'ExpiryWarner', 'KeySecretRotation'].includes(name ?? ''),
+      ),
+    );
+    expect(gate.functions.CreateToken?.definition.name).toBe('CreateToken');
   });
 
   it('false with a custom domain or a web ACL for the API stops the synth with one line', () => {

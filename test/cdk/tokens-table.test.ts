@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseKeyRing } from '#domain/keyring';
 import { KEY_SECRET_TAG, TOKENS_TABLE } from '#spec/tables';
-import { onlyResource, refTo, synthStack, table } from './template';
+import { onlyResource, refTo, replicaOf, synthStack, table } from './template';
 
 /** The key secret (the example app's RotatedToken has a secret too). */
 const KEY_SECRET = { Properties: { Description: Match.stringLikeRegexp('HMAC key ring') } };
@@ -11,29 +11,35 @@ const KEY_SECRET = { Properties: { Description: Match.stringLikeRegexp('HMAC key
 describe('the tokens table', () => {
   const { template } = synthStack();
 
+  it("is a DynamoDB global table with one replica, in the stack's region", () => {
+    const [, tokens] = table(template, TOKENS_TABLE);
+    expect(tokens.Type).toBe('AWS::DynamoDB::GlobalTable');
+    expect(replicaOf(tokens).Region).toEqual({ Ref: 'AWS::Region' });
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+  });
+
   it('is keyed as the shared definition says, billed per request', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: TOKENS_TABLE.partitionKey.name, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     });
   });
 
   it('lets DynamoDB delete items after their `ttl` time', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     });
   });
 
   it('streams new and old images for the audit trail', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
   });
 
   it('can be restored to any second of the last 35 days', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-    });
+    const [, tokens] = table(template, TOKENS_TABLE);
+    expect(replicaOf(tokens).PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 
   it('has both list indexes and the expiry index, projecting every attribute', () => {
@@ -54,17 +60,19 @@ describe('the tokens table', () => {
 
   it('names the key secret in a tag, so bootstrap can find the key from the table alone', () => {
     const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', KEY_SECRET);
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      Tags: Match.arrayWith([{ Key: KEY_SECRET_TAG, Value: refTo(secretId) }]),
-    });
+    const [, tokens] = table(template, TOKENS_TABLE);
+    expect(replicaOf(tokens).Tags).toContainEqual({ Key: KEY_SECRET_TAG, Value: refTo(secretId) });
   });
 
   it('and its key secret are kept when the stack lets go of them, unless configured', () => {
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
 
     const { template: disposable } = synthStack({ tokenGate: { removalPolicy: RemovalPolicy.DESTROY } });
-    disposable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    disposable.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     disposable.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
   });
 });

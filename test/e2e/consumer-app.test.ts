@@ -588,8 +588,8 @@ describe('a RotatedToken in another stack than its TokenGate (the CommonJS app)'
         Object.values(gate.Outputs ?? {}).find(
           (output) => JSON.stringify(output.Value) === JSON.stringify(value),
         )?.Export?.Name;
-      const [tableId] = onlyResource(gate, 'AWS::DynamoDB::Table', (p) =>
-        JSON.stringify(p.Tags ?? []).includes('{"Key":"tokengate:table","Value":"Tokens"}'),
+      const [tableId] = onlyResource(gate, 'AWS::DynamoDB::GlobalTable', (p) =>
+        JSON.stringify(p.Replicas ?? []).includes('{"Key":"tokengate:table","Value":"Tokens"}'),
       );
       const [secretId] = onlyResource(
         gate,
