@@ -344,13 +344,18 @@ describe('another team installing the packed project', () => {
     const installed = readManifest(join(folder(NEWEST), 'node_modules/tokengate'));
     expect(installed).toMatchObject({ license: 'Apache-2.0', keywords: expect.arrayContaining(['aws-cdk']) });
     expect(installed.bin).toBeUndefined();
-    expect(packed.library.filter((file) => !file.startsWith('dist/'))).toEqual([
+    const documents = packed.library.filter((file) => file.startsWith('docs/'));
+    expect(packed.library.filter((file) => !file.startsWith('dist/') && !file.startsWith('docs/'))).toEqual([
       'CHANGELOG.md',
       'LICENSE',
       'README.md',
       'SECURITY.md',
       'package.json',
     ]);
+    // The pages the README links to, markdown only.
+    expect(documents).toContain('docs/README.md');
+    expect(documents).toContain('docs/reference/construct-library/README.md');
+    expect(documents.filter((file) => !file.endsWith('.md'))).toEqual([]);
     expect(readFileSync(join(folder(NEWEST), 'node_modules/tokengate/LICENSE'), 'utf8')).toMatch(
       /^\s*Apache License\s+Version 2\.0, January 2004/,
     );
@@ -458,9 +463,15 @@ describe.each([
         'Custom::CDKBucketDeployment',
         (p) => JSON.stringify(p.DistributionId) === ref(distributionId),
       );
+      // Two sources: the console's build, and what it knows of its deployment (/config.json).
       const keys = deployment.Properties.SourceObjectKeys as string[];
-      expect(keys).toHaveLength(1);
-      const staged = join(folder(version()), app, 'cdk.out', `asset.${keys[0]?.replace(/\.zip$/, '')}`);
+      expect(keys).toHaveLength(2);
+      const [staged, config] = keys.map((key) =>
+        join(folder(version()), app, 'cdk.out', `asset.${key.replace(/\.zip$/, '')}`),
+      ) as [string, string];
+      expect(JSON.parse(readFileSync(join(config, 'config.json'), 'utf8'))).toEqual({
+        expiry_warning_seconds: 14 * 86_400,
+      });
       const shipped = join(folder(version()), 'node_modules/tokengate/dist/console');
       expect(readFileSync(join(staged, 'index.html'), 'utf8')).toBe(
         readFileSync(join(shipped, 'index.html'), 'utf8'),
