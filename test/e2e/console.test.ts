@@ -601,6 +601,32 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
     STEP,
   );
 
+  it(
+    'says in the Create Token dialog that the scope catalogue could not be read, rather than loading forever',
+    async () => {
+      await page.route('**/v1/scopes', (route) =>
+        route.fulfill({
+          status: 500,
+          json: { error: { code: 'internal', message: 'Internal server error' } },
+        }),
+      );
+      await page.reload();
+      await page.getByRole('button', { name: 'Create Token' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create Token' });
+      await expect
+        .poll(() => dialog.getByRole('alert').innerText())
+        .toBe('Could not load the scope catalogue: Internal server error');
+      expect(await dialog.getByText('Loading the scopes…').count()).toBe(0);
+      await shot(page, 'laptop-create-no-catalogue');
+      expect(await seriousViolations(page)).toBe('');
+      await page.keyboard.press('Escape');
+      await page.unroute('**/v1/scopes');
+      await page.reload();
+      await expect.poll(() => page.getByRole('button', { name: 'Create Token' }).isVisible()).toBe(true);
+    },
+    STEP,
+  );
+
   /** Where each box the layout must hold falls, measured in the page. */
   function layout(target: Page) {
     return target.evaluate(() => {

@@ -96,6 +96,7 @@ export function TokenList({ api, warningSeconds, onSignedOut }: TokenListProps) 
         <CreateTokenDialog
           api={api}
           catalogue={catalogue}
+          catalogueError={catalogueError}
           onClose={() => setCreating(false)}
           onCreated={reload}
         />
