@@ -857,7 +857,8 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
       expect(await seriousViolations(page)).toBe('');
       await details.getByRole('button', { name: 'Save' }).click();
       const renamed = page.getByRole('dialog', { name: 'console edit after' });
-      await expect.poll(() => renamed.isVisible()).toBe(true);
+      // The save may take seconds on a busy machine, as the create request may.
+      await expect.poll(() => renamed.isVisible(), { timeout: 15_000 }).toBe(true);
       await page.keyboard.press('Escape');
       await expect.poll(() => names()).toEqual(['console edit after']);
     },
