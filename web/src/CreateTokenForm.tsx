@@ -9,14 +9,13 @@ import {
   type FieldErrors,
   fieldOf,
   initialScope,
+  MAX_DESCRIPTION,
   type ScopeChoice,
 } from './create-request';
 import { ExpiryPicker } from './ExpiryPicker';
 import { describedBy, FieldError } from './FieldError';
 import { ScopePicker } from './ScopePicker';
 import type { ResourceType } from './scopes';
-
-const MAX_DESCRIPTION = 500;
 
 interface CreateTokenFormProps {
   api: Api;

@@ -1,13 +1,12 @@
 // A token's details: everything the API knows of it, its rotation links and its audit history.
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { Api, AuditEvent, CatalogueScope, TokenView } from './api';
+import { MAX_DESCRIPTION } from './create-request';
 import { Dialog } from './Dialog';
 import { formatDateTime, relative } from './format';
 import { TrashIcon } from './icons';
 import { TokenBadges } from './StatusBadge';
 import { readScope, UNKNOWN_SCOPE } from './scopes';
-
-const MAX_DESCRIPTION = 500;
 
 interface TokenDetailsProps {
   api: Api;

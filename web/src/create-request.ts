@@ -3,6 +3,9 @@
 import type { CreateTokenRequest } from './api';
 import { type AccessLevel, firstResourceType, type ResourceType } from './scopes';
 
+/** The API's limit on a token's description (create and edit alike). */
+export const MAX_DESCRIPTION = 500;
+
 export type Field = 'user_email' | 'description' | 'access' | 'resources' | 'days' | 'date';
 /** Each field's message, for the fields that have one. */
 export type FieldErrors = Partial<Record<Field, string>>;
