@@ -14,6 +14,7 @@ import {
 } from './create-request';
 import { ExpiryPicker } from './ExpiryPicker';
 import { describedBy, FieldError } from './FieldError';
+import { FormFooter } from './FormFooter';
 import { ScopePicker } from './ScopePicker';
 import type { ResourceType } from './scopes';
 
@@ -98,19 +99,7 @@ export function CreateTokenForm({ api, types, onCancel, onCreated }: CreateToken
       <ScopePicker formId={id} types={types} value={scope} onChange={setScope} errors={errors} />
       <ExpiryPicker formId={id} value={expiry} onChange={setExpiry} errors={errors} />
 
-      {formError && (
-        <div className="alert" role="alert">
-          {formError}
-        </div>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy}>
-          Create Token
-        </button>
-      </div>
+      <FormFooter error={formError} onCancel={onCancel} submitLabel="Create Token" busy={busy} />
     </form>
   );
 }

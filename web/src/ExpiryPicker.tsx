@@ -1,5 +1,6 @@
 // The Create Token form's expiry: Never expires, Expires in days, or Expires on date.
 import type { ExpiryChoice, ExpiryMode, FieldErrors } from './create-request';
+import { DaysField } from './DaysField';
 import { describedBy, FieldError } from './FieldError';
 import { Radio } from './Radio';
 
@@ -34,20 +35,12 @@ export function ExpiryPicker({ formId: id, value, onChange, errors }: ExpiryPick
         ))}
       </div>
       {value.mode === 'days' && (
-        <div className="inline-field">
-          <label htmlFor={`${id}-days`}>Days</label>
-          <input
-            id={`${id}-days`}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={3650}
-            value={value.days}
-            onChange={(event) => onChange({ ...value, days: event.target.value })}
-            aria-invalid={errors.days ? true : undefined}
-            aria-describedby={describedBy(id, 'days', errors.days)}
-          />
-        </div>
+        <DaysField
+          formId={id}
+          value={value.days}
+          onChange={(days) => onChange({ ...value, days })}
+          error={errors.days}
+        />
       )}
       {value.mode === 'date' && (
         <div className="inline-field">

@@ -2,7 +2,10 @@
 // new token, shown once with Copy and Done, as after Create Token.
 import { type FormEvent, useId, useState } from 'react';
 import { type Api, ApiError, type RotatedToken, type TokenView } from './api';
+import { DaysField } from './DaysField';
 import { Dialog } from './Dialog';
+import { FieldError } from './FieldError';
+import { FormFooter } from './FormFooter';
 import { formatDateTime } from './format';
 import { Radio } from './Radio';
 import { ShowOnce } from './ShowOnce';
@@ -124,41 +127,10 @@ function RotateForm({
             one does.
           </p>
         )}
-        {renew && (
-          <div className="inline-field">
-            <label htmlFor={`${id}-days`}>Days</label>
-            <input
-              id={`${id}-days`}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={3650}
-              value={days}
-              onChange={(event) => setDays(event.target.value)}
-              aria-invalid={daysError ? true : undefined}
-              aria-describedby={daysError ? `${id}-days-error` : undefined}
-            />
-          </div>
-        )}
-        {daysError && (
-          <p id={`${id}-days-error`} className="field-error">
-            {daysError}
-          </p>
-        )}
+        {renew && <DaysField formId={id} value={days} onChange={setDays} error={daysError ?? undefined} />}
+        <FieldError formId={id} field="days" message={daysError ?? undefined} />
       </fieldset>
-      {formError && (
-        <div className="alert" role="alert">
-          {formError}
-        </div>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy}>
-          Rotate
-        </button>
-      </div>
+      <FormFooter error={formError} onCancel={onCancel} submitLabel="Rotate" busy={busy} />
     </form>
   );
 }
