@@ -73,15 +73,16 @@ describe('cloudWatchRole', () => {
 });
 
 describe('deletionProtection', () => {
-  /** `DeletionProtectionEnabled` of each of the three tables. */
+  /** `DeletionProtectionEnabled` of each of the four tables. */
   const protection = (template: Template) =>
     Object.values(template.findResources('AWS::DynamoDB::Table')).map(
       (table) => (table.Properties as { DeletionProtectionEnabled?: boolean }).DeletionProtectionEnabled,
     );
 
-  it('is on for the three tables while the removal policy keeps them (the default)', () => {
-    expect(protection(gateStack().template)).toEqual([true, true, true]);
+  it('is on for the four tables while the removal policy keeps them (the default)', () => {
+    expect(protection(gateStack().template)).toEqual([true, true, true, true]);
     expect(protection(gateStack({ removalPolicy: RemovalPolicy.RETAIN }).template)).toEqual([
+      true,
       true,
       true,
       true,
@@ -93,13 +94,19 @@ describe('deletionProtection', () => {
       false,
       false,
       false,
+      false,
     ]);
   });
 
   it('follows the prop either way', () => {
-    expect(protection(gateStack({ deletionProtection: false }).template)).toEqual([false, false, false]);
+    expect(protection(gateStack({ deletionProtection: false }).template)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
     const { template } = gateStack({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true });
-    expect(protection(template)).toEqual([true, true, true]);
+    expect(protection(template)).toEqual([true, true, true, true]);
     // The removal policy still applies to the tables and the key secret.
     template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
@@ -117,10 +124,10 @@ describe('encryptionKey', () => {
   };
   const { stack, template, keyArn } = keyed();
 
-  it('encrypts the three tables with the key', () => {
+  it('encrypts the four tables with the key', () => {
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
     expect(tables.map((table) => table.Properties.SSESpecification)).toEqual(
-      Array(3).fill({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn }),
+      Array(4).fill({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn }),
     );
   });
 
@@ -175,7 +182,7 @@ describe('encryptionKey', () => {
   });
 
   it('lets a function that writes, or rotates the key secret, encrypt too', () => {
-    for (const name of ['CreateToken', 'Authorizer', 'KeySecretRotation', 'AuditConsumer']) {
+    for (const name of ['CreateToken', 'Authorizer', 'KeySecretRotation', 'AuditConsumer', 'UsageRecorder']) {
       expect(keyActions(name), name).toEqual(
         expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']),
       );
@@ -313,7 +320,7 @@ describe('expiryWarnings', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(gate.expiryWarner).toBeUndefined();
     expect(Object.keys(tagged(template, 'Authorizer'))).toHaveLength(1);
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
   });
 
   it('are made by default', () => {
@@ -353,10 +360,11 @@ describe('managementApi', () => {
       'Authorizer',
       'ExpiryWarner',
       'KeySecretRotation',
+      'UsageRecorder',
     ]);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1); // the team's own
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const report = new AwsSolutionsChecks(stack.node.root).validateScope(gate);

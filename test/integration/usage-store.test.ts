@@ -1,12 +1,24 @@
 // The usage counters on DynamoDB Local: a batch applied once however often it is delivered, one
 // counter write per token and day, and the reads the API makes.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoUsageStore } from '#adapters/dynamo-usage-store';
 import { type AccessLogEvent, tokenUsage, usageOfBatch } from '#domain/usage';
 import { USAGE_TABLE } from '#spec/tables';
-import { accessLine, OTHER_TOKEN, RECORDED_BATCH, USED_TOKEN } from '#test-support/access-log-batches';
+import {
+  accessLine,
+  OTHER_TOKEN,
+  RECORDED_BATCH,
+  subscriptionEvent,
+  USED_TOKEN,
+} from '#test-support/access-log-batches';
 import { captureCommands, freshTable, testDocumentClient } from '#test-support/dynamo';
+import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
+import { lambdaContext } from '#test-support/lambda-events';
 
 const NOW = Date.parse('2026-12-07T15:00:00Z');
 const events = RECORDED_BATCH.logEvents as AccessLogEvent[];
@@ -101,5 +113,34 @@ describe('DynamoUsageStore', () => {
     expect(await store.usedSince(USED_TOKEN, '2026-12-06')).toBe(true);
     expect(await store.usedSince(USED_TOKEN, '2026-12-08')).toBe(false);
     expect(await store.usedSince('NeverUsed0000001', '2026-01-01')).toBe(false);
+  });
+});
+
+describe('the usage recorder function', () => {
+  const restoreEnv = saveHandlerEnv();
+  afterAll(restoreEnv);
+
+  let handler: typeof import('#functions/usage/record')['handler'];
+
+  beforeEach(async () => {
+    useLocalHandlerEnv({
+      keyFile: join(mkdtempSync(join(tmpdir(), 'tokengate-usage-')), 'keys.json'),
+      usageTable: table,
+    });
+    vi.resetModules();
+    handler = (await import('#functions/usage/record')).handler;
+  });
+
+  it('counts a subscription batch once, however often Lambda delivers it', async () => {
+    const event = subscriptionEvent(RECORDED_BATCH);
+    expect(await handler(event, lambdaContext())).toEqual({ events: 6, counters: 3 });
+    await handler(event, lambdaContext()); // Lambda's retry of an invocation it saw fail
+    expect((await tokenUsage(store, USED_TOKEN, 2, new Date(NOW))).requests).toBe(3);
+  });
+
+  it('counts nothing for CloudWatch Logs’ control message', async () => {
+    const control = subscriptionEvent({ ...RECORDED_BATCH, messageType: 'CONTROL_MESSAGE' });
+    expect(await handler(control, lambdaContext())).toEqual({ events: 0, counters: 0 });
+    expect((await tokenUsage(store, USED_TOKEN, 2, new Date(NOW))).requests).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ const HANDLER_ENV_KEYS = [
   ENV.tokensTable,
   ENV.auditTable,
   ENV.searchTable,
+  ENV.usageTable,
   ENV.keyFile,
   ENV.keySecretId,
   ENV.dynamoEndpoint,
@@ -39,6 +40,8 @@ export interface LocalHandlerEnv {
   auditTable?: string;
   /** The search postings table (SEARCH_TABLE); unset, the handlers search the list partition. */
   searchTable?: string;
+  /** The usage counters table (USAGE_TABLE): the usage recorder and the API's usage reads. */
+  usageTable?: string;
   /** Where the expiry-warning scan puts its events (the local stack's events file). */
   eventsFile?: string;
   /** Powertools' level; SILENT unless a test reads the logs. */
@@ -72,6 +75,7 @@ export function useLocalHandlerEnv({
   tokensTable,
   auditTable,
   searchTable,
+  usageTable,
   eventsFile,
   logLevel = 'SILENT',
 }: LocalHandlerEnv) {
@@ -80,6 +84,7 @@ export function useLocalHandlerEnv({
     ...(tokensTable && { [ENV.tokensTable]: tokensTable }),
     ...(auditTable && { [ENV.auditTable]: auditTable }),
     ...(searchTable && { [ENV.searchTable]: searchTable }),
+    ...(usageTable && { [ENV.usageTable]: usageTable }),
     ...(eventsFile && { [ENV.eventsFile]: eventsFile }),
     [ENV.keyFile]: keyFile,
     [ENV.dynamoEndpoint]: testEndpoint(),
