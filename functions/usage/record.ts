@@ -28,7 +28,7 @@ export const handler = async (event: CloudWatchLogsEvent, context: Context): Pro
   if (batch.messageType !== 'DATA_MESSAGE') return { events: 0, counters: 0 };
   const counted = usageOfBatch(batch.logEvents);
   await usage.record(counted);
-  logger.info('Usage recorded', {
+  logger.debug('Usage recorded', {
     batch_id: counted.id,
     events: batch.logEvents.length,
     counters: counted.counts.length,
