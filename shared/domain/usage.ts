@@ -144,3 +144,15 @@ export async function tokenUsage(
   });
   return { token_id: tokenId, requests: all.reduce((sum, day) => sum + day.requests, 0), days: all };
 }
+
+/** Those of `tokens` with no request counted in the last `days` UTC days, today included, in their order. */
+export async function unusedOf<T extends { id: string }>(
+  store: UsageStore,
+  tokens: readonly T[],
+  days: number,
+  now: Date,
+): Promise<T[]> {
+  const from = firstDayOf(days, now);
+  const used = await Promise.all(tokens.map((token) => store.usedSince(token.id, from)));
+  return tokens.filter((_, i) => !used[i]);
+}

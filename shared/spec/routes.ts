@@ -390,9 +390,16 @@ export const FUNCTIONS = {
     scopes: true,
   }),
   // A search reads the postings of its query, then the tokens they name.
+  // `unused_days` asks the usage counters of each token listed.
   listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', {
     tokens: ['Query', 'BatchGetItem'],
     search: ['Query'],
+    usage: ['Query'],
+    hmacKey: false,
+  }),
+  tokenUsage: fn('TokenUsage', 'functions/tokens/usage.ts', 'native', {
+    tokens: ['GetItem'],
+    usage: ['Query'],
     hmacKey: false,
   }),
   getToken: fn('GetToken', 'functions/tokens/get.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
@@ -473,6 +480,7 @@ export const ROUTES: readonly Route[] = [
     throttle: { rateLimit: 5, burstLimit: 10 },
   },
   { method: 'GET', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.getToken },
+  { method: 'GET', path: '/v1/tokens/{id}/usage', access: 'admin', fn: FUNCTIONS.tokenUsage },
   { method: 'PATCH', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.updateToken },
   {
     method: 'POST',

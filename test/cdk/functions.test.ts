@@ -158,6 +158,12 @@ const GRANTS: Record<string, Grant[]> = {
     { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], on: 'tokens table' },
     { actions: ['dynamodb:Query'], on: 'tokens indexes' },
     { actions: ['dynamodb:Query'], on: 'search table' },
+    { actions: ['dynamodb:Query'], on: 'usage table' },
+  ],
+  // Reads the token (404 if unknown), then its days.
+  TokenUsage: [
+    { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:Query'], on: 'usage table' },
   ],
   GetToken: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
   UpdateToken: [
