@@ -66,5 +66,13 @@ describe('per-token usage on the local stack', () => {
     expect(unused).not.toContain(id);
     // The access log is the user's alone, as everything in the data folder.
     expect(statSync(join(dataDir, 'access.log')).mode & 0o777).toBe(0o600);
+
+    // The CLI says the same.
+    const cliEnv = { TOKENGATE_ENDPOINT: stack.url, TOKENGATE_TOKEN: adminToken, DATA_DIR: dataDir };
+    const shown = await tokengate(['show', 'token', '--guid', id], cliEnv);
+    expect(shown.stdout).toContain('Requests     3 in the last 30 days (1 denied)');
+    const listed = await tokengate(['list', 'tokens', '--unused', '30d', '-o', 'json'], cliEnv);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((t: { id: string }) => t.id)).not.toContain(id);
   }, 90_000);
 });
