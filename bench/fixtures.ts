@@ -7,7 +7,7 @@ import { dynamoClient } from '#adapters/clients';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
 import { ENV } from '#spec/env';
-import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 
 export interface BenchDatabase {
   db: DynamoDbLocal;
@@ -25,11 +25,13 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const tokensTable = 'bench-tokens';
   const auditTable = 'bench-audit';
   const searchTable = 'bench-search';
+  const usageTable = 'bench-usage';
   const client = dynamoClient(db.endpoint);
   await ensureTables(client, [
     { definition: TOKENS_TABLE, name: tokensTable },
     { definition: AUDIT_TABLE, name: auditTable },
     { definition: SEARCH_TABLE, name: searchTable },
+    { definition: USAGE_TABLE, name: usageTable },
   ]);
   client.destroy();
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-bench-'));
@@ -39,6 +41,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   process.env[ENV.tokensTable] = tokensTable;
   process.env[ENV.auditTable] = auditTable;
   process.env[ENV.searchTable] = searchTable;
+  process.env[ENV.usageTable] = usageTable;
   process.env[ENV.keyFile] = keyFile;
   process.env[ENV.dynamoEndpoint] = db.endpoint;
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';

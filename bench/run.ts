@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark against the real DynamoDB Local, a readable table of figures with
 // their budgets, and with `--json` the same figures as one JSON object on the last line.
-// `--only authorizer,cpu,audit,listing,bundles,stack,console` runs a subset; `--functions A,B` bundles only
+// `--only authorizer,cpu,audit,listing,usage,bundles,stack,console` runs a subset; `--functions A,B` bundles only
 // those functions; BENCH_QUICK=1 in the environment lists 1,000 and 10,000 tokens instead of 10,000
 // and 100,000 (for a quick look while developing: its figures keep the full run's names).
 import { cpus } from 'node:os';
@@ -14,6 +14,7 @@ import { startBenchDatabase } from './fixtures';
 import { benchListing } from './listing';
 import { benchLocalStack } from './local-stack';
 import { round } from './stats';
+import { benchUsage } from './usage';
 
 type Figures = Record<string, number | Record<string, number>>;
 
@@ -77,6 +78,11 @@ const BUDGETS: Budget[] = [
     limit: '< 2000',
     holds: (f) => num(f, 'audit_lag_p99_ms_burst') < 2000,
   },
+  {
+    figure: 'usage_writes_per_1000_requests',
+    limit: '<= 50',
+    holds: (f) => num(f, 'usage_writes_per_1000_requests') <= 50,
+  },
   { figure: 'gateway_errors', limit: '= 0', holds: (f) => num(f, 'gateway_errors') === 0 },
   {
     figure: 'console_first_screen_ms_10k',
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
   log(
     `tokengate benchmarks on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
   );
-  if (wanted('authorizer') || wanted('cpu') || wanted('audit') || wanted('listing')) {
+  if (wanted('authorizer') || wanted('cpu') || wanted('audit') || wanted('listing') || wanted('usage')) {
     log('starting DynamoDB Local...');
     const bench = await startBenchDatabase();
     try {
@@ -116,6 +122,10 @@ async function main(): Promise<void> {
       if (wanted('audit')) {
         log('audit lag under a burst of 1,000 writes in 10 s...');
         Object.assign(figures, await benchAuditBurst(bench.db.endpoint, bench.tokensTable, bench.dir));
+      }
+      if (wanted('usage')) {
+        log('usage writes: 1,000 requests of 10 tokens through the access log...');
+        Object.assign(figures, await benchUsage(bench.dir));
       }
       if (wanted('listing')) {
         log('listing with 10,000 and 100,000 tokens (seeded with parallel batch writes)...');

@@ -9,12 +9,12 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '#spec/env';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, type FunctionNeeds, type TableAction } from '#spec/routes';
-import { AUDIT_TABLE, SEARCH_TABLE, type TableDefinition, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, type TableDefinition, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { suppressNagRules } from './nag-suppressions';
 
 /**
  * The resources a tokengate function may be bound to (`TokenGate` is one); the tables are
- * `TOKENS_TABLE`, `AUDIT_TABLE` and `SEARCH_TABLE`.
+ * `TOKENS_TABLE`, `AUDIT_TABLE`, `SEARCH_TABLE` and `USAGE_TABLE`.
  */
 export interface TokenGateResources {
   readonly tokensTable: ITable;
@@ -23,6 +23,7 @@ export interface TokenGateResources {
   readonly auditTable: ITable;
   readonly auditRetentionDays: number;
   readonly searchTable: ITable;
+  readonly usageTable: ITable;
   /**
    * The authorizer cache TTL, for the functions that need it (`needs.authorizerCacheTtl`).
    * @default Duration.seconds(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS)
@@ -137,9 +138,10 @@ function grantTable(
  * Reading the tokens table's stream (`needs.tokensStream`) is granted by the event source mapping.
  */
 export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: TokenGateResources): void {
-  const { tokensTable, keySecret, auditTable, searchTable } = resources;
+  const { tokensTable, keySecret, auditTable, searchTable, usageTable } = resources;
   const audit = needs.audit ?? [];
   const search = needs.search ?? [];
+  const usage = needs.usage ?? [];
   if (needsConfig(needs)) {
     fn.addEnvironment(ENV.tokensTable, tokensTable.tableName);
     fn.addEnvironment(ENV.keySecretId, keySecret.secretArn);
@@ -157,6 +159,8 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
   if (search.length > 0) fn.addEnvironment(ENV.searchTable, searchTable.tableName);
   grantTable(fn, audit, auditTable, AUDIT_TABLE);
   grantTable(fn, search, searchTable, SEARCH_TABLE);
+  if (usage.length > 0) fn.addEnvironment(ENV.usageTable, usageTable.tableName);
+  grantTable(fn, usage, usageTable, USAGE_TABLE, needs.usageUpdates);
   if (needs.hmacKey) {
     // Powertools' SecretsProvider only calls GetSecretValue; the key it is encrypted with is granted above.
     fn.addToRolePolicy(
@@ -164,7 +168,7 @@ export function bindNeeds(fn: LambdaFunction, needs: FunctionNeeds, resources: T
     );
   }
   const { encryptionKey } = resources;
-  const tableActions = [...needs.tokens, ...audit, ...search];
+  const tableActions = [...needs.tokens, ...audit, ...search, ...usage];
   if (encryptionKey && (tableActions.length > 0 || needs.hmacKey)) {
     grantKey(
       fn,

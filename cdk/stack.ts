@@ -67,6 +67,8 @@ export class TokenGateStack extends Stack {
       this.exampleApi.deploymentStage.node.addDependency(account);
     }
     this.tokenGate.addGatewayResponses(this.exampleApi);
+    // Its requests count in each token's usage, as the management API's do.
+    this.tokenGate.recordUsageOf(this.exampleApi.accessLogs);
 
     const exampleRoutes = routesFor(this.tokenGate.scopes).filter((route) => route.access === 'scoped');
     const exampleFunctions = functionsByName(exampleRoutes, (definition) => {

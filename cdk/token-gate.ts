@@ -23,7 +23,8 @@ import {
   LayerVersion,
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, type ILogGroup, type RetentionDays, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
@@ -41,9 +42,10 @@ import {
   KEY_SECRET_ROTATION,
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
+  USAGE_RECORDER,
 } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
-import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
 import { AnyHttpApiAuthorizer, AnyRestApiAuthorizer, type ITokenAuthorizerSource } from './authorizers';
 import { TokenGateConsole, type TokenGateConsoleOptions } from './console';
@@ -309,6 +311,16 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
    * shares the tokens table's removal policy.
    */
   readonly searchTable: TableV2;
+  /**
+   * Per-token usage, one item per token and UTC day, built from `USAGE_TABLE`; shares the tokens
+   * table's removal policy.
+   */
+  readonly usageTable: TableV2;
+  /**
+   * Counts per-token usage from access logs (`USAGE_RECORDER`): subscribed to the management API's
+   * access log group, and to any `recordUsageOf` is given.
+   */
+  readonly usageRecorder: TokenGateFunction;
   /** The audit consumer, fed by the tokens table's stream. */
   readonly auditConsumer: TokenGateFunction;
   /** The stream's event source mapping, its failure queue and alarm. */
@@ -394,6 +406,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     this.tokensTable = this.createTokensTable(keeping);
     this.auditTable = tableFromDefinition(this, AUDIT_TABLE, keeping);
     this.searchTable = tableFromDefinition(this, SEARCH_TABLE, keeping);
+    this.usageTable = tableFromDefinition(this, USAGE_TABLE, keeping);
 
     this.logRetention = props.logRetention;
     this.logLevel = props.logLevel;
@@ -405,6 +418,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
 
     this.authorizerFunction = createFunction(AUTHORIZER);
     this.auditConsumer = createFunction(AUDIT_CONSUMER);
+    this.usageRecorder = createFunction(USAGE_RECORDER);
     this.auditStream = new AuditStream(this, 'AuditStream', {
       tokensTable: this.tokensTable,
       consumer: this.auditConsumer,
@@ -454,6 +468,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
       domain: props.apiDomain,
       firewall: props.firewall,
     });
+    this.recordUsageOf(this.api.accessLogs);
     this.authorizer.adopt(this.api, this.requestAuthorizer(this, 'ApiAuthorizer'));
     this.addGatewayResponses(this.api);
     addRoutes(this.api, managementRoutes, this.authorizer, this.functions);
@@ -507,6 +522,32 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
       this.catalogueLayers.set(stack, layer);
     }
     return layer;
+  }
+
+  /**
+   * Counts per-token usage from an API's access log group (`GET /v1/tokens/{id}/usage`): subscribes
+   * the usage recorder to it, with a filter that passes on only the lines of a token's requests. Each
+   * line must be JSON with the caller as `principal` (`token:<id>`) and the answer's `status`: on a
+   * REST API `"principal": "$context.authorizer.principalId"`, on an HTTP API
+   * `"principal": "$context.authorizer.principal"`, and `"status": "$context.status"`. The management
+   * API's access log is subscribed already. A log group has at most two subscription filters.
+   */
+  recordUsageOf(accessLogs: ILogGroup): SubscriptionFilter {
+    const scope = accessLogs instanceof Construct ? accessLogs : this;
+    // As for the authorizer: from another stack, a reference to the recorder in that stack keeps the
+    // invoke permission there, and the stacks free of a dependency cycle.
+    const recorder =
+      Stack.of(scope) === Stack.of(this)
+        ? this.usageRecorder
+        : LambdaFunction.fromFunctionAttributes(scope, `${this.node.id}UsageRecorder`, {
+            functionArn: this.usageRecorder.functionArn,
+            sameEnvironment: true,
+          });
+    return new SubscriptionFilter(scope, `${this.node.id}UsageSubscription`, {
+      logGroup: accessLogs,
+      destination: new LambdaDestination(recorder),
+      filterPattern: FilterPattern.stringValue('$.principal', '=', 'token:*'),
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
 // terminal (no control characters) before it is printed, and measured in terminal columns
 // (string-width: a CJK character or an emoji takes two).
 import stringWidth from 'string-width';
-import type { ScopeGrant, Token } from './responses';
+import type { ScopeGrant, Token, TokenUsage } from './responses';
 
 /** Control characters (newlines, escapes) become spaces: a token description cannot move the cursor. */
 export function plain(text: string): string {
@@ -193,11 +193,21 @@ function creatorOf(token: Token): string {
   return token.created_by_name ? `${token.created_by_name} (${token.created_by})` : token.created_by;
 }
 
-/** One token, every field, a line each. `extra` rows (the new secret) come first. */
+/** `42 in the last 30 days (3 denied)`: a token's usage, as `show token` prints it. */
+export function usageLine(usage: TokenUsage): string {
+  const denied = usage.days.reduce((sum, day) => sum + day.denied, 0);
+  return `${usage.requests} in the last ${usage.days.length} days${denied > 0 ? ` (${denied} denied)` : ''}`;
+}
+
+/**
+ * One token, every field, a line each. `extra` rows (the new secret) come first; its usage, when
+ * given, after its last use.
+ */
 export function tokenDetails(
   token: Token,
   extra: readonly (readonly [string, string])[] = [],
   style: Style = PLAIN,
+  usage?: TokenUsage,
 ): string {
   return details(
     [
@@ -212,6 +222,7 @@ export function tokenDetails(
       ['Expires', when(token.expires_at, null, 'never')],
       ['Revoked', when(token.revoked_at, token.revoked_by, '-')],
       ['Last used', when(token.last_used_at, null, 'never')],
+      ...(usage ? [['Requests', usageLine(usage)] as const] : []),
       ['Hint', token.hint],
       ...(token.rotated_from ? [['Rotated from', token.rotated_from] as const] : []),
       ...(token.rotated_to ? [['Rotated to', token.rotated_to] as const] : []),

@@ -49,6 +49,14 @@ export const tokenPageSchema = z.looseObject({
   next_cursor: z.string().nullable(),
 });
 
+/** `GET /v1/tokens/{id}/usage`. */
+export const tokenUsageSchema = z.looseObject({
+  token_id: z.string(),
+  requests: z.number(),
+  days: z.array(z.looseObject({ date: z.string(), requests: z.number(), denied: z.number() })),
+});
+export type TokenUsage = z.infer<typeof tokenUsageSchema>;
+
 /** `POST /v1/tokens/revoke` answers `{}`. */
 export const acceptedSchema = z.looseObject({});
 

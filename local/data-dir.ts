@@ -1,6 +1,6 @@
 // The local stack's data folder (`$DATA_DIR`, default `.data/`): DynamoDB Local's database, the HMAC
 // key file, the audit stream poller's checkpoint and failures, the events file (what would go to
-// EventBridge), and `stack.json`, through which the
+// EventBridge), the gateway's access log and the usage poller's checkpoint, and `stack.json`, through which the
 // CLI finds a running stack. The local stack and
 // `tokengate bootstrap --local` both prepare it here, the same way.
 import {
@@ -20,7 +20,7 @@ import { TokenSearchIndex } from '#adapters/dynamo-token-search';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { LIST_PARTITION } from '#adapters/token-item';
 import { ENV } from '#spec/env';
-import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { ensureTables } from './dynamodb-local';
 
 export const DEFAULT_DATA_DIR = '.data';
@@ -29,6 +29,7 @@ export const DEFAULT_DATA_DIR = '.data';
 export const LOCAL_TOKENS_TABLE = `tokengate-${TOKENS_TABLE.id}`;
 export const LOCAL_AUDIT_TABLE = `tokengate-${AUDIT_TABLE.id}`;
 export const LOCAL_SEARCH_TABLE = `tokengate-${SEARCH_TABLE.id}`;
+export const LOCAL_USAGE_TABLE = `tokengate-${USAGE_TABLE.id}`;
 
 export interface DataDir {
   root: string;
@@ -47,6 +48,10 @@ export interface DataDir {
   streamFailuresFile: string;
   /** The events the local stack would put on EventBridge (expiry warnings), one JSON line each. */
   eventsFile: string;
+  /** The gateway's access log, one JSON line per request (local/access-log.ts). */
+  accessLogFile: string;
+  /** How far the usage poller has counted the access log (local/usage-poller.ts). */
+  usageCheckpointFile: string;
   /**
    * Present once every token of the folder has its search postings: a folder from before the search
    * table gets them at its first start (`prepareDataDir`), and again if that start stopped halfway.
@@ -71,6 +76,8 @@ export function dataDirAt(path: string): DataDir {
     streamCheckpointFile: join(root, 'audit-stream.json'),
     streamFailuresFile: join(root, 'audit-failures.jsonl'),
     eventsFile: join(root, 'events.jsonl'),
+    accessLogFile: join(root, 'access.log'),
+    usageCheckpointFile: join(root, 'usage-checkpoint.json'),
     searchPostedFile: join(root, 'search-posted'),
   };
 }
@@ -110,6 +117,7 @@ export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<vo
       { definition: TOKENS_TABLE, name: LOCAL_TOKENS_TABLE },
       { definition: AUDIT_TABLE, name: LOCAL_AUDIT_TABLE },
       { definition: SEARCH_TABLE, name: LOCAL_SEARCH_TABLE },
+      { definition: USAGE_TABLE, name: LOCAL_USAGE_TABLE },
     ]);
     if (!existsSync(dir.searchPostedFile)) {
       if (!created.includes(LOCAL_TOKENS_TABLE)) {
@@ -145,6 +153,7 @@ export function handlerEnvironment(
     [ENV.tokensTable]: LOCAL_TOKENS_TABLE,
     [ENV.auditTable]: LOCAL_AUDIT_TABLE,
     [ENV.searchTable]: LOCAL_SEARCH_TABLE,
+    [ENV.usageTable]: LOCAL_USAGE_TABLE,
     [ENV.keyFile]: dir.keyFile,
     [ENV.dynamoEndpoint]: endpoint,
     [ENV.eventsFile]: dir.eventsFile,

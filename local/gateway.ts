@@ -129,11 +129,30 @@ export interface GatewayOptions {
   onError?: (message: string) => void;
   /** The web console's files (local/console-site.ts), served where no route matches. */
   site?: { answer(method: string, path: string): GatewayResponse | null };
+  /** Given each request's access-log line, as API Gateway writes it (local/access-log.ts). */
+  accessLog?: (line: AccessLogEntry) => void;
+}
+
+/** What an access-log line says of a request: the request, its answer, and the caller the authorizer named. */
+export interface AccessLogEntry {
+  request: GatewayRequest;
+  route: Route | undefined;
+  status: number;
+  /** The authorizer's `principalId` (`token:<id>`), on an answer it allowed or denied; else undefined. */
+  principal: string | undefined;
+  latencyMs: number;
 }
 
 type Authorization =
   | { ok: true; facts: AuthorizerFacts | undefined }
-  | { ok: false; response: GatewayResponse };
+  | { ok: false; response: GatewayResponse; principal?: string };
+
+/** An answer, and what the access log says of the request it answered. */
+interface Answer {
+  response: GatewayResponse;
+  route?: Route;
+  principal?: string;
+}
 
 export class Gateway {
   private readonly table: RouteTable;
@@ -154,46 +173,64 @@ export class Gateway {
   }
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
+    const started = this.now();
+    const { response, route, principal } = await this.answer(request);
+    this.options.accessLog?.({
+      request,
+      route,
+      status: response.statusCode,
+      principal,
+      latencyMs: this.now() - started,
+    });
+    return response;
+  }
+
+  private async answer(request: GatewayRequest): Promise<Answer> {
     const { requestId } = request;
     // No backend, nor the authorizer, sees a path that some server would read as another one.
     const problem = pathProblem(request.path);
     if (problem) {
       const body = { error: { code: 'invalid_request', message: problem, field: 'path' } };
-      return gatewayResponse(400, body, requestId);
+      return { response: gatewayResponse(400, body, requestId) };
     }
     const match = this.table.match(request.method, request.path);
     if (!match) {
       // The routes come first; then the console's files, by exact path (as CloudFront does in AWS).
-      return (
-        this.options.site?.answer(request.method, request.path) ??
-        gatewayResponse(404, GATEWAY_ERRORS[404], requestId)
-      );
+      return {
+        response:
+          this.options.site?.answer(request.method, request.path) ??
+          gatewayResponse(404, GATEWAY_ERRORS[404], requestId),
+      };
     }
     // Stage throttling comes before the authorizer, as in API Gateway.
-    if (this.throttles.get(match.route)?.take() === false) {
-      return gatewayResponse(429, GATEWAY_RESPONSES[429], requestId);
+    const { route } = match;
+    if (this.throttles.get(route)?.take() === false) {
+      return { response: gatewayResponse(429, GATEWAY_RESPONSES[429], requestId), route };
     }
     const authorization = await this.authorize(request, match);
-    if (!authorization.ok) return authorization.response;
+    if (!authorization.ok)
+      return { response: authorization.response, route, principal: authorization.principal };
+    const principal = authorization.facts?.principalId;
     const handler = this.options.handlers.get(match.route.fn.entry) as LambdaHandler; // checked in constructor
     const event = proxyEvent(request, match, authorization.facts);
     let result: unknown;
     try {
       result = await this.invoke({ fn: match.route.fn, handler }, event);
     } catch (error) {
-      if (error instanceof IntegrationTimeout) return gatewayResponse(504, GATEWAY_ERRORS[504], requestId);
-      this.options.onError?.(`${match.route.fn.name} failed: ${messageOf(error)}`);
-      return gatewayResponse(502, GATEWAY_ERRORS[502], requestId);
+      const status = error instanceof IntegrationTimeout ? 504 : 502;
+      if (status === 502) this.options.onError?.(`${match.route.fn.name} failed: ${messageOf(error)}`);
+      return { response: gatewayResponse(status, GATEWAY_ERRORS[status], requestId), route, principal };
     }
-    return this.integrationResponse(match.route.fn, result, requestId);
+    return { response: this.integrationResponse(match.route.fn, result, requestId), route, principal };
   }
 
   private async authorize(request: GatewayRequest, match: RouteMatch): Promise<Authorization> {
     // A public route needs no token; a function that checks its own asks the authorizer itself.
     if (match.route.access === 'public' || checksOwnToken(match.route.fn))
       return { ok: true, facts: undefined };
-    const refuse = (statusCode: 401 | 403 | 500): Authorization => ({
+    const refuse = (statusCode: 401 | 403 | 500, principal?: string): Authorization => ({
       ok: false,
+      ...(principal !== undefined && { principal }),
       response: gatewayResponse(
         statusCode,
         statusCode === 500 ? GATEWAY_ERRORS[500] : GATEWAY_RESPONSES[statusCode],
@@ -225,7 +262,8 @@ export class Gateway {
       answer = { ...parsed, context: { ...parsed.context, integrationLatency: this.now() - started } };
       this.cache.set(identity, answer);
     }
-    if (!policyAllows(answer.policy, methodArn(request.method, request.path))) return refuse(403);
+    if (!policyAllows(answer.policy, methodArn(request.method, request.path)))
+      return refuse(403, answer.principalId);
     return { ok: true, facts: { principalId: answer.principalId, ...answer.context } };
   }
 

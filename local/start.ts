@@ -15,8 +15,10 @@ import {
   ROUTES,
   type Route,
   routesFor,
+  USAGE_RECORDER,
 } from '#spec/routes';
 import { ensureConsoleBuild } from '#web/build';
+import { AccessLogWriter } from './access-log';
 import { ConsoleSite } from './console-site';
 import {
   type DataDir,
@@ -40,6 +42,7 @@ import { LocalSchedule } from './scheduler';
 import { type GatewayServer, listen } from './server';
 import { registerStack } from './stack-registry';
 import { StreamPoller } from './stream-poller';
+import { UsagePoller } from './usage-poller';
 
 const HOST = '127.0.0.1';
 const DEFAULT_PORT = 8787;
@@ -94,6 +97,8 @@ let db: DynamoDbLocal | undefined;
 /** Releases $DATA_DIR's DynamoDB lock, held while this stack's DynamoDB Local runs on its files. */
 let unlockDynamoDir: (() => void) | undefined;
 let poller: StreamPoller | undefined;
+let accessLog: AccessLogWriter | undefined;
+let usagePoller: UsagePoller | undefined;
 let expiryWarnings: LocalSchedule | undefined;
 /** Removes this stack from the per-user registry of running stacks, through which the CLI finds it. */
 let unregisterStack: (() => void) | undefined;
@@ -143,6 +148,9 @@ async function stop(why: string, dir: DataDir): Promise<void> {
   try {
     await server?.close();
     if (handlersLoaded) await settleHandlers();
+    // The requests answered so far are counted before DynamoDB Local stops.
+    await accessLog?.close();
+    await usagePoller?.stop();
     await expiryWarnings?.stop();
     await poller?.stop();
     await db?.stop();
@@ -217,6 +225,7 @@ async function start(): Promise<void> {
   handlersLoaded = true;
   const consumer = await loadFunction(AUDIT_CONSUMER);
   const warner = await loadFunction(EXPIRY_WARNER);
+  const recorder = await loadFunction(USAGE_RECORDER);
   if (stopping) return;
   poller = new StreamPoller({
     endpoint: db.endpoint,
@@ -233,6 +242,14 @@ async function start(): Promise<void> {
     log: (line) => console.error(`tokengate: ${line}`),
   });
   expiryWarnings.start();
+  accessLog = new AccessLogWriter(dir.accessLogFile);
+  usagePoller = new UsagePoller({
+    accessLogFile: dir.accessLogFile,
+    checkpointFile: dir.usageCheckpointFile,
+    recorder: recorder.handler,
+    log: (line) => console.error(`tokengate: ${line}`),
+  });
+  usagePoller.start();
 
   server.ready(
     new Gateway({
@@ -242,6 +259,7 @@ async function start(): Promise<void> {
       cacheTtlSeconds: options.cacheTtlSeconds,
       onError: (message) => console.error(`tokengate: ${message}`),
       site: await site,
+      accessLog: (entry) => accessLog?.write(entry),
     }),
     new DynamoHealth({ endpoint: db.endpoint, tableName: LOCAL_TOKENS_TABLE }),
   );

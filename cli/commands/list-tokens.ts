@@ -50,6 +50,8 @@ export interface ListOptions {
   expiration?: CliExpiration;
   /** At most this many tokens, all pages together. */
   limit?: number;
+  /** Only the tokens with no request in this many days (`--unused 30d`). */
+  unused?: number;
 }
 
 export interface ListQuery {
@@ -58,6 +60,7 @@ export interface ListQuery {
   q?: string;
   kind?: (typeof KINDS)[number];
   sort: (typeof SORTS)[CliSort];
+  unused_days?: string;
 }
 
 export interface ListPlan {
@@ -101,6 +104,7 @@ export function listPlan(options: ListOptions, now: Date): ListPlan {
     ...(options.search && { q: options.search }),
     ...(options.kind && { kind: options.kind }),
     sort: SORTS[options.sort],
+    ...(options.unused !== undefined && { unused_days: String(options.unused) }),
   };
   const matches = (wanted: YesNo | undefined, actual: boolean) =>
     wanted === undefined || actual === (wanted === 'yes');
@@ -149,6 +153,18 @@ export function parseLimit(value: string): number {
   return limit;
 }
 
+/** The days counters are kept, the longest --unused. */
+const MAX_UNUSED_DAYS = 90;
+
+/** `30d` (or `30`): a number of days from 1 to 90, for --unused. */
+export function parseUnused(value: string): number {
+  const match = /^(\d+)d?$/.exec(value.trim());
+  const days = Number(match?.[1]);
+  if (!match || days < 1 || days > MAX_UNUSED_DAYS)
+    throw new InvalidArgumentError(`give days from 1d to ${MAX_UNUSED_DAYS}d, such as 30d`);
+  return days;
+}
+
 export function registerListTokens(program: Command, io: CliIo): void {
   const command = verb(program, 'list', 'list tokens: list tokens, with filters, search and sort')
     .command('tokens')
@@ -174,6 +190,12 @@ export function registerListTokens(program: Command, io: CliIo): void {
       ).choices(Object.keys(EXPIRATIONS)),
     )
     .addOption(new Option('--limit <n>', 'list at most n tokens').argParser(parseLimit))
+    .addOption(
+      new Option(
+        '--unused <days>',
+        'only tokens with no request in the last days given (30d; 1d to 90d), never used ones too',
+      ).argParser(parseUnused),
+    )
     .option('--search <text>', 'only tokens whose description or user email contains it (any case)')
     .addOption(
       new Option('--sort <order>', 'newest, oldest, name (A-Z) or name-desc (Z-A)')
@@ -195,6 +217,7 @@ export function registerListTokens(program: Command, io: CliIo): void {
         'tokengate list tokens --kind service --expiration never --limit 20',
         'tokengate list tokens --expired=no               hide expired tokens',
         'tokengate list tokens --search ci --sort name',
+        'tokengate list tokens --unused 30d               tokens nobody used in 30 days: candidates to revoke',
         'tokengate list tokens -o json                    a JSON array of every token object, for scripts',
         'tokengate -o json list tokens                    the same: -o may come before the command',
       ),
@@ -209,7 +232,7 @@ export function registerListTokens(program: Command, io: CliIo): void {
             method: 'GET',
             path: '/v1/tokens',
             query: { ...plan.query, limit: pageSize(plan), cursor },
-            options: { q: '--search' },
+            options: { q: '--search', unused_days: '--unused' },
           },
           tokenPageSchema,
         ),

@@ -182,3 +182,17 @@ export function readExpiryConfig(env: NodeJS.ProcessEnv = process.env): ExpiryCo
     eventsFile: env[ENV.eventsFile] || undefined,
   };
 }
+
+/** What the usage functions read: the usage counters table (the usage recorder, the API's usage reads). */
+export interface UsageConfig {
+  usageTable: string;
+  /** Local DynamoDB endpoint; unset in AWS. */
+  dynamoEndpoint: string | undefined;
+}
+
+export function readUsageConfig(env: NodeJS.ProcessEnv = process.env): UsageConfig {
+  return {
+    usageTable: required(env, ENV.usageTable),
+    dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
+  };
+}

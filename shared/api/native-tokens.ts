@@ -5,6 +5,7 @@ import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
 import type { NewToken } from '#domain/token-service';
 import type { TokenChanges } from '#domain/token-store';
+import { DEFAULT_USAGE_DAYS, USAGE_RETENTION_DAYS } from '#domain/usage';
 import {
   DEFAULT_SCOPE_ENTRIES,
   grantText,
@@ -261,6 +262,17 @@ export function parseRevokeLeaked(body: unknown): string[] {
   return [...new Set(parseWith(revokeLeakedSchema, body).tokens)];
 }
 
+/** A number of UTC days of usage, today included: 1 to the days counters are kept. */
+const usageDays = (description: string) =>
+  z.coerce
+    .number()
+    .check(
+      z.int('must be a whole number'),
+      z.minimum(1, 'must be at least 1'),
+      z.maximum(USAGE_RETENTION_DAYS, `must be at most ${USAGE_RETENTION_DAYS}`),
+      z.describe(description),
+    );
+
 export const listTokensQuerySchema = z.strictObject({
   status: queryValue(z.enum(['active', 'revoked', 'expired'])),
   expiration: queryValue(
@@ -280,6 +292,11 @@ export const listTokensQuerySchema = z.strictObject({
   kind: queryValue(z.enum(['service', 'user'])),
   limit: queryValue(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
   cursor: queryValue(z.string().check(z.maxLength(2000))),
+  unused_days: queryValue(
+    usageDays(
+      'Only the tokens with no request in the last N UTC days, today included (never used ones too); a page may then hold fewer than `limit`',
+    ),
+  ),
 });
 
 export type ListTokensParams = z.output<typeof listTokensQuerySchema>;
@@ -287,6 +304,15 @@ export type ListTokensParams = z.output<typeof listTokensQuerySchema>;
 export function parseListQuery(query: Record<string, string | undefined> | null) {
   const params = parseWith(listTokensQuerySchema, query ?? {});
   return { ...params, sort: params.sort ?? 'newest', limit: params.limit ?? 50 };
+}
+
+export const tokenUsageQuerySchema = z.strictObject({
+  days: queryValue(usageDays(`UTC days, today included (default ${DEFAULT_USAGE_DAYS})`)),
+});
+
+/** `GET /v1/tokens/{id}/usage`'s number of days. */
+export function parseUsageQuery(query: Record<string, string | undefined> | null): number {
+  return parseWith(tokenUsageQuerySchema, query ?? {}).days ?? DEFAULT_USAGE_DAYS;
 }
 
 /** `GET /v1/scopes`: the deployment's catalogue. */

@@ -10,6 +10,7 @@ import {
   listTokensQuerySchema,
   revokeLeakedSchema,
   rotateTokenSchema,
+  tokenUsageQuerySchema,
   updateTokenSchema,
 } from './native-tokens';
 import {
@@ -26,6 +27,7 @@ import {
   serviceTokenSchema,
   serviceTokenScopesSchema,
   tokenPageSchema,
+  tokenUsageSchema,
   tokenViewSchema,
 } from './responses';
 import { serviceTokenCreateSchema, serviceTokenCreateSchemaFor } from './service-tokens';
@@ -88,6 +90,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/tokens/{id}': {
     summary: 'Get a token',
     responses: { 200: { description: 'The token', schema: tokenViewSchema } },
+  },
+  'GET /v1/tokens/{id}/usage': {
+    summary:
+      'Requests that carried a token, per UTC day, counted from the access log (a cached authorizer answer counts too), at most a minute behind',
+    query: tokenUsageQuerySchema,
+    responses: { 200: { description: "The token's usage", schema: tokenUsageSchema } },
   },
   'PATCH /v1/tokens/{id}': {
     summary: 'Edit a token: set or clear its user email, set its description (at least one of them)',

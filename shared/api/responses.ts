@@ -169,3 +169,18 @@ export const auditPageSchema = z.strictObject({
   events: z.array(auditEventSchema),
   next_cursor: z.nullable(z.string()),
 });
+
+export const tokenUsageSchema = z.strictObject({
+  token_id: z.string(),
+  requests: described(z.int(), 'Requests over the days below'),
+  days: described(
+    z.array(
+      z.strictObject({
+        date: described(z.iso.date(), 'A UTC day'),
+        requests: described(z.int(), 'Requests that carried the token, answered from a cache or not'),
+        denied: described(z.int(), 'Of those, the ones refused with 401 or 403'),
+      }),
+    ),
+    'Every day, oldest first, days without requests included',
+  ),
+});

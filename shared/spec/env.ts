@@ -9,6 +9,8 @@ export const ENV = {
   auditTable: 'TOKENGATE_AUDIT_TABLE',
   /** The search postings table's name (the functions that write tokens or search them). */
   searchTable: 'TOKENGATE_SEARCH_TABLE',
+  /** The usage counters table's name (the usage recorder, and the API's usage reads). */
+  usageTable: 'TOKENGATE_USAGE_TABLE',
   /** The Secrets Manager secret holding the HMAC key ring (AWS). */
   keySecretId: 'TOKENGATE_KEY_SECRET_ID',
   /** The file holding the HMAC key ring (local stack). */

@@ -2,7 +2,13 @@
 // The CDK stack builds API Gateway from it, the local gateway routes with it, the authorizer lets
 // every valid token call its `any-token` routes, and docs/api.md is checked against it.
 import { type Catalogue, PROTECTED_PREFIXES, protectedPrefixes } from './scopes';
-import { TOKEN_ATTRIBUTES as ITEM, TOKEN_INDEXES, type TokenAttribute } from './tables';
+import {
+  TOKEN_ATTRIBUTES as ITEM,
+  TOKEN_INDEXES,
+  type TokenAttribute,
+  USAGE_ATTRIBUTES,
+  type UsageAttribute,
+} from './tables';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
 
@@ -44,6 +50,14 @@ export interface FunctionNeeds {
    * that write tokens (they post them), `Query` for the listing. @default none
    */
   readonly search?: readonly TableAction[];
+  /**
+   * DynamoDB actions on the usage counters table (`USAGE_TABLE`): `Query` for the API's usage reads;
+   * `PutItem` and `UpdateItem` for the usage recorder, which puts batch markers and adds to counters.
+   * @default none
+   */
+  usage?: readonly TableAction[];
+  /** With `UpdateItem` on the usage table, required: the attributes its updates set. */
+  usageUpdates?: readonly UsageAttribute[];
   /**
    * Consumes the tokens table's stream: reads it, and sends what it cannot process to the on-failure
    * queue (granted by the event source mapping). @default false
@@ -279,6 +293,25 @@ export const KEY_SECRET_ROTATION: FunctionDef = {
   timeoutSeconds: 30,
 };
 
+/**
+ * Counts per-token usage from access logs: fed by a CloudWatch Logs subscription on the management
+ * API's access log group (and on any access log group `recordUsageOf` is given), it adds each batch of
+ * access-log events to the per-token, per-day counters, one write per token and day of the batch.
+ * Locally the gateway's access-log file feeds it (local/usage-poller.ts).
+ */
+export const USAGE_RECORDER: FunctionDef = {
+  name: 'UsageRecorder',
+  entry: 'functions/usage/record.ts',
+  needs: {
+    tokens: [],
+    hmacKey: false,
+    usage: ['PutItem', 'UpdateItem'],
+    usageUpdates: [USAGE_ATTRIBUTES.requests, USAGE_ATTRIBUTES.denied, USAGE_ATTRIBUTES.ttl],
+  },
+  // A batch of up to 10,000 events, in transactions of 100 counters.
+  timeoutSeconds: 30,
+};
+
 /** A function run on a schedule rather than by HTTP routes or a stream. */
 export interface ScheduledFunctionDef extends FunctionDef {
   /** Hours between runs (EventBridge Scheduler in AWS; the local stack runs it at start, then at this rate). */
@@ -357,9 +390,16 @@ export const FUNCTIONS = {
     scopes: true,
   }),
   // A search reads the postings of its query, then the tokens they name.
+  // `unused_days` asks the usage counters of each token listed.
   listTokens: fn('ListTokens', 'functions/tokens/list.ts', 'native', {
     tokens: ['Query', 'BatchGetItem'],
     search: ['Query'],
+    usage: ['Query'],
+    hmacKey: false,
+  }),
+  tokenUsage: fn('TokenUsage', 'functions/tokens/usage.ts', 'native', {
+    tokens: ['GetItem'],
+    usage: ['Query'],
     hmacKey: false,
   }),
   getToken: fn('GetToken', 'functions/tokens/get.ts', 'native', { tokens: ['GetItem'], hmacKey: false }),
@@ -440,6 +480,7 @@ export const ROUTES: readonly Route[] = [
     throttle: { rateLimit: 5, burstLimit: 10 },
   },
   { method: 'GET', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.getToken },
+  { method: 'GET', path: '/v1/tokens/{id}/usage', access: 'admin', fn: FUNCTIONS.tokenUsage },
   { method: 'PATCH', path: '/v1/tokens/{id}', access: 'admin', fn: FUNCTIONS.updateToken },
   {
     method: 'POST',
@@ -480,6 +521,7 @@ export function routesFor(catalogue: Catalogue): readonly Route[] {
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [
   AUTHORIZER,
   AUDIT_CONSUMER,
+  USAGE_RECORDER,
   TOKEN_SECRET_ROTATION,
   KEY_SECRET_ROTATION,
   EXPIRY_WARNER,

@@ -170,7 +170,29 @@ export const SEARCH_TABLE: TableDefinition = {
   indexes: [],
 };
 
-export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE, SEARCH_TABLE];
+/** The attributes of a usage item (shared/adapters/dynamo-usage-store.ts writes them). */
+export const USAGE_ATTRIBUTES = attributeNames('token_id', 'date', 'requests', 'denied', 'ttl');
+
+export type UsageAttribute = keyof typeof USAGE_ATTRIBUTES;
+
+/**
+ * Per-token usage counted from the access log: one item per token and UTC day (`date`,
+ * `YYYY-MM-DD`) with its `requests` and `denied` counters, which each batch of access-log events adds
+ * to once, and which TTL removes 90 days after their day. Beside them, one marker item per batch
+ * applied (`token_id` `#batch:<batch id>`: `#` is never in a token id), written in the same
+ * transaction as the batch's counters on condition that it is absent, so a batch delivered twice is
+ * counted once.
+ */
+export const USAGE_TABLE: TableDefinition = {
+  id: 'Usage',
+  partitionKey: { name: USAGE_ATTRIBUTES.token_id, type: 'S' },
+  sortKey: { name: USAGE_ATTRIBUTES.date, type: 'S' },
+  ttlAttribute: USAGE_ATTRIBUTES.ttl,
+  stream: null,
+  indexes: [],
+};
+
+export const TABLES: readonly TableDefinition[] = [TOKENS_TABLE, AUDIT_TABLE, SEARCH_TABLE, USAGE_TABLE];
 
 /**
  * The one item of the tokens table that is not a token: the bootstrap claim, `{id, admin_id, at}`,

@@ -5,12 +5,12 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { readAuditConfig, readConfig, readRotatedTokenConfig } from '#adapters/config';
+import { readAuditConfig, readConfig, readRotatedTokenConfig, readUsageConfig } from '#adapters/config';
 import { FUNCTION_TAG, PROJECT_ROOT } from '#cdk/function';
 import { bindNeeds } from '#cdk/grants';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
-import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
+import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import {
   actionsOf,
   lambdaFunction,
@@ -30,6 +30,7 @@ const { template } = synthStack();
 const [tableId] = table(template, TOKENS_TABLE);
 const [auditTableId] = table(template, AUDIT_TABLE);
 const [searchTableId] = table(template, SEARCH_TABLE);
+const [usageTableId] = table(template, USAGE_TABLE);
 const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret', {
   Properties: { Description: Match.stringLikeRegexp('HMAC key ring') },
 });
@@ -40,6 +41,7 @@ const [failureQueueId] = onlyResource(template, 'AWS::SQS::Queue', {});
 const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
 const auditTableArn = { 'Fn::GetAtt': [auditTableId, 'Arn'] };
 const searchTableArn = { 'Fn::GetAtt': [searchTableId, 'Arn'] };
+const usageTableArn = { 'Fn::GetAtt': [usageTableId, 'Arn'] };
 
 /** What every function may do whatever its needs: write its own logs, send traces. */
 const PLATFORM_ACTIONS = [
@@ -67,6 +69,7 @@ type On =
   | 'audit table'
   | 'audit indexes'
   | 'search table'
+  | 'usage table'
   | 'key secret'
   | 'consumer secret'
   | 'tokens stream'
@@ -110,6 +113,15 @@ const GRANTS: Record<string, Grant[]> = {
     },
     { actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], on: 'failure queue' },
   ],
+  // Puts a batch's markers and adds to its counters, nothing else: not even a read.
+  UsageRecorder: [
+    { actions: ['dynamodb:PutItem'], on: 'usage table' },
+    {
+      actions: ['dynamodb:UpdateItem'],
+      on: 'usage table',
+      condition: updatesOnly(['date', 'denied', 'requests', 'token_id', 'ttl']),
+    },
+  ],
   // The Connect functions check their caller's token themselves, as the authorizer does: its read of
   // the token, its last_used_at write and the key secret come with that (`checksOwnToken`).
   CreateServiceToken: [
@@ -148,6 +160,12 @@ const GRANTS: Record<string, Grant[]> = {
     { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], on: 'tokens table' },
     { actions: ['dynamodb:Query'], on: 'tokens indexes' },
     { actions: ['dynamodb:Query'], on: 'search table' },
+    { actions: ['dynamodb:Query'], on: 'usage table' },
+  ],
+  // Reads the token (404 if unknown), then its days.
+  TokenUsage: [
+    { actions: ['dynamodb:GetItem'], on: 'tokens table' },
+    { actions: ['dynamodb:Query'], on: 'usage table' },
   ],
   GetToken: [{ actions: ['dynamodb:GetItem'], on: 'tokens table' }],
   UpdateToken: [
@@ -231,6 +249,7 @@ const RESOURCES: Record<On, unknown> = {
   'audit table': auditTableArn,
   'audit indexes': indexes(auditTableArn, ['by_token', 'by_actor', 'by_type', 'by_time']),
   'search table': searchTableArn,
+  'usage table': usageTableArn,
   'key secret': { Ref: secretId },
   'consumer secret': { Ref: consumerSecretId },
   'tokens stream': { 'Fn::GetAtt': [tableId, 'StreamArn'] },
@@ -262,7 +281,7 @@ function sortedStatements(statements: Statement[]): Statement[] {
 function expectedActions(definition: FunctionDef): string[] {
   const { needs } = definition;
   const actions = new Set([
-    ...[...needs.tokens, ...(needs.audit ?? []), ...(needs.search ?? [])].map(
+    ...[...needs.tokens, ...(needs.audit ?? []), ...(needs.search ?? []), ...(needs.usage ?? [])].map(
       (action) => `dynamodb:${action}`,
     ),
     ...(needs.hmacKey ? ['secretsmanager:GetSecretValue'] : []),
@@ -304,6 +323,8 @@ const TOKEN_RUNTIMES = [
   'functions/commons/expiry-runtime.ts',
 ];
 const AUDIT_RUNTIME = 'functions/commons/audit-runtime.ts';
+const USAGE_RUNTIME = 'functions/commons/usage-runtime.ts';
+const USAGE_ENVIRONMENT = ['TOKENGATE_USAGE_TABLE'];
 const TOKEN_ENVIRONMENT = ['TOKENGATE_TOKENS_TABLE', 'TOKENGATE_KEY_SECRET_ID', 'TOKENGATE_RETENTION_DAYS'];
 const AUDIT_ENVIRONMENT = ['TOKENGATE_AUDIT_TABLE', 'TOKENGATE_AUDIT_RETENTION_DAYS'];
 /** The search postings table: the functions that post tokens or search them. */
@@ -426,6 +447,12 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(AUDIT_ENVIRONMENT)).toEqual([]);
       }
+      if (modules.includes(USAGE_RUNTIME)) {
+        expect(() => readUsageConfig(resolved)).not.toThrow();
+        expect(environment).toMatchObject({ TOKENGATE_USAGE_TABLE: { Ref: usageTableId } });
+      } else {
+        expect(given(USAGE_ENVIRONMENT)).toEqual([]);
+      }
       if ((definition.needs.search ?? []).length > 0) {
         expect(environment).toMatchObject({ TOKENGATE_SEARCH_TABLE: { Ref: searchTableId } });
       } else {
@@ -454,6 +481,7 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
         ...TOKEN_ENVIRONMENT,
         ...AUDIT_ENVIRONMENT,
         ...SEARCH_ENVIRONMENT,
+        ...USAGE_ENVIRONMENT,
         ...AUTHORIZER_ENVIRONMENT,
         ...EXPIRY_ENVIRONMENT,
         ...ROTATED_ENVIRONMENT,
@@ -480,6 +508,10 @@ describe('binding a function to its needs', () => {
         partitionKey: { name: 'trigram', type: AttributeType.STRING },
         sortKey: { name: 'id', type: AttributeType.STRING },
       }),
+      usageTable: new Table(stack, 'Usage', {
+        partitionKey: { name: 'token_id', type: AttributeType.STRING },
+        sortKey: { name: 'date', type: AttributeType.STRING },
+      }),
       keySecret: new Secret(stack, 'Key'),
       retentionDays: 30,
       auditRetentionDays: 400,
@@ -499,7 +531,7 @@ describe('the authorizer function', () => {
 });
 
 describe('the deployment', () => {
-  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer and rotations, 300 s the expiry scan, 10 s an HTTP function', () => {
+  it('gives each function its timeout: 5 s the authorizer, 30 s the audit consumer, the usage recorder and the rotations, 300 s the expiry scan, 10 s an HTTP function', () => {
     const timeouts = Object.fromEntries(
       ALL_FUNCTIONS.map(({ name }) => [name, lambdaFunction(template, name)[1].Properties.Timeout]),
     );
@@ -507,6 +539,7 @@ describe('the deployment', () => {
       ({
         Authorizer: 5,
         AuditConsumer: 30,
+        UsageRecorder: 30,
         TokenSecretRotation: 30,
         KeySecretRotation: 30,
         ExpiryWarner: 300,

@@ -74,15 +74,16 @@ describe('cloudWatchRole', () => {
 });
 
 describe('deletionProtection', () => {
-  /** `DeletionProtectionEnabled` of each of the three tables (on its one replica). */
+  /** `DeletionProtectionEnabled` of each of the four tables (on its one replica). */
   const protection = (template: Template) =>
     Object.values(template.findResources('AWS::DynamoDB::GlobalTable')).map(
       (table) => replicaOf(table).DeletionProtectionEnabled,
     );
 
-  it('is on for the three tables while the removal policy keeps them (the default)', () => {
-    expect(protection(gateStack().template)).toEqual([true, true, true]);
+  it('is on for the four tables while the removal policy keeps them (the default)', () => {
+    expect(protection(gateStack().template)).toEqual([true, true, true, true]);
     expect(protection(gateStack({ removalPolicy: RemovalPolicy.RETAIN }).template)).toEqual([
+      true,
       true,
       true,
       true,
@@ -94,13 +95,19 @@ describe('deletionProtection', () => {
       false,
       false,
       false,
+      false,
     ]);
   });
 
   it('follows the prop either way', () => {
-    expect(protection(gateStack({ deletionProtection: false }).template)).toEqual([false, false, false]);
+    expect(protection(gateStack({ deletionProtection: false }).template)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
     const { template } = gateStack({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true });
-    expect(protection(template)).toEqual([true, true, true]);
+    expect(protection(template)).toEqual([true, true, true, true]);
     // The removal policy still applies to the tables and the key secret.
     template.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
@@ -120,13 +127,13 @@ describe('encryptionKey', () => {
   };
   const { stack, template, keyArn } = keyed();
 
-  it('encrypts the three tables with the key', () => {
+  it('encrypts the four tables with the key', () => {
     const tables = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
     expect(tables.map((table) => table.Properties.SSESpecification)).toEqual(
-      Array(3).fill({ SSEEnabled: true, SSEType: 'KMS' }),
+      Array(4).fill({ SSEEnabled: true, SSEType: 'KMS' }),
     );
     expect(tables.map((table) => replicaOf(table).SSESpecification)).toEqual(
-      Array(3).fill({ KMSMasterKeyId: keyArn }),
+      Array(4).fill({ KMSMasterKeyId: keyArn }),
     );
   });
 
@@ -187,7 +194,7 @@ describe('encryptionKey', () => {
   });
 
   it('lets a function that writes, or rotates the key secret, encrypt too', () => {
-    for (const name of ['CreateToken', 'Authorizer', 'KeySecretRotation', 'AuditConsumer']) {
+    for (const name of ['CreateToken', 'Authorizer', 'KeySecretRotation', 'AuditConsumer', 'UsageRecorder']) {
       expect(keyActions(name), name).toEqual(
         expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']),
       );
@@ -347,7 +354,7 @@ describe('expiryWarnings', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(gate.expiryWarner).toBeUndefined();
     expect(Object.keys(tagged(template, 'Authorizer'))).toHaveLength(1);
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 4);
   });
 
   it('are made by default', () => {
@@ -387,10 +394,11 @@ describe('managementApi', () => {
       'Authorizer',
       'ExpiryWarner',
       'KeySecretRotation',
+      'UsageRecorder',
     ]);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1); // the team's own
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 4);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const report = new AwsSolutionsChecks(stack.node.root).validateScope(gate);

@@ -3,11 +3,13 @@
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { ENV } from '#spec/env';
 import { testEndpoint } from './dynamo';
+import { SHARED_USAGE_TABLE } from './dynamo-setup';
 
 const HANDLER_ENV_KEYS = [
   ENV.tokensTable,
   ENV.auditTable,
   ENV.searchTable,
+  ENV.usageTable,
   ENV.keyFile,
   ENV.keySecretId,
   ENV.dynamoEndpoint,
@@ -39,6 +41,11 @@ export interface LocalHandlerEnv {
   auditTable?: string;
   /** The search postings table (SEARCH_TABLE); unset, the handlers search the list partition. */
   searchTable?: string;
+  /**
+   * The usage counters table (USAGE_TABLE): the usage recorder and the API's usage reads; by default
+   * one all the test files share, made at the run's start.
+   */
+  usageTable?: string;
   /** Where the expiry-warning scan puts its events (the local stack's events file). */
   eventsFile?: string;
   /** Powertools' level; SILENT unless a test reads the logs. */
@@ -72,6 +79,7 @@ export function useLocalHandlerEnv({
   tokensTable,
   auditTable,
   searchTable,
+  usageTable,
   eventsFile,
   logLevel = 'SILENT',
 }: LocalHandlerEnv) {
@@ -80,6 +88,7 @@ export function useLocalHandlerEnv({
     ...(tokensTable && { [ENV.tokensTable]: tokensTable }),
     ...(auditTable && { [ENV.auditTable]: auditTable }),
     ...(searchTable && { [ENV.searchTable]: searchTable }),
+    [ENV.usageTable]: usageTable ?? SHARED_USAGE_TABLE,
     ...(eventsFile && { [ENV.eventsFile]: eventsFile }),
     [ENV.keyFile]: keyFile,
     [ENV.dynamoEndpoint]: testEndpoint(),

@@ -118,6 +118,23 @@ describe('list tokens', () => {
     return { body: { tokens: [third], next_cursor: null } };
   };
 
+  it('--unused 30d asks for the tokens unused for 30 days, on every page', async () => {
+    const result = await runCli(['list', 'tokens', '--unused', '30d', '-o', 'json'], { env, api: pages });
+    expect(result.status).toBe(0);
+    expect(result.sent.map(({ url }) => url.searchParams.get('unused_days'))).toEqual(['30', '30']);
+    expect(JSON.parse(result.stdout)).toHaveLength(3);
+  });
+
+  it.each(['0d', '91d', '30h', 'month'])(
+    '--unused %s is a usage error (exit 2), nothing sent',
+    async (value) => {
+      const result = await runCli(['list', 'tokens', '--unused', value], { env, api: pages });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('--unused');
+      expect(result.sent).toEqual([]);
+    },
+  );
+
   it('asks with the mapped sort, search and filters, 100 a page, following next_cursor', async () => {
     const result = await runCli(
       [
@@ -181,11 +198,36 @@ describe('list tokens', () => {
 describe('show, edit, whoami', () => {
   const token = sampleToken({ user_email: 'a@example.com' });
 
-  it('show token GETs /v1/tokens/{id}, the id escaped', async () => {
-    const result = await runCli(['show', 'token', '--guid', 'a/b'], { env, api: () => ({ body: token }) });
-    expect(result.sent[0]?.method).toBe('GET');
-    expect(result.sent[0]?.url.pathname).toBe('/prod/v1/tokens/a%2Fb');
+  /** The token, and its usage of the last 30 days: 7 requests, 2 of them denied. */
+  const withUsage = (request: { url: URL }) =>
+    request.url.pathname.endsWith('/usage')
+      ? {
+          body: {
+            token_id: token.id,
+            requests: 7,
+            days: Array.from({ length: 30 }, (_, i) => ({
+              date: `2026-02-${String(i % 28).padStart(2, '0')}`,
+              requests: i === 29 ? 7 : 0,
+              denied: i === 29 ? 2 : 0,
+            })),
+          },
+        }
+      : { body: token };
+
+  it('show token GETs /v1/tokens/{id}, the id escaped, and its requests of the last 30 days', async () => {
+    const result = await runCli(['show', 'token', '--guid', 'a/b'], { env, api: withUsage });
+    expect(result.sent.map(({ method, url }) => `${method} ${url.pathname}${url.search}`)).toEqual([
+      'GET /prod/v1/tokens/a%2Fb',
+      'GET /prod/v1/tokens/a%2Fb/usage?days=30',
+    ]);
     expect(result.stdout).toContain('Status       active');
+    expect(result.stdout).toContain('Requests     7 in the last 30 days (2 denied)\n');
+  });
+
+  it('show token -o json prints the token object alone, asking no usage', async () => {
+    const result = await runCli(['show', 'token', '--guid', token.id, '-o', 'json'], { env, api: withUsage });
+    expect(JSON.parse(result.stdout)).toEqual(token);
+    expect(result.sent).toHaveLength(1);
   });
 
   it('edit token PATCHes the email, or null for --clear-email', async () => {

@@ -37,7 +37,10 @@ describe('colour', () => {
   it('colours the status of one token too', async () => {
     const result = await runCli(['show', 'token', '--guid', 'AAAAAAAAAAAAAAA3'], {
       env,
-      api: () => ({ body: tokens[2] }),
+      api: ({ url }) =>
+        url.pathname.endsWith('/usage')
+          ? { body: { token_id: 'AAAAAAAAAAAAAAA3', requests: 0, days: [] } }
+          : { body: tokens[2] },
       tty: true,
     });
     expect(result.stdout).toContain(`Status       ${ESC}31mexpired${ESC}39m`);

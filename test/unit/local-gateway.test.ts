@@ -2,8 +2,9 @@
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
+import { accessLogLine, parseRequestTime, requestTime } from '#local/access-log';
 import type { GatewayRequest } from '#local/events';
-import { Gateway, type GatewayResponse, type LambdaHandler } from '#local/gateway';
+import { type AccessLogEntry, Gateway, type GatewayResponse, type LambdaHandler } from '#local/gateway';
 import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
 import type { ScopeGrant } from '#spec/scopes';
 
@@ -61,7 +62,14 @@ const echo = vi.fn(async (event: unknown) => ({
   body: JSON.stringify(event),
 }));
 
-function setup(options: { ttl?: number; routes?: readonly Route[]; handler?: LambdaHandler } = {}) {
+function setup(
+  options: {
+    ttl?: number;
+    routes?: readonly Route[];
+    handler?: LambdaHandler;
+    accessLog?: (entry: AccessLogEntry) => void;
+  } = {},
+) {
   let now = 1_000_000;
   const authorizer = stubAuthorizer();
   const routes = options.routes ?? ROUTES;
@@ -73,6 +81,7 @@ function setup(options: { ttl?: number; routes?: readonly Route[]; handler?: Lam
     cacheTtlSeconds: options.ttl ?? 2,
     now: () => now,
     timeoutMs: 200,
+    ...(options.accessLog && { accessLog: options.accessLog }),
   });
   return { gateway, authorizer, advance: (ms: number) => (now += ms) };
 }
@@ -336,5 +345,49 @@ describe('Gateway integration response', () => {
   it('answers 504 when the handler does not answer within the integration timeout', async () => {
     const { gateway } = setup({ handler: () => new Promise(() => {}) });
     expect((await gateway.handle(get('/scim/v2/Users', SCIM_TOKEN))).statusCode).toBe(504);
+  });
+});
+
+describe('Gateway access log', () => {
+  it('logs every request with its status and the authorizer’s principal, from its cache too', async () => {
+    const entries: AccessLogEntry[] = [];
+    const { gateway, authorizer } = setup({ accessLog: (entry) => entries.push(entry) });
+    await gateway.handle(get('/repos/a/x', REPO_A_TOKEN)); // asks the authorizer
+    await gateway.handle(get('/repos/a/x', REPO_A_TOKEN)); // from its cache
+    await gateway.handle(get('/repos/b/x', REPO_A_TOKEN)); // denied by its policy
+    await gateway.handle(get('/repos/a/x', 'Bearer nobody')); // refused: no principal
+    await gateway.handle(get('/nowhere'));
+    expect(authorizer).toHaveBeenCalledTimes(3);
+    expect(entries.map(({ status, principal, route }) => [status, principal, route?.path])).toEqual([
+      [200, 'token:repo-a', '/repos/{proxy+}'],
+      [200, 'token:repo-a', '/repos/{proxy+}'],
+      [403, 'token:repo-a', '/repos/{proxy+}'],
+      [401, undefined, '/repos/{proxy+}'],
+      [404, undefined, undefined],
+    ]);
+  });
+
+  it('writes a line in the fields and names of the access-log format in AWS, and no header', () => {
+    const request = { ...get('/repos/a/x', REPO_A_TOKEN), receivedAt: new Date('2026-12-07T09:05:03.250Z') };
+    const line = JSON.parse(
+      accessLogLine({ request, route: undefined, status: 403, principal: 'token:abc', latencyMs: 12 }),
+    );
+    expect(line).toEqual({
+      requestId: 'req',
+      requestTime: '07/Dec/2026:09:05:03 +0000',
+      ip: '127.0.0.1',
+      method: 'GET',
+      resourcePath: '-',
+      path: '/repos/a/x',
+      status: '403',
+      responseLatency: '12',
+      principal: 'token:abc',
+    });
+    expect(JSON.stringify(line)).not.toContain('repo-a');
+    expect(parseRequestTime(line.requestTime)).toBe(Date.parse('2026-12-07T09:05:03Z'));
+    expect(parseRequestTime(requestTime(new Date('2027-01-31T23:59:59Z')))).toBe(
+      Date.parse('2027-01-31T23:59:59Z'),
+    );
+    expect(parseRequestTime('2026-12-07T09:05:03Z')).toBeNaN();
   });
 });
