@@ -419,7 +419,10 @@ describe('managementApi', () => {
     const names = Object.keys(gate.functions).sort();
     expect(names).toEqual(
       functionNames(template).filter(
-        (name) => !['AuditConsumer', 'Authorizer', 'ExpiryWarner', 'KeySecretRotation'].includes(name ?? ''),
+        (name) =>
+          !['AuditConsumer', 'Authorizer', 'ExpiryWarner', 'KeySecretRotation', 'UsageRecorder'].includes(
+            name ?? '',
+          ),
       ),
     );
     expect(gate.functions.CreateToken?.definition.name).toBe('CreateToken');

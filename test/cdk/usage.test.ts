@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { TokenGate } from '#cdk/token-gate';
 import { USAGE_RECORDER } from '#spec/routes';
 import { USAGE_TABLE } from '#spec/tables';
-import { lambdaFunction, onlyResource, restApi, synthStack, table, unbundledApp } from './template';
+import {
+  lambdaFunction,
+  onlyResource,
+  replicaOf,
+  restApi,
+  synthStack,
+  table,
+  unbundledApp,
+} from './template';
 
 const TOKEN_LINES_ONLY = '{ $.principal = "token:*" }';
 
@@ -23,8 +31,8 @@ describe('the usage table', () => {
       ],
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+    expect(replicaOf(usage).PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(usage.Properties.StreamSpecification).toBeUndefined();
     expect(usage.Properties.GlobalSecondaryIndexes).toBeUndefined();
   });
