@@ -7,7 +7,12 @@
 // so a batch replayed after a failure half-way adds only what it had not added yet. The parts are
 // cut the same way every time: `usageOfBatch` sorts the counts.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  paginateQuery,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { USAGE_RETENTION_DAYS, type UsageBatch, type UsageDay, type UsageStore } from '#domain/usage';
 import { USAGE_ATTRIBUTES as ITEM } from '#spec/tables';
@@ -76,23 +81,21 @@ export class DynamoUsageStore implements UsageStore {
 
   async days(tokenId: string, from: string, to: string): Promise<UsageDay[]> {
     const days: UsageDay[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#id = :id AND #date BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#id': ITEM.token_id, '#date': ITEM.date },
-          ExpressionAttributeValues: { ':id': tokenId, ':from': from, ':to': to },
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#id = :id AND #date BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#id': ITEM.token_id, '#date': ITEM.date },
+        ExpressionAttributeValues: { ':id': tokenId, ':from': from, ':to': to },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const row = z.parse(daySchema, item);
         days.push({ date: row.date, requests: row.requests, denied: row.denied ?? 0 });
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return days;
   }
 
