@@ -1,7 +1,8 @@
 // The tokengate L3 construct: the tokens table, the HMAC key secret, the token authorizer, the
 // management REST API, the audit trail and the expiry-warning scan, built from the shared table
 // definitions and route table.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
@@ -232,12 +233,20 @@ function catalogueJson(scopes: Catalogue): string {
   return json;
 }
 
-/** A folder holding `CATALOGUE_LAYER_PATH` with `json`: the content of a catalogue layer. */
+/**
+ * A folder holding `CATALOGUE_LAYER_PATH` with `json`: the content of a catalogue layer. The folder is
+ * named after the catalogue's hash, so that synthesizing again reuses it rather than leaving one more
+ * folder in the temp directory each time; the file is written aside and renamed into place, so that a
+ * synth running at the same time never reads half of it.
+ */
 function catalogueLayerContent(json: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'tokengate-scopes-'));
+  const hash = createHash('sha256').update(json).digest('hex').slice(0, 32);
+  const folder = join(tmpdir(), `tokengate-scopes-${hash}`);
   const file = join(folder, CATALOGUE_LAYER_PATH);
-  mkdirSync(dirname(file));
-  writeFileSync(file, json);
+  mkdirSync(dirname(file), { recursive: true });
+  const aside = `${file}.${process.pid}.tmp`;
+  writeFileSync(aside, json);
+  renameSync(aside, file);
   return folder;
 }
 

@@ -2,6 +2,7 @@
 // that read it as a file in a Lambda layer; checked at synth, where a catalogue that cannot work (or
 // is beyond the construct's cap) stops the synth with one line.
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -229,6 +230,15 @@ describe("TokenGate's scopes", () => {
     expect(
       report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
     ).toEqual([]);
+  });
+
+  it('leaves no new folder in the temp directory when the same catalogue is synthesized again', () => {
+    const scopesFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('tokengate-scopes-'));
+    synth({ scopes: ORDERS });
+    const before = scopesFolders();
+    synth({ scopes: ORDERS });
+    synth({ scopes: ORDERS });
+    expect(scopesFolders()).toEqual(before);
   });
 
   it('sets nothing when left out: no layer, and the functions use the default catalogue', () => {
