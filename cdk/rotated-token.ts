@@ -67,10 +67,11 @@ export class RotatedToken extends Construct {
     try {
       parseCreateToken(spec, new Date(), scopeEntries(props.tokenGate.scopes)); // refused here, at synth, as the API would refuse it
     } catch (error) {
+      // The API's messages mostly begin with the field they name already: named once, then.
+      const { message } = error as Error;
       const field = (error as { field?: string }).field;
-      throw new Error(
-        `RotatedToken ${this.node.path}: ${field ? `${field} ` : ''}${(error as Error).message}`,
-      );
+      const named = field === undefined || message.startsWith(field) ? message : `${field}: ${message}`;
+      throw new Error(`RotatedToken ${this.node.path}: ${named}`);
     }
     const grace = (props.grace ?? Duration.hours(1)).toSeconds({ integral: false });
     try {

@@ -200,7 +200,7 @@ describe("TokenGate's scopes", () => {
           description: 'not in this catalogue',
           scopes: [{ scope: 'repos:read', resources: ['*'] }],
         }),
-    ).toThrow(/^RotatedToken Consumer\/Default: scopes\.0\.scope /);
+    ).toThrow(/^RotatedToken Consumer\/Default: scopes\.0\.scope: must be one of global:admin, orders:read, reports:read$/);
   });
 
   it("gives a RotatedToken in another stack a layer of that stack's own, never one imported from the gate's", () => {
