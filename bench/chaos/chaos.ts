@@ -80,6 +80,11 @@ export interface ChaosFigures {
   /** Refused writes after which the tokens or search table differed from before. */
   refused_writes_changed_tables: number;
   refused_writes: number;
+  /**
+   * Creates refused while only the search table throttled, after which the tokens table had changed:
+   * the token's item is written before its postings, and the stream consumer posts them later.
+   */
+  partial_writes_search_fault: number;
   audit_missing_after_fault: number;
   audit_duplicates_after_fault: number;
   audit_faults_injected: number;
@@ -323,6 +328,7 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
     let invalidToken2xx = 0;
     let refusedWrites = 0;
     let refusedWritesChangedTables = 0;
+    let partialWritesSearchFault = 0;
     const allLatencies: number[] = [];
 
     /** Which 5xx a phase's fault accounts for. */
@@ -338,6 +344,8 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
         databaseDown?: boolean;
         /** The writes must all be refused, leaving both tables as they were. */
         refusedWrites?: boolean;
+        /** Count the refused writes after which a table changed apart, as a known gap (not a failure). */
+        probe?: boolean;
       },
     ) => {
       if (performance.now() > deadline)
@@ -392,14 +400,16 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
         if (!accounted) figures.unexpected_5xx++;
       }
       if (before) {
-        refusedWrites += outcomes.filter(({ outcome }) => outcome.status >= 400).length;
+        if (!options.probe) refusedWrites += outcomes.filter(({ outcome }) => outcome.status >= 400).length;
         await sleep(500);
         const after = [
           await snapshot(direct, LOCAL_TOKENS_TABLE),
           await snapshot(direct, LOCAL_SEARCH_TABLE),
         ];
         if (after[0] !== before[0] || after[1] !== before[1]) {
-          refusedWritesChangedTables += outcomes.filter(({ outcome }) => outcome.status >= 400).length;
+          const changed = outcomes.filter(({ outcome }) => outcome.status >= 400).length;
+          if (options.probe) partialWritesSearchFault += changed;
+          else refusedWritesChangedTables += changed;
         }
       }
       phases[name] = figures;
@@ -445,6 +455,19 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
       shots: mixed,
       allowed5xx: 'throttling',
       databaseDown: true,
+    });
+    // Only the search postings refuse writes: a token's item is written first, its postings after.
+    await phase('throttle_search_writes', {
+      setting: {
+        fault: { mode: 'throttle', error: 'ProvisionedThroughputExceededException' },
+        operations: WRITES,
+        tables: [LOCAL_SEARCH_TABLE],
+      },
+      count: 4,
+      shots: (index) => writes(index * 4), // creates
+      allowed5xx: 'throttling',
+      refusedWrites: true,
+      probe: true,
     });
     await phase('reset_writes', {
       setting: { fault: { mode: 'reset' }, operations: WRITES },
@@ -532,6 +555,7 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
       unexpected_5xx_under_faults: faultPhases.reduce((sum, [, figures]) => sum + figures.unexpected_5xx, 0),
       refused_writes: refusedWrites,
       refused_writes_changed_tables: refusedWritesChangedTables,
+      partial_writes_search_fault: partialWritesSearchFault,
       audit_missing_after_fault: found.filter((count) => count < 1).length,
       audit_duplicates_after_fault: found.filter((count) => count > 1).length,
       audit_faults_injected: auditFaults,
