@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { CHAOS_DEADLINE_MS, runChaos } from '../../bench/chaos/chaos';
 
 it(
-  'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token's item changes no table, and no audit event is lost',
+  'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token item changes no table, and no audit event is lost',
   async () => {
     const figures = await runChaos();
     expect(figures).toMatchObject({
