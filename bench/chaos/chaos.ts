@@ -38,7 +38,7 @@ import { AUDIT_ATTRIBUTES } from '#spec/tables';
 import { FaultProxy, type FaultSetting } from '#test-support/fault-proxy';
 import { percentile, round } from '../stats';
 
-/** The requests of one phase, and how many run at once. */
+/** How many of a phase's requests are in flight at once. */
 const CONCURRENCY = 4;
 /** The local gateway's wait for a handler (API Gateway's is 29 s): shorter, so a held request ends the phase sooner. */
 const GATEWAY_TIMEOUT_MS = 10_000;
@@ -292,7 +292,7 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
 
     const mixed = (index: number): Shot => {
       const kind = kinds[index % kinds.length] as Kind;
-      const round = Math.floor(index / kinds.length);
+      const turn = Math.floor(index / kinds.length);
       if (kind !== 'valid') return { kind, method: 'GET', path: '/v1/whoami' };
       return [
         { kind, method: 'GET', path: '/v1/whoami' },
@@ -304,7 +304,7 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
           body: { description: `chaos ${index}`, scopes: [{ scope: 'nameservice:read' }] },
         },
         { kind, method: 'GET', path: `/v1/tokens/${spare.id}` },
-      ][round % 4] as Shot;
+      ][turn % 4] as Shot;
     };
     const writes = (index: number): Shot =>
       [
