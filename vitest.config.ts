@@ -1,5 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The chaos run (bench/chaos/) takes minutes: its project exists only when asked for by name,
+ * `npx vitest run --project chaos`, so that a run of every project (`npm test`) leaves it out.
+ */
+const chaosAsked = process.argv.some(
+  (arg, i, args) => arg === '--project=chaos' || (arg === '--project' && args[i + 1] === 'chaos'),
+);
+
 /** What every project shares. */
 const common = {
   // Tees each worker's stdout, stderr and console into the run's logs, searched for tokens at the end.
@@ -38,6 +46,9 @@ export default defineConfig({
           globalSetup: ['test/support/console-setup.ts'],
         },
       },
+      ...(chaosAsked
+        ? [{ test: { ...common, name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 300_000 } }]
+        : []),
     ],
     // `npm test` measures what runs in this process (e2e's child processes are not counted).
     coverage: {

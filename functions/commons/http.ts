@@ -5,10 +5,12 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { checkJsonShape } from '#api/validation';
+import { isThrottling } from '#aws/throttling';
 import {
   DomainError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   TooManyRequestsError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -40,6 +42,7 @@ const CONNECT_CODES: Record<string, number> = {
   payload_too_large: 8,
   unsupported_media_type: 9,
   too_many_requests: 10,
+  unavailable: 14,
   internal_error: 1,
 };
 
@@ -48,6 +51,19 @@ interface HttpFailure {
   code: string;
   message: string;
   field: string | undefined;
+}
+
+/**
+ * How long a caller is asked to wait when DynamoDB throttles: its throttling passes within a second
+ * or two (the SDK's own retries, spent by then, wait about that long).
+ */
+export const THROTTLED_RETRY_AFTER_SECONDS = 1;
+
+/** DynamoDB throttling, its retries spent, as the domain's 503: the caller may try again shortly. */
+function asDomainError(error: unknown): unknown {
+  return isThrottling(error)
+    ? new ServiceUnavailableError('The database is busy: try again shortly', THROTTLED_RETRY_AFTER_SECONDS)
+    : error;
 }
 
 /** Domain errors carry their status; anything else is a 500, its message kept out of the answer. */
@@ -74,7 +90,8 @@ export function errorBody(face: ErrorFace, failure: HttpFailure): unknown {
 function httpErrors(face: ErrorFace): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
-      const failure = asFailure(request.error);
+      const error = asDomainError(request.error);
+      const failure = asFailure(error);
       if (failure.statusCode >= 500) logger.error('Request failed', { error: request.error as Error });
       else
         logger.info('Request refused', {
@@ -83,8 +100,10 @@ function httpErrors(face: ErrorFace): MiddlewareObj<HttpEvent, HttpResult> {
           field: failure.field,
         });
       const response = json(failure.statusCode, errorBody(face, failure));
-      const { error } = request;
-      if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) {
+      if (
+        (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) &&
+        error.retryAfterSeconds !== undefined
+      ) {
         response.headers = { ...response.headers, 'retry-after': String(error.retryAfterSeconds) };
       }
       request.response = response;

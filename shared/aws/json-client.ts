@@ -14,6 +14,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { backoffMs } from '#lib/backoff';
 import { AUTHORIZER } from '#spec/routes';
+import { THROTTLING_CODES } from './throttling';
 
 /** SHA-256 for the signer, from node:crypto: what the SDK's Node clients give it. */
 const Sha256 = Hash.bind(null, 'sha256');
@@ -96,16 +97,7 @@ export class AwsServiceError extends Error {
 }
 
 // What the SDK's standard retry strategy treats as throttling or transient, besides 5xx and 429.
-const RETRYABLE_CODES = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TransactionInProgressException',
-]);
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([...THROTTLING_CODES, 'TransactionInProgressException']);
 
 /**
  * node:http or node:https as the CommonJS modules they are. An ESM `import` of node:http builds a

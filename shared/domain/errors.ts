@@ -65,3 +65,16 @@ export class TooManyRequestsError extends DomainError {
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
+
+/** A dependency that refuses for now (the database throttling): the caller may retry after a while. */
+export class ServiceUnavailableError extends DomainError {
+  readonly statusCode = 503;
+  readonly code = 'unavailable';
+  /** Whole seconds until a retry may succeed: the `Retry-After` header. */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

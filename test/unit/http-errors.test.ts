@@ -1,5 +1,10 @@
 // How domain errors become HTTP responses, in each face's error shape.
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { AwsServiceError } from '#aws/json-client';
 import {
   ConflictError,
   type DomainError,
@@ -130,6 +135,53 @@ describe('error mapping', () => {
     expect(
       (await responseTo('native', new TooManyRequestsError('t'))).headers?.['retry-after'],
     ).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "the SDK's ProvisionedThroughputExceededException",
+      new ProvisionedThroughputExceededException({ message: 'throughput hunter2', $metadata: {} }),
+    ],
+    ["the SDK's ThrottlingException", Object.assign(new Error('hunter2'), { name: 'ThrottlingException' })],
+    [
+      "the SDK-free client's RequestLimitExceeded",
+      new AwsServiceError('RequestLimitExceeded', 'hunter2', 400, true),
+    ],
+    [
+      'a transaction cancelled because an item was throttled',
+      new TransactionCanceledException({
+        message: 'hunter2',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }],
+      }),
+    ],
+  ])(
+    'DynamoDB throttling (%s) is a 503 with Retry-After, in both faces, its message hidden',
+    async (_, error) => {
+      for (const face of ['native', 'connect'] as const) {
+        const response = await responseTo(face, error);
+        expect(response.statusCode).toBe(503);
+        expect(response.headers?.['retry-after']).toBe('1');
+        expect(JSON.stringify(response.body)).not.toContain('hunter2');
+      }
+      expect((await responseTo('native', error)).body).toEqual({
+        error: { code: 'unavailable', message: 'The database is busy: try again shortly' },
+      });
+      expect((await responseTo('connect', error)).body).toEqual({
+        code: 14,
+        error: 'The database is busy: try again shortly',
+        payload: null,
+      });
+    },
+  );
+
+  it('a transaction cancelled for a failed condition is not throttling: still a 500', async () => {
+    const error = new TransactionCanceledException({
+      message: 'x',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }],
+    });
+    expect((await responseTo('native', error)).statusCode).toBe(500);
   });
 
   it('errorBody builds both shapes from one failure', () => {

@@ -1,0 +1,34 @@
+// The chaos run (bench/chaos/chaos.ts) as a test: its figures must show nothing let through, nothing
+// half-written and nothing lost. A few minutes long: `npx vitest run --project chaos`, never part of
+// `npm test`'s run.
+import { expect, it } from 'vitest';
+import { CHAOS_DEADLINE_MS, runChaos } from '../../bench/chaos/chaos';
+
+it(
+  'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token item changes no table, and no audit event is lost',
+  async () => {
+    const figures = await runChaos();
+    expect(figures).toMatchObject({
+      unverified_allows: 0,
+      invalid_token_2xx: 0,
+      errors_5xx_outside_faults: 0,
+      unexpected_5xx_under_faults: 0,
+      refused_writes_changed_tables: 0,
+      audit_missing_after_fault: 0,
+      audit_duplicates_after_fault: 0,
+      stream_batches_given_up: 0,
+    });
+    // The faults happened: writes were refused, the audit table refused the consumer's writes.
+    expect(figures.refused_writes).toBeGreaterThan(0);
+    expect(figures.audit_faults_injected).toBeGreaterThan(0);
+    // Throttled writes are answered 503 with Retry-After, every one.
+    for (const name of ['throttle_writes_provisioned', 'throttle_writes_throttling']) {
+      const phase = figures.phases[name];
+      expect(phase?.unavailable_retry_after).toBe(phase?.requests);
+    }
+    // The authorizer gives up within its deadline when the database does not answer.
+    expect(figures.phases.timeout_all?.authorizer_failed_closed).toBeGreaterThan(0);
+    expect(figures.authorizer_max_ms).toBeLessThan(figures.authorizer_deadline_ms);
+  },
+  CHAOS_DEADLINE_MS + 60_000,
+);
