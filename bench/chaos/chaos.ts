@@ -80,11 +80,11 @@ export interface ChaosFigures {
   /** Refused writes after which the tokens or search table differed from before. */
   refused_writes_changed_tables: number;
   refused_writes: number;
-  /**
-   * Creates refused while only the search table throttled, after which the tokens table had changed:
-   * the token's item is written before its postings, and the stream consumer posts them later.
-   */
-  partial_writes_search_fault: number;
+  /** Creates refused while only the search table refused writes (it must not: the token is written). */
+  search_fault_creates_refused: number;
+  /** Of the tokens created then, those a search still does not find once the fault ended. */
+  search_fault_postings_missing: number;
+  search_faults_injected: number;
   audit_missing_after_fault: number;
   audit_duplicates_after_fault: number;
   audit_faults_injected: number;
@@ -328,7 +328,6 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
     let invalidToken2xx = 0;
     let refusedWrites = 0;
     let refusedWritesChangedTables = 0;
-    let partialWritesSearchFault = 0;
     const allLatencies: number[] = [];
 
     /** Which 5xx a phase's fault accounts for. */
@@ -344,8 +343,6 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
         databaseDown?: boolean;
         /** The writes must all be refused, leaving both tables as they were. */
         refusedWrites?: boolean;
-        /** Count the refused writes after which a table changed apart, as a known gap (not a failure). */
-        probe?: boolean;
       },
     ) => {
       if (performance.now() > deadline)
@@ -400,16 +397,14 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
         if (!accounted) figures.unexpected_5xx++;
       }
       if (before) {
-        if (!options.probe) refusedWrites += outcomes.filter(({ outcome }) => outcome.status >= 400).length;
+        refusedWrites += outcomes.filter(({ outcome }) => outcome.status >= 400).length;
         await sleep(500);
         const after = [
           await snapshot(direct, LOCAL_TOKENS_TABLE),
           await snapshot(direct, LOCAL_SEARCH_TABLE),
         ];
         if (after[0] !== before[0] || after[1] !== before[1]) {
-          const changed = outcomes.filter(({ outcome }) => outcome.status >= 400).length;
-          if (options.probe) partialWritesSearchFault += changed;
-          else refusedWritesChangedTables += changed;
+          refusedWritesChangedTables += outcomes.filter(({ outcome }) => outcome.status >= 400).length;
         }
       }
       phases[name] = figures;
@@ -457,18 +452,6 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
       databaseDown: true,
     });
     // Only the search postings refuse writes: a token's item is written first, its postings after.
-    await phase('throttle_search_writes', {
-      setting: {
-        fault: { mode: 'throttle', error: 'ProvisionedThroughputExceededException' },
-        operations: WRITES,
-        tables: [LOCAL_SEARCH_TABLE],
-      },
-      count: 4,
-      shots: (index) => writes(index * 4), // creates
-      allowed5xx: 'throttling',
-      refusedWrites: true,
-      probe: true,
-    });
     await phase('reset_writes', {
       setting: { fault: { mode: 'reset' }, operations: WRITES },
       count: 8,
@@ -536,6 +519,42 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
       found = await createdEvents();
     }
 
+    // The search table alone refusing writes: each create is kept and answered (its caller holds the
+    // secret; refused, it would be retried into a second token), and the stream consumer writes its
+    // postings once the fault ends, so that a search finds it.
+    log('phase search_postings');
+    proxy.resetCounts();
+    proxy.set({
+      fault: { mode: 'throttle', error: 'ProvisionedThroughputExceededException' },
+      operations: WRITES,
+      tables: [LOCAL_SEARCH_TABLE],
+    });
+    const searchIds: string[] = [];
+    let searchCreatesRefused = 0;
+    for (let i = 0; i < 4; i++) {
+      try {
+        searchIds.push((await created(`chaos postings ${i}`)).id);
+      } catch {
+        searchCreatesRefused++;
+      }
+    }
+    const searchFaults = proxy.snapshotCounts().faulted.throttle;
+    proxy.clear();
+    /** The ids of `searchIds` a search for their common words finds. */
+    const searchable = async (): Promise<number> => {
+      const answer = await fetch(`${url}/v1/tokens?q=${encodeURIComponent('chaos postings')}&limit=100`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      if (answer.status !== 200) return 0;
+      const { tokens } = (await answer.json()) as { tokens: { id: string }[] };
+      return searchIds.filter((id) => tokens.some((token) => token.id === id)).length;
+    };
+    let postingsFound = 0;
+    for (const ends = performance.now() + AUDIT_WAIT_MS; performance.now() < ends; await sleep(250)) {
+      postingsFound = await searchable();
+      if (postingsFound === searchIds.length) break;
+    }
+
     await phase('after_faults', { count: 30, shots: mixed, allowed5xx: 'none' });
 
     const faultPhases = Object.entries(phases).filter(
@@ -555,7 +574,9 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
       unexpected_5xx_under_faults: faultPhases.reduce((sum, [, figures]) => sum + figures.unexpected_5xx, 0),
       refused_writes: refusedWrites,
       refused_writes_changed_tables: refusedWritesChangedTables,
-      partial_writes_search_fault: partialWritesSearchFault,
+      search_fault_creates_refused: searchCreatesRefused,
+      search_fault_postings_missing: searchIds.length - postingsFound,
+      search_faults_injected: searchFaults,
       audit_missing_after_fault: found.filter((count) => count < 1).length,
       audit_duplicates_after_fault: found.filter((count) => count > 1).length,
       audit_faults_injected: auditFaults,

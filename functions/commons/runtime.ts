@@ -2,9 +2,10 @@
 import { services } from '#adapters/clients';
 import { readConfig } from '#adapters/config';
 import { TokenService } from '#domain/token-service';
+import { postingsDeferred } from './logger';
 
 export const config = readConfig();
-const { store, keys, dynamo } = services(config);
+const { store, keys, dynamo } = services(config, postingsDeferred);
 
 /** This process's DynamoDB client. */
 export { dynamo };

@@ -10,10 +10,11 @@ import { tokenSecretRotator } from '#domain/token-secret';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { scopes } from '#functions/commons/catalogue';
+import { postingsDeferred } from '#functions/commons/logger';
 import { rotate } from './event';
 
 const config = readConfig();
-const { store, keys } = services(config);
+const { store, keys } = services(config, postingsDeferred);
 const declared = readRotatedTokenConfig();
 // The grace goes through the same check as the API's, against the TTL of the authorizer cache.
 const tokens = new TokenService({ store, keys, cacheTtlSeconds: config.authorizerCacheTtlSeconds });

@@ -29,7 +29,14 @@ export function sdkAccess(client: DynamoDBDocumentClient): AwsAccess {
   });
 }
 
-export function services(config: Config): Services {
+/**
+ * `onPostingsDeferred` hears of a token written whose search postings the stream consumer will have to
+ * write (DynamoTokenStoreOptions).
+ */
+export function services(
+  config: Config,
+  onPostingsDeferred?: (tokenId: string, error: unknown) => void,
+): Services {
   const dynamo = documentClient(config.dynamoEndpoint);
   return {
     dynamo,
@@ -37,6 +44,7 @@ export function services(config: Config): Services {
       tableName: config.tokensTable,
       retentionDays: config.retentionDays,
       searchTableName: config.searchTable,
+      onPostingsDeferred,
     }),
     keys: sdkKeyRingSource(config),
   };

@@ -73,6 +73,12 @@ export interface DynamoTokenStoreOptions {
    * search reads them. Without it, the store writes no postings and a search reads the list partition.
    */
   searchTableName?: string | undefined;
+  /**
+   * Told when a token's write committed but its search postings could not follow (a throttled or
+   * unreachable search table). The write stands and the audit stream consumer posts the token again
+   * from the table's stream; this is for the log.
+   */
+  onPostingsDeferred?: ((tokenId: string, error: unknown) => void) | undefined;
 }
 
 export class DynamoTokenStore implements TokenStore {
@@ -80,6 +86,7 @@ export class DynamoTokenStore implements TokenStore {
   private readonly retentionSeconds: number;
   private readonly lister: TokenLister;
   private readonly search: TokenSearchIndex | undefined;
+  private readonly onPostingsDeferred: (tokenId: string, error: unknown) => void;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -88,14 +95,26 @@ export class DynamoTokenStore implements TokenStore {
     this.table = options.tableName;
     this.retentionSeconds = options.retentionDays * DAY_SECONDS;
     this.search = options.searchTableName ? new TokenSearchIndex(client, options.searchTableName) : undefined;
+    this.onPostingsDeferred = options.onPostingsDeferred ?? (() => undefined);
     this.lister = new TokenLister(client, this.table, LIST_PARTITION, this.search);
   }
 
   /**
-   * Posts a token just written. After the token item, so a posting never names a token that was not
-   * written; a crash in between leaves a token without postings, which the audit stream consumer
-   * posts again from the table's stream (functions/audit/consumer.ts).
+   * Brings the search postings in step after a token write that has committed. The write stands
+   * whatever happens here: its caller may already hold the token's secret, and a create or rotation
+   * answered with an error would be retried into a second token. A failure (or a crash in between) is
+   * left to the audit stream consumer, which posts every written token again from the table's stream
+   * (functions/audit/consumer.ts).
    */
+  private async followWrite(tokenId: string, postings: () => Promise<void>): Promise<void> {
+    try {
+      await postings();
+    } catch (error) {
+      this.onPostingsDeferred(tokenId, error);
+    }
+  }
+
+  /** Posts a token just written: after the token item, so a posting never names a token that was not written. */
   private async post(record: TokenRecord): Promise<void> {
     await this.search?.put([
       {
@@ -118,7 +137,7 @@ export class DynamoTokenStore implements TokenStore {
       if (isConditionFailure(error)) throw new ConflictError(`Token ${record.id} already exists`);
       throw error;
     }
-    await this.post(record);
+    await this.followWrite(record.id, () => this.post(record));
   }
 
   async insertBootstrapAdmin(record: TokenRecord, stamp: Stamp, now: Date): Promise<void> {
@@ -167,7 +186,7 @@ export class DynamoTokenStore implements TokenStore {
             ],
           }),
         );
-        await this.post(record);
+        await this.followWrite(record.id, () => this.post(record));
         return;
       } catch (error) {
         const codes = cancellationCodes(error);
@@ -278,7 +297,7 @@ export class DynamoTokenStore implements TokenStore {
         if (isConditionFailure(error)) throw new ConflictError(`Token ${id} kept changing: try again`);
         throw error;
       }
-      await this.repost(current, updated);
+      await this.followWrite(id, () => this.repost(current, updated));
       return updated;
     }
   }
@@ -381,7 +400,7 @@ export class DynamoTokenStore implements TokenStore {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
-        await this.post(successor);
+        await this.followWrite(successor.id, () => this.post(successor));
         return { ...previous, expiresAt: previousExpiresAt, rotatedTo: successor.id };
       } catch (error) {
         const codes = cancellationCodes(error);
@@ -474,12 +493,12 @@ export class DynamoTokenStore implements TokenStore {
             ExpressionAttributeValues: { ':delete': 'delete' },
           }),
         );
-        await this.unpost(record);
+        await this.followWrite(id, () => this.unpost(record));
         return;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // Gone already (a concurrent delete did what we came to do), or restamped by another writer.
-        if (!(await this.get(id))) return this.unpost(record);
+        if (!(await this.get(id))) return this.followWrite(id, () => this.unpost(record));
         if (attempt >= REMOVE_TRIES)
           throw new ConflictError(`Token ${id} changed while being deleted; try again`);
       }

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { CHAOS_DEADLINE_MS, runChaos } from '../../bench/chaos/chaos';
 
 it(
-  'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token item changes no table, and no audit event is lost',
+  'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token item changes no table, one refused only by the search table is kept and found by a search afterwards, and no audit event is lost',
   async () => {
     const figures = await runChaos();
     expect(figures).toMatchObject({
@@ -14,6 +14,8 @@ it(
       errors_5xx_outside_faults: 0,
       unexpected_5xx_under_faults: 0,
       refused_writes_changed_tables: 0,
+      search_fault_creates_refused: 0,
+      search_fault_postings_missing: 0,
       audit_missing_after_fault: 0,
       audit_duplicates_after_fault: 0,
       stream_batches_given_up: 0,
@@ -21,6 +23,7 @@ it(
     // The faults happened: writes were refused, the audit table refused the consumer's writes.
     expect(figures.refused_writes).toBeGreaterThan(0);
     expect(figures.audit_faults_injected).toBeGreaterThan(0);
+    expect(figures.search_faults_injected).toBeGreaterThan(0);
     // Throttled writes are answered 503 with Retry-After, every one.
     for (const name of ['throttle_writes_provisioned', 'throttle_writes_throttling']) {
       const phase = figures.phases[name];

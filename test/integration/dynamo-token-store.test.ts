@@ -483,3 +483,51 @@ async function streamRecords(tableName: string): Promise<_Record[]> {
     streams.destroy();
   }
 }
+
+describe('a search table that refuses the postings (throttled, unreachable)', () => {
+  // A search table that does not exist refuses every posting, as a throttled one does once the
+  // SDK's retries are spent; the token's own write has committed by then.
+  function storeWithoutSearch() {
+    const deferred: { id: string; error: string }[] = [];
+    const refusing = new DynamoTokenStore(client, {
+      tableName: table,
+      retentionDays: RETENTION_DAYS,
+      searchTableName: 'tokengate-no-such-search-table',
+      onPostingsDeferred: (id, error) => deferred.push({ id, error: (error as Error).name }),
+    });
+    return { refusing, deferred };
+  }
+
+  it('keeps each committed write (create, edit, rotate, delete), answers it, and reports the postings left to the stream consumer', async () => {
+    const { refusing, deferred } = storeWithoutSearch();
+    const { record } = tokenRecord(ring, { description: 'postings refused' });
+    await refusing.insert(record, stamp('create', record.createdAt));
+    expect(await store.get(record.id)).toEqual(record);
+
+    const edited = await refusing.update(
+      record.id,
+      { description: 'edited anyway' },
+      stamp('update', record.createdAt),
+    );
+    expect(edited.description).toBe('edited anyway');
+    expect((await store.get(record.id))?.description).toBe('edited anyway');
+
+    const now = new Date();
+    const successor = { ...tokenRecord(ring).record, rotatedFrom: record.id };
+    await refusing.rotate(
+      { previous: edited, previousExpiresAt: new Date(now.getTime() + 60_000).toISOString(), successor, now },
+      stamp('rotate', now.toISOString()),
+    );
+    expect(await store.get(successor.id)).toEqual(successor);
+
+    await refusing.remove(successor.id, stamp('delete', now.toISOString()));
+    expect(await store.get(successor.id)).toBeNull();
+
+    expect(deferred).toEqual([
+      { id: record.id, error: 'ResourceNotFoundException' },
+      { id: record.id, error: 'ResourceNotFoundException' },
+      { id: successor.id, error: 'ResourceNotFoundException' },
+      { id: successor.id, error: 'ResourceNotFoundException' },
+    ]);
+  });
+});

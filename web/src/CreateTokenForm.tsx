@@ -1,7 +1,7 @@
 // The Create Token form: User Email, Token Description, the scope and the expiry; checked here, then
 // sent, with the API's refusal shown at the field it names.
 import { type FormEvent, useId, useState } from 'react';
-import { type Api, ApiError, type CreatedToken } from './api';
+import type { Api, CreatedToken } from './api';
 import {
   createRequest,
   DEFAULT_EXPIRY,
@@ -17,6 +17,7 @@ import { describedBy, FieldError } from './FieldError';
 import { FormFooter } from './FormFooter';
 import { ScopePicker } from './ScopePicker';
 import type { ResourceType } from './scopes';
+import { useSubmission } from './useSubmission';
 
 interface CreateTokenFormProps {
   api: Api;
@@ -32,27 +33,24 @@ export function CreateTokenForm({ api, types, onCancel, onCreated }: CreateToken
   const [scope, setScope] = useState<ScopeChoice>(() => initialScope(types));
   const [expiry, setExpiry] = useState<ExpiryChoice>(DEFAULT_EXPIRY);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const {
+    busy,
+    error: formError,
+    submit: send,
+  } = useSubmission((apiField, message) => {
+    const field = fieldOf(apiField);
+    if (field) setErrors({ [field]: message });
+    return field !== null;
+  });
   const id = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setFormError(null);
     const checked = createRequest(types, { email, description, scope, expiry });
     setErrors(checked.errors ?? {});
-    if (!checked.request) return;
-    setBusy(true);
-    try {
-      onCreated(await api.createToken(checked.request));
-    } catch (caught) {
-      const field = caught instanceof ApiError ? fieldOf(caught.field) : null;
-      const message = caught instanceof Error ? caught.message : String(caught);
-      if (field) setErrors({ [field]: message });
-      else setFormError(message);
-    } finally {
-      setBusy(false);
-    }
+    const { request } = checked;
+    if (!request) return;
+    await send(async () => onCreated(await api.createToken(request)));
   }
 
   return (

@@ -1,7 +1,7 @@
 // The confirmation before a revoke: it is permanent, so it says so.
-import { useState } from 'react';
 import type { Api, TokenView } from './api';
 import { Dialog } from './Dialog';
+import { useSubmission } from './useSubmission';
 
 interface RevokeDialogProps {
   api: Api;
@@ -11,19 +11,8 @@ interface RevokeDialogProps {
 }
 
 export function RevokeDialog({ api, token, onClose, onRevoked }: RevokeDialogProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function revoke() {
-    setBusy(true);
-    setError(null);
-    try {
-      onRevoked(await api.revokeToken(token.id));
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmission();
+  const revoke = () => submit(async () => onRevoked(await api.revokeToken(token.id)));
 
   return (
     <Dialog title="Revoke this token?" onClose={onClose} size="narrow">

@@ -1,7 +1,7 @@
 // Rotate Token: a grace period for the old token and, optionally, a new expiry (a renewal); then the
 // new token, shown once with Copy and Done, as after Create Token.
 import { type FormEvent, useId, useState } from 'react';
-import { type Api, ApiError, type RotatedToken, type TokenView } from './api';
+import type { Api, RotatedToken, TokenView } from './api';
 import { DaysField } from './DaysField';
 import { Dialog } from './Dialog';
 import { FieldError } from './FieldError';
@@ -9,6 +9,7 @@ import { FormFooter } from './FormFooter';
 import { formatDateTime } from './format';
 import { Radio } from './Radio';
 import { ShowOnce } from './ShowOnce';
+import { useSubmission } from './useSubmission';
 
 /** The grace periods offered, in seconds: how long the old token keeps working. */
 const GRACE_OPTIONS = [
@@ -67,32 +68,31 @@ function RotateForm({
   const [renew, setRenew] = useState(false);
   const [days, setDays] = useState(DEFAULT_DAYS);
   const [daysError, setDaysError] = useState<string | null>(null);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const {
+    busy,
+    error: formError,
+    submit: send,
+  } = useSubmission((field, message) => {
+    if (field === 'expires_in_days') setDaysError(message);
+    return field === 'expires_in_days';
+  });
   const id = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setFormError(null);
     setDaysError(null);
     if (renew && !/^\d+$/.test(days.trim())) {
       setDaysError('Enter a whole number of days.');
       return;
     }
-    setBusy(true);
-    try {
+    await send(async () =>
       onRotated(
         await api.rotateToken(token.id, {
           grace_seconds: Number(grace),
           ...(renew && { expires_in_days: Number(days.trim()) }),
         }),
-      );
-    } catch (caught) {
-      const message = caught instanceof Error ? caught.message : String(caught);
-      if (caught instanceof ApiError && caught.field === 'expires_in_days') setDaysError(message);
-      else setFormError(message);
-      setBusy(false);
-    }
+      ),
+    );
   }
 
   return (
