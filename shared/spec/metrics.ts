@@ -19,9 +19,6 @@ export const METRIC_DIMENSIONS = {
   rotation: 'Rotation',
 } as const;
 
-/** The gate's dimension value where `ENV.metricsGate` is unset (the local stack). */
-export const DEFAULT_METRICS_GATE = 'local';
-
 /**
  * Why the authorizer refused a request. `malformed`: no Authorization header, more than one, or
  * not a well-formed token (checksum included); `unknown`: no such token, or its hash does not
