@@ -1,5 +1,6 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 
+export { DENY_REASONS, type DenyReason, ROTATIONS, type Rotation } from '#spec/metrics';
 export type {
   Access,
   ErrorFace,
