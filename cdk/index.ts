@@ -37,6 +37,14 @@ export {
 } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
 export {
+  ALARM_TAG,
+  ALARMS,
+  AUDIT_ITERATOR_AGE_THRESHOLD_MS,
+  AUTHORIZER_P99_THRESHOLD_MS,
+  TokenGateMonitoring,
+  type TokenGateMonitoringProps,
+} from './monitoring';
+export {
   addRoutes,
   type TokenGateDomainProps,
   TokenGateRestApi,

@@ -14,6 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Metric, type MetricOptions, Unit } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -27,8 +28,10 @@ import {
 import { FilterPattern, type ILogGroup, type RetentionDays, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
+import type { AccessLogField } from '#spec/access-log';
 import { ENV } from '#spec/env';
 import {
   type DenyReason,
@@ -67,6 +70,7 @@ import {
   type TokenGateFunctionOverrides,
 } from './function';
 import { bindNeeds, grantKey } from './grants';
+import { TokenGateMonitoring } from './monitoring';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
 import { type TableKeeping, tableFromDefinition } from './tables';
@@ -206,6 +210,20 @@ export interface TokenGateProps {
    * @default the default catalogue (Posit Package Manager's and Connect's routes)
    */
   readonly scopes?: Catalogue;
+  /**
+   * The gate's alarms and CloudWatch dashboard (`monitoring`, a `TokenGateMonitoring`): authorizer
+   * errors, throttles and p99 duration, the management API's 5xx answers, DynamoDB throttles, the
+   * audit stream's iterator age and rotation failures, beside the audit failure queue's alarm, which
+   * is always there. False leaves them out (that alarm stays).
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * An SNS topic every alarm of the gate notifies, on ALARM and on OK: those of `monitoring` and the
+   * audit failure queue's (`auditStream.failureAlarm`), which it notifies with `monitoring` false too.
+   * @default no alarm action
+   */
+  readonly alarmTopic?: ITopic;
 }
 
 /**
@@ -363,6 +381,8 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
   readonly httpAuthorizer: AnyHttpApiAuthorizer;
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
+  /** The alarms and dashboard; none when `monitoring` is false. */
+  readonly monitoring?: TokenGateMonitoring;
   /** The functions behind `api`, by `FunctionDef.name` (none without it). */
   readonly functions: { readonly [name: string]: TokenGateFunction };
   readonly authorizerCacheTtl: Duration;
@@ -461,6 +481,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
 
     if (!(props.managementApi ?? true)) {
       this.functions = {};
+      this.monitoring = this.watch(props);
       const needing = (['apiDomain', 'firewall', 'console'] as const).filter(
         (name) => props[name] !== undefined && props[name] !== false,
       );
@@ -477,6 +498,8 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     this.functions = functionsByName(managementRoutes, createFunction);
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
+      // Unique in the account and region, as its metrics need (`ApiName`): `<stack name>-<id>`.
+      restApiName: this.metricsGate.replace('/', '-'),
       cloudWatchRole: props.cloudWatchRole,
       routes: managementRoutes,
       encryptionKey,
@@ -495,6 +518,18 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
         expiryWarningWindow: props.expiryWarningWindow,
       });
     }
+    this.monitoring = this.watch(props);
+  }
+
+  /** The alarms and dashboard `props` ask for, once everything they watch is made. */
+  private watch({ monitoring = true, alarmTopic }: TokenGateProps): TokenGateMonitoring | undefined {
+    if (monitoring) return new TokenGateMonitoring(this, 'Monitoring', { gate: this, alarmTopic });
+    if (alarmTopic) {
+      const action = new SnsAction(alarmTopic);
+      this.auditStream.failureAlarm.addAlarmAction(action);
+      this.auditStream.failureAlarm.addOkAction(action);
+    }
+    return undefined;
   }
 
   /**
@@ -562,7 +597,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     return new SubscriptionFilter(scope, `${this.node.id}UsageSubscription`, {
       logGroup: accessLogs,
       destination: new LambdaDestination(recorder),
-      filterPattern: FilterPattern.stringValue('$.principal', '=', 'token:*'),
+      filterPattern: FilterPattern.stringValue(`$.${'principal' satisfies AccessLogField}`, '=', 'token:*'),
     });
   }
 
