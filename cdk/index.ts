@@ -1,5 +1,6 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 
+export { DENY_REASONS, type DenyReason, ROTATIONS, type Rotation } from '#spec/metrics';
 export type {
   Access,
   ErrorFace,
@@ -35,6 +36,14 @@ export {
   type TokenGateFunctionProps,
 } from './function';
 export { bindNeeds, needsConfig, type TokenGateResources } from './grants';
+export {
+  ALARM_TAG,
+  ALARMS,
+  AUDIT_ITERATOR_AGE_THRESHOLD_MS,
+  AUTHORIZER_P99_THRESHOLD_MS,
+  TokenGateMonitoring,
+  type TokenGateMonitoringProps,
+} from './monitoring';
 export {
   addRoutes,
   type TokenGateDomainProps,

@@ -1,7 +1,6 @@
 // A REST API with the logging every tokengate API has, and the wiring from the route table to it.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import {
-  AccessLogField,
   AccessLogFormat,
   AuthorizationType,
   EndpointType,
@@ -19,6 +18,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { ACCESS_LOG_FORMAT } from '#spec/access-log';
 import { checksOwnToken, methodsOf, type Route } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { suppressNagRules } from './nag-suppressions';
@@ -32,6 +32,11 @@ export interface TokenGateDomainProps {
 
 export interface TokenGateRestApiProps {
   readonly description: string;
+  /**
+   * The API's name: API Gateway's metrics (`ApiName`) are keyed by it, so two APIs of one name in an
+   * account and region share their figures. @default the construct's id
+   */
+  readonly restApiName?: string;
   /**
    * Create the account-wide role API Gateway writes execution and access logs with (an
    * `AWS::ApiGateway::Account` and its role). An account has one per region; leave it false when
@@ -63,24 +68,8 @@ export interface TokenGateRestApiProps {
   readonly firewall?: TokenGateFirewallProps;
 }
 
-// Who called what, and what the authorizer decided. Never a header: the Authorization header is the secret.
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: AccessLogField.contextRequestId(),
-    requestTime: AccessLogField.contextRequestTime(),
-    ip: AccessLogField.contextIdentitySourceIp(),
-    userAgent: AccessLogField.contextIdentityUserAgent(),
-    method: AccessLogField.contextHttpMethod(),
-    resourcePath: AccessLogField.contextResourcePath(),
-    path: AccessLogField.contextPath(),
-    status: AccessLogField.contextStatus(),
-    responseLength: AccessLogField.contextResponseLength(),
-    responseLatency: AccessLogField.contextResponseLatency(),
-    principal: AccessLogField.contextAuthorizerPrincipalId(),
-    authorizerError: AccessLogField.contextAuthorizerError(),
-    errorType: AccessLogField.contextErrorResponseType(),
-  }),
-);
+// Who called what, what the authorizer decided and how long each part took (ACCESS_LOG_FORMAT).
+const ACCESS_LOG = AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT));
 
 /**
  * A regional REST API with JSON access logs (kept on stack deletion: they say who called), error-level
@@ -101,6 +90,7 @@ export class TokenGateRestApi extends RestApi {
     const cloudWatchRole = props.cloudWatchRole ?? false;
     super(scope, id, {
       description: props.description,
+      restApiName: props.restApiName,
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole,
       domainName: props.domain && {
@@ -111,7 +101,7 @@ export class TokenGateRestApi extends RestApi {
       },
       deployOptions: {
         accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: ACCESS_LOG_FORMAT,
+        accessLogFormat: ACCESS_LOG,
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // would log whole requests, Authorization headers included
         tracingEnabled: true,

@@ -14,6 +14,8 @@ import {
   type RestApiBase,
 } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { Metric, type MetricOptions, Unit } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -27,9 +29,19 @@ import {
 import { FilterPattern, type ILogGroup, type RetentionDays, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
+import type { AccessLogField } from '#spec/access-log';
 import { ENV } from '#spec/env';
+import {
+  type DenyReason,
+  METRIC_DIMENSIONS,
+  METRICS,
+  METRICS_NAMESPACE,
+  type MetricDef,
+  type Rotation,
+} from '#spec/metrics';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
@@ -59,6 +71,7 @@ import {
   type TokenGateFunctionOverrides,
 } from './function';
 import { bindNeeds, grantKey } from './grants';
+import { TokenGateMonitoring } from './monitoring';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
 import { type TableKeeping, tableFromDefinition } from './tables';
@@ -198,6 +211,20 @@ export interface TokenGateProps {
    * @default the default catalogue (Posit Package Manager's and Connect's routes)
    */
   readonly scopes?: Catalogue;
+  /**
+   * The gate's alarms and CloudWatch dashboard (`monitoring`, a `TokenGateMonitoring`): authorizer
+   * errors, throttles and p99 duration, the management API's 5xx answers, DynamoDB throttles, the
+   * audit stream's iterator age and rotation failures, beside the audit failure queue's alarm, which
+   * is always there. False leaves them out (that alarm stays).
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * An SNS topic every alarm of the gate notifies, on ALARM and on OK: those of `monitoring` and the
+   * audit failure queue's (`auditStream.failureAlarm`), which it notifies with `monitoring` false too.
+   * @default no alarm action
+   */
+  readonly alarmTopic?: ITopic;
 }
 
 /**
@@ -363,6 +390,8 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
   readonly httpAuthorizer: AnyHttpApiAuthorizer;
   /** Rotates the key secret (`KEY_SECRET_ROTATION`) every `keyRotationEvery`. */
   readonly keySecretRotation: TokenGateFunction;
+  /** The alarms and dashboard; none when `monitoring` is false. */
+  readonly monitoring?: TokenGateMonitoring;
   /** The functions behind `api`, by `FunctionDef.name` (none without it). */
   readonly functions: { readonly [name: string]: TokenGateFunction };
   readonly authorizerCacheTtl: Duration;
@@ -380,6 +409,11 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
   private readonly catalogueLayers = new Map<Stack, LayerVersion>();
   /** The scope catalogue the deployment's tokens are checked against: `scopes`, or the default. */
   readonly scopes: Catalogue;
+  /**
+   * The `Gate` dimension of the metrics this gate's functions publish: `<stack name>/<construct id>`,
+   * so that several gates in one account and region keep their figures apart.
+   */
+  readonly metricsGate: string;
 
   constructor(scope: Construct, id: string, props: TokenGateProps = {}) {
     super(scope, id);
@@ -394,6 +428,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
       if (!Number.isInteger(days) || days < 0)
         throw new Error(`${name} must be a whole number of days, got ${days}`);
     }
+    this.metricsGate = `${Stack.of(this).stackName}/${id}`;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const { encryptionKey } = props;
     this.encryptionKey = encryptionKey;
@@ -455,6 +490,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
 
     if (!(props.managementApi ?? true)) {
       this.functions = {};
+      this.monitoring = this.watch(props);
       const needing = (['apiDomain', 'firewall', 'console'] as const).filter(
         (name) => props[name] !== undefined && props[name] !== false,
       );
@@ -471,6 +507,8 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     this.functions = functionsByName(managementRoutes, createFunction);
     this.api = new TokenGateRestApi(this, 'Api', {
       description: 'tokengate: token management API',
+      // Unique in the account and region, as its metrics need (`ApiName`): `<stack name>-<id>`.
+      restApiName: this.metricsGate.replace('/', '-'),
       cloudWatchRole: props.cloudWatchRole,
       routes: managementRoutes,
       encryptionKey,
@@ -489,6 +527,18 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
         expiryWarningWindow: props.expiryWarningWindow,
       });
     }
+    this.monitoring = this.watch(props);
+  }
+
+  /** The alarms and dashboard `props` ask for, once everything they watch is made. */
+  private watch({ monitoring = true, alarmTopic }: TokenGateProps): TokenGateMonitoring | undefined {
+    if (monitoring) return new TokenGateMonitoring(this, 'Monitoring', { gate: this, alarmTopic });
+    if (alarmTopic) {
+      const action = new SnsAction(alarmTopic);
+      this.auditStream.failureAlarm.addAlarmAction(action);
+      this.auditStream.failureAlarm.addOkAction(action);
+    }
+    return undefined;
   }
 
   /**
@@ -505,6 +555,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
       encryptionKey: this.encryptionKey,
     });
     bindNeeds(fn, definition.needs, this);
+    fn.addEnvironment(ENV.metricsGate, this.metricsGate);
     if (definition.needs.scopes && this.catalogueContent !== undefined) {
       fn.addLayers(this.catalogueLayer(scope, this.catalogueContent));
       fn.addEnvironment(ENV.catalogueFile, `/opt/${CATALOGUE_LAYER_PATH}`);
@@ -555,7 +606,7 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     return new SubscriptionFilter(scope, `${this.node.id}UsageSubscription`, {
       logGroup: accessLogs,
       destination: new LambdaDestination(recorder),
-      filterPattern: FilterPattern.stringValue('$.principal', '=', 'token:*'),
+      filterPattern: FilterPattern.stringValue(`$.${'principal' satisfies AccessLogField}`, '=', 'token:*'),
     });
   }
 
@@ -596,6 +647,88 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
       resultsCacheTtl: Duration.seconds(0),
+    });
+  }
+
+  /**
+   * Requests the authorizer allowed (`Allowed`, Sum over 5 minutes unless `props` say otherwise). A
+   * REST answer API Gateway serves from its cache does not reach the authorizer: it is not counted.
+   */
+  metricAllowed(props?: MetricOptions): Metric {
+    return this.metricOf(METRICS.allowed, {}, props);
+  }
+
+  /** Requests the authorizer refused for `reason` (`Denied` with its `Reason`). */
+  metricDenied(props: MetricOptions & { readonly reason: DenyReason }): Metric {
+    const { reason, ...options } = props;
+    return this.metricOf(METRICS.denied, { reason }, options);
+  }
+
+  /** HTTP API checks whose caller the authorizer remembered, without reading the table (`MemoHits`). */
+  metricMemoHits(props?: MetricOptions): Metric {
+    return this.metricOf(METRICS.memoHits, {}, props);
+  }
+
+  /** How long the authorizer waited for the token's item (`StoreLatency`, p99 by default). */
+  metricStoreLatency(props?: MetricOptions): Metric {
+    return this.metricOf(METRICS.storeLatency, {}, props);
+  }
+
+  /** The authorizer function's duration as Lambda measures it (`AWS/Lambda` `Duration`, p99 by default). */
+  metricAuthorizerLatency(props?: MetricOptions): Metric {
+    return this.authorizerFunction.metricDuration({ statistic: 'p99', ...props });
+  }
+
+  /** Requests to the management API's functions (`Requests`). */
+  metricApiRequests(props?: MetricOptions): Metric {
+    return this.metricOf(METRICS.requests, {}, props);
+  }
+
+  /** Management API requests answered with the error `code` (`Errors` with its `Code`). */
+  metricApiErrors(props: MetricOptions & { readonly code: string }): Metric {
+    const { code, ...options } = props;
+    return this.metricOf(METRICS.errors, { code }, options);
+  }
+
+  /** From a change to the tokens table to its audit event (`AuditLag`, Maximum by default). */
+  metricAuditLag(props?: MetricOptions): Metric {
+    return this.metricOf(METRICS.auditLag, {}, props);
+  }
+
+  /** Stream records the audit consumer failed to write (`AuditFailures`). */
+  metricAuditFailures(props?: MetricOptions): Metric {
+    return this.metricOf(METRICS.auditFailures, {}, props);
+  }
+
+  /** Rotation steps that finished, of the key secret (`key`) or of RotatedTokens (`token`). */
+  metricRotationSucceeded(props: MetricOptions & { readonly rotation: Rotation }): Metric {
+    const { rotation, ...options } = props;
+    return this.metricOf(METRICS.rotationSucceeded, { rotation }, options);
+  }
+
+  /** Rotation steps that failed, of the key secret (`key`) or of RotatedTokens (`token`). */
+  metricRotationFailed(props: MetricOptions & { readonly rotation: Rotation }): Metric {
+    const { rotation, ...options } = props;
+    return this.metricOf(METRICS.rotationFailed, { rotation }, options);
+  }
+
+  /** `definition` as this gate's functions publish it, with `values` for its dimensions but the gate. */
+  private metricOf(
+    definition: MetricDef,
+    values: Partial<Record<keyof typeof METRIC_DIMENSIONS, string>>,
+    props: MetricOptions = {},
+  ): Metric {
+    const all = { ...values, gate: this.metricsGate };
+    const dimensionsMap = Object.fromEntries(
+      definition.dimensions.map((key) => [METRIC_DIMENSIONS[key], all[key] ?? '']),
+    );
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: definition.name,
+      dimensionsMap,
+      statistic: definition.statistic,
+      unit: definition.unit === 'Count' ? Unit.COUNT : Unit.MILLISECONDS,
+      ...props,
     });
   }
 

@@ -1,8 +1,9 @@
-// The local gateway's access log: one JSON line per request in `$DATA_DIR/access.log`, with the fields
-// of the management API's access-log format in AWS (cdk/rest-api.ts) under the same names, and `-`
-// where API Gateway writes it for a value it does not have. The usage poller counts it as the log
+// The local gateway's access log: one JSON line per request in `$DATA_DIR/access.log`, with every field
+// of the management API's access-log format in AWS (`ACCESS_LOG_FORMAT`) under the same names, and `-`
+// where API Gateway writes it for a value it does not have (or the gateway does not measure). The usage poller counts it as the log
 // subscription counts API Gateway's. Never a header: the Authorization header is the secret.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { type AccessLogLine, NO_VALUE } from '#spec/access-log';
 import type { AccessLogEntry } from './gateway';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -27,17 +28,25 @@ export function parseRequestTime(text: string): number {
 }
 
 export function accessLogLine({ request, route, status, principal, latencyMs }: AccessLogEntry): string {
-  return JSON.stringify({
+  const line: AccessLogLine = {
     requestId: request.requestId,
     requestTime: requestTime(request.receivedAt),
     ip: request.sourceIp,
+    userAgent: NO_VALUE, // a header: not logged here
     method: request.method,
-    resourcePath: route?.path ?? '-',
+    resourcePath: route?.path ?? NO_VALUE,
     path: request.path,
     status: String(status),
+    responseLength: NO_VALUE,
     responseLatency: String(latencyMs),
-    principal: principal ?? '-',
-  });
+    integrationLatency: NO_VALUE,
+    principal: principal ?? NO_VALUE,
+    authorizerLatency: NO_VALUE,
+    authorizerStatus: NO_VALUE,
+    authorizerError: NO_VALUE,
+    errorType: NO_VALUE,
+  };
+  return JSON.stringify(line);
 }
 
 /** Appends access-log lines to a file (0600), in the order the requests were answered. */

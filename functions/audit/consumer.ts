@@ -12,6 +12,8 @@ import { auditEventOf, type StreamChange } from '#domain/audit';
 import { ValidationError } from '#domain/errors';
 import { audit, searchIndex } from '#functions/commons/audit-runtime';
 import { logger } from '#functions/commons/logger';
+import { metrics } from '#functions/commons/metrics';
+import { METRICS } from '#spec/metrics';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
@@ -43,7 +45,12 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
     const event = auditEventOf(change);
     if (event) await audit.record(event, record.dynamodb?.SequenceNumber);
     await searchIndex?.follow(change.eventName, change.oldImage, change.newImage);
+    // From the change (the stream's whole-second time of it) to its audit event written.
+    if (event && record.dynamodb?.ApproximateCreationDateTime !== undefined) {
+      metrics.add(METRICS.auditLag, Math.max(0, Date.now() - change.approximateTime.getTime()));
+    }
   } catch (error) {
+    metrics.add(METRICS.auditFailures);
     // Never the images: they hold the token's hash.
     logger.error('Audit record failed; it will be retried', {
       eventID: record.eventID,
@@ -59,5 +66,9 @@ export const handler = async (
   context: Context,
 ): Promise<DynamoDBBatchResponse> => {
   logger.addContext(context);
-  return processPartialResponse(event, recordHandler, processor, { context });
+  try {
+    return await processPartialResponse(event, recordHandler, processor, { context });
+  } finally {
+    metrics.publish();
+  }
 };

@@ -16,8 +16,10 @@ import {
   ValidationError,
 } from '#domain/errors';
 import type { Actor } from '#domain/token';
+import { METRICS } from '#spec/metrics';
 import { checksOwnToken, type ErrorFace } from '#spec/routes';
 import { logger } from './logger';
+import { metrics } from './metrics';
 
 export type HttpEvent = APIGatewayProxyEvent;
 export type HttpResult = APIGatewayProxyResult;
@@ -107,6 +109,26 @@ function httpErrors(face: ErrorFace): MiddlewareObj<HttpEvent, HttpResult> {
         response.headers = { ...response.headers, 'retry-after': String(error.retryAfterSeconds) };
       }
       request.response = response;
+    },
+  };
+}
+
+/**
+ * Counts each request (`Requests`) and each error answer by its code (`Errors`, the code the error
+ * body carries), and publishes them when the answer is made. Used before the error mapper, so that its
+ * onError runs after it, on an error already answered.
+ */
+function requestMetrics(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async () => {
+      metrics.add(METRICS.requests);
+    },
+    after: async () => {
+      metrics.publish();
+    },
+    onError: async (request) => {
+      metrics.add(METRICS.errors, 1, { code: asFailure(request.error).code });
+      metrics.publish();
     },
   };
 }
@@ -213,8 +235,10 @@ export function httpHandler(
         : `A ${face} handler's token is checked by API Gateway's authorizer: pass no tokenCheck`,
     );
   }
-  // The error mapper is used first so that its onError runs last, after every other middleware's.
+  // The error mapper is used first (but for the metrics, which count its answer) so that its onError
+  // runs after every other middleware's.
   const chain = middy<HttpEvent, HttpResult>()
+    .use(requestMetrics())
     .use(httpErrors(face))
     .use(injectLambdaContext(logger, { resetKeys: true }));
   // Before anything reads the request, as API Gateway's authorizer comes before the function.

@@ -4,4 +4,5 @@ import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { keyRingRotator } from '#domain/key-rotation';
 import { rotate } from './event';
 
-export const handler = (event: SecretsManagerRotationEvent): Promise<void> => rotate(event, keyRingRotator);
+export const handler = (event: SecretsManagerRotationEvent): Promise<void> =>
+  rotate(event, keyRingRotator, 'key');

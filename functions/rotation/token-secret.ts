@@ -40,4 +40,4 @@ const rotator = tokenSecretRotator({
   },
 });
 
-export const handler = (event: SecretsManagerRotationEvent): Promise<void> => rotate(event, rotator);
+export const handler = (event: SecretsManagerRotationEvent): Promise<void> => rotate(event, rotator, 'token');

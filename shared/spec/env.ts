@@ -35,6 +35,8 @@ export const ENV = {
   rotatedScopes: 'TOKENGATE_ROTATED_SCOPES',
   /** Seconds the previous token keeps working after a rotation of a RotatedToken. */
   rotatedGraceSeconds: 'TOKENGATE_ROTATED_GRACE_SECONDS',
+  /** The `Gate` dimension of the metrics a gate's functions publish (set by the construct). */
+  metricsGate: 'TOKENGATE_METRICS_GATE',
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
   /**

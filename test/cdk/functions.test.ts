@@ -349,6 +349,8 @@ const KNOW_THE_CACHE_TTL = [
 /** The expiry-warning scan alone needs its window. */
 const EXPIRY_ENVIRONMENT = ['TOKENGATE_EXPIRY_WARNING_SECONDS'];
 /** A RotatedToken's rotation function alone: the one secret it rotates, and what it mints. */
+/** Every function: the gate its metrics are published for. */
+const METRICS_ENVIRONMENT = ['TOKENGATE_METRICS_GATE'];
 const ROTATED_ENVIRONMENT = [
   'TOKENGATE_ROTATED_SECRET_ARN',
   'TOKENGATE_ROTATED_DESCRIPTION',
@@ -477,7 +479,12 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(ROTATED_ENVIRONMENT)).toEqual([]);
       }
+      // The example API's backend is the stack's own, not the gate's.
+      if (definition.name !== 'ProtectedEcho') {
+        expect(environment).toMatchObject({ TOKENGATE_METRICS_GATE: 'TokenGateTest/Tokens' });
+      }
       const known = [
+        ...METRICS_ENVIRONMENT,
         ...TOKEN_ENVIRONMENT,
         ...AUDIT_ENVIRONMENT,
         ...SEARCH_ENVIRONMENT,

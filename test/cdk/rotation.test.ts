@@ -278,6 +278,7 @@ describe('RotatedToken', () => {
       TOKENGATE_ROTATED_DESCRIPTION: 'SCIM sync',
       TOKENGATE_ROTATED_SCOPES: '[{"scope":"identity:manage"}]',
       TOKENGATE_ROTATED_GRACE_SECONDS: '3600',
+      TOKENGATE_METRICS_GATE: 'Gate/Tokens',
     });
     // Its role reaches the gate's tables and key through the same exports.
     const resources = statementsOfRole(consumer, fn).flatMap((statement) => [statement.Resource].flat());

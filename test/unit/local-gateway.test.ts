@@ -5,6 +5,7 @@ import { parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
 import { accessLogLine, parseRequestTime, requestTime } from '#local/access-log';
 import type { GatewayRequest } from '#local/events';
 import { type AccessLogEntry, Gateway, type GatewayResponse, type LambdaHandler } from '#local/gateway';
+import { ACCESS_LOG_FORMAT } from '#spec/access-log';
 import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
 import type { ScopeGrant } from '#spec/scopes';
 
@@ -376,13 +377,21 @@ describe('Gateway access log', () => {
       requestId: 'req',
       requestTime: '07/Dec/2026:09:05:03 +0000',
       ip: '127.0.0.1',
+      userAgent: '-',
       method: 'GET',
       resourcePath: '-',
       path: '/repos/a/x',
       status: '403',
+      responseLength: '-',
       responseLatency: '12',
+      integrationLatency: '-',
       principal: 'token:abc',
+      authorizerLatency: '-',
+      authorizerStatus: '-',
+      authorizerError: '-',
+      errorType: '-',
     });
+    expect(Object.keys(line)).toEqual(Object.keys(ACCESS_LOG_FORMAT)); // the AWS format's fields, in its order
     expect(JSON.stringify(line)).not.toContain('repo-a');
     expect(parseRequestTime(line.requestTime)).toBe(Date.parse('2026-12-07T09:05:03Z'));
     expect(parseRequestTime(requestTime(new Date('2027-01-31T23:59:59Z')))).toBe(
