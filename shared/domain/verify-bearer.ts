@@ -28,6 +28,19 @@ export interface BearerVerifierDeps {
   lastUsedIntervalMs?: number;
 }
 
+/** Why a bearer was refused: no token or not one, no such token (or not its secret), or its status. */
+export type Refusal = 'malformed' | 'unknown' | 'revoked' | 'expired';
+
+/** An UnauthorizedError that says which refusal it is (for the authorizer's metrics; the message is unchanged). */
+export class RefusedBearer extends UnauthorizedError {
+  constructor(
+    message: string,
+    readonly reason: Refusal,
+  ) {
+    super(message);
+  }
+}
+
 const FIFTEEN_MINUTES = 15 * 60_000;
 const MEMO_LIMIT = 10_000;
 
@@ -61,9 +74,9 @@ export class BearerVerifier {
     whileReading?: (expected: Caller | undefined) => void,
   ): Promise<Caller> {
     const token = tokenFromAuthorization(authorization);
-    if (!token) throw new UnauthorizedError('Send the token as "Authorization: Bearer <token>"');
+    if (!token) throw new RefusedBearer('Send the token as "Authorization: Bearer <token>"', 'malformed');
     const id = parseToken(token);
-    if (!id) throw new UnauthorizedError('The token is malformed');
+    if (!id) throw new RefusedBearer('The token is malformed', 'malformed');
     // While DynamoDB answers: the HMAC under the current key, which hashed nearly every stored token,
     // and its comparison with the credential this process read last for the token, which the read
     // most likely returns again. Done once the read is sent when the store says so (hashing earlier
@@ -90,7 +103,7 @@ export class BearerVerifier {
       this.held = { rings, ring };
     }
     const credential = await read;
-    if (!credential) throw new UnauthorizedError('The token is not valid');
+    if (!credential) throw new RefusedBearer('The token is not valid', 'unknown');
     let matches: boolean;
     // The same object is the same bytes as the item the comparison was made for while reading.
     if (credential === expected?.credential) matches = expected.matches;
@@ -101,10 +114,10 @@ export class BearerVerifier {
       if (digest === null && this.keys.refresh) digest = tokenDigest(await this.keys.refresh(), token, keyId);
       matches = digestMatches(credential.hash, digest);
     }
-    if (!matches) throw new UnauthorizedError('The token is not valid');
+    if (!matches) throw new RefusedBearer('The token is not valid', 'unknown');
     const now = this.now();
     const status = statusOf(credential, now);
-    if (status !== 'active') throw new UnauthorizedError(`The token is ${status}`);
+    if (status !== 'active') throw new RefusedBearer(`The token is ${status}`, status);
     this.recordUse(credential, now);
     return this.callerOf(credential);
   }
