@@ -63,19 +63,9 @@ function authorizationHeader(event: AuthorizerEvent): string | undefined {
   return soleAuthorization(multi.length > single.length ? multi : single);
 }
 
-/** The scopes as the context passes them, once per scope list (a token's decoded item is reused). */
-const scopesJson = new WeakMap<Caller['scopes'], string>();
-
-function serialised(scopes: Caller['scopes']): string {
-  const json = JSON.stringify(scopes);
-  // Stryker disable next-line CallExpression: equivalent, without the memo each call serialises anew, to the same string
-  scopesJson.set(scopes, json);
-  return json;
-}
-
 function contextOf(caller: Caller): AuthorizerContext {
   const { tokenId, kind, principal, scopes } = caller;
-  return { token_id: tokenId, kind, scopes: scopesJson.get(scopes) ?? serialised(scopes), principal };
+  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
 }
 
 /**
