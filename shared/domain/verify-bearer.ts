@@ -105,9 +105,15 @@ export class BearerVerifier {
 
   /** The plain path: the key ring and the one read side by side, then the hash, the status, the use. */
   private async verifyPlain(token: string, id: string): Promise<Caller> {
-    const [ring, credential] = await Promise.all([this.keys.get(), this.store.getCredential(id)]);
+    const rings = this.keys.get();
+    const read = this.store.getCredential(id);
+    read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
+    const ring = await rings;
+    const credential = await read;
     if (!credential) throw new RefusedBearer('The token is not valid', 'unknown');
-    return this.accepted(credential, await this.hashMatches(ring, token, credential, undefined));
+    const { keyId } = credential.hash;
+    const digest = tokenDigest(ring, token, keyId) ?? (await this.digestAfterRefresh(token, keyId));
+    return this.accepted(credential, digestMatches(credential.hash, digest));
   }
 
   /**
@@ -148,25 +154,16 @@ export class BearerVerifier {
     const credential = await read;
     if (!credential) throw new RefusedBearer('The token is not valid', 'unknown');
     // The same object is the same bytes as the item the comparison was made for while reading.
-    const matches =
-      credential === expected?.credential
-        ? expected.matches
-        : await this.hashMatches(ring, token, credential, current);
-    return this.accepted(credential, matches);
+    if (credential === expected?.credential) return this.accepted(credential, expected.matches);
+    const { keyId } = credential.hash;
+    const digest =
+      this.digestUnder(ring, token, keyId, current) ?? (await this.digestAfterRefresh(token, keyId));
+    return this.accepted(credential, digestMatches(credential.hash, digest));
   }
 
-  /** Whether the token hashes to the stored hash, under the key that made it (the ring read again for a key it lacks). */
-  private async hashMatches(
-    ring: KeyRing,
-    token: string,
-    credential: Credential,
-    current: Buffer | null | undefined,
-  ): Promise<boolean> {
-    const { keyId } = credential.hash;
-    let digest = this.digestUnder(ring, token, keyId, current);
-    // A key newer than the ring this process holds: the secret was rotated since it was read.
-    if (digest === null && this.keys.refresh) digest = tokenDigest(await this.keys.refresh(), token, keyId);
-    return digestMatches(credential.hash, digest);
+  /** For a key newer than the ring this process holds (the secret was rotated since it was read): the ring read again. */
+  private async digestAfterRefresh(token: string, keyId: string): Promise<Buffer | null> {
+    return this.keys.refresh ? tokenDigest(await this.keys.refresh(), token, keyId) : null;
   }
 
   /** The end of both paths: a matching hash and an active token make the caller; its use is recorded. */
