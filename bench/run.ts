@@ -51,6 +51,11 @@ const BUDGETS: Budget[] = [
     limit: '<= jwt_verify_p50_us / 4',
     holds: (f) => num(f, 'catalogue_decision_cpu_p50_us') <= num(f, 'jwt_verify_p50_us') / 4,
   },
+  {
+    figure: 'metrics_cpu_us_per_check',
+    limit: '<= 2',
+    holds: (f) => num(f, 'metrics_cpu_us_per_check') <= 2,
+  },
   { figure: 'bundle_kb.Authorizer', limit: '< 100', holds: (f) => sub(f, 'bundle_kb', 'Authorizer') < 100 },
   { figure: 'init_ms.Authorizer', limit: '< 40', holds: (f) => sub(f, 'init_ms', 'Authorizer') < 40 },
   {

@@ -17,6 +17,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import type { DecisionCounter } from '#adapters/authorizer-metrics';
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
 import {
@@ -33,9 +34,10 @@ import {
 } from '#domain/policy';
 import type { CallerSource } from '#domain/remembered-callers';
 import { soleAuthorization } from '#domain/token-format';
-import type { Caller } from '#domain/verify-bearer';
+import { type Caller, RefusedBearer } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
-import { cacheTtlSeconds, grants, rememberedCallers, verifier } from './runtime';
+import type { DenyReason } from '#spec/metrics';
+import { cacheTtlSeconds, grants, metrics, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
@@ -61,38 +63,32 @@ function authorizationHeader(event: AuthorizerEvent): string | undefined {
   return soleAuthorization(multi.length > single.length ? multi : single);
 }
 
-/** The scopes as the context passes them, once per scope list (a token's decoded item is reused). */
-const scopesJson = new WeakMap<Caller['scopes'], string>();
-
-function serialised(scopes: Caller['scopes']): string {
-  const json = JSON.stringify(scopes);
-  // Stryker disable next-line CallExpression: equivalent, without the memo each call serialises anew, to the same string
-  scopesJson.set(scopes, json);
-  return json;
-}
-
 function contextOf(caller: Caller): AuthorizerContext {
   const { tokenId, kind, principal, scopes } = caller;
-  return { token_id: tokenId, kind, scopes: scopesJson.get(scopes) ?? serialised(scopes), principal };
+  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
 }
 
 /**
- * The caller, or null for a token that is missing, malformed, unknown, revoked or expired, or for
- * more than one Authorization header.
+ * The caller, or why it is refused: a token that is missing, malformed, unknown, revoked or expired,
+ * or more than one Authorization header (`malformed`).
  */
 function callerFrom(
   source: CallerSource,
   event: AuthorizerEvent,
   whileReading?: (expected: Caller | undefined) => void,
-): Promise<Caller | null> {
+): Promise<Caller | DenyReason> {
   const header = authorizationHeader(event);
-  if (header === undefined) return Promise.resolve(null); // none, or more than one: nothing to read
+  if (header === undefined) return Promise.resolve('malformed'); // none, or more than one: nothing to read
   const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
-  return verified.catch((error: unknown) => {
-    if (error instanceof UnauthorizedError) return null;
+  return verified.catch((error: unknown): DenyReason => {
+    if (error instanceof RefusedBearer) return error.reason;
+    if (error instanceof UnauthorizedError) return 'unknown';
     throw error;
   });
 }
+
+/** Counts nothing: for deps that leave the metrics out. */
+const UNCOUNTED: DecisionCounter = { allowed() {}, denied() {}, memoHit() {} };
 
 function httpApiPath(event: APIGatewayRequestAuthorizerEventV2): string {
   const stage = event.requestContext.stage;
@@ -118,6 +114,8 @@ export interface AuthorizerDeps {
    * logger is at DEBUG now: asked per call, the logger's level costs microseconds on every check.
    */
   logDecisions?: boolean;
+  /** Where each decision is counted (in memory: see shared/adapters/authorizer-metrics.ts); none when left out. */
+  metrics?: DecisionCounter;
 }
 
 interface RestRequest {
@@ -132,6 +130,15 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
   const cacheMs = deps.cacheTtlSeconds * 1000;
   const grants = deps.grants ?? DEFAULT_GRANTS;
   const logDecisions = deps.logDecisions ?? logger.level <= LogLevelThreshold.DEBUG;
+  const counts = deps.metrics ?? UNCOUNTED;
+  const refuse = (reason: DenyReason): AuthorizerResult => {
+    counts.denied(reason);
+    return REFUSED;
+  };
+  const unauthorized = (reason: DenyReason): Error => {
+    counts.denied(reason);
+    return new Error('Unauthorized'); // API Gateway answers 401
+  };
 
   /** A token that expires within the TTL would pass from API Gateway's cache after `expires_at`. */
   const expiresWhileCached = ({ expiresAt }: Caller) =>
@@ -142,9 +149,11 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
   async function authorizeHttp(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
     const { method, path: contextPath } = event.requestContext.http;
     const path = httpApiPath(event);
-    if (!isSafePath(event.rawPath) || !isSafePath(contextPath)) return REFUSED;
+    if (!isSafePath(event.rawPath) || !isSafePath(contextPath)) return refuse('crafted_path');
     const caller = await callerFrom(deps.rememberedCallers, event);
-    if (caller === null || !scopesAllow(caller.scopes, method, path, grants)) return REFUSED;
+    if (typeof caller === 'string') return refuse(caller);
+    if (!scopesAllow(caller.scopes, method, path, grants)) return refuse('scope');
+    counts.allowed();
     return { isAuthorized: true, context: contextOf(caller) };
   }
 
@@ -180,9 +189,12 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
       }
     });
     const { arn, target } = request ?? restRequest(event);
-    if (caller === null || arn === null) throw new Error('Unauthorized'); // API Gateway answers 401
-    if (expiresWhileCached(caller)) throw new Error('Unauthorized');
+    if (typeof caller === 'string') throw unauthorized(caller);
+    if (arn === null) throw unauthorized('crafted_path'); // a method ARN that is not one
+    if (expiresWhileCached(caller)) throw unauthorized('expired');
     const allowed = target !== null && (early.get(caller) ?? targetAllowed(caller.scopes, target, grants));
+    if (allowed) counts.allowed();
+    else counts.denied(target === null ? 'crafted_path' : 'scope');
     if (logDecisions) {
       logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {
         token_id: caller.tokenId,
@@ -201,7 +213,7 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
       : authorizeRest(event as APIGatewayRequestAuthorizerEvent);
 }
 
-export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds, grants });
+export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds, grants, metrics });
 
 /**
  * The Lambda entry point. Deliberately no middy chain: the authorizer parses no body, maps no error
@@ -213,13 +225,15 @@ export function handler(
   event: AuthorizerEvent,
   context: Pick<Context, 'awsRequestId'>,
 ): Promise<AuthorizerResult> {
-  return authorize(event).catch((error: unknown) => {
-    if (!(error instanceof Error && error.message === 'Unauthorized')) {
-      logger.error('Authorization failed', {
-        error: error as Error,
-        function_request_id: context.awsRequestId,
-      });
-    }
-    throw error;
-  });
+  return authorize(event)
+    .catch((error: unknown) => {
+      if (!(error instanceof Error && error.message === 'Unauthorized')) {
+        logger.error('Authorization failed', {
+          error: error as Error,
+          function_request_id: context.awsRequestId,
+        });
+      }
+      throw error;
+    })
+    .finally(() => metrics.flushIfDue());
 }

@@ -1,8 +1,9 @@
 // What the authorizer holds across invocations, built once at module load from the environment:
 // its DynamoDB client (SDK-free, shared/aws/json-client.ts, for a cold start within budget) and the
-// verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
+// verifier with its key ring, the metrics recorder, and the memo of verified callers for HTTP APIs. Nothing here loads the
 // AWS SDK.
 
+import { authorizerMetricsFromEnv, timedReads } from '#adapters/authorizer-metrics';
 import { localClientConfig, readCatalogue, readConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
 import { keyRingSource } from '#adapters/secrets-keyring';
@@ -25,10 +26,16 @@ export const dynamo = new AwsJsonClient(
   config.dynamoEndpoint ? localClientConfig(config.dynamoEndpoint) : {},
 );
 
+/** What the checks counted, published as EMF at most once a minute (`flushIfDue` after each invocation). */
+export const metrics = authorizerMetricsFromEnv();
+
 export const verifier = new BearerVerifier({
-  store: new DynamoCredentialStore(dynamo, config.tokensTable),
+  store: timedReads(new DynamoCredentialStore(dynamo, config.tokensTable), metrics),
   keys: keyRingSource(config),
 });
 
 /** For HTTP API events, which API Gateway does not cache: who a bearer is, for up to the TTL. */
-export const rememberedCallers = new RememberedCallers(verifier, { ttlSeconds: cacheTtlSeconds });
+export const rememberedCallers = new RememberedCallers(verifier, {
+  ttlSeconds: cacheTtlSeconds,
+  onHit: () => metrics.memoHit(),
+});

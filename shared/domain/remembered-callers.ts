@@ -29,6 +29,8 @@ export interface RememberedCallersOptions {
   now?: () => number;
   /** Bound on entries: when full, all are forgotten (a burst of new tokens cannot grow it). */
   maxEntries?: number;
+  /** Called for each caller answered from memory (the authorizer counts them). */
+  onHit?: () => void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class RememberedCallers implements CallerSource {
   /** By token id. Emptied together with `entries`, so no entry keeps a state the map has let go. */
   private readonly tokens = new Map<string, TokenState>();
   private readonly maxEntries: number;
+  private readonly onHit: (() => void) | undefined;
 
   constructor(
     private readonly source: CallerSource,
@@ -64,6 +67,7 @@ export class RememberedCallers implements CallerSource {
     this.now = options.now ?? (() => Date.now());
     this.maxEntries = options.maxEntries ?? 10_000;
     this.entries = new BoundedMap(this.maxEntries);
+    this.onHit = options.onHit;
   }
 
   /** The caller, from memory while its entry lasts, else from `source` (which throws to refuse). */
@@ -79,7 +83,10 @@ export class RememberedCallers implements CallerSource {
     const entry = this.entries.get(key);
     if (entry) {
       const now = this.now();
-      if (now < entry.until && now < entry.token.until) return entry.caller;
+      if (now < entry.until && now < entry.token.until) {
+        this.onHit?.();
+        return entry.caller;
+      }
       this.entries.delete(key);
     }
     let caller: Caller;

@@ -29,7 +29,8 @@ const runtimeAnswer: { verify: (header: string | null | undefined) => Promise<Ca
 vi.mock('#functions/authorizer/runtime', () => {
   const source = { verify: (header: string | null | undefined) => runtimeAnswer.verify(header) };
   // No catalogue: the default one.
-  return { cacheTtlSeconds: 300, verifier: source, rememberedCallers: source, grants: undefined };
+  const metrics = { allowed() {}, denied() {}, memoHit() {}, flushIfDue() {} };
+  return { cacheTtlSeconds: 300, verifier: source, rememberedCallers: source, grants: undefined, metrics };
 });
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
