@@ -128,8 +128,8 @@ function send(response: ServerResponse, status: number, html: string): void {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'x-frame-options': 'DENY',
-    'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    // No form-action: the sign-in form's answer redirects on to the console, another origin.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
   });
   response.end(html);
 }
@@ -235,18 +235,21 @@ export class OidcIssuer {
     server.on('request', (request, response) => {
       const login = /^\/interaction\/([\w-]+)(\/login)?$/.exec(request.url ?? '');
       if (!login) return void oidc(request, response);
-      interact(provider, request, response, login[1] ?? '', login[2] !== undefined).catch(() => {
-        if (!response.headersSent)
-          send(
-            response,
-            400,
-            page(
-              'Sign-in error',
-              '<p role="alert">This sign-in has expired or is not valid: go back to the console and sign in again.</p>',
-            ),
-          );
-        else response.end();
-      });
+      interact(provider, request, response, login[1] ?? '', login[2] !== undefined).catch(
+        (error: unknown) => {
+          if (process.env[ENV.debug] === '1') console.error(error);
+          if (!response.headersSent)
+            send(
+              response,
+              400,
+              page(
+                'Sign-in error',
+                '<p role="alert">This sign-in has expired or is not valid: go back to the console and sign in again.</p>',
+              ),
+            );
+          else response.end();
+        },
+      );
     });
     return new OidcIssuer(server, url);
   }
