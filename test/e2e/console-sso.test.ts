@@ -163,4 +163,29 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('Sign in with SSO in Ch
     },
     STEP,
   );
+
+  it(
+    'forgets an identity token past its expiry: after a reload the person signs in again',
+    async () => {
+      expect(await idToken()).not.toBe(''); // still signed in from the test before
+      await page.evaluate(() => {
+        for (let i = 0; i < sessionStorage.length; i += 1) {
+          const key = sessionStorage.key(i) ?? '';
+          if (!key.startsWith('tokengate.sso.user:')) continue;
+          const user = JSON.parse(sessionStorage.getItem(key) ?? '{}') as Record<string, unknown>;
+          sessionStorage.setItem(
+            key,
+            JSON.stringify({ ...user, expires_at: Math.floor(Date.now() / 1000) - 60 }),
+          );
+        }
+      });
+      await page.reload();
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Sign in with SSO' }).isVisible(), SHOWN)
+        .toBe(true);
+      await expect.poll(() => idToken(), SHOWN).toBe('');
+      expect(await page.getByText('Signed in as').count()).toBe(0);
+    },
+    STEP,
+  );
 });

@@ -82,7 +82,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
 
   async function signIn(target: Page, token: string) {
     await target.getByLabel('Admin token').fill(token);
-    await target.getByRole('button', { name: 'Sign in' }).click();
+    await target.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   /** The token names the table shows, in order. */

@@ -80,6 +80,8 @@ export function App() {
         if (!returning && new URL(back).searchParams.has('state'))
           await client.signoutCallback(back).catch(() => undefined);
         const user = returning ? await client.signinRedirectCallback(back) : await client.getUser();
+        // An identity token past its expiry is forgotten: the person signs in again.
+        if (user?.expired) await client.removeUser();
         if (!live || !user || user.expired || !user.id_token || loadSessionToken()) return;
         personSignedIn(user.id_token, String(user.profile.email ?? user.profile.sub));
       } catch {
