@@ -3,7 +3,7 @@
 // path made from the URL. Each answer carries the console's security headers.
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { CONSOLE_CONFIG_PATH, CONSOLE_HEADERS, type ConsoleConfig } from '#spec/console';
+import { CONSOLE_CONFIG_PATH, type ConsoleConfig, consoleHeaders } from '#spec/console';
 import { buildFiles } from '#web/build';
 import type { GatewayResponse } from './gateway';
 
@@ -35,13 +35,15 @@ export class ConsoleSite {
    */
   static load(dir: string, config: ConsoleConfig): ConsoleSite {
     const files = new Map<string, SiteFile>();
+    // The console fetches the issuer's discovery document and token endpoint.
+    const headers = consoleHeaders(config.oidc_issuer ? new URL(config.oidc_issuer).origin : undefined);
     for (const path of buildFiles(dir)) {
       const type = CONTENT_TYPES[extname(path)];
       if (!type) continue; // nothing the console needs, so nothing to serve
       files.set(path, {
         body: readFileSync(join(dir, path)),
         headers: {
-          ...CONSOLE_HEADERS,
+          ...headers,
           'content-type': type,
           // Vite names assets by their content hash; the page itself must always be fresh.
           'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
@@ -50,7 +52,7 @@ export class ConsoleSite {
     }
     files.set(CONSOLE_CONFIG_PATH, {
       body: Buffer.from(JSON.stringify(config)),
-      headers: { ...CONSOLE_HEADERS, 'content-type': JSON_TYPE, 'cache-control': 'no-cache' },
+      headers: { ...headers, 'content-type': JSON_TYPE, 'cache-control': 'no-cache' },
     });
     const index = files.get('/index.html');
     if (!index) throw new Error(`The console build in ${dir} has no index.html`);

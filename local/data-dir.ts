@@ -52,6 +52,8 @@ export interface DataDir {
   accessLogFile: string;
   /** How far the usage poller has counted the access log (local/usage-poller.ts). */
   usageCheckpointFile: string;
+  /** The development OpenID Connect issuer's signing and cookie keys (local/oidc-issuer.ts). */
+  oidcKeyFile: string;
   /**
    * Present once every token of the folder has its search postings: a folder from before the search
    * table gets them at its first start (`prepareDataDir`), and again if that start stopped halfway.
@@ -78,6 +80,7 @@ export function dataDirAt(path: string): DataDir {
     eventsFile: join(root, 'events.jsonl'),
     accessLogFile: join(root, 'access.log'),
     usageCheckpointFile: join(root, 'usage-checkpoint.json'),
+    oidcKeyFile: join(root, 'oidc-issuer-keys.json'),
     searchPostedFile: join(root, 'search-posted'),
   };
 }

@@ -3,7 +3,8 @@
 // stream poller feeds the tokens table's stream to the same audit consumer. The expiry-warning scan
 // runs once at start, then daily, its events going to $DATA_DIR/events.jsonl (no EventBridge here).
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
-//   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
+//   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache),
+//   TOKENGATE_ADMIN_EMAILS (the development issuer's admins, default admin@example.com).
 
 import { readExpiryConfig } from '#adapters/config';
 import { readScopesFile, type ScopesFile } from '#adapters/scopes-file';
@@ -38,6 +39,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { Gateway, messageOf } from './gateway';
 import { loadFunction, loadHandlers, settleHandlers } from './handlers';
 import { DynamoHealth } from './health';
+import { adminEmails, LOCAL_OIDC_CLIENT_ID, OidcIssuer } from './oidc-issuer';
 import { LocalSchedule } from './scheduler';
 import { type GatewayServer, listen } from './server';
 import { registerStack } from './stack-registry';
@@ -99,6 +101,7 @@ let unlockDynamoDir: (() => void) | undefined;
 let poller: StreamPoller | undefined;
 let accessLog: AccessLogWriter | undefined;
 let usagePoller: UsagePoller | undefined;
+let issuer: OidcIssuer | undefined;
 let expiryWarnings: LocalSchedule | undefined;
 /** Removes this stack from the per-user registry of running stacks, through which the CLI finds it. */
 let unregisterStack: (() => void) | undefined;
@@ -154,6 +157,7 @@ async function stop(why: string, dir: DataDir): Promise<void> {
     await expiryWarnings?.stop();
     await poller?.stop();
     await db?.stop();
+    await issuer?.close();
     unlockDynamoDir?.();
     unregisterStack?.();
     removeStackInfo(dir);
@@ -182,10 +186,14 @@ function stopWhenOrphaned(stopStack: () => void): void {
 }
 
 /** The web console's files, built first when missing or stale. */
-async function loadConsole(): Promise<ConsoleSite> {
+async function loadConsole(oidcIssuer: string): Promise<ConsoleSite> {
   const build = await ensureConsoleBuild(() => console.log('tokengate: building the web console (web/)...'));
-  // The warning window the local expiry-warning scan uses (the same environment variable).
-  return ConsoleSite.load(build.dir, { expiry_warning_seconds: readExpiryConfig(process.env).windowSeconds });
+  return ConsoleSite.load(build.dir, {
+    // The warning window the local expiry-warning scan uses (the same environment variable).
+    expiry_warning_seconds: readExpiryConfig(process.env).windowSeconds,
+    oidc_issuer: oidcIssuer,
+    oidc_client_id: LOCAL_OIDC_CLIENT_ID,
+  });
 }
 
 async function start(): Promise<void> {
@@ -209,13 +217,20 @@ async function start(): Promise<void> {
     throw error instanceof DataDirBusyError ? new StartError(error.message) : error;
   }
   process.once('exit', () => unlockDynamoDir?.());
+  // People sign in to the console through the development issuer, as through the organisation's in AWS.
+  issuer = await OidcIssuer.start({
+    keyFile: dir.oidcKeyFile,
+    consoleUrl: server.url,
+    adminEmails: adminEmails(process.env),
+  });
   // The console is built (when web/ changed) while DynamoDB Local starts.
-  const site = loadConsole();
+  const site = loadConsole(issuer.url);
   site.catch(() => undefined); // its failure is reported where it is awaited
   db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
   Object.assign(process.env, handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds));
+  Object.assign(process.env, issuer.functionEnvironment());
   // The functions read the catalogue from the file their environment names, as in AWS; the echo
   // answers below its paths.
   if (options.scopes) process.env[ENV.catalogueFile] = options.scopes.file;
@@ -274,6 +289,9 @@ async function start(): Promise<void> {
     console.error(`tokengate: ${line}`),
   );
   process.once('exit', () => unregisterStack?.());
+  console.log(
+    `tokengate development OpenID Connect issuer at ${issuer.url} (any email, password "tokengate")`,
+  );
   console.log(`tokengate local stack ready at ${server.url}`);
 }
 

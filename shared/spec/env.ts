@@ -60,6 +60,16 @@ export const ENV = {
   dataDir: 'DATA_DIR',
   /** The local stack's port (default 8787; 0 picks a free one). */
   port: 'PORT',
+  /** The OpenID Connect issuer whose identity tokens the API accepts (its URL, the tokens' `iss`). */
+  oidcIssuer: 'TOKENGATE_OIDC_ISSUER',
+  /** The console's client id at that issuer (the identity tokens' `aud`). */
+  oidcClientId: 'TOKENGATE_OIDC_CLIENT_ID',
+  /** The identity token's claim listing a person's groups. */
+  oidcGroupsClaim: 'TOKENGATE_OIDC_GROUPS_CLAIM',
+  /** The group whose members are admins (default `tokengate-admins`). */
+  oidcAdminGroup: 'TOKENGATE_OIDC_ADMIN_GROUP',
+  /** The local stack's development issuer: the emails (comma-separated) in the admin group. */
+  adminEmails: 'TOKENGATE_ADMIN_EMAILS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -106,7 +106,7 @@ describe('the local stack on a team’s own scope catalogue (SCOPES_FILE)', () =
       const page = await context.newPage();
       await page.goto(stack.url);
       await page.getByLabel('Admin token').fill(admin);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
       const reader = page
         .getByRole('row')

@@ -111,7 +111,7 @@ describe('the import graph', () => {
     }
   });
 
-  it('keeps the web console to the HTTP API: no server code in web/src/, only the scopes, the API types and its own configuration file', () => {
+  it('keeps the web console to the HTTP API and its sign-in issuer: no server code in web/src/, only the scopes, the API types, its own configuration file and the browser OpenID Connect client', () => {
     const files = readdirSync(join(ROOT, 'web/src'), { recursive: true, encoding: 'utf8' })
       .filter((file) => /\.tsx?$/.test(file))
       .map((file) => `web/src/${file}`.replaceAll('\\', '/'));
@@ -119,6 +119,7 @@ describe('the import graph', () => {
       'react',
       'react-dom/client',
       'zod',
+      'oidc-client-ts',
       'shared/spec/scopes',
       'shared/spec/console',
       'shared/api/responses',

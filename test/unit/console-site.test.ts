@@ -49,6 +49,24 @@ describe('the console site', () => {
     expect(config?.headers['content-security-policy']).toBe(CONSOLE_CSP);
   });
 
+  it('names the sign-in issuer in /config.json and lets the console reach its origin, and no other', () => {
+    const withIssuer = ConsoleSite.load(build(), {
+      expiry_warning_seconds: 60,
+      oidc_issuer: 'http://127.0.0.1:4455',
+      oidc_client_id: 'tokengate-console',
+    });
+    expect(JSON.parse(String(withIssuer.answer('GET', '/config.json')?.body))).toEqual({
+      expiry_warning_seconds: 60,
+      oidc_issuer: 'http://127.0.0.1:4455',
+      oidc_client_id: 'tokengate-console',
+    });
+    for (const path of ['/', '/config.json', '/assets/index-abc.js']) {
+      const csp = String(withIssuer.answer('GET', path)?.headers['content-security-policy']);
+      expect(csp.split('; ')).toContain("connect-src 'self' http://127.0.0.1:4455");
+      expect(csp.replace("connect-src 'self' http://127.0.0.1:4455", "connect-src 'self'")).toBe(CONSOLE_CSP);
+    }
+  });
+
   it('answers nothing for any other path, method, dot-file or unknown type', () => {
     for (const path of [
       '/.source-hash',

@@ -1,4 +1,5 @@
-// Sign in with a global:admin token, checked with GET /v1/whoami. A refusal says why: a malformed
+// Sign in with the organisation's identity provider (`Sign in with SSO`, when the deployment names
+// one), or with a global:admin token, checked with GET /v1/whoami. A refusal says why: a malformed
 // token is caught here before it is sent; the API cannot tell a revoked token from an expired one
 // (both 401), so the message names both.
 import { type FormEvent, useId, useState } from 'react';
@@ -8,6 +9,10 @@ import { isWellFormedToken } from './token-format';
 interface SignInProps {
   onSignedIn: (token: string, self: TokenView) => void;
   notice: string | null;
+  /** Starts `Sign in with SSO`; absent when the deployment names no identity provider. */
+  onSso?: () => void;
+  /** Why the last `Sign in with SSO` failed. */
+  ssoError?: string | null;
 }
 
 export const SIGN_IN_MESSAGES = {
@@ -19,9 +24,10 @@ export const SIGN_IN_MESSAGES = {
   notAdmin:
     'This token works, but it is not an admin token: the console needs a token with the global:admin scope.',
   unreachable: 'The API could not be reached. Check that tokengate is running, then try again.',
+  ssoUnreachable: 'The identity provider could not be reached. Check that it is running, then try again.',
 } as const;
 
-export function SignIn({ onSignedIn, notice }: SignInProps) {
+export function SignIn({ onSignedIn, notice, onSso, ssoError }: SignInProps) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -65,6 +71,19 @@ export function SignIn({ onSignedIn, notice }: SignInProps) {
         <p className="notice" role="status">
           {notice}
         </p>
+      )}
+      {onSso && (
+        <div className="sso">
+          <button type="button" className="button primary" onClick={onSso}>
+            Sign in with SSO
+          </button>
+          {ssoError && (
+            <div className="alert" role="alert">
+              {ssoError}
+            </div>
+          )}
+          <p className="muted">Or, for the first start and emergencies:</p>
+        </div>
       )}
       <form onSubmit={submit} noValidate>
         <label htmlFor={fieldId}>Admin token</label>

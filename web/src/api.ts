@@ -68,6 +68,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   }
 }
 
+/** Calls the API with `Authorization: Bearer` an admin token, or a person's identity token. */
 export class Api {
   constructor(private readonly token: string) {}
 
@@ -85,6 +86,11 @@ export class Api {
     });
     if (!response.ok) throw await errorOf(response);
     return (await response.json()) as T;
+  }
+
+  /** Resolves when the caller may manage tokens (lists one); the API's refusal otherwise. */
+  async checkAdmin(): Promise<void> {
+    await this.call('GET', '/v1/tokens?limit=1');
   }
 
   whoami(): Promise<TokenView> {

@@ -1,0 +1,191 @@
+// `Sign in with SSO` in Chromium, through the local stack's real development OpenID Connect issuer
+// and its sign-in page: an admin email, a person outside the admin group, a wrong password, and
+// sign-out ending the session at the issuer too. The identity token stays in the tab's
+// sessionStorage: never in localStorage or a cookie.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, chromiumInstalled, launchChromium } from '#test-support/browser';
+import { LocalStack } from '#test-support/processes';
+
+const STEP = 90_000;
+/** How long a screen may take to appear on a busy machine. */
+const SHOWN = { timeout: 20_000 };
+
+describe.skipIf(!chromiumInstalled() && !process.env.CI)('Sign in with SSO in Chromium', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-console-sso-'));
+  let stack: LocalStack;
+  let issuer = '';
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  async function seriousViolations(target: Page) {
+    return (await axeViolations(target))
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} at ${v.nodes.map((node) => node.target.join(' ')).join(', ')}`)
+      .join('\n');
+  }
+
+  /** From the console's sign-in screen through the issuer's page, back to the console. */
+  async function signInWithSso(email: string, password = 'tokengate') {
+    await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+    await page.waitForURL((url) => url.toString().startsWith(issuer));
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** The identity token the console keeps in the tab's sessionStorage. */
+  async function idToken(): Promise<string> {
+    return page.evaluate(() => {
+      for (let i = 0; i < sessionStorage.length; i += 1) {
+        const key = sessionStorage.key(i) ?? '';
+        if (key.startsWith('tokengate.sso.user:')) {
+          return (JSON.parse(sessionStorage.getItem(key) ?? '{}') as { id_token?: string }).id_token ?? '';
+        }
+      }
+      return '';
+    });
+  }
+
+  /** How the API answers the token list for this identity token. */
+  async function apiStatus(token: string): Promise<number> {
+    return (await fetch(`${stack.url}/v1/tokens`, { headers: { authorization: `Bearer ${token}` } })).status;
+  }
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({ PORT: '0', DATA_DIR: dataDir, TOKENGATE_AUTHORIZER_CACHE_TTL: '0' });
+    issuer = ((await (await fetch(`${stack.url}/config.json`)).json()) as { oidc_issuer: string })
+      .oidc_issuer;
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
+    page = await context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
+
+  it(
+    'signs an admin in through the issuer’s page: Signed in as their email, the token kept for the tab only',
+    async () => {
+      await page.goto(stack.url);
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Sign in with SSO' }).isVisible(), SHOWN)
+        .toBe(true);
+      expect(await page.getByLabel('Admin token').isVisible()).toBe(true); // still there for emergencies
+      expect(await seriousViolations(page)).toBe('');
+
+      await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+      await page.waitForURL((url) => url.toString().startsWith(issuer));
+      expect(await page.locator('body').innerText()).toContain('Development only');
+      expect(await seriousViolations(page)).toBe('');
+      await page.goBack();
+
+      await signInWithSso('admin@example.com');
+      await page.waitForURL((url) => url.toString().startsWith(stack.url));
+      await expect
+        .poll(() => page.locator('.signed-in').innerText(), SHOWN)
+        .toBe('Signed in as admin@example.com');
+      expect(new URL(page.url()).search).toBe(''); // the code is gone from the address bar
+
+      const token = await idToken();
+      expect(token.split('.')).toHaveLength(3);
+      expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(token);
+      const cookies = await context.cookies([stack.url, issuer]);
+      expect(cookies.some((cookie) => cookie.value.includes(token))).toBe(false);
+
+      // The console shows the token list once the API accepts the person's identity token as an
+      // admin's; until then it says, in an alert, that the API did not accept the sign-in.
+      if ((await apiStatus(token)) === 200) {
+        await expect
+          .poll(() => page.getByRole('button', { name: 'Create Token' }).first().isVisible(), SHOWN)
+          .toBe(true);
+      } else {
+        await expect
+          .poll(() => page.getByRole('alert').innerText(), SHOWN)
+          .toContain('did not accept your sign-in');
+      }
+      expect(await seriousViolations(page)).toBe('');
+    },
+    STEP,
+  );
+
+  it(
+    'signs out: the tab forgets the person and the issuer ends its session',
+    async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL((url) => url.toString().startsWith(issuer));
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL((url) => url.toString().startsWith(stack.url));
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Sign in with SSO' }).isVisible(), SHOWN)
+        .toBe(true);
+      expect(await page.getByText('Signed in as').count()).toBe(0);
+      expect(await idToken()).toBe('');
+
+      // The issuer asks again: its session ended too.
+      await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+      await page.waitForURL((url) => url.toString().startsWith(issuer));
+      expect(await page.getByLabel('Password').isVisible()).toBe(true);
+    },
+    STEP,
+  );
+
+  it(
+    'refuses a wrong password at the issuer, and a person outside the admin group sees why, and no list',
+    async () => {
+      await page.getByLabel('Email').fill('dev@example.com');
+      await page.getByLabel('Password').fill('not-the-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').innerText(), SHOWN).toContain('Wrong password');
+      expect(page.url().startsWith(issuer)).toBe(true);
+
+      await page.getByLabel('Password').fill('tokengate');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((url) => url.toString().startsWith(stack.url));
+      await expect
+        .poll(() => page.locator('.signed-in').innerText(), SHOWN)
+        .toBe('Signed in as dev@example.com');
+      const status = await apiStatus(await idToken());
+      expect(status).not.toBe(200);
+      await expect
+        .poll(() => page.getByRole('alert').innerText(), SHOWN)
+        .toContain(status === 403 ? 'not in the admin group' : 'did not accept your sign-in');
+      expect(await page.getByRole('table').count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Create Token' }).count()).toBe(0);
+      expect(await seriousViolations(page)).toBe('');
+    },
+    STEP,
+  );
+
+  it(
+    'forgets an identity token past its expiry: after a reload the person signs in again',
+    async () => {
+      expect(await idToken()).not.toBe(''); // still signed in from the test before
+      await page.evaluate(() => {
+        for (let i = 0; i < sessionStorage.length; i += 1) {
+          const key = sessionStorage.key(i) ?? '';
+          if (!key.startsWith('tokengate.sso.user:')) continue;
+          const user = JSON.parse(sessionStorage.getItem(key) ?? '{}') as Record<string, unknown>;
+          sessionStorage.setItem(
+            key,
+            JSON.stringify({ ...user, expires_at: Math.floor(Date.now() / 1000) - 60 }),
+          );
+        }
+      });
+      await page.reload();
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Sign in with SSO' }).isVisible(), SHOWN)
+        .toBe(true);
+      await expect.poll(() => idToken(), SHOWN).toBe('');
+      expect(await page.getByText('Signed in as').count()).toBe(0);
+    },
+    STEP,
+  );
+});
