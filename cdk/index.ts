@@ -1,16 +1,7 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 
-export type {
-  Access,
-  ErrorFace,
-  FunctionDef,
-  FunctionNeeds,
-  HttpFunctionDef,
-  HttpMethod,
-  Route,
-  TableAction,
-  Throttle,
-} from '#spec/routes';
+export type { ErrorFace, FunctionDef, FunctionNeeds, HttpFunctionDef, TableAction } from '#spec/functions';
+export type { Access, HttpMethod, Route, Throttle } from '#spec/routes';
 export type { Catalogue, CatalogueGrant, CatalogueScope } from '#spec/scopes';
 export { AuditStream, type AuditStreamProps } from './audit';
 export {

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { parseCreateToken } from '#api/native-tokens';
 import { checkGrace } from '#domain/rotation';
 import { ENV } from '#spec/env';
-import { TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { TOKEN_SECRET_ROTATION } from '#spec/functions';
 import { scopeEntries } from '#spec/scopes';
 import type { TokenGateFunction } from './function';
 import { attachRotation, rotationDays } from './rotation';

@@ -28,22 +28,23 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
-import { ENV } from '#spec/env';
 import {
-  AUDIT_CONSUMER,
-  AUTHORIZER,
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_RETENTION_DAYS,
+} from '#spec/defaults';
+import { ENV } from '#spec/env';
+import {
+  AUDIT_CONSUMER,
+  AUTHORIZER,
   EXPIRY_WARNER,
   type FunctionDef,
-  GATEWAY_RESPONSES,
   KEY_SECRET_ROTATION,
-  REST_AUTHORIZER_IDENTITY,
-  ROUTES,
   USAGE_RECORDER,
-} from '#spec/routes';
+} from '#spec/functions';
+import { GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY } from '#spec/gateway';
+import { ROUTES } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';

@@ -10,6 +10,7 @@ import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
 import { compileCatalogue } from '#domain/policy';
 import { RememberedCallers } from '#domain/remembered-callers';
 import { BearerVerifier } from '#domain/verify-bearer';
+import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 
 const config = readConfig();
 
@@ -20,10 +21,10 @@ export const cacheTtlSeconds = config.authorizerCacheTtlSeconds;
 export const grants = compileCatalogue(readCatalogue());
 
 /** This process's DynamoDB client, for benchmarks that compare against bare reads on it. */
-export const dynamo = new AwsJsonClient(
-  DYNAMODB,
-  config.dynamoEndpoint ? localClientConfig(config.dynamoEndpoint) : {},
-);
+export const dynamo = new AwsJsonClient(DYNAMODB, {
+  deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
+  ...(config.dynamoEndpoint ? localClientConfig(config.dynamoEndpoint) : {}),
+});
 
 export const verifier = new BearerVerifier({
   store: new DynamoCredentialStore(dynamo, config.tokensTable),

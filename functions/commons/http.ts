@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '#domain/errors';
 import type { Actor } from '#domain/token';
-import { checksOwnToken, type ErrorFace } from '#spec/routes';
+import { checksOwnToken, type ErrorFace } from '#spec/functions';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEvent;

@@ -4,7 +4,7 @@ import { tokenView } from '#domain/token';
 import { scopes } from '#functions/commons/catalogue';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.createToken.face,

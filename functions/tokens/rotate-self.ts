@@ -6,7 +6,7 @@ import { NotFoundError } from '#domain/errors';
 import { tokenView } from '#domain/token';
 import { callerOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.rotateSelfToken.face,

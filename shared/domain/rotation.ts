@@ -1,7 +1,7 @@
 // Rotation's decisions, free of storage and clocks of its own: which token may be rotated, what its
 // successor copies, and until when the old token keeps working. The token service reads, decides
 // here, and has the store write it all in one conditional transaction.
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/gateway';
 import { ValidationError } from './errors';
 import { lastAcceptedAt } from './expiry';
 import { principalOf, statusOf, type TokenRecord } from './token';

@@ -7,15 +7,9 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { describe, expect, it } from 'vitest';
 import { addRoutes } from '#cdk/rest-api';
 import { TokenGate } from '#cdk/token-gate';
-import {
-  AUTHORIZER,
-  checksOwnToken,
-  FUNCTIONS,
-  GATEWAY_RESPONSES,
-  ROUTES,
-  type Route,
-  methodsOf as routeMethods,
-} from '#spec/routes';
+import { AUTHORIZER, checksOwnToken, FUNCTIONS } from '#spec/functions';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
+import { ROUTES, type Route, methodsOf as routeMethods } from '#spec/routes';
 import {
   lambdaFunction,
   onlyResource,

@@ -13,7 +13,7 @@ import { FUNCTION_TAG, PROJECT_ROOT } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { CATALOGUE_LAYER_PATH, MAX_CATALOGUE_BYTES, TokenGate, type TokenGateProps } from '#cdk/token-gate';
 import { ENV } from '#spec/env';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, TOKEN_SECRET_ROTATION } from '#spec/functions';
 import type { Catalogue } from '#spec/scopes';
 import { largeCatalogue } from '#test-support/large-catalogue';
 import { lambdaFunction, unbundledApp } from './template';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTION_TAG, LogLevel } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { EXPIRY_WARNER } from '#spec/routes';
+import { EXPIRY_WARNER } from '#spec/functions';
 import {
   actionsOf,
   lambdaFunction,

@@ -10,7 +10,7 @@ import type { CallerSource } from '#domain/remembered-callers';
 import type { Caller } from '#domain/verify-bearer';
 import { authorizerFor, handler } from '#functions/authorizer/handler';
 import { logger } from '#functions/commons/logger';
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/gateway';
 import type { Catalogue, ScopeGrant } from '#spec/scopes';
 import {
   API_PREFIX,

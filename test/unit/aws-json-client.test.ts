@@ -5,16 +5,15 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  AUTHORIZER_TIMEOUT_MS,
   type AwsCredentials,
   AwsJsonClient,
   type AwsJsonClientOptions,
   type AwsJsonService,
   AwsServiceError,
-  CALL_DEADLINE_MS,
   DYNAMODB,
   SECRETS_MANAGER,
 } from '#aws/json-client';
+import { AUTHORIZER_CALL_DEADLINE_MS, AUTHORIZER_TIMEOUT_MS } from '#spec/functions';
 
 interface Received {
   method: string;
@@ -100,8 +99,9 @@ let aws: FakeAws;
 let byServiceVariable: FakeAws;
 let byGeneralVariable: FakeAws;
 
-const client = (options: AwsJsonClientOptions = {}, service: AwsJsonService = DYNAMODB) =>
+const client = (options: Partial<AwsJsonClientOptions> = {}, service: AwsJsonService = DYNAMODB) =>
   new AwsJsonClient(service, {
+    deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
     region: 'eu-west-1',
     endpoint: aws.url,
     credentials: CREDENTIALS,
@@ -447,7 +447,7 @@ describe('AwsJsonClient deadline', () => {
   }
 
   it('leaves the authorizer a second of its timeout', () => {
-    expect(CALL_DEADLINE_MS).toBe(AUTHORIZER_TIMEOUT_MS - 1_000);
+    expect(AUTHORIZER_CALL_DEADLINE_MS).toBe(AUTHORIZER_TIMEOUT_MS - 1_000);
   });
 
   it('with the defaults, gives up on a silent socket within the deadline, well inside the authorizer timeout', async () => {
@@ -457,6 +457,7 @@ describe('AwsJsonClient deadline', () => {
 
       const error = await rejection(
         new AwsJsonClient(DYNAMODB, {
+          deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
           region: 'eu-west-1',
           endpoint: silent.url,
           credentials: CREDENTIALS,
@@ -465,8 +466,8 @@ describe('AwsJsonClient deadline', () => {
       );
 
       const elapsed = performance.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(CALL_DEADLINE_MS - 150);
-      expect(elapsed).toBeLessThan(CALL_DEADLINE_MS + 500);
+      expect(elapsed).toBeGreaterThanOrEqual(AUTHORIZER_CALL_DEADLINE_MS - 150);
+      expect(elapsed).toBeLessThan(AUTHORIZER_CALL_DEADLINE_MS + 500);
       expect(error).toMatchObject({ code: 'NetworkingError', statusCode: 0 });
       expect(error.message).toMatch(
         /^No answer within \d+ ms \(gave up on dynamodb GetItem after 2 tries and \d+ ms: a call may take 4000 ms in all\)$/,
@@ -595,13 +596,14 @@ describe('AwsJsonClient configuration', () => {
   });
 
   it('throws at construction when no region is given or set', () => {
-    expect(() => new AwsJsonClient(DYNAMODB, { env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' } })).toThrow(
-      /No region for dynamodb/,
-    );
+    expect(
+      () =>
+        new AwsJsonClient(DYNAMODB, { deadlineMs: 1_000, env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' } }),
+    ).toThrow(/No region for dynamodb/);
   });
 
   type Endpoints = Record<'option' | 'service' | 'general', string>;
-  it.each<[string, AwsJsonService, (urls: Endpoints) => AwsJsonClientOptions, keyof Endpoints]>([
+  it.each<[string, AwsJsonService, (urls: Endpoints) => Partial<AwsJsonClientOptions>, keyof Endpoints]>([
     [
       'the endpoint option first',
       DYNAMODB,

@@ -11,7 +11,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '#domain/errors';
-import type { ErrorFace } from '#spec/routes';
+import type { ErrorFace } from '#spec/functions';
 import { lambdaContext, proxyEvent } from '#test-support/lambda-events';
 
 vi.hoisted(() => {

@@ -11,7 +11,9 @@ import {
   requestTime,
 } from '#local/events';
 import { RouteTable } from '#local/routing';
-import { FUNCTIONS, REST_AUTHORIZER_IDENTITY, ROUTES } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
+import { REST_AUTHORIZER_IDENTITY } from '#spec/gateway';
+import { ROUTES } from '#spec/routes';
 
 const table = new RouteTable(ROUTES);
 

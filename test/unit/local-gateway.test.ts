@@ -5,7 +5,9 @@ import { parseMethodArn, requestPolicy, scopesAllow } from '#domain/policy';
 import { accessLogLine, parseRequestTime, requestTime } from '#local/access-log';
 import type { GatewayRequest } from '#local/events';
 import { type AccessLogEntry, Gateway, type GatewayResponse, type LambdaHandler } from '#local/gateway';
-import { AUTHORIZER, FUNCTIONS, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import { AUTHORIZER, FUNCTIONS } from '#spec/functions';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
+import { ROUTES, type Route } from '#spec/routes';
 import type { ScopeGrant } from '#spec/scopes';
 
 const SCIM_TOKEN = 'Bearer scim';

@@ -6,7 +6,8 @@ import { logger } from '#functions/commons/logger';
 import { lambdaContext } from '#local/events';
 import { Gateway, type LambdaHandler } from '#local/gateway';
 import { runInInvokeContext } from '#local/invoke-context';
-import { AUTHORIZER, FUNCTIONS, type Route } from '#spec/routes';
+import { AUTHORIZER, FUNCTIONS } from '#spec/functions';
+import type { Route } from '#spec/routes';
 import { proxyEvent } from '#test-support/lambda-events';
 
 /** A handler that logs as it starts, says it has started, waits for `proceed`, then logs again. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RouteTable } from '#local/routing';
-import { FUNCTIONS, ROUTES, type Route } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
+import { ROUTES, type Route } from '#spec/routes';
 
 const route = (method: Route['method'], path: string): Route => ({
   method,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalSchedule } from '#local/scheduler';
-import { EXPIRY_WARNER } from '#spec/routes';
+import { EXPIRY_WARNER } from '#spec/functions';
 
 const DAY_MS = 86_400_000;
 

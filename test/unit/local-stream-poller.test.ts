@@ -15,7 +15,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamPoller } from '#local/stream-poller';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 
 const STREAM_ARN = 'arn:aws:dynamodb:ddblocal:000000000000:table/tokens/stream/2026-06-15T00:00:00.000';
 const dynamo = mockClient(DynamoDBClient);
