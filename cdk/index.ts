@@ -1,6 +1,18 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 
-export type { ErrorFace, FunctionDef, FunctionNeeds, HttpFunctionDef, TableAction } from '#spec/functions';
+import type { ErrorBodyShape } from '#spec/functions';
+
+export type {
+  ErrorBodyShape,
+  FunctionDef,
+  FunctionNeeds,
+  HttpFunctionDef,
+  TableAction,
+} from '#spec/functions';
+
+/** @deprecated Renamed `ErrorBodyShape`, which says what it is: the shape of a function's error bodies. */
+export type ErrorFace = ErrorBodyShape;
+
 export type { Access, HttpMethod, Route, Throttle } from '#spec/routes';
 export type { Catalogue, CatalogueGrant, CatalogueScope } from '#spec/scopes';
 export { AuditStream, type AuditStreamProps } from './audit';

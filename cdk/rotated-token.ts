@@ -9,7 +9,7 @@ import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { parseCreateToken } from '#api/native-tokens';
-import { checkGrace } from '#domain/rotation';
+import { checkGrace } from '#domain/token-rotation';
 import { ENV } from '#spec/env';
 import { TOKEN_SECRET_ROTATION } from '#spec/functions';
 import { scopeEntries } from '#spec/scopes';

@@ -17,6 +17,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import type { CallerSource } from '#domain/caller-source';
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
 import {
@@ -31,7 +32,6 @@ import {
   scopesAllow,
   targetAllowed,
 } from '#domain/policy';
-import type { CallerSource } from '#domain/remembered-callers';
 import { soleAuthorization } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';

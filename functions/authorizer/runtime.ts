@@ -1,7 +1,7 @@
-// What the authorizer holds across invocations, built once at module load from the environment:
-// its DynamoDB client (SDK-free, shared/aws/json-client.ts, for a cold start within budget) and the
-// verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
-// AWS SDK.
+// The authorizer's services: what it holds across invocations, built once at module load from the
+// environment: the verifier with its SDK-free DynamoDB client (shared/aws/json-client.ts, for a cold
+// start within budget) and its key ring, and the memo of verified callers for HTTP APIs. Nothing here
+// loads the AWS SDK. The token API's functions build theirs in functions/commons/runtime.ts.
 
 import { localClientConfig, readCatalogue, readConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';

@@ -11,7 +11,11 @@ import {
   type UsageAttribute,
 } from './tables';
 
-export type ErrorFace = 'connect' | 'native';
+/**
+ * The shape of the error bodies a function answers with: `connect`, the Connect API's
+ * `{"code", "error", "payload"}`, or `native`, the token API's `{"error": {"code", "message"}}`.
+ */
+export type ErrorBodyShape = 'connect' | 'native';
 
 export type TableAction =
   | 'GetItem'
@@ -96,9 +100,10 @@ export interface FunctionDef {
   readonly timeoutSeconds: number;
 }
 
-/** A function behind HTTP routes: it answers errors in the shape of one face of the API. */
+/** A function behind HTTP routes: it answers errors in one shape, its part of the API's. */
 export interface HttpFunctionDef extends FunctionDef {
-  readonly face: ErrorFace;
+  /** The shape of its error bodies. */
+  readonly face: ErrorBodyShape;
 }
 
 /**
@@ -283,7 +288,7 @@ export const EXPIRY_WARNER: ScheduledFunctionDef = {
 /** How long an HTTP function may run (API Gateway itself waits at most 29 s). */
 const HTTP_TIMEOUT_SECONDS = 10;
 
-const fn = (name: string, entry: string, face: ErrorFace, needs: FunctionNeeds): HttpFunctionDef => ({
+const fn = (name: string, entry: string, face: ErrorBodyShape, needs: FunctionNeeds): HttpFunctionDef => ({
   name,
   entry,
   needs: checksOwnToken({ face }) ? withTokenCheck(needs) : needs,

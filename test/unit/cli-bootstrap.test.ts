@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { keySecretIdFor } from '#cli/aws-table';
+import { keySecretIdFor } from '#cli/aws-store';
 import type { CliIo } from '#cli/io';
 import { run } from '#cli/main';
 import { KEY_SECRET_TAG } from '#spec/tables';

@@ -15,7 +15,7 @@ import {
 import { openApiDocument } from '#api/openapi';
 import { ValidationError } from '#domain/errors';
 import { MAX_EXPIRY_DAYS } from '#domain/expiry';
-import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/token-rotation';
 import { SCOPE_NAMES, SCOPES, type ScopeName, scopeEntries } from '#spec/scopes';
 
 const NOW = new Date('2026-06-15T12:34:56.789Z');

@@ -1,7 +1,8 @@
-// Rotation's decisions (shared/domain/rotation.ts): what may be rotated, the grace, what the successor
+// Rotation's decisions (shared/domain/token-rotation.ts): what may be rotated, the grace, what the successor
 // copies. Pinned edge by edge, as the file is mutation-tested (stryker.config.mjs).
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#domain/errors';
+import type { TokenRecord } from '#domain/token';
 import {
   acceptedUntil,
   checkGrace,
@@ -14,8 +15,7 @@ import {
   SELF_ROTATION_INTERVAL_SECONDS,
   selfRotationWaitSeconds,
   successorOf,
-} from '#domain/rotation';
-import type { TokenRecord } from '#domain/token';
+} from '#domain/token-rotation';
 
 const now = new Date('2026-11-28T12:00:00.000Z');
 const at = (ms: number) => new Date(now.getTime() + ms).toISOString();

@@ -1,11 +1,11 @@
 // The pure parts of the Secrets Manager rotations: the key ring's successor, its check, and the token
 // secret's value and grace tag. (The steps themselves run against moto: test/integration/.)
 import { describe, expect, it } from 'vitest';
-import { checkRotatedKeyRing, nextKeyId, rotatedKeyRing } from '#domain/key-rotation';
+import { checkRotatedKeyRing, nextKeyId, rotatedKeyRing } from '#domain/key-ring-rotation';
 import { newKeyMaterial, parseKeyRing } from '#domain/keyring';
-import { isRotationStep } from '#domain/secret-rotation';
+import { isRotationStep } from '#domain/secrets-manager-rotation';
 import { mintToken } from '#domain/token-format';
-import { parseTokenSecret, serialiseTokenSecret } from '#domain/token-secret';
+import { parseTokenSecret, serialiseTokenSecret } from '#domain/token-secret-rotation';
 
 const ring = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });
 

@@ -13,7 +13,7 @@ import {
   type SecretDescription,
   type SecretRotator,
   type SecretVault,
-} from '#domain/secret-rotation';
+} from '#domain/secrets-manager-rotation';
 import type { Actor, TokenRecord } from '#domain/token';
 import { mintToken, parseToken } from '#domain/token-format';
 import {
@@ -23,7 +23,7 @@ import {
   serialiseTokenSecret,
   type TokenRotations,
   tokenSecretRotator,
-} from '#domain/token-secret';
+} from '#domain/token-secret-rotation';
 import type { NewToken, RotateOptions } from '#domain/token-service';
 import type { Caller } from '#domain/verify-bearer';
 

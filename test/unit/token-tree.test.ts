@@ -1,8 +1,8 @@
-// The token tree's one decision (shared/domain/rotation.ts): which token is a child of which, and the
+// The token tree's one decision (shared/domain/token-rotation.ts): which token is a child of which, and the
 // stamp that records, on a descendant, the ancestor it was revoked with.
 import { describe, expect, it } from 'vitest';
 import { stampToItem } from '#adapters/token-item';
-import { isChildOf, isSelfRotated } from '#domain/rotation';
+import { isChildOf, isSelfRotated } from '#domain/token-rotation';
 
 const parent = { id: 'Parent0000000001', rotatedTo: 'Child00000000001' };
 const child = {

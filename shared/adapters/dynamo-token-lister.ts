@@ -128,7 +128,7 @@ const BATCH_GET = 100;
 const RETRY_BASE_MS = 50;
 const RETRY_CAP_MS = 1_000;
 
-export class TokenLister {
+export class DynamoTokenLister {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,

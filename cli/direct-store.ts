@@ -1,9 +1,10 @@
-// The token table a command works on directly (not through the HTTP API): the local stack's, or one
-// in AWS. Either way the services are built from a Config, the way the Lambda functions build theirs.
+// A direct handle on a deployment's token store, for the one command that works on it without the
+// HTTP API (`bootstrap`): the local stack's tables, or a tokens table in AWS. Either way the services
+// are built from a Config, the way the Lambda functions build theirs.
 import { type Services, services } from '#adapters/clients';
 import { readConfig } from '#adapters/config';
 
-export interface TokenTable {
+export interface DirectStore {
   /** For messages: which table, and where. */
   description: string;
   /** Said after a success: the table is not the one the user may think (see cli/local-stack.ts). */

@@ -1,5 +1,5 @@
 // A consumer's token kept in a Secrets Manager secret, `{"token_id", "token"}`, and rotated by
-// Secrets Manager (secret-rotation.ts). createSecret rotates the token with a grace period and
+// Secrets Manager (secrets-manager-rotation.ts). createSecret rotates the token with a grace period and
 // stores the new one as AWSPENDING; testSecret checks it with the bearer verifier.
 //
 // Whoever can write the secret or start its rotation must not choose what is minted: the function
@@ -19,10 +19,10 @@
 // stored in the secret before its record is written (it works only once written), so a crash leaves
 // at most a secret whose token does not work yet, which the retry writes.
 
-import { isChildOf } from './rotation';
-import { RotationError, type SecretRotator } from './secret-rotation';
+import { RotationError, type SecretRotator } from './secrets-manager-rotation';
 import type { Actor, TokenRecord } from './token';
 import { mintToken, parseToken } from './token-format';
+import { isChildOf } from './token-rotation';
 import type { NewToken, RotatedToken, RotateOptions } from './token-service';
 import type { Caller } from './verify-bearer';
 

@@ -1,7 +1,7 @@
 // Rotating the HMAC key ring (serialised form: keyring.ts): a new key becomes current and every older
 // key stays, so each stored hash, which names its key, keeps verifying.
 import { hashToken, type KeyRing, newKeyMaterial, parseKeyRing, tokenMatchesHash } from './keyring';
-import { RotationError, type SecretRotator } from './secret-rotation';
+import { RotationError, type SecretRotator } from './secrets-manager-rotation';
 import { mintToken } from './token-format';
 
 const KEY_ID = /^k(\d+)$/;

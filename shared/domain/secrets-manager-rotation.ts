@@ -2,7 +2,7 @@
 // with (createSecret, setSecret, testSecret, finishSecret), keyed on the rotation's version id
 // (Secrets Manager's `ClientRequestToken`). Each step is safe to run twice and to resume after a
 // crash: it looks at what the secret already holds before it does anything. What the new value is,
-// and how it is tested, is a `SecretRotator`'s business (token-secret.ts, key-rotation.ts).
+// and how it is tested, is a `SecretRotator`'s business (token-secret-rotation.ts, key-ring-rotation.ts).
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';

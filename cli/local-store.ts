@@ -1,8 +1,8 @@
-// The local stack's token table, for commands that work on it directly. If the stack runs (its
-// stack.json names a DynamoDB Local that answers), that one is used; otherwise a DynamoDB Local of
-// our own is started on the same data folder for the time of the command, holding the folder's
-// DynamoDB lock, so that commands run side by side take turns instead of sharing one database file
-// between two DynamoDB Locals.
+// A direct store handle on the local stack's tables, for the command that works on them directly.
+// If the stack runs (its stack.json names a DynamoDB Local that answers), that one is used; otherwise
+// a DynamoDB Local of our own is started on the same data folder for the time of the command, holding
+// the folder's DynamoDB lock, so that commands run side by side take turns instead of sharing one
+// database file between two DynamoDB Locals.
 import {
   type DataDir,
   DataDirBusyError,
@@ -16,8 +16,8 @@ import {
 } from '#local/data-dir';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local';
 import { ENV } from '#spec/env';
+import { type DirectStore, servicesFromEnv } from './direct-store';
 import { CliError } from './io';
-import { servicesFromEnv, type TokenTable } from './token-table';
 
 /** Whether anything answers HTTP at `endpoint` within a short time (DynamoDB Local answers 400 to GET). */
 async function answers(endpoint: string): Promise<boolean> {
@@ -42,7 +42,7 @@ async function runningStack(dir: DataDir): Promise<StackInfo | null> {
   return (await answers(stack.dynamodb_endpoint)) ? stack : null;
 }
 
-function stackTable(dir: DataDir, stack: StackInfo): TokenTable {
+function stackStore(dir: DataDir, stack: StackInfo): DirectStore {
   return {
     description: `table ${stack.tokens_table} of the local stack at ${stack.url}`,
     services: servicesFromEnv({
@@ -73,13 +73,13 @@ async function lockOrRunningStack(dir: DataDir): Promise<{ unlock: () => void } 
   }
 }
 
-export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
+export async function openLocalStore(dir: DataDir): Promise<DirectStore> {
   const stack = await runningStack(dir);
-  if (stack) return stackTable(dir, stack);
+  if (stack) return stackStore(dir, stack);
   // Our own DynamoDB Local and the files we write in the data folder are private, as the stack's are.
   makeDataDirPrivate(dir);
   const lockOrStack = await lockOrRunningStack(dir);
-  if ('stack' in lockOrStack) return stackTable(dir, lockOrStack.stack);
+  if ('stack' in lockOrStack) return stackStore(dir, lockOrStack.stack);
   const { unlock } = lockOrStack;
   let db: DynamoDbLocal | undefined;
   try {
@@ -87,7 +87,7 @@ export async function openLocalTable(dir: DataDir): Promise<TokenTable> {
     const started = await runningStack(dir);
     if (started) {
       unlock();
-      return stackTable(dir, started);
+      return stackStore(dir, started);
     }
     db = await startDynamoDbLocal({ dbPath: dir.dynamoDir });
     await prepareDataDir(dir, db.endpoint);

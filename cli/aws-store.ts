@@ -1,5 +1,6 @@
-// A token table in AWS, reached with the caller's credentials from the SDK's default chain. The HMAC
-// key ring's secret is named by TOKENGATE_KEY_SECRET_ID, or else by the table's own tag.
+// A direct store handle on a tokens table in AWS, reached with the caller's credentials from the SDK's
+// default chain. The HMAC key ring's secret is named by TOKENGATE_KEY_SECRET_ID, or else by the
+// table's own tag.
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -8,10 +9,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ENV } from '#spec/env';
 import { KEY_SECRET_TAG } from '#spec/tables';
+import { type DirectStore, servicesFromEnv } from './direct-store';
 import { CliError } from './io';
-import { servicesFromEnv, type TokenTable } from './token-table';
 
-export interface AwsTableOptions {
+export interface AwsStoreOptions {
   table: string;
   region?: string | undefined;
 }
@@ -56,7 +57,7 @@ export async function keySecretIdFor(
   return secretId;
 }
 
-export async function openAwsTable(options: AwsTableOptions, env: NodeJS.ProcessEnv): Promise<TokenTable> {
+export async function openAwsStore(options: AwsStoreOptions, env: NodeJS.ProcessEnv): Promise<DirectStore> {
   // The shared services take their region from the environment, as in Lambda: --region overrides it
   // for every client this process makes.
   if (options.region) process.env.AWS_REGION = options.region;
