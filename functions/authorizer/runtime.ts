@@ -3,14 +3,13 @@
 // start within budget) and its key ring, and the memo of verified callers for HTTP APIs. Nothing here
 // loads the AWS SDK. The token API's functions build theirs in functions/commons/runtime.ts.
 
-import { localClientConfig, readCatalogue, readConfig } from '#adapters/config';
+import { readCatalogue, readConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { jsonDynamoClient } from '#adapters/json-dynamo-client';
 import { keyRingSource } from '#adapters/secrets-keyring';
-import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
 import { compileCatalogue } from '#domain/policy';
 import { RememberedCallers } from '#domain/remembered-callers';
 import { BearerVerifier } from '#domain/verify-bearer';
-import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 
 const config = readConfig();
 
@@ -20,14 +19,8 @@ export const cacheTtlSeconds = config.authorizerCacheTtlSeconds;
 /** The deployment's scope catalogue, its grants parsed once here: no check parses it again. */
 export const grants = compileCatalogue(readCatalogue());
 
-/** This process's DynamoDB client, for benchmarks that compare against bare reads on it. */
-export const dynamo = new AwsJsonClient(DYNAMODB, {
-  deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
-  ...(config.dynamoEndpoint ? localClientConfig(config.dynamoEndpoint) : {}),
-});
-
 export const verifier = new BearerVerifier({
-  store: new DynamoCredentialStore(dynamo, config.tokensTable),
+  store: new DynamoCredentialStore(jsonDynamoClient(config.dynamoEndpoint), config.tokensTable),
   keys: keyRingSource(config),
 });
 

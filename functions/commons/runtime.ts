@@ -6,9 +6,6 @@ import { readConfig } from '#adapters/config';
 import { TokenService } from '#domain/token-service';
 
 export const config = readConfig();
-const { store, keys, dynamo } = services(config);
-
-/** This process's DynamoDB client. */
-export { dynamo };
+const { store, keys } = services(config);
 
 export const tokens = new TokenService({ store, keys, cacheTtlSeconds: config.authorizerCacheTtlSeconds });
