@@ -428,7 +428,10 @@ describe('API stages', () => {
     expect(stages).toHaveLength(2);
     for (const stage of stages) {
       const settings = stage.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string };
-      expect(settings.DestinationArn).toBeDefined();
+      // The ARN of a log group of this stack.
+      expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+      const [logGroup] = (settings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      expect(template.toJSON().Resources[logGroup]?.Type).toBe('AWS::Logs::LogGroup');
       const format = JSON.parse(settings.Format);
       expect(format).toMatchObject({
         principal: '$context.authorizer.principalId',
