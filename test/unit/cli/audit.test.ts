@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lines, runCli } from './cli-fixtures';
+import { lines, runCli } from './fixtures';
 
 const ENV = { TOKENGATE_ENDPOINT: 'https://api.example.com/prod', TOKENGATE_TOKEN: 'tg_admin' };
 const TOKEN_ID = 'AAAAAAAAAAAAAAA1';

@@ -2,7 +2,7 @@
 // body, whose token), what it prints where, and how a refusal or an unreachable API ends.
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '#domain/token-format';
-import { lines, runCli, sampleToken } from './cli-fixtures';
+import { lines, runCli, sampleToken } from './fixtures';
 
 const ENDPOINT = 'http://api.test/prod';
 const ADMIN = mintToken().token;

@@ -2,7 +2,7 @@
 // mistake in the command line (commander's own included), 4 a refused token, 5 no answer from the API.
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '#domain/token-format';
-import { type FakeApi, lines, runCli, sampleToken } from './cli-fixtures';
+import { type FakeApi, lines, runCli, sampleToken } from './fixtures';
 
 const ENDPOINT = 'http://api.test/prod';
 const env = { TOKENGATE_ENDPOINT: ENDPOINT, TOKENGATE_TOKEN: mintToken().token };

@@ -11,7 +11,7 @@ import {
   tokenTable,
   truncate,
 } from '#cli/format';
-import { lines, sampleToken } from './cli-fixtures';
+import { lines, sampleToken } from './fixtures';
 
 describe('table', () => {
   it('pads each column to its widest cell, two spaces apart, without trailing spaces', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '#domain/token-format';
-import { type FakeApi, lines, runCli, sampleToken } from './cli-fixtures';
+import { type FakeApi, lines, runCli, sampleToken } from './fixtures';
 
 const root = mkdtempSync(join(tmpdir(), 'tokengate-cli-login-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { revokeTarget } from '#cli/commands/revoke-token';
 import { DEFAULT_ENDPOINT, normaliseEndpoint, resolveTarget } from '#cli/target';
 import { mintToken } from '#domain/token-format';
 import { dataDir, writeStackInfo } from '#local/data-dir';
-import { sampleToken } from './cli-fixtures';
+import { sampleToken } from './fixtures';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { redactTokens } from '#cli/api-client';
 import { tokenTable } from '#cli/format';
 import { mintToken } from '#domain/token-format';
-import { type FakeApi, lines, runCli, sampleToken } from './cli-fixtures';
+import { type FakeApi, lines, runCli, sampleToken } from './fixtures';
 
 const ENDPOINT = 'http://api.test';
 const ADMIN = mintToken().token;

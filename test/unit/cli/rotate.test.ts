@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graceSecondsOf } from '#cli/commands/rotate-token';
 import { CliError } from '#cli/io';
 import { mintToken } from '#domain/token-format';
-import { lines, runCli, sampleToken } from './cli-fixtures';
+import { lines, runCli, sampleToken } from './fixtures';
 
 const ENDPOINT = 'http://api.test/prod';
 const CALLER = mintToken().token;

@@ -3,7 +3,7 @@
 // fake API that records each request.
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '#domain/token-format';
-import { type FakeApi, lines, runCli, type SentRequest, sampleToken } from './cli-fixtures';
+import { type FakeApi, lines, runCli, type SentRequest, sampleToken } from './fixtures';
 
 const ENDPOINT = 'http://api.test';
 const ADMIN = mintToken().token;

@@ -14,7 +14,7 @@ import type { CliIo } from '#cli/io';
 import { run } from '#cli/main';
 import { mintToken } from '#domain/token-format';
 import { isLoopbackUrl } from '#local/data-dir';
-import { sampleToken } from './cli-fixtures';
+import { sampleToken } from './fixtures';
 
 const TOKEN = mintToken().token;
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scopeCatalogue } from '#api/native-tokens';
 import { type Catalogue, DEFAULT_SCOPE_ENTRIES, scopeEntries } from '#spec/scopes';
 import { ORDERS } from '#test-support/orders-catalogue';
-import { firstResourceType, labelParts, resourceTypes, scopeLabel } from '../../web/src/scopes';
+import { firstResourceType, labelParts, resourceTypes, scopeLabel } from '../../../web/src/scopes';
 
 const listed = (catalogue: Catalogue) => scopeCatalogue(scopeEntries(catalogue)).scopes;
 const DEFAULT_LISTED = scopeCatalogue(DEFAULT_SCOPE_ENTRIES).scopes;

@@ -2,7 +2,7 @@
 // the token format check): it must agree with the domain's parseToken on every kind of string.
 import { describe, expect, it } from 'vitest';
 import { mintToken, parseToken } from '#domain/token-format';
-import { isWellFormedToken } from '../../web/src/token-format';
+import { isWellFormedToken } from '../../../web/src/token-format';
 
 describe('the console’s token format check', () => {
   it('accepts every well-formed token, as parseToken does', () => {
