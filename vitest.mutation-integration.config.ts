@@ -36,7 +36,7 @@ export default defineConfig({
         test: {
           ...common,
           name: 'unit',
-          include: ['test/unit/list-cursor.test.ts'],
+          include: ['test/unit/domain/list-cursor.test.ts'],
         },
       },
       {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { StreamPoller } from '#local/stream-poller';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { msSince, percentile, round } from './stats';
 
 export interface AuditBurstFigures {

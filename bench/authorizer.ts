@@ -1,8 +1,12 @@
 // The authorizer in process against the real table, side by side with a bare strongly consistent
-// GetItem of the same item on the same client (the authorizer's SDK-free one); then junk tokens,
-// which must cost no read at all, counted on the wire. The SDK's GetItem is timed too, for scale.
+// GetItem of the same item on a client made the way the authorizer makes its own (SDK-free:
+// jsonDynamoClient); then junk tokens, which must cost no read at all, counted on the wire. The SDK's
+// GetItem is timed too, for scale, on a client made the way the other functions make theirs.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '#adapters/clients';
+import { jsonDynamoClient } from '#adapters/json-dynamo-client';
 import { mintToken } from '#domain/token-format';
+import { ENV } from '#spec/env';
 import { httpApiAuthorizerEvent, lambdaContext, restAuthorizerEvent } from '#test-support/lambda-events';
 import { watchAwsRequests } from '#test-support/wire-log';
 import { median, msSince, percentile } from './stats';
@@ -35,8 +39,11 @@ const PER_ROUND = 400;
 
 export async function benchAuthorizer(tokensTable: string): Promise<AuthorizerFigures> {
   const { handler } = await import('#functions/authorizer/handler');
-  const { dynamo, verifier } = await import('#functions/authorizer/runtime');
-  const { dynamo: sdk, tokens } = await import('#functions/commons/runtime');
+  const { verifier } = await import('#functions/authorizer/runtime');
+  const { tokens } = await import('#functions/commons/runtime');
+  const endpoint = process.env[ENV.dynamoEndpoint];
+  const dynamo = jsonDynamoClient(endpoint);
+  const sdk = documentClient(endpoint);
   const { token, record } = await tokens.create(
     {
       kind: 'service',

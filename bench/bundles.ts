@@ -10,7 +10,7 @@ import { type BuildOptions, build } from 'esbuild';
 import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
 import { ENV } from '#spec/env';
-import { ALL_FUNCTIONS, type FunctionDef } from '#spec/routes';
+import { ALL_FUNCTIONS, type FunctionDef } from '#spec/functions';
 import { largeCatalogue } from '#test-support/large-catalogue';
 import { median, round } from './stats';
 

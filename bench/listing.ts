@@ -11,6 +11,7 @@ import { TokenSearchIndex } from '#adapters/dynamo-token-search';
 import { recordToItem, sortKeys, ttlAfter } from '#adapters/token-item';
 import type { TokenRecord } from '#domain/token';
 import { mintToken } from '#domain/token-format';
+import { ENV } from '#spec/env';
 import { lambdaContext } from '#test-support/lambda-events';
 import { median, msSince, percentile, round } from './stats';
 
@@ -91,10 +92,10 @@ function seededItem(i: number, now: number): { item: Record<string, unknown>; re
 }
 
 export async function benchListing(tokensTable: string, searchTable: string): Promise<ListingFigures> {
-  const { dynamo } = await import('#functions/commons/runtime');
+  const dynamo = documentClient(process.env[ENV.dynamoEndpoint]);
   const { handler } = await import('#functions/tokens/list');
   // A client of its own: the postings' batches must not queue behind the tokens' for sockets.
-  const search = new TokenSearchIndex(documentClient(process.env.TOKENGATE_DYNAMODB_ENDPOINT), searchTable);
+  const search = new TokenSearchIndex(documentClient(process.env[ENV.dynamoEndpoint]), searchTable);
   const now = Date.now();
   let seeded = 0;
   let seedMs = 0;

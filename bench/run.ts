@@ -4,7 +4,7 @@
 // those functions; BENCH_QUICK=1 in the environment lists 1,000 and 10,000 tokens instead of 10,000
 // and 100,000 (for a quick look while developing: its figures keep the full run's names).
 import { cpus } from 'node:os';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 import { benchAuditBurst } from './audit-burst';
 import { benchAuthorizer } from './authorizer';
 import { benchBundles } from './bundles';

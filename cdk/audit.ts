@@ -10,7 +10,7 @@ import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { suppressNagRules } from './nag-suppressions';
 
 export interface AuditStreamProps {

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { FunctionDef } from '#spec/routes';
+import type { FunctionDef } from '#spec/functions';
 
 // esbuild's ESM output has no `require`; some bundled CommonJS dependencies call it.
 export const CREATE_REQUIRE_BANNER =

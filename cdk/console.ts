@@ -38,7 +38,7 @@ import {
   CONSOLE_HSTS_SECONDS,
   type ConsoleConfig,
 } from '#spec/console';
-import { DEFAULT_EXPIRY_WARNING_DAYS } from '#spec/routes';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from '#spec/defaults';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { PREBUILT_ROOT, PROJECT_ROOT } from './function';
 import { suppressNagRules } from './nag-suppressions';

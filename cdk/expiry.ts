@@ -6,7 +6,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IScheduleTarget, Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ENV } from '#spec/env';
-import { EXPIRY_WARNER } from '#spec/routes';
+import { EXPIRY_WARNER } from '#spec/functions';
 import type { TokenGateFunction } from './function';
 
 export interface ExpiryWarningsProps {

@@ -11,7 +11,8 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionDef, Route } from '#spec/routes';
+import type { FunctionDef } from '#spec/functions';
+import type { Route } from '#spec/routes';
 import { BUNDLE_FILE, bundleFunction, externalModulesFor } from './bundling';
 import { suppressNagRules } from './nag-suppressions';
 

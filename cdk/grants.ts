@@ -1,5 +1,5 @@
 // From a function's declared needs to its environment and IAM policy, so that what a function may
-// touch is written once, in shared/spec/routes.ts, and the stack cannot grant more.
+// touch is written once, in shared/spec/functions.ts, and the stack cannot grant more.
 
 import { type Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -7,8 +7,9 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
 import { ENV } from '#spec/env';
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, type FunctionNeeds, type TableAction } from '#spec/routes';
+import type { FunctionNeeds, TableAction } from '#spec/functions';
 import { AUDIT_TABLE, SEARCH_TABLE, type TableDefinition, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { suppressNagRules } from './nag-suppressions';
 

@@ -1,17 +1,21 @@
 // The construct library: the package's main export (`import { TokenGate } from 'tokengate'`).
 
 export { DENY_REASONS, type DenyReason, ROTATIONS, type Rotation } from '#spec/metrics';
+
+import type { ErrorBodyShape } from '#spec/functions';
+
 export type {
-  Access,
-  ErrorFace,
+  ErrorBodyShape,
   FunctionDef,
   FunctionNeeds,
   HttpFunctionDef,
-  HttpMethod,
-  Route,
   TableAction,
-  Throttle,
-} from '#spec/routes';
+} from '#spec/functions';
+
+/** @deprecated Renamed `ErrorBodyShape`, which says what it is: the shape of a function's error bodies. */
+export type ErrorFace = ErrorBodyShape;
+
+export type { Access, HttpMethod, Route, Throttle } from '#spec/routes';
 export type { Catalogue, CatalogueGrant, CatalogueScope } from '#spec/scopes';
 export { AuditStream, type AuditStreamProps } from './audit';
 export {

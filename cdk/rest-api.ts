@@ -19,7 +19,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ACCESS_LOG_FORMAT } from '#spec/access-log';
-import { checksOwnToken, methodsOf, type Route } from '#spec/routes';
+import { checksOwnToken } from '#spec/functions';
+import { methodsOf, type Route } from '#spec/routes';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { suppressNagRules } from './nag-suppressions';
 

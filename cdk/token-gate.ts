@@ -33,7 +33,22 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
 import type { AccessLogField } from '#spec/access-log';
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_EXPIRY_WARNING_DAYS,
+  DEFAULT_RETENTION_DAYS,
+} from '#spec/defaults';
 import { ENV } from '#spec/env';
+import {
+  AUDIT_CONSUMER,
+  AUTHORIZER,
+  EXPIRY_WARNER,
+  type FunctionDef,
+  KEY_SECRET_ROTATION,
+  USAGE_RECORDER,
+} from '#spec/functions';
+import { GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY } from '#spec/gateway';
 import {
   type DenyReason,
   METRIC_DIMENSIONS,
@@ -42,21 +57,7 @@ import {
   type MetricDef,
   type Rotation,
 } from '#spec/metrics';
-import {
-  AUDIT_CONSUMER,
-  AUTHORIZER,
-  DEFAULT_AUDIT_RETENTION_DAYS,
-  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
-  DEFAULT_EXPIRY_WARNING_DAYS,
-  DEFAULT_RETENTION_DAYS,
-  EXPIRY_WARNER,
-  type FunctionDef,
-  GATEWAY_RESPONSES,
-  KEY_SECRET_ROTATION,
-  REST_AUTHORIZER_IDENTITY,
-  ROUTES,
-  USAGE_RECORDER,
-} from '#spec/routes';
+import { ROUTES } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';

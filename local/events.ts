@@ -9,7 +9,8 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import type { FunctionDef, IdentityPart } from '#spec/routes';
+import type { FunctionDef } from '#spec/functions';
+import type { IdentityPart } from '#spec/gateway';
 import type { RouteMatch } from './routing';
 
 export const LOCAL_REGION = 'local';

@@ -8,13 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { type PolicyDocument, type PolicyStatement, pathProblem } from '#domain/policy';
-import {
-  checksOwnToken,
-  type FunctionDef,
-  GATEWAY_RESPONSES,
-  REST_AUTHORIZER_IDENTITY,
-  type Route,
-} from '#spec/routes';
+import { checksOwnToken, type FunctionDef } from '#spec/functions';
+import { GATEWAY_RESPONSES, REST_AUTHORIZER_IDENTITY } from '#spec/gateway';
+import type { Route } from '#spec/routes';
 import { AuthorizerCache } from './authorizer-cache';
 import {
   type AuthorizerFacts,

@@ -3,7 +3,8 @@
 // caller sets the environment first.
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AUTHORIZER, type FunctionDef, type Route } from '#spec/routes';
+import { AUTHORIZER, type FunctionDef } from '#spec/functions';
+import type { Route } from '#spec/routes';
 import type { LambdaFunction, LambdaHandler } from './gateway';
 
 const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,7 +2,7 @@
 // at start, then every `everyHours`, as a Lambda invocation with the event Scheduler sends. Runs
 // never overlap; the timer does not keep the process alive, and `stop` waits for a run under way.
 import { randomUUID } from 'node:crypto';
-import type { ScheduledFunctionDef } from '#spec/routes';
+import type { ScheduledFunctionDef } from '#spec/functions';
 import { lambdaContext } from './events';
 import type { LambdaHandler } from './gateway';
 import { runInInvokeContext } from './invoke-context';

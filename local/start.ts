@@ -8,16 +8,10 @@
 
 import { readExpiryConfig } from '#adapters/config';
 import { readScopesFile, type ScopesFile } from '#adapters/scopes-file';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
 import { ENV } from '#spec/env';
-import {
-  AUDIT_CONSUMER,
-  DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
-  EXPIRY_WARNER,
-  ROUTES,
-  type Route,
-  routesFor,
-  USAGE_RECORDER,
-} from '#spec/routes';
+import { AUDIT_CONSUMER, EXPIRY_WARNER, USAGE_RECORDER } from '#spec/functions';
+import { ROUTES, type Route, routesFor } from '#spec/routes';
 import { ensureConsoleBuild } from '#web/build';
 import { AccessLogWriter } from './access-log';
 import { ConsoleSite } from './console-site';

@@ -26,7 +26,7 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { localClientConfig } from '#adapters/config';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { lambdaContext } from './events';
 import type { LambdaFunction } from './gateway';
 import { runInInvokeContext } from './invoke-context';

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData } from 'aws-lambda';
 import { z } from 'zod';
-import { USAGE_RECORDER } from '#spec/routes';
+import { USAGE_RECORDER } from '#spec/functions';
 import { parseRequestTime } from './access-log';
 import { lambdaContext } from './events';
 import type { LambdaHandler } from './gateway';

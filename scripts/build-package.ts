@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BUNDLE_TARGET, bundleFunction, externalModulesFor } from '#cdk/bundling';
 import { PROJECT_ROOT } from '#cdk/function';
-import { ALL_FUNCTIONS } from '#spec/routes';
+import { ALL_FUNCTIONS } from '#spec/functions';
 import { ensureConsoleBuild } from '#web/build';
 
 const DIST = join(PROJECT_ROOT, 'dist');

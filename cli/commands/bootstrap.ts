@@ -1,11 +1,11 @@
 // `tokengate bootstrap`: the first global:admin token of a deployment, made directly in its token
 // table (there is no token yet to call the API with). Refused while an active admin token exists.
-// The table modules (the AWS SDK, DynamoDB Local) are loaded only when the command runs, so that the
+// The store modules (the AWS SDK, DynamoDB Local) are loaded only when the command runs, so that the
 // other commands start quickly.
 import { type Command, Option } from 'commander';
 import { examples } from '#cli/command-kit';
+import type { DirectStore } from '#cli/direct-store';
 import { type CliIo, UsageError } from '#cli/io';
-import type { TokenTable } from '#cli/token-table';
 import type { Actor } from '#domain/token';
 import { ENV } from '#spec/env';
 
@@ -17,24 +17,24 @@ interface BootstrapOptions {
   region?: string;
 }
 
-async function openTable(options: BootstrapOptions, io: CliIo): Promise<TokenTable> {
+async function openStore(options: BootstrapOptions, io: CliIo): Promise<DirectStore> {
   if (options.region && !options.table) throw new UsageError('--region goes with --table');
   if (options.local) {
-    const [{ findLocalStack, foundElsewhere, notTheRunningStack }, { openLocalTable }] = await Promise.all([
+    const [{ findLocalStack, foundElsewhere, notTheRunningStack }, { openLocalStore }] = await Promise.all([
       import('#cli/local-stack'),
-      import('#cli/local-table'),
+      import('#cli/local-store'),
     ]);
     // Without DATA_DIR, a stack running elsewhere is the one meant: a token made in ./.data instead
     // would be refused by it.
     const choice = findLocalStack(io.env);
     if (choice.from === 'registry') io.stderr(`tokengate: ${foundElsewhere(choice)}\n`);
-    const table = await openLocalTable(choice.dir);
+    const table = await openLocalStore(choice.dir);
     const warning = notTheRunningStack(choice);
     return warning ? Object.assign(table, { warning }) : table;
   }
   if (options.table) {
-    const { openAwsTable } = await import('#cli/aws-table');
-    return openAwsTable({ table: options.table, region: options.region }, io.env);
+    const { openAwsStore } = await import('#cli/aws-store');
+    return openAwsStore({ table: options.table, region: options.region }, io.env);
   }
   throw new UsageError('Say which token table: --local, or --table NAME [--region R]');
 }
@@ -59,19 +59,19 @@ export function registerBootstrap(program: Command, io: CliIo): void {
       ),
     )
     .action(async (options: BootstrapOptions) => {
-      const table = await openTable(options, io);
+      const store = await openStore(options, io);
       try {
         const { TokenService } = await import('#domain/token-service');
-        const { record, token } = await new TokenService(table.services).bootstrapAdmin(BOOTSTRAP_ACTOR);
+        const { record, token } = await new TokenService(store.services).bootstrapAdmin(BOOTSTRAP_ACTOR);
         io.stderr(
-          `Created the first global:admin token, id ${record.id}, in ${table.description}.\n` +
+          `Created the first global:admin token, id ${record.id}, in ${store.description}.\n` +
             'It is shown this once and cannot be shown again: store it now.\n',
         );
         // After the success, so that a failure stays one line.
-        if (table.warning) io.stderr(`tokengate: warning: ${table.warning}\n`);
+        if (store.warning) io.stderr(`tokengate: warning: ${store.warning}\n`);
         io.stdout(`${token}\n`);
       } finally {
-        await table.close();
+        await store.close();
       }
     });
 }

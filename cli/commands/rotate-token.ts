@@ -15,7 +15,7 @@ import {
 import { formatTime, tokenDetails } from '#cli/format';
 import { type CliIo, nowOf, UsageError, wantsColour } from '#cli/io';
 import { rotatedTokenSchema } from '#cli/responses';
-import { MAX_GRACE_SECONDS } from '#domain/rotation';
+import { MAX_GRACE_SECONDS } from '#domain/token-rotation';
 import { ENV } from '#spec/env';
 import { EXPIRES_FORMS, expiryOf } from './create-token';
 

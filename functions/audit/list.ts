@@ -2,7 +2,7 @@
 import { parseAuditQuery } from '#api/audit-query';
 import { audit } from '#functions/commons/audit-runtime';
 import { httpHandler, json } from '#functions/commons/http';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(FUNCTIONS.listAuditEvents.face, async (event) => {
   const page = await audit.list(parseAuditQuery(event.queryStringParameters));

@@ -18,6 +18,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { DecisionCounter } from '#adapters/authorizer-metrics';
+import type { CallerSource } from '#domain/caller-source';
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
 import {
@@ -32,7 +33,6 @@ import {
   scopesAllow,
   targetAllowed,
 } from '#domain/policy';
-import type { CallerSource } from '#domain/remembered-callers';
 import { soleAuthorization } from '#domain/token-format';
 import { type Caller, RefusedBearer } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';

@@ -1,13 +1,14 @@
-// What the authorizer holds across invocations, built once at module load from the environment:
-// its DynamoDB client (SDK-free, shared/aws/json-client.ts, for a cold start within budget) and the
-// verifier with its key ring, the metrics recorder, and the memo of verified callers for HTTP APIs. Nothing here loads the
-// AWS SDK.
+// The authorizer's services: what it holds across invocations, built once at module load from the
+// environment: the verifier with its SDK-free DynamoDB client (shared/aws/json-client.ts, for a cold
+// start within budget) and its key ring, the metrics recorder, and the memo of verified callers for
+// HTTP APIs. Nothing here loads the AWS SDK. The token API's functions build theirs in
+// functions/commons/runtime.ts.
 
 import { authorizerMetricsFromEnv, timedReads } from '#adapters/authorizer-metrics';
-import { localClientConfig, readCatalogue, readConfig } from '#adapters/config';
+import { readCatalogue, readConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { jsonDynamoClient } from '#adapters/json-dynamo-client';
 import { keyRingSource } from '#adapters/secrets-keyring';
-import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
 import { compileCatalogue } from '#domain/policy';
 import { RememberedCallers } from '#domain/remembered-callers';
 import { BearerVerifier } from '#domain/verify-bearer';
@@ -20,17 +21,14 @@ export const cacheTtlSeconds = config.authorizerCacheTtlSeconds;
 /** The deployment's scope catalogue, its grants parsed once here: no check parses it again. */
 export const grants = compileCatalogue(readCatalogue());
 
-/** This process's DynamoDB client, for benchmarks that compare against bare reads on it. */
-export const dynamo = new AwsJsonClient(
-  DYNAMODB,
-  config.dynamoEndpoint ? localClientConfig(config.dynamoEndpoint) : {},
-);
-
 /** What the checks counted, published as EMF at most once a minute (`flushIfDue` after each invocation). */
 export const metrics = authorizerMetricsFromEnv();
 
 export const verifier = new BearerVerifier({
-  store: timedReads(new DynamoCredentialStore(dynamo, config.tokensTable), metrics),
+  store: timedReads(
+    new DynamoCredentialStore(jsonDynamoClient(config.dynamoEndpoint), config.tokensTable),
+    metrics,
+  ),
   keys: keyRingSource(config),
 });
 

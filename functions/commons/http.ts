@@ -16,8 +16,8 @@ import {
   ValidationError,
 } from '#domain/errors';
 import type { Actor } from '#domain/token';
+import { checksOwnToken, type ErrorBodyShape } from '#spec/functions';
 import { METRICS } from '#spec/metrics';
-import { checksOwnToken, type ErrorFace } from '#spec/routes';
 import { logger } from './logger';
 import { metrics } from './metrics';
 
@@ -76,7 +76,7 @@ function asFailure(error: unknown): HttpFailure {
   return { statusCode: 500, code: 'internal_error', message: 'Internal server error', field: undefined };
 }
 
-export function errorBody(face: ErrorFace, failure: HttpFailure): unknown {
+export function errorBody(face: ErrorBodyShape, failure: HttpFailure): unknown {
   if (face === 'connect') {
     return {
       code: CONNECT_CODES[failure.code] ?? 1,
@@ -89,7 +89,7 @@ export function errorBody(face: ErrorFace, failure: HttpFailure): unknown {
   };
 }
 
-function httpErrors(face: ErrorFace): MiddlewareObj<HttpEvent, HttpResult> {
+function httpErrors(face: ErrorBodyShape): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const error = asDomainError(request.error);
@@ -224,7 +224,7 @@ export interface HandlerOptions {
 }
 
 export function httpHandler(
-  face: ErrorFace,
+  face: ErrorBodyShape,
   handler: (event: HttpEvent) => Promise<HttpResult>,
   options: HandlerOptions = {},
 ) {
@@ -251,8 +251,8 @@ export function httpHandler(
   return chain.handler(handler);
 }
 
-/** Who is calling: the token the authorizer verified, or the IAM principal for IAM-authorised calls. */
-export function callerOf(event: HttpEvent): Actor {
+/** Who is acting (an `Actor`, as the audit trail records it): the token the authorizer verified, or the IAM principal for IAM-authorised calls. */
+export function actorOf(event: HttpEvent): Actor {
   const tokenId = event.requestContext.authorizer?.token_id;
   if (typeof tokenId === 'string' && tokenId) return { type: 'token', id: tokenId };
   const arn = event.requestContext.identity?.userArn;

@@ -1,13 +1,12 @@
-// The domain services of this process, built once at module load from the environment.
+// The token API's services: what the token and service-token functions (functions/tokens/,
+// functions/service-tokens/) hold across invocations, built once per process at module load from the
+// environment. The authorizer builds its own, without the AWS SDK (functions/authorizer/runtime.ts).
 import { services } from '#adapters/clients';
 import { readConfig } from '#adapters/config';
 import { TokenService } from '#domain/token-service';
 import { postingsDeferred } from './logger';
 
 export const config = readConfig();
-const { store, keys, dynamo } = services(config, postingsDeferred);
-
-/** This process's DynamoDB client. */
-export { dynamo };
+const { store, keys } = services(config, postingsDeferred);
 
 export const tokens = new TokenService({ store, keys, cacheTtlSeconds: config.authorizerCacheTtlSeconds });

@@ -11,7 +11,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ForbiddenError, UnauthorizedError } from '#domain/errors';
 import { authorize } from '#functions/authorizer/handler';
-import { GATEWAY_RESPONSES } from '#spec/routes';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
 import type { HttpEvent, HttpResult } from './http';
 
 /** The method ARN's region: Lambda's own (the ARN is only read back by this check). */

@@ -1,6 +1,6 @@
 // The example protected API: answers with what the authorizer passed on, as a backend would see it.
 import { httpHandler, json } from '#functions/commons/http';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(FUNCTIONS.echo.face, async (event) => {
   const context = event.requestContext.authorizer ?? {};

@@ -2,7 +2,8 @@
 import { openApiDocument } from '#api/openapi';
 import { scopes } from '#functions/commons/catalogue';
 import { httpHandler, json } from '#functions/commons/http';
-import { FUNCTIONS, ROUTES } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
+import { ROUTES } from '#spec/routes';
 
 const document = openApiDocument(ROUTES, scopes);
 

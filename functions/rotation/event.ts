@@ -1,7 +1,12 @@
 // What both rotation functions share: Secrets Manager's rotation event, checked, and one step run.
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { SecretsManagerVault } from '#adapters/secrets-vault';
-import { isRotationStep, RotationError, runRotationStep, type SecretRotator } from '#domain/secret-rotation';
+import {
+  isRotationStep,
+  RotationError,
+  runRotationStep,
+  type SecretRotator,
+} from '#domain/secrets-manager-rotation';
 import { logger } from '#functions/commons/logger';
 import { metrics } from '#functions/commons/metrics';
 import { METRICS, type Rotation } from '#spec/metrics';

@@ -1,12 +1,12 @@
 // Secrets Manager's rotation function of one RotatedToken's secret `{"token_id", "token"}`: rotates
 // the token with its grace period and proves the new one passes the verifier
-// (shared/domain/token-secret.ts). Each RotatedToken has its own, whose environment declares the one
+// (shared/domain/token-secret-rotation.ts). Each RotatedToken has its own, whose environment declares the one
 // secret it rotates and the description and scopes it mints; the secret's text never decides them.
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { services } from '#adapters/clients';
 import { readConfig, readRotatedTokenConfig } from '#adapters/config';
 import { parseCreateToken } from '#api/native-tokens';
-import { tokenSecretRotator } from '#domain/token-secret';
+import { tokenSecretRotator } from '#domain/token-secret-rotation';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { scopes } from '#functions/commons/catalogue';

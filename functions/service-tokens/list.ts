@@ -3,7 +3,7 @@ import { serviceTokenView } from '#api/service-tokens';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
 import { tokenCheck } from '#functions/commons/token-check';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.listServiceTokens.face,

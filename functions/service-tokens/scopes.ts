@@ -3,7 +3,7 @@ import { serviceTokenScopes } from '#api/service-tokens';
 import { scopes } from '#functions/commons/catalogue';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokenCheck } from '#functions/commons/token-check';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.listServiceTokenScopes.face,

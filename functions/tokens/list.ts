@@ -6,7 +6,7 @@ import { unusedOf } from '#domain/usage';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
 import { usage } from '#functions/commons/usage-runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(FUNCTIONS.listTokens.face, async (event) => {
   const { unused_days: unusedDays, ...query } = parseListQuery(event.queryStringParameters);

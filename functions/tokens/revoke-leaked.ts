@@ -3,7 +3,7 @@
 import { MAX_LEAKED_BODY_BYTES, parseRevokeLeaked } from '#api/native-tokens';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.revokeLeakedTokens.face,

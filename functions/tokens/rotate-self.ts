@@ -4,14 +4,14 @@
 import { parseRotateToken } from '#api/native-tokens';
 import { NotFoundError } from '#domain/errors';
 import { tokenView } from '#domain/token';
-import { callerOf, httpHandler, json } from '#functions/commons/http';
+import { actorOf, httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.rotateSelfToken.face,
   async (event) => {
-    const caller = callerOf(event);
+    const caller = actorOf(event);
     if (caller.type !== 'token') throw new NotFoundError('The caller is not a token', 'authorization');
     const { graceSeconds, expiresAt } = parseRotateToken(event.body, tokens.now());
     const { record, token, previousAcceptedUntil } = await tokens.rotate(caller.id, {

@@ -2,9 +2,9 @@
 import { parseRotateToken } from '#api/native-tokens';
 import { tokenView } from '#domain/token';
 import { TOKEN_ID_PATTERN } from '#domain/token-format';
-import { callerOf, httpHandler, json, pathParameter } from '#functions/commons/http';
+import { actorOf, httpHandler, json, pathParameter } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(
   FUNCTIONS.rotateToken.face,
@@ -14,7 +14,7 @@ export const handler = httpHandler(
     const { record, token, previousAcceptedUntil } = await tokens.rotate(id, {
       graceSeconds,
       expiresAt,
-      actor: callerOf(event),
+      actor: actorOf(event),
     });
     return json(201, {
       ...tokenView(record, tokens.now()),

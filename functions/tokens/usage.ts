@@ -5,7 +5,7 @@ import { tokenUsage } from '#domain/usage';
 import { httpHandler, json, pathParameter } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
 import { usage } from '#functions/commons/usage-runtime';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(FUNCTIONS.tokenUsage.face, async (event) => {
   const id = pathParameter(event, 'id', TOKEN_ID_PATTERN);

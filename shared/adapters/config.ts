@@ -2,13 +2,13 @@
 // A missing variable fails at start, loudly, not at the first request.
 import { readFileSync } from 'node:fs';
 import { checkCatalogue } from '#domain/catalogue';
-import { ENV } from '#spec/env';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   DEFAULT_EXPIRY_WARNING_DAYS,
   DEFAULT_RETENTION_DAYS,
-} from '#spec/routes';
+} from '#spec/defaults';
+import { ENV } from '#spec/env';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 
 export class ConfigError extends Error {}

@@ -24,7 +24,7 @@ import type {
 } from '#domain/token-store';
 import { backoffMs, sleep } from '#lib/backoff';
 import { TOKEN_ATTRIBUTES as A, BOOTSTRAP_CLAIM_ID, TOKEN_INDEXES } from '#spec/tables';
-import { TokenLister } from './dynamo-token-list';
+import { DynamoTokenLister } from './dynamo-token-lister';
 import { TokenSearchIndex, tokenPostings } from './dynamo-token-search';
 import {
   CREDENTIAL_ATTRIBUTES,
@@ -84,7 +84,7 @@ export interface DynamoTokenStoreOptions {
 export class DynamoTokenStore implements TokenStore {
   private readonly table: string;
   private readonly retentionSeconds: number;
-  private readonly lister: TokenLister;
+  private readonly lister: DynamoTokenLister;
   private readonly search: TokenSearchIndex | undefined;
   private readonly onPostingsDeferred: (tokenId: string, error: unknown) => void;
 
@@ -96,7 +96,7 @@ export class DynamoTokenStore implements TokenStore {
     this.retentionSeconds = options.retentionDays * DAY_SECONDS;
     this.search = options.searchTableName ? new TokenSearchIndex(client, options.searchTableName) : undefined;
     this.onPostingsDeferred = options.onPostingsDeferred ?? (() => undefined);
-    this.lister = new TokenLister(client, this.table, LIST_PARTITION, this.search);
+    this.lister = new DynamoTokenLister(client, this.table, LIST_PARTITION, this.search);
   }
 
   /**

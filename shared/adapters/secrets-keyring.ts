@@ -4,6 +4,7 @@
 // holds it, and the Secrets Manager SDK client alone takes ~180 ms to load.
 import { AwsJsonClient, type AwsJsonClientOptions, SECRETS_MANAGER } from '#aws/json-client';
 import { type KeyRing, KeyRingError, type KeyRingSource, parseKeyRing } from '#domain/keyring';
+import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 import type { Config } from './config';
 import { FileKeyRingSource } from './file-keyring';
 
@@ -34,7 +35,9 @@ export class SecretsManagerKeyRingSource implements KeyRingSource {
     this.access = options.access;
     // Without `access`, made now: a missing AWS_REGION fails at start, as configuration should.
     if (options.client || !this.access) {
-      this.client = Promise.resolve(options.client ?? new AwsJsonClient(SECRETS_MANAGER));
+      this.client = Promise.resolve(
+        options.client ?? new AwsJsonClient(SECRETS_MANAGER, { deadlineMs: AUTHORIZER_CALL_DEADLINE_MS }),
+      );
     }
     this.secretId = options.secretId;
     this.maxAgeMs = (options.maxAgeSeconds ?? 300) * 1000;
@@ -69,7 +72,10 @@ export class SecretsManagerKeyRingSource implements KeyRingSource {
   private secretsManager(): Promise<AwsJsonClient> {
     if (this.client) return this.client;
     const access = this.access as AwsAccess; // the constructor made the client when there is none
-    const made = access().then((options) => new AwsJsonClient(SECRETS_MANAGER, options));
+    const made = access().then(
+      (options) =>
+        new AwsJsonClient(SECRETS_MANAGER, { ...options, deadlineMs: AUTHORIZER_CALL_DEADLINE_MS }),
+    );
     made.catch(() => {
       if (this.client === made) this.client = undefined; // no region yet: the next read asks again
     });

@@ -1,4 +1,4 @@
-// The rotation functions' view of Secrets Manager (SecretVault, shared/domain/secret-rotation.ts), on
+// The rotation functions' view of Secrets Manager (SecretVault, shared/domain/secrets-manager-rotation.ts), on
 // the SDK client. Only the rotation functions load it: the authorizer reads its key ring without the SDK.
 import {
   DescribeSecretCommand,
@@ -9,7 +9,12 @@ import {
   type SecretsManagerClientConfig,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { AWSCURRENT, AWSPENDING, type SecretDescription, type SecretVault } from '#domain/secret-rotation';
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  type SecretDescription,
+  type SecretVault,
+} from '#domain/secrets-manager-rotation';
 
 export class SecretsManagerVault implements SecretVault {
   readonly client: SecretsManagerClient;

@@ -162,7 +162,7 @@ export function itemToRecord(item: Record<string, unknown>): TokenRecord {
   };
 }
 
-/** What `q` searches: description and user email, lower-cased (shared/adapters/dynamo-token-list.ts). */
+/** What `q` searches: description and user email, lower-cased (shared/adapters/dynamo-token-lister.ts). */
 export function searchText(record: Pick<TokenRecord, 'description' | 'userEmail'>): string {
   return [record.description, record.userEmail ?? ''].join('\n').toLowerCase();
 }

@@ -2,7 +2,7 @@
 // schemas validate the requests and are what the OpenAPI document is generated from.
 import * as z from 'zod/mini';
 import { expiresInDays, MAX_EXPIRY_DAYS, parseExpiresAt } from '#domain/expiry';
-import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/rotation';
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '#domain/token-rotation';
 import type { NewToken } from '#domain/token-service';
 import type { TokenChanges } from '#domain/token-store';
 import { DEFAULT_USAGE_DAYS, USAGE_RETENTION_DAYS } from '#domain/usage';

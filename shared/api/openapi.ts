@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
 import * as z from 'zod/mini';
-import { checksOwnToken, ROUTES, type Route } from '#spec/routes';
+import { checksOwnToken } from '#spec/functions';
+import { ROUTES, type Route } from '#spec/routes';
 import { DEFAULT_SCOPE_ENTRIES, type ScopeEntry } from '#spec/scopes';
 import { auditQuerySchema } from './audit-query';
 import {

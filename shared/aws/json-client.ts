@@ -13,7 +13,6 @@ import type { Agent, request as httpRequest, IncomingMessage } from 'node:http';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { backoffMs } from '#lib/backoff';
-import { AUTHORIZER } from '#spec/routes';
 import { THROTTLING_CODES } from './throttling';
 
 /** SHA-256 for the signer, from node:crypto: what the SDK's Node clients give it. */
@@ -49,17 +48,6 @@ export const SECRETS_MANAGER: AwsJsonService = {
   endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
-/** The authorizer function's timeout, from its manifest (both stacks give the function this one). */
-export const AUTHORIZER_TIMEOUT_MS = AUTHORIZER.timeoutSeconds * 1_000;
-
-/**
- * How long one call may take in all, every attempt and the backoff between them: a second short of
- * the authorizer's timeout, so that a DynamoDB or Secrets Manager that does not answer ends in a
- * clear error (and a refusal) rather than in Lambda killing the function. The authorizer's reads of
- * the token and of the key ring run side by side, so its check is bound by this too.
- */
-export const CALL_DEADLINE_MS = AUTHORIZER_TIMEOUT_MS - 1_000;
-
 /** An attempt with less time than this left is not started: it could not get an answer anyway. */
 const MIN_ATTEMPT_MS = 100;
 
@@ -77,8 +65,11 @@ export interface AwsJsonClientOptions {
   maxAttempts?: number | undefined;
   /** Bound on one try, from sending to the last byte of the answer. */
   attemptTimeoutMs?: number | undefined;
-  /** Bound on a whole call, all tries and the waits between them. Defaults to CALL_DEADLINE_MS. */
-  deadlineMs?: number | undefined;
+  /**
+   * Bound on a whole call, all tries and the waits between them: given by whoever makes the client,
+   * from what its process may spend (the authorizer's: `AUTHORIZER_CALL_DEADLINE_MS`, shared/spec/functions.ts).
+   */
+  deadlineMs: number;
   env?: NodeJS.ProcessEnv | undefined;
 }
 
@@ -174,7 +165,7 @@ export class AwsJsonClient {
 
   constructor(
     private readonly service: AwsJsonService,
-    options: AwsJsonClientOptions = {},
+    options: AwsJsonClientOptions,
   ) {
     this.env = options.env ?? process.env;
     const region = options.region ?? this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION;
@@ -193,7 +184,7 @@ export class AwsJsonClient {
     this.credentials = options.credentials;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2_000;
-    this.deadlineMs = options.deadlineMs ?? CALL_DEADLINE_MS;
+    this.deadlineMs = options.deadlineMs;
     const { Agent, request } = transport(this.url.protocol);
     this.agent = new Agent({ keepAlive: true, maxSockets: 50 });
     this.request = request;

@@ -1,5 +1,5 @@
 // Expiry as users give it: never, in N days, or on an RFC 3339 date or date-time in the future.
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/gateway';
 import { ValidationError } from './errors';
 
 export const MAX_EXPIRY_DAYS = 3650;

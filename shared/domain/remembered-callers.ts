@@ -7,21 +7,9 @@
 // Refusals are not remembered. Keys are SHA-256 digests of the Authorization header: no token is held as such.
 import { createHash } from 'node:crypto';
 import { BoundedMap } from '#lib/bounded-map';
+import type { CallerSource } from './caller-source';
 import { parseToken, tokenFromAuthorization } from './token-format';
 import type { Caller } from './verify-bearer';
-
-export interface CallerSource {
-  /**
-   * `whileReading`, if given, may be called once while the token's item is being read (never for a
-   * token refused before any read): work done there overlaps the read instead of following it. It
-   * is handed the caller the read is expected to confirm, or undefined: what is decided there for
-   * that caller holds only if `verify` resolves to that very object.
-   */
-  verify(
-    authorization: string | null | undefined,
-    whileReading?: (expected: Caller | undefined) => void,
-  ): Promise<Caller>;
-}
 
 export interface RememberedCallersOptions {
   /** How long a verified caller is remembered; 0 remembers nothing. */

@@ -4,6 +4,8 @@ import type { ScopeGrant } from '#spec/scopes';
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from './errors';
 import { checkUsableExpiry } from './expiry';
 import { hashToken, type KeyRing, type KeyRingSource, tokenMatchesHash } from './keyring';
+import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
+import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
 import {
   acceptedUntil,
   checkGrace,
@@ -14,9 +16,7 @@ import {
   rotationRefusal,
   selfRotationWaitSeconds,
   successorOf,
-} from './rotation';
-import { type Actor, principalOf, statusOf, type TokenKind, type TokenRecord } from './token';
-import { hintOf, type MintedToken, mintToken, parseToken } from './token-format';
+} from './token-rotation';
 import type { ListPage, ListQuery, Stamp, TokenChanges, TokenStore } from './token-store';
 
 /**
@@ -40,7 +40,7 @@ export interface CreatedToken {
 }
 
 export interface RotateOptions {
-  /** How long the old token keeps working: 0 to MAX_GRACE_SECONDS (shared/domain/rotation.ts). */
+  /** How long the old token keeps working: 0 to MAX_GRACE_SECONDS (shared/domain/token-rotation.ts). */
   graceSeconds: number;
   actor: Actor;
   /**
@@ -144,7 +144,7 @@ export class TokenService {
 
   /**
    * Writes the record of a token minted elsewhere (`mintToken`), for a writer that must keep the
-   * token somewhere before it works (the Secrets Manager rotation: token-secret.ts). Writing the same
+   * token somewhere before it works (the Secrets Manager rotation: token-secret-rotation.ts). Writing the same
    * token again changes nothing and returns its record.
    */
   async adopt(token: string, input: NewToken, actor: Actor): Promise<TokenRecord> {

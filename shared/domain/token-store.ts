@@ -61,7 +61,7 @@ export interface CredentialStore {
   touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
 }
 
-/** One rotation, decided (shared/domain/rotation.ts) and ready to write. */
+/** One rotation, decided (shared/domain/token-rotation.ts) and ready to write. */
 export interface Rotation {
   /**
    * The token rotated, as it was read: the write holds only while it is still so (not revoked, not

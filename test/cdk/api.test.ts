@@ -7,15 +7,9 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { describe, expect, it } from 'vitest';
 import { addRoutes } from '#cdk/rest-api';
 import { TokenGate } from '#cdk/token-gate';
-import {
-  AUTHORIZER,
-  checksOwnToken,
-  FUNCTIONS,
-  GATEWAY_RESPONSES,
-  ROUTES,
-  type Route,
-  methodsOf as routeMethods,
-} from '#spec/routes';
+import { AUTHORIZER, checksOwnToken, FUNCTIONS } from '#spec/functions';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
+import { ROUTES, type Route, methodsOf as routeMethods } from '#spec/routes';
 import {
   lambdaFunction,
   onlyResource,
@@ -434,7 +428,10 @@ describe('API stages', () => {
     expect(stages).toHaveLength(2);
     for (const stage of stages) {
       const settings = stage.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string };
-      expect(settings.DestinationArn).toBeDefined();
+      // The ARN of a log group of this stack.
+      expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+      const [logGroup] = (settings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      expect(template.toJSON().Resources[logGroup]?.Type).toBe('AWS::Logs::LogGroup');
       const format = JSON.parse(settings.Format);
       expect(format).toMatchObject({
         principal: '$context.authorizer.principalId',

@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { AuditStream } from '#cdk/audit';
 import { TokenGate } from '#cdk/token-gate';
-import { AUDIT_CONSUMER, FUNCTIONS } from '#spec/routes';
+import { AUDIT_CONSUMER, FUNCTIONS } from '#spec/functions';
 import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,

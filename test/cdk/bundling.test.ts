@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
 import { FUNCTION_TAG, functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS } from '#spec/functions';
 import { synthStack } from './template';
 
 // Inside the repository, like the benchmark's bundles.

@@ -14,7 +14,7 @@ import { FUNCTION_TAG, PROJECT_ROOT } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { CATALOGUE_LAYER_PATH, MAX_CATALOGUE_BYTES, TokenGate, type TokenGateProps } from '#cdk/token-gate';
 import { ENV } from '#spec/env';
-import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS, TOKEN_SECRET_ROTATION } from '#spec/functions';
 import type { Catalogue } from '#spec/scopes';
 import { largeCatalogue } from '#test-support/large-catalogue';
 import { lambdaFunction, unbundledApp } from './template';
@@ -200,7 +200,9 @@ describe("TokenGate's scopes", () => {
           description: 'not in this catalogue',
           scopes: [{ scope: 'repos:read', resources: ['*'] }],
         }),
-    ).toThrow(/^RotatedToken Consumer\/Default: scopes\.0\.scope: must be one of global:admin, orders:read, reports:read$/);
+    ).toThrow(
+      /^RotatedToken Consumer\/Default: scopes\.0\.scope: must be one of global:admin, orders:read, reports:read$/,
+    );
   });
 
   it("gives a RotatedToken in another stack a layer of that stack's own, never one imported from the gate's", () => {

@@ -75,7 +75,15 @@ describe('the web console deployment', () => {
   it('serves index.html at / over HTTPS, and logs', () => {
     expect(config.DefaultRootObject).toBe('index.html');
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
-    expect(config.Logging).toBeDefined();
+    // Into the console's log bucket, under cloudfront/.
+    expect(config.Logging).toEqual({
+      Bucket: { 'Fn::GetAtt': [expect.any(String), 'RegionalDomainName'] },
+      Prefix: 'cloudfront/',
+    });
+    const [logBucket] = (config.Logging as { Bucket: { 'Fn::GetAtt': [string, string] } }).Bucket[
+      'Fn::GetAtt'
+    ];
+    expect(template.toJSON().Resources[logBucket]?.Type).toBe('AWS::S3::Bucket');
   });
 
   it('sends the API paths to the management API uncached, HTTPS only, with every viewer header', () => {

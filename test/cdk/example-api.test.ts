@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '#spec/env';
-import { FUNCTIONS } from '#spec/routes';
+import { FUNCTIONS } from '#spec/functions';
 import type { Catalogue } from '#spec/scopes';
 import { ORDERS } from '#test-support/orders-catalogue';
 import { REPOSITORY_ROOT } from '#test-support/processes';

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { EXPIRY_WARNER } from '#spec/routes';
+import { EXPIRY_WARNER } from '#spec/functions';
 import { lambdaFunction, onlyResource, synthStack } from './template';
 
 function environmentOf(template: ReturnType<typeof synthStack>['template']): Record<string, unknown> {

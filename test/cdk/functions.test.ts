@@ -9,7 +9,7 @@ import { readAuditConfig, readConfig, readRotatedTokenConfig, readUsageConfig } 
 import { FUNCTION_TAG, PROJECT_ROOT } from '#cdk/function';
 import { bindNeeds } from '#cdk/grants';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
-import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, type FunctionDef } from '#spec/functions';
 import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import {
   actionsOf,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTION_TAG } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate } from '#cdk/token-gate';
-import { AUTHORIZER } from '#spec/routes';
+import { AUTHORIZER } from '#spec/functions';
 import { lambdaFunction, onlyResource, unbundledApp } from './template';
 
 /** A consumer's stack with one TokenGate and one alarm on each of `metrics(gate)`, by description. */

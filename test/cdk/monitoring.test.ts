@@ -6,7 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { ALARM_TAG } from '#cdk/monitoring';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { AUDIT_CONSUMER, AUTHORIZER } from '#spec/routes';
+import { AUDIT_CONSUMER, AUTHORIZER } from '#spec/functions';
 import { lambdaFunction, onlyResource, unbundledApp } from './template';
 
 type Resource = { Properties: Record<string, unknown> };

@@ -9,7 +9,7 @@ import { FUNCTION_TAG } from '#cdk/function';
 import { RotatedToken, type RotatedTokenProps } from '#cdk/rotated-token';
 import { ROTATION_ACTIONS } from '#cdk/rotation';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { KEY_SECRET_ROTATION, TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { KEY_SECRET_ROTATION, TOKEN_SECRET_ROTATION } from '#spec/functions';
 import { SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import {
   actionsOf,

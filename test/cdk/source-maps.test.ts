@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTION_TAG, functionCode, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { AUTHORIZER } from '#spec/routes';
+import { AUTHORIZER } from '#spec/functions';
 import { unbundledApp } from './template';
 
 const outdir = join(PROJECT_ROOT, '.tmp', `cdk-source-maps-${randomUUID()}`);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTION_TAG, LogLevel } from '#cdk/function';
 import { RotatedToken } from '#cdk/rotated-token';
 import { TokenGate, type TokenGateProps } from '#cdk/token-gate';
-import { EXPIRY_WARNER } from '#spec/routes';
+import { EXPIRY_WARNER } from '#spec/functions';
 import {
   actionsOf,
   lambdaFunction,
@@ -56,8 +56,9 @@ describe('cloudWatchRole', () => {
 
   it('makes the account and its role when set true, and the stage waits for them', () => {
     const { template } = gateStack({ cloudWatchRole: true });
-    const [accountId] = Object.keys(template.findResources('AWS::ApiGateway::Account'));
-    expect(accountId).toBeDefined();
+    const accounts = Object.keys(template.findResources('AWS::ApiGateway::Account'));
+    expect(accounts).toHaveLength(1);
+    const [accountId] = accounts;
     expect(
       Object.keys(template.findResources('AWS::IAM::Role', { Properties: PUSH_TO_CLOUDWATCH })),
     ).toHaveLength(1);

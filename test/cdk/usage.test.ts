@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { TokenGate } from '#cdk/token-gate';
-import { USAGE_RECORDER } from '#spec/routes';
+import { USAGE_RECORDER } from '#spec/functions';
 import { USAGE_TABLE } from '#spec/tables';
 import {
   lambdaFunction,

@@ -18,7 +18,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '#domain/token-format';
 import { GATEWAY_ERRORS } from '#local/gateway';
-import { GATEWAY_RESPONSES, ROUTES } from '#spec/routes';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
+import { ROUTES } from '#spec/routes';
 import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import {
   type Cell,

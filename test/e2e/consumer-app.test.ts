@@ -25,7 +25,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_LAYER_PATH } from '#cdk/token-gate';
 import { ENV } from '#spec/env';
-import { ALL_FUNCTIONS, AUTHORIZER, TOKEN_SECRET_ROTATION } from '#spec/routes';
+import { ALL_FUNCTIONS, AUTHORIZER, TOKEN_SECRET_ROTATION } from '#spec/functions';
 import { ORDERS } from '#test-support/orders-catalogue';
 import { REPOSITORY_ROOT } from '#test-support/processes';
 

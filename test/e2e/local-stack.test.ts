@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, TOKEN_PREFIX } from '#domain/token-format';
-import { GATEWAY_RESPONSES } from '#spec/routes';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
 import { notPrivate } from '#test-support/file-modes';
 import { LocalStack, tokengate } from '#test-support/processes';
 

@@ -17,7 +17,7 @@ import type { Actor } from '#domain/token';
 import { TokenService } from '#domain/token-service';
 import { runInInvokeContext } from '#local/invoke-context';
 import { StreamPoller } from '#local/stream-poller';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testCredentialStore, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';

@@ -17,7 +17,7 @@ import type { Actor } from '#domain/token';
 import { TOKEN_ID_PATTERN } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
 import { StreamPoller } from '#local/stream-poller';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { AUDIT_TABLE, BOOTSTRAP_CLAIM_ID } from '#spec/tables';
 import { freshTable, freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';

@@ -10,7 +10,7 @@ import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { TokenService } from '#domain/token-service';
 import { ENV } from '#spec/env';
-import { AUTHORIZER, FUNCTIONS } from '#spec/routes';
+import { AUTHORIZER, FUNCTIONS } from '#spec/functions';
 import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import {

@@ -20,7 +20,7 @@ import type { Actor } from '#domain/token';
 import { TokenService } from '#domain/token-service';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
 import { StreamPoller } from '#local/stream-poller';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { TOKEN_ATTRIBUTES as A, AUDIT_TABLE, TOKEN_INDEXES, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testDocumentClient, testEndpoint, watchDynamoRequests } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';

@@ -11,7 +11,7 @@ import { newKeyMaterial } from '#domain/keyring';
 import { runInInvokeContext } from '#local/invoke-context';
 import { StreamPoller } from '#local/stream-poller';
 import { ENV } from '#spec/env';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testEndpoint } from '#test-support/dynamo';
 import { captureEmf, type EmfLine, withoutTimestamp } from '#test-support/emf';

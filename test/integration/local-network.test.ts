@@ -10,7 +10,7 @@ import { type DynamoDbLocal, ensureTables, freePort, startDynamoDbLocal } from '
 import { Gateway } from '#local/gateway';
 import { DynamoHealth } from '#local/health';
 import { type GatewayServer, listen } from '#local/server';
-import { AUTHORIZER } from '#spec/routes';
+import { AUTHORIZER } from '#spec/functions';
 import { TOKENS_TABLE } from '#spec/tables';
 import { canReadSocketTables, listeningAddresses, tryConnect } from '#test-support/sockets';
 

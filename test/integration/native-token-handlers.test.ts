@@ -6,13 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
-  Context,
-} from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '#api/native-tokens';
@@ -21,6 +16,7 @@ import { type TokenView, tokenView } from '#domain/token';
 import { HINT_LENGTH, mintToken, TOKEN_PREFIX } from '#domain/token-format';
 import { LEAK_REPORT_MISS_LIMIT, TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
+import { ENV } from '#spec/env';
 import { SCOPE_NAMES } from '#spec/scopes';
 import {
   freshTokensTable,
@@ -30,8 +26,8 @@ import {
 } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { lambdaContext, proxyEvent, restAuthorizerEvent } from '#test-support/lambda-events';
+import { type HttpHandler, loadHandlers } from '#test-support/load-handlers';
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Authorizer = (event: unknown, context: Context) => Promise<APIGatewayAuthorizerResult>;
 type Caller = Record<string, string | number>;
 
@@ -41,49 +37,39 @@ const keyFile = join(dir, 'keys.json');
 const client = testDocumentClient();
 
 /** The handlers as Lambda loads them (configuration read at import), for `table`. */
-async function loadHandlers(table: string) {
-  process.env.TOKENGATE_TOKENS_TABLE = table;
-  vi.resetModules();
-  const modules = await Promise.all([
+async function handlersOn(table: string) {
+  const http = await loadHandlers(
+    {
+      create: () => import('#functions/tokens/create'),
+      list: () => import('#functions/tokens/list'),
+      get: () => import('#functions/tokens/get'),
+      update: () => import('#functions/tokens/update'),
+      revoke: () => import('#functions/tokens/revoke'),
+      revokeLeaked: () => import('#functions/tokens/revoke-leaked'),
+      whoami: () => import('#functions/tokens/whoami'),
+      scopes: () => import('#functions/tokens/scopes'),
+      deleteService: () => import('#functions/service-tokens/delete'),
+      rotate: () => import('#functions/tokens/rotate'),
+      rotateSelf: () => import('#functions/tokens/rotate-self'),
+    },
+    { [ENV.tokensTable]: table },
+  );
+  // Loaded after them, without another reset: the same modules, configured for the same table.
+  const [{ handler: authorizer }, runtime] = await Promise.all([
     import('#functions/authorizer/handler'),
-    import('#functions/tokens/create'),
-    import('#functions/tokens/list'),
-    import('#functions/tokens/get'),
-    import('#functions/tokens/update'),
-    import('#functions/tokens/revoke'),
-    import('#functions/tokens/revoke-leaked'),
-    import('#functions/tokens/whoami'),
-    import('#functions/tokens/scopes'),
-    import('#functions/service-tokens/delete'),
     import('#functions/authorizer/runtime'),
-    import('#functions/tokens/rotate'),
-    import('#functions/tokens/rotate-self'),
   ]);
-  const [authorizer, create, list, get, update, revoke, revokeLeaked, whoami, scopes, deleteService] = modules
-    .slice(0, 10)
-    .map((module) => (module as { handler: unknown }).handler);
-  const runtime = modules[10] as typeof import('#functions/authorizer/runtime');
-  const [rotate, rotateSelf] = modules.slice(11).map((module) => (module as { handler: unknown }).handler);
   return {
+    ...http,
+    // The authorizer takes a REST or an HTTP API's event: this test sends the REST one.
     authorizer: authorizer as Authorizer,
-    create: create as Handler,
-    list: list as Handler,
-    get: get as Handler,
-    update: update as Handler,
-    revoke: revoke as Handler,
-    revokeLeaked: revokeLeaked as Handler,
-    whoami: whoami as Handler,
-    scopes: scopes as Handler,
-    deleteService: deleteService as Handler,
-    rotate: rotate as Handler,
-    rotateSelf: rotateSelf as Handler,
     /** Waits for the authorizer's background `last_used_at` writes. */
     settle: () => runtime.verifier.settle(),
   };
 }
 
 let table: string;
-let handlers: Awaited<ReturnType<typeof loadHandlers>>;
+let handlers: Awaited<ReturnType<typeof handlersOn>>;
 let store: DynamoTokenStore;
 let tokens: TokenService;
 let verifier: BearerVerifier;
@@ -106,7 +92,7 @@ async function callerFor(token: string): Promise<Caller> {
 beforeAll(async () => {
   useLocalHandlerEnv({ keyFile });
   table = await freshTokensTable();
-  handlers = await loadHandlers(table);
+  handlers = await handlersOn(table);
   store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
   const keys = new FileKeyRingSource(keyFile);
   tokens = new TokenService({ store, keys });
@@ -164,7 +150,7 @@ interface Answer {
   body: unknown;
 }
 
-async function invoke(handler: Handler, event: APIGatewayProxyEvent): Promise<Answer> {
+async function invoke(handler: HttpHandler, event: APIGatewayProxyEvent): Promise<Answer> {
   const result = await handler(event, lambdaContext());
   return {
     status: result.statusCode,

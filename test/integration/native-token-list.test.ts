@@ -6,22 +6,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { parseListQuery } from '#api/native-tokens';
 import { statusOf, type TokenKind, type TokenRecord, type TokenStatus, type TokenView } from '#domain/token';
 import { TokenService } from '#domain/token-service';
 import type { ExpirationFilter, ListSort } from '#domain/token-store';
+import { ENV } from '#spec/env';
 import { SEARCH_TABLE } from '#spec/tables';
 import { captureCommands, freshTable, freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
+import { type HttpHandler, loadHandlers } from '#test-support/load-handlers';
 import { stamp, tokenRecord } from './fixtures';
-
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 const restoreEnv = saveHandlerEnv();
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-list-'));
@@ -35,16 +34,11 @@ const EXPIRATIONS: readonly ExpirationFilter[] = ['never', 'has_expiration', 'ex
 const KINDS: readonly TokenKind[] = ['service', 'user'];
 
 /** The handlers as Lambda loads them, configured for `table` (and its search postings, if given). */
-async function loadHandlers(table: string, searchTable?: string) {
-  process.env.TOKENGATE_TOKENS_TABLE = table;
-  if (searchTable) process.env.TOKENGATE_SEARCH_TABLE = searchTable;
-  else delete process.env.TOKENGATE_SEARCH_TABLE;
-  vi.resetModules();
-  const [list, create] = await Promise.all([
-    import('#functions/tokens/list'),
-    import('#functions/tokens/create'),
-  ]);
-  return { list: list.handler as unknown as Handler, create: create.handler as unknown as Handler };
+function handlersOn(table: string, searchTable?: string) {
+  return loadHandlers(
+    { list: () => import('#functions/tokens/list'), create: () => import('#functions/tokens/create') },
+    { [ENV.tokensTable]: table, [ENV.searchTable]: searchTable },
+  );
 }
 
 beforeAll(() => {
@@ -63,7 +57,7 @@ interface Page {
   next_cursor: string | null;
 }
 
-async function listPage(handler: Handler, query: Record<string, string>): Promise<Page> {
+async function listPage(handler: HttpHandler, query: Record<string, string>): Promise<Page> {
   const event = {
     ...proxyEvent('GET', '/v1/tokens', asAdmin),
     queryStringParameters: Object.keys(query).length > 0 ? query : null,
@@ -77,7 +71,7 @@ async function listPage(handler: Handler, query: Record<string, string>): Promis
  * Every page of a listing, following next_cursor; checks each page's size on the way. A listing of
  * one status is one index range, so a next_cursor always leads to more tokens: no empty page.
  */
-async function listAll(handler: Handler, query: Record<string, string>, limit: number) {
+async function listAll(handler: HttpHandler, query: Record<string, string>, limit: number) {
   const ids: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -230,14 +224,14 @@ describe.each([
   { via: 'the search postings', postings: true },
 ])('listing a realistic mix, searching $via', ({ postings }) => {
   let records: TokenRecord[];
-  let list: Handler;
+  let list: HttpHandler;
   let store: DynamoTokenStore;
   let table: string;
 
   beforeAll(async () => {
     table = await freshTokensTable();
     const searchTable = postings ? await freshTable(SEARCH_TABLE) : undefined;
-    ({ list } = await loadHandlers(table, searchTable));
+    ({ list } = await handlersOn(table, searchTable));
     store = new DynamoTokenStore(client, {
       tableName: table,
       retentionDays: 30,
@@ -522,12 +516,12 @@ describe('the default view reads the list index, never the whole table', () => {
 describe('random mixes and names', () => {
   let table: string;
   let store: DynamoTokenStore;
-  let list: Handler;
+  let list: HttpHandler;
 
   beforeAll(async () => {
     table = await freshTokensTable();
     store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
-    ({ list } = await loadHandlers(table));
+    ({ list } = await handlersOn(table));
   });
 
   const name = fc
@@ -575,13 +569,13 @@ describe('random mixes and names', () => {
 
 describe('pagination under concurrent inserts', () => {
   let table: string;
-  let list: Handler;
-  let create: Handler;
+  let list: HttpHandler;
+  let create: HttpHandler;
   let existing: TokenRecord[];
 
   beforeAll(async () => {
     table = await freshTokensTable();
-    ({ list, create } = await loadHandlers(table));
+    ({ list, create } = await handlersOn(table));
     const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
     const specs: Spec[] = Array.from({ length: 24 }, (_, i) => ({
       description: `token ${String.fromCharCode(97 + (i % 26))}${i}`,

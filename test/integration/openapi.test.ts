@@ -16,7 +16,9 @@ import { FileKeyRingSource } from '#adapters/file-keyring';
 import { mintToken } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
 import { ensureTables } from '#local/dynamodb-local';
-import { checksOwnToken, GATEWAY_RESPONSES, ROUTES, type Route } from '#spec/routes';
+import { checksOwnToken } from '#spec/functions';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
+import { ROUTES, type Route } from '#spec/routes';
 import { AUDIT_TABLE } from '#spec/tables';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
@@ -127,11 +129,12 @@ function operationOf(method: string, resource: string): Operation {
 
 /** Fails unless the document lists this status for the operation and the body fits its schema. */
 function expectDocumented(method: string, resource: string, result: { statusCode: number; body: string }) {
-  const documented = operationOf(method, resource).responses[String(result.statusCode)];
+  const { responses } = operationOf(method, resource);
   expect(
-    documented,
+    Object.keys(responses),
     `${method} ${resource} answered ${result.statusCode}, which the document does not list`,
-  ).toBeDefined();
+  ).toContain(String(result.statusCode));
+  const documented = responses[String(result.statusCode)];
   const schema = documented?.content?.['application/json']?.schema;
   if (!schema) {
     expect(

@@ -6,26 +6,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { UnauthorizedError } from '#domain/errors';
 import { mintToken } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
+import { ENV } from '#spec/env';
 import type { ScopeGrant } from '#spec/scopes';
 import { freshTokensTable, testCredentialStore, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
+import { type HttpHandler, loadHandlers } from '#test-support/load-handlers';
 import { ADMIN, stamp, tokenRecord } from './fixtures';
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 interface Handlers {
-  create: Handler;
-  list: Handler;
-  scopes: Handler;
-  remove: Handler;
+  create: HttpHandler;
+  list: HttpHandler;
+  scopes: HttpHandler;
+  remove: HttpHandler;
 }
 
 const PATH = '/__api__/v1/system/service-tokens';
@@ -35,21 +36,16 @@ const keyFile = join(dir, 'keys.json');
 const client = testDocumentClient();
 
 /** The four handlers as Lambda would load them, configured for `table`. */
-async function loadHandlers(table: string): Promise<Handlers> {
-  process.env.TOKENGATE_TOKENS_TABLE = table;
-  vi.resetModules();
-  const [create, list, scopes, remove] = await Promise.all([
-    import('#functions/service-tokens/create'),
-    import('#functions/service-tokens/list'),
-    import('#functions/service-tokens/scopes'),
-    import('#functions/service-tokens/delete'),
-  ]);
-  return {
-    create: create.handler as unknown as Handler,
-    list: list.handler as unknown as Handler,
-    scopes: scopes.handler as unknown as Handler,
-    remove: remove.handler as unknown as Handler,
-  };
+function handlersOn(table: string): Promise<Handlers> {
+  return loadHandlers(
+    {
+      create: () => import('#functions/service-tokens/create'),
+      list: () => import('#functions/service-tokens/list'),
+      scopes: () => import('#functions/service-tokens/scopes'),
+      remove: () => import('#functions/service-tokens/delete'),
+    },
+    { [ENV.tokensTable]: table },
+  );
 }
 
 function servicesOn(table: string) {
@@ -80,7 +76,7 @@ let admin: { id: string; authorization: string };
 beforeAll(async () => {
   useLocalHandlerEnv({ keyFile });
   table = await freshTokensTable();
-  handlers = await loadHandlers(table);
+  handlers = await handlersOn(table);
   services = servicesOn(table);
   admin = await bearerIn(table);
 });
@@ -213,7 +209,7 @@ describe('POST /__api__/v1/system/service-tokens', () => {
 describe('GET /__api__/v1/system/service-tokens', () => {
   it('lists the active service tokens, newest first, without key or hash', async () => {
     const listTable = await freshTokensTable();
-    const on = await loadHandlers(listTable);
+    const on = await handlersOn(listTable);
     const { store, tokens } = servicesOn(listTable);
     const { authorization } = await bearerIn(listTable);
     const older = await createViaApi({ name: 'older', scopes: ['identity:manage'] }, on, authorization);
@@ -262,7 +258,7 @@ describe('GET /__api__/v1/system/service-tokens', () => {
 
   it('a table without service tokens lists nothing', async () => {
     const empty = await freshTokensTable();
-    const on = await loadHandlers(empty);
+    const on = await handlersOn(empty);
     const { authorization } = await bearerIn(empty);
 
     const result = await on.list(proxyEvent('GET', PATH, as(authorization)), lambdaContext());
@@ -337,7 +333,7 @@ describe('refusals: the Connect error shape, and nothing written', () => {
 
   beforeAll(async () => {
     empty = await freshTokensTable();
-    on = await loadHandlers(empty);
+    on = await handlersOn(empty);
     ({ authorization } = await bearerIn(empty));
     items = await itemCount(empty);
   });
@@ -446,7 +442,7 @@ describe("the caller's token, checked by each handler with the authorizer's deci
 
   beforeAll(async () => {
     checked = await freshTokensTable();
-    on = await loadHandlers(checked);
+    on = await handlersOn(checked);
   });
 
   /** Each route's request with `headers` (and `multiValueHeaders` when given), answered by its handler. */
@@ -456,7 +452,7 @@ describe("the caller's token, checked by each handler with the authorizer's deci
     method?: 'HEAD',
   ) {
     const guid = (await bearerIn(checked, [{ scope: 'nameservice:read', resources: null }])).id;
-    const requests: [Handler, ReturnType<typeof proxyEvent>][] = [
+    const requests: [HttpHandler, ReturnType<typeof proxyEvent>][] = [
       [
         on.create,
         proxyEvent('POST', PATH, {

@@ -8,7 +8,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { StreamPoller, type StreamPollerOptions } from '#local/stream-poller';
-import { AUDIT_CONSUMER } from '#spec/routes';
+import { AUDIT_CONSUMER } from '#spec/functions';
 import { freshTokensTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 
 const client = testDocumentClient();

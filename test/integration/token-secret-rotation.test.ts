@@ -14,9 +14,9 @@ import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { SecretsManagerVault } from '#adapters/secrets-vault';
 import { parseCreateToken } from '#api/native-tokens';
-import { runRotationStep, type SecretVault } from '#domain/secret-rotation';
-import { mintToken } from '#domain/token-format';
-import { parseTokenSecret, serialiseTokenSecret, tokenSecretRotator } from '#domain/token-secret';
+import { runRotationStep, type SecretVault } from '#domain/secrets-manager-rotation';
+import { mintToken, TOKEN_ID_PATTERN } from '#domain/token-format';
+import { parseTokenSecret, serialiseTokenSecret, tokenSecretRotator } from '#domain/token-secret-rotation';
 import { TokenService } from '#domain/token-service';
 import { BearerVerifier } from '#domain/verify-bearer';
 import { freshTokensTable, testCredentialStore, testDocumentClient } from '#test-support/dynamo';
@@ -212,7 +212,7 @@ describe('the token secret rotation function', () => {
     };
     await expect(rotateWith(crashing)(secretId, versionId, ['createSecret'])).rejects.toThrow('timed out');
     const orphanId = (await tokens.get(first.tokenId)).rotatedTo as string;
-    expect(orphanId).toBeTruthy();
+    expect(orphanId).toMatch(TOKEN_ID_PATTERN);
     expect((await secretState(sm, secretId))[versionId]).toBeUndefined(); // nothing stored
 
     await runSteps(handler, secretId, versionId);

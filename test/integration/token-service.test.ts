@@ -5,9 +5,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { ConflictError, NotFoundError } from '#domain/errors';
-import { MAX_TREE_DEPTH } from '#domain/rotation';
 import type { TokenRecord } from '#domain/token';
 import { mintToken } from '#domain/token-format';
+import { MAX_TREE_DEPTH } from '#domain/token-rotation';
 import { type NewToken, TokenService } from '#domain/token-service';
 import type { TokenStore } from '#domain/token-store';
 import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';

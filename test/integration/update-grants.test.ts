@@ -1,7 +1,7 @@
 // The UpdateItem grants against the code: IAM cannot run on DynamoDB Local, so this checks the other
 // half. Each function that may UpdateItem the tokens table runs here as Lambda runs it, on DynamoDB
 // Local; every UpdateItem it sends, read off the wire, names exactly the attributes its manifest
-// declares (shared/spec/routes.ts `updates`, with the table's key), and asks for no return values the
+// declares (shared/spec/functions.ts `updates`, with the table's key), and asks for no return values the
 // grant's condition refuses. A store that starts writing another attribute fails here, not in AWS.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import {
   FUNCTIONS,
   type FunctionDef,
   TOKEN_SECRET_ROTATION,
-} from '#spec/routes';
+} from '#spec/functions';
 import { TOKEN_ATTRIBUTES, TOKENS_TABLE } from '#spec/tables';
 import {
   freshTokensTable,

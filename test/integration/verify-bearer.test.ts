@@ -14,6 +14,7 @@ import { mintToken, TOKEN_PREFIX } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
 import type { CredentialStore } from '#domain/token-store';
 import { BearerVerifier } from '#domain/verify-bearer';
+import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 import type { ScopeGrant } from '#spec/scopes';
 import { TOKEN_ATTRIBUTES } from '#spec/tables';
 import {
@@ -405,6 +406,7 @@ describe('when a dependency fails, the check fails closed with an error that is 
     const { token } = await serviceToken();
     const unreachable = new DynamoCredentialStore(
       new AwsJsonClient(DYNAMODB, {
+        deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
         endpoint: 'http://127.0.0.1:1',
         region: 'local',
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

@@ -11,6 +11,7 @@ import { type RequestLog, watchAwsRequests } from './wire-log';
 
 export type { RequestLog };
 
+import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 import { type TableDefinition, TOKENS_TABLE } from '#spec/tables';
 
 export function testEndpoint(): string {
@@ -22,8 +23,12 @@ export function testDocumentClient() {
 }
 
 /** The SDK-free client the authorizer uses, on DynamoDB Local. */
-export function testJsonClient(options: AwsJsonClientOptions = {}): AwsJsonClient {
-  return new AwsJsonClient(DYNAMODB, { ...localClientConfig(testEndpoint()), ...options });
+export function testJsonClient(options: Partial<AwsJsonClientOptions> = {}): AwsJsonClient {
+  return new AwsJsonClient(DYNAMODB, {
+    deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
+    ...localClientConfig(testEndpoint()),
+    ...options,
+  });
 }
 
 /** The authorizer's view of a tokens table. */

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsJsonClient, SECRETS_MANAGER } from '#aws/json-client';
+import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 
 export type SecretAnswer = { secretString: string } | { error: string; status?: number };
 
@@ -70,6 +71,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     },
     client: () =>
       new AwsJsonClient(SECRETS_MANAGER, {
+        deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
         endpoint: url,
         region: 'eu-west-1',
         credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },

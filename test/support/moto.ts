@@ -16,6 +16,7 @@ import { inject } from 'vitest';
 import { AwsJsonClient, SECRETS_MANAGER } from '#aws/json-client';
 import { serveFromChild } from '#local/child-server';
 import { freePort } from '#local/dynamodb-local';
+import { AUTHORIZER_CALL_DEADLINE_MS } from '#spec/functions';
 
 export interface MotoServer {
   endpoint: string;
@@ -98,6 +99,7 @@ declare module 'vitest' {
 /** The SDK-free Secrets Manager client the authorizer reads its key ring with, on this run's moto. */
 export function motoJsonClient(): AwsJsonClient {
   return new AwsJsonClient(SECRETS_MANAGER, {
+    deadlineMs: AUTHORIZER_CALL_DEADLINE_MS,
     endpoint: motoEndpoint(),
     region: MOTO_REGION,
     credentials: MOTO_CREDENTIALS,

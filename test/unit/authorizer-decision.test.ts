@@ -4,13 +4,13 @@
 import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CallerSource } from '#domain/caller-source';
 import { UnauthorizedError } from '#domain/errors';
 import { compileCatalogue, requestPolicy } from '#domain/policy';
-import type { CallerSource } from '#domain/remembered-callers';
 import type { Caller } from '#domain/verify-bearer';
 import { authorizerFor, handler } from '#functions/authorizer/handler';
 import { logger } from '#functions/commons/logger';
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/routes';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/gateway';
 import type { Catalogue, ScopeGrant } from '#spec/scopes';
 import {
   API_PREFIX,

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ConsoleSite } from '#local/console-site';
 import { Gateway, type GatewayResponse } from '#local/gateway';
 import { CONSOLE_CSP } from '#spec/console';
-import { AUTHORIZER, ROUTES } from '#spec/routes';
+import { AUTHORIZER } from '#spec/functions';
+import { ROUTES } from '#spec/routes';
 
 function build(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-site-'));

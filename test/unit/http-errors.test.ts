@@ -16,7 +16,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '#domain/errors';
-import type { ErrorFace } from '#spec/routes';
+import type { ErrorBodyShape } from '#spec/functions';
 import { lambdaContext, proxyEvent } from '#test-support/lambda-events';
 
 vi.hoisted(() => {
@@ -32,10 +32,11 @@ beforeAll(async () => {
  * For a face whose functions check the token themselves (Connect), a stand-in check that lets every
  * request through: these tests are about what comes after it.
  */
-const passing = (face: ErrorFace) => (face === 'connect' ? { tokenCheck: { before: async () => {} } } : {});
+const passing = (face: ErrorBodyShape) =>
+  face === 'connect' ? { tokenCheck: { before: async () => {} } } : {};
 
 /** Invokes a handler that fails with `error`, and returns the response the error became. */
-async function responseTo(face: ErrorFace, error: unknown) {
+async function responseTo(face: ErrorBodyShape, error: unknown) {
   const handler = http.httpHandler(
     face,
     async () => {
@@ -379,22 +380,22 @@ describe('json', () => {
   });
 });
 
-describe('callerOf', () => {
+describe('actorOf', () => {
   it('is the token the authorizer verified', () => {
     const event = proxyEvent('GET', '/x', {
       authorizer: { token_id: 'Tok123', principalId: 'token:Tok123' },
     });
-    expect(http.callerOf(event)).toEqual({ type: 'token', id: 'Tok123' });
+    expect(http.actorOf(event)).toEqual({ type: 'token', id: 'Tok123' });
   });
 
   it('is the IAM principal for an IAM-authorised call', () => {
     const event = proxyEvent('GET', '/x');
     event.requestContext.identity.userArn = 'arn:aws:iam::123456789012:user/ops';
-    expect(http.callerOf(event)).toEqual({ type: 'iam', id: 'arn:aws:iam::123456789012:user/ops' });
+    expect(http.actorOf(event)).toEqual({ type: 'iam', id: 'arn:aws:iam::123456789012:user/ops' });
   });
 
   it('refuses a request that reached a protected handler with no caller', () => {
-    expect(() => http.callerOf(proxyEvent('GET', '/x'))).toThrow(/without an authenticated caller/);
+    expect(() => http.actorOf(proxyEvent('GET', '/x'))).toThrow(/without an authenticated caller/);
   });
 });
 

@@ -82,7 +82,7 @@ describe('table attribute names', () => {
   });
 
   it('are spelled by the list and audit stores only through the catalogues', () => {
-    expect(spelled(['shared/adapters/dynamo-token-list.ts'], Object.values(TOKEN_ATTRIBUTES))).toEqual([]);
+    expect(spelled(['shared/adapters/dynamo-token-lister.ts'], Object.values(TOKEN_ATTRIBUTES))).toEqual([]);
     expect(spelled(['shared/adapters/dynamo-audit-store.ts'], Object.values(AUDIT_ATTRIBUTES))).toEqual([]);
   });
 });

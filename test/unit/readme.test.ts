@@ -2,7 +2,9 @@
 // early refusal; these tests keep them from drifting.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CACHED_ALLOW_EXPIRY_MARGIN_MS, DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
+import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/gateway';
+import { ROUTES } from '#spec/routes';
 import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
 
 /** A page of docs/. */

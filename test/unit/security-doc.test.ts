@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HINT_LENGTH, ID_LENGTH, SECRET_LENGTH, TOKEN_LENGTH, TOKEN_PREFIX } from '#domain/token-format';
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '#spec/routes';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
+import { ROUTES } from '#spec/routes';
 
 const root = new URL('../../', import.meta.url);
 const security = readFileSync(new URL('SECURITY.md', root), 'utf8');

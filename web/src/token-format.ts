@@ -1,6 +1,6 @@
 // The browser's copy of the token format check of shared/domain/token-format.ts (which needs
 // node:zlib): a mistyped or truncated token is refused before it is sent anywhere.
-// test/unit/web-token-format.test.ts holds the two to the same answers.
+// test/unit/web/token-format.test.ts holds the two to the same answers.
 const PREFIX = 'tg_';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const PATTERN = /^tg_[0-9A-Za-z]{65}$/;
