@@ -3,6 +3,7 @@
 // bar's title gives its day.
 import { useEffect, useId, useState } from 'react';
 import type { Api, TokenUsage } from './api';
+import { plural, usageSummary } from './format';
 
 /** The days the chart covers, today (UTC) included. */
 export const USAGE_DAYS = 30;
@@ -15,17 +16,6 @@ interface UsageChartProps {
   id: string;
   /** Changes when the token changed: read its usage again. */
   revision: number;
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
-}
-
-/** What the totals read as, in the image's name and beside it. */
-export function usageSummary(usage: TokenUsage): string {
-  const denied = usage.days.reduce((sum, day) => sum + day.denied, 0);
-  const requests = plural(usage.requests, 'request', 'requests');
-  return denied > 0 ? `${requests}, ${denied.toLocaleString()} denied` : requests;
 }
 
 export function UsageChart({ api, id, revision }: UsageChartProps) {
