@@ -90,9 +90,9 @@ const BUDGETS: Budget[] = [
   },
   { figure: 'gateway_errors', limit: '= 0', holds: (f) => num(f, 'gateway_errors') === 0 },
   {
-    figure: 'console_first_screen_ms_10k',
+    figure: 'console_first_screen_ms_100k',
     limit: '< 1000',
-    holds: (f) => num(f, 'console_first_screen_ms_10k') < 1000,
+    holds: (f) => num(f, 'console_first_screen_ms_100k') < 1000,
   },
   { figure: 'console_js_kb_gz', limit: '< 150', holds: (f) => num(f, 'console_js_kb_gz') < 150 },
 ];
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     Object.assign(figures, await benchBundles(arg('--functions')?.split(',')));
   }
   if (wanted('console')) {
-    log('web console: first screen with 10,000 tokens in Chromium, script size...');
+    log('web console: first screen with 100,000 tokens in Chromium, script size...');
     Object.assign(figures, await benchConsole());
   }
   if (wanted('stack')) {

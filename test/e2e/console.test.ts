@@ -390,6 +390,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
         'Scope',
         'Created Date',
         'Expiration Date',
+        'Last Used',
         'Created For (User)',
       ]) {
         expect(await page.getByRole('checkbox', { name: label }).count(), label).toBe(1);
@@ -407,6 +408,71 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
       await expect.poll(() => names()).toContain('sort-a mirror sync');
       expect(await headers()).toContain('TOKEN ID');
       expect(await headers()).not.toContain('CREATED FOR (USER)');
+    },
+    STEP,
+  );
+
+  it(
+    'shows Last Used, filters by Usage, and charts a token’s requests of the last 30 days',
+    async () => {
+      const used = await make({
+        description: 'usage probe',
+        scopes: [{ scope: 'repos:read', resources: ['cran'] }],
+      });
+      await make({ description: 'usage idle', scopes: [{ scope: 'repos:read', resources: ['cran'] }] });
+      expect((await api('GET', '/repos/cran/a', undefined, used.token)).status).toBe(200);
+      expect((await api('GET', '/repos/cran/b', undefined, used.token)).status).toBe(200);
+      expect((await api('GET', '/repos/other/c', undefined, used.token)).status).toBe(403);
+      // The local usage poller counts the access log every 10 seconds.
+      await expect
+        .poll(async () => (await api('GET', `/v1/tokens/${used.id}/usage?days=30`)).body.requests, {
+          timeout: 30_000,
+          interval: 1_000,
+        })
+        .toBe(3);
+
+      await page.reload();
+      await page.getByPlaceholder('Search tokens').fill('usage ');
+      await expect.poll(() => names()).toEqual(['usage idle', 'usage probe']);
+      expect(await page.getByRole('columnheader').allInnerTexts()).toContain('LAST USED');
+      const today = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date(),
+      );
+      expect(await row('usage probe').locator('td.col-lastUsed').innerText()).toBe(today);
+      expect(await row('usage idle').locator('td.col-lastUsed').innerText()).toBe('Never');
+
+      const usage = page.getByLabel('Usage', { exact: true });
+      expect(await usage.locator('option').allInnerTexts()).toEqual([
+        'Any',
+        'Unused 30 days',
+        'Unused 90 days',
+      ]);
+      await usage.selectOption({ label: 'Unused 30 days' });
+      await expect.poll(() => names()).toEqual(['usage idle']);
+      await usage.selectOption({ label: 'Unused 90 days' });
+      await expect.poll(() => names()).toEqual(['usage idle']);
+      await shot(page, 'laptop-usage-filter');
+      expect(await seriousViolations(page)).toBe('');
+      await usage.selectOption({ label: 'Any' });
+      await expect.poll(() => names()).toEqual(['usage idle', 'usage probe']);
+      await usage.selectOption({ label: 'Unused 30 days' });
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      expect(await usage.inputValue()).toBe('');
+      await page.getByPlaceholder('Search tokens').fill('usage ');
+      await expect.poll(() => names()).toEqual(['usage idle', 'usage probe']);
+
+      await page.getByRole('button', { name: 'usage probe', exact: true }).click();
+      const details = page.getByRole('dialog', { name: 'usage probe' });
+      const chart = details.getByRole('img', { name: 'Requests, last 30 days: 3 requests, 1 denied' });
+      await expect.poll(() => chart.count(), { timeout: 15_000 }).toBe(1);
+      expect(await details.getByRole('heading', { name: 'Requests, last 30 days' }).count()).toBe(1);
+      expect(await chart.locator('.usage-day').count()).toBe(30);
+      expect(await details.locator('.usage-total').innerText()).toBe('3 requests, 1 denied');
+      await shot(page, 'laptop-details-requests');
+      expect(await seriousViolations(page)).toBe('');
+      await page.keyboard.press('Escape');
+      await expect.poll(() => details.count()).toBe(0);
+      await page.getByPlaceholder('Search tokens').fill('');
     },
     STEP,
   );
@@ -604,7 +670,8 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
       expect(rotated.status).toBe(201);
       const successor = rotated.body as { id: string };
       await page.reload();
-      await expect.poll(() => names()).toContain('rotating deploy key');
+      // Seconds, on a busy machine, as the stack still takes in the bulk tokens' audit events.
+      await expect.poll(() => names(), { timeout: 15_000 }).toContain('rotating deploy key');
 
       await page.getByRole('button', { name: 'rotating deploy key', exact: true }).first().click();
       const details = page.getByRole('dialog', { name: 'rotating deploy key' });
@@ -703,6 +770,11 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
         revokesOutOfView: revokes.filter((box) => box.left < 0 || box.right > window.innerWidth).length,
         revokes: revokes.length,
         outside,
+        lastUsed: Array.from(document.querySelectorAll('tbody td.col-lastUsed')).map((cell) => {
+          const box = cell.getBoundingClientRect();
+          const text = (cell as HTMLElement).innerText;
+          return { text, inView: box.left >= 0 && box.right <= window.innerWidth && box.width > 0 };
+        }),
       };
     });
   }
@@ -761,12 +833,42 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
         expect(measured.revokes).toBe(2);
         expect(measured.revokesOutOfView, `${width} px: Revoke buttons out of view`).toBe(0);
         expect(measured.outside, `${width} px: badges outside their cell`).toEqual([]);
+        expect(measured.lastUsed, `${width} px: Last Used cells`).toEqual([
+          { text: 'Never', inView: true },
+          { text: 'Never', inView: true },
+        ]);
         expect(await row(`layout ${longName}`, target).locator('.badge').allInnerTexts()).toEqual([
           'Expiring soon',
         ]);
         expect(await row('layout short', target).locator('.badge').count()).toBe(0);
         await shot(target, `${name}-long-content`);
         expect(await seriousViolations(target)).toBe('');
+
+        // The details' chart, its bars and its total, inside the dialog's card and the window.
+        await target.getByRole('button', { name: 'layout short', exact: true }).click();
+        const details = target.getByRole('dialog', { name: 'layout short' });
+        const chart = details.getByRole('img', { name: 'Requests, last 30 days: 0 requests' });
+        await expect.poll(() => chart.count(), { timeout: 15_000 }).toBe(1);
+        const card = await details.boundingBox();
+        for (const [what, part] of [
+          ['bars', chart],
+          ['total', details.locator('.usage-total')],
+        ] as const) {
+          const box = await part.boundingBox();
+          expect(box && card, `${width} px: the chart's ${what}`).not.toBeNull();
+          if (!box || !card) continue;
+          expect(box.width).toBeGreaterThan(0);
+          expect(box.x, `${width} px: the chart's ${what}, left`).toBeGreaterThanOrEqual(card.x);
+          expect(box.x + box.width, `${width} px: the chart's ${what}, right`).toBeLessThanOrEqual(
+            card.x + card.width,
+          );
+          expect(box.x + box.width, `${width} px: the chart's ${what} in the window`).toBeLessThanOrEqual(
+            width,
+          );
+        }
+        await shot(target, `${name}-details-usage`);
+        expect(await seriousViolations(target)).toBe('');
+        await target.keyboard.press('Escape');
         await target.close();
       }
     },

@@ -1,4 +1,5 @@
-// A token's details: everything the API knows of it, its rotation links and its audit history.
+// A token's details: everything the API knows of it, its rotation links, its requests of the last
+// 30 days and its audit history.
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { Api, AuditEvent, CatalogueScope, TokenView } from './api';
 import { MAX_DESCRIPTION } from './create-request';
@@ -7,6 +8,7 @@ import { formatDateTime, relative } from './format';
 import { TrashIcon } from './icons';
 import { TokenBadges } from './StatusBadge';
 import { readScope, UNKNOWN_SCOPE } from './scopes';
+import { UsageChart } from './UsageChart';
 
 interface TokenDetailsProps {
   api: Api;
@@ -200,6 +202,8 @@ export function TokenDetails({
               </RotationLink>
             )}
           </dl>
+
+          <UsageChart api={api} id={token.id} revision={revision} />
 
           <h3>Audit history</h3>
           {events === null && <p className="muted">Loading…</p>}

@@ -59,6 +59,11 @@ export function TokenRow({ token, catalogue, columns, warningSeconds, onOpen, on
     ) : (
       <span className="muted">Never expires</span>
     ),
+    lastUsed: token.last_used_at ? (
+      <DateCell at={token.last_used_at} />
+    ) : (
+      <span className="muted">Never</span>
+    ),
     user: token.user_email ?? <span className="muted">—</span>,
   };
   return (

@@ -1,7 +1,7 @@
-// The list's toolbar: search as you type, the Status, Expiration and Sort By selects, Clear filters
-// and Column Config.
+// The list's toolbar: search as you type, the Status, Expiration, Usage and Sort By selects, Clear
+// filters and Column Config.
 import { useId } from 'react';
-import type { ExpirationFilter, ListQuery, SortOrder, StatusFilter } from './api';
+import type { ExpirationFilter, ListQuery, SortOrder, StatusFilter, UsageFilter } from './api';
 import { ColumnConfig } from './ColumnConfig';
 import type { ColumnKey } from './columns';
 import { SearchIcon } from './icons';
@@ -20,6 +20,11 @@ const EXPIRATION_OPTIONS: Options<ExpirationFilter> = [
   ['never', 'Never Expires'],
   ['has_expiration', 'Has Expiration'],
   ['expired', 'Expired'],
+];
+const USAGE_OPTIONS: Options<UsageFilter> = [
+  ['', 'Any'],
+  ['30', 'Unused 30 days'],
+  ['90', 'Unused 90 days'],
 ];
 const SORT_OPTIONS: Options<SortOrder> = [
   ['newest', 'Newest First'],
@@ -100,6 +105,13 @@ export function Toolbar({
         value={query.expiration}
         options={EXPIRATION_OPTIONS}
         onChange={(expiration) => onQuery({ ...query, expiration })}
+      />
+      <FilterSelect
+        id={`${ids}-usage`}
+        label="Usage"
+        value={query.unused}
+        options={USAGE_OPTIONS}
+        onChange={(unused) => onQuery({ ...query, unused })}
       />
       <FilterSelect
         id={`${ids}-sort`}

@@ -7,6 +7,7 @@ import type {
   rotatedTokenSchema,
   scopeCatalogueSchema,
   tokenPageSchema,
+  tokenUsageSchema,
   tokenViewSchema,
 } from '#api/responses';
 
@@ -14,6 +15,8 @@ export type TokenView = z.output<typeof tokenViewSchema>;
 export type CreatedToken = z.output<typeof createdTokenSchema>;
 export type RotatedToken = z.output<typeof rotatedTokenSchema>;
 export type TokenPage = z.output<typeof tokenPageSchema>;
+/** A token's requests per UTC day, oldest first (`GET /v1/tokens/{id}/usage`). */
+export type TokenUsage = z.output<typeof tokenUsageSchema>;
 export type AuditPage = z.output<typeof auditPageSchema>;
 export type AuditEvent = AuditPage['events'][number];
 export type ScopeGrant = TokenView['scopes'][number];
@@ -38,12 +41,15 @@ export interface RotateTokenRequest {
 export type StatusFilter = '' | 'active' | 'revoked' | 'expired';
 export type ExpirationFilter = '' | 'never' | 'has_expiration' | 'expired';
 export type SortOrder = 'newest' | 'oldest' | 'name_asc' | 'name_desc';
+/** The API's `unused_days`: no request counted in that many days; '' for any token. */
+export type UsageFilter = '' | '30' | '90';
 
 export interface ListQuery {
   q: string;
   status: StatusFilter;
   expiration: ExpirationFilter;
   sort: SortOrder;
+  unused: UsageFilter;
 }
 
 /** A refusal from the API: the HTTP status and, in the native shape, its code and field. */
@@ -102,12 +108,21 @@ export class Api {
     if (query.q.trim()) params.set('q', query.q.trim());
     if (query.status) params.set('status', query.status);
     if (query.expiration) params.set('expiration', query.expiration);
+    if (query.unused) params.set('unused_days', query.unused);
     if (cursor) params.set('cursor', cursor);
     return this.call('GET', `/v1/tokens?${params}`, undefined, signal);
   }
 
   getToken(id: string): Promise<TokenView> {
     return this.call('GET', `/v1/tokens/${encodeURIComponent(id)}`);
+  }
+
+  /** The token's requests on each of the last `days` UTC days, today included. */
+  usage(id: string, days: number): Promise<TokenUsage> {
+    return this.call(
+      'GET',
+      `/v1/tokens/${encodeURIComponent(id)}/usage?${new URLSearchParams({ days: String(days) })}`,
+    );
   }
 
   createToken(request: CreateTokenRequest): Promise<CreatedToken> {

@@ -6,6 +6,7 @@ export const COLUMNS = [
   { key: 'scope', label: 'Scope' },
   { key: 'created', label: 'Created Date' },
   { key: 'expires', label: 'Expiration Date' },
+  { key: 'lastUsed', label: 'Last Used' },
   { key: 'user', label: 'Created For (User)' },
 ] as const;
 
@@ -19,5 +20,6 @@ export const DEFAULT_COLUMNS: readonly ColumnKey[] = [
   'scope',
   'created',
   'expires',
+  'lastUsed',
   'user',
 ];

@@ -1,4 +1,7 @@
-// How times read in the console: a short date in the reader's locale, the exact time on hover.
+// How times and counts read in the console: a short date in the reader's locale, the exact time on
+// hover; a count with its noun.
+import type { TokenUsage } from './api';
+
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -25,4 +28,16 @@ export function relative(iso: string, now = Date.now()): string {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
   return format.format(Math.round(seconds), 'second');
+}
+
+/** `1 request`, `12 requests`: a count with its noun, grouped as the reader's locale does. */
+export function plural(count: number, one: string, many: string): string {
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
+}
+
+/** What the totals read as, in the image's name and beside it. */
+export function usageSummary(usage: TokenUsage): string {
+  const denied = usage.days.reduce((sum, day) => sum + day.denied, 0);
+  const requests = plural(usage.requests, 'request', 'requests');
+  return denied > 0 ? `${requests}, ${denied.toLocaleString()} denied` : requests;
 }

@@ -1,9 +1,10 @@
-// The list's query: the search box as typed, sent once typing pauses, the filters and the sort.
+// The list's query: the search box as typed, sent once typing pauses, the filters (status,
+// expiration, usage) and the sort.
 import { useEffect, useState } from 'react';
 import type { ListQuery } from './api';
 
 const SEARCH_DELAY_MS = 250;
-export const EMPTY_QUERY: ListQuery = { q: '', status: '', expiration: '', sort: 'newest' };
+export const EMPTY_QUERY: ListQuery = { q: '', status: '', expiration: '', sort: 'newest', unused: '' };
 
 export interface ListQueryState {
   /** The search box's text, which becomes `query.q` once typing pauses. */
@@ -32,6 +33,7 @@ export function useListQuery(): ListQueryState {
     query.status !== '' ||
     query.expiration !== '' ||
     query.sort !== 'newest' ||
+    query.unused !== '' ||
     search !== '';
   const clear = () => {
     setSearch('');
