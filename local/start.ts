@@ -5,7 +5,7 @@
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache).
 
-import { readExpiryConfig } from '#adapters/config';
+import { readExpiryConfig, readPeopleConfig } from '#adapters/config';
 import { readScopesFile, type ScopesFile } from '#adapters/scopes-file';
 import { ENV } from '#spec/env';
 import {
@@ -215,7 +215,11 @@ async function start(): Promise<void> {
   db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
-  Object.assign(process.env, handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds));
+  // People sign-in follows TOKENGATE_OIDC_ISSUER (and its companions) from this process's environment.
+  Object.assign(
+    process.env,
+    handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds, readPeopleConfig(process.env)),
+  );
   // The functions read the catalogue from the file their environment names, as in AWS; the echo
   // answers below its paths.
   if (options.scopes) process.env[ENV.catalogueFile] = options.scopes.file;

@@ -19,6 +19,7 @@ import type {
 } from 'aws-lambda';
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
+import { withPeople } from '#domain/people';
 import {
   type CompiledCatalogue,
   DEFAULT_GRANTS,
@@ -35,7 +36,7 @@ import type { CallerSource } from '#domain/remembered-callers';
 import { soleAuthorization } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
-import { cacheTtlSeconds, grants, rememberedCallers, verifier } from './runtime';
+import { cacheTtlSeconds, grants, people, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
@@ -201,7 +202,13 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
       : authorizeRest(event as APIGatewayRequestAuthorizerEvent);
 }
 
-export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds, grants });
+// A person's ID token (a JWT) is told apart from a token before any work and verified on its own path.
+export const authorize = authorizerFor({
+  verifier: withPeople(verifier, people),
+  rememberedCallers: withPeople(rememberedCallers, people),
+  cacheTtlSeconds,
+  grants,
+});
 
 /**
  * The Lambda entry point. Deliberately no middy chain: the authorizer parses no body, maps no error

@@ -3,8 +3,9 @@
 // verifier with its key ring, and the memo of verified callers for HTTP APIs. Nothing here loads the
 // AWS SDK.
 
-import { localClientConfig, readCatalogue, readConfig } from '#adapters/config';
+import { localClientConfig, readCatalogue, readConfig, readPeopleConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
+import { PersonVerifier } from '#adapters/oidc-verifier';
 import { keyRingSource } from '#adapters/secrets-keyring';
 import { AwsJsonClient, DYNAMODB } from '#aws/json-client';
 import { compileCatalogue } from '#domain/policy';
@@ -32,3 +33,8 @@ export const verifier = new BearerVerifier({
 
 /** For HTTP API events, which API Gateway does not cache: who a bearer is, for up to the TTL. */
 export const rememberedCallers = new RememberedCallers(verifier, { ttlSeconds: cacheTtlSeconds });
+
+const peopleConfig = readPeopleConfig();
+
+/** People's ID tokens (shared/domain/people.ts); undefined when people sign-in is off. */
+export const people = peopleConfig ? new PersonVerifier(peopleConfig) : undefined;

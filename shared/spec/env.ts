@@ -35,6 +35,17 @@ export const ENV = {
   rotatedScopes: 'TOKENGATE_ROTATED_SCOPES',
   /** Seconds the previous token keeps working after a rotation of a RotatedToken. */
   rotatedGraceSeconds: 'TOKENGATE_ROTATED_GRACE_SECONDS',
+  /**
+   * The OpenID Connect issuer whose ID tokens people sign in with (its `iss`, e.g. a Cognito user
+   * pool's URL); unset, people sign-in is off and a JWT is refused as a malformed token.
+   */
+  oidcIssuer: 'TOKENGATE_OIDC_ISSUER',
+  /** The console's client id at that issuer: the audience its ID tokens must name. */
+  oidcClientId: 'TOKENGATE_OIDC_CLIENT_ID',
+  /** The claim listing a person's groups: default `cognito:groups` for a Cognito issuer, else `groups`. */
+  oidcGroupsClaim: 'TOKENGATE_OIDC_GROUPS_CLAIM',
+  /** The group whose members manage tokens (default `tokengate-admins`). */
+  oidcAdminGroup: 'TOKENGATE_OIDC_ADMIN_GROUP',
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
   /**
