@@ -28,10 +28,12 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
+import { COGNITO_GROUPS_CLAIM } from '#domain/people';
 import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
+  checksOwnToken,
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   DEFAULT_EXPIRY_WARNING_DAYS,
@@ -42,6 +44,7 @@ import {
   KEY_SECRET_ROTATION,
   REST_AUTHORIZER_IDENTITY,
   ROUTES,
+  type Route,
   USAGE_RECORDER,
 } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
@@ -60,6 +63,12 @@ import {
 import { bindNeeds, grantKey } from './grants';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
+import {
+  type SignInSettings,
+  settingsOf,
+  type TokenGateIdentityProvider,
+  TokenGateUserPool,
+} from './sign-in';
 import { type TableKeeping, tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
@@ -197,6 +206,15 @@ export interface TokenGateProps {
    * @default the default catalogue (Posit Package Manager's and Connect's routes)
    */
   readonly scopes?: Catalogue;
+  /**
+   * The OpenID Connect issuer people sign in with, to the console (`Sign in with SSO`) and to the
+   * management API (`Authorization: Bearer <ID token>`): an existing one (Okta, Entra ID, Auth0,
+   * Google...) in place of the Cognito user pool the gate makes. Members of its admin group manage
+   * tokens, under their email in the audit trail.
+   * @default a Cognito user pool (`signIn.userPool`) with the group `tokengate-admins`, a hosted
+   * sign-in domain and the console's app client, when the console is on; no people sign-in without it
+   */
+  readonly identityProvider?: TokenGateIdentityProvider;
 }
 
 /**
@@ -342,6 +360,13 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
    */
   readonly console?: TokenGateConsole;
   /**
+   * How people sign in: the issuer, the console's client id, the groups claim and the admin group the
+   * authorizer was given; undefined when people sign-in is off.
+   */
+  readonly signIn?: SignInSettings;
+  /** The Cognito user pool people sign in with, when the gate made one (no `identityProvider`). */
+  readonly userPool?: TokenGateUserPool;
+  /**
    * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
    * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
    * makes it, named `<this construct's id>Authorizer` inside the API.
@@ -473,12 +498,42 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     this.addGatewayResponses(this.api);
     addRoutes(this.api, managementRoutes, this.authorizer, this.functions);
     const consoleProps = props.console ?? true;
+    if (props.identityProvider) this.signIn = settingsOf(props.identityProvider);
+    else if (consoleProps !== false) {
+      // The sign-in comes back to the console, made just below.
+      this.userPool = new TokenGateUserPool(this, 'SignIn', {
+        consoleUrl: () => `${this.console?.url}/`,
+        removalPolicy,
+      });
+      this.signIn = settingsOf({
+        issuer: this.userPool.issuer,
+        clientId: this.userPool.client.userPoolClientId,
+        groupsClaim: COGNITO_GROUPS_CLAIM, // the issuer is a token here: not recognisable by its URL
+        adminGroup: this.userPool.adminGroup,
+      });
+    }
+    if (this.signIn) this.letPeopleSignIn(this.signIn, managementRoutes);
     if (consoleProps !== false) {
       this.console = new TokenGateConsole(this, 'Console', {
         ...(consoleProps === true ? {} : consoleProps),
         api: this.api,
         expiryWarningWindow: props.expiryWarningWindow,
+        signIn: this.signIn,
       });
+    }
+  }
+
+  /** Tells the functions that decide who a caller is (the authorizer, the Connect functions) the issuer. */
+  private letPeopleSignIn(settings: SignInSettings, routes: readonly Route[]): void {
+    const deciding = [
+      this.authorizerFunction,
+      ...routes.filter((route) => checksOwnToken(route.fn)).map((route) => this.functions[route.fn.name]),
+    ];
+    for (const fn of new Set(deciding)) {
+      fn?.addEnvironment(ENV.oidcIssuer, settings.issuer);
+      fn?.addEnvironment(ENV.oidcClientId, settings.clientId);
+      fn?.addEnvironment(ENV.oidcGroupsClaim, settings.groupsClaim);
+      fn?.addEnvironment(ENV.oidcAdminGroup, settings.adminGroup);
     }
   }
 
