@@ -213,7 +213,11 @@ describe("TokenGate's console (a team's own stack)", () => {
       .map((path) => JSON.parse(readFileSync(path, 'utf8')) as unknown);
     // With the sign-in's issuer and client id, filled in at deployment (markers here).
     expect(configs).toEqual([
-      { expiry_warning_seconds: 259_200, oidc_issuer: expect.any(String), oidc_client_id: expect.any(String) },
+      {
+        expiry_warning_seconds: 259_200,
+        oidc_issuer: expect.any(String),
+        oidc_client_id: expect.any(String),
+      },
     ]);
   });
 
