@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readPeopleConfig } from '#adapters/config';
-import { UnauthorizedError } from '#domain/errors';
+import { parseAuditQuery } from '#api/audit-query';
+import { UnauthorizedError, ValidationError } from '#domain/errors';
 import { carriesJwt, type PeopleConfig, personCaller, withPeople } from '#domain/people';
 import { mintToken } from '#domain/token-format';
 import type { Caller } from '#domain/verify-bearer';
@@ -139,5 +140,12 @@ describe('people sign-in configuration', () => {
       readPeopleConfig({ TOKENGATE_OIDC_ISSUER: 'http://127.0.0.1:9000', TOKENGATE_OIDC_CLIENT_ID: 'c' })
         ?.issuer,
     ).toBe('http://127.0.0.1:9000');
+  });
+});
+
+describe('the audit trail filtered by a person', () => {
+  it('takes actor=user:<email>, as it takes token:<id>', () => {
+    expect(parseAuditQuery({ actor: 'user:ada@example.com' }).actor).toBe('user:ada@example.com');
+    expect(() => parseAuditQuery({ actor: 'person:ada@example.com' })).toThrow(ValidationError);
   });
 });
