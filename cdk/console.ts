@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { AssetHashType, Aws, DockerImage, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AllowedMethods,
@@ -15,13 +15,14 @@ import {
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
+  OriginProtocolPolicy,
   OriginRequestPolicy,
   PriceClass,
   ResponseHeadersPolicy,
   SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
-import { RestApiOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import {
   BlockPublicAccess,
   Bucket,
@@ -42,7 +43,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS } from '#spec/defaults';
 import { type TokenGateFirewallProps, TokenGateWebAcl } from './firewall';
 import { PREBUILT_ROOT, PROJECT_ROOT } from './function';
 import { suppressNagRules } from './nag-suppressions';
-import type { TokenGateDomainProps } from './rest-api';
+import { API_STAGE_NAME, type TokenGateDomainProps } from './rest-api';
 
 /** The API paths CloudFront sends to API Gateway; everything else is the console's files. */
 export const CONSOLE_API_PATHS = ['/v1/*', '/__api__/*', '/openapi.json'] as const;
@@ -129,6 +130,12 @@ export interface TokenGateConsoleProps extends TokenGateConsoleOptions {
    * @default Duration.days(14)
    */
   readonly expiryWarningWindow?: Duration;
+  /**
+   * The OpenID Connect issuer and client id the console's `Sign in with SSO` uses (`TokenGate` passes
+   * its user pool's, or its `identityProvider`'s).
+   * @default no people sign-in: the admin token only
+   */
+  readonly signIn?: { readonly issuer: string; readonly clientId: string };
 }
 
 /**
@@ -212,7 +219,12 @@ export class TokenGateConsole extends Construct {
     });
 
     const apiBehavior: BehaviorOptions = {
-      origin: new RestApiOrigin(props.api),
+      // The API's own host name and its stage, as RestApiOrigin would take them from its URL, but
+      // from the API's id and the stage's fixed name: no dependency on the stage (see API_STAGE_NAME).
+      origin: new HttpOrigin(`${props.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
+        originPath: `/${API_STAGE_NAME}`,
+        protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      }),
       // A token must never travel over plain HTTP, not even to be redirected.
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
@@ -282,6 +294,7 @@ export class TokenGateConsole extends Construct {
       expiry_warning_seconds: (
         props.expiryWarningWindow ?? Duration.days(DEFAULT_EXPIRY_WARNING_DAYS)
       ).toSeconds(),
+      ...(props.signIn && { oidc_issuer: props.signIn.issuer, oidc_client_id: props.signIn.clientId }),
     };
     new BucketDeployment(this, 'Files', {
       sources: [consoleFiles(), Source.jsonData(CONSOLE_CONFIG_PATH.slice(1), config)],

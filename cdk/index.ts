@@ -55,5 +55,11 @@ export {
   type TokenGateRestApiProps,
 } from './rest-api';
 export { RotatedToken, type RotatedTokenProps, type RotatedTokenScope } from './rotated-token';
+export {
+  type SignInSettings,
+  type TokenGateIdentityProvider,
+  TokenGateUserPool,
+  type TokenGateUserPoolProps,
+} from './sign-in';
 export { TokenGateStack, type TokenGateStackProps } from './stack';
 export { KEY_RING_TEMPLATE, MAX_CATALOGUE_BYTES, TokenGate, type TokenGateProps } from './token-gate';

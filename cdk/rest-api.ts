@@ -77,6 +77,13 @@ const ACCESS_LOG = AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT));
  * execution logs without request data, and X-Ray tracing. The access log group is created beside the
  * API (id `<id>AccessLogs`) because the stage needs it when the API is created.
  */
+/**
+ * The management API's one stage. Named here, not read back from the stage, so that the console's
+ * distribution can address the API without waiting for its deployment: the people sign-in's app
+ * client (whose callback is the distribution) would otherwise close a loop through the functions.
+ */
+export const API_STAGE_NAME = 'prod';
+
 export class TokenGateRestApi extends RestApi {
   readonly accessLogs: LogGroup;
   /** The web ACL on the stage, when `firewall` was given. */
@@ -101,6 +108,7 @@ export class TokenGateRestApi extends RestApi {
         securityPolicy: SecurityPolicy.TLS_1_2,
       },
       deployOptions: {
+        stageName: API_STAGE_NAME,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: ACCESS_LOG,
         loggingLevel: MethodLoggingLevel.ERROR,

@@ -32,6 +32,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { catalogueProblems } from '#domain/catalogue';
+import { COGNITO_GROUPS_CLAIM } from '#domain/people';
 import type { AccessLogField } from '#spec/access-log';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
@@ -43,6 +44,7 @@ import { ENV } from '#spec/env';
 import {
   AUDIT_CONSUMER,
   AUTHORIZER,
+  checksOwnToken,
   EXPIRY_WARNER,
   type FunctionDef,
   KEY_SECRET_ROTATION,
@@ -57,7 +59,7 @@ import {
   type MetricDef,
   type Rotation,
 } from '#spec/metrics';
-import { ROUTES } from '#spec/routes';
+import { ROUTES, type Route } from '#spec/routes';
 import { type Catalogue, DEFAULT_CATALOGUE } from '#spec/scopes';
 import { AUDIT_TABLE, KEY_SECRET_TAG, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { AuditStream } from './audit';
@@ -75,6 +77,12 @@ import { bindNeeds, grantKey } from './grants';
 import { TokenGateMonitoring } from './monitoring';
 import { addRoutes, type TokenGateDomainProps, TokenGateRestApi } from './rest-api';
 import { attachRotation } from './rotation';
+import {
+  type SignInSettings,
+  settingsOf,
+  type TokenGateIdentityProvider,
+  TokenGateUserPool,
+} from './sign-in';
 import { type TableKeeping, tableFromDefinition } from './tables';
 
 export interface TokenGateProps {
@@ -226,6 +234,15 @@ export interface TokenGateProps {
    * @default no alarm action
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * The OpenID Connect issuer people sign in with, to the console (`Sign in with SSO`) and to the
+   * management API (`Authorization: Bearer <ID token>`): an existing one (Okta, Entra ID, Auth0,
+   * Google...) in place of the Cognito user pool the gate makes. Members of its admin group manage
+   * tokens, under their email in the audit trail.
+   * @default a Cognito user pool (`signIn.userPool`) with the group `tokengate-admins`, a hosted
+   * sign-in domain and the console's app client, when the console is on; no people sign-in without it
+   */
+  readonly identityProvider?: TokenGateIdentityProvider;
 }
 
 /**
@@ -379,6 +396,13 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
    */
   readonly console?: TokenGateConsole;
   /**
+   * How people sign in: the issuer, the console's client id, the groups claim and the admin group the
+   * authorizer was given; undefined when people sign-in is off.
+   */
+  readonly signIn?: SignInSettings;
+  /** The Cognito user pool people sign in with, when the gate made one (no `identityProvider`). */
+  readonly userPool?: TokenGateUserPool;
+  /**
    * The token authorizer for REST APIs: `{ authorizer: gate.authorizer }` on any method of any of
    * your REST APIs (and of `api`). Each API gets its own `RequestAuthorizer`, as `requestAuthorizer()`
    * makes it, named `<this construct's id>Authorizer` inside the API.
@@ -521,11 +545,27 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     this.addGatewayResponses(this.api);
     addRoutes(this.api, managementRoutes, this.authorizer, this.functions);
     const consoleProps = props.console ?? true;
+    if (props.identityProvider) this.signIn = settingsOf(props.identityProvider);
+    else if (consoleProps !== false) {
+      // The sign-in comes back to the console, made just below.
+      this.userPool = new TokenGateUserPool(this, 'SignIn', {
+        consoleUrl: () => `${this.console?.url}/`,
+        removalPolicy,
+      });
+      this.signIn = settingsOf({
+        issuer: this.userPool.issuer,
+        clientId: this.userPool.client.userPoolClientId,
+        groupsClaim: COGNITO_GROUPS_CLAIM, // the issuer is a token here: not recognisable by its URL
+        adminGroup: this.userPool.adminGroup,
+      });
+    }
+    if (this.signIn) this.letPeopleSignIn(this.signIn, managementRoutes);
     if (consoleProps !== false) {
       this.console = new TokenGateConsole(this, 'Console', {
         ...(consoleProps === true ? {} : consoleProps),
         api: this.api,
         expiryWarningWindow: props.expiryWarningWindow,
+        signIn: this.signIn,
       });
     }
     this.monitoring = this.watch(props);
@@ -540,6 +580,20 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
       this.auditStream.failureAlarm.addOkAction(action);
     }
     return undefined;
+  }
+
+  /** Tells the functions that decide who a caller is (the authorizer, the Connect functions) the issuer. */
+  private letPeopleSignIn(settings: SignInSettings, routes: readonly Route[]): void {
+    const deciding = [
+      this.authorizerFunction,
+      ...routes.filter((route) => checksOwnToken(route.fn)).map((route) => this.functions[route.fn.name]),
+    ];
+    for (const fn of new Set(deciding)) {
+      fn?.addEnvironment(ENV.oidcIssuer, settings.issuer);
+      fn?.addEnvironment(ENV.oidcClientId, settings.clientId);
+      fn?.addEnvironment(ENV.oidcGroupsClaim, settings.groupsClaim);
+      fn?.addEnvironment(ENV.oidcAdminGroup, settings.adminGroup);
+    }
   }
 
   /**

@@ -19,6 +19,7 @@ import { documentClient, dynamoClient } from '#adapters/clients';
 import { TokenSearchIndex } from '#adapters/dynamo-token-search';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { LIST_PARTITION } from '#adapters/token-item';
+import type { PeopleConfig } from '#domain/people';
 import { ENV } from '#spec/env';
 import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
 import { ensureTables } from './dynamodb-local';
@@ -144,14 +145,23 @@ export async function prepareDataDir(dir: DataDir, endpoint: string): Promise<vo
 
 /**
  * The environment the handlers read their configuration from (shared/adapters/config.ts); with the
- * gateway's authorizer cache TTL, which the authorizer and the grace and expiry checks read.
+ * gateway's authorizer cache TTL, which the authorizer and the grace and expiry checks read, and the
+ * OpenID Connect issuer people sign in with, when there is one.
  */
 export function handlerEnvironment(
   dir: DataDir,
   endpoint: string,
   cacheTtlSeconds?: number,
+  people?: PeopleConfig,
 ): Record<string, string> {
   return {
+    // People sign-in: the issuer whose ID tokens the authorizer accepts; none, and it is off.
+    ...(people && {
+      [ENV.oidcIssuer]: people.issuer,
+      [ENV.oidcClientId]: people.clientId,
+      [ENV.oidcGroupsClaim]: people.groupsClaim,
+      [ENV.oidcAdminGroup]: people.adminGroup,
+    }),
     ...(cacheTtlSeconds !== undefined && { [ENV.authorizerCacheTtl]: String(cacheTtlSeconds) }),
     [ENV.tokensTable]: LOCAL_TOKENS_TABLE,
     [ENV.auditTable]: LOCAL_AUDIT_TABLE,

@@ -4,11 +4,13 @@
 // TOKENGATE_ADMIN_EMAILS are in the admin group. Its signing and cookie keys live in $DATA_DIR, so
 // identity tokens and sessions outlive a restart. For development only: anyone who can reach it can
 // sign in as anyone.
+
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { PeopleConfig } from '#domain/people';
 import { ENV } from '#spec/env';
 
 /** The console's client id at the local issuer. */
@@ -254,13 +256,13 @@ export class OidcIssuer {
     return new OidcIssuer(server, url);
   }
 
-  /** The functions' configuration naming this issuer, as the construct sets it in AWS. */
-  functionEnvironment(): Record<string, string> {
+  /** Who the local functions accept as a person: this issuer's ID tokens for the console's client. */
+  peopleConfig(): PeopleConfig {
     return {
-      [ENV.oidcIssuer]: this.url,
-      [ENV.oidcClientId]: LOCAL_OIDC_CLIENT_ID,
-      [ENV.oidcGroupsClaim]: LOCAL_GROUPS_CLAIM,
-      [ENV.oidcAdminGroup]: LOCAL_ADMIN_GROUP,
+      issuer: this.url,
+      clientId: LOCAL_OIDC_CLIENT_ID,
+      groupsClaim: LOCAL_GROUPS_CLAIM,
+      adminGroup: LOCAL_ADMIN_GROUP,
     };
   }
 

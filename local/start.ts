@@ -223,8 +223,11 @@ async function start(): Promise<void> {
   db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
   if (stopping) return;
   await prepareDataDir(dir, db.endpoint);
-  Object.assign(process.env, handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds));
-  Object.assign(process.env, issuer.functionEnvironment());
+  // The functions accept people's ID tokens from the development issuer, as in AWS from the gate's.
+  Object.assign(
+    process.env,
+    handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds, issuer.peopleConfig()),
+  );
   // The functions read the catalogue from the file their environment names, as in AWS; the echo
   // answers below its paths.
   if (options.scopes) process.env[ENV.catalogueFile] = options.scopes.file;

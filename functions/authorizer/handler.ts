@@ -21,6 +21,7 @@ import type { DecisionCounter } from '#adapters/authorizer-metrics';
 import type { CallerSource } from '#domain/caller-source';
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
+import { withPeople } from '#domain/people';
 import {
   type CompiledCatalogue,
   DEFAULT_GRANTS,
@@ -37,7 +38,7 @@ import { soleAuthorization } from '#domain/token-format';
 import { type Caller, RefusedBearer } from '#domain/verify-bearer';
 import { logger } from '#functions/commons/logger';
 import type { DenyReason } from '#spec/metrics';
-import { cacheTtlSeconds, grants, metrics, rememberedCallers, verifier } from './runtime';
+import { cacheTtlSeconds, grants, metrics, people, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
@@ -213,7 +214,14 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
       : authorizeRest(event as APIGatewayRequestAuthorizerEvent);
 }
 
-export const authorize = authorizerFor({ verifier, rememberedCallers, cacheTtlSeconds, grants, metrics });
+// A person's ID token (a JWT) is told apart from a token before any work and verified on its own path.
+export const authorize = authorizerFor({
+  verifier: withPeople(verifier, people),
+  rememberedCallers: withPeople(rememberedCallers, people),
+  cacheTtlSeconds,
+  grants,
+  metrics,
+});
 
 /**
  * The Lambda entry point. Deliberately no middy chain: the authorizer parses no body, maps no error

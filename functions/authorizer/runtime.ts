@@ -5,9 +5,10 @@
 // functions/commons/runtime.ts.
 
 import { authorizerMetricsFromEnv, timedReads } from '#adapters/authorizer-metrics';
-import { readCatalogue, readConfig } from '#adapters/config';
+import { readCatalogue, readConfig, readPeopleConfig } from '#adapters/config';
 import { DynamoCredentialStore } from '#adapters/dynamo-credential-store';
 import { jsonDynamoClient } from '#adapters/json-dynamo-client';
+import { PersonVerifier } from '#adapters/oidc-verifier';
 import { keyRingSource } from '#adapters/secrets-keyring';
 import { compileCatalogue } from '#domain/policy';
 import { RememberedCallers } from '#domain/remembered-callers';
@@ -37,3 +38,8 @@ export const rememberedCallers = new RememberedCallers(verifier, {
   ttlSeconds: cacheTtlSeconds,
   onHit: () => metrics.memoHit(),
 });
+
+const peopleConfig = readPeopleConfig();
+
+/** People's ID tokens (shared/domain/people.ts); undefined when people sign-in is off. */
+export const people = peopleConfig ? new PersonVerifier(peopleConfig) : undefined;

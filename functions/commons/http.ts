@@ -251,10 +251,16 @@ export function httpHandler(
   return chain.handler(handler);
 }
 
-/** Who is acting (an `Actor`, as the audit trail records it): the token the authorizer verified, or the IAM principal for IAM-authorised calls. */
+/**
+ * Who is calling: the token the authorizer verified, the person whose identity token it verified
+ * (principal `user:<email>`, set by the authorizer alone), or the IAM principal for IAM-authorised calls.
+ */
 export function actorOf(event: HttpEvent): Actor {
-  const tokenId = event.requestContext.authorizer?.token_id;
+  const { token_id: tokenId, principal } = event.requestContext.authorizer ?? {};
   if (typeof tokenId === 'string' && tokenId) return { type: 'token', id: tokenId };
+  if (typeof principal === 'string' && principal.startsWith('user:') && principal.length > 5) {
+    return { type: 'user', id: principal.slice(5) };
+  }
   const arn = event.requestContext.identity?.userArn;
   if (arn) return { type: 'iam', id: arn };
   throw new Error('The request reached a protected handler without an authenticated caller');

@@ -3,6 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { checkCatalogue } from '#domain/catalogue';
 import {
+  COGNITO_GROUPS_CLAIM,
+  DEFAULT_ADMIN_GROUP,
+  isCognitoIssuer,
+  type PeopleConfig,
+} from '#domain/people';
+import {
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
   DEFAULT_EXPIRY_WARNING_DAYS,
@@ -70,6 +76,33 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ENV.authorizerCacheTtl,
       DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
     ),
+  };
+}
+
+/**
+ * Who signs people in: unset issuer, nobody (people sign-in off). The issuer must be HTTPS, or plain
+ * HTTP on the loopback (the local stack's development issuer); the client id is then required.
+ */
+export function readPeopleConfig(env: NodeJS.ProcessEnv = process.env): PeopleConfig | undefined {
+  const issuer = env[ENV.oidcIssuer];
+  if (!issuer) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError(`${ENV.oidcIssuer} must be a URL, got "${issuer}"`);
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError(
+      `${ENV.oidcIssuer} must be an https:// URL (http:// only on 127.0.0.1), got "${issuer}"`,
+    );
+  }
+  return {
+    issuer,
+    clientId: required(env, ENV.oidcClientId),
+    groupsClaim: env[ENV.oidcGroupsClaim] || (isCognitoIssuer(issuer) ? COGNITO_GROUPS_CLAIM : 'groups'),
+    adminGroup: env[ENV.oidcAdminGroup] || DEFAULT_ADMIN_GROUP,
   };
 }
 

@@ -33,7 +33,7 @@ const itemSchema = z.object({
   [ITEM.time]: z.string(),
   [ITEM.type]: z.enum(AUDIT_EVENT_TYPES),
   [ITEM.token_id]: z.string(),
-  [ITEM.actor_type]: z.enum(['token', 'iam', 'system']),
+  [ITEM.actor_type]: z.enum(['token', 'user', 'iam', 'system']),
   [ITEM.actor_id]: z.string(),
   [ITEM.details]: z.record(z.string(), z.unknown()),
 });

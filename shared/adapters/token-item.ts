@@ -64,7 +64,7 @@ const recordSchema = /* @__PURE__ */ (() =>
 const imageSchema = /* @__PURE__ */ (() => {
   const nullableString = z.nullish(z.string());
   const stamp = z.object({
-    actor_type: z.enum(['token', 'iam', 'system']),
+    actor_type: z.enum(['token', 'user', 'iam', 'system']),
     actor_id: z.string().check(z.minLength(1)),
     op: z.enum(['create', 'revoke', 'update', 'delete', 'rotate']),
     at: z.iso.datetime({ offset: true }),

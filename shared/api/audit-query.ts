@@ -27,7 +27,10 @@ export const auditQuerySchema = z.strictObject({
       .string()
       .check(
         z.maxLength(2100),
-        z.regex(/^(token|iam|system):\S+$/, 'must be token:<id>, iam:<arn> or system:<name>'),
+        z.regex(
+          /^(token|user|iam|system):\S+$/,
+          'must be token:<id>, user:<email>, iam:<arn> or system:<name>',
+        ),
         z.refine(isPartitionKeyValue, `must be at most ${MAX_PARTITION_KEY_BYTES} bytes of UTF-8`),
       ),
   ),

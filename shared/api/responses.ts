@@ -136,7 +136,7 @@ export const auditEventSchema = z.strictObject({
   type: z.enum(AUDIT_EVENT_TYPES),
   token_id: z.string(),
   actor: z.strictObject({
-    type: z.enum(['token', 'iam', 'system']),
+    type: z.enum(['token', 'user', 'iam', 'system']),
     id: described(z.string(), 'A token id, an IAM ARN, or a system name (dynamodb-ttl, bootstrap, unknown)'),
   }),
   details: described(

@@ -7,9 +7,9 @@ import type { TokenHash } from './keyring';
 export type TokenKind = 'service' | 'user';
 export type TokenStatus = 'active' | 'revoked' | 'expired';
 
-/** Who did something: a token (its id), an IAM principal (its ARN), or the system itself. */
+/** Who did something: a token (its id), a person (their email), an IAM principal (its ARN), or the system itself. */
 export interface Actor {
-  type: 'token' | 'iam' | 'system';
+  type: 'token' | 'user' | 'iam' | 'system';
   id: string;
 }
 

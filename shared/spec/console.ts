@@ -54,9 +54,9 @@ export const CONSOLE_HSTS_SECONDS = 63_072_000;
 export interface ConsoleConfig {
   /** The expiry-warning window: an active token expiring within it carries `Expiring soon`. */
   readonly expiry_warning_seconds: number;
-  /** The OpenID Connect issuer people sign in through (`Sign in with SSO`); absent: none. */
+  /** The OpenID Connect issuer people sign in with (`Sign in with SSO`); absent, people sign-in is off. */
   readonly oidc_issuer?: string;
-  /** The console's client id at that issuer. */
+  /** The console's client id at that issuer (a public client: authorization code with PKCE). */
   readonly oidc_client_id?: string;
 }
 

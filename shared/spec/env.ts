@@ -37,6 +37,17 @@ export const ENV = {
   rotatedGraceSeconds: 'TOKENGATE_ROTATED_GRACE_SECONDS',
   /** The `Gate` dimension of the metrics a gate's functions publish (set by the construct). */
   metricsGate: 'TOKENGATE_METRICS_GATE',
+  /**
+   * The OpenID Connect issuer whose ID tokens people sign in with (its `iss`, e.g. a Cognito user
+   * pool's URL); unset, people sign-in is off and a JWT is refused as a malformed token.
+   */
+  oidcIssuer: 'TOKENGATE_OIDC_ISSUER',
+  /** The console's client id at that issuer: the audience its ID tokens must name. */
+  oidcClientId: 'TOKENGATE_OIDC_CLIENT_ID',
+  /** The claim listing a person's groups: default `cognito:groups` for a Cognito issuer, else `groups`. */
+  oidcGroupsClaim: 'TOKENGATE_OIDC_GROUPS_CLAIM',
+  /** The group whose members manage tokens (default `tokengate-admins`). */
+  oidcAdminGroup: 'TOKENGATE_OIDC_ADMIN_GROUP',
   /** The file the local stack's expiry warnings go to, in place of EventBridge; unset in AWS. */
   eventsFile: 'TOKENGATE_EVENTS_FILE',
   /**
@@ -60,14 +71,6 @@ export const ENV = {
   dataDir: 'DATA_DIR',
   /** The local stack's port (default 8787; 0 picks a free one). */
   port: 'PORT',
-  /** The OpenID Connect issuer whose identity tokens the API accepts (its URL, the tokens' `iss`). */
-  oidcIssuer: 'TOKENGATE_OIDC_ISSUER',
-  /** The console's client id at that issuer (the identity tokens' `aud`). */
-  oidcClientId: 'TOKENGATE_OIDC_CLIENT_ID',
-  /** The identity token's claim listing a person's groups. */
-  oidcGroupsClaim: 'TOKENGATE_OIDC_GROUPS_CLAIM',
-  /** The group whose members are admins (default `tokengate-admins`). */
-  oidcAdminGroup: 'TOKENGATE_OIDC_ADMIN_GROUP',
   /** The local stack's development issuer: the emails (comma-separated) in the admin group. */
   adminEmails: 'TOKENGATE_ADMIN_EMAILS',
 } as const;

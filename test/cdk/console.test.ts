@@ -89,9 +89,9 @@ describe('the web console deployment', () => {
   it('sends the API paths to the management API uncached, HTTPS only, with every viewer header', () => {
     expect(config.CacheBehaviors.map((behavior) => behavior.PathPattern)).toEqual([...CONSOLE_API_PATHS]);
     const apiOrigin = config.Origins.find((origin) => origin.CustomOriginConfig);
-    // The management API's stage URL, taken apart into host name and stage path.
+    // The management API's host name and its stage's path.
     expect(JSON.stringify(apiOrigin?.DomainName)).toContain('.execute-api.');
-    expect(JSON.stringify(apiOrigin?.OriginPath)).toContain('TokensApiDeploymentStage');
+    expect(apiOrigin?.OriginPath).toBe('/prod');
     expect(apiOrigin?.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only' });
     for (const behavior of config.CacheBehaviors) {
       expect(behavior).toMatchObject({
@@ -219,7 +219,14 @@ describe("TokenGate's console (a team's own stack)", () => {
       .map((entry) => join(app.outdir, entry, 'config.json'))
       .filter((path) => existsSync(path))
       .map((path) => JSON.parse(readFileSync(path, 'utf8')) as unknown);
-    expect(configs).toEqual([{ expiry_warning_seconds: 259_200 }]);
+    // With the sign-in's issuer and client id, filled in at deployment (markers here).
+    expect(configs).toEqual([
+      {
+        expiry_warning_seconds: 259_200,
+        oidc_issuer: expect.any(String),
+        oidc_client_id: expect.any(String),
+      },
+    ]);
   });
 
   it('is left out with console false: no bucket, distribution or deployment', () => {

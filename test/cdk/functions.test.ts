@@ -334,6 +334,13 @@ const SEARCH_ENVIRONMENT = ['TOKENGATE_SEARCH_TABLE'];
  * functions that create or rotate tokens refuse an expiry or grace too short to pass it.
  */
 const AUTHORIZER_ENVIRONMENT = ['TOKENGATE_AUTHORIZER_CACHE_TTL'];
+/** People sign-in: for the functions whose bundle decides who a caller is (the authorizer's runtime). */
+const PEOPLE_ENVIRONMENT = [
+  'TOKENGATE_OIDC_ISSUER',
+  'TOKENGATE_OIDC_CLIENT_ID',
+  'TOKENGATE_OIDC_GROUPS_CLAIM',
+  'TOKENGATE_OIDC_ADMIN_GROUP',
+];
 const KNOW_THE_CACHE_TTL = [
   'Authorizer',
   'TokenSecretRotation',
@@ -465,6 +472,11 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
       } else {
         expect(given(AUTHORIZER_ENVIRONMENT)).toEqual([]);
       }
+      if (modules.includes('functions/authorizer/runtime.ts')) {
+        expect(given(PEOPLE_ENVIRONMENT)).toEqual(PEOPLE_ENVIRONMENT);
+      } else {
+        expect(given(PEOPLE_ENVIRONMENT)).toEqual([]);
+      }
       if (definition.name === 'ExpiryWarner') {
         expect(environment).toMatchObject({ TOKENGATE_EXPIRY_WARNING_SECONDS: String(14 * 86_400) });
       } else {
@@ -490,6 +502,7 @@ describe.each(ALL_FUNCTIONS.map((definition) => [definition.name, definition] as
         ...SEARCH_ENVIRONMENT,
         ...USAGE_ENVIRONMENT,
         ...AUTHORIZER_ENVIRONMENT,
+        ...PEOPLE_ENVIRONMENT,
         ...EXPIRY_ENVIRONMENT,
         ...ROTATED_ENVIRONMENT,
       ];

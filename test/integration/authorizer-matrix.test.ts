@@ -22,6 +22,7 @@ import { FileKeyRingSource } from '#adapters/file-keyring';
 import type { TokenKind } from '#domain/token';
 import { mintToken } from '#domain/token-format';
 import { TokenService } from '#domain/token-service';
+import { ENV } from '#spec/env';
 import { ROUTES, type Route } from '#spec/routes';
 import { SCOPE_NAMES, SCOPES, type ScopeGrant, SERVICE_SCOPE_NAMES } from '#spec/scopes';
 import {
@@ -37,6 +38,7 @@ import {
 import { freshTokensTable, testDocumentClient } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { httpApiAuthorizerEvent, lambdaContext, restAuthorizerEvent } from '#test-support/lambda-events';
+import { startTestIssuer, type TestIssuer } from '#test-support/test-issuer';
 
 type Authorizer = (
   event: APIGatewayRequestAuthorizerEventV2 | APIGatewayRequestAuthorizerEvent,
@@ -51,6 +53,7 @@ const holders: Holder[] = [];
 let authorizer: Authorizer;
 let tokens: TokenService;
 let settle: () => Promise<void>;
+let issuer: TestIssuer | undefined;
 
 const SYSTEM = { type: 'system', id: 'authorizer-matrix' } as const;
 
@@ -167,6 +170,11 @@ beforeAll(async () => {
   const tokensTable = await freshTokensTable();
   useLocalHandlerEnv({ keyFile, tokensTable });
   process.env[CACHE_TTL_ENV] = '300'; // remembered answers, if any, outlive the whole file
+  // People sign in at an issuer served here: their ID tokens are a column of the matrix too.
+  issuer = await startTestIssuer({ aud: 'matrix-console' });
+  process.env[ENV.oidcIssuer] = issuer.issuer;
+  process.env[ENV.oidcClientId] = 'matrix-console';
+  process.env[ENV.oidcGroupsClaim] = 'groups';
   authorizer = (await import('#functions/authorizer/handler')).handler as Authorizer;
   const runtime = await import('#functions/authorizer/runtime');
   settle = () => runtime.verifier.settle();
@@ -201,10 +209,22 @@ beforeAll(async () => {
   invalid('unknown (well-formed, never stored)', `Bearer ${mintToken().token}`);
   invalid('revoked admin', `Bearer ${revoked.token}`);
   invalid('expired admin', `Bearer ${expired.token}`);
+  const person = (name: string, groups: string[], grants: Holder['grants']) => {
+    const jwt = issuer?.idToken({ email: `${name.replaceAll(' ', '-')}@example.com`, groups }) ?? '';
+    holders.push({ name, authorization: `Bearer ${jwt}`, grants, kind: 'person' });
+  };
+  person('person in the admin group', ['tokengate-admins'], [{ scope: 'global:admin', resources: null }]);
+  person('person outside the admin group', ['staff'], []);
+  const forged = issuer?.idToken(
+    { email: 'mallory@example.com', groups: ['tokengate-admins'] },
+    { key: 'unpublished' },
+  );
+  invalid('person, signed by a key the issuer does not publish', `Bearer ${forged}`);
 }, 60_000);
 
 afterAll(async () => {
   await settle?.();
+  await issuer?.close();
   restoreEnv();
   if (savedTtl === undefined) delete process.env[CACHE_TTL_ENV];
   else process.env[CACHE_TTL_ENV] = savedTtl;

@@ -48,7 +48,8 @@ export interface Holder {
   id?: string;
   /** null: no valid token (missing, malformed, unknown, revoked, expired). */
   grants: Grant[] | null;
-  kind: 'user' | 'service' | 'invalid';
+  /** `person`: someone signed in at the OpenID Connect issuer, sending its ID token (global:admin in the admin group, nothing outside it). */
+  kind: 'user' | 'service' | 'person' | 'invalid';
 }
 
 export type Expected = 'reach' | 401 | 403;

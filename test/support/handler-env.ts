@@ -21,6 +21,10 @@ const HANDLER_ENV_KEYS = [
   ENV.rotatedScopes,
   ENV.rotatedGraceSeconds,
   ENV.catalogueFile,
+  ENV.oidcIssuer,
+  ENV.oidcClientId,
+  ENV.oidcGroupsClaim,
+  ENV.oidcAdminGroup,
   'POWERTOOLS_LOG_LEVEL',
 ] as const;
 

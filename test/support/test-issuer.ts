@@ -1,0 +1,67 @@
+// An OpenID Connect issuer for tests: an RSA key pair made here, its discovery document and JWKS
+// served on the loopback, and ID tokens signed with node:crypto. Also signs with a key the JWKS does
+// not hold, and writes unsigned (`alg: none`) tokens, for the refusals.
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TestIssuer {
+  issuer: string;
+  /** An ID token signed by the issuer's published key, with `claims` over the defaults. */
+  idToken(claims?: Record<string, unknown>, options?: { key?: 'published' | 'unpublished' }): string;
+  /** The same claims, unsigned: `{"alg": "none"}` and an empty signature. */
+  unsignedToken(claims?: Record<string, unknown>): string;
+  /** How many times the JWKS was fetched. */
+  jwksFetches(): number;
+  close(): Promise<void>;
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export async function startTestIssuer(defaults: Record<string, unknown> = {}): Promise<TestIssuer> {
+  const published = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const unpublished = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  let fetches = 0;
+  let issuer = '';
+  const jwk = {
+    ...published.publicKey.export({ format: 'jwk' }),
+    kid: 'published',
+    alg: 'RS256',
+    use: 'sig',
+  };
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/.well-known/openid-configuration') {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+    } else if (request.url === '/jwks') {
+      fetches += 1;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ keys: [jwk] }));
+    } else {
+      response.statusCode = 404;
+      response.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const claimsOf = (claims: Record<string, unknown>) => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: issuer, iat: now, exp: now + 3600, ...defaults, ...claims };
+  };
+  const signed = (claims: Record<string, unknown>, key: KeyObject, kid: string) => {
+    const body = `${base64url({ alg: 'RS256', typ: 'JWT', kid })}.${base64url(claimsOf(claims))}`;
+    return `${body}.${sign('sha256', Buffer.from(body), key).toString('base64url')}`;
+  };
+  return {
+    issuer,
+    idToken: (claims = {}, options = {}) =>
+      options.key === 'unpublished'
+        ? signed(claims, unpublished.privateKey, 'unpublished')
+        : signed(claims, published.privateKey, 'published'),
+    unsignedToken: (claims = {}) =>
+      `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claimsOf(claims))}.`,
+    jwksFetches: () => fetches,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
