@@ -8,8 +8,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      'test/unit/policy.test.ts',
-      'test/unit/scopes.test.ts',
+      'test/unit/domain/policy.test.ts',
+      'test/unit/domain/scopes.test.ts',
       'test/unit/domain/token-format.test.ts',
       'test/unit/domain/token-parsing.property.test.ts',
       'test/unit/domain/expiry.test.ts',
@@ -17,7 +17,7 @@ export default defineConfig({
       'test/unit/domain/remembered-callers.test.ts',
       'test/unit/authorizer-decision.test.ts',
       'test/unit/domain/token-shape.test.ts',
-      'test/unit/policy-edges.test.ts',
+      'test/unit/domain/policy-edges.test.ts',
       'test/unit/domain/edges.test.ts',
       'test/unit/domain/token-status.test.ts',
       'test/unit/domain/rotation.test.ts',
@@ -26,7 +26,7 @@ export default defineConfig({
       'test/unit/api/validation.test.ts',
       'test/unit/api/native-tokens.test.ts',
       'test/unit/domain/token-tree.test.ts',
-      'test/unit/catalogue.test.ts',
+      'test/unit/domain/catalogue.test.ts',
     ],
     setupFiles: ['test/support/lambda-process.ts'],
   },

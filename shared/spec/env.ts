@@ -1,7 +1,8 @@
 // The environment variables tokengate reads, named once. The functions' configuration
 // (shared/adapters/config.ts) is set by the CDK stack (cdk/grants.ts, cdk/token-gate.ts) and by the
 // local stack (local/data-dir.ts); the CLI and the local stack read their own. Users set
-// `endpoint`, `token`, `dataDir` and `port` themselves (docs/cli.md and docs/local-stack.md name them): test/unit/env.test.ts pins them.
+// `endpoint`, `token`, `dataDir` and `port` themselves (docs/cli.md and docs/local-stack.md name them):
+// test/unit/rules/one-home.test.ts pins them.
 export const ENV = {
   /** The tokens table's name. */
   tokensTable: 'TOKENGATE_TOKENS_TABLE',

@@ -1,7 +1,7 @@
 // What the console makes of its `/config.json` (web/src/config.ts): the expiry-warning window, and
 // the sign-in issuer only when it is an http(s) URL with a client id beside it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConsoleConfig, UNKNOWN_CONSOLE_CONFIG } from '../../web/src/config';
+import { loadConsoleConfig, UNKNOWN_CONSOLE_CONFIG } from '../../../web/src/config';
 
 function serve(body: unknown, status = 200): void {
   vi.stubGlobal('fetch', async () => new Response(JSON.stringify(body), { status }));

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '#test-support/processes';
-import { CLI_PACKAGE, dependencyProblems } from '../../scripts/build-package';
+import { CLI_PACKAGE, dependencyProblems } from '../../../scripts/build-package';
 
 type Manifest = Parameters<typeof dependencyProblems>[0];
 const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;

@@ -1,14 +1,16 @@
 // The docs (the README's pages in docs/) document the scope catalogue, the route table and the cache's
 // early refusal; these tests keep them from drifting.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
 import { CACHED_ALLOW_EXPIRY_MARGIN_MS } from '#spec/gateway';
 import { ROUTES } from '#spec/routes';
 import { SCOPE_NAMES, SCOPES } from '#spec/scopes';
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
 /** A page of docs/. */
-const page = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
+const page = (name: string) => readFileSync(join(REPOSITORY_ROOT, 'docs', name), 'utf8');
 const scopesPage = page('scopes.md');
 const apiPage = page('api.md');
 

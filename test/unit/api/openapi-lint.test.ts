@@ -4,14 +4,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '#api/openapi';
 import { ROUTES } from '#spec/routes';
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const redocly = join(root, 'node_modules/@redocly/cli/bin/cli.js');
+const redocly = join(REPOSITORY_ROOT, 'node_modules/@redocly/cli/bin/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-openapi-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +25,7 @@ async function lint(document: unknown): Promise<LintReport> {
   const file = join(dir, 'openapi.json');
   writeFileSync(file, JSON.stringify(document, null, 2));
   const run = promisify(execFile);
-  const args = [redocly, 'lint', file, '--config', join(root, 'redocly.yaml'), '--format=json'];
+  const args = [redocly, 'lint', file, '--config', join(REPOSITORY_ROOT, 'redocly.yaml'), '--format=json'];
   // No telemetry and no update check: the lint reads the file and nothing else.
   const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
   // It exits 1 when it finds an error; the report on stdout says which.
@@ -98,7 +97,9 @@ describe('servers and license', () => {
   });
 
   it("the license is the package's", () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { license: string };
+    const pkg = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as {
+      license: string;
+    };
 
     expect(document.info.license).toEqual({ name: pkg.license, identifier: pkg.license });
   });

@@ -1,13 +1,14 @@
 // SECURITY.md states figures that live in code, and names the tests that back its claims: both are
 // checked here, so the document cannot drift from what the system does or point at tests that are gone.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HINT_LENGTH, ID_LENGTH, SECRET_LENGTH, TOKEN_LENGTH, TOKEN_PREFIX } from '#domain/token-format';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
 import { ROUTES } from '#spec/routes';
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
-const root = new URL('../../', import.meta.url);
-const security = readFileSync(new URL('SECURITY.md', root), 'utf8');
+const security = readFileSync(join(REPOSITORY_ROOT, 'SECURITY.md'), 'utf8');
 
 describe('SECURITY.md', () => {
   it('states the public revoke route’s throttle as the route table sets it', () => {
@@ -29,6 +30,6 @@ describe('SECURITY.md', () => {
   it('names only test files that exist', () => {
     const named = [...new Set(security.match(/test\/[\w/.-]+\.ts/g) ?? [])];
     expect(named.length).toBeGreaterThan(10);
-    expect(named.filter((path) => !existsSync(new URL(path, root)))).toEqual([]);
+    expect(named.filter((path) => !existsSync(join(REPOSITORY_ROOT, path)))).toEqual([]);
   });
 });

@@ -2,17 +2,15 @@
 // attribute names in shared/spec/tables.ts. Checked against the contract's literal names, and against
 // the string literals of the source (read with TypeScript's parser, so comments and prose do not count).
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '#spec/env';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE, TOKEN_ATTRIBUTES, TOKENS_TABLE } from '#spec/tables';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
 function sourceFiles(folder: string): string[] {
-  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+  return readdirSync(join(REPOSITORY_ROOT, folder), { recursive: true, encoding: 'utf8' })
     .filter((file) => /\.(ts|js)$/.test(file) && !file.includes('node_modules'))
     .map((file) => join(folder, file).replaceAll('\\', '/'));
 }
@@ -22,7 +20,11 @@ function sourceFiles(folder: string): string[] {
  * import paths, nor literal types (`Pick<AuditEvent, 'id'>` names a field of the domain).
  */
 function literalsOf(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(join(REPOSITORY_ROOT, file), 'utf8'),
+    ts.ScriptTarget.Latest,
+  );
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node) || ts.isLiteralTypeNode(node)) return;

@@ -2,30 +2,35 @@
 // lines of the source files themselves, so a module that reaches the wrong way fails here, by name.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT } from '#test-support/processes';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const ALIASES = Object.entries(
-  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { imports?: Record<string, string> })
-    .imports ?? {},
+  (
+    JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as {
+      imports?: Record<string, string>;
+    }
+  ).imports ?? {},
 );
 
 function sourceFiles(folder: string): string[] {
-  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+  return readdirSync(join(REPOSITORY_ROOT, folder), { recursive: true, encoding: 'utf8' })
     .filter((file) => /\.(ts|js)$/.test(file))
     .map((file) => join(folder, file).replaceAll('\\', '/'));
 }
 
 /** Each import of `file`: a package name (`zod`, `node:fs`) or a repository path (`shared/spec/routes`). */
 function importsOf(file: string): string[] {
-  const text = readFileSync(join(ROOT, file), 'utf8');
+  const text = readFileSync(join(REPOSITORY_ROOT, file), 'utf8');
   const specifiers = [...text.matchAll(/(?:^|\s)(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map(
     (match) => match[1] as string,
   );
   return specifiers.map((specifier) => {
     if (specifier.startsWith('.')) {
-      return relative(ROOT, normalize(join(ROOT, dirname(file), specifier))).replaceAll('\\', '/');
+      return relative(REPOSITORY_ROOT, normalize(join(REPOSITORY_ROOT, dirname(file), specifier))).replaceAll(
+        '\\',
+        '/',
+      );
     }
     for (const [alias, target] of ALIASES) {
       const prefix = alias.replace('*', '');
@@ -114,7 +119,7 @@ describe('the import graph', () => {
   });
 
   it('keeps the web console to the HTTP API and its sign-in issuer: no server code in web/src/, only the scopes, the API types, its own configuration file and the browser OpenID Connect client', () => {
-    const files = readdirSync(join(ROOT, 'web/src'), { recursive: true, encoding: 'utf8' })
+    const files = readdirSync(join(REPOSITORY_ROOT, 'web/src'), { recursive: true, encoding: 'utf8' })
       .filter((file) => /\.tsx?$/.test(file))
       .map((file) => `web/src/${file}`.replaceAll('\\', '/'));
     const allowed = new Set([

@@ -1,8 +1,8 @@
 // The console's usage parts: the chart's totals as they read beside the bars and in its accessible
 // name (web/src/format.ts), and the `Last Used` column among the columns shown by default.
 import { describe, expect, it } from 'vitest';
-import { COLUMNS, DEFAULT_COLUMNS } from '../../web/src/columns';
-import { usageSummary } from '../../web/src/format';
+import { COLUMNS, DEFAULT_COLUMNS } from '../../../web/src/columns';
+import { usageSummary } from '../../../web/src/format';
 
 const day = (date: string, requests: number, denied: number) => ({ date, requests, denied });
 
