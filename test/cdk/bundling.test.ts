@@ -2,6 +2,7 @@
 // working `require`, carries a source map when asked for one, bundles what it uses and no SDK client, and loads and answers.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
@@ -42,9 +43,13 @@ describe('the authorizer bundle', () => {
   it('is an ES module that gives bundled CommonJS code a require, imports no package and holds no SDK client', () => {
     const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
     expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
-    // Everything is bundled, at the lock file's versions: only Node's own modules are imported.
-    expect(code).not.toMatch(/\bfrom\s*["'](?!node:)[^"']+["']/);
-    expect(code).not.toMatch(/\bimport\(\s*["'](?!node:)/);
+    // Everything is bundled, at the lock file's versions: only Node's own modules are imported (some
+    // libraries name them without `node:`, as `crypto`).
+    const imported = [...code.matchAll(/\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']/g)].map(
+      (match) => match[1] ?? match[2] ?? '',
+    );
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
     // AWS's signer and unmarshall are in it; no SDK client is (they cost the cold start its budget).
     expect(code).not.toMatch(/@aws-sdk\/client-|DynamoDBClient|SecretsManagerClient/);
     expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
