@@ -1,6 +1,6 @@
-// BearerVerifier's two paths over a fake store: the plain path (no `whileReading`) reads without a
-// callback and decides after the answer; the overlapped read hands the store a callback and decides
-// the same. The real store and key ring are covered by test/integration/verify-bearer.test.ts.
+// BearerVerifier's one path over a fake store: the refusals and their reasons, the caller it makes,
+// and what is refused before any read. The real store and key ring are covered by
+// test/integration/verify-bearer.test.ts.
 import { describe, expect, it } from 'vitest';
 import { hashToken, newKeyMaterial, parseKeyRing } from '#domain/keyring';
 import { mintToken } from '#domain/token-format';
@@ -21,80 +21,61 @@ const credential: Credential = {
   hash: hashToken(ring, token),
 };
 
-/** A store answering `answer`, recording whether each read was given a callback. */
+/** A store answering `answer`, counting its reads. */
 function store(answer: Credential | null) {
-  const callbacks: boolean[] = [];
+  let reads = 0;
   const fake: CredentialStore = {
-    getCredential: async (_id, whileReading) => {
-      callbacks.push(whileReading !== undefined);
-      whileReading?.(answer ?? undefined);
+    getCredential: async () => {
+      reads++;
       return answer;
     },
     touchLastUsed: async () => undefined,
   };
-  return { fake, callbacks };
+  return { fake, reads: () => reads };
 }
 
 const verifierOn = (fake: CredentialStore) =>
   new BearerVerifier({ store: fake, keys: { get: () => heldRing } });
 
-describe('BearerVerifier paths', () => {
-  it('the plain path reads without a callback and verifies after the answer', async () => {
-    const { fake, callbacks } = store(credential);
+describe('BearerVerifier', () => {
+  it('reads once and makes the caller from the item', async () => {
+    const { fake, reads } = store(credential);
     const caller = await verifierOn(fake).verify(`Bearer ${token}`);
-    expect(caller).toMatchObject({ tokenId: id, principal: `token:${id}` });
-    expect(callbacks).toEqual([false]);
+    expect(caller).toEqual({
+      tokenId: id,
+      kind: 'service',
+      scopes: credential.scopes,
+      principal: `token:${id}`,
+      expiresAt: null,
+    });
+    expect(reads()).toBe(1);
   });
 
-  it('the overlapped read hands the store a callback, and reaches the same caller', async () => {
-    const { fake, callbacks } = store(credential);
-    const verifier = verifierOn(fake);
-    const told: unknown[] = [];
-    const first = await verifier.verify(`Bearer ${token}`, (expected) => told.push(expected));
-    const second = await verifier.verify(`Bearer ${token}`, (expected) => told.push(expected));
-    expect(first).toMatchObject({ tokenId: id, principal: `token:${id}` });
-    expect(second).toBe(first);
-    expect(callbacks).toEqual([true, true]);
-    // The first read is under way before the key ring is known: nothing to expect yet.
-    expect(told).toEqual([undefined, first]);
+  it('refuses another secret for the id, and a token not in the table, as unknown', async () => {
+    const forged = mintToken(id).token;
+    await expect(verifierOn(store(credential).fake).verify(`Bearer ${forged}`)).rejects.toThrow(
+      expect.objectContaining({ reason: 'unknown' }) as unknown as RefusedBearer,
+    );
+    await expect(verifierOn(store(null).fake).verify(`Bearer ${token}`)).rejects.toThrow(
+      expect.objectContaining({ reason: 'unknown' }) as unknown as RefusedBearer,
+    );
   });
-
-  it.each([
-    ['plain', undefined],
-    ['overlapped', () => undefined],
-  ])(
-    'the %s path refuses another secret for the id, and a token not in the table, as unknown',
-    async (_, whileReading) => {
-      const forged = mintToken(id).token;
-      await expect(
-        verifierOn(store(credential).fake).verify(`Bearer ${forged}`, whileReading),
-      ).rejects.toThrow(expect.objectContaining({ reason: 'unknown' }) as unknown as RefusedBearer);
-      await expect(verifierOn(store(null).fake).verify(`Bearer ${token}`, whileReading)).rejects.toThrow(
-        expect.objectContaining({ reason: 'unknown' }) as unknown as RefusedBearer,
-      );
-    },
-  );
 
   it.each([
     ['revoked', { revokedAt: '2026-01-01T00:00:00Z' }],
     ['expired', { expiresAt: '2026-01-01T00:00:00Z' }],
-  ])('refuses a %s token with that reason, on both paths', async (reason, change) => {
-    for (const whileReading of [undefined, () => undefined]) {
-      const refused = verifierOn(store({ ...credential, ...change }).fake).verify(
-        `Bearer ${token}`,
-        whileReading,
-      );
-      await expect(refused).rejects.toBeInstanceOf(RefusedBearer);
-      await expect(refused).rejects.toMatchObject({ reason, message: `The token is ${reason}` });
-    }
+  ])('refuses a %s token with that reason', async (reason, change) => {
+    const refused = verifierOn(store({ ...credential, ...change }).fake).verify(`Bearer ${token}`);
+    await expect(refused).rejects.toBeInstanceOf(RefusedBearer);
+    await expect(refused).rejects.toMatchObject({ reason, message: `The token is ${reason}` });
   });
 
   it('refuses a missing or malformed token as malformed, before any read', async () => {
-    const { fake, callbacks } = store(credential);
+    const { fake, reads } = store(credential);
     await expect(verifierOn(fake).verify(undefined)).rejects.toMatchObject({ reason: 'malformed' });
     await expect(verifierOn(fake).verify(`Bearer ${token.slice(0, -1)}!`)).rejects.toMatchObject({
       reason: 'malformed',
     });
-    expect(callbacks).toEqual([]);
+    expect(reads()).toBe(0);
   });
 });
