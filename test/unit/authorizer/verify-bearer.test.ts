@@ -1,4 +1,4 @@
-// BearerVerifier's one path over a fake store: the refusals and their reasons, the caller it makes,
+// BearerVerifier over a fake store: the refusals and their reasons, the caller it makes,
 // and what is refused before any read. The real store and key ring are covered by
 // test/integration/verify-bearer.test.ts.
 import { describe, expect, it } from 'vitest';
