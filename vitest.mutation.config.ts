@@ -15,7 +15,7 @@ export default defineConfig({
       'test/unit/domain/expiry.test.ts',
       'test/unit/domain/keyring.test.ts',
       'test/unit/domain/remembered-callers.test.ts',
-      'test/unit/authorizer-decision.test.ts',
+      'test/unit/authorizer/authorizer-decision.test.ts',
       'test/unit/domain/token-shape.test.ts',
       'test/unit/domain/policy-edges.test.ts',
       'test/unit/domain/edges.test.ts',

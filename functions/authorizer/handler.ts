@@ -73,15 +73,10 @@ function contextOf(caller: Caller): AuthorizerContext {
  * The caller, or why it is refused: a token that is missing, malformed, unknown, revoked or expired,
  * or more than one Authorization header (`malformed`).
  */
-function callerFrom(
-  source: CallerSource,
-  event: AuthorizerEvent,
-  whileReading?: (expected: Caller | undefined) => void,
-): Promise<Caller | DenyReason> {
+function callerFrom(source: CallerSource, event: AuthorizerEvent): Promise<Caller | DenyReason> {
   const header = authorizationHeader(event);
   if (header === undefined) return Promise.resolve('malformed'); // none, or more than one: nothing to read
-  const verified = whileReading ? source.verify(header, whileReading) : source.verify(header);
-  return verified.catch((error: unknown): DenyReason => {
+  return source.verify(header).catch((error: unknown): DenyReason => {
     if (error instanceof RefusedBearer) return error.reason;
     if (error instanceof UnauthorizedError) return 'unknown';
     throw error;
@@ -174,26 +169,12 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
   }
 
   async function authorizeRest(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> {
-    // Worked out while DynamoDB answers (once the read is sent): the request, and the decision for
-    // the caller the read is expected to confirm, kept by that caller object. Worked out again after
-    // the read when it was not, or not for this caller: early saves time only (bench/), so mutants
-    // that skip it are equivalent.
-    let request: RestRequest | undefined;
-    const early = new Map<Caller, boolean>();
-    // Stryker disable next-line BlockStatement: equivalent, see above
-    const caller = await callerFrom(deps.verifier, event, (expected) => {
-      request = restRequest(event);
-      // Stryker disable next-line BlockStatement: equivalent, see above
-      if (expected && request.target) {
-        // Stryker disable next-line CallExpression: equivalent, see above
-        early.set(expected, targetAllowed(expected.scopes, request.target, grants));
-      }
-    });
-    const { arn, target } = request ?? restRequest(event);
+    const caller = await callerFrom(deps.verifier, event);
+    const { arn, target } = restRequest(event);
     if (typeof caller === 'string') throw unauthorized(caller);
     if (arn === null) throw unauthorized('crafted_path'); // a method ARN that is not one
     if (expiresWhileCached(caller)) throw unauthorized('expired');
-    const allowed = target !== null && (early.get(caller) ?? targetAllowed(caller.scopes, target, grants));
+    const allowed = target !== null && targetAllowed(caller.scopes, target, grants);
     if (allowed) counts.allowed();
     else counts.denied(target === null ? 'crafted_path' : 'scope');
     if (logDecisions) {

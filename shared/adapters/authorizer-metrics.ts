@@ -9,7 +9,7 @@
 // traffic. The price: what was counted since the last flush is lost when Lambda retires the
 // environment (docs/operations.md).
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Credential, CredentialStore } from '#domain/token-store';
+import type { CredentialStore } from '#domain/token-store';
 import { ENV } from '#spec/env';
 import { DENY_REASONS, type DenyReason, METRIC_DIMENSIONS, METRICS, METRICS_NAMESPACE } from '#spec/metrics';
 
@@ -136,10 +136,10 @@ export function timedReads(
   metrics: Pick<AuthorizerMetrics, 'storeRead'>,
 ): CredentialStore {
   return {
-    async getCredential(id, whileReading?: (expected: Credential | undefined) => void) {
+    async getCredential(id) {
       const start = performance.now();
       try {
-        return await store.getCredential(id, whileReading);
+        return await store.getCredential(id);
       } finally {
         metrics.storeRead(performance.now() - start);
       }

@@ -35,18 +35,14 @@ export class DynamoCredentialStore implements CredentialStore {
   // the authorizer time on every uncached check (bench/: 1.16x a bare GetItem with it, 1.08x without).
   // Of the item read whole, only the credential's attributes are decoded (search text, sort keys and
   // stamp are not), which halves what `unmarshall` does on every check.
-  async getCredential(
-    id: string,
-    whileReading?: (expected: Credential | undefined) => void,
-  ): Promise<Credential | null> {
+  async getCredential(id: string): Promise<Credential | null> {
     // Read every time, strongly consistent: a revocation shows at once. Only the decoding is saved
-    // when the item is byte for byte the one this process decoded last for the token; that decoded
-    // credential is what `whileReading` is told to expect.
-    const text = await this.client.callText(
-      'GetItem',
-      { TableName: this.table, Key: { id: { S: id } }, ConsistentRead: true },
-      whileReading && (() => whileReading(this.decoded.get(id)?.credential ?? undefined)),
-    );
+    // when the item is byte for byte the one this process decoded last for the token.
+    const text = await this.client.callText('GetItem', {
+      TableName: this.table,
+      Key: { id: { S: id } },
+      ConsistentRead: true,
+    });
     const last = this.decoded.get(id);
     if (last?.text === text) return last.credential;
     const { Item } = JSON.parse(text) as { Item?: Item };

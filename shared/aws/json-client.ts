@@ -202,21 +202,13 @@ export class AwsJsonClient {
 
   /**
    * As `call`, resolving to the answer's JSON text unparsed: a caller that has seen the same text
-   * before can skip decoding it again (the authorizer's credential store does). `onSent` is called
-   * once, right after the first try's request is handed to its socket (on a kept-alive connection,
-   * after its bytes are written): work done there overlaps the wait for the answer instead of
-   * delaying the request.
+   * before can skip decoding it again (the authorizer's credential store does).
    */
-  callText(operation: string, input: object, onSent?: () => void): Promise<string> {
-    return this.perform(operation, input, (text) => text || '{}', onSent);
+  callText(operation: string, input: object): Promise<string> {
+    return this.perform(operation, input, (text) => text || '{}');
   }
 
-  private async perform<T>(
-    operation: string,
-    input: object,
-    decode: (text: string) => T,
-    onSent?: () => void,
-  ): Promise<T> {
+  private async perform<T>(operation: string, input: object, decode: (text: string) => T): Promise<T> {
     const started = performance.now();
     const left = () => this.deadlineMs - (performance.now() - started);
     const body = JSON.stringify(input);
@@ -224,13 +216,7 @@ export class AwsJsonClient {
     for (let attempt = 1; ; attempt++) {
       let failure: AwsServiceError;
       try {
-        const answer = await this.send(
-          operation,
-          body,
-          signer,
-          Math.min(this.attemptTimeoutMs, left()),
-          attempt === 1 ? onSent : undefined,
-        );
+        const answer = await this.send(operation, body, signer, Math.min(this.attemptTimeoutMs, left()));
         if (answer.status >= 200 && answer.status < 300) return decode(answer.body);
         failure = errorFrom(answer.status, answer.body, answer.errorType);
       } catch (error) {
@@ -295,7 +281,6 @@ export class AwsJsonClient {
     body: string,
     signer: SignatureV4,
     timeoutMs: number,
-    onSent: (() => void) | undefined,
   ): Promise<Answer> {
     const signed = await signer.sign({
       method: 'POST',
@@ -338,18 +323,6 @@ export class AwsJsonClient {
         });
       });
       outgoing.end(body);
-      // Queued after the request's own tick, which writes it on a free kept-alive socket. What it
-      // throws is dropped (thrown from a tick it would end the process): the caller's work is only
-      // started early there, and is done again once the answer is in if it did not finish.
-      if (onSent) {
-        process.nextTick(() => {
-          try {
-            onSent();
-          } catch {
-            // see above
-          }
-        });
-      }
     });
   }
 }

@@ -4,8 +4,8 @@
 // (shared/adapters/oidc-verifier.ts). A person is an admin when the groups claim holds the admin
 // group, and nothing at all otherwise: people hold no scopes of their own.
 import { GLOBAL_ADMIN } from '#spec/scopes';
-import { UnauthorizedError } from './errors';
 import type { CallerSource } from './caller-source';
+import { UnauthorizedError } from './errors';
 import type { Caller } from './verify-bearer';
 
 export interface PeopleConfig {
@@ -87,9 +87,9 @@ export interface PersonSource {
 export function withPeople(source: CallerSource, people: PersonSource | undefined): CallerSource {
   if (people === undefined) return source;
   return {
-    verify: (authorization, whileReading) =>
+    verify: (authorization) =>
       authorization && carriesJwt(authorization)
         ? people.verify(authorization)
-        : source.verify(authorization, whileReading),
+        : source.verify(authorization),
   };
 }

@@ -46,17 +46,8 @@ export type Credential = Pick<
 
 /** What checking a bearer reads and writes: the authorizer's whole view of the table. */
 export interface CredentialStore {
-  /**
-   * One strongly consistent read. `whileReading`, if given, may be called once the request is on
-   * its way (a store that cannot tell does not call it): work done there overlaps the read's wait.
-   * It is handed `expected`: the credential this read resolves to if the item is still byte for byte
-   * the one this store read last for `id`, as the very same object (else undefined). Work that
-   * depends on the credential alone may be done for it then, and reused only if the read returns it.
-   */
-  getCredential(
-    id: string,
-    whileReading?: (expected: Credential | undefined) => void,
-  ): Promise<Credential | null>;
+  /** One strongly consistent read: a revocation shows at once. */
+  getCredential(id: string): Promise<Credential | null>;
   /** Records use unless a use at or after `notBefore` is already recorded. Never recreates a token. */
   touchLastUsed(id: string, at: string, notBefore: string): Promise<void>;
 }

@@ -2,31 +2,29 @@
 // A malformed token or a bad checksum is refused before any I/O; a well-formed one costs exactly one
 // strongly consistent GetItem (the key ring is held in memory).
 //
-// This is the authorizer's one seam for speed; every shortcut and cache on its path is listed here,
-// with what the bench (`--only authorizer`: the authorizer's p50 over a bare GetItem's, interleaved)
-// measured it worth. Only what is worth at least 2% of a check stays (docs/performance.md).
-// - `verifyPlain`: the path itself, top to bottom. HTTP API checks (through the memo) take it.
-// - `verifyOverlapped`: the same checks with the HMAC, its comparison and the caller's decision done
-//   while DynamoDB answers (`whileReading`, passed down to the JSON client's `onSent`). REST checks
-//   take it. Worth 0.8% (1.057 with it, 1.065 without, two runs each on a loaded machine).
+// This is the authorizer's one seam for speed, and `verify` reads top to bottom: the token's form,
+// then the key ring and the one read side by side, then the hash, the status, the recorded use.
+// Every shortcut and cache on its path is listed here, with what the bench (`--only authorizer`: the
+// authorizer's p50 over a bare GetItem's, interleaved) measured it worth. Only what is worth at least
+// 2% of a check stays (docs/performance.md).
 // - The store's decoded items (DynamoCredentialStore): an item byte for byte the one read last for
-//   the token is not decoded again, the same credential object is returned. Worth 7% (1.13 without).
-//   The overlapped read relies on it (same object, same bytes).
-// - One caller object per credential (`callerOf`): what the overlapped read decides for is kept by
-//   that object.
+//   the token is not decoded again. Worth 7% (1.13 without).
 // - `recentlyRecorded`: `last_used_at` written at most every 15 minutes per token, without waiting:
 //   saves writes, not time.
-// - The key ring, held by its source (and `held` here): no Secrets Manager call per check.
+// - The key ring, held by its source: no Secrets Manager call per check.
 // - The HTTP API memo (RememberedCallers): a verified caller remembered for the cache TTL, no read;
 //   API Gateway's own cache does that for REST APIs.
 // - The authorizer's metrics: integers counted in memory, published once a minute
 //   (shared/adapters/authorizer-metrics.ts).
-// Taken out: the handler's memo of each scope list's JSON (a few hundred ns a check, well under 2%).
+// Taken out, each worth under 2%: the handler's memo of each scope list's JSON (a few hundred ns a
+// check); the overlapped read (the HMAC, its comparison and the REST decision worked out while
+// DynamoDB answered, with one caller object kept per credential for it): 0.8% in an earlier
+// measurement; measured again, 1.086 and 1.099 with it, 1.063 and 1.077 without (load about 9).
 
 import { BoundedMap } from '#lib/bounded-map';
 import type { ScopeGrant } from '#spec/scopes';
 import { UnauthorizedError } from './errors';
-import { digestMatches, type KeyRing, type KeyRingSource, tokenDigest } from './keyring';
+import { digestMatches, type KeyRingSource, tokenDigest } from './keyring';
 import { statusOf, type TokenKind } from './token';
 import { parseToken, tokenFromAuthorization } from './token-format';
 import type { Credential, CredentialStore } from './token-store';
@@ -73,9 +71,6 @@ export class BearerVerifier {
   /** Tokens this process recorded a use of recently: spares a write the condition would refuse. */
   private readonly recentlyRecorded = new BoundedMap<string, number>(MEMO_LIMIT);
   private readonly pending = new Set<Promise<void>>();
-  /** The last key ring promise the source gave, with its value. */
-  private held: { rings: Promise<KeyRing>; ring: KeyRing } | undefined;
-  private readonly callers = new WeakMap<Credential, Caller>();
 
   constructor(deps: BearerVerifierDeps) {
     this.store = deps.store;
@@ -85,26 +80,14 @@ export class BearerVerifier {
   }
 
   /**
-   * The caller, or a RefusedBearer saying why not. Without `whileReading`, the plain path
-   * (`verifyPlain`). With it, the overlapped read (`verifyOverlapped`): `whileReading` is called once
-   * while the token's item is being read (never for a token refused before any read), with the
-   * caller the read will confirm if the item is unchanged since this process last read it and the
-   * token matches its hash (else undefined): a decision made for that caller then holds if `verify`
-   * returns the same object.
+   * The caller, or a RefusedBearer saying why not: the token's form first (no I/O), then the key ring
+   * and the one read side by side, then the hash, the status, the use.
    */
-  async verify(
-    authorization: string | null | undefined,
-    whileReading?: (expected: Caller | undefined) => void,
-  ): Promise<Caller> {
+  async verify(authorization: string | null | undefined): Promise<Caller> {
     const token = tokenFromAuthorization(authorization);
     if (!token) throw new RefusedBearer('Send the token as "Authorization: Bearer <token>"', 'malformed');
     const id = parseToken(token);
     if (!id) throw new RefusedBearer('The token is malformed', 'malformed');
-    return whileReading ? this.verifyOverlapped(token, id, whileReading) : this.verifyPlain(token, id);
-  }
-
-  /** The plain path: the key ring and the one read side by side, then the hash, the status, the use. */
-  private async verifyPlain(token: string, id: string): Promise<Caller> {
     const rings = this.keys.get();
     const read = this.store.getCredential(id);
     read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
@@ -113,88 +96,18 @@ export class BearerVerifier {
     if (!credential) throw new RefusedBearer('The token is not valid', 'unknown');
     const { keyId } = credential.hash;
     const digest = tokenDigest(ring, token, keyId) ?? (await this.digestAfterRefresh(token, keyId));
-    return this.accepted(credential, digestMatches(credential.hash, digest));
-  }
-
-  /**
-   * The overlapped read: the plain path's checks, with what does not need the answer done while
-   * DynamoDB answers. The store calls back once the request is on its way, with the credential it
-   * decoded last for the token (the one the read most likely returns again, as the very same
-   * object): the token's HMAC under the current key, which hashed nearly every stored token, is
-   * computed and compared with that credential's hash there, and `whileReading` is told the caller
-   * that comparison confirms. After the answer, the same object means the same bytes, so the
-   * comparison stands; any other answer is checked from scratch.
-   */
-  private async verifyOverlapped(
-    token: string,
-    id: string,
-    whileReading: (expected: Caller | undefined) => void,
-  ): Promise<Caller> {
-    const rings = this.keys.get();
-    // The source hands out the same promise while its ring is fresh: its value is known already.
-    let ring = rings === this.held?.rings ? this.held.ring : undefined;
-    let current: Buffer | null | undefined;
-    let expected: { credential: Credential; matches: boolean } | undefined;
-    const read = this.store.getCredential(id, (credential) => {
-      if (ring) {
-        current = tokenDigest(ring, token);
-        if (credential) {
-          const digest = this.digestUnder(ring, token, credential.hash.keyId, current);
-          // A key this ring lacks (null) is left to the check after the read, which can refresh it.
-          if (digest !== null) expected = { credential, matches: digestMatches(credential.hash, digest) };
-        }
-      }
-      whileReading(expected?.matches ? this.callerOf(expected.credential) : undefined);
-    });
-    read.catch(() => undefined); // awaited below; a failure meanwhile must not count as unhandled
-    if (ring === undefined) {
-      ring = await rings;
-      this.held = { rings, ring };
-    }
-    const credential = await read;
-    if (!credential) throw new RefusedBearer('The token is not valid', 'unknown');
-    // The same object is the same bytes as the item the comparison was made for while reading.
-    if (credential === expected?.credential) return this.accepted(credential, expected.matches);
-    const { keyId } = credential.hash;
-    const digest =
-      this.digestUnder(ring, token, keyId, current) ?? (await this.digestAfterRefresh(token, keyId));
-    return this.accepted(credential, digestMatches(credential.hash, digest));
+    if (!digestMatches(credential.hash, digest)) throw new RefusedBearer('The token is not valid', 'unknown');
+    const now = this.now();
+    const status = statusOf(credential, now);
+    if (status !== 'active') throw new RefusedBearer(`The token is ${status}`, status);
+    this.recordUse(credential, now);
+    const { kind, scopes, expiresAt } = credential;
+    return { tokenId: credential.id, kind, scopes, principal: `token:${credential.id}`, expiresAt };
   }
 
   /** For a key newer than the ring this process holds (the secret was rotated since it was read): the ring read again. */
   private async digestAfterRefresh(token: string, keyId: string): Promise<Buffer | null> {
     return this.keys.refresh ? tokenDigest(await this.keys.refresh(), token, keyId) : null;
-  }
-
-  /** The end of both paths: a matching hash and an active token make the caller; its use is recorded. */
-  private accepted(credential: Credential, matches: boolean): Caller {
-    if (!matches) throw new RefusedBearer('The token is not valid', 'unknown');
-    const now = this.now();
-    const status = statusOf(credential, now);
-    if (status !== 'active') throw new RefusedBearer(`The token is ${status}`, status);
-    this.recordUse(credential, now);
-    return this.callerOf(credential);
-  }
-
-  /** The token's digest under `keyId`, reusing `current` for the current key; null for a key not held. */
-  private digestUnder(
-    ring: KeyRing,
-    token: string,
-    keyId: string,
-    current: Buffer | null | undefined,
-  ): Buffer | null {
-    return keyId === ring.currentKeyId && current !== undefined ? current : tokenDigest(ring, token, keyId);
-  }
-
-  /** One caller object per decoded credential (the store hands out the same one while unchanged). */
-  private callerOf(credential: Credential): Caller {
-    let caller = this.callers.get(credential);
-    if (caller === undefined) {
-      const { id, kind, scopes, expiresAt } = credential;
-      caller = Object.freeze({ tokenId: id, kind, scopes, principal: `token:${id}`, expiresAt });
-      this.callers.set(credential, caller);
-    }
-    return caller;
   }
 
   /**

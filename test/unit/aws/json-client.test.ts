@@ -245,33 +245,6 @@ describe('AwsJsonClient requests', () => {
     expect(error).toMatchObject({ code: 'ValidationException', retryable: false });
   });
 
-  it('callText calls onSent once, while the first try is under way, before the answer, even when it retries', async () => {
-    aws.respond = (_, count) =>
-      count === 1 ? awsError(500, 'InternalServerError') : json(200, { Item: {} });
-    const seen: string[] = [];
-
-    const text = await client()
-      .callText('GetItem', GET_ITEM, () => seen.push('sent'))
-      .then((answer) => {
-        seen.push('answered');
-        return answer;
-      });
-
-    expect(text).toBe('{"Item":{}}');
-    expect(seen).toEqual(['sent', 'answered']);
-    expect(aws.received).toHaveLength(2);
-  });
-
-  it('callText answers as usual when onSent throws (the work there is done again after the answer)', async () => {
-    aws.respond = () => json(200, { Item: {} });
-
-    await expect(
-      client().callText('GetItem', GET_ITEM, () => {
-        throw new Error('not now');
-      }),
-    ).resolves.toBe('{"Item":{}}');
-  });
-
   it('reuses one kept-alive connection for sequential calls', async () => {
     const dynamodb = client();
 
