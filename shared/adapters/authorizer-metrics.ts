@@ -26,8 +26,11 @@ export interface DecisionCounter {
 }
 
 export interface AuthorizerMetricsOptions {
-  /** The `Gate` dimension: which gate's authorizer this is. */
-  gate: string;
+  /**
+   * The `Gate` dimension: which gate's authorizer this is. Undefined (the local stack, where no
+   * CloudWatch reads the lines), the counts are dropped at each flush and nothing is written.
+   */
+  gate: string | undefined;
   /** At least this long between two flushes; a minute unless told. */
   intervalMs?: number;
   now?: () => number;
@@ -51,7 +54,7 @@ export class AuthorizerMetrics implements DecisionCounter {
   private readonly intervalMs: number;
   private readonly now: () => number;
   private lastFlush: number;
-  private readonly gate: string;
+  private readonly gate: string | undefined;
   private readonly emf: Metrics;
 
   constructor(options: AuthorizerMetricsOptions) {
@@ -95,6 +98,10 @@ export class AuthorizerMetrics implements DecisionCounter {
   /** Publishes what was counted since the last flush (one EMF line per dimension set), and starts again. */
   flush(now = this.now()): void {
     this.lastFlush = now;
+    if (this.gate === undefined) {
+      this.reset();
+      return;
+    }
     const { gate, reason } = METRIC_DIMENSIONS;
     const emf = this.emf;
     const count = (name: string, value: number) => {
@@ -117,17 +124,21 @@ export class AuthorizerMetrics implements DecisionCounter {
       emf.addDimension(reason, why);
       emf.addMetric(METRICS.denied.name, MetricUnit.Count, value);
       emf.publishStoredMetrics();
-      this.deniedCounts[why] = 0;
     }
+    this.reset();
+  }
+
+  private reset(): void {
+    for (const why of DENY_REASONS) this.deniedCounts[why] = 0;
     this.allowedCount = 0;
     this.memoHitCount = 0;
     this.reads = 0;
   }
 }
 
-/** The gate's metrics recorder, its `Gate` from the environment the construct sets. */
+/** The gate's metrics recorder, its `Gate` from the environment the construct sets (none: nothing written). */
 export function authorizerMetricsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthorizerMetrics {
-  return new AuthorizerMetrics({ gate: env[ENV.metricsGate] || 'tokengate' });
+  return new AuthorizerMetrics({ gate: env[ENV.metricsGate] || undefined });
 }
 
 /** `store` with each read of a token's item timed into `metrics`. */

@@ -30,7 +30,14 @@ vi.mock('#functions/authorizer/runtime', () => {
   const source = { verify: (header: string | null | undefined) => runtimeAnswer.verify(header) };
   // No catalogue: the default one.
   const metrics = { allowed() {}, denied() {}, memoHit() {}, flushIfDue() {} };
-  return { cacheTtlSeconds: 300, verifier: source, rememberedCallers: source, grants: undefined, metrics };
+  return {
+    cacheTtlSeconds: 300,
+    verifier: source,
+    rememberedCallers: source,
+    grants: undefined,
+    metrics,
+    people: undefined, // people sign-in off
+  };
 });
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');

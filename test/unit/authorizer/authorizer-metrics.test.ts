@@ -2,12 +2,13 @@
 // CloudWatch embedded metric format (EMF) lines on stdout at most once a minute. The lines are
 // parsed here and checked as CloudWatch reads them: namespace, dimensions, names, units and values.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthorizerMetrics, timedReads } from '#adapters/authorizer-metrics';
+import { AuthorizerMetrics, authorizerMetricsFromEnv, timedReads } from '#adapters/authorizer-metrics';
 import { UnauthorizedError } from '#domain/errors';
 import { RememberedCallers } from '#domain/remembered-callers';
 import type { Credential } from '#domain/token-store';
 import { type Caller, RefusedBearer } from '#domain/verify-bearer';
 import { authorizerFor } from '#functions/authorizer/handler';
+import { ENV } from '#spec/env';
 import { httpApiAuthorizerEvent, restAuthorizerEvent } from '#test-support/lambda-events';
 
 // The module's own runtime (the environment's store and key ring) is not used here.
@@ -17,6 +18,7 @@ vi.mock('#functions/authorizer/runtime', () => ({
   cacheTtlSeconds: 0,
   grants: undefined,
   metrics: undefined,
+  people: undefined,
 }));
 
 const START = Date.parse('2026-06-15T12:00:00Z');
@@ -137,6 +139,20 @@ describe('AuthorizerMetrics', () => {
     metrics.flushIfDue();
     expect(emfLines().map(({ Reason, Denied, Allowed }) => ({ Reason, Denied, Allowed }))).toEqual([
       { Reason: 'revoked', Denied: 1, Allowed: undefined },
+    ]);
+  });
+
+  it('writes nothing without a gate (the local stack), as the other functions publish nothing there', () => {
+    const metrics = authorizerMetricsFromEnv({});
+    metrics.allowed();
+    metrics.denied('revoked');
+    metrics.flush();
+    expect(written).toEqual([]);
+    const named = authorizerMetricsFromEnv({ [ENV.metricsGate]: 'payments' });
+    named.allowed();
+    named.flush();
+    expect(emfLines().map(({ Gate, Allowed }) => ({ Gate, Allowed }))).toEqual([
+      { Gate: 'payments', Allowed: 1 },
     ]);
   });
 
