@@ -14,7 +14,7 @@ import { ENV } from '#spec/env';
 import { AUDIT_CONSUMER } from '#spec/functions';
 import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testEndpoint } from '#test-support/dynamo';
-import { captureEmf, type EmfLine, withoutTimestamp } from '#test-support/emf';
+import { captureEmf, type EmfLine, emfLine, withoutTimestamp } from '#test-support/emf';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
 import {
@@ -85,22 +85,6 @@ async function emfOf(run: () => Promise<unknown>): Promise<EmfLine[]> {
   }
 }
 
-function line(dimensions: Record<string, string>, name: string, unit: string, value: unknown): unknown {
-  return {
-    _aws: {
-      CloudWatchMetrics: [
-        {
-          Namespace: 'tokengate',
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: [{ Name: name, Unit: unit }],
-        },
-      ],
-    },
-    ...dimensions,
-    [name]: value,
-  };
-}
-
 const admin = { authorizer: adminAuthorizerContext() };
 
 async function created(): Promise<string> {
@@ -127,10 +111,10 @@ describe('the API functions', () => {
       ),
     );
 
-    expect(createLines.map(withoutTimestamp)).toEqual([line({ Gate: GATE }, 'Requests', 'Count', 1)]);
+    expect(createLines.map(withoutTimestamp)).toEqual([emfLine({ Gate: GATE }, 'Requests', 'Count', 1)]);
     expect(getLines.map(withoutTimestamp)).toEqual([
-      line({ Gate: GATE }, 'Requests', 'Count', 1),
-      line({ Gate: GATE, Code: 'not_found' }, 'Errors', 'Count', 1),
+      emfLine({ Gate: GATE }, 'Requests', 'Count', 1),
+      emfLine({ Gate: GATE, Code: 'not_found' }, 'Errors', 'Count', 1),
     ]);
   });
 });
@@ -150,7 +134,7 @@ describe('the audit consumer', () => {
 
     const lag = lines.filter((emf) => 'AuditLag' in emf);
     expect(lag.map((emf) => ({ ...(withoutTimestamp(emf) as object), AuditLag: 'ms' }))).toEqual([
-      line({ Gate: GATE }, 'AuditLag', 'Milliseconds', 'ms'),
+      emfLine({ Gate: GATE }, 'AuditLag', 'Milliseconds', 'ms'),
     ]);
     const values = [lag[0]?.AuditLag].flat() as number[];
     expect(values).toHaveLength(2);
@@ -177,7 +161,7 @@ describe('the audit consumer', () => {
       ),
     );
 
-    expect(lines.map(withoutTimestamp)).toEqual([line({ Gate: GATE }, 'AuditFailures', 'Count', 1)]);
+    expect(lines.map(withoutTimestamp)).toEqual([emfLine({ Gate: GATE }, 'AuditFailures', 'Count', 1)]);
   });
 });
 
@@ -187,7 +171,9 @@ describe('the key secret rotation', () => {
     const lines = await emfOf(() => runSteps(rotateKey, secretId, randomUUID()));
 
     expect(lines.map(withoutTimestamp)).toEqual(
-      Array.from({ length: 4 }, () => line({ Gate: GATE, Rotation: 'key' }, 'RotationSucceeded', 'Count', 1)),
+      Array.from({ length: 4 }, () =>
+        emfLine({ Gate: GATE, Rotation: 'key' }, 'RotationSucceeded', 'Count', 1),
+      ),
     );
   });
 
@@ -201,7 +187,7 @@ describe('the key secret rotation', () => {
     );
 
     expect(lines.map(withoutTimestamp)).toEqual([
-      line({ Gate: GATE, Rotation: 'key' }, 'RotationFailed', 'Count', 1),
+      emfLine({ Gate: GATE, Rotation: 'key' }, 'RotationFailed', 'Count', 1),
     ]);
   });
 });

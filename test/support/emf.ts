@@ -41,3 +41,25 @@ export function withoutTimestamp(line: EmfLine): unknown {
   const { Timestamp: _, ...aws } = line._aws;
   return { ...line, _aws: aws };
 }
+
+/** The EMF line of one metric `name` under `dimensions` in the namespace `tokengate`, less its timestamp. */
+export function emfLine(
+  dimensions: Record<string, string>,
+  name: string,
+  unit: string,
+  value: unknown,
+): unknown {
+  return {
+    _aws: {
+      CloudWatchMetrics: [
+        {
+          Namespace: 'tokengate',
+          Dimensions: [Object.keys(dimensions)],
+          Metrics: [{ Name: name, Unit: unit }],
+        },
+      ],
+    },
+    ...dimensions,
+    [name]: value,
+  };
+}

@@ -2,7 +2,7 @@
 // names, units, namespace and dimensions exactly as shared/spec/metrics.ts names them.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENV } from '#spec/env';
-import { captureEmf, type EmfLine, withoutTimestamp } from '#test-support/emf';
+import { captureEmf, type EmfLine, emfLine, withoutTimestamp } from '#test-support/emf';
 import { lambdaContext, proxyEvent } from '#test-support/lambda-events';
 
 const GATE = 'Stack/Tokens';
@@ -26,22 +26,6 @@ beforeAll(async () => {
 afterEach(() => capture?.stop());
 afterAll(() => vi.resetModules());
 
-function line(dimensions: Record<string, string>, name: string, unit: string, value: unknown): unknown {
-  return {
-    _aws: {
-      CloudWatchMetrics: [
-        {
-          Namespace: 'tokengate',
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: [{ Name: name, Unit: unit }],
-        },
-      ],
-    },
-    ...dimensions,
-    [name]: value,
-  };
-}
-
 async function emfOf(run: () => Promise<unknown>): Promise<unknown[]> {
   capture = captureEmf();
   await run().catch(() => undefined);
@@ -58,23 +42,23 @@ describe('API function metrics', () => {
     })(proxyEvent('GET', '/v1/tokens'), lambdaContext());
 
   it('a request answered is counted once as Requests under the gate, and no error', async () => {
-    expect(await emfOf(() => invoke())).toEqual([line({ Gate: GATE }, 'Requests', 'Count', 1)]);
+    expect(await emfOf(() => invoke())).toEqual([emfLine({ Gate: GATE }, 'Requests', 'Count', 1)]);
   });
 
   it('a refused request is also counted as Errors with the code its body carries', async () => {
     const emf = await emfOf(() => invoke(new errors.NotFoundError('No such token', 'id')));
     expect(emf).toEqual([
-      line({ Gate: GATE }, 'Requests', 'Count', 1),
-      line({ Gate: GATE, Code: 'not_found' }, 'Errors', 'Count', 1),
+      emfLine({ Gate: GATE }, 'Requests', 'Count', 1),
+      emfLine({ Gate: GATE, Code: 'not_found' }, 'Errors', 'Count', 1),
     ]);
   });
 
   it('a validation error counts as invalid_request, an unexpected one as internal_error', async () => {
     expect(await emfOf(() => invoke(new errors.ValidationError('bad', 'x')))).toContainEqual(
-      line({ Gate: GATE, Code: 'invalid_request' }, 'Errors', 'Count', 1),
+      emfLine({ Gate: GATE, Code: 'invalid_request' }, 'Errors', 'Count', 1),
     );
     expect(await emfOf(() => invoke(new Error('boom')))).toContainEqual(
-      line({ Gate: GATE, Code: 'internal_error' }, 'Errors', 'Count', 1),
+      emfLine({ Gate: GATE, Code: 'internal_error' }, 'Errors', 'Count', 1),
     );
   });
 
@@ -87,8 +71,8 @@ describe('API function metrics', () => {
       ),
     );
     expect(emf).toEqual([
-      line({ Gate: GATE }, 'Requests', 'Count', 1),
-      line({ Gate: GATE, Code: 'unsupported_media_type' }, 'Errors', 'Count', 1),
+      emfLine({ Gate: GATE }, 'Requests', 'Count', 1),
+      emfLine({ Gate: GATE, Code: 'unsupported_media_type' }, 'Errors', 'Count', 1),
     ]);
   });
 });
@@ -96,7 +80,7 @@ describe('API function metrics', () => {
 describe('rotation metrics', () => {
   it('a step that fails is counted as RotationFailed of its rotation', async () => {
     const emf = await emfOf(() => rotation.rotate({ Step: 'dance' } as never, {} as never, 'token'));
-    expect(emf).toEqual([line({ Gate: GATE, Rotation: 'token' }, 'RotationFailed', 'Count', 1)]);
+    expect(emf).toEqual([emfLine({ Gate: GATE, Rotation: 'token' }, 'RotationFailed', 'Count', 1)]);
   });
 });
 
@@ -109,7 +93,7 @@ describe('GateMetrics', () => {
       metrics.add(METRICS.auditLag, 80);
       metrics.publish();
     });
-    expect(emf).toEqual([line({ Gate: GATE }, 'AuditLag', 'Milliseconds', [120, 80])]);
+    expect(emf).toEqual([emfLine({ Gate: GATE }, 'AuditLag', 'Milliseconds', [120, 80])]);
   });
 
   it('without a gate (the local stack) nothing is written', async () => {
