@@ -287,19 +287,24 @@ export class DynamoTokenLister {
       KeyConditionExpression: keyCondition,
       ExpressionAttributeValues: values,
       ScanIndexForward: forward,
-      // Filters apply after the read: ask for more than we want when filtering. Unfiltered, one more
-      // than we want tells whether there is more (plus the cursor's own entry, which BETWEEN reads).
-      Limit: Math.min(
-        filters.length > 0 ? Math.max(want * 4, 200) : want + 1 + (boundary === null ? 0 : 1),
-        1000,
-      ),
       ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
       ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
     };
+    // One more than we want tells whether there is more (plus the cursor's own entry, which BETWEEN
+    // reads). Filters apply after the read: a filter the query asked for (search, kind, expiry) may
+    // drop most entries, so its reads ask for more than we want. The active stream's own filter drops
+    // only tokens expired and not revoked, few in a list: its first read asks for just what we want,
+    // as unfiltered, and only a read after one that came up short asks for more.
+    const exact = want + 1 + (boundary === null ? 0 : 1);
+    const ample = Math.min(Math.max(want * 4, 200), 1000);
+    const asked = filters.length > (stream.filter ? 1 : 0);
     const entries: { suffix: string; item: Item }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      const limit = asked || (filters.length > 0 && startKey) ? ample : Math.min(exact, 1000);
+      const page = await this.client.send(
+        new QueryCommand({ ...input, Limit: limit, ExclusiveStartKey: startKey }),
+      );
       for (const item of page.Items ?? []) {
         const key = String(item[sortKey]);
         if (key === boundary) continue; // BETWEEN includes the cursor's own entry
@@ -307,7 +312,7 @@ export class DynamoTokenLister {
         entries.push({ suffix: key.slice(stream.prefix.length), item });
       }
       startKey = page.LastEvaluatedKey;
-    } while (startKey && entries.length < want);
+    } while (startKey && entries.length <= want); // one more than we want, to know there is more
     return { entries, exhausted: startKey === undefined && entries.length <= want };
   }
 }

@@ -513,6 +513,54 @@ describe('the default view reads the list index, never the whole table', () => {
   });
 });
 
+describe('the first page of the default view reads about a page of the index, at any size', () => {
+  it('asks DynamoDB for the page and one more: 51 entries for a page of 50, not four pages', async () => {
+    const table = await freshTokensTable();
+    const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+    const specs: Spec[] = Array.from({ length: 120 }, (_, i) => ({
+      description: `token ${i}`,
+      created: i * 60_000,
+      // Some expire ahead: the active stream's filter keeps them.
+      expiresIn: i % 3 === 0 ? 30 * DAY : null,
+    }));
+    const records = await Promise.all(specs.map((spec) => insert(store, spec)));
+    const logged = testDocumentClient();
+    const sent = captureCommands(logged);
+    const tokens = new TokenService({
+      store: new DynamoTokenStore(logged, { tableName: table, retentionDays: 30 }),
+      keys,
+    });
+
+    const page = await tokens.list(parseListQuery({ limit: '50' }));
+
+    const newest = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 50);
+    expect(page.items.map((record) => record.id)).toEqual(newest.map((record) => record.id));
+    expect(page.nextCursor).not.toBeNull();
+    expect(sent.map((command) => [command.name, command.input.Limit])).toEqual([['QueryCommand', 51]]);
+  });
+
+  it('reads on past tokens expired among the active entries, and still pages every active token once', async () => {
+    const table = await freshTokensTable();
+    const store = new DynamoTokenStore(client, { tableName: table, retentionDays: 30 });
+    // The newest ten expired (not revoked): the first read of 6 entries finds none active.
+    const specs: Spec[] = Array.from({ length: 30 }, (_, i) => ({
+      description: `token ${i}`,
+      created: i * 60_000,
+      expiresIn: i >= 20 ? -HOUR : null,
+    }));
+    const records = await Promise.all(specs.map((spec) => insert(store, spec)));
+    const { list } = await handlersOn(table);
+    const active = records
+      .filter((record) => record.expiresAt === null)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .map((record) => record.id);
+
+    const { ids } = await listAll(list, { status: 'active' }, 5);
+
+    expect(ids).toEqual(active);
+  });
+});
+
 describe('random mixes and names', () => {
   let table: string;
   let store: DynamoTokenStore;

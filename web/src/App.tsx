@@ -4,6 +4,7 @@ import type { UserManager } from 'oidc-client-ts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Api, ApiError, type TokenView } from './api';
 import { loadConsoleConfig, UNKNOWN_CONSOLE_CONFIG } from './config';
+import { restoredApi } from './first-page';
 import { KeyIcon } from './icons';
 import { SIGN_IN_MESSAGES, SignIn } from './SignIn';
 import { isSsoReturn, loadSessionToken, saveSessionToken, ssoClient } from './session';
@@ -30,7 +31,7 @@ export const SSO_MESSAGES = {
 
 function restore(): Session | null {
   const token = loadSessionToken();
-  return token ? { api: new Api(token), self: null } : null;
+  return token ? { api: restoredApi(token), self: null } : null;
 }
 
 export function App() {

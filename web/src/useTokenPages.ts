@@ -2,6 +2,7 @@
 // to older queries are dropped when they come.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Api, ListQuery, TokenView } from './api';
+import { takeFirstPage } from './first-page';
 
 export interface TokenPages {
   tokens: TokenView[];
@@ -34,7 +35,8 @@ export function useTokenPages(
       const mine = cursor ? generation.current : ++generation.current;
       setPages((current) => ({ ...current, loading: true, error: null }));
       try {
-        const result = await api.listTokens(query, cursor);
+        const result = await ((cursor === null && takeFirstPage(api, query)) ||
+          api.listTokens(query, cursor));
         if (mine !== generation.current) return;
         setPages((current) => ({
           tokens: cursor ? [...current.tokens, ...result.tokens] : result.tokens,
