@@ -15,7 +15,6 @@ import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#adapters/clients';
 import { recordToItem } from '#adapters/token-item';
-import { hintOf, mintToken } from '#domain/token-format';
 import { dataDirAt, LOCAL_TOKENS_TABLE, makeDataDirPrivate, prepareDataDir } from '#local/data-dir';
 import { startDynamoDbLocal } from '#local/dynamodb-local';
 import { TOKENS_TABLE } from '#spec/tables';
@@ -23,6 +22,7 @@ import { launchChromium } from '#test-support/browser';
 import { LocalStack, tokengate } from '#test-support/processes';
 import { buildFiles, ensureConsoleBuild } from '#web/build';
 import { TOKEN_KEY } from '../web/src/session';
+import { seededRecord, seededStamp } from './fixtures';
 import { median } from './stats';
 
 export interface ConsoleFigures {
@@ -47,29 +47,8 @@ function scriptKbGzipped(dir: string): number {
 
 /** The `i`th of the seeded tokens, as the token store writes it. */
 function seededItem(i: number, started: number): Record<string, unknown> {
-  const { id, token } = mintToken();
   const createdAt = new Date(started - (TOKENS - i) * 1000).toISOString();
-  return recordToItem(
-    {
-      id,
-      kind: i % 3 === 0 ? 'service' : 'user',
-      description: `team-${i % 100} pipeline ${i}`,
-      userEmail: i % 2 === 0 ? `owner${i}@example.com` : null,
-      scopes: [{ scope: 'repos:read', resources: ['cran'] }],
-      createdAt,
-      createdBy: 'system:bench',
-      rotatedFrom: null,
-      rotatedTo: null,
-      expiresAt: i % 10 === 0 ? new Date(started + 86_400_000 * 30).toISOString() : null,
-      revokedAt: null,
-      revokedBy: null,
-      lastUsedAt: null,
-      hint: hintOf(token),
-      hash: { hash: 'not-a-real-hash', keyId: 'bench' },
-    },
-    { actor: { type: 'system', id: 'bench' }, op: 'create', at: createdAt },
-    86_400,
-  );
+  return recordToItem(seededRecord(i, createdAt, started), seededStamp(createdAt), 86_400);
 }
 
 /** Turns the tokens table's stream off, or on again (a new stream, empty). */

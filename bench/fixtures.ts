@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dynamoClient } from '#adapters/clients';
 import { FileKeyRingSource } from '#adapters/file-keyring';
+import type { TokenRecord } from '#domain/token';
+import { mintToken } from '#domain/token-format';
+import type { Stamp } from '#domain/token-store';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '#local/dynamodb-local';
 import { ENV } from '#spec/env';
 import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE, USAGE_TABLE } from '#spec/tables';
@@ -46,4 +49,34 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   process.env[ENV.dynamoEndpoint] = db.endpoint;
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   return { db, tokensTable, auditTable, searchTable, keyFile, dir };
+}
+
+/**
+ * Token `i` of a benchmark's seeded table, created at `createdAt`: a third service tokens, half with
+ * an email, 1 in 10 expiring 30 days after `now`. Its hash is no real one: nobody signs in with it.
+ */
+export function seededRecord(i: number, createdAt: string, now: number): TokenRecord {
+  const { id, hint } = mintToken();
+  return {
+    id,
+    kind: i % 3 === 0 ? 'service' : 'user',
+    description: `team-${i % 100} pipeline ${i}`,
+    userEmail: i % 2 === 0 ? `owner${i}@example.com` : null,
+    scopes: [{ scope: 'repos:read', resources: ['cran'] }],
+    createdAt,
+    createdBy: 'system:bench',
+    rotatedFrom: null,
+    rotatedTo: null,
+    expiresAt: i % 10 === 0 ? new Date(now + 86_400_000 * 30).toISOString() : null,
+    revokedAt: null,
+    revokedBy: null,
+    lastUsedAt: null,
+    hint,
+    hash: { hash: 'bench', keyId: 'bench' },
+  };
+}
+
+/** The stamp of a seeded token's creation. */
+export function seededStamp(at: string): Stamp {
+  return { actor: { type: 'system', id: 'bench' }, op: 'create', at };
 }

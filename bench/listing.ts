@@ -10,9 +10,9 @@ import { documentClient } from '#adapters/clients';
 import { TokenSearchIndex } from '#adapters/dynamo-token-search';
 import { recordToItem, sortKeys, ttlAfter } from '#adapters/token-item';
 import type { TokenRecord } from '#domain/token';
-import { mintToken } from '#domain/token-format';
 import { ENV } from '#spec/env';
 import { lambdaContext } from '#test-support/lambda-events';
+import { seededRecord, seededStamp } from './fixtures';
 import { median, msSince, percentile, round } from './stats';
 
 export interface ListingFigures {
@@ -58,26 +58,9 @@ function listEvent(query: Record<string, string>) {
 
 /** Token `i` of the seeded table: a third service tokens, half with an email, 1 in 20 revoked. */
 function seededItem(i: number, now: number): { item: Record<string, unknown>; record: TokenRecord } {
-  const { id, hint } = mintToken();
   const createdAt = new Date(now - (SIZES.at(-1) ?? 0) * 1000 + i * 1000).toISOString();
-  const record: TokenRecord = {
-    id,
-    kind: i % 3 === 0 ? 'service' : 'user',
-    description: `team-${i % 100} pipeline ${i}`,
-    userEmail: i % 2 === 0 ? `owner${i}@example.com` : null,
-    scopes: [{ scope: 'repos:read', resources: ['cran'] }],
-    createdAt,
-    createdBy: 'system:bench',
-    rotatedFrom: null,
-    rotatedTo: null,
-    expiresAt: i % 10 === 0 ? new Date(now + 86_400_000 * 30).toISOString() : null,
-    revokedAt: null,
-    revokedBy: null,
-    lastUsedAt: null,
-    hint,
-    hash: { hash: 'bench', keyId: 'bench' },
-  };
-  const stamp = { actor: { type: 'system', id: 'bench' }, op: 'create', at: createdAt } as const;
+  const record = seededRecord(i, createdAt, now);
+  const stamp = seededStamp(createdAt);
   const item: Record<string, unknown> = recordToItem(record, stamp, RETENTION_SECONDS);
   if (i % 20 === 0) {
     const revokedAt = new Date(now).toISOString();
