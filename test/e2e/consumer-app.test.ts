@@ -20,6 +20,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -382,7 +383,7 @@ describe('another team installing the packed project', () => {
       // A static import of a package (not node:) would be resolved by the Lambda runtime's own copy.
       const statics = [...code.matchAll(/(?:^|[;}\s])import[^"'()]*?from\s*["']([^"']+)["']/g)]
         .map((match) => match[1] ?? '')
-        .filter((specifier) => !specifier.startsWith('node:'));
+        .filter((specifier) => !isBuiltin(specifier)); // Node's own, with or without `node:`
       expect(statics, name).toEqual([]);
     }
   });
@@ -469,8 +470,12 @@ describe.each([
       const [staged, config] = keys.map((key) =>
         join(folder(version()), app, 'cdk.out', `asset.${key.replace(/\.zip$/, '')}`),
       ) as [string, string];
+      // The sign-in's issuer and client id are the user pool's, known at deploy: markers the
+      // deployment replaces.
       expect(JSON.parse(readFileSync(join(config, 'config.json'), 'utf8'))).toEqual({
         expiry_warning_seconds: 14 * 86_400,
+        oidc_issuer: expect.stringMatching(/^<<marker:0x[0-9a-f]+:\d+>>$/),
+        oidc_client_id: expect.stringMatching(/^<<marker:0x[0-9a-f]+:\d+>>$/),
       });
       const shipped = join(folder(version()), 'node_modules/tokengate/dist/console');
       expect(readFileSync(join(staged, 'index.html'), 'utf8')).toBe(

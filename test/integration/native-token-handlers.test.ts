@@ -723,9 +723,9 @@ describe('PATCH /v1/tokens/{id}', () => {
     expect(answer.body).toMatchObject({ description: renamed, status: 'revoked' });
     expect(await listedIds('revoked', answer.body as TokenView)).toEqual([token.id]);
     expect(await rawItem(token.id)).toMatchObject({ name_sk: expect.stringMatching(/^R#/) });
-    expect((await verifier.verify(`Bearer ${token.token}`).catch((error) => error)).constructor).toBe(
-      UnauthorizedError,
-    );
+    const refusal = await verifier.verify(`Bearer ${token.token}`).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(UnauthorizedError);
+    expect(refusal).toMatchObject({ reason: 'revoked' });
   });
 
   it.each([

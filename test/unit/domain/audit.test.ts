@@ -343,7 +343,7 @@ describe('auditEventOf', () => {
       `Stream record ${EVENT_ID}: newImage.stamp.at is not a token attribute: not an ISO 8601 time`,
     );
     expect(refused({ ...good, actor_type: 'root' })).toThrow(
-      /newImage\.stamp\.actor_type .*not one of token, iam, system/,
+      /newImage\.stamp\.actor_type .*not one of token, user, iam, system/,
     );
     expect(refused({ ...good, actor_id: '' })).toThrow(/newImage\.stamp\.actor_id .*empty/);
     expect(refused({ ...good, op: 'touch' })).toThrow(/newImage\.stamp\.op /);
