@@ -5,6 +5,7 @@
 // file named by TOKENGATE_SCOPES_FILE as the construct's catalogue layer gives it to them.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
@@ -83,7 +84,7 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
       .flatMap((out) => out.imports)
       .filter((imported) => imported.external && imported.kind === 'import-statement')
       .map((imported) => imported.path)
-      .filter((path) => !path.startsWith('node:'));
+      .filter((path) => !isBuiltin(path)); // Node's own modules, with or without `node:`
     // A module left out may only be loaded on demand: imported at the top, it would fail the start.
     if (staticImports.length > 0) {
       throw new Error(`${fn.name} imports what its bundle leaves out: ${staticImports.join(', ')}`);
