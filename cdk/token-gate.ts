@@ -2,7 +2,7 @@
 // management REST API, the audit trail and the expiry-warning scan, built from the shared table
 // definitions and route table.
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
@@ -287,6 +287,16 @@ function catalogueJson(scopes: Catalogue): string {
 function catalogueLayerContent(json: string): string {
   const hash = createHash('sha256').update(json).digest('hex').slice(0, 32);
   const folder = join(tmpdir(), `tokengate-scopes-${hash}`);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // A name anyone can guess: a folder someone else made (or opened to others) could have its file
+  // swapped before the asset is staged, and the deployment would ship their catalogue.
+  const found = lstatSync(folder);
+  const others = process.platform === 'win32' ? 0 : found.mode & 0o077;
+  if (!found.isDirectory() || (process.getuid && found.uid !== process.getuid()) || others !== 0) {
+    throw new Error(
+      `TokenGate scopes: ${folder} is not a private folder of this user; remove it and synthesize again`,
+    );
+  }
   const file = join(folder, CATALOGUE_LAYER_PATH);
   mkdirSync(dirname(file), { recursive: true });
   const aside = `${file}.${process.pid}.tmp`;

@@ -1,7 +1,8 @@
 // The construct's `scopes` prop: a team's own catalogue, of any realistic size, reaches the functions
 // that read it as a file in a Lambda layer; checked at synth, where a catalogue that cannot work (or
 // is beyond the construct's cap) stops the synth with one line.
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Stack } from 'aws-cdk-lib';
@@ -241,6 +242,30 @@ describe("TokenGate's scopes", () => {
     synth({ scopes: ORDERS });
     synth({ scopes: ORDERS });
     expect(scopesFolders()).toEqual(before);
+  });
+
+  it('refuses a catalogue folder of that name that someone else could write to, before using it', () => {
+    const scopes: Catalogue = {
+      'guarded:read': {
+        label: 'Guarded',
+        resources: false,
+        grants: [{ methods: ['GET'], path: '/guarded/*' }],
+      },
+    };
+    const hash = createHash('sha256').update(JSON.stringify(scopes)).digest('hex').slice(0, 32);
+    const folder = join(tmpdir(), `tokengate-scopes-${hash}`);
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { mode: 0o755 });
+    chmodSync(folder, 0o755);
+    try {
+      expect(() => synth({ scopes })).toThrow(
+        `TokenGate scopes: ${folder} is not a private folder of this user`,
+      );
+      chmodSync(folder, 0o700);
+      expect(() => synth({ scopes })).not.toThrow();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('sets nothing when left out: no layer, and the functions use the default catalogue', () => {
