@@ -1,8 +1,9 @@
 // GET /v1/tokens: filters, search, sort and cursor pagination; active tokens first. With
-// `unused_days`, a page keeps the tokens of the page read that have no request counted in those days.
+// `unused_days`, a page holds the tokens with no request counted in those days, read on from the
+// cursor until the page is full (within a bound on the reads: see `unusedPage`).
 import { parseListQuery } from '#api/native-tokens';
 import { tokenView } from '#domain/token';
-import { unusedOf } from '#domain/usage';
+import { unusedPage } from '#domain/usage';
 import { httpHandler, json } from '#functions/commons/http';
 import { tokens } from '#functions/commons/runtime';
 import { usage } from '#functions/commons/usage-runtime';
@@ -10,11 +11,19 @@ import { FUNCTIONS } from '#spec/functions';
 
 export const handler = httpHandler(FUNCTIONS.listTokens.face, async (event) => {
   const { unused_days: unusedDays, ...query } = parseListQuery(event.queryStringParameters);
-  const page = await tokens.list(query);
   const now = tokens.now();
-  const items = unusedDays === undefined ? page.items : await unusedOf(usage, page.items, unusedDays, now);
+  const page =
+    unusedDays === undefined
+      ? await tokens.list(query)
+      : await unusedPage(
+          (limit, cursor) => tokens.list({ ...query, limit, cursor }),
+          usage,
+          query,
+          unusedDays,
+          now,
+        );
   return json(200, {
-    tokens: items.map((record) => tokenView(record, now)),
+    tokens: page.items.map((record) => tokenView(record, now)),
     next_cursor: page.nextCursor,
   });
 });

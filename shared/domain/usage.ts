@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors';
 import { TOKEN_ID_PATTERN } from './token-format';
+import type { ListPage } from './token-store';
 
 /** Days a day's counters are kept before DynamoDB's TTL removes them; also the longest usage read. */
 export const USAGE_RETENTION_DAYS = 90;
@@ -143,6 +144,36 @@ export async function tokenUsage(
     return { date, requests: day?.requests ?? 0, denied: day?.denied ?? 0 };
   });
   return { token_id: tokenId, requests: all.reduce((sum, day) => sum + day.requests, 0), days: all };
+}
+
+/**
+ * The most list pages one answer with `unused_days` reads: a page of tokens that were all used
+ * filters down to nothing, so the list reads on to fill the answer, but not without end.
+ */
+export const UNUSED_PAGE_READS = 10;
+
+/**
+ * One page of the tokens with no request in the last `days` UTC days: reads the list on from
+ * `cursor`, each read asking for as many tokens as the answer still lacks, until it holds `limit`,
+ * the list ends, or `UNUSED_PAGE_READS` reads were made. Its cursor continues after the last token
+ * read, so a page may hold fewer than `limit` with more to come, never a token twice.
+ */
+export async function unusedPage<T extends { id: string }>(
+  read: (limit: number, cursor: string | undefined) => Promise<ListPage<T>>,
+  store: UsageStore,
+  page: { limit: number; cursor?: string | undefined },
+  days: number,
+  now: Date,
+): Promise<ListPage<T>> {
+  const items: T[] = [];
+  let cursor = page.cursor;
+  for (let reads = 0; reads < UNUSED_PAGE_READS; reads++) {
+    const got = await read(page.limit - items.length, cursor);
+    items.push(...(await unusedOf(store, got.items, days, now)));
+    cursor = got.nextCursor ?? undefined;
+    if (items.length >= page.limit || cursor === undefined) break;
+  }
+  return { items, nextCursor: cursor ?? null };
 }
 
 /** Those of `tokens` with no request counted in the last `days` UTC days, today included, in their order. */

@@ -139,6 +139,16 @@ describe('GET /v1/tokens?unused_days=N', () => {
     expect(await ids({})).toEqual(expect.arrayContaining([used, usedLongAgo, neverUsed]));
   });
 
+  it('fills a page from the pages after it when the tokens read first were all used', async () => {
+    // Oldest first, the first token read is the one used today: the page reads on for an unused one.
+    const page = body(await list({ unused_days: '30', sort: 'oldest', limit: '1' }));
+    expect(page.tokens.map((token: { id: string }) => token.id)).toEqual([usedLongAgo]);
+    const next = body(
+      await list({ unused_days: '30', sort: 'oldest', limit: '1', cursor: page.next_cursor }),
+    );
+    expect(next.tokens.map((token: { id: string }) => token.id)).toEqual([neverUsed]);
+  });
+
   it.each(['0', '91', 'x'])('refuses unused_days=%s with 400 naming it', async (value) => {
     const response = await list({ unused_days: value });
     expect(response.statusCode).toBe(400);

@@ -4,9 +4,11 @@ import {
   type AccessLogEvent,
   callerOfLine,
   tokenUsage,
+  UNUSED_PAGE_READS,
   type UsageBatch,
   type UsageDay,
   type UsageStore,
+  unusedPage,
   usageOfBatch,
 } from '#domain/usage';
 import { accessLine, OTHER_TOKEN, RECORDED_BATCH, USED_TOKEN } from '#test-support/access-log-batches';
@@ -120,5 +122,99 @@ describe('tokenUsage', () => {
         field: 'days',
       });
     }
+  });
+});
+
+describe('unusedPage', () => {
+  const now = new Date('2026-12-07T15:00:00Z');
+  /** A list of `count` tokens, `t0`, `t1`, ..., read `limit` at a time; the cursor is the next index. */
+  const listOf = (count: number) => {
+    const reads: [number, string | undefined][] = [];
+    const read = async (limit: number, cursor: string | undefined) => {
+      reads.push([limit, cursor]);
+      const from = Number(cursor ?? 0);
+      const items = Array.from({ length: Math.min(limit, count - from) }, (_, i) => ({ id: `t${from + i}` }));
+      const next = from + items.length;
+      return { items, nextCursor: next < count ? String(next) : null };
+    };
+    return { read, reads };
+  };
+  /** Usage where the tokens whose number `used` accepts have requests. */
+  const usage = (used: (n: number) => boolean): UsageStore => ({
+    record: async () => {},
+    days: async () => [],
+    usedSince: async (tokenId) => used(Number(tokenId.slice(1))),
+  });
+
+  it('reads on until the page is full, asking each time for what it still lacks', async () => {
+    const { read, reads } = listOf(100);
+    const page = await unusedPage(
+      read,
+      usage((n) => n < 7 || n % 2 === 0),
+      { limit: 3 },
+      30,
+      now,
+    );
+    expect(page.items.map((token) => token.id)).toEqual(['t7', 't9', 't11']);
+    expect(page.nextCursor).toBe('12');
+    expect(reads).toEqual([
+      [3, undefined],
+      [3, '3'],
+      [3, '6'],
+      [2, '9'],
+      [1, '11'],
+    ]);
+  });
+
+  it('goes on from the cursor it gave, never answering a token twice', async () => {
+    const { read } = listOf(20);
+    const unused = usage((n) => n % 3 === 0);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await unusedPage(read, unused, { limit: 4, cursor }, 30, now);
+      seen.push(...page.items.map((token) => token.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([
+      't1',
+      't2',
+      't4',
+      't5',
+      't7',
+      't8',
+      't10',
+      't11',
+      't13',
+      't14',
+      't16',
+      't17',
+      't19',
+    ]);
+  });
+
+  it('stops at the end of the list, and after its bound of reads with the cursor to go on', async () => {
+    expect(
+      await unusedPage(
+        listOf(5).read,
+        usage(() => true),
+        { limit: 2 },
+        30,
+        now,
+      ),
+    ).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    const { read, reads } = listOf(1_000);
+    const page = await unusedPage(
+      read,
+      usage(() => true),
+      { limit: 10 },
+      30,
+      now,
+    );
+    expect(page).toEqual({ items: [], nextCursor: String(10 * UNUSED_PAGE_READS) });
+    expect(reads).toHaveLength(UNUSED_PAGE_READS);
   });
 });
