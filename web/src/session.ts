@@ -2,7 +2,7 @@
 // `Sign in with SSO`, live for the browser tab only (sessionStorage), never in localStorage or a
 // cookie; localStorage holds only the column choice.
 import type { UserManager } from 'oidc-client-ts';
-import { COLUMN_KEYS, type ColumnKey, DEFAULT_COLUMNS } from './columns';
+import { type ColumnKey, columnsFromKept, keptColumns } from './columns';
 
 /** The sessionStorage key of the admin token (the benchmark signs in through it). */
 export const TOKEN_KEY = 'tokengate.console.token';
@@ -27,19 +27,15 @@ export function saveSessionToken(token: string | null): void {
 
 export function loadColumns(): ColumnKey[] {
   try {
-    const stored: unknown = JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? 'null');
-    if (Array.isArray(stored)) {
-      return COLUMN_KEYS.filter((key) => stored.includes(key));
-    }
+    return columnsFromKept(JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? 'null'));
   } catch {
-    // unreadable: fall back to the defaults
+    return columnsFromKept(null); // unreadable: the defaults
   }
-  return [...DEFAULT_COLUMNS];
 }
 
 export function saveColumns(columns: readonly ColumnKey[]): void {
   try {
-    localStorage.setItem(COLUMNS_KEY, JSON.stringify(columns));
+    localStorage.setItem(COLUMNS_KEY, JSON.stringify(keptColumns(columns)));
   } catch {
     // storage disabled: the choice lasts until the page is reloaded
   }
