@@ -797,12 +797,21 @@ export class TokenGate extends Construct implements ITokenAuthorizerSource {
     });
   }
 
-  /** API Gateway's own 401, 403 and 429 answers, in the API's JSON error shape (`GATEWAY_RESPONSES`). */
+  /**
+   * API Gateway's own 401, 403 and 429 answers, and its 500 when the authorizer fails, in the API's
+   * JSON error shape (`GATEWAY_RESPONSES`).
+   */
   addGatewayResponses(api: RestApiBase): GatewayResponse[] {
     const refusals = [
       { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, statusCode: 401 },
       { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, statusCode: 403 },
       { id: 'Throttled', type: ResponseType.THROTTLED, statusCode: 429 },
+      { id: 'AuthorizerFailure', type: ResponseType.AUTHORIZER_FAILURE, statusCode: 500 },
+      {
+        id: 'AuthorizerConfigurationError',
+        type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+        statusCode: 500,
+      },
     ] as const;
     return refusals.map(({ id, type, statusCode }) =>
       api.addGatewayResponse(`${id}Response`, {

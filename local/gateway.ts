@@ -41,12 +41,14 @@ export interface GatewayResponse {
   body: string | Buffer;
 }
 
-/** Answers API Gateway gives itself, in the native error shape (401 and 403 are the deployment's own). */
+/**
+ * Answers API Gateway gives itself, in the native error shape (401, 403, 429 and the authorizer's 500
+ * are the deployment's own: `GATEWAY_RESPONSES`).
+ */
 export const GATEWAY_ERRORS = {
   400: { error: { code: 'invalid_request', message: 'The request could not be read' } },
   404: { error: { code: 'not_found', message: 'No route matches this method and path' } },
   413: { error: { code: 'payload_too_large', message: 'The request body must be at most 10 MB' } },
-  500: { error: { code: 'internal_error', message: 'The authorizer failed' } },
   502: { error: { code: 'bad_gateway', message: 'Internal server error' } },
   503: { error: { code: 'unavailable', message: 'The local stack is starting or stopping' } },
   504: { error: { code: 'gateway_timeout', message: 'The handler did not answer in time' } },
@@ -227,11 +229,7 @@ export class Gateway {
     const refuse = (statusCode: 401 | 403 | 500, principal?: string): Authorization => ({
       ok: false,
       ...(principal !== undefined && { principal }),
-      response: gatewayResponse(
-        statusCode,
-        statusCode === 500 ? GATEWAY_ERRORS[500] : GATEWAY_RESPONSES[statusCode],
-        request.requestId,
-      ),
+      response: gatewayResponse(statusCode, GATEWAY_RESPONSES[statusCode], request.requestId),
     });
     // The identity sources: without any one of them the authorizer is not called.
     const identity = identityValues(request, match, REST_AUTHORIZER_IDENTITY);

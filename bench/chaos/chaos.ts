@@ -28,12 +28,13 @@ import {
   prepareDataDir,
 } from '#local/data-dir';
 import { startDynamoDbLocal } from '#local/dynamodb-local';
-import { GATEWAY_ERRORS, Gateway, type LambdaFunction } from '#local/gateway';
+import { Gateway, type LambdaFunction } from '#local/gateway';
 import { loadFunction, loadHandlers, settleHandlers } from '#local/handlers';
 import { listen } from '#local/server';
 import { StreamPoller } from '#local/stream-poller';
 import { ENV } from '#spec/env';
 import { AUDIT_CONSUMER, AUTHORIZER } from '#spec/functions';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
 import { ROUTES } from '#spec/routes';
 import { AUDIT_ATTRIBUTES } from '#spec/tables';
 import { FaultProxy, type FaultSetting } from '#test-support/fault-proxy';
@@ -389,7 +390,8 @@ export async function runChaos(log: (line: string) => void = () => undefined): P
         if (outcome.status < 500) continue;
         const throttled =
           outcome.status === 503 && outcome.retryAfter !== null && outcome.code === 'unavailable';
-        const failedClosed = outcome.status === 500 && outcome.message === GATEWAY_ERRORS[500].error.message;
+        const failedClosed =
+          outcome.status === 500 && outcome.message === GATEWAY_RESPONSES[500].error.message;
         if (throttled) figures.unavailable_retry_after++;
         else if (failedClosed) figures.authorizer_failed_closed++;
         const accounted =

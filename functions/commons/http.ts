@@ -8,6 +8,7 @@ import { checkJsonShape } from '#api/validation';
 import { isThrottling } from '#aws/throttling';
 import {
   DomainError,
+  databaseBusy,
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
@@ -55,17 +56,9 @@ interface HttpFailure {
   field: string | undefined;
 }
 
-/**
- * How long a caller is asked to wait when DynamoDB throttles: its throttling passes within a second
- * or two (the SDK's own retries, spent by then, wait about that long).
- */
-export const THROTTLED_RETRY_AFTER_SECONDS = 1;
-
 /** DynamoDB throttling, its retries spent, as the domain's 503: the caller may try again shortly. */
 function asDomainError(error: unknown): unknown {
-  return isThrottling(error)
-    ? new ServiceUnavailableError('The database is busy: try again shortly', THROTTLED_RETRY_AFTER_SECONDS)
-    : error;
+  return isThrottling(error) ? databaseBusy() : error;
 }
 
 /** Domain errors carry their status; anything else is a 500, its message kept out of the answer. */

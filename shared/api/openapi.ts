@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and from the same
 // zod schemas that validate the requests. Nothing here restates a field.
 import * as z from 'zod/mini';
-import { checksOwnToken } from '#spec/functions';
+import { databaseBusy } from '#domain/errors';
+import { checksOwnToken, usesTables } from '#spec/functions';
 import { ROUTES, type Route } from '#spec/routes';
 import { DEFAULT_SCOPE_ENTRIES, type ScopeEntry } from '#spec/scopes';
 import { auditQuerySchema } from './audit-query';
@@ -201,16 +202,31 @@ function errorResponses(route: Route, doc: OperationDoc) {
   if (doc.tooManyRequests) {
     responses[429] = {
       description: doc.tooManyRequests,
-      headers: {
-        'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
-      },
+      headers: RETRY_AFTER,
       content: content(schema, 'output'),
     };
   } else if (route.throttle) {
     responses[429] = { description: 'Too many requests: slow down and try again', content: gateway };
   }
+  if (usesTables(route.fn.needs)) {
+    // Described from the very error the functions answer with when the database throttles.
+    const busy = databaseBusy();
+    responses[busy.statusCode] = {
+      description: `${busy.message} (\`${busy.code}\`): DynamoDB throttled past its retries; nothing changed, and \`Retry-After\` (${busy.retryAfterSeconds} s) says when to send it again`,
+      headers: RETRY_AFTER,
+      content: content(schema, 'output'),
+    };
+  }
   return responses;
 }
+
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    required: true,
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 

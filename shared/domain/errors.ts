@@ -78,3 +78,21 @@ export class ServiceUnavailableError extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * How long a caller is asked to wait when the database throttles: its throttling passes within a
+ * second or two (the SDK's own retries, spent by then, wait about that long).
+ */
+export const THROTTLED_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The database throttling, its retries spent: a 503 with `Retry-After`, the request changed nothing
+ * and may be sent again shortly. The HTTP functions answer it (functions/commons/http.ts) and the
+ * OpenAPI document describes it from this one error.
+ */
+export function databaseBusy(): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    'The database is busy: try again shortly',
+    THROTTLED_RETRY_AFTER_SECONDS,
+  );
+}

@@ -59,13 +59,18 @@ export function personCaller(claims: Record<string, unknown>, config: PeopleConf
   if (verified === false || verified === 'false') {
     throw new UnauthorizedError('The identity token carries an email its issuer has not verified');
   }
+  // The verifier checks `exp` only when there is one: without it a token would never end, and a
+  // cached answer would have no expiry to stop at. OpenID Connect requires it in every ID token.
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+    throw new UnauthorizedError('The identity token carries no expiry');
+  }
   const admin = groupsOf(claims[config.groupsClaim]).includes(config.adminGroup);
   return Object.freeze({
     tokenId: '',
     kind: 'user' as const,
     scopes: admin ? ADMIN_SCOPES : NO_SCOPES,
     principal: `user:${email}`,
-    expiresAt: typeof exp === 'number' ? new Date(exp * 1000).toISOString() : null,
+    expiresAt: new Date(exp * 1000).toISOString(),
   });
 }
 

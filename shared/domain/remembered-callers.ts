@@ -1,9 +1,11 @@
 // Verified callers, remembered for a short while by the HTTP API authorizer, which API Gateway does
 // not cache (its cache key cannot hold the request path). Only who the bearer is gets remembered,
 // never what it may call: the decision is made on every request. An entry lives at most the cache
-// TTL, so a revoked token stops within it, and never past the token's `expires_at` as the memo last
-// read it: a read of the item (a request whose header is not remembered yet) that finds the token
-// refused, or its expiry brought forward by a rotation, ends every entry of that token at once.
+// TTL from the moment its read began (what a read finds may be as old as that), so a revoked token
+// stops within the TTL of its revocation however slowly DynamoDB answered, and never past the
+// token's `expires_at` as the memo last read it: a read of the item (a request whose header is not
+// remembered yet) that finds the token refused, or its expiry brought forward by a rotation, ends
+// every entry of that token at once, and a read begun before it cannot undo that.
 // Refusals are not remembered. Keys are SHA-256 digests of the Authorization header: no token is held as such.
 import { createHash } from 'node:crypto';
 import { BoundedMap } from '#lib/bounded-map';
@@ -29,6 +31,8 @@ export interface RememberedCallersOptions {
  */
 interface TokenState {
   until: number;
+  /** When the read that set `until` began: a read begun earlier may have seen an older item. */
+  readAt: number;
 }
 
 interface Remembered {
@@ -77,6 +81,7 @@ export class RememberedCallers implements CallerSource {
       }
       this.entries.delete(key);
     }
+    const readAt = this.now();
     let caller: Caller;
     try {
       caller = await this.source.verify(authorization);
@@ -85,15 +90,21 @@ export class RememberedCallers implements CallerSource {
       // costs the next request a read).
       const id = parseToken(tokenFromAuthorization(authorization) ?? '');
       const state = id === null ? undefined : this.tokens.get(id);
-      if (state) state.until = Number.NEGATIVE_INFINITY;
+      if (state) {
+        state.until = Number.NEGATIVE_INFINITY;
+        state.readAt = Math.max(state.readAt, readAt);
+      }
       throw error;
     }
-    const now = this.now();
     const expiresAt = caller.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(caller.expiresAt);
     const token = this.stateOf(caller.tokenId);
-    token.until = expiresAt;
-    const until = Math.min(now + this.ttlMs, expiresAt);
-    if (until > now) {
+    // A read begun before the one that last set the token's state saw an item no newer than it did.
+    if (readAt >= token.readAt) {
+      token.until = expiresAt;
+      token.readAt = readAt;
+    }
+    const until = Math.min(readAt + this.ttlMs, expiresAt);
+    if (until > this.now()) {
       this.entries.set(key, { caller, until, token });
     }
     return caller;
@@ -107,7 +118,7 @@ export class RememberedCallers implements CallerSource {
         this.tokens.clear();
         this.entries.clear();
       }
-      state = { until: Number.POSITIVE_INFINITY };
+      state = { until: Number.POSITIVE_INFINITY, readAt: Number.NEGATIVE_INFINITY };
       this.tokens.set(tokenId, state);
     }
     return state;

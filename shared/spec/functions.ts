@@ -147,6 +147,11 @@ export const AUTHORIZER_TIMEOUT_MS = AUTHORIZER.timeoutSeconds * 1_000;
  */
 export const AUTHORIZER_CALL_DEADLINE_MS = AUTHORIZER_TIMEOUT_MS - 1_000;
 
+/** Whether a function reads or writes any DynamoDB table: the database throttling it is then its 503. */
+export function usesTables(needs: FunctionNeeds): boolean {
+  return [needs.tokens, needs.audit, needs.search, needs.usage].some((actions) => (actions ?? []).length > 0);
+}
+
 /** `needs` plus what the authorizer's decision needs, for a function that makes it itself (`checksOwnToken`). */
 function withTokenCheck(needs: FunctionNeeds): FunctionNeeds {
   const union = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined) => [

@@ -29,9 +29,17 @@ export const REST_AUTHORIZER_IDENTITY: readonly IdentityPart[] = [
 /**
  * The bodies API Gateway itself answers with when the authorizer refuses (native error shape). The
  * routes whose functions check their own token (`checksOwnToken`) say the same words in their shape.
+ *
+ * 500 is the authorizer failing (it threw, timed out, or its own DynamoDB read failed or was
+ * throttled): REST APIs answer it as AUTHORIZER_FAILURE or AUTHORIZER_CONFIGURATION_ERROR, both
+ * static, so the one body and status serve every cause. It stays a 500 without `Retry-After`: API
+ * Gateway cannot tell a throttled read from a missing invoke permission or a bug, so a 503 would ask
+ * clients to retry faults that never pass, and HTTP APIs, which have no gateway responses, answer 500
+ * whatever is set here. Either way the request fails closed: never an Allow, never cached.
  */
 export const GATEWAY_RESPONSES = {
   401: { error: { code: 'unauthorized', message: 'A valid token is required' } },
   403: { error: { code: 'forbidden', message: 'The token does not have the scope this needs' } },
   429: { error: { code: 'too_many_requests', message: 'Too many requests: slow down and try again' } },
+  500: { error: { code: 'internal_error', message: 'The authorizer failed' } },
 } as const;

@@ -404,6 +404,8 @@ describe("API Gateway's own refusals", () => {
     [401, 'UNAUTHORIZED'],
     [403, 'ACCESS_DENIED'],
     [429, 'THROTTLED'],
+    [500, 'AUTHORIZER_FAILURE'],
+    [500, 'AUTHORIZER_CONFIGURATION_ERROR'],
   ] as const)('answer %i (%s) with the JSON error body of the route table, on both APIs', (status, type) => {
     for (const description of ['token management', 'example protected']) {
       const [apiId] = restApi(template, description);

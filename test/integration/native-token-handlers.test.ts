@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import { FileKeyRingSource } from '#adapters/file-keyring';
 import { MAX_LEAKED_BODY_BYTES, MAX_LEAKED_TOKENS, MAX_RESOURCES } from '#api/native-tokens';
@@ -1016,15 +1016,18 @@ describe('POST /v1/tokens/{id}/rotate', () => {
     expect(await itemCount()).toBe(count);
   });
 
-  it('an expired token: 409, and nothing changes', async () => {
-    const old = await expiringIn(1_000);
-    await sleep(1_100);
+  it('a token at its expires_at is expired: 409, and nothing changes', async () => {
+    const old = await expiringIn(60_000);
     const item = await rawItem(old.id);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(old.expires_at as string) });
+    try {
+      const answer = await send.rotate(old.id);
 
-    const answer = await send.rotate(old.id);
-
-    expect(answer.status).toBe(409);
-    expect(await rawItem(old.id)).toEqual(item);
+      expect(answer.status).toBe(409);
+      expect(await rawItem(old.id)).toEqual(item);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it.each([
@@ -1425,20 +1428,27 @@ describe('GET /v1/tokens query refusals: 400 naming the parameter', () => {
 });
 
 describe('statuses are computed when read', () => {
-  // Two tokens that expire in a moment, made together so that the tests wait for expiry once.
+  // Two tokens that expire in a minute; the clock is then moved to that minute's end, not waited for.
   let expiring: Created;
   let expiringThenRevoked: Created;
   let itemBefore: Record<string, unknown> | undefined;
 
   beforeAll(async () => {
-    const soon = new Date(Date.now() + 1200).toISOString();
+    const soon = Date.now() + 60_000;
     [expiring, expiringThenRevoked] = await Promise.all([
-      expiringIn(Date.parse(soon) - Date.now(), uniqueName('expiring')),
-      expiringIn(Date.parse(soon) - Date.now(), uniqueName('expiring')),
+      expiringIn(soon - Date.now(), uniqueName('expiring')),
+      expiringIn(soon - Date.now(), uniqueName('expiring')),
     ]);
-    expect((await send.get(expiring.id)).body).toMatchObject({ status: 'active' });
+    const ends = [expiring, expiringThenRevoked].map((token) => Date.parse(token.expires_at as string));
+    // The handlers and the verifier read this clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: Math.min(...ends) - 1 });
+    expect((await send.get(expiring.id)).body).toMatchObject({ status: 'active' }); // up to its last millisecond
     itemBefore = await rawItem(expiring.id);
-    await sleep(Math.max(0, Date.parse(soon) - Date.now()) + 50);
+    vi.setSystemTime(Math.max(...ends));
+  });
+
+  afterAll(() => {
+    vi.useRealTimers();
   });
 
   it('a token becomes expired the moment expires_at passes, with no write', async () => {

@@ -175,6 +175,10 @@ describe('an ID token that must be refused (401)', () => {
     ],
     ['without an email', () => issuer.idToken({ aud: CLIENT_ID, groups: [ADMIN_GROUP] })],
     ['with an email its issuer has not verified', () => issuer.idToken({ ...admin, email_verified: false })],
+    [
+      'without an expiry (exp), which the JWT verifier alone would accept forever',
+      () => issuer.idToken({ ...admin, exp: undefined }),
+    ],
     ['that is not a JWT at all but has dots', () => 'not.a.jwt'],
   ])('%s', async (_, jwt) => {
     expect(await restStatus(jwt())).toBe(401);

@@ -159,8 +159,9 @@ describe('the token secret rotation function', () => {
     expect(expiry).toBeGreaterThanOrEqual(before + 600_000 - 1_000);
     expect(expiry).toBeLessThanOrEqual(Date.now() + 600_000);
     expect(await verifies(first.token)).toBe(true); // during the grace
-    expect(await verifies(first.token, new Date(expiry + 1_000))).toBe(false); // after it
-    expect(await verifies(next.token, new Date(expiry + 1_000))).toBe(true);
+    expect(await verifies(first.token, new Date(expiry - 1))).toBe(true); // to its last millisecond
+    expect(await verifies(first.token, new Date(expiry))).toBe(false); // and not from its end on
+    expect(await verifies(next.token, new Date(expiry))).toBe(true);
     // The secret's previous version still holds the old token, as Secrets Manager keeps it.
     expect(parseTokenSecret(await secretValue(sm, secretId, 'AWSPREVIOUS')).tokenId).toBe(first.tokenId);
   });

@@ -2,16 +2,24 @@
 // its request schemas in agreement with the parsers the handlers use: a request the document
 // refuses is refused, and requests it accepts (short of rules JSON Schema cannot say, such as
 // "in the future") are accepted.
+
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseCreateToken, parseListQuery, parseRevokeLeaked, parseUpdateToken } from '#api/native-tokens';
 import { openApiDocument } from '#api/openapi';
 import { parseServiceTokenCreate } from '#api/service-tokens';
 import { ValidationError } from '#domain/errors';
+import { usesTables } from '#spec/functions';
 import { ROUTES, type Route } from '#spec/routes';
 import { SCOPE_NAMES, scopeEntries } from '#spec/scopes';
+import { lambdaContext, proxyEvent } from '#test-support/lambda-events';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+});
 
 interface Parameter {
   name: string;
@@ -25,7 +33,11 @@ interface Operation {
   requestBody?: { required?: boolean; content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<
     string,
-    { description: string; content?: Record<string, { schema: Record<string, unknown> }> }
+    {
+      description: string;
+      headers?: Record<string, { required?: boolean; schema: Record<string, unknown> }>;
+      content?: Record<string, { schema: Record<string, unknown> }>;
+    }
   >;
 }
 interface Document {
@@ -220,6 +232,39 @@ describe('the document', () => {
       const statuses = Object.keys(operationOf(route).responses);
       if (route.access === 'public') expect(statuses).not.toContain('401');
       else expect(statuses).toEqual(expect.arrayContaining(['401', '403']));
+    }
+  });
+
+  it('every route whose function reads or writes DynamoDB documents 503 with Retry-After, and the answer of the error mapper to the database throttling matches it', async () => {
+    const http = await import('#functions/commons/http');
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    const withTables = ROUTES.filter((route) => usesTables(route.fn.needs));
+    expect(withTables.length).toBeGreaterThan(10);
+    for (const route of ROUTES) {
+      const documented = operationOf(route).responses['503'];
+      const name = `${route.method} ${route.path}`;
+      if (!usesTables(route.fn.needs)) {
+        expect(documented, name).toBeUndefined();
+        continue;
+      }
+      expect(documented?.headers?.['Retry-After'], name).toEqual({
+        description: expect.any(String),
+        required: true,
+        schema: { type: 'integer', minimum: 0 },
+      });
+      const handler = http.httpHandler(
+        route.fn.face,
+        async () => {
+          throw throttled;
+        },
+        route.fn.face === 'connect' ? { tokenCheck: { before: async () => {} } } : {},
+      );
+      const answer = await handler(proxyEvent('GET', '/x'), lambdaContext());
+      expect(answer.statusCode, name).toBe(503);
+      expect(Number(answer.headers?.['retry-after']), name).toBeGreaterThan(0);
+      const schema = documented?.content?.['application/json']?.schema ?? { not: {} };
+      const validate = ajv.compile(schema);
+      expect(validate(JSON.parse(answer.body)), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
   });
 

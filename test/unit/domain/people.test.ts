@@ -65,19 +65,19 @@ describe('the caller a verified ID token makes', () => {
   it('holds no scope outside the group, whatever other claims say', () => {
     for (const groups of [['staff'], 'staff', undefined, [], ['tokengate-admins-not']]) {
       const caller = personCaller(
-        { email: 'bob@example.com', groups, scope: 'global:admin', cognito: 1 },
+        { email: 'bob@example.com', groups, scope: 'global:admin', cognito: 1, exp: 2e9 },
         CONFIG,
       );
       expect(caller.scopes).toEqual([]);
     }
     expect(
-      personCaller({ email: 'bob@example.com', groups: 'tokengate-admins' }, CONFIG).scopes,
+      personCaller({ email: 'bob@example.com', groups: 'tokengate-admins', exp: 2e9 }, CONFIG).scopes,
     ).toHaveLength(1);
   });
 
   it('reads the groups from the configured claim only', () => {
     const caller = personCaller(
-      { email: 'ada@example.com', groups: ['tokengate-admins'] },
+      { email: 'ada@example.com', groups: ['tokengate-admins'], exp: 2e9 },
       {
         ...CONFIG,
         groupsClaim: 'cognito:groups',
@@ -96,8 +96,19 @@ describe('the caller a verified ID token makes', () => {
     ]) {
       expect(() => personCaller(claims, CONFIG)).toThrow(UnauthorizedError);
     }
-    expect(() => personCaller({ email: 'ada@example.com', email_verified: false }, CONFIG)).toThrow(
+    expect(() => personCaller({ email: 'ada@example.com', email_verified: false, exp: 2e9 }, CONFIG)).toThrow(
       UnauthorizedError,
+    );
+  });
+
+  it('refuses a token without an expiry (exp), which its verifier would accept forever', () => {
+    for (const exp of [undefined, null, '2000000000', Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() =>
+        personCaller({ email: 'ada@example.com', groups: ['tokengate-admins'], exp }, CONFIG),
+      ).toThrow(/carries no expiry/);
+    }
+    expect(personCaller({ email: 'ada@example.com', exp: 2e9 }, CONFIG).expiresAt).toBe(
+      new Date(2e9 * 1000).toISOString(),
     );
   });
 });

@@ -133,6 +133,43 @@ describe('RememberedCallers', () => {
     expect(source.verify).toHaveBeenCalledTimes(3);
   });
 
+  it('counts the TTL from when the read began: a caller read slowly is not remembered for longer', async () => {
+    const { memo, source, advance, refuseFromNowOn } = setup({ ttlSeconds: 30 });
+    let answer: (value: Caller) => void = () => {};
+    source.verify.mockImplementationOnce(() => new Promise<Caller>((resolve) => (answer = resolve)));
+    const slow = memo.verify(`Bearer ${TOKEN}`);
+    advance(3_000); // DynamoDB answers 3 s later, with the item as it was when the read began
+    answer(caller());
+    await slow;
+    refuseFromNowOn(); // revoked just after the read began: it must stop within 30 s of that
+
+    advance(26_999);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).resolves.toMatchObject({ tokenId: 'tok1' });
+    advance(1);
+    await expect(memo.verify(`Bearer ${TOKEN}`)).rejects.toThrow(UnauthorizedError);
+    expect(source.verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('a read begun before a refusal, answered after it, does not reopen the entries the refusal ended', async () => {
+    const { token, id } = mintToken();
+    const { memo, source, advance, refuseFromNowOn } = setup({ ttlSeconds: 30 });
+    const active = { ...caller(), tokenId: id };
+    source.verify.mockResolvedValueOnce(active);
+    await memo.verify(`Bearer ${token}`); // remembered
+    let answer: (value: Caller) => void = () => {};
+    source.verify.mockImplementationOnce(() => new Promise<Caller>((resolve) => (answer = resolve)));
+    const stale = memo.verify(`Key ${token}`); // begins reading while the token is still active
+    advance(1_000);
+    refuseFromNowOn(); // revoked; a third spelling of the header reads the item and is refused
+    await expect(memo.verify(`bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    answer(active); // the early read answers last, with the item as it was before the revocation
+    await stale;
+
+    await expect(memo.verify(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+    await expect(memo.verify(`Key ${token}`)).rejects.toThrow(UnauthorizedError);
+    expect(source.verify).toHaveBeenCalledTimes(5);
+  });
+
   it('holds at most maxEntries', async () => {
     const { memo } = setup({ maxEntries: 2 });
     for (const suffix of ['a', 'b', 'c']) await memo.verify(`Bearer ${TOKEN}${suffix}`);

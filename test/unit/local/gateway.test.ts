@@ -50,6 +50,10 @@ function stubAuthorizer() {
       }
       case 'Bearer boom':
         throw new Error('DynamoDB is unreachable');
+      case 'Bearer throttled':
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
       case 'Bearer odd':
         return { principalId: 'token:odd' }; // no policy
       default:
@@ -171,6 +175,20 @@ describe('Gateway authorization', () => {
   it('answers 500 when the authorizer returns no policy', async () => {
     const { gateway } = setup();
     expect((await gateway.handle(get('/scim/v2/Users', 'Bearer odd'))).statusCode).toBe(500);
+  });
+
+  it("answers the authorizer's own read throttled as API Gateway's AUTHORIZER_FAILURE: 500 in the API's error shape, no Retry-After, never the backend", async () => {
+    const { gateway, authorizer } = setup();
+    echo.mockClear();
+    for (const authorization of ['Bearer throttled', 'Bearer boom', 'Bearer odd']) {
+      const response = await gateway.handle(get('/scim/v2/Users', authorization));
+      expect(response.statusCode).toBe(500);
+      expect(json(response)).toEqual(GATEWAY_RESPONSES[500]);
+      expect(response.headers['retry-after']).toBeUndefined();
+    }
+    expect((await gateway.handle(get('/scim/v2/Users', 'Bearer throttled'))).statusCode).toBe(500);
+    expect(authorizer).toHaveBeenCalledTimes(4); // never cached
+    expect(echo).not.toHaveBeenCalled();
   });
 
   it('passes the principal and the authorizer context to the handler in requestContext.authorizer', async () => {
