@@ -1,6 +1,7 @@
-// What `tokengate audit redrive` touches in AWS: the audit failure queue (SQS), where Lambda's
-// on-failure destination puts the position of the stream records the audit consumer gave up on, and
-// the tokens table's stream, read again at those positions (DynamoDB Streams).
+// What `tokengate audit redrive` touches: the audit failure queue (SQS), where Lambda's on-failure
+// destination puts the position of the stream records the audit consumer gave up on (locally, the
+// stack's failures file), and the tokens table's stream, read again at those positions.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   type DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -153,5 +154,70 @@ export class StreamStretches implements StreamStretchReader<DynamoDBRecord> {
       );
     }
     return records.map((record) => lambdaRecord(record, batch.streamArn));
+  }
+}
+
+/**
+ * A line of the local stack's failures file as Lambda's on-failure record: the local poller gives up
+ * on one record at a time. A line that is not one is passed on as it is (and kept, unreadable).
+ */
+export function onFailureBodyOf(line: string): string {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const { stream_arn, shard_id, sequence_number } = (entry ?? {}) as Record<string, unknown>;
+  if (typeof stream_arn !== 'string' || typeof shard_id !== 'string' || typeof sequence_number !== 'string') {
+    return line;
+  }
+  return JSON.stringify({
+    DDBStreamBatchInfo: {
+      streamArn: stream_arn,
+      shardId: shard_id,
+      startSequenceNumber: sequence_number,
+      endSequenceNumber: sequence_number,
+      batchSize: 1,
+    },
+  });
+}
+
+const nonEmptyLines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
+
+/**
+ * The local stack's failures file (`$DATA_DIR/audit-failures.jsonl`) as a failure queue: each line
+ * is a failure. On `close` the lines replayed are taken out of the file as it is then (the running
+ * stack's poller may have added lines meanwhile), written whole to a new file moved into place.
+ */
+export class FileFailureQueue implements FailureQueue {
+  private lines: string[] | undefined;
+  private readonly removed: string[] = [];
+
+  constructor(private readonly file: string) {}
+
+  async receive(): Promise<QueuedFailure[]> {
+    if (this.lines) return [];
+    this.lines = existsSync(this.file) ? nonEmptyLines(readFileSync(this.file, 'utf8')) : [];
+    return this.lines.map((line, index) => ({ id: String(index), body: onFailureBodyOf(line) }));
+  }
+
+  async remove(failure: QueuedFailure): Promise<void> {
+    const line = this.lines?.[Number(failure.id)];
+    if (line !== undefined) this.removed.push(line);
+  }
+
+  async keep(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.removed.length === 0) return;
+    const left = nonEmptyLines(readFileSync(this.file, 'utf8'));
+    for (const line of this.removed) {
+      const at = left.indexOf(line);
+      if (at >= 0) left.splice(at, 1);
+    }
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, left.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+    renameSync(temporary, this.file);
   }
 }

@@ -1,7 +1,11 @@
 // `tokengate audit redrive` end to end, the real CLI in a child process: the audit failure queue is a
 // real queue in moto's SQS holding Lambda's on-failure record for a DynamoDB stream, and the records it
 // names are on DynamoDB Local's real stream of a tokens table written while no audit consumer ran.
+// With --local, the same from a local stack's failures file.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -25,6 +29,9 @@ import { DynamoTokenStore } from '#adapters/dynamo-token-store';
 import type { AuditEvent } from '#domain/audit';
 import type { Actor } from '#domain/token';
 import { TokenService } from '#domain/token-service';
+import { LOCAL_AUDIT_TABLE, LOCAL_SEARCH_TABLE } from '#local/data-dir';
+import { ensureTables } from '#local/dynamodb-local';
+import { ENV } from '#spec/env';
 import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { MOTO_CREDENTIALS, MOTO_REGION, motoEndpoint } from '#test-support/moto';
@@ -233,7 +240,7 @@ describe('tokengate audit redrive', () => {
     expect(await queueBodies(again)).toEqual([]);
 
     const empty = await redrive(again);
-    expect(empty.stderr).toContain('The audit failure queue is empty: nothing to replay.');
+    expect(empty.stderr).toContain('No failures waiting: nothing to replay.');
     expect(empty.status).toBe(0);
   });
 
@@ -262,5 +269,67 @@ describe('tokengate audit redrive', () => {
     expect((await queueBodies(queueUrl)).sort()).toEqual([poisonMessage, goneMessage].sort());
     expect(await eventsOf(good)).toHaveLength(1);
     expect(await eventsOf('PoisonTokenId001')).toEqual([]);
+  });
+});
+
+describe('tokengate audit redrive --local', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tokengate-redrive-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("replays the local stack's failures file on its DynamoDB Local, taking out only the lines replayed", async () => {
+    // A running stack as the CLI finds it: its stack.json, naming this run's DynamoDB Local and a
+    // tokens table; the audit and search tables are the local stack's own.
+    const dynamo = dynamoClient(testEndpoint());
+    await ensureTables(dynamo, [
+      { definition: AUDIT_TABLE, name: LOCAL_AUDIT_TABLE },
+      { definition: SEARCH_TABLE, name: LOCAL_SEARCH_TABLE },
+    ]);
+    dynamo.destroy();
+    writeFileSync(
+      join(dataDir, 'stack.json'),
+      JSON.stringify({
+        url: 'http://127.0.0.1:9',
+        dynamodb_endpoint: testEndpoint(),
+        tokens_table: tokensTable,
+        pid: process.pid,
+      }),
+    );
+    const id = await newToken('local');
+    const sequence = (await shardRecords()).find((record) => record.id === id)?.sequence ?? '';
+    // What the local stream poller writes when it gives up on a record.
+    const line = (shard: string) =>
+      JSON.stringify({
+        time: new Date().toISOString(),
+        stream_arn: streamArn,
+        shard_id: shard,
+        sequence_number: sequence,
+        event_id: randomUUID(),
+        event_name: 'INSERT',
+        attempts: 11,
+      });
+    const good = line(shardId);
+    const gone = line('shardId-00000001000000000000-00000000');
+    const failuresFile = join(dataDir, 'audit-failures.jsonl');
+    writeFileSync(failuresFile, `${good}\n${gone}\nnot a failure\n`, { mode: 0o600 });
+    const localAudit = new DynamoAuditStore(client, { tableName: LOCAL_AUDIT_TABLE, retentionDays: 400 });
+    const local = () => tokengate(['audit', 'redrive', '--local'], { [ENV.dataDir]: dataDir });
+
+    const run = await local();
+    expect(run.stderr).toContain(`replayed ${shardId} ${sequence}..${sequence}: 1 records, 1 events written`);
+    expect(run.stderr).toContain('(past retention)');
+    expect(run.stderr).toContain('(unreadable)');
+    expect(run.status).toBe(1);
+    expect((await localAudit.list({ tokenId: id, limit: 10 })).items.map((event) => event.type)).toEqual([
+      'token.created',
+    ]);
+    expect(readFileSync(failuresFile, 'utf8')).toBe(`${gone}\nnot a failure\n`);
+    expect(statSync(failuresFile).mode & 0o777).toBe(0o600);
+
+    writeFileSync(failuresFile, `${good}\n`);
+    const again = await local();
+    expect(again.stderr).toContain('1 records, 0 events written, 1 already there');
+    expect(again.status).toBe(0);
+    expect((await localAudit.list({ tokenId: id, limit: 10 })).items).toHaveLength(1);
+    expect(readFileSync(failuresFile, 'utf8')).toBe('');
   });
 });
