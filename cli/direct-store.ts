@@ -10,6 +10,8 @@ export interface DirectStore {
   /** Said after a success: the table is not the one the user may think (see cli/local-stack.ts). */
   warning?: string;
   services: Services;
+  /** The functions' environment the services were built from, for a local stack (its endpoint, its tables). */
+  environment?: Record<string, string>;
   /** Releases what opening it started (a DynamoDB Local of its own). */
   close(): Promise<void>;
 }

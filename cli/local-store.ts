@@ -43,12 +43,14 @@ async function runningStack(dir: DataDir): Promise<StackInfo | null> {
 }
 
 function stackStore(dir: DataDir, stack: StackInfo): DirectStore {
+  const environment = {
+    ...handlerEnvironment(dir, stack.dynamodb_endpoint),
+    [ENV.tokensTable]: stack.tokens_table,
+  };
   return {
     description: `table ${stack.tokens_table} of the local stack at ${stack.url}`,
-    services: servicesFromEnv({
-      ...handlerEnvironment(dir, stack.dynamodb_endpoint),
-      [ENV.tokensTable]: stack.tokens_table,
-    }),
+    services: servicesFromEnv(environment),
+    environment,
     close: async () => {},
   };
 }
@@ -96,6 +98,7 @@ export async function openLocalStore(dir: DataDir): Promise<DirectStore> {
     return {
       description: `table ${env[ENV.tokensTable]} in ${dir.root} (the local stack is not running)`,
       services: servicesFromEnv(env),
+      environment: env,
       close: async () => {
         try {
           await own.stop();

@@ -14,7 +14,6 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type AttributeValue,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -25,6 +24,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { lambdaRecord } from '#adapters/audit-stream-record';
 import { localClientConfig } from '#adapters/config';
 import { AUDIT_CONSUMER } from '#spec/functions';
 import { lambdaContext } from './events';
@@ -70,47 +70,6 @@ interface Retry {
   failures: number;
   notBefore: number;
   limit: number;
-}
-
-/** The streams API's attribute values as Lambda's JSON has them (binary as base64). */
-function lambdaValue(value: AttributeValue): Record<string, unknown> {
-  if (value.B) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.BS) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
-  if (value.L) return { L: value.L.map(lambdaValue) };
-  if (value.M) return { M: lambdaImage(value.M) };
-  return { ...value };
-}
-
-function lambdaImage(image: Record<string, AttributeValue> | undefined) {
-  return (
-    image && Object.fromEntries(Object.entries(image).map(([name, value]) => [name, lambdaValue(value)]))
-  );
-}
-
-/** The record as Lambda delivers it (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html). */
-export function lambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
-  const change = record.dynamodb;
-  const created = change?.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion ?? '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: streamArn.split(':')[3] ?? record.awsRegion,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ...(created && { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) }),
-      Keys: lambdaImage(change?.Keys),
-      ...(change?.NewImage && { NewImage: lambdaImage(change.NewImage) }),
-      ...(change?.OldImage && { OldImage: lambdaImage(change.OldImage) }),
-      SequenceNumber: change?.SequenceNumber,
-      SizeBytes: change?.SizeBytes,
-      StreamViewType: change?.StreamViewType,
-    } as DynamoDBRecord['dynamodb'],
-    ...(record.userIdentity && {
-      userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId },
-    }),
-  };
 }
 
 const partialResponseSchema = z.object({

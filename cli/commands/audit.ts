@@ -14,6 +14,7 @@ import {
 import { formatTime, table, truncate } from '#cli/format';
 import { type CliIo, nowOf, UsageError } from '#cli/io';
 import { AUDIT_EVENT_TYPES } from '#domain/audit';
+import { registerAuditRedrive } from './audit-redrive';
 
 /** What the CLI reads of an audit event; fields a newer server adds pass through. */
 const auditEventSchema = z.looseObject({
@@ -126,6 +127,7 @@ export function registerAudit(program: Command, io: CliIo): void {
         'tokengate audit -o json     a JSON array of every audit event, for scripts',
       ),
     );
+  registerAuditRedrive(command, io);
   addTargetOptions(command).action(async (options: AuditOptions, self: Command) => {
     const query = auditQuery(options, nowOf(io));
     const client = await apiClient(self, io);
