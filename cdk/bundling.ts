@@ -3,7 +3,7 @@
 // bundle sizes and start-up, so what is measured is what ships.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FunctionDef } from '#spec/functions';
 
 // esbuild's ESM output has no `require`; some bundled CommonJS dependencies call it.
@@ -77,8 +77,11 @@ export const BUNDLE_FILE = 'index.mjs';
 
 /**
  * `BUNDLING` as esbuild build options: the bundle `NodejsFunction` would make of `entry` (ESM, for
- * the runtime's Node), written to `outfile`. Plain data, so that no esbuild type leaks into the
- * published declarations.
+ * the runtime's Node), its entry written to `outfile`. Code split: what the function loads only by a
+ * dynamic `import()` (the authorizer's verifier of people's ID tokens, aws-jwt-verify with it) goes
+ * into chunks beside `outfile` (`chunk-<hash>.mjs`), read and run only when first imported, so a
+ * start pays only for what it runs at once (docs/performance.md). Plain data, so that no esbuild type
+ * leaks into the published declarations.
  */
 export function esbuildOptions(
   entry: string,
@@ -86,8 +89,11 @@ export function esbuildOptions(
   external: readonly string[] = BUNDLING.externalModules,
 ) {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: [{ in: entry, out: basename(outfile, '.mjs') }],
+    outdir: dirname(outfile),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node' as const,
     target: BUNDLE_TARGET,
@@ -108,7 +114,8 @@ interface Esbuild {
 }
 
 /**
- * Bundles `entry` into `outDir/index.mjs` (and its source map) with the esbuild of the repository.
+ * Bundles `entry` into `outDir/index.mjs`, with its chunks and their source maps, with the esbuild of
+ * the repository.
  * Only a checkout needs it: the installed package ships every function pre-built, and has no esbuild.
  */
 export function bundleFunction(entry: string, outDir: string, external?: readonly string[]): void {
