@@ -1,7 +1,7 @@
 // The authorizer's services: what it holds across invocations, built once at module load from the
 // environment: the verifier with its SDK-free DynamoDB client (shared/aws/json-client.ts, for a cold
-// start within budget) and its key ring, the metrics recorder, and the memo of verified callers for
-// HTTP APIs. Nothing here loads the AWS SDK. The token API's functions build theirs in
+// start within budget) and its key ring, the metrics recorder, the memo of verified callers for
+// HTTP APIs, and people's verifier, loaded at the first ID token (`personVerifierOnDemand`). Nothing here loads the AWS SDK. The token API's functions build theirs in
 // functions/commons/runtime.ts.
 
 import { authorizerMetricsFromEnv, timedReads } from '#adapters/authorizer-metrics';
@@ -44,17 +44,19 @@ export const rememberedCallers = new RememberedCallers(verifier, {
  * (shared/adapters/oidc-verifier.ts, aws-jwt-verify with it) is imported at the first header that
  * carries a JWT (`withPeople` tells them apart before any work), not when the module loads. Bundled,
  * it is a chunk of its own beside `index.mjs` (cdk/bundling.ts), so a start reads, parses and runs
- * none of it: at start, aws-jwt-verify's 18 KB and its ESM import of `https` cost about 20 ms of CPU
- * of the authorizer's 66 to 82 ms on the shared bench machine (docs/performance.md). A failed import
- * fails that request closed (500) and is tried again at the next ID token.
+ * none of it. Loaded at start, it cost 17.5 ms of CPU of 85.7 (20%), and 19 KB of the 129 a start
+ * read, measured on the shared bench machine (docs/performance.md). A failed import fails that
+ * request closed (500) and is tried again at the next ID token.
  */
 export function personVerifierOnDemand(config: PeopleConfig): PersonSource {
   let loading: Promise<PersonSource> | undefined;
-  const load = () => {
-    loading ??= import('#adapters/oidc-verifier').then(({ PersonVerifier }) => new PersonVerifier(config));
-    loading.catch(() => {
-      loading = undefined;
-    });
+  const load = (): Promise<PersonSource> => {
+    if (loading === undefined) {
+      loading = import('#adapters/oidc-verifier').then(({ PersonVerifier }) => new PersonVerifier(config));
+      loading.catch(() => {
+        loading = undefined;
+      });
+    }
     return loading;
   };
   return { verify: async (authorization) => (await load()).verify(authorization) };
