@@ -22,8 +22,9 @@ export const EXTERNAL_MODULES: readonly string[] = [];
  * `import()` (esbuild would otherwise bundle it whole, unused): the links of the SDK's default
  * credential chain after its first, since in Lambda the chain ends at the environment, where Lambda
  * puts the function role's credentials (the chain, and the profiles, SSO and roles it reaches, work
- * unchanged in the CLI, which is not bundled); and the event-stream codec, which no DynamoDB call
- * uses. Were one reached all the same, its `import()` would fail, and the call with it.
+ * unchanged in the CLI, which is not bundled); the event-stream codec, which no DynamoDB call
+ * uses; and the SDK's browser user-agent parser. Were one reached all the same, its `import()` would
+ * fail, and the call with it.
  */
 export const UNREACHED_IN_LAMBDA: readonly string[] = [
   '@aws-sdk/credential-provider-ini',
@@ -34,6 +35,9 @@ export const UNREACHED_IN_LAMBDA: readonly string[] = [
   '@smithy/credential-provider-imds',
   '@aws-sdk/nested-clients',
   '@smithy/core/event-streams',
+  // Imported only by the SDK's browser code, which the bundle leaves out: kept in, esbuild's code
+  // splitting would still ship it, 37 KB, as a chunk that nothing loads.
+  'bowser',
 ];
 
 /**
