@@ -21,7 +21,10 @@ function bundleOptions(fn: FunctionDef, entry: string, outfile: string): BuildOp
 }
 
 export interface BundleFigures {
+  /** What a start reads: the entry, `index.mjs`, and the chunks it imports at the top, minified. */
   bundle_kb: Record<string, number>;
+  /** The chunks only a dynamic `import()` reaches (read when first needed, not at start), minified; 0 for none. */
+  bundle_on_demand_kb: Record<string, number>;
   /** CPU time of loading the bundle (every thread's), ms, median: what a start costs on a free core. */
   init_ms: Record<string, number>;
   /** Wall time of the same, ms, median: on a shared machine it measures the neighbours too. */
@@ -64,23 +67,50 @@ function initMs(file: string, extraEnv: NodeJS.ProcessEnv = {}): { cpu: number; 
   return { cpu: median(cpus), wall: median(walls) };
 }
 
+type Outputs = NonNullable<Awaited<ReturnType<typeof build>>['metafile']>['outputs'];
+
+/**
+ * The bytes of the JavaScript a start reads (the entry and, transitively, the chunks it imports at
+ * the top) and of the rest, which only an `import()` reaches.
+ */
+function bytesLoaded(outputs: Outputs): { atStart: number; onDemand: number } {
+  const scripts = Object.entries(outputs).filter(([path]) => path.endsWith('.mjs'));
+  const entry = scripts.find(([, output]) => output.entryPoint !== undefined)?.[0];
+  const atStart = new Set<string>();
+  const visit = (path: string | undefined) => {
+    if (path === undefined || atStart.has(path)) return;
+    atStart.add(path);
+    for (const imported of outputs[path]?.imports ?? []) {
+      if (!imported.external && imported.kind === 'import-statement') visit(imported.path);
+    }
+  };
+  visit(entry);
+  let start = entry === undefined ? Number.NaN : 0;
+  let onDemand = 0;
+  for (const [path, output] of scripts) {
+    if (atStart.has(path)) start += output.bytes;
+    else onDemand += output.bytes;
+  }
+  return { atStart: start, onDemand };
+}
+
 export async function benchBundles(names?: readonly string[]): Promise<BundleFigures> {
   // Inside the project, so the externals resolve from its node_modules as they do from the runtime's.
   const outDir = join(PROJECT_ROOT, '.tmp', 'bench-bundles');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const bundle_kb: Record<string, number> = {};
+  const bundle_on_demand_kb: Record<string, number> = {};
   const init_ms: Record<string, number> = {};
   const init_wall_ms: Record<string, number> = {};
   const init_ms_200_scopes: Record<string, number> = {};
   const scopesFile = join(outDir, 'scopes.json');
   writeFileSync(scopesFile, JSON.stringify(largeCatalogue(200)));
   for (const fn of ALL_FUNCTIONS.filter((f) => !names || names.includes(f.name))) {
-    const outfile = join(outDir, `${fn.name}.mjs`);
+    const outfile = join(outDir, fn.name, 'index.mjs');
     const result = await build(bundleOptions(fn, join(PROJECT_ROOT, fn.entry), outfile));
-    const output =
-      result.metafile?.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? ''];
-    const staticImports = Object.values(result.metafile?.outputs ?? {})
+    const outputs = result.metafile?.outputs ?? {};
+    const staticImports = Object.values(outputs)
       .flatMap((out) => out.imports)
       .filter((imported) => imported.external && imported.kind === 'import-statement')
       .map((imported) => imported.path)
@@ -89,7 +119,9 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
     if (staticImports.length > 0) {
       throw new Error(`${fn.name} imports what its bundle leaves out: ${staticImports.join(', ')}`);
     }
-    bundle_kb[fn.name] = round((output?.bytes ?? Number.NaN) / 1024, 1);
+    const { atStart, onDemand } = bytesLoaded(outputs);
+    bundle_kb[fn.name] = round(atStart / 1024, 1);
+    bundle_on_demand_kb[fn.name] = round(onDemand / 1024, 1);
     const init = initMs(outfile);
     init_ms[fn.name] = round(init.cpu, 1);
     init_wall_ms[fn.name] = round(init.wall, 1);
@@ -98,5 +130,5 @@ export async function benchBundles(names?: readonly string[]): Promise<BundleFig
     }
   }
   rmSync(outDir, { recursive: true, force: true });
-  return { bundle_kb, init_ms, init_wall_ms, init_ms_200_scopes };
+  return { bundle_kb, bundle_on_demand_kb, init_ms, init_wall_ms, init_ms_200_scopes };
 }

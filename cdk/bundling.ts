@@ -3,7 +3,7 @@
 // bundle sizes and start-up, so what is measured is what ships.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FunctionDef } from '#spec/functions';
 
 // esbuild's ESM output has no `require`; some bundled CommonJS dependencies call it.
@@ -22,8 +22,9 @@ export const EXTERNAL_MODULES: readonly string[] = [];
  * `import()` (esbuild would otherwise bundle it whole, unused): the links of the SDK's default
  * credential chain after its first, since in Lambda the chain ends at the environment, where Lambda
  * puts the function role's credentials (the chain, and the profiles, SSO and roles it reaches, work
- * unchanged in the CLI, which is not bundled); and the event-stream codec, which no DynamoDB call
- * uses. Were one reached all the same, its `import()` would fail, and the call with it.
+ * unchanged in the CLI, which is not bundled); the event-stream codec, which no DynamoDB call
+ * uses; and the SDK's browser user-agent parser. Were one reached all the same, its `import()` would
+ * fail, and the call with it.
  */
 export const UNREACHED_IN_LAMBDA: readonly string[] = [
   '@aws-sdk/credential-provider-ini',
@@ -34,6 +35,9 @@ export const UNREACHED_IN_LAMBDA: readonly string[] = [
   '@smithy/credential-provider-imds',
   '@aws-sdk/nested-clients',
   '@smithy/core/event-streams',
+  // Imported only by the SDK's browser code, which the bundle leaves out: kept in, esbuild's code
+  // splitting would still ship it, 37 KB, as a chunk that nothing loads.
+  'bowser',
 ];
 
 /**
@@ -77,8 +81,11 @@ export const BUNDLE_FILE = 'index.mjs';
 
 /**
  * `BUNDLING` as esbuild build options: the bundle `NodejsFunction` would make of `entry` (ESM, for
- * the runtime's Node), written to `outfile`. Plain data, so that no esbuild type leaks into the
- * published declarations.
+ * the runtime's Node), its entry written to `outfile`. Code split: what the function loads only by a
+ * dynamic `import()` (the authorizer's verifier of people's ID tokens, aws-jwt-verify with it) goes
+ * into chunks beside `outfile` (`chunk-<hash>.mjs`), read and run only when first imported, so a
+ * start pays only for what it runs at once (docs/performance.md). Plain data, so that no esbuild type
+ * leaks into the published declarations.
  */
 export function esbuildOptions(
   entry: string,
@@ -86,8 +93,11 @@ export function esbuildOptions(
   external: readonly string[] = BUNDLING.externalModules,
 ) {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: [{ in: entry, out: basename(outfile, '.mjs') }],
+    outdir: dirname(outfile),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node' as const,
     target: BUNDLE_TARGET,
@@ -108,7 +118,8 @@ interface Esbuild {
 }
 
 /**
- * Bundles `entry` into `outDir/index.mjs` (and its source map) with the esbuild of the repository.
+ * Bundles `entry` into `outDir/index.mjs`, with its chunks and their source maps, with the esbuild of
+ * the repository.
  * Only a checkout needs it: the installed package ships every function pre-built, and has no esbuild.
  */
 export function bundleFunction(entry: string, outDir: string, external?: readonly string[]): void {

@@ -1,7 +1,7 @@
 // One Lambda function of tokengate, with the defaults every function shares fixed once: Node 22 on
 // ARM, X-Ray, its own log group written to by its own role (no AWS managed policy), and an
 // ESM bundle of everything it runs, with its source map only when asked for (`sourceMaps`).
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
@@ -32,8 +32,8 @@ export const PROJECT_ROOT = join(MODULE_DIR, '..');
  */
 export const PREBUILT_ROOT = join(MODULE_DIR, 'lambda');
 
-/** A bundle's source map, beside it: `index.mjs.map`. */
-const SOURCE_MAP_FILE = `${BUNDLE_FILE}.map`;
+/** A bundle's source maps, each beside its file: `index.mjs.map` and its chunks' (cdk/bundling.ts). */
+const SOURCE_MAP_FILES = '*.map';
 
 /**
  * The code of a function: its pre-built folder when there is one (no esbuild, no Docker), else its
@@ -48,7 +48,7 @@ export function functionCode(
 ): Code {
   const prebuilt = join(prebuiltRoot, definition.name);
   if (existsSync(join(prebuilt, BUNDLE_FILE))) {
-    return Code.fromAsset(prebuilt, { exclude: sourceMaps ? [] : [SOURCE_MAP_FILE] });
+    return Code.fromAsset(prebuilt, { exclude: sourceMaps ? [] : [SOURCE_MAP_FILES] });
   }
   const entry = join(PROJECT_ROOT, definition.entry);
   return Code.fromAsset(PROJECT_ROOT, {
@@ -60,7 +60,11 @@ export function functionCode(
       local: {
         tryBundle(outputDir: string): boolean {
           bundleFunction(entry, outputDir, externalModulesFor(definition));
-          if (!sourceMaps) rmSync(join(outputDir, SOURCE_MAP_FILE), { force: true });
+          if (!sourceMaps) {
+            for (const file of readdirSync(outputDir)) {
+              if (file.endsWith('.map')) rmSync(join(outputDir, file), { force: true });
+            }
+          }
           return true;
         },
       },

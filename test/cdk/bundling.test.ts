@@ -1,7 +1,8 @@
 // Real esbuild bundling of the authorizer, as `cdk synth` does it: proves the bundle is ESM with a
-// working `require`, carries a source map when asked for one, bundles what it uses and no SDK client, and loads and answers.
+// working `require`, carries a source map when asked for one, bundles what it uses and no SDK client,
+// leaves the JWT library out of what a start loads, and loads and answers.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +14,9 @@ import { esbuildOptions, externalModulesFor } from '#cdk/bundling';
 import { FUNCTION_TAG, functionCode, PREBUILT_ROOT, PROJECT_ROOT, TokenGateFunction } from '#cdk/function';
 import { ALL_FUNCTIONS, AUTHORIZER, FUNCTIONS } from '#spec/functions';
 import { synthStack } from './template';
+
+/** A chunk of a split bundle, imported by its path beside the importer. */
+const CHUNK = /^\.\/chunk-[A-Z0-9]+\.mjs$/;
 
 // Inside the repository, like the benchmark's bundles.
 const outdir = join(PROJECT_ROOT, '.tmp', `cdk-bundling-${randomUUID()}`);
@@ -49,10 +53,33 @@ describe('the authorizer bundle', () => {
       (match) => match[1] ?? match[2] ?? '',
     );
     expect(imported.length).toBeGreaterThan(0);
-    expect(imported.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+    // Besides Node's modules, only its own chunks, beside it (cdk/bundling.ts splits the bundle).
+    expect(imported.filter((specifier) => !isBuiltin(specifier) && !CHUNK.test(specifier))).toEqual([]);
     // AWS's signer and unmarshall are in it; no SDK client is (they cost the cold start its budget).
     expect(code).not.toMatch(/@aws-sdk\/client-|DynamoDBClient|SecretsManagerClient/);
     expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
+  });
+
+  it("reads and runs none of aws-jwt-verify at start: people's ID tokens load it on demand, a chunk of its own", () => {
+    // What a start loads: index.mjs and, transitively, the chunks it imports at the top. An
+    // `import()` of a chunk is not followed: it runs at the first ID token, not at start.
+    const atStart = new Set<string>();
+    const visit = (file: string) => {
+      if (atStart.has(file)) return;
+      atStart.add(file);
+      const code = readFileSync(join(bundleDir, file), 'utf8');
+      for (const [, chunk] of code.matchAll(/(?:^|[;}\s])import[^"'()]*?from\s*["']\.\/([^"']+)["']/g)) {
+        visit(chunk ?? '');
+      }
+    };
+    visit('index.mjs');
+    const scripts = readdirSync(bundleDir).filter((file) => file.endsWith('.mjs'));
+    // Kept names mark the library's code (esbuild's keepNames): its error classes, its verifier.
+    const jwtLibrary = (file: string) =>
+      /["']JwtBaseError["']/.test(readFileSync(join(bundleDir, file), 'utf8'));
+    expect(scripts.filter(jwtLibrary)).toHaveLength(1); // bundled, in one file
+    expect([...atStart].filter(jwtLibrary)).toEqual([]); // and that file is none a start loads
+    expect(readFileSync(join(bundleDir, 'index.mjs'), 'utf8')).toMatch(/\bimport\(\s*["']\.\/chunk-/);
   });
 
   it('reads the token item as a credential only, leaving the stream image schema out', () => {
@@ -118,7 +145,7 @@ describe('the API function bundles', () => {
     ['GetToken', FUNCTIONS.getToken],
     ['CreateToken', FUNCTIONS.createToken],
   ])('%s: leaves out only what it loads on demand, and loads', { timeout: 60_000 }, async (_, definition) => {
-    const outfile = join(outdir, `${definition.name}.mjs`);
+    const outfile = join(outdir, definition.name, 'index.mjs');
     const result = await build({
       ...esbuildOptions(join(PROJECT_ROOT, definition.entry), outfile, externalModulesFor(definition)),
       metafile: true,
@@ -126,7 +153,9 @@ describe('the API function bundles', () => {
     });
     const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
     // Left out, a module imported at the top would fail the start: only `import()` may name one.
-    const atTheTop = imports.filter((i) => i.kind === 'import-statement' && !i.path.startsWith('node:'));
+    const atTheTop = imports.filter(
+      (i) => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:'),
+    );
     expect(atTheTop).toEqual([]);
     const onDemand = imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path);
     const keyReader = onDemand.includes('@aws-lambda-powertools/parameters/secrets');

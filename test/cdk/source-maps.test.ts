@@ -90,13 +90,21 @@ describe('source maps', () => {
       'export const handler = async () => {};\n//# sourceMappingURL=index.mjs.map\n',
     );
     writeFileSync(join(prebuilt, AUTHORIZER.name, 'index.mjs.map'), '{"version":3,"mappings":""}');
+    // A chunk the entry loads on demand (cdk/bundling.ts), with its own map.
+    writeFileSync(join(prebuilt, AUTHORIZER.name, 'chunk-ABC123.mjs'), 'export const a = 1;\n');
+    writeFileSync(join(prebuilt, AUTHORIZER.name, 'chunk-ABC123.mjs.map'), '{"version":3,"mappings":""}');
 
-    it('holds the bundle alone by default', () => {
-      expect(stagedFiles(functionCode(AUTHORIZER, prebuilt))).toEqual(['index.mjs']);
+    it('holds the bundle and its chunks alone by default', () => {
+      expect(stagedFiles(functionCode(AUTHORIZER, prebuilt))).toEqual(['chunk-ABC123.mjs', 'index.mjs']);
     });
 
-    it('holds the map beside it when asked', () => {
-      expect(stagedFiles(functionCode(AUTHORIZER, prebuilt, true))).toEqual(['index.mjs', 'index.mjs.map']);
+    it('holds the maps beside them when asked', () => {
+      expect(stagedFiles(functionCode(AUTHORIZER, prebuilt, true))).toEqual([
+        'chunk-ABC123.mjs',
+        'chunk-ABC123.mjs.map',
+        'index.mjs',
+        'index.mjs.map',
+      ]);
     });
   });
 
@@ -110,6 +118,9 @@ describe('source maps', () => {
     };
     const zipped = Object.values(manifest.files).filter((file) => file.source.packaging === 'zip');
     expect(zipped).toHaveLength(1);
-    expect(readdirSync(join(assembly.directory, zipped[0]?.source.path ?? ''))).toEqual(['index.mjs']);
+    const files = readdirSync(join(assembly.directory, zipped[0]?.source.path ?? ''));
+    expect(files).toContain('index.mjs');
+    // index.mjs and its chunks (cdk/bundling.ts), no map of either.
+    expect(files.filter((file) => file !== 'index.mjs' && !/^chunk-[A-Z0-9]+\.mjs$/.test(file))).toEqual([]);
   });
 });
