@@ -98,7 +98,8 @@ export class AuditStream extends Construct {
     this.failureAlarm = new Alarm(this, 'FailureAlarm', {
       alarmDescription:
         'tokengate: stream records the audit consumer could not process are in the failure queue; their ' +
-        'audit events are missing until the records are replayed from the stream (24 h retention).',
+        'audit events are missing until the records are replayed from the stream (24 h retention): ' +
+        'tokengate audit redrive --queue <this queue URL> --audit-table <the audit table>.',
       metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',

@@ -1,7 +1,7 @@
 // What `tokengate audit redrive` touches: the audit failure queue (SQS), where Lambda's on-failure
 // destination puts the position of the stream records the audit consumer gave up on (locally, the
 // stack's failures file), and the tokens table's stream, read again at those positions.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import {
   type DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -207,17 +207,25 @@ export class FileFailureQueue implements FailureQueue {
     if (line !== undefined) this.removed.push(line);
   }
 
-  async keep(): Promise<void> {}
+  async keep(_failure: QueuedFailure): Promise<void> {}
 
   async close(): Promise<void> {
     if (this.removed.length === 0) return;
-    const left = nonEmptyLines(readFileSync(this.file, 'utf8'));
-    for (const line of this.removed) {
-      const at = left.indexOf(line);
-      if (at >= 0) left.splice(at, 1);
-    }
     const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, left.map((line) => `${line}\n`).join(''), { mode: 0o600 });
-    renameSync(temporary, this.file);
+    // Written again if the poller appended while we wrote, so that no line it added is lost.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = readFileSync(this.file, 'utf8');
+      const left = nonEmptyLines(before);
+      for (const line of this.removed) {
+        const at = left.indexOf(line);
+        if (at >= 0) left.splice(at, 1);
+      }
+      writeFileSync(temporary, left.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+      if (readFileSync(this.file, 'utf8') === before) return renameSync(temporary, this.file);
+    }
+    rmSync(temporary, { force: true });
+    throw new Error(
+      `${this.file} kept changing; the lines replayed are still in it (replaying them again is harmless)`,
+    );
   }
 }

@@ -27,17 +27,19 @@ interface RedriveOptions {
   dryRun?: boolean;
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 /** One line per failure: what it named and what became of it. */
 export function redriveLine(result: RedriveResult): string {
   const where = result.batch
     ? `${result.batch.shardId} ${result.batch.startSequenceNumber}..${result.batch.endSequenceNumber}`
     : `message ${result.failure.id}`;
-  const counts = `${result.records} records, ${result.written} events written, ${result.duplicates} already there`;
+  const counts = `${plural(result.records, 'record')}, ${plural(result.written, 'event')} written, ${result.duplicates} already there`;
   switch (result.outcome) {
     case 'replayed':
       return `replayed ${where}: ${counts}; removed from the queue`;
     case 'would replay':
-      return `would replay ${where}: ${result.records} records`;
+      return `would replay ${where}: ${plural(result.records, 'record')}`;
     default:
       return `kept ${where} (${result.outcome}): ${result.reason ?? 'unknown'}`;
   }
@@ -96,7 +98,7 @@ async function replay(target: Replay, options: RedriveOptions, io: CliIo): Promi
       replay: async (record) => (await adapters.applyStreamRecord(record, writers)).outcome,
       dryRun: options.dryRun === true,
       now: nowOf(io),
-      onResult: (result) => io.stderr(`${redriveLine(result)}\n`),
+      onResult: (result) => io.stdout(`${redriveLine(result)}\n`),
     });
   } finally {
     dynamo.destroy();

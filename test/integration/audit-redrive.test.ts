@@ -213,13 +213,13 @@ describe('tokengate audit redrive', () => {
     expect(await eventsOf(first)).toEqual([]);
 
     const dry = await redrive(queueUrl, '--dry-run');
-    expect(dry.stderr).toContain(`would replay ${shardId} ${start}..${end}: 3 records`);
+    expect(dry.stdout).toContain(`would replay ${shardId} ${start}..${end}: 3 records`);
     expect(dry.status).toBe(0);
     expect(await eventsOf(first)).toEqual([]);
     expect(await queueBodies(queueUrl)).toEqual([message]);
 
     const run = await redrive(queueUrl);
-    expect(run.stderr).toContain(
+    expect(run.stdout).toContain(
       `replayed ${shardId} ${start}..${end}: 3 records, 3 events written, 0 already there`,
     );
     expect(run.status).toBe(0);
@@ -233,7 +233,7 @@ describe('tokengate audit redrive', () => {
     // The same failure again (Lambda may send a stretch twice): nothing doubles.
     const again = await newQueue(message);
     const rerun = await redrive(again);
-    expect(rerun.stderr).toContain('3 records, 0 events written, 3 already there');
+    expect(rerun.stdout).toContain('3 records, 0 events written, 3 already there');
     expect(rerun.status).toBe(0);
     expect(await eventsOf(first)).toHaveLength(2);
     expect(await eventsOf(second)).toHaveLength(1);
@@ -258,12 +258,12 @@ describe('tokengate audit redrive', () => {
 
     const run = await redrive(queueUrl);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`kept ${shardId} ${poison}\\.\\.${poison} \\(failed\\): .*kind`));
-    expect(run.stderr).toContain(
+    expect(run.stdout).toMatch(new RegExp(`kept ${shardId} ${poison}\\.\\.${poison} \\(failed\\): .*kind`));
+    expect(run.stdout).toContain(
       '(past retention): the stream no longer holds these records (ResourceNotFoundException',
     );
-    expect(run.stderr).toContain(
-      `replayed ${shardId} ${goodRecord}..${goodRecord}: 1 records, 1 events written`,
+    expect(run.stdout).toContain(
+      `replayed ${shardId} ${goodRecord}..${goodRecord}: 1 record, 1 event written`,
     );
     expect(run.stderr).toContain('1 of 3 failures replayed and removed; 2 kept in the queue');
     expect((await queueBodies(queueUrl)).sort()).toEqual([poisonMessage, goneMessage].sort());
@@ -315,9 +315,9 @@ describe('tokengate audit redrive --local', () => {
     const local = () => tokengate(['audit', 'redrive', '--local'], { [ENV.dataDir]: dataDir });
 
     const run = await local();
-    expect(run.stderr).toContain(`replayed ${shardId} ${sequence}..${sequence}: 1 records, 1 events written`);
-    expect(run.stderr).toContain('(past retention)');
-    expect(run.stderr).toContain('(unreadable)');
+    expect(run.stdout).toContain(`replayed ${shardId} ${sequence}..${sequence}: 1 record, 1 event written`);
+    expect(run.stdout).toContain('(past retention)');
+    expect(run.stdout).toContain('(unreadable)');
     expect(run.status).toBe(1);
     expect((await localAudit.list({ tokenId: id, limit: 10 })).items.map((event) => event.type)).toEqual([
       'token.created',
@@ -327,7 +327,7 @@ describe('tokengate audit redrive --local', () => {
 
     writeFileSync(failuresFile, `${good}\n`);
     const again = await local();
-    expect(again.stderr).toContain('1 records, 0 events written, 1 already there');
+    expect(again.stdout).toContain('1 record, 0 events written, 1 already there');
     expect(again.status).toBe(0);
     expect((await localAudit.list({ tokenId: id, limit: 10 })).items).toHaveLength(1);
     expect(readFileSync(failuresFile, 'utf8')).toBe('');
