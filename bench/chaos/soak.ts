@@ -14,7 +14,6 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#adapters/clients';
 import { mintToken } from '#domain/token-format';
 import { dataDirAt, LOCAL_TOKENS_TABLE, readStackInfo } from '#local/data-dir';
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '#spec/defaults';
 import { CACHED_ALLOW_EXPIRY_MARGIN_MS, GATEWAY_RESPONSES } from '#spec/gateway';
 import { ROUTES, type Route } from '#spec/routes';
 import { TOKEN_ATTRIBUTES } from '#spec/tables';
@@ -32,8 +31,12 @@ const CONCURRENCY = 4;
 export const SOAK_DEADLINE_MS = 6 * 60_000;
 /** A client's wait for one answer. */
 const CLIENT_TIMEOUT_MS = 15_000;
-/** The gateway's cache as `npm start` sets it: a revoked token's cached Allow lasts at most this long. */
-const CACHE_TTL_SECONDS = DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS;
+/**
+ * The gateway's authorizer cache TTL: shorter than the default (30 s), so that cached answers lapse and are
+ * decided again many times over the soak, and the token revoked mid-run is past any cached Allow
+ * well before the end even on a fast machine. A revoked token's cached Allow lasts at most this long.
+ */
+const CACHE_TTL_SECONDS = 10;
 /** When, as a share of the requests, one working token is revoked while the soak runs. */
 const REVOKE_SHARE = 0.3;
 /** Resident memory is read this many times, this far apart, and the median kept: one read is noisy. */
@@ -171,6 +174,7 @@ export async function runSoak(
   const root = mkdtempSync(join(tmpdir(), 'tokengate-soak-'));
   let stack: LocalStack | undefined;
   let direct: ReturnType<typeof documentClient> | undefined;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   try {
     log('soak: starting the local stack');
     stack = await LocalStack.start({
@@ -181,6 +185,16 @@ export async function runSoak(
     const url = stack.url;
     const info = readStackInfo(dataDirAt(root));
     if (!info) throw new Error('The local stack wrote no stack.json');
+    // Interrupted (Ctrl-C, a test's timeout), this process ends without its `finally`: the stack, in
+    // a process group of its own, is told to stop first (it stops DynamoDB Local in turn).
+    onSignal = (signal) => {
+      try {
+        process.kill(info.pid, 'SIGTERM');
+      } catch {}
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     direct = documentClient(info.dynamodb_endpoint);
 
     // The tokens. The admin comes from `tokengate bootstrap --local`, the others through the API.
@@ -430,6 +444,10 @@ export async function runSoak(
       soak_duration_s: round(duration / 1_000, 1),
     };
   } finally {
+    if (onSignal) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     direct?.destroy();
     await stack?.kill();
     rmSync(root, { recursive: true, force: true });
