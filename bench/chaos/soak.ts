@@ -364,7 +364,7 @@ export async function runSoak(
       const allowed = expected(holder, target, sentAt, answeredAt);
       if (holder === revokedMidRun && sentAt >= revokeStarted) {
         if (sentAt >= cachedAllowEnds) revokedAfterTtl++;
-        else if (answer.status < 300) revokedCachedAllows++;
+        else if (answer.status >= 200 && answer.status < 300) revokedCachedAllows++;
       }
       let right = allowed.includes(answer.status);
       // A 2xx names the right token: whoami and the echo the caller's, a token read the token asked
