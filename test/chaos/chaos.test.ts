@@ -3,6 +3,27 @@
 // `npm test`'s run.
 import { expect, it } from 'vitest';
 import { CHAOS_DEADLINE_MS, runChaos } from '../../bench/chaos/chaos';
+import { runSoak, SOAK_DEADLINE_MS, SOAK_REQUESTS } from '../../bench/chaos/soak';
+
+// First: the chaos run sets this process's environment for the functions it loads, which the
+// soak's local stack and CLI would inherit.
+it(
+  'under a soak of valid, resource-limited, wrong-scope, revoked, expired, unknown, forged and malformed tokens at the local stack, every answer is what the tokens and the scope table say, none is a 5xx, and the memory of the stack stays flat',
+  async () => {
+    const soak = await runSoak();
+    expect(soak).toMatchObject({
+      soak_requests: SOAK_REQUESTS,
+      soak_wrong_answers: 0,
+      soak_errors_5xx: 0,
+      soak_no_answer: 0,
+    });
+    // The token revoked mid-run was refused on every request once the cache TTL had passed.
+    expect(soak.soak_revoked_after_ttl).toBeGreaterThan(0);
+    expect(soak.soak_rss_growth_pct).toBeLessThanOrEqual(10);
+    expect(soak.soak_p99_ms).toBeGreaterThan(0);
+  },
+  SOAK_DEADLINE_MS + 180_000,
+);
 
 it(
   'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token item changes no table, one refused only by the search table is kept and found by a search afterwards, and no audit event is lost',
