@@ -576,6 +576,22 @@ describe('a person (an identity token) before the authorizer', () => {
     }
   });
 
+  it('in the admin group: refused on a deployment’s own catalogue’s paths, which a global:admin token reaches', async () => {
+    const catalogue: Catalogue = {
+      'orders:read': {
+        label: 'Orders: Read',
+        resources: true,
+        grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+      },
+    };
+    const token = setup(caller(ADMIN), { catalogue });
+    expect(effectOf(await token.authorize(rest('GET', '/orders/o-1/lines')))).toBe('Allow');
+    const { authorize } = setup(person(ADMIN), { catalogue });
+    expect(effectOf(await authorize(rest('GET', '/orders/o-1/lines')))).toBe('Deny');
+    expect(await authorize(http('GET', '/orders/o-1/lines'))).toEqual({ isAuthorized: false });
+    expect(effectOf(await authorize(rest('GET', '/v1/audit')))).toBe('Allow');
+  });
+
   it('never on a crafted path that would reach a route of tokengate', async () => {
     const { authorize } = setup(person(ADMIN));
     for (const path of ['/repos/../v1/tokens', '/v1/tokens/%2e%2e/audit', '/v1/tokens/*/revoke']) {
