@@ -335,7 +335,9 @@ export async function runSoak(
         target.method,
         target.path.split('?')[0] ?? '',
       );
-      const status = (outcome: typeof asValid) => (outcome === 'reach' ? 200 : outcome);
+      // A person outside the admin group (`not-admin`) is refused 403 by tokengate's function; the soak sends no ID token.
+      const status = (outcome: typeof asValid) =>
+        outcome === 'reach' ? 200 : outcome === 'not-admin' ? 403 : outcome;
       if (holder !== revokedMidRun) return [status(asValid)];
       if (answeredAt < revokeStarted) return [status(asValid)];
       // A cached answer of the authorizer's, from before the revocation, lasts until the TTL passes.

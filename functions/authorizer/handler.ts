@@ -3,6 +3,9 @@
 // an Allow or Deny policy for exactly that method ARN, which API Gateway caches per token, method
 // and path (`REST_AUTHORIZER_IDENTITY`); a bad token throws `Unauthorized` (401). HTTP APIs, which
 // API Gateway does not cache: a yes/no, with verified callers remembered in process for the TTL.
+// A person (an identity token) is let through to tokengate's own routes alone, never to a team's API
+// behind the same authorizer; REST: one outside the admin group too, with no scope, for tokengate's
+// function to refuse with a 403 naming the group.
 // A path with dot segments, encoded separators or IAM wildcards is refused whatever the token, and
 // more than one Authorization header as a missing one is, unread. DynamoDB or
 // Secrets Manager failing: the error propagates and the request fails closed with a 500, which API
@@ -21,10 +24,11 @@ import type { DecisionCounter } from '#adapters/authorizer-metrics';
 import type { CallerSource } from '#domain/caller-source';
 import { UnauthorizedError } from '#domain/errors';
 import { lastAcceptedAt } from '#domain/expiry';
-import { withPeople } from '#domain/people';
+import { inAdminGroup, withPeople } from '#domain/people';
 import {
   type CompiledCatalogue,
   DEFAULT_GRANTS,
+  isOwnRoute,
   isSafePath,
   type MethodArn,
   parseMethodArn,
@@ -41,7 +45,14 @@ import type { DenyReason } from '#spec/metrics';
 import { cacheTtlSeconds, grants, metrics, people, rememberedCallers, verifier } from './runtime';
 
 type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
-type AuthorizerContext = { token_id: string; kind: string; scopes: string; principal: string };
+/** What the authorizer passes on; `admin_group` for a person alone (the group their refusal names). */
+type AuthorizerContext = {
+  token_id: string;
+  kind: string;
+  scopes: string;
+  principal: string;
+  admin_group?: string;
+};
 type AuthorizerResult =
   | APIGatewayAuthorizerResult
   | APIGatewaySimpleAuthorizerResult
@@ -65,8 +76,19 @@ function authorizationHeader(event: AuthorizerEvent): string | undefined {
 }
 
 function contextOf(caller: Caller): AuthorizerContext {
-  const { tokenId, kind, principal, scopes } = caller;
-  return { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
+  const { tokenId, kind, principal, scopes, adminGroup } = caller;
+  const context = { token_id: tokenId, kind, scopes: JSON.stringify(scopes), principal };
+  return adminGroup === undefined ? context : { ...context, admin_group: adminGroup };
+}
+
+/**
+ * What a person (an ID token) may be let through to: tokengate's own routes, never a team's API
+ * behind the same authorizer. REST: a person outside the admin group too, with no scope, so that
+ * tokengate's function refuses them with a 403 naming the group (functions/commons/http.ts: API
+ * Gateway answers every Deny with the one body). HTTP APIs (teams' APIs alone): the admins only.
+ */
+function personMayReach(caller: Caller, target: RequestTarget | null, api: 'rest' | 'http'): boolean {
+  return target !== null && isOwnRoute(target) && (api === 'rest' || inAdminGroup(caller));
 }
 
 /**
@@ -148,7 +170,11 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     if (!isSafePath(event.rawPath) || !isSafePath(contextPath)) return refuse('crafted_path');
     const caller = await callerFrom(deps.rememberedCallers, event);
     if (typeof caller === 'string') return refuse(caller);
-    if (!scopesAllow(caller.scopes, method, path, grants)) return refuse('scope');
+    const allowed =
+      caller.adminGroup === undefined
+        ? scopesAllow(caller.scopes, method, path, grants)
+        : personMayReach(caller, requestTarget(method, path), 'http');
+    if (!allowed) return refuse('scope');
     counts.allowed();
     return { isAuthorized: true, context: contextOf(caller) };
   }
@@ -174,8 +200,12 @@ export function authorizerFor(deps: AuthorizerDeps): (event: AuthorizerEvent) =>
     if (typeof caller === 'string') throw unauthorized(caller);
     if (arn === null) throw unauthorized('crafted_path'); // a method ARN that is not one
     if (expiresWhileCached(caller)) throw unauthorized('expired');
-    const allowed = target !== null && targetAllowed(caller.scopes, target, grants);
-    if (allowed) counts.allowed();
+    const allowed =
+      caller.adminGroup === undefined
+        ? target !== null && targetAllowed(caller.scopes, target, grants)
+        : personMayReach(caller, target, 'rest');
+    // A person outside the admin group is let through only to be refused by tokengate's function.
+    if (allowed && (caller.adminGroup === undefined || inAdminGroup(caller))) counts.allowed();
     else counts.denied(target === null ? 'crafted_path' : 'scope');
     if (logDecisions) {
       logger.debug(allowed ? 'Token accepted' : 'Token refused for this request', {

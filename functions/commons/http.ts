@@ -9,6 +9,7 @@ import { isThrottling } from '#aws/throttling';
 import {
   DomainError,
   databaseBusy,
+  ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
@@ -16,9 +17,12 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '#domain/errors';
+import { notInAdminGroup } from '#domain/people';
 import type { Actor } from '#domain/token';
 import { checksOwnToken, type ErrorBodyShape } from '#spec/functions';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
 import { METRICS } from '#spec/metrics';
+import { GLOBAL_ADMIN } from '#spec/scopes';
 import { logger } from './logger';
 import { metrics } from './metrics';
 
@@ -203,6 +207,41 @@ function singleQueryValues(): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
+/** A person, as the authorizer passes one on: principal `user:<email>`, no token. */
+function isPerson(context: Record<string, unknown>): boolean {
+  const { token_id: tokenId, principal } = context;
+  return !tokenId && typeof principal === 'string' && principal.startsWith('user:');
+}
+
+function holdsAdminScope(scopes: unknown): boolean {
+  try {
+    const parsed: unknown = typeof scopes === 'string' ? JSON.parse(scopes) : null;
+    return Array.isArray(parsed) && parsed.some((grant) => grant?.scope === GLOBAL_ADMIN);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A person outside the admin group refused (403 naming the group) before anything reads the request.
+ * The authorizer lets such a person through to tokengate's own routes, and to nothing else, so that
+ * this refusal reaches them: API Gateway answers every Deny with one body, which cannot name the
+ * group. Every route of tokengate takes the admin group from a person (a person holds no token to
+ * call the self routes with), so the rule holds for every handler, whatever its route.
+ */
+function peopleOutsideAdminGroup(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async ({ event }) => {
+      const context = event.requestContext.authorizer ?? {};
+      if (!isPerson(context) || holdsAdminScope(context.scopes)) return;
+      const group = context.admin_group;
+      throw new ForbiddenError(
+        typeof group === 'string' && group ? notInAdminGroup(group) : GATEWAY_RESPONSES[403].error.message,
+      );
+    },
+  };
+}
+
 export interface HandlerOptions {
   /** Parse a JSON request body into `event.body`; `optional`: a request may also come without one. */
   body?: boolean | 'optional';
@@ -237,6 +276,7 @@ export function httpHandler(
   // Before anything reads the request, as API Gateway's authorizer comes before the function.
   if (options.tokenCheck) chain.use(options.tokenCheck);
   chain
+    .use(peopleOutsideAdminGroup())
     .use(bodyLimit(options.maxBodyBytes ?? MAX_BODY_BYTES))
     .use(httpHeaderNormalizer()) // header names are case-insensitive: `CONTENT-TYPE` is `content-type`
     .use(singleQueryValues());

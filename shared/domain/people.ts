@@ -71,7 +71,13 @@ export function personCaller(claims: Record<string, unknown>, config: PeopleConf
     scopes: admin ? ADMIN_SCOPES : NO_SCOPES,
     principal: `user:${email}`,
     expiresAt: new Date(exp * 1000).toISOString(),
+    adminGroup: config.adminGroup,
   });
+}
+
+/** Whether a person's caller is in the admin group (holds its scope). */
+export function inAdminGroup(caller: Pick<Caller, 'scopes'>): boolean {
+  return caller.scopes.some(({ scope }) => scope === GLOBAL_ADMIN);
 }
 
 /** The message of the 403 a person outside the admin group gets. */

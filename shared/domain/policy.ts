@@ -2,7 +2,7 @@
 // segment by segment against the scope catalogue, never by IAM wildcards (IAM's `*` also matches `/`).
 // The REST authorizer turns the decision into a policy for exactly the method ARN it was asked
 // about; the HTTP API authorizer answers it as a yes/no; the local gateway evaluates that policy.
-import { methodsOf, ROUTES } from '#spec/routes';
+import { type Access, methodsOf, ROUTES } from '#spec/routes';
 import {
   type Catalogue,
   DEFAULT_CATALOGUE,
@@ -161,27 +161,57 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
 /** The default catalogue's grants, parsed once. */
 export const DEFAULT_GRANTS: CompiledCatalogue = compileCatalogue(DEFAULT_CATALOGUE);
 
-/**
- * The routes every valid token may call (`access: 'any-token'`). Their `{name}` takes one non-empty
- * segment, `{proxy+}` one non-empty segment and anything below it.
- */
-const ANY_TOKEN_ROUTES = ROUTES.filter((route) => route.access === 'any-token').map((route) => ({
-  methods: methodsOf(route) as readonly string[],
-  // Stryker disable next-line MethodExpression: equivalent for the route table as it is: its any-token routes (GET /v1/whoami, POST /v1/tokens/self/rotate) have no {proxy+}
-  pattern: { segments: parsePattern(route.path).segments, below: route.path.endsWith('+}') },
-}));
+/** A route of the table as requests are matched against it. */
+interface RoutePattern {
+  methods: readonly string[];
+  pattern: PathPattern;
+}
 
-// Stryker disable next-line BooleanLiteral: equivalent for the route table as it is: no any-token route has a {name} segment
+/**
+ * The route table's routes of the given kinds. Their `{name}` takes one non-empty segment,
+ * `{proxy+}` one non-empty segment and anything below it.
+ */
+function routePatterns(kinds: readonly Access[]): RoutePattern[] {
+  return ROUTES.filter((route) => kinds.includes(route.access)).map((route) => ({
+    methods: methodsOf(route) as readonly string[],
+    // Stryker disable next-line MethodExpression: equivalent for the route table as it is: its any-token and admin routes have no {proxy+}
+    pattern: { segments: parsePattern(route.path).segments, below: route.path.endsWith('+}') },
+  }));
+}
+
+/** The routes every valid token may call (`access: 'any-token'`). */
+const ANY_TOKEN_ROUTES = routePatterns(['any-token']);
+
+/**
+ * tokengate's own routes behind the authorizer: the management routes and the ones every valid token
+ * may call. The only ones a person (an ID token) is ever let through to.
+ */
+const OWN_ROUTES = routePatterns(['admin', 'any-token']);
+
+/** A route's `{name}` segment takes any one segment (`fits` has made sure it is not empty). */
 const anySegment = () => true;
 
-function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
-  return ANY_TOKEN_ROUTES.some(
+function matchesRoute(routes: readonly RoutePattern[], method: string, parts: readonly string[]): boolean {
+  return routes.some(
     (route) =>
       (route.methods.includes(method) ||
-        // Stryker disable next-line ConditionalExpression: equivalent for the route table as it is: no any-token route has the method ANY
+        // Stryker disable next-line ConditionalExpression: equivalent for the route table as it is: none of its any-token and admin routes has the method ANY
         route.methods.includes('ANY')) &&
       fits(route.pattern, parts, anySegment),
   );
+}
+
+function anyTokenMayCall(method: string, parts: readonly string[]): boolean {
+  return matchesRoute(ANY_TOKEN_ROUTES, method, parts);
+}
+
+/**
+ * Whether `target` is one of tokengate's own routes behind the authorizer (a management route or a
+ * self route). A person is let through to these alone: the authorizer also guards teams' APIs, where
+ * a person holds nothing, however their groups make them tokengate's admin.
+ */
+export function isOwnRoute(target: RequestTarget): boolean {
+  return matchesRoute(OWN_ROUTES, target.method, target.parts);
 }
 
 /**

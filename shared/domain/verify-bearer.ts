@@ -13,7 +13,10 @@
 //   saves writes, not time.
 // - The key ring, held by its source: no Secrets Manager call per check.
 // - The HTTP API memo (RememberedCallers): a verified caller remembered for the cache TTL, no read;
-//   API Gateway's own cache does that for REST APIs.
+//   API Gateway's own cache does that for REST APIs. Either way what is remembered is who the caller
+//   is, or one answer for one method and path (`REST_AUTHORIZER_IDENTITY`): each request's route is
+//   decided anew, so a person's cached Allow on a route of tokengate covers no team's route. A person's
+//   identity token is never put in the memo (shared/domain/people.ts `withPeople` goes around it).
 // - The authorizer's metrics: integers counted in memory, published once a minute
 //   (shared/adapters/authorizer-metrics.ts).
 // Taken out, each worth under 2%: the handler's memo of each scope list's JSON (a few hundred ns a
@@ -37,6 +40,11 @@ export interface Caller {
   principal: string;
   /** RFC 3339, or null for a token that never expires: no cached answer may outlive it. */
   expiresAt: string | null;
+  /**
+   * Only for a person (an ID token, shared/domain/people.ts): the group whose members manage tokens.
+   * A person reaches tokengate's own routes alone, never a team's API (`personMayCall`).
+   */
+  adminGroup?: string;
 }
 
 export interface BearerVerifierDeps {

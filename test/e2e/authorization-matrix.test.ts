@@ -16,8 +16,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notInAdminGroup } from '#domain/people';
 import { mintToken } from '#domain/token-format';
 import { GATEWAY_ERRORS } from '#local/gateway';
+import { LOCAL_ADMIN_GROUP } from '#local/oidc-issuer';
 import { GATEWAY_RESPONSES } from '#spec/gateway';
 import { ROUTES } from '#spec/routes';
 import { PROTECTED_PREFIXES, SCOPE_NAMES, SCOPES, SERVICE_SCOPE_NAMES } from '#spec/scopes';
@@ -33,6 +35,7 @@ import {
   REPRESENTATIVE_PATHS,
 } from '#test-support/authorization-contract';
 import { LocalStack, tokengate } from '#test-support/processes';
+import { localIssuerIdToken } from '#test-support/test-issuer';
 
 /** Long enough that every answer of the run could be served from the authorizer cache. */
 const CACHE_TTL_SECONDS = 300;
@@ -122,6 +125,15 @@ const CONNECT_REFUSALS: Record<number, unknown> = {
   401: { code: 4, error: GATEWAY_RESPONSES[401].error.message, payload: null },
   403: { code: 5, error: GATEWAY_RESPONSES[403].error.message, payload: null },
 };
+
+/** A person outside the admin group refused by tokengate's function, naming the group, in the route's shape. */
+function isNotAdminRefusal(answer: Answer, path: string): boolean {
+  const message = notInAdminGroup(LOCAL_ADMIN_GROUP);
+  const body = path.startsWith(CONNECT)
+    ? { code: 5, error: message, payload: null }
+    : { error: { code: 'forbidden', message } };
+  return answer.status === 403 && isDeepStrictEqual(answer.body, body);
+}
 
 /**
  * What the gateway made of the request: its own answer (refusal, no route), or the backend's. A
@@ -243,6 +255,28 @@ describe('the authorization matrix, through the local stack', () => {
     invalid('unknown (well-formed, never stored)', `Bearer ${mintToken().token}`);
     invalid('revoked', revoked.authorization);
     invalid('expired', expired.authorization);
+    // People: identity tokens signed by the stack's development issuer, with its key in the data folder.
+    const issuer = ((await (await fetch(`${stack.url}/config.json`)).json()) as { oidc_issuer: string })
+      .oidc_issuer;
+    const keyFile = join(dataDir, 'oidc-issuer-keys.json');
+    const person = (name: string, email: string, groups: string[], grants: Grant[]) =>
+      add({
+        name,
+        authorization: `Bearer ${localIssuerIdToken(keyFile, issuer, { email, groups })}`,
+        grants,
+        kind: 'person',
+      });
+    person(
+      'person in the admin group',
+      'ada@example.com',
+      [LOCAL_ADMIN_GROUP],
+      [{ scope: 'global:admin', resources: null }],
+    );
+    person('person outside the admin group', 'bob@example.com', ['staff'], []);
+    invalid(
+      'person, for another client',
+      `Bearer ${localIssuerIdToken(keyFile, issuer, { email: 'eve@example.com', groups: [LOCAL_ADMIN_GROUP], aud: 'another-app' })}`,
+    );
     await sleep(Math.max(0, expiresAt - Date.now() + 1_100)); // second-resolution clocks too
   }, 240_000);
 
@@ -271,12 +305,14 @@ describe('the authorization matrix, through the local stack', () => {
           const answer = await callCell(cell, h.authorization);
           const outcome = outcomeOf(answer, cell.path);
           const ok =
-            expected === 'reach'
-              ? outcome.startsWith('backend') &&
-                answer.status < 500 &&
-                (route.fn.entry !== 'functions/example/echo.ts' ||
-                  (answer.status === 200 && (answer.body as { token_id?: unknown }).token_id === h.id))
-              : outcome === `gateway ${expected}`;
+            expected === 'not-admin'
+              ? isNotAdminRefusal(answer, cell.path)
+              : expected === 'reach'
+                ? outcome.startsWith('backend') &&
+                  answer.status < 500 &&
+                  (route.fn.entry !== 'functions/example/echo.ts' ||
+                    (answer.status === 200 && (answer.body as { token_id?: unknown }).token_id === h.id))
+                : outcome === `gateway ${expected}`;
           if (!ok) wrong.push(`${h.name}: ${cell.method} ${cell.path} expected ${expected}, got ${outcome}`);
         });
         expect(wrong.sort()).toEqual([]);
@@ -346,6 +382,41 @@ describe('the authorization matrix, through the local stack', () => {
       expect(outcomeOf(answer, path), `${method} ${path}`).toBe('gateway 403');
     }
     expect((await call('GET', '/repos/a/x', authorization)).status).toBe(200);
+  });
+
+  it('a person’s cached allow on a route of tokengate lets them onto no team’s route', async () => {
+    const { authorization } = holder('person in the admin group');
+    expect((await call('GET', '/v1/tokens', authorization)).status).toBe(200);
+    for (const [method, path] of [
+      ['GET', '/v1/tokens'],
+      ['GET', '/repos/a/x'],
+      ['DELETE', '/sources/a/settings'],
+      ['GET', '/scim/v2/Users'],
+    ] as const) {
+      const answer = await call(method, path, authorization);
+      const expected = path === '/v1/tokens' ? 'backend 200' : 'gateway 403';
+      expect(outcomeOf(answer, path), `${method} ${path}`).toBe(expected);
+    }
+  });
+
+  it('a person outside the admin group gets the 403 naming the group, and nothing changes', async () => {
+    const { authorization } = holder('person outside the admin group');
+    const { authorization: admin } = holder('global:admin');
+    const ids = async () =>
+      ((await call('GET', '/v1/tokens?limit=100', admin)).body as { tokens: { id: string }[] }).tokens.map(
+        (token) => token.id,
+      );
+    const before = await ids();
+    for (const [method, path, body] of [
+      ['GET', '/v1/whoami', undefined],
+      ['POST', '/v1/tokens', { description: 'not mine', scopes: [{ scope: 'nameservice:read' }] }],
+      ['POST', CONNECT, { name: 'not mine', scopes: ['nameservice:read'] }],
+      ['POST', '/v1/tokens/self/rotate', undefined],
+    ] as const) {
+      const answer = await call(method, path, authorization, body);
+      expect(isNotAdminRefusal(answer, path), `${method} ${path}: ${JSON.stringify(answer.body)}`).toBe(true);
+    }
+    expect(await ids()).toEqual(before);
   });
 
   it('more than one Authorization header is refused with 401, whatever they hold, and caches nothing', async () => {

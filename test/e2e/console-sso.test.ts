@@ -1,12 +1,13 @@
 // `Sign in with SSO` in Chromium, through the local stack's real development OpenID Connect issuer
-// and its sign-in page: an admin email, a person outside the admin group, a wrong password, and
-// sign-out ending the session at the issuer too. The identity token stays in the tab's
-// sessionStorage: never in localStorage or a cookie.
+// and its sign-in page: an admin email (who makes a token under their own name), a person outside the
+// admin group, a wrong password, and sign-out ending the session at the issuer too. The identity
+// token stays in the tab's sessionStorage: never in localStorage or a cookie.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_RESPONSES } from '#spec/gateway';
 import { axeViolations, chromiumInstalled, launchChromium } from '#test-support/browser';
 import { LocalStack } from '#test-support/processes';
 
@@ -35,7 +36,7 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('Sign in with SSO in Ch
     await page.waitForURL((url) => url.toString().startsWith(issuer));
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   /** The identity token the console keeps in the tab's sessionStorage. */
@@ -112,6 +113,76 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('Sign in with SSO in Ch
   );
 
   it(
+    'creates a token in the console under the person’s own name: created_by and the audit trail say user:<email>',
+    async () => {
+      await page.getByRole('button', { name: 'Create Token' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'Create Token' });
+      await dialog.getByLabel('Token Description').fill('sso-made reader');
+      await dialog.getByRole('button', { name: 'Create Token' }).click();
+      const shown = page.getByRole('dialog', { name: 'Token created' });
+      await expect.poll(() => shown.isVisible(), SHOWN).toBe(true);
+      await shown.getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => shown.count()).toBe(0);
+
+      await page.getByRole('button', { name: 'sso-made reader', exact: true }).click();
+      const details = page.getByRole('dialog', { name: 'sso-made reader' });
+      await expect.poll(() => details.innerText(), SHOWN).toMatch(/Created By\s+admin@example\.com/);
+      expect(await details.getByTitle('user:admin@example.com').count()).toBe(1);
+      // The audit event comes from the stream, a moment after the write.
+      await expect
+        .poll(() => details.locator('.timeline').innerText(), SHOWN)
+        .toMatch(/Created[\s\S]*by user:admin@example\.com/);
+      expect(await seriousViolations(page)).toBe('');
+      await page.keyboard.press('Escape');
+
+      // The API says the same: the token's creator, and the audit trail's actor.
+      const authorization = { authorization: `Bearer ${await idToken()}` };
+      const listed = (await (
+        await fetch(`${stack.url}/v1/tokens?q=sso-made`, { headers: authorization })
+      ).json()) as { tokens: { id: string; created_by: string }[] };
+      expect(listed.tokens).toEqual([expect.objectContaining({ created_by: 'user:admin@example.com' })]);
+      const audit = (await (
+        await fetch(`${stack.url}/v1/audit?actor=user:admin@example.com`, { headers: authorization })
+      ).json()) as { events: { type: string; token_id: string; actor: unknown }[] };
+      expect(audit.events).toContainEqual(
+        expect.objectContaining({
+          type: 'token.created',
+          token_id: listed.tokens[0]?.id,
+          actor: { type: 'user', id: 'admin@example.com' },
+        }),
+      );
+    },
+    STEP,
+  );
+
+  it(
+    'signs a person out by itself when the API refuses their sign-in mid-way, telling them to sign in again',
+    async () => {
+      // The API answering 401, as it does once the identity token has expired.
+      const list = (url: URL) => url.pathname === '/v1/tokens';
+      await page.route(list, (route) =>
+        route.fulfill({
+          status: 401,
+          contentType: 'application/json',
+          body: JSON.stringify(GATEWAY_RESPONSES[401]),
+        }),
+      );
+      await page.getByLabel('Sort By').selectOption({ label: 'Oldest First' });
+      await expect.poll(() => page.getByRole('status').innerText(), SHOWN).toContain('Sign in again');
+      expect(await page.getByRole('status').innerText()).not.toMatch(/admin token/i);
+      expect(await page.getByText('Signed in as').count()).toBe(0);
+      await page.unroute(list);
+
+      // The issuer's own session stands: Sign in with SSO comes straight back, signed in.
+      await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+      await expect
+        .poll(() => page.locator('.signed-in').innerText(), SHOWN)
+        .toBe('Signed in as admin@example.com');
+    },
+    STEP,
+  );
+
+  it(
     'signs out: the tab forgets the person and the issuer ends its session',
     async () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -137,12 +208,12 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('Sign in with SSO in Ch
     async () => {
       await page.getByLabel('Email').fill('dev@example.com');
       await page.getByLabel('Password').fill('not-the-password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await expect.poll(() => page.getByRole('alert').innerText(), SHOWN).toContain('Wrong password');
       expect(page.url().startsWith(issuer)).toBe(true);
 
       await page.getByLabel('Password').fill('tokengate');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.toString().startsWith(stack.url));
       await expect
         .poll(() => page.locator('.signed-in').innerText(), SHOWN)
@@ -150,6 +221,10 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('Sign in with SSO in Ch
       // A valid person outside the admin group: the API answers 403, and the console says why.
       expect(await apiStatus(await idToken())).toBe(403);
       await expect.poll(() => page.getByRole('alert').innerText(), SHOWN).toContain('not in the admin group');
+      // The API's refusal names the group, and the alert passes it on.
+      expect(await page.getByRole('alert').innerText()).toContain(
+        'Only members of the group tokengate-admins manage tokens',
+      );
       expect(await page.getByRole('table').count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Create Token' }).count()).toBe(0);
       expect(await seriousViolations(page)).toBe('');

@@ -493,6 +493,8 @@ describe.skipIf(!chromiumInstalled() && !process.env.CI)('the web console in Chr
       await expect
         .poll(() => details.locator('.timeline').innerText(), { timeout: 15_000 })
         .toMatch(/Created/);
+      // The creating token by its name, as Created By says it, its id on hover.
+      expect(await details.locator('.timeline').innerText()).toMatch(/by Bootstrap admin token/);
       await shot(page, 'laptop-details');
       expect(await seriousViolations(page)).toBe('');
       await page.keyboard.press('Escape');

@@ -120,7 +120,10 @@ async function decideRest(holder: Holder, method: string, path: string, route?: 
   event.requestContext.resourcePath = resource;
   try {
     const result = (await authorizer(event, lambdaContext('authorizer'))) as APIGatewayAuthorizerResult;
-    return iamAllows(result, event.methodArn) ? 'reach' : 403;
+    if (!iamAllows(result, event.methodArn)) return 403;
+    // A person outside the admin group passed on with no scope and the group, for the function to refuse.
+    const context = result.context ?? {};
+    return context.admin_group === 'tokengate-admins' && context.scopes === '[]' ? 'not-admin' : 'reach';
   } catch (error) {
     if (error instanceof Error && error.message === 'Unauthorized') return 401;
     throw error;

@@ -106,6 +106,7 @@ describe('a person signed in at the configured issuer', () => {
       kind: 'user',
       scopes: JSON.stringify([{ scope: 'global:admin', resources: null }]),
       principal: 'user:ada@example.com',
+      admin_group: ADMIN_GROUP,
     });
   });
 
@@ -117,13 +118,44 @@ describe('a person signed in at the configured issuer', () => {
     expect(result.isAuthorized).toBe(true);
   });
 
-  it('outside the admin group gets 403 on every management route, and 401 is not what it gets', async () => {
+  it('outside the admin group gets 403 naming the group on every management route, and 401 is not what it gets', async () => {
     const outsider = issuer.idToken({ ...admin, email: 'bob@example.com', groups: ['staff'] });
-    expect(await restStatus(outsider, 'GET', '/v1/tokens')).toBe(403);
-    expect(await restStatus(outsider, 'POST', '/v1/tokens')).toBe(403);
-    expect(await restStatus(outsider, 'GET', '/v1/audit')).toBe(403);
     const noGroups = issuer.idToken({ email: 'carol@example.com' });
-    expect(await restStatus(noGroups, 'GET', '/v1/tokens')).toBe(403);
+    for (const [jwt, method, path] of [
+      [outsider, 'GET', '/v1/tokens'],
+      [outsider, 'POST', '/v1/tokens'],
+      [outsider, 'GET', '/v1/audit'],
+      [noGroups, 'POST', '/v1/tokens'],
+    ] as const) {
+      // The authorizer passes the person on with no scope, so that tokengate's function names the group.
+      const decision = await restDecision(jwt, method, path);
+      expect(decision.context).toMatchObject({ scopes: '[]', admin_group: ADMIN_GROUP });
+      const event = proxyEvent(method, path, {
+        body: JSON.stringify({ description: 'Not mine to make', scopes: [{ scope: 'nameservice:read' }] }),
+        headers: { 'Content-Type': 'application/json' },
+        authorizer: { principalId: decision.principalId, ...(decision.context as Record<string, string>) },
+      });
+      const result = await createToken(event, lambdaContext());
+      expect(result.statusCode).toBe(403);
+      expect(JSON.parse(result.body)).toEqual({
+        error: { code: 'forbidden', message: `Only members of the group ${ADMIN_GROUP} manage tokens` },
+      });
+    }
+  });
+
+  it('is refused on a team’s API, in the admin group or not: a person reaches tokengate’s own routes alone', async () => {
+    const outsider = issuer.idToken({ ...admin, email: 'bob@example.com', groups: ['staff'] });
+    for (const jwt of [issuer.idToken(admin), outsider]) {
+      expect(await restStatus(jwt, 'GET', '/repos/a/x')).toBe(403);
+      expect(await restStatus(jwt, 'DELETE', '/sources/a/settings')).toBe(403);
+      const event = httpApiAuthorizerEvent('GET', '/scim/v2/Users', { authorization: `Bearer ${jwt}` });
+      const result = (await authorizer(
+        event,
+        lambdaContext('authorizer'),
+      )) as APIGatewaySimpleAuthorizerResult;
+      expect(result.isAuthorized).toBe(false);
+    }
+    expect(await restStatus(issuer.idToken(admin), 'GET', '/v1/tokens')).toBe(200);
   });
 
   it('creates a token that carries created_by user:<email>, with the change stamped by the person', async () => {

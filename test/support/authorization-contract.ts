@@ -48,17 +48,30 @@ export interface Holder {
   id?: string;
   /** null: no valid token (missing, malformed, unknown, revoked, expired). */
   grants: Grant[] | null;
-  /** `person`: someone signed in at the OpenID Connect issuer, sending its ID token (global:admin in the admin group, nothing outside it). */
+  /**
+   * `person`: someone signed in at the OpenID Connect issuer, sending its ID token: global:admin in
+   * the admin group, nothing outside it, and in either case tokengate's own routes alone, never a
+   * team's API (the `scoped` routes), whatever a global:admin token reaches there.
+   */
   kind: 'user' | 'service' | 'person' | 'invalid';
 }
 
-export type Expected = 'reach' | 401 | 403;
+/**
+ * `not-admin`: a person outside the admin group on a route of tokengate's own: the REST authorizer
+ * lets them through with no scope, and tokengate's function answers 403 naming the admin group (in
+ * the route's error shape); the HTTP API authorizer refuses them.
+ */
+export type Expected = 'reach' | 401 | 403 | 'not-admin';
 
 export function expectedFor(holder: Holder, access: Access, method: string, path: string): Expected {
   if (access === 'public') return 'reach';
   if (holder.grants === null) return 401;
-  if (access === 'any-token') return 'reach';
   const isAdmin = holder.grants.some((grant) => grant.scope === 'global:admin');
+  if (holder.kind === 'person') {
+    if (access === 'scoped') return 403;
+    return isAdmin ? 'reach' : 'not-admin';
+  }
+  if (access === 'any-token') return 'reach';
   if (access === 'admin') return isAdmin ? 'reach' : 403;
   const segments = path.split('/').slice(1);
   return holder.grants.some((grant) => DOCUMENTED_SCOPES[grant.scope](method, segments, grant.resources))

@@ -1,9 +1,11 @@
 // An OpenID Connect issuer for tests: an RSA key pair made here, its discovery document and JWKS
 // served on the loopback, and ID tokens signed with node:crypto. Also signs with a key the JWKS does
 // not hold, and writes unsigned (`alg: none`) tokens, for the refusals.
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type JsonWebKey, type KeyObject, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LOCAL_OIDC_CLIENT_ID } from '#local/oidc-issuer';
 
 export interface TestIssuer {
   issuer: string;
@@ -64,4 +66,27 @@ export async function startTestIssuer(defaults: Record<string, unknown> = {}): P
     jwksFetches: () => fetches,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * An ID token signed as the local stack's development issuer signs its own: with the private key it
+ * keeps in the data folder (`oidc-issuer-keys.json`), for tests that need a person's token without
+ * a browser at its sign-in page. One hour valid, the email verified, `claims` over those.
+ */
+export function localIssuerIdToken(keyFile: string, issuer: string, claims: Record<string, unknown>): string {
+  const { jwks } = JSON.parse(readFileSync(keyFile, 'utf8')) as { jwks: { keys: JsonWebKey[] } };
+  const jwk = jwks.keys[0];
+  if (!jwk) throw new Error(`No signing key in ${keyFile}`);
+  const now = Math.floor(Date.now() / 1000);
+  const header = base64url({ alg: 'RS256', typ: 'JWT', kid: jwk.kid });
+  const body = base64url({
+    iss: issuer,
+    aud: LOCAL_OIDC_CLIENT_ID,
+    iat: now,
+    exp: now + 3600,
+    email_verified: true,
+    ...claims,
+  });
+  const key = createPrivateKey({ key: jwk, format: 'jwk' });
+  return `${header}.${body}.${sign('sha256', Buffer.from(`${header}.${body}`), key).toString('base64url')}`;
 }

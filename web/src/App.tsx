@@ -9,6 +9,7 @@ import { KeyIcon } from './icons';
 import { SIGN_IN_MESSAGES, SignIn } from './SignIn';
 import { isSsoReturn, loadSessionToken, saveSessionToken, ssoClient } from './session';
 import { TokenList } from './TokenList';
+import { SIGNED_OUT_NOTICES } from './useApiFailure';
 
 interface Session {
   api: Api;
@@ -126,6 +127,12 @@ export function App() {
     });
   }, []);
 
+  /** The API refused the session mid-way: a person is told to sign in again, not to find an admin token. */
+  const refused = useCallback(
+    () => signOut(person.current ? SIGNED_OUT_NOTICES.person : SIGNED_OUT_NOTICES.token),
+    [signOut],
+  );
+
   return (
     <div className="app">
       <header className="topbar">
@@ -171,7 +178,7 @@ export function App() {
             Checking your access…
           </p>
         ) : (
-          <TokenList api={session.api} warningSeconds={config.expiry_warning_seconds} onSignedOut={signOut} />
+          <TokenList api={session.api} warningSeconds={config.expiry_warning_seconds} onSignedOut={refused} />
         )}
       </main>
     </div>

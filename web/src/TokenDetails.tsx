@@ -28,6 +28,23 @@ interface TokenDetailsProps {
   revision: number;
 }
 
+/**
+ * Who did it: a token the details know the name of (this token, or the one that created it) by that
+ * name, its `token:<id>` on hover; anyone else as the audit trail names them.
+ */
+function ActorName({ actor, token }: { actor: AuditEvent['actor']; token: TokenView }) {
+  const ref = `${actor.type}:${actor.id}`;
+  const name =
+    actor.type !== 'token'
+      ? null
+      : actor.id === token.id
+        ? token.description
+        : ref === token.created_by
+          ? token.created_by_name
+          : null;
+  return name ? <span title={ref}>{name}</span> : <code>{ref}</code>;
+}
+
 const EVENT_LABELS: Record<string, string> = {
   'token.created': 'Created',
   'token.revoked': 'Revoked',
@@ -215,7 +232,7 @@ export function TokenDetails({
                   <span className="timeline-type">{EVENT_LABELS[event.type] ?? event.type}</span>
                   <time dateTime={event.time}>{formatDateTime(event.time)}</time>
                   <span className="muted">
-                    by <code>{`${event.actor.type}:${event.actor.id}`}</code>
+                    by <ActorName actor={event.actor} token={token} />
                   </span>
                 </li>
               ))}

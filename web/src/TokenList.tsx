@@ -21,7 +21,8 @@ interface TokenListProps {
   api: Api;
   /** The expiry-warning window, for the `Expiring soon` badge. */
   warningSeconds: number;
-  onSignedOut: (why?: string) => void;
+  /** The API refused the session (401, 403): the console signs out, saying why. */
+  onSignedOut: () => void;
 }
 
 export function TokenList({ api, warningSeconds, onSignedOut }: TokenListProps) {

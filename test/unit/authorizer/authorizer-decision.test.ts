@@ -495,3 +495,108 @@ describe('authorizer Lambda entry point', () => {
     expect(await handler(rest('GET', '/repos/a/pkg'), lambdaContext())).toHaveProperty('context', CONTEXT);
   });
 });
+
+describe('a person (an identity token) before the authorizer', () => {
+  const ADMIN: ScopeGrant[] = [{ scope: 'global:admin', resources: null }];
+  function person(scopes: ScopeGrant[]): Caller {
+    return {
+      tokenId: '',
+      kind: 'user',
+      scopes,
+      principal: 'user:ada@example.com',
+      expiresAt: null,
+      adminGroup: 'ops',
+    };
+  }
+  const effectOf = (result: unknown) =>
+    (result as { policyDocument: { Statement: { Effect: string }[] } }).policyDocument.Statement[0]?.Effect;
+  const OWN = [
+    ['GET', '/v1/tokens'],
+    ['POST', '/v1/tokens/AbCdEf0123456789/revoke'],
+    ['GET', '/v1/whoami'],
+    ['DELETE', '/__api__/v1/system/service-tokens/AbCdEf0123456789'],
+  ] as const;
+  // Paths a global:admin token reaches, in teams' APIs or in no route of tokengate at all.
+  const ELSEWHERE = [
+    ['GET', '/repos/a/pkg'],
+    ['DELETE', '/sources/a/settings'],
+    ['GET', '/scim/v2/Users'],
+    ['PUT', '/v1/tokens'],
+    ['GET', '/v1/tokens/a/b/c'],
+    ['GET', '/orders/1'],
+  ] as const;
+
+  it('in the admin group: allowed on tokengate’s own routes only, never on a team’s API (REST)', async () => {
+    const { authorize } = setup(person(ADMIN));
+    for (const [method, path] of OWN) {
+      const result = await authorize(rest(method, path));
+      expect(effectOf(result), `${method} ${path}`).toBe('Allow');
+      expect(result).toHaveProperty('context', {
+        token_id: '',
+        kind: 'user',
+        scopes: JSON.stringify(ADMIN),
+        principal: 'user:ada@example.com',
+        admin_group: 'ops',
+      });
+    }
+    for (const [method, path] of ELSEWHERE) {
+      const result = await authorize(rest(method, path));
+      expect(effectOf(result), `${method} ${path}`).toBe('Deny');
+      expect(result).not.toHaveProperty('context');
+    }
+  });
+
+  it('in the admin group: the same as an HTTP API calls it', async () => {
+    const { authorize } = setup(person(ADMIN));
+    for (const [method, path] of OWN) {
+      expect(await authorize(http(method, path)), `${method} ${path}`).toMatchObject({ isAuthorized: true });
+    }
+    for (const [method, path] of ELSEWHERE) {
+      expect(await authorize(http(method, path)), `${method} ${path}`).toEqual({ isAuthorized: false });
+    }
+  });
+
+  it('outside the group: let through to tokengate’s own routes with no scope and the group named, for the function to refuse; denied elsewhere', async () => {
+    const { authorize } = setup(person([]));
+    for (const [method, path] of OWN) {
+      const result = await authorize(rest(method, path));
+      expect(effectOf(result), `${method} ${path}`).toBe('Allow');
+      expect(result).toHaveProperty('context.scopes', '[]');
+      expect(result).toHaveProperty('context.admin_group', 'ops');
+    }
+    for (const [method, path] of ELSEWHERE) {
+      expect(effectOf(await authorize(rest(method, path))), `${method} ${path}`).toBe('Deny');
+    }
+  });
+
+  it('outside the group: refused everywhere by the HTTP API authorizer (no tokengate function behind it)', async () => {
+    const { authorize } = setup(person([]));
+    for (const [method, path] of [...OWN, ...ELSEWHERE]) {
+      expect(await authorize(http(method, path)), `${method} ${path}`).toEqual({ isAuthorized: false });
+    }
+  });
+
+  it('in the admin group: refused on a deployment’s own catalogue’s paths, which a global:admin token reaches', async () => {
+    const catalogue: Catalogue = {
+      'orders:read': {
+        label: 'Orders: Read',
+        resources: true,
+        grants: [{ methods: ['GET'], path: '/orders/{resource}/*' }],
+      },
+    };
+    const token = setup(caller(ADMIN), { catalogue });
+    expect(effectOf(await token.authorize(rest('GET', '/orders/o-1/lines')))).toBe('Allow');
+    const { authorize } = setup(person(ADMIN), { catalogue });
+    expect(effectOf(await authorize(rest('GET', '/orders/o-1/lines')))).toBe('Deny');
+    expect(await authorize(http('GET', '/orders/o-1/lines'))).toEqual({ isAuthorized: false });
+    expect(effectOf(await authorize(rest('GET', '/v1/audit')))).toBe('Allow');
+  });
+
+  it('never on a crafted path that would reach a route of tokengate', async () => {
+    const { authorize } = setup(person(ADMIN));
+    for (const path of ['/repos/../v1/tokens', '/v1/tokens/%2e%2e/audit', '/v1/tokens/*/revoke']) {
+      const event = { ...rest('GET', '/v1/tokens'), methodArn: `${API_PREFIX}/GET${path}`, path };
+      expect(effectOf(await authorize(event)), path).toBe('Deny');
+    }
+  });
+});

@@ -59,6 +59,7 @@ describe('the caller a verified ID token makes', () => {
       scopes: [{ scope: 'global:admin', resources: null }],
       principal: 'user:ada@example.com',
       expiresAt: new Date(2e9 * 1000).toISOString(),
+      adminGroup: 'tokengate-admins',
     });
   });
 

@@ -451,3 +451,53 @@ describe('the token check', () => {
     expect(seen).toEqual(['Authorization', 'authorization', 'CONTENT-TYPE']);
   });
 });
+
+describe('a person outside the admin group', () => {
+  const PERSON = { token_id: '', kind: 'user', principal: 'user:bob@example.com', admin_group: 'ops' };
+
+  /** What a handler that would answer 200 answers this authorizer context, in each shape. */
+  async function answer(face: ErrorBodyShape, authorizer: Record<string, string>) {
+    const reached = vi.fn(async () => http.json(200, { reached: true }));
+    const handler = http.httpHandler(face, reached, { ...passing(face), body: true });
+    const event = proxyEvent('POST', '/v1/tokens', {
+      body: '{"description": "x"}',
+      headers: { 'Content-Type': 'application/json' },
+      authorizer,
+    });
+    const result = await handler(event, lambdaContext());
+    return { status: result.statusCode, body: JSON.parse(result.body) as unknown, reached };
+  }
+
+  it('is refused with a 403 naming the group, before the handler runs, in the native shape', async () => {
+    const { status, body, reached } = await answer('native', { ...PERSON, scopes: '[]' });
+    expect(status).toBe(403);
+    expect(body).toEqual({
+      error: { code: 'forbidden', message: 'Only members of the group ops manage tokens' },
+    });
+    expect(reached).not.toHaveBeenCalled();
+  });
+
+  it('is refused in Connect’s shape on the Connect routes', async () => {
+    const { status, body } = await answer('connect', { ...PERSON, scopes: '[]' });
+    expect(status).toBe(403);
+    expect(body).toEqual({ code: 5, error: 'Only members of the group ops manage tokens', payload: null });
+  });
+
+  it('is refused whatever the scopes context holds but the admin scope', async () => {
+    for (const scopes of [
+      '',
+      'not json',
+      '{}',
+      JSON.stringify([{ scope: 'repos:read', resources: ['*'] }]),
+    ]) {
+      expect((await answer('native', { ...PERSON, scopes })).status, scopes).toBe(403);
+    }
+  });
+
+  it('lets an admin person and every token through', async () => {
+    const admin = JSON.stringify([{ scope: 'global:admin', resources: null }]);
+    expect((await answer('native', { ...PERSON, scopes: admin })).status).toBe(200);
+    const token = { token_id: 'tok1', kind: 'user', principal: 'token:tok1', scopes: '[]' };
+    expect((await answer('native', token)).status).toBe(200);
+  });
+});
