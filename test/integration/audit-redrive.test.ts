@@ -36,7 +36,7 @@ import { AUDIT_TABLE, SEARCH_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { MOTO_CREDENTIALS, MOTO_REGION, motoEndpoint } from '#test-support/moto';
 import { tokengate } from '#test-support/processes';
-import { newKeyRing, staticKeys } from './fixtures';
+import { madeToken, newKeyRing, staticKeys } from './fixtures';
 
 const OPS: Actor = { type: 'iam', id: 'arn:aws:iam::123456789012:role/ops' };
 const client = testDocumentClient();
@@ -185,19 +185,7 @@ async function eventsOf(tokenId: string): Promise<AuditEvent[]> {
   return (await audit.list({ tokenId, limit: 100 })).items;
 }
 
-async function newToken(description: string): Promise<string> {
-  const { record } = await tokens.create(
-    {
-      kind: 'user',
-      description,
-      userEmail: null,
-      scopes: [{ scope: 'nameservice:read', resources: null }],
-      expiresAt: null,
-    },
-    OPS,
-  );
-  return record.id;
-}
+const newToken = (description: string) => madeToken(tokens, OPS, { description });
 
 describe('tokengate audit redrive', () => {
   it('replays the records a failure names, exactly once however often it runs, and removes the message only once they are written', async () => {

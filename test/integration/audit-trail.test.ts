@@ -22,7 +22,7 @@ import { AUDIT_TABLE, TOKENS_TABLE } from '#spec/tables';
 import { freshTable, testCredentialStore, testDocumentClient, testEndpoint } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { adminAuthorizerContext, lambdaContext, proxyEvent } from '#test-support/lambda-events';
-import { newKeyRing, staticKeys } from './fixtures';
+import { madeToken, newKeyRing, staticKeys } from './fixtures';
 
 type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>;
@@ -88,19 +88,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function newToken(description = 'audited'): Promise<string> {
-  const { record } = await tokens.create(
-    {
-      kind: 'user',
-      description,
-      userEmail: null,
-      scopes: [{ scope: 'nameservice:read', resources: null }],
-      expiresAt: null,
-    },
-    OPS,
-  );
-  return record.id;
-}
+const newToken = (description = 'audited') => madeToken(tokens, OPS, { description });
 
 describe('the audit trail, from token writes through the stream', () => {
   it('an operation done with an admin token is attributed to that token', async () => {

@@ -25,7 +25,7 @@ import { TOKEN_ATTRIBUTES as A, AUDIT_TABLE, TOKEN_INDEXES, TOKENS_TABLE } from 
 import { freshTable, testDocumentClient, testEndpoint, watchDynamoRequests } from '#test-support/dynamo';
 import { saveHandlerEnv, useLocalHandlerEnv } from '#test-support/handler-env';
 import { lambdaContext } from '#test-support/lambda-events';
-import { newKeyRing, staticKeys, tokenRecord } from './fixtures';
+import { madeToken, newKeyRing, staticKeys, tokenRecord } from './fixtures';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -70,19 +70,8 @@ function warner(bus: ExpiryEventBus, pageSize?: number): ExpiryWarner {
   });
 }
 
-async function newToken(expiresAt: string | null, description = 'expiring'): Promise<string> {
-  const { record } = await tokens.create(
-    {
-      kind: 'user',
-      description,
-      userEmail: 'owner@example.com',
-      scopes: [{ scope: 'nameservice:read', resources: null }],
-      expiresAt,
-    },
-    OPS,
-  );
-  return record.id;
-}
+const newToken = (expiresAt: string | null, description = 'expiring') =>
+  madeToken(tokens, OPS, { description, expiresAt, userEmail: 'owner@example.com' });
 
 /** What a rotation does to the old token: an earlier expiry, stamped. */
 async function shortenExpiry(id: string, expiresAt: string): Promise<void> {

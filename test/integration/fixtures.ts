@@ -1,7 +1,8 @@
-// Shared pieces of the integration tests: in-memory key rings and token records.
+// Shared pieces of the integration tests: in-memory key rings, token records, tokens made through the service.
 import { hashToken, type KeyRing, type KeyRingSource, newKeyMaterial, parseKeyRing } from '#domain/keyring';
 import type { Actor, TokenRecord } from '#domain/token';
 import { mintToken } from '#domain/token-format';
+import type { TokenService } from '#domain/token-service';
 import type { Stamp } from '#domain/token-store';
 import type { ScopeGrant } from '#spec/scopes';
 
@@ -53,4 +54,26 @@ export function tokenRecord(
       ...overrides,
     },
   };
+}
+
+/** What `madeToken` makes unless told otherwise: a user token with `nameservice:read`, no email, no expiry. */
+export interface MadeToken {
+  description?: string;
+  userEmail?: string | null;
+  expiresAt?: string | null;
+}
+
+/** Makes a token through `tokens`, as `actor` does: its id. */
+export async function madeToken(tokens: TokenService, actor: Actor, made: MadeToken = {}): Promise<string> {
+  const { record } = await tokens.create(
+    {
+      kind: 'user',
+      description: made.description ?? 'made for a test',
+      userEmail: made.userEmail ?? null,
+      scopes: [{ scope: 'nameservice:read', resources: null }],
+      expiresAt: made.expiresAt ?? null,
+    },
+    actor,
+  );
+  return record.id;
 }
