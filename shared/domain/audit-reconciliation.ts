@@ -4,21 +4,22 @@
 // another id, or a change the trail never got, shows here. Works from what the API returns: the
 // token objects and the audit events, nothing else.
 import type { AuditEvent } from './audit';
-import type { TokenView } from './token';
 
-/** What the reconciliation reads of a token: its object as the API returns it. */
-export type ReconciledToken = Pick<
-  TokenView,
-  | 'id'
-  | 'kind'
-  | 'description'
-  | 'user_email'
-  | 'scopes'
-  | 'created_at'
-  | 'expires_at'
-  | 'revoked_at'
-  | 'rotated_to'
->;
+/**
+ * What the reconciliation reads of a token: fields of its object as the API returns it (TokenView),
+ * typed as loosely as a client reads them.
+ */
+export interface ReconciledToken {
+  id: string;
+  kind: string;
+  description: string;
+  user_email: string | null;
+  scopes: readonly { scope: string; resources: readonly string[] | null }[];
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  rotated_to: string | null;
+}
 
 /** One change without its event, or one recorded more than once. */
 export interface AuditFinding {

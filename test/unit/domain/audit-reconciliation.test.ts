@@ -76,7 +76,7 @@ function live(id: string, steps: readonly Step[]): History {
   return {
     token: {
       id,
-      kind: image.kind as ReconciledToken['kind'],
+      kind: image.kind ?? 'service',
       description: image.description ?? '',
       user_email: image.userEmail,
       scopes: image.scopes ?? [],
