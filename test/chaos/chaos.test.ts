@@ -3,6 +3,7 @@
 // `npm test`'s run.
 import { expect, it } from 'vitest';
 import { CHAOS_DEADLINE_MS, runChaos } from '../../bench/chaos/chaos';
+import { runWorkload, WORKLOAD_DEADLINE_MS } from '../../bench/chaos/workload';
 
 it(
   'under latency, throttling, resets and timeouts between the functions and DynamoDB, the boundary fails closed, a write refused at the token item changes no table, one refused only by the search table is kept and found by a search afterwards, and no audit event is lost',
@@ -34,4 +35,23 @@ it(
     expect(figures.authorizer_max_ms).toBeLessThan(figures.authorizer_deadline_ms);
   },
   CHAOS_DEADLINE_MS + 60_000,
+);
+
+it(
+  'a mixed workload through faults and a kill -9 of the whole local stack loses nothing: every acknowledged operation is in the tokens, every change has its one audit event',
+  async () => {
+    const figures = await runWorkload();
+    expect(figures).toMatchObject({ audit_missing: 0, audit_duplicates: 0, acknowledged_lost: 0 });
+    const { workload } = figures;
+    expect(workload.verify_exit).toBe(0); // `tokengate audit verify` agrees
+    // The stack was killed with requests in flight, and the faults happened.
+    expect(workload.in_flight_at_kill).toBeGreaterThan(0);
+    expect(workload.faults_injected).toBeGreaterThan(0);
+    // Every kind of operation went through, most of them acknowledged.
+    expect(Object.keys(workload.by_kind)).toHaveLength(8);
+    for (const kind of Object.values(workload.by_kind)) expect(kind.acknowledged).toBeGreaterThan(0);
+    expect(workload.acknowledged).toBeGreaterThan(workload.operations / 2);
+    expect(workload.events).toBeGreaterThan(workload.tokens);
+  },
+  WORKLOAD_DEADLINE_MS + 60_000,
 );
