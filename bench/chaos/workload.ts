@@ -186,7 +186,7 @@ async function readAll<T>(url: string, bearer: string, path: string, field: stri
 async function reconcile(url: string, bearer: string) {
   const tokens = await readAll<ReconciledToken>(url, bearer, '/v1/tokens', 'tokens');
   const events = await readAll<AuditEvent>(url, bearer, '/v1/audit', 'events');
-  return { tokens, result: reconcileAudit(tokens, events) };
+  return { tokens, result: reconcileAudit(tokens, events.reverse()) }; // listed newest first
 }
 
 /** The processes of the stack: its process group (tsx and local/start.ts) and start.ts's children. */

@@ -113,7 +113,8 @@ export function registerAuditVerify(program: Command, io: CliIo): void {
         });
       }
     }
-    const result = reconcileAudit(tokens, events, { since });
+    // The API lists the newest first; the reconciliation reads them in the order they happened.
+    const result = reconcileAudit(tokens, events.reverse(), { since });
     print(io, options.outputFormat, result, verificationReport);
     if (result.audit_missing > 0 || result.audit_duplicates > 0) {
       throw new CliError(

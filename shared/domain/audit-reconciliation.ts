@@ -134,8 +134,9 @@ function unexplainedFields(
 }
 
 /**
- * Compares every token with its audit events. `events` may hold events of tokens no longer there
- * (deleted, or removed after expiry): they count only for duplicates.
+ * Compares every token with its audit events, given oldest first (events of the same time are taken
+ * in the order given: the trail's). `events` may hold events of tokens no longer there (deleted, or
+ * removed after expiry): they count only for duplicates.
  */
 export function reconcileAudit(
   tokens: readonly ReconciledToken[],
