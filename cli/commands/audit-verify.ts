@@ -80,8 +80,8 @@ export function registerAuditVerify(program: Command, io: CliIo): void {
       'after',
       examples(
         'tokengate audit verify',
-        'tokengate audit verify --since 90d',
-        'tokengate audit verify -o json     the counts and each finding, for scripts',
+        'tokengate audit verify --since 400d     only the tokens created within the audit retention',
+        'tokengate audit verify -o json         the counts and each finding, for scripts',
       ),
     );
   addTargetOptions(command).action(async (options: VerifyOptions, self: Command) => {
