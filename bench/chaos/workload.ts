@@ -267,6 +267,10 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
     // Every request asks the authorizer, and so the database: no cached answer hides a fault.
     [ENV.authorizerCacheTtl]: '0',
   };
+  // The stack's processes start as `npm start` would: not as the concurrent Lambda process that an
+  // in-process gateway run before this one (chaos.ts) made of this process (local/invoke-context.ts).
+  const concurrency = process.env.AWS_LAMBDA_MAX_CONCURRENCY;
+  delete process.env.AWS_LAMBDA_MAX_CONCURRENCY;
   const stacks: LocalStack[] = [];
   const startStack = async () => {
     const stack = await LocalStack.start(env);
@@ -508,6 +512,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
     };
   } finally {
     for (const stack of stacks) await stack.kill();
+    if (concurrency !== undefined) process.env.AWS_LAMBDA_MAX_CONCURRENCY = concurrency;
     await proxy.close();
     rmSync(root, { recursive: true, force: true });
   }
