@@ -7,7 +7,7 @@
 // audit consumer has caught up, the audit reconciliation (the one `tokengate audit verify` runs)
 // compares every token with its audit events, and every acknowledged operation is looked for in the
 // tokens' final state. Bounded in count and time; everything on 127.0.0.1.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,11 +94,13 @@ interface Held {
 }
 
 /** What an acknowledged operation promises about the tokens' final state. */
-type Expectation =
+type Effect =
   | { kind: 'exists'; id: string }
   | { kind: 'revoked'; id: string }
   | { kind: 'rotated'; id: string; to: string }
   | { kind: 'gone_or_revoked'; id: string };
+/** An effect, with the operation that promised it and whether it came after the kill. */
+type Expectation = Effect & { op: number; afterKill: boolean };
 
 export interface WorkloadFigures {
   /** Tokens whose state shows a change without its audit event. */
@@ -214,8 +216,12 @@ function stackProcesses(startPid: number): { group: number; pids: number[] } {
   return { group: statOf(startPid).group, pids };
 }
 
-/** SIGKILL to the whole stack at once: its process group, and DynamoDB Local in the group of its own. */
-function killWholeStack(dataDir: string): void {
+/**
+ * SIGKILL to the whole stack at once: its process group, and DynamoDB Local in the group of its own.
+ * Resolves once they are gone from the process table (reaped): until then a restart would take the
+ * killed stack for a running one.
+ */
+async function killWholeStack(dataDir: string): Promise<void> {
   const info = readStackInfo(dataDirAt(dataDir));
   if (!info) throw new Error('The stack wrote no stack.json');
   const { group, pids } = stackProcesses(info.pid);
@@ -227,10 +233,13 @@ function killWholeStack(dataDir: string): void {
       // gone with its group
     }
   }
+  for (const ends = performance.now() + 15_000; performance.now() < ends; await sleep(20)) {
+    if (pids.every((pid) => !existsSync(`/proc/${pid}`))) return;
+  }
 }
 
 /** The acknowledged operations whose effect the tokens' final state does not show. */
-function unmet(expectations: readonly Expectation[], tokens: readonly ReconciledToken[]): number {
+function unmet(expectations: readonly Expectation[], tokens: readonly ReconciledToken[]): Expectation[] {
   const byId = new Map(tokens.map((token) => [token.id, token]));
   // A Connect token deleted later is meant to be gone, whatever its creation promised.
   const deleted = new Set(expectations.filter((one) => one.kind === 'gone_or_revoked').map((one) => one.id));
@@ -248,7 +257,7 @@ function unmet(expectations: readonly Expectation[], tokens: readonly Reconciled
         return token === undefined || token.revoked_at !== null;
     }
   };
-  return expectations.filter((expectation) => !met(expectation)).length;
+  return expectations.filter((expectation) => !met(expectation));
 }
 
 export async function runWorkload(log: (line: string) => void = () => {}): Promise<WorkloadFigures> {
@@ -316,6 +325,9 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           inFlight--;
         }
       };
+      const expect = (...effects: Effect[]) => {
+        for (const effect of effects) expectations.push({ ...effect, op: n, afterKill: killed });
+      };
       const count = (answer: Answer, expected: number): boolean => {
         if (answer.status === expected) return true;
         if (answer.status === 0) unanswered++;
@@ -335,7 +347,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           if (!count(answer, 201)) return 'not';
           const id = String(answer.body.id);
           held.push({ id, secret: String(answer.body.token), kind: 'native', selfMinted: false });
-          expectations.push({ kind: 'exists', id });
+          expect({ kind: 'exists', id });
           return 'acknowledged';
         }
         case 'connect_create': {
@@ -346,7 +358,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           if (!count(answer, 201)) return 'not';
           const id = String(answer.body.guid);
           held.push({ id, secret: String(answer.body.key), kind: 'connect', selfMinted: false });
-          expectations.push({ kind: 'exists', id });
+          expect({ kind: 'exists', id });
           return 'acknowledged';
         }
         case 'edit': {
@@ -368,7 +380,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           if (!count(answer, 201)) return 'not';
           const to = String(answer.body.id);
           held.push({ id: to, secret: String(answer.body.token), kind: 'native', selfMinted: false });
-          expectations.push({ kind: 'rotated', id: token.id, to }, { kind: 'exists', id: to });
+          expect({ kind: 'rotated', id: token.id, to }, { kind: 'exists', id: to });
           return 'acknowledged';
         }
         case 'self_rotate': {
@@ -382,7 +394,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           const to = String(answer.body.id);
           // Its parent is rotated now: out of the pool, so no revocation reaches this child through it.
           held.push({ id: to, secret: String(answer.body.token), kind: 'native', selfMinted: true });
-          expectations.push({ kind: 'rotated', id: token.id, to }, { kind: 'exists', id: to });
+          expect({ kind: 'rotated', id: token.id, to }, { kind: 'exists', id: to });
           return 'acknowledged';
         }
         case 'revoke': {
@@ -390,7 +402,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           if (!token) return 'skipped';
           const answer = await send('POST', `/v1/tokens/${token.id}/revoke`, { bearer: admin });
           if (!count(answer, 200)) return 'not';
-          expectations.push({ kind: 'revoked', id: token.id });
+          expect({ kind: 'revoked', id: token.id });
           return 'acknowledged';
         }
         case 'leak_report': {
@@ -398,7 +410,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
           if (!token) return 'skipped';
           const answer = await send('POST', '/v1/tokens/revoke', { body: { tokens: [token.secret] } });
           if (!count(answer, 202)) return 'not';
-          expectations.push({ kind: 'revoked', id: token.id });
+          expect({ kind: 'revoked', id: token.id });
           return 'acknowledged';
         }
         case 'connect_delete': {
@@ -408,12 +420,13 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
             bearer: admin,
           });
           if (!count(answer, 204)) return 'not';
-          expectations.push({ kind: 'gone_or_revoked', id: token.id });
+          expect({ kind: 'gone_or_revoked', id: token.id });
           return 'acknowledged';
         }
       }
     };
 
+    let killed = false;
     const kill = async (n: number) => {
       // Mid-request: the other workers' operations are on their way (a short, bounded wait for one).
       for (const ends = performance.now() + 2_000; inFlight === 0 && performance.now() < ends; ) {
@@ -424,7 +437,8 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
       const killedAt = performance.now();
       let restarted!: (url: string) => void;
       ready = new Promise((resolve) => (restarted = resolve));
-      killWholeStack(dataDir);
+      await killWholeStack(dataDir);
+      killed = true;
       const stack = await startStack();
       restartMs = performance.now() - killedAt;
       log(`workload: restarted in ${round(restartMs / 1_000, 1)} s`);
@@ -484,6 +498,13 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
     const result: AuditReconciliation = state.result;
     if (result.findings.length > 0) log(`workload: audit findings ${JSON.stringify(result.findings)}`);
     log(`workload: audit trail reconciled after ${round(catchUpMs / 1_000, 1)} s; tokengate audit verify`);
+    const lost = unmet(expectations, state.tokens);
+    for (const expectation of lost) {
+      const token = state.tokens.find((one) => one.id === expectation.id);
+      log(
+        `workload: acknowledged but not in the tokens: ${JSON.stringify(expectation)}, token ${JSON.stringify(token ?? null)}`,
+      );
+    }
     const verify = await tokengate(['audit', 'verify', '-o', 'json'], {
       [ENV.endpoint]: url,
       [ENV.token]: admin,
@@ -491,7 +512,7 @@ export async function runWorkload(log: (line: string) => void = () => {}): Promi
     return {
       audit_missing: result.audit_missing,
       audit_duplicates: result.audit_duplicates,
-      acknowledged_lost: unmet(expectations, state.tokens),
+      acknowledged_lost: lost.length,
       workload: {
         operations: OPERATIONS - skipped,
         skipped,
