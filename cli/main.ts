@@ -6,6 +6,7 @@ import { ENV } from '#spec/env';
 import packageJson from '../package.json' with { type: 'json' };
 import { addProgramOutputOption, addTargetOptions, examples } from './command-kit';
 import { registerAudit } from './commands/audit';
+import { registerAuditVerify } from './commands/audit-verify';
 import { registerBootstrap } from './commands/bootstrap';
 import { registerCreateToken } from './commands/create-token';
 import { registerEditToken } from './commands/edit-token';
@@ -31,6 +32,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerRotateToken,
   registerWhoami,
   registerAudit,
+  registerAuditVerify,
   registerLogin,
 ];
 

@@ -4,7 +4,10 @@
 // runs once at start, then daily, its events going to $DATA_DIR/events.jsonl (no EventBridge here).
 //   PORT (default 8787; 0 picks a free one), DATA_DIR (default .data/),
 //   TOKENGATE_AUTHORIZER_CACHE_TTL (seconds, default as in AWS; 0 disables the cache),
-//   TOKENGATE_ADMIN_EMAILS (the development issuer's admins, default admin@example.com).
+//   TOKENGATE_ADMIN_EMAILS (the development issuer's admins, default admin@example.com),
+//   TOKENGATE_LOCAL_DYNAMODB_PORT (DynamoDB Local's port, default a free one) and
+//   TOKENGATE_LOCAL_DYNAMODB_PROXY (a loopback proxy in front of it that the functions and the stream
+//   poller go through: the chaos run puts its fault proxy there).
 
 import { readExpiryConfig } from '#adapters/config';
 import { readScopesFile, type ScopesFile } from '#adapters/scopes-file';
@@ -20,6 +23,7 @@ import {
   DataDirBusyError,
   dataDir,
   handlerEnvironment,
+  isLoopbackUrl,
   LOCAL_TOKENS_TABLE,
   lockDynamoDir,
   makeDataDirPrivate,
@@ -53,6 +57,19 @@ interface StartOptions {
   cacheTtlSeconds: number;
   /** `SCOPES_FILE`'s catalogue; none: the default. */
   scopes: ScopesFile | undefined;
+  /** DynamoDB Local's port; 0: a free one. */
+  dynamoPort: number;
+  /** The loopback proxy the functions and the stream poller reach DynamoDB Local through, if any. */
+  dynamoProxy: string | undefined;
+}
+
+function dynamoProxy(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env[ENV.localDynamoProxy];
+  if (raw === undefined || raw === '') return undefined;
+  // The functions send the token table's items through it: never off this machine.
+  if (!isLoopbackUrl(raw))
+    throw new StartError(`${ENV.localDynamoProxy} must be a loopback URL, got "${raw}"`);
+  return raw.trim().replace(/\/+$/, '');
 }
 
 function scopesFile(env: NodeJS.ProcessEnv): ScopesFile | undefined {
@@ -84,6 +101,8 @@ function readOptions(env: NodeJS.ProcessEnv): StartOptions {
       MAX_CACHE_TTL_SECONDS,
     ),
     scopes: scopesFile(env),
+    dynamoPort: wholeNumber(env, ENV.localDynamoPort, 0, 65_535),
+    dynamoProxy: dynamoProxy(env),
   };
 }
 
@@ -220,13 +239,15 @@ async function start(): Promise<void> {
   // The console is built (when web/ changed) while DynamoDB Local starts.
   const site = loadConsole(issuer.url);
   site.catch(() => undefined); // its failure is reported where it is awaited
-  db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true });
+  db = await startDynamoDbLocal({ dbPath: dir.dynamoDir, detached: true, port: options.dynamoPort });
   if (stopping) return;
-  await prepareDataDir(dir, db.endpoint);
+  /** Where the stack's own DynamoDB calls go. */
+  const dynamoEndpoint = options.dynamoProxy ?? db.endpoint;
+  await prepareDataDir(dir, dynamoEndpoint);
   // The functions accept people's ID tokens from the development issuer, as in AWS from the gate's.
   Object.assign(
     process.env,
-    handlerEnvironment(dir, db.endpoint, options.cacheTtlSeconds, issuer.peopleConfig()),
+    handlerEnvironment(dir, dynamoEndpoint, options.cacheTtlSeconds, issuer.peopleConfig()),
   );
   // The functions read the catalogue from the file their environment names, as in AWS; the echo
   // answers below its paths.
@@ -240,7 +261,7 @@ async function start(): Promise<void> {
   const recorder = await loadFunction(USAGE_RECORDER);
   if (stopping) return;
   poller = new StreamPoller({
-    endpoint: db.endpoint,
+    endpoint: dynamoEndpoint,
     tableName: LOCAL_TOKENS_TABLE,
     consumer,
     checkpointFile: dir.streamCheckpointFile,
@@ -273,7 +294,7 @@ async function start(): Promise<void> {
       site: await site,
       accessLog: (entry) => accessLog?.write(entry),
     }),
-    new DynamoHealth({ endpoint: db.endpoint, tableName: LOCAL_TOKENS_TABLE }),
+    new DynamoHealth({ endpoint: dynamoEndpoint, tableName: LOCAL_TOKENS_TABLE }),
   );
   const info = {
     url: server.url,

@@ -72,6 +72,13 @@ export const ENV = {
   dataDir: 'DATA_DIR',
   /** The local stack's port (default 8787; 0 picks a free one). */
   port: 'PORT',
+  /** The local stack's DynamoDB Local port (default: a free one). */
+  localDynamoPort: 'TOKENGATE_LOCAL_DYNAMODB_PORT',
+  /**
+   * A loopback proxy in front of the local stack's DynamoDB Local that the stack's functions and
+   * stream poller go through (the chaos run's fault proxy); unset, they reach it directly.
+   */
+  localDynamoProxy: 'TOKENGATE_LOCAL_DYNAMODB_PROXY',
   /** The local stack's development issuer: the emails (comma-separated) in the admin group. */
   adminEmails: 'TOKENGATE_ADMIN_EMAILS',
 } as const;

@@ -1,11 +1,12 @@
 // The local stack as `npm start` runs it can be reached from this machine only: its gateway and its
 // DynamoDB Local both listen on 127.0.0.1. And its /healthz tells when DynamoDB Local stops answering.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDir, readStackInfo, type StackInfo } from '#local/data-dir';
-import { LocalStack } from '#test-support/processes';
+import { LocalStack, REPOSITORY_ROOT } from '#test-support/processes';
 import { canReadSocketTables, listeningAddresses, tryConnect } from '#test-support/sockets';
 
 /** The Java processes `pid` started (DynamoDB Local), from /proc/<pid>/stat: `pid (comm) state ppid ...`. */
@@ -86,4 +87,29 @@ describe('the local stack on the network', () => {
     },
     60_000,
   );
+});
+
+describe('the local stack’s DynamoDB proxy', () => {
+  it('is refused at start, in one line, unless it is a loopback URL: the functions would send token items there', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tokengate-e2e-proxy-'));
+    try {
+      const started = spawnSync(join(REPOSITORY_ROOT, 'node_modules/.bin/tsx'), ['local/start.ts'], {
+        cwd: REPOSITORY_ROOT,
+        env: {
+          ...process.env,
+          PORT: '0',
+          DATA_DIR: root,
+          TOKENGATE_LOCAL_DYNAMODB_PROXY: 'http://192.0.2.10:8000',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(started.status).toBe(1);
+      expect(started.stderr.trim()).toBe(
+        'tokengate: TOKENGATE_LOCAL_DYNAMODB_PROXY must be a loopback URL, got "http://192.0.2.10:8000"',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -59,7 +59,11 @@ export class LocalStack {
       const url = await withTimeout(ready, timeoutMs, () => `The local stack was not ready:\n${output.text}`);
       return new LocalStack(child, done, output, url);
     } catch (error) {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // It has exited already (the error says why).
+      }
       throw error;
     }
   }
