@@ -99,7 +99,7 @@ export class AuditStream extends Construct {
       alarmDescription:
         'tokengate: stream records the audit consumer could not process are in the failure queue; their ' +
         'audit events are missing until the records are replayed from the stream (24 h retention): ' +
-        'tokengate audit redrive --queue <this queue URL> --audit-table <the audit table>.',
+        'tokengate audit redrive --queue <this queue URL> --table <the tokens table> --audit-table <the audit table>.',
       metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',

@@ -21,6 +21,7 @@ import { ENV } from '#spec/env';
 interface RedriveOptions {
   local?: boolean;
   queue?: string;
+  table?: string;
   auditTable?: string;
   searchTable?: string;
   region?: string;
@@ -62,6 +63,8 @@ interface Replay {
   streams: DynamoDBStreamsClient;
   /** The DynamoDB endpoint of a local stack; unset in AWS. */
   dynamoEndpoint?: string | undefined;
+  /** The tokens table, whose stream alone is replayed. */
+  tokensTable: string;
   auditTable: string;
   searchTable: string | undefined;
 }
@@ -96,6 +99,7 @@ async function replay(target: Replay, options: RedriveOptions, io: CliIo): Promi
       queue: target.queue,
       reader: new failures.StreamStretches(target.streams),
       replay: async (record) => (await adapters.applyStreamRecord(record, writers)).outcome,
+      tokensTable: target.tokensTable,
       dryRun: options.dryRun === true,
       now: nowOf(io),
       onResult: (result) => io.stdout(`${redriveLine(result)}\n`),
@@ -107,6 +111,9 @@ async function replay(target: Replay, options: RedriveOptions, io: CliIo): Promi
 
 async function redriveInAws(options: RedriveOptions, io: CliIo): Promise<RedriveResult[]> {
   if (!options.queue) throw new UsageError('Say which failure queue: --queue URL (or --local)');
+  if (!options.table) {
+    throw new UsageError("Say which tokens table's stream the failures name: --table NAME");
+  }
   if (!options.auditTable) {
     throw new UsageError('Say which audit table the records are written to: --audit-table NAME');
   }
@@ -127,7 +134,13 @@ async function redriveInAws(options: RedriveOptions, io: CliIo): Promise<Redrive
   const queue = new SqsFailureQueue(sqs, options.queue);
   try {
     return await replay(
-      { queue, streams, auditTable: options.auditTable, searchTable: options.searchTable },
+      {
+        queue,
+        streams,
+        tokensTable: options.table,
+        auditTable: options.auditTable,
+        searchTable: options.searchTable,
+      },
       options,
       io,
     );
@@ -167,6 +180,7 @@ async function redriveLocally(options: RedriveOptions, io: CliIo): Promise<Redri
           queue,
           streams,
           dynamoEndpoint: endpoint,
+          tokensTable: environment[ENV.tokensTable] ?? '',
           auditTable: environment[ENV.auditTable] ?? '',
           searchTable: environment[ENV.searchTable],
         },
@@ -195,10 +209,16 @@ export function registerAuditRedrive(audit: Command, io: CliIo): void {
       new Option(
         '--local',
         `the local stack's failures file, $${ENV.dataDir}/audit-failures.jsonl (default .data/; without ${ENV.dataDir}, the running stack's)`,
-      ).conflicts(['queue', 'auditTable', 'searchTable', 'region']),
+      ).conflicts(['queue', 'table', 'auditTable', 'searchTable', 'region']),
     )
     .addOption(
       new Option('--queue <url>', "the audit failure queue's URL (the stack's AuditFailureQueueUrl output)"),
+    )
+    .addOption(
+      new Option(
+        '--table <name>',
+        "the tokens table (the stack's TokensTableName output): only its stream is replayed",
+      ),
     )
     .addOption(new Option('--audit-table <name>', "the audit table (the stack's AuditTableName output)"))
     .addOption(
@@ -212,8 +232,8 @@ export function registerAuditRedrive(audit: Command, io: CliIo): void {
     .addHelpText(
       'after',
       examples(
-        'tokengate audit redrive --queue "$QUEUE_URL" --audit-table "$AUDIT_TABLE" --search-table "$SEARCH_TABLE"',
-        'tokengate audit redrive --queue "$QUEUE_URL" --audit-table "$AUDIT_TABLE" --dry-run',
+        'tokengate audit redrive --queue "$QUEUE_URL" --table "$TOKENS_TABLE" --audit-table "$AUDIT_TABLE" --search-table "$SEARCH_TABLE"',
+        'tokengate audit redrive --queue "$QUEUE_URL" --table "$TOKENS_TABLE" --audit-table "$AUDIT_TABLE" --dry-run',
         'tokengate audit redrive --local',
       ),
     )

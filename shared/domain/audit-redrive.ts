@@ -91,7 +91,13 @@ export interface StreamStretchReader<R> {
   read(batch: FailedStreamBatch): Promise<StreamRead<R>>;
 }
 
-export type RedriveOutcome = 'replayed' | 'would replay' | 'past retention' | 'failed' | 'unreadable';
+export type RedriveOutcome =
+  | 'replayed'
+  | 'would replay'
+  | 'past retention'
+  | 'failed'
+  | 'unreadable'
+  | 'another stream';
 
 export interface RedriveResult {
   failure: QueuedFailure;
@@ -118,6 +124,17 @@ export interface RedriveOptions<R> {
   onResult?: (result: RedriveResult) => void;
   /** At most this many failures in one run. */
   limit?: number;
+  /**
+   * The tokens table: a failure naming the stream of any other table is kept, never replayed. The
+   * queue's messages say which stream to read, and whoever can send to the queue could otherwise
+   * have the audit trail written from a table of their choosing.
+   */
+  tokensTable: string;
+}
+
+/** The table a DynamoDB stream ARN belongs to (`arn:...:table/<name>/stream/<label>`), or null. */
+export function tableOfStream(streamArn: string): string | null {
+  return /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)\/stream\/[^/]+$/.exec(streamArn)?.[1] ?? null;
 }
 
 /** A run ends after this many failures, whatever is left: run it again for more. */
@@ -141,6 +158,17 @@ async function redriveOne<R>(failure: QueuedFailure, options: RedriveOptions<R>)
       written: 0,
       duplicates: 0,
       reason: (error as Error).message,
+    };
+  }
+  if (tableOfStream(batch.streamArn) !== options.tokensTable) {
+    return {
+      failure,
+      batch,
+      outcome: 'another stream',
+      records: 0,
+      written: 0,
+      duplicates: 0,
+      reason: `it names ${batch.streamArn}, not a stream of the tokens table ${options.tokensTable}`,
     };
   }
   let read: StreamRead<R>;

@@ -102,7 +102,13 @@ async function shardRecords(): Promise<{ sequence: string; id: string }[]> {
 }
 
 /** Lambda's on-failure record for a DynamoDB stream batch, as its destination receives it. */
-function onFailureRecord(start: string, end: string, batchSize: number, shard = shardId): string {
+function onFailureRecord(
+  start: string,
+  end: string,
+  batchSize: number,
+  shard = shardId,
+  stream = streamArn,
+): string {
   const now = new Date();
   return JSON.stringify({
     requestContext: {
@@ -121,7 +127,7 @@ function onFailureRecord(start: string, end: string, batchSize: number, shard = 
       approximateArrivalOfFirstRecord: now.toISOString(),
       approximateArrivalOfLastRecord: now.toISOString(),
       batchSize,
-      streamArn,
+      streamArn: stream,
     },
   });
 }
@@ -163,6 +169,8 @@ function redrive(queueUrl: string, ...extra: string[]) {
       'redrive',
       '--queue',
       queueUrl,
+      '--table',
+      tokensTable,
       '--audit-table',
       auditTable,
       '--search-table',
@@ -242,7 +250,11 @@ describe('tokengate audit redrive', () => {
     const poisonMessage = onFailureRecord(poison, poison, 1);
     const goneMessage = onFailureRecord(goodRecord, goodRecord, 1, 'shardId-00000001000000000000-00000000');
     const goodMessage = onFailureRecord(goodRecord, goodRecord, 1);
-    const queueUrl = await newQueue(poisonMessage, goneMessage, goodMessage);
+    // The same records, as if from the stream of another table: whoever can send to the queue does
+    // not choose the table the audit trail is written from.
+    const otherStream = streamArn.replace(`table/${tokensTable}/`, 'table/another-table/');
+    const foreignMessage = onFailureRecord(goodRecord, goodRecord, 1, shardId, otherStream);
+    const queueUrl = await newQueue(poisonMessage, goneMessage, foreignMessage, goodMessage);
 
     const run = await redrive(queueUrl);
     expect(run.status).toBe(1);
@@ -253,8 +265,11 @@ describe('tokengate audit redrive', () => {
     expect(run.stdout).toContain(
       `replayed ${shardId} ${goodRecord}..${goodRecord}: 1 record, 1 event written`,
     );
-    expect(run.stderr).toContain('1 of 3 failures replayed and removed; 2 kept in the queue');
-    expect((await queueBodies(queueUrl)).sort()).toEqual([poisonMessage, goneMessage].sort());
+    expect(run.stdout).toContain(
+      `(another stream): it names ${otherStream}, not a stream of the tokens table`,
+    );
+    expect(run.stderr).toContain('1 of 4 failures replayed and removed; 3 kept in the queue');
+    expect((await queueBodies(queueUrl)).sort()).toEqual([poisonMessage, goneMessage, foreignMessage].sort());
     expect(await eventsOf(good)).toHaveLength(1);
     expect(await eventsOf('PoisonTokenId001')).toEqual([]);
   });

@@ -37,7 +37,12 @@ function result(overrides: Partial<RedriveResult>): RedriveResult {
 describe('tokengate audit redrive, its command line', () => {
   it.each([
     [['audit', 'redrive'], /Say which failure queue: --queue URL \(or --local\)/],
-    [['audit', 'redrive', '--queue', 'https://sqs.eu-west-1.amazonaws.com/1/q'], /--audit-table NAME/],
+    [['audit', 'redrive', '--queue', 'https://sqs.eu-west-1.amazonaws.com/1/q'], /--table NAME/],
+    [
+      ['audit', 'redrive', '--queue', 'https://sqs.eu-west-1.amazonaws.com/1/q', '--table', 'tokens'],
+      /--audit-table NAME/,
+    ],
+    [['audit', 'redrive', '--local', '--table', 'tokens'], /--local.*cannot be used with.*--table/],
     [
       ['audit', 'redrive', '--local', '--queue', 'https://sqs.eu-west-1.amazonaws.com/1/q'],
       /--local.*cannot be used with.*--queue/,

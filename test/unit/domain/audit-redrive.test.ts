@@ -9,6 +9,7 @@ import {
   redriveFailures,
   redriveSucceeded,
   type StreamRead,
+  tableOfStream,
 } from '#domain/audit-redrive';
 import { ValidationError } from '#domain/errors';
 
@@ -54,6 +55,7 @@ function options(
     replay: async (record) => (record.startsWith('dup') ? 'duplicate' : 'recorded'),
     dryRun: false,
     now: NOW,
+    tokensTable: 'tokens',
     ...overrides,
   };
 }
@@ -187,5 +189,43 @@ describe('redriveFailures', () => {
     expect(results).toHaveLength(1);
     expect(removed).toEqual(['m0']);
     expect(kept).toEqual(['m1']);
+  });
+});
+
+describe('a failure naming another stream', () => {
+  it("is kept, never read, when its stream is not the tokens table's", async () => {
+    const other =
+      'arn:aws:dynamodb:eu-west-1:123456789012:table/tokens-shadow/stream/2026-12-01T00:00:00.000';
+    const { queue, removed, kept } = fakeQueue([body({ streamArn: other }), body({})]);
+    const reads: string[] = [];
+    const results = await redriveFailures(
+      options(queue, async (batch) => {
+        reads.push(batch.streamArn);
+        return { records: ['a'] };
+      }),
+    );
+    expect(results.map((result) => result.outcome)).toEqual(['another stream', 'replayed']);
+    expect(results[0]?.reason).toContain('tokens-shadow');
+    expect(reads).toEqual([ARN]);
+    expect({ removed, kept }).toEqual({ removed: ['m1'], kept: ['m0'] });
+    expect(redriveSucceeded(results)).toBe(false);
+  });
+
+  it('reads the table from a stream ARN, and nothing from anything else', () => {
+    expect(tableOfStream(ARN)).toBe('tokens');
+    expect(
+      tableOfStream(
+        'arn:aws:dynamodb:ddblocal:000000000000:table/tokengate-tokens/stream/2026-12-07T10:00:00.123',
+      ),
+    ).toBe('tokengate-tokens');
+    for (const arn of [
+      '',
+      'tokens',
+      'arn:aws:dynamodb:eu-west-1:1:table/tokens',
+      'arn:aws:sqs:eu-west-1:1:table/tokens/stream/x',
+      'arn:aws:dynamodb:eu-west-1:1:table/tokens/stream/x/y',
+    ]) {
+      expect(tableOfStream(arn)).toBeNull();
+    }
   });
 });
