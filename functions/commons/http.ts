@@ -207,10 +207,11 @@ function singleQueryValues(): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
-/** A person, as the authorizer passes one on: principal `user:<email>`, no token. */
-function isPerson(context: Record<string, unknown>): boolean {
+/** A person's email, as the authorizer passes a person on (principal `user:<email>`, no token), or null. */
+function personOf(context: Record<string, unknown>): string | null {
   const { token_id: tokenId, principal } = context;
-  return !tokenId && typeof principal === 'string' && principal.startsWith('user:');
+  if (tokenId || typeof principal !== 'string') return null;
+  return principal.startsWith('user:') ? principal.slice('user:'.length) : null;
 }
 
 function holdsAdminScope(scopes: unknown): boolean {
@@ -233,7 +234,7 @@ function peopleOutsideAdminGroup(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     before: async ({ event }) => {
       const context = event.requestContext.authorizer ?? {};
-      if (!isPerson(context) || holdsAdminScope(context.scopes)) return;
+      if (personOf(context) === null || holdsAdminScope(context.scopes)) return;
       const group = context.admin_group;
       throw new ForbiddenError(
         typeof group === 'string' && group ? notInAdminGroup(group) : GATEWAY_RESPONSES[403].error.message,
@@ -289,11 +290,11 @@ export function httpHandler(
  * (principal `user:<email>`, set by the authorizer alone), or the IAM principal for IAM-authorised calls.
  */
 export function actorOf(event: HttpEvent): Actor {
-  const { token_id: tokenId, principal } = event.requestContext.authorizer ?? {};
+  const context = event.requestContext.authorizer ?? {};
+  const { token_id: tokenId } = context;
   if (typeof tokenId === 'string' && tokenId) return { type: 'token', id: tokenId };
-  if (typeof principal === 'string' && principal.startsWith('user:') && principal.length > 5) {
-    return { type: 'user', id: principal.slice(5) };
-  }
+  const email = personOf(context);
+  if (email) return { type: 'user', id: email };
   const arn = event.requestContext.identity?.userArn;
   if (arn) return { type: 'iam', id: arn };
   throw new Error('The request reached a protected handler without an authenticated caller');
